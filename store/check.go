@@ -1,0 +1,93 @@
+package store
+
+import (
+	"context"
+	"fmt"
+)
+
+// BalanceMismatch is an account whose cached balance differs from the sum
+// of its ledger.
+type BalanceMismatch struct {
+	UserID       int64
+	Email        string
+	BalanceCents int64
+	LedgerCents  int64
+}
+
+// CheckReport is the outcome of Check.
+type CheckReport struct {
+	Integrity  []string // "ok" alone when SQLite finds nothing wrong
+	ForeignKey []string // rows violating a foreign key
+	Mismatches []BalanceMismatch
+	Users      int
+	LedgerRows int
+}
+
+// OK reports whether nothing is wrong.
+func (r CheckReport) OK() bool {
+	return len(r.Integrity) == 1 && r.Integrity[0] == "ok" && len(r.ForeignKey) == 0 && len(r.Mismatches) == 0
+}
+
+// Check verifies the money invariant (for every account the ledger sums to
+// the balance) and SQLite's own integrity.
+func (s *Store) Check(ctx context.Context) (CheckReport, error) {
+	var r CheckReport
+	var err error
+	if r.Integrity, err = s.pragmaLines(ctx, `PRAGMA integrity_check`); err != nil {
+		return r, err
+	}
+	if r.ForeignKey, err = s.pragmaLines(ctx, `PRAGMA foreign_key_check`); err != nil {
+		return r, err
+	}
+	if err := s.r.QueryRowContext(ctx, `SELECT (SELECT COUNT(*) FROM users), (SELECT COUNT(*) FROM ledger)`).
+		Scan(&r.Users, &r.LedgerRows); err != nil {
+		return r, fmt.Errorf("count: %w", err)
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT u.id, COALESCE(u.email, ''), u.balance_cents, COALESCE(l.total, 0)
+		FROM users u LEFT JOIN (SELECT user_id, SUM(amount_cents) AS total FROM ledger GROUP BY user_id) l
+		ON l.user_id = u.id WHERE u.balance_cents <> COALESCE(l.total, 0) ORDER BY u.id`)
+	if err != nil {
+		return r, fmt.Errorf("compare balances: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var m BalanceMismatch
+		if err := rows.Scan(&m.UserID, &m.Email, &m.BalanceCents, &m.LedgerCents); err != nil {
+			return r, fmt.Errorf("scan mismatch: %w", err)
+		}
+		r.Mismatches = append(r.Mismatches, m)
+	}
+	return r, rows.Err()
+}
+
+func (s *Store) pragmaLines(ctx context.Context, q string) ([]string, error) {
+	rows, err := s.r.QueryContext(ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", q, err)
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return nil, fmt.Errorf("%s: %w", q, err)
+		}
+		line := ""
+		for i, v := range vals {
+			if i > 0 {
+				line += " "
+			}
+			line += fmt.Sprint(v)
+		}
+		out = append(out, line)
+	}
+	return out, rows.Err()
+}

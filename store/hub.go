@@ -1,0 +1,165 @@
+package store
+
+import (
+	"sync"
+	"sync/atomic"
+)
+
+// EventKind says what changed; subscribers reload what they show from the
+// database rather than trusting the event's payload.
+type EventKind string
+
+// The kinds of change a live session reacts to.
+const (
+	EventBalance        EventKind = "balance"         // the user's balance moved
+	EventReservation    EventKind = "reservation"     // a reservation changed state
+	EventMessage        EventKind = "message"         // an SMS arrived on a reservation
+	EventOrder          EventKind = "order"           // a top-up order changed status
+	EventSupport        EventKind = "support"         // a support thread got a message
+	EventAccount        EventKind = "account"         // keys, role, ban or email changed
+	EventAccountDeleted EventKind = "account_deleted" // the account is gone: end its sessions
+)
+
+// Event tells the subscribers of UserID that something of theirs changed.
+type Event struct {
+	UserID int64
+	Kind   EventKind
+	Ref    int64 // id of the reservation, order or thread concerned, if any
+}
+
+// subscriptionBuffer is how many events a session may fall behind before
+// the hub drops events for it and flags it to reload everything. Sessions
+// drain their queue between renders, so 64 covers bursts (a code arriving
+// together with balance and state changes) many times over.
+const subscriptionBuffer = 64
+
+// Hub fans events out to the subscriptions of each user, in process. It
+// never blocks a publisher: a subscriber that is full is marked as having
+// missed events instead.
+type Hub struct {
+	mu     sync.RWMutex
+	byUser map[int64]map[*Subscription]struct{}
+	all    map[*Subscription]struct{}
+	closed bool
+}
+
+// NewHub returns an empty hub.
+func NewHub() *Hub {
+	return &Hub{byUser: map[int64]map[*Subscription]struct{}{}, all: map[*Subscription]struct{}{}}
+}
+
+// Subscription receives the events of one user (or of everyone, for admin
+// views). C is closed when the subscription or the hub is closed.
+type Subscription struct {
+	C      <-chan Event
+	c      chan Event
+	hub    *Hub
+	userID int64 // 0 with everyone
+	missed atomic.Bool
+	once   sync.Once
+}
+
+// Subscribe returns a subscription to userID's events.
+func (h *Hub) Subscribe(userID int64) *Subscription {
+	s := h.newSubscription(userID)
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		s.closeChan()
+		return s
+	}
+	set := h.byUser[userID]
+	if set == nil {
+		set = map[*Subscription]struct{}{}
+		h.byUser[userID] = set
+	}
+	set[s] = struct{}{}
+	return s
+}
+
+// SubscribeAll returns a subscription to every user's events.
+func (h *Hub) SubscribeAll() *Subscription {
+	s := h.newSubscription(0)
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		s.closeChan()
+		return s
+	}
+	h.all[s] = struct{}{}
+	return s
+}
+
+func (h *Hub) newSubscription(userID int64) *Subscription {
+	c := make(chan Event, subscriptionBuffer)
+	return &Subscription{C: c, c: c, hub: h, userID: userID}
+}
+
+// Publish delivers e to its user's subscribers and to the everyone
+// subscribers without blocking.
+func (h *Hub) Publish(e Event) {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	for s := range h.byUser[e.UserID] {
+		s.offer(e)
+	}
+	for s := range h.all {
+		s.offer(e)
+	}
+}
+
+// Subscribers counts the live subscriptions of userID.
+func (h *Hub) Subscribers(userID int64) int {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	return len(h.byUser[userID])
+}
+
+// Close ends every subscription.
+func (h *Hub) Close() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		return
+	}
+	h.closed = true
+	for _, set := range h.byUser {
+		for s := range set {
+			s.closeChan()
+		}
+	}
+	for s := range h.all {
+		s.closeChan()
+	}
+	h.byUser, h.all = nil, nil
+}
+
+func (s *Subscription) offer(e Event) {
+	select {
+	case s.c <- e:
+	default:
+		s.missed.Store(true)
+	}
+}
+
+// Missed reports, and clears, whether events were dropped because the
+// subscriber fell behind; it must then reload everything it shows.
+func (s *Subscription) Missed() bool { return s.missed.Swap(false) }
+
+// Close unsubscribes; C is closed.
+func (s *Subscription) Close() {
+	h := s.hub
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if s.userID == 0 {
+		delete(h.all, s)
+	} else if set := h.byUser[s.userID]; set != nil {
+		delete(set, s)
+		if len(set) == 0 {
+			delete(h.byUser, s.userID)
+		}
+	}
+	s.closeChan()
+}
+
+func (s *Subscription) closeChan() { s.once.Do(func() { close(s.c) }) }

@@ -1,0 +1,126 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// LedgerKind says why money moved. A reference is unique per kind, which
+// is what makes every movement idempotent.
+type LedgerKind string
+
+// The kinds of ledger rows.
+const (
+	LedgerGrant   LedgerKind = "grant"   // credit given from the server host (`wantsms credit`)
+	LedgerTopup   LedgerKind = "topup"   // a paid order
+	LedgerReserve LedgerKind = "reserve" // a number handed out
+	LedgerRefund  LedgerKind = "refund"  // a reservation that got no SMS
+	LedgerAdjust  LedgerKind = "adjust"  // an admin's correction, with a reason
+)
+
+// ErrInsufficientFunds refuses a debit larger than the balance.
+var ErrInsufficientFunds = errors.New("not enough credits")
+
+// Movement is one change of a balance.
+type Movement struct {
+	UserID      int64
+	AmountCents int64 // positive credits, negative debits
+	Kind        LedgerKind
+	Reference   string // unique per kind: an order number, "res:42", …
+	Note        string
+}
+
+// MoveResult reports what a movement did. Applied is false when the
+// reference had been used before: nothing moved the second time.
+type MoveResult struct {
+	Applied      bool
+	BalanceCents int64
+}
+
+// Move applies one movement in its own transaction.
+func (s *Store) Move(ctx context.Context, m Movement) (MoveResult, error) {
+	var r MoveResult
+	err := s.write(ctx, func(tx *Tx) error {
+		var err error
+		r, err = tx.move(ctx, m)
+		return err
+	})
+	return r, err
+}
+
+// move writes the ledger row and updates the cached balance inside tx.
+func (tx *Tx) move(ctx context.Context, m Movement) (MoveResult, error) {
+	if m.AmountCents == 0 || m.Kind == "" || m.Reference == "" {
+		return MoveResult{}, fmt.Errorf("movement %+v: amount, kind and reference are required", m)
+	}
+	res, err := tx.ExecContext(ctx, `INSERT INTO ledger (user_id, amount_cents, kind, reference, note, created_at)
+		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (kind, reference) DO NOTHING`,
+		m.UserID, m.AmountCents, m.Kind, m.Reference, m.Note, tx.now)
+	if err != nil {
+		return MoveResult{}, fmt.Errorf("ledger %s %s: %w", m.Kind, m.Reference, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		bal, err := tx.balance(ctx, m.UserID)
+		return MoveResult{Applied: false, BalanceCents: bal}, err
+	}
+	res, err = tx.ExecContext(ctx, `UPDATE users SET balance_cents = balance_cents + ?
+		WHERE id = ? AND balance_cents + ? >= 0`, m.AmountCents, m.UserID, m.AmountCents)
+	if err != nil {
+		return MoveResult{}, fmt.Errorf("update balance: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		if _, err := tx.balance(ctx, m.UserID); err != nil {
+			return MoveResult{}, err
+		}
+		return MoveResult{}, ErrInsufficientFunds
+	}
+	bal, err := tx.balance(ctx, m.UserID)
+	if err != nil {
+		return MoveResult{}, err
+	}
+	tx.notify(Event{UserID: m.UserID, Kind: EventBalance})
+	return MoveResult{Applied: true, BalanceCents: bal}, nil
+}
+
+func (tx *Tx) balance(ctx context.Context, userID int64) (int64, error) {
+	var b int64
+	err := tx.QueryRowContext(ctx, `SELECT balance_cents FROM users WHERE id = ?`, userID).Scan(&b)
+	if err != nil {
+		return 0, fmt.Errorf("balance of user %d: %w", userID, noRows(err, ErrNoUser))
+	}
+	return b, nil
+}
+
+// LedgerEntry is one ledger row.
+type LedgerEntry struct {
+	ID          int64
+	UserID      int64
+	AmountCents int64
+	Kind        LedgerKind
+	Reference   string
+	Note        string
+	At          time.Time
+}
+
+// Ledger lists an account's most recent ledger rows, newest first.
+func (s *Store) Ledger(ctx context.Context, userID int64, limit int) ([]LedgerEntry, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT id, user_id, amount_cents, kind, reference, note, created_at
+		FROM ledger WHERE user_id = ? ORDER BY id DESC LIMIT ?`, userID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list ledger: %w", err)
+	}
+	defer rows.Close()
+	var out []LedgerEntry
+	for rows.Next() {
+		var e LedgerEntry
+		var at int64
+		if err := rows.Scan(&e.ID, &e.UserID, &e.AmountCents, &e.Kind, &e.Reference, &e.Note, &at); err != nil {
+			return nil, fmt.Errorf("scan ledger row: %w", err)
+		}
+		e.At = time.Unix(at, 0)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,97 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"net"
+	"time"
+)
+
+// SecurityKind names a security-relevant event on an account.
+type SecurityKind string
+
+// The security events we record (kept 180 days, shown to the account owner).
+const (
+	SecuritySignup          SecurityKind = "signup"
+	SecuritySignin          SecurityKind = "signin"
+	SecuritySigninFailed    SecurityKind = "signin_failed"
+	SecuritySigninThrottled SecurityKind = "signin_throttled"
+	SecurityKeyLinked       SecurityKind = "key_linked"
+	SecurityKeyRemoved      SecurityKind = "key_removed"
+	SecurityKeyRenamed      SecurityKind = "key_renamed"
+	SecurityPasswordChanged SecurityKind = "password_changed"
+	SecurityEmailChanged    SecurityKind = "email_changed"
+	SecurityRoleChanged     SecurityKind = "role_changed"
+)
+
+// Origin is where a request came from, as recorded in security events.
+type Origin struct {
+	RemoteAddr    string // "ip:port" or a description such as "server host"
+	ClientVersion string // the SSH client's version string
+}
+
+// host is the address without its port, the unit of per-address throttling.
+func (o Origin) host() string {
+	if h, _, err := net.SplitHostPort(o.RemoteAddr); err == nil {
+		return h
+	}
+	return o.RemoteAddr
+}
+
+// SecurityEvent is one recorded event.
+type SecurityEvent struct {
+	ID            int64
+	UserID        int64 // 0 when no account was identified
+	Kind          SecurityKind
+	RemoteAddr    string
+	ClientVersion string
+	Detail        string
+	At            time.Time
+}
+
+// maxClientVersionLen bounds what a client may make us store.
+const maxClientVersionLen = 200
+
+func (tx *Tx) recordEvent(ctx context.Context, userID int64, kind SecurityKind, o Origin, detail string) error {
+	var uid sql.NullInt64
+	if userID != 0 {
+		uid = sql.NullInt64{Int64: userID, Valid: true}
+	}
+	cv := o.ClientVersion
+	if len(cv) > maxClientVersionLen {
+		cv = cv[:maxClientVersionLen]
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO security_events (user_id, kind, remote_addr, client_version, detail, created_at)
+		VALUES (?, ?, ?, ?, ?, ?)`, uid, kind, o.RemoteAddr, cv, detail, tx.now)
+	if err != nil {
+		return fmt.Errorf("record %s event: %w", kind, err)
+	}
+	return nil
+}
+
+// RecordSecurityEvent stores one event on its own.
+func (s *Store) RecordSecurityEvent(ctx context.Context, userID int64, kind SecurityKind, o Origin, detail string) error {
+	return s.write(ctx, func(tx *Tx) error { return tx.recordEvent(ctx, userID, kind, o, detail) })
+}
+
+// SecurityEvents lists an account's most recent events, newest first.
+func (s *Store) SecurityEvents(ctx context.Context, userID int64, limit int) ([]SecurityEvent, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT id, COALESCE(user_id, 0), kind, remote_addr, client_version, detail, created_at
+		FROM security_events WHERE user_id = ? ORDER BY id DESC LIMIT ?`, userID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list security events: %w", err)
+	}
+	defer rows.Close()
+	var out []SecurityEvent
+	for rows.Next() {
+		var e SecurityEvent
+		var at int64
+		if err := rows.Scan(&e.ID, &e.UserID, &e.Kind, &e.RemoteAddr, &e.ClientVersion, &e.Detail, &at); err != nil {
+			return nil, fmt.Errorf("scan security event: %w", err)
+		}
+		e.At = time.Unix(at, 0)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,186 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+)
+
+// Sign-in throttling. A person who mistypes gets throttleFree attempts;
+// after that each failure doubles the wait, capped so that the owner of an
+// account under attack gets in within a minute of the attack stopping.
+// Attempts refused by the throttle do not extend it, so an attacker cannot
+// keep an account locked forever. Failures are forgotten after
+// throttleWindow of quiet.
+const (
+	throttleFree     = 5
+	throttleMaxDelay = 60 * time.Second
+	throttleWindow   = 15 * time.Minute
+)
+
+// ThrottledError refuses a sign-in attempt until Wait has passed.
+type ThrottledError struct{ Wait time.Duration }
+
+func (e *ThrottledError) Error() string {
+	return fmt.Sprintf("too many failed attempts: try again in %d s", int(e.Wait.Round(time.Second)/time.Second))
+}
+
+func throttleDelay(failures int) time.Duration {
+	if failures < throttleFree {
+		return 0
+	}
+	shift := failures - throttleFree
+	if shift > 6 {
+		return throttleMaxDelay
+	}
+	return min(time.Second<<shift, throttleMaxDelay)
+}
+
+// SignIn checks an email and password. Wrong email and wrong password give
+// the same error after the same work; throttled attempts are refused before
+// any hashing. Every outcome is recorded as a security event.
+func (s *Store) SignIn(ctx context.Context, email, password string, o Origin) (User, error) {
+	e, err := NormalizeEmail(email)
+	if err != nil {
+		return User{}, err
+	}
+	keys := []string{"email:" + e, "addr:" + o.host()}
+	var id int64
+	var hash sql.NullString
+	err = s.r.QueryRowContext(ctx, `SELECT id, password_hash FROM users WHERE email = ? AND deleted_at IS NULL`, e).
+		Scan(&id, &hash)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return User{}, fmt.Errorf("sign in: %w", err)
+	}
+	if wait, err := s.throttleWait(ctx, keys); err != nil {
+		return User{}, err
+	} else if wait > 0 {
+		if err := s.RecordSecurityEvent(ctx, id, SecuritySigninThrottled, o, ""); err != nil {
+			return User{}, err
+		}
+		return User{}, &ThrottledError{Wait: wait}
+	}
+	if !hash.Valid {
+		hash.String = s.dummyHash(ctx)
+	}
+	ok, err := s.verifyPassword(ctx, hash.String, password)
+	if err != nil {
+		return User{}, fmt.Errorf("sign in: %w", err)
+	}
+	if !ok || id == 0 {
+		err := s.write(ctx, func(tx *Tx) error {
+			if err := tx.countFailure(ctx, keys); err != nil {
+				return err
+			}
+			return tx.recordEvent(ctx, id, SecuritySigninFailed, o, "")
+		})
+		if err != nil {
+			return User{}, err
+		}
+		return User{}, ErrWrongPassword
+	}
+	err = s.write(ctx, func(tx *Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM signin_throttle WHERE key = ?`, keys[0]); err != nil {
+			return fmt.Errorf("reset throttle: %w", err)
+		}
+		return tx.recordEvent(ctx, id, SecuritySignin, o, "password")
+	})
+	if err != nil {
+		return User{}, err
+	}
+	return s.UserByID(ctx, id)
+}
+
+// throttleWait is how long the caller must still wait before trying again.
+func (s *Store) throttleWait(ctx context.Context, keys []string) (time.Duration, error) {
+	var wait time.Duration
+	now := s.now()
+	for _, k := range keys {
+		var failures int
+		var last int64
+		err := s.r.QueryRowContext(ctx, `SELECT failures, last_at FROM signin_throttle WHERE key = ?`, k).
+			Scan(&failures, &last)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue
+		}
+		if err != nil {
+			return 0, fmt.Errorf("read throttle: %w", err)
+		}
+		lastAt := time.Unix(last, 0)
+		if now.Sub(lastAt) > throttleWindow {
+			continue
+		}
+		if w := lastAt.Add(throttleDelay(failures)).Sub(now); w > wait {
+			wait = w
+		}
+	}
+	return wait, nil
+}
+
+func (tx *Tx) countFailure(ctx context.Context, keys []string) error {
+	stale := tx.now - int64(throttleWindow/time.Second)
+	for _, k := range keys {
+		_, err := tx.ExecContext(ctx, `INSERT INTO signin_throttle (key, failures, last_at) VALUES (?, 1, ?)
+			ON CONFLICT (key) DO UPDATE SET
+				failures = CASE WHEN last_at < ? THEN 1 ELSE failures + 1 END,
+				last_at = excluded.last_at`, k, tx.now, stale)
+		if err != nil {
+			return fmt.Errorf("count failed sign-in: %w", err)
+		}
+	}
+	return nil
+}
+
+// dummyHash is verified against when the email is unknown, so that a wrong
+// email costs the same time as a wrong password.
+func (s *Store) dummyHash(ctx context.Context) string {
+	dummyOnce.Do(func() {
+		pw := make([]byte, 16)
+		_, _ = rand.Read(pw)
+		dummy, _ = s.hashPassword(ctx, string(pw))
+	})
+	return dummy
+}
+
+var (
+	dummyOnce sync.Once
+	dummy     string
+)
+
+// SignInWithKey resolves the account that owns a proven public key,
+// records the sign-in and the key's use. ErrNoUser when no account has it.
+func (s *Store) SignInWithKey(ctx context.Context, fingerprint string, o Origin) (User, error) {
+	var id int64
+	err := s.r.QueryRowContext(ctx, `SELECT k.user_id FROM ssh_keys k JOIN users u ON u.id = k.user_id
+		WHERE k.fingerprint = ? AND u.deleted_at IS NULL`, fingerprint).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return User{}, ErrNoUser
+	}
+	if err != nil {
+		return User{}, fmt.Errorf("find key owner: %w", err)
+	}
+	err = s.write(ctx, func(tx *Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE ssh_keys SET last_used_at = ? WHERE fingerprint = ?`,
+			tx.now, fingerprint); err != nil {
+			return fmt.Errorf("touch key: %w", err)
+		}
+		return tx.recordEvent(ctx, id, SecuritySignin, o, "key "+fingerprint)
+	})
+	if err != nil {
+		return User{}, err
+	}
+	return s.UserByID(ctx, id)
+}
+
+// PruneThrottle forgets throttle rows older than the window.
+func (s *Store) PruneThrottle(ctx context.Context) error {
+	return s.write(ctx, func(tx *Tx) error {
+		_, err := tx.ExecContext(ctx, `DELETE FROM signin_throttle WHERE last_at < ?`,
+			tx.now-int64(throttleWindow/time.Second))
+		return err
+	})
+}

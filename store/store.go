@@ -1,0 +1,178 @@
+// Package store is WantSMS's system of record: the SQLite schema and its
+// numbered migrations, the domain types, every transaction that moves money
+// or state, and the hub that tells live sessions what changed (published
+// after commit, never before).
+//
+// One writer connection takes every write in an immediate transaction, so
+// writers queue in Go instead of failing with SQLITE_BUSY; a pool of
+// read-only connections serves queries concurrently thanks to WAL.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"runtime"
+	"strings"
+	"time"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+// Options tune a Store. The zero value is ready for production use.
+type Options struct {
+	// Clock returns the current time; tests use a controllable one.
+	Clock func() time.Time
+	// Readers is the size of the read-only connection pool
+	// (default: 2 × GOMAXPROCS, at least 4).
+	Readers int
+	// BusyTimeout bounds how long a connection waits for a lock held by
+	// another process (default 5 s), e.g. `wantsms credit` while serving.
+	BusyTimeout time.Duration
+	// MaxConcurrentHashes bounds password hashing, which costs 19 MiB and
+	// tens of milliseconds each (default GOMAXPROCS).
+	MaxConcurrentHashes int
+}
+
+// Store is the database handle shared by the whole process.
+type Store struct {
+	path    string
+	w       *sql.DB // exactly one connection: all writes
+	r       *sql.DB // read-only pool
+	hub     *Hub
+	now     func() time.Time
+	hashSem chan struct{}
+}
+
+// Open opens (creating if missing) the database at path and applies pending
+// migrations.
+func Open(path string, opts Options) (*Store, error) {
+	if strings.ContainsAny(path, "?#") {
+		return nil, fmt.Errorf("open store: path %q must not contain '?' or '#'", path)
+	}
+	opts = opts.withDefaults()
+	busy := opts.BusyTimeout.Milliseconds()
+	common := url.Values{}
+	common.Set("_busy_timeout", fmt.Sprint(busy))
+	common.Set("_foreign_keys", "on")
+	common.Add("_pragma", "secure_delete(on)") // purged personal data must not linger in free pages
+
+	wq := cloneValues(common)
+	wq.Set("_journal_mode", "wal")
+	wq.Set("_synchronous", "full") // a credit acknowledged is a credit on disk
+	wq.Set("_txlock", "immediate")
+	w, err := sql.Open("sqlite", path+"?"+wq.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxIdleTime(0)
+	w.SetConnMaxLifetime(0)
+
+	s := &Store{path: path, w: w, hub: NewHub(), now: opts.Clock,
+		hashSem: make(chan struct{}, opts.MaxConcurrentHashes)}
+	if err := s.migrate(context.Background()); err != nil {
+		w.Close()
+		return nil, err
+	}
+
+	rq := cloneValues(common)
+	rq.Set("_query_only", "on")
+	r, err := sql.Open("sqlite", path+"?"+rq.Encode())
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open store readers %s: %w", path, err)
+	}
+	r.SetMaxOpenConns(opts.Readers)
+	r.SetMaxIdleConns(opts.Readers)
+	s.r = r
+	return s, nil
+}
+
+func (o Options) withDefaults() Options {
+	if o.Clock == nil {
+		o.Clock = time.Now
+	}
+	if o.Readers <= 0 {
+		o.Readers = max(4, 2*runtime.GOMAXPROCS(0))
+	}
+	if o.BusyTimeout <= 0 {
+		o.BusyTimeout = 5 * time.Second
+	}
+	if o.MaxConcurrentHashes <= 0 {
+		o.MaxConcurrentHashes = runtime.GOMAXPROCS(0)
+	}
+	return o
+}
+
+func cloneValues(v url.Values) url.Values {
+	c := url.Values{}
+	for k, vs := range v {
+		c[k] = append([]string(nil), vs...)
+	}
+	return c
+}
+
+// Close closes the database cleanly (checkpointing the WAL).
+func (s *Store) Close() error {
+	s.hub.Close()
+	var errs []error
+	if s.r != nil {
+		errs = append(errs, s.r.Close())
+	}
+	errs = append(errs, s.w.Close())
+	return errors.Join(errs...)
+}
+
+// Path is the database file's path.
+func (s *Store) Path() string { return s.path }
+
+// Hub is where live sessions subscribe to changes.
+func (s *Store) Hub() *Hub { return s.hub }
+
+// Now is the store's clock, so callers stamp times the same way.
+func (s *Store) Now() time.Time { return s.now() }
+
+func (s *Store) unixNow() int64 { return s.now().Unix() }
+
+// write runs fn in one immediate transaction and, only after it committed,
+// publishes the events fn queued.
+func (s *Store) write(ctx context.Context, fn func(tx *Tx) error) error {
+	sqlTx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	tx := &Tx{Tx: sqlTx, now: s.unixNow()}
+	if err := fn(tx); err != nil {
+		_ = sqlTx.Rollback()
+		return err
+	}
+	if err := sqlTx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	for _, e := range tx.events {
+		s.hub.Publish(e)
+	}
+	return nil
+}
+
+// Tx is a write transaction that collects events to publish after commit.
+type Tx struct {
+	*sql.Tx
+	now    int64 // one timestamp for everything written in the transaction
+	events []Event
+}
+
+// notify queues an event for publication once the transaction commits.
+func (tx *Tx) notify(e Event) { tx.events = append(tx.events, e) }
+
+// timeOrZero turns a nullable Unix time into a time.Time (zero when NULL).
+func timeOrZero(v sql.NullInt64) time.Time {
+	if !v.Valid {
+		return time.Time{}
+	}
+	return time.Unix(v.Int64, 0)
+}

@@ -1,0 +1,186 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+)
+
+// testClock is a controllable clock for tests.
+type testClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *testClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *testClock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
+
+func openTest(t *testing.T) (*Store, *testClock) {
+	t.Helper()
+	clock := &testClock{t: time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)}
+	s, err := Open(filepath.Join(t.TempDir(), "wantsms.db"), Options{Clock: clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s, clock
+}
+
+var origin = Origin{RemoteAddr: "192.0.2.7:50000", ClientVersion: "SSH-2.0-OpenSSH_9.6"}
+
+func newUser(t *testing.T, s *Store, email string) User {
+	t.Helper()
+	u, err := s.CreateUser(context.Background(), email, "correct horse", origin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+func TestMigrationsFromEmpty(t *testing.T) {
+	s, _ := openTest(t)
+	ctx := context.Background()
+	all, err := loadMigrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := s.SchemaVersion(ctx)
+	if err != nil || v != all[len(all)-1].version {
+		t.Fatalf("schema version %d, %v; want %d", v, err, all[len(all)-1].version)
+	}
+	for _, table := range []string{"users", "ssh_keys", "ledger", "security_events"} {
+		var strict int
+		if err := s.r.QueryRowContext(ctx, `SELECT strict FROM pragma_table_list WHERE name = ?`, table).
+			Scan(&strict); err != nil || strict != 1 {
+			t.Errorf("table %s: strict=%d err=%v", table, strict, err)
+		}
+	}
+	// Reopening applies nothing twice.
+	path := s.Path()
+	s.Close()
+	s2, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	var n int
+	s2.r.QueryRow(`SELECT COUNT(*) FROM schema_migrations`).Scan(&n)
+	if n != len(all) {
+		t.Fatalf("%d migration rows after reopen, want %d", n, len(all))
+	}
+}
+
+func TestPragmas(t *testing.T) {
+	s, _ := openTest(t)
+	for q, want := range map[string]string{
+		"PRAGMA journal_mode": "wal", "PRAGMA synchronous": "2", "PRAGMA foreign_keys": "1",
+		"PRAGMA secure_delete": "1",
+	} {
+		var got string
+		if err := s.w.QueryRow(q).Scan(&got); err != nil || got != want {
+			t.Errorf("%s = %q (%v), want %q", q, got, err, want)
+		}
+	}
+	if _, err := s.r.Exec(`INSERT INTO users (email, created_at) VALUES ('x@y.z', 0)`); err == nil {
+		t.Error("the reader pool accepted a write")
+	}
+}
+
+func TestLedgerIdempotentAndOverdraft(t *testing.T) {
+	s, _ := openTest(t)
+	ctx := context.Background()
+	u := newUser(t, s, "a@example.com")
+	m := Movement{UserID: u.ID, AmountCents: 500, Kind: LedgerGrant, Reference: "ref-1"}
+	r1, err := s.Move(ctx, m)
+	if err != nil || !r1.Applied || r1.BalanceCents != 500 {
+		t.Fatalf("first move: %+v %v", r1, err)
+	}
+	r2, err := s.Move(ctx, m)
+	if err != nil || r2.Applied || r2.BalanceCents != 500 {
+		t.Fatalf("repeated move: %+v %v; want not applied, balance 500", r2, err)
+	}
+	_, err = s.Move(ctx, Movement{UserID: u.ID, AmountCents: -501, Kind: LedgerAdjust, Reference: "debit-1"})
+	if !errors.Is(err, ErrInsufficientFunds) {
+		t.Fatalf("overdraft: %v, want ErrInsufficientFunds", err)
+	}
+	rows, _ := s.Ledger(ctx, u.ID, 10)
+	if len(rows) != 1 {
+		t.Fatalf("%d ledger rows, want 1 (the refused debit must leave none)", len(rows))
+	}
+	if _, err := s.Move(ctx, Movement{UserID: u.ID, AmountCents: -500, Kind: LedgerAdjust, Reference: "debit-2"}); err != nil {
+		t.Fatalf("debit to zero: %v", err)
+	}
+	if rep, err := s.Check(ctx); err != nil || !rep.OK() {
+		t.Fatalf("check: %+v %v", rep, err)
+	}
+}
+
+func TestConcurrentCreditsSumExactly(t *testing.T) {
+	s, _ := openTest(t)
+	ctx := context.Background()
+	u := newUser(t, s, "many@example.com")
+	const workers, each = 16, 25
+	var wg sync.WaitGroup
+	errs := make(chan error, workers*each)
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range each {
+				// Every reference twice: the second must be a no-op.
+				for range 2 {
+					_, err := s.Move(ctx, Movement{UserID: u.ID, AmountCents: 3, Kind: LedgerGrant,
+						Reference: fmt.Sprintf("w%d-%d", w, i)})
+					if err != nil {
+						errs <- err
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	got, _ := s.UserByID(ctx, u.ID)
+	if got.BalanceCents != workers*each*3 {
+		t.Fatalf("balance %d, want %d", got.BalanceCents, workers*each*3)
+	}
+}
+
+func TestCheckFindsTamperedBalance(t *testing.T) {
+	s, _ := openTest(t)
+	ctx := context.Background()
+	u := newUser(t, s, "t@example.com")
+	s.Move(ctx, Movement{UserID: u.ID, AmountCents: 100, Kind: LedgerGrant, Reference: "g"})
+	raw, err := sql.Open("sqlite", s.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	if _, err := raw.Exec(`UPDATE users SET balance_cents = 1000 WHERE id = ?`, u.ID); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := s.Check(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.OK() || len(rep.Mismatches) != 1 || rep.Mismatches[0].BalanceCents != 1000 || rep.Mismatches[0].LedgerCents != 100 {
+		t.Fatalf("check missed the tampering: %+v", rep)
+	}
+}
+
+func TestBalanceNeverNegativeInSchema(t *testing.T) {
+	s, _ := openTest(t)
+	u := newUser(t, s, "n@example.com")
+	_, err := s.w.Exec(`UPDATE users SET balance_cents = -1 WHERE id = ?`, u.ID)
+	if err == nil {
+		t.Fatal("schema accepted a negative balance")
+	}
+}
