@@ -10,7 +10,7 @@ import (
 
 func TestNormalizeEmail(t *testing.T) {
 	good := map[string]string{
-		"  Alice@Example.COM ": "alice@example.com",
+		"  Alice@Example.COM ":    "alice@example.com",
 		"a.b+tag@sub.example.org": "a.b+tag@sub.example.org",
 	}
 	for in, want := range good {
