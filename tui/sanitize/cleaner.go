@@ -18,6 +18,15 @@ type cleaner struct {
 	emoji bool // the output ends in an emoji, possibly with modifiers
 }
 
+// plainRun returns the end of the run of printable ASCII and '\n' that
+// starts at s[i], the bytes that always pass unchanged.
+func plainRun(s string, i int) int {
+	for i < len(s) && (s[i] >= 0x20 && s[i] < 0x7f || s[i] == '\n') {
+		i++
+	}
+	return i
+}
+
 // step handles the unit of input starting at src[i] and returns the index
 // of the next one.
 func (c *cleaner) step(i int) int {
@@ -62,7 +71,7 @@ func (c *cleaner) step(i int) int {
 			return c.keep(i, i+n, r)
 		}
 		return c.drop(i, i+n)
-	case unicode.Is(unicode.Cf, r):
+	case isFormat(r):
 		// Bidi controls (U+061C, U+200E/F, U+202A–E, U+2066–9), zero-width
 		// characters (U+200B/C, U+2060, U+FEFF), soft hyphen and the
 		// rest of Cf: invisible, or able to reorder or hide what is
@@ -130,4 +139,16 @@ func badSequenceEnd(s string, i int) int {
 		j++
 	}
 	return j
+}
+
+// isFormat reports whether r is in Unicode category Cf, with fast exits
+// for the wide ranges that hold none (most letters of most scripts).
+func isFormat(r rune) bool {
+	switch {
+	case r < 0x600:
+		return r == 0xad
+	case r > 0x206f && r < 0xfeff:
+		return false
+	}
+	return unicode.Is(unicode.Cf, r)
 }

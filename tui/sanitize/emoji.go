@@ -46,7 +46,7 @@ func nextIsPictographic(s string, i int) bool {
 // isPictographic reports whether r has the Unicode Extended_Pictographic
 // property. It has a fast exit for the ranges that hold none.
 func isPictographic(r rune) bool {
-	if r < 0xa9 || (r > 0xae && r < 0x203c) {
+	if r < 0xa9 || (r > 0xae && r < 0x203c) || (r > 0x3299 && r < 0x1f000) {
 		return false
 	}
 	return unicode.Is(extendedPictographic, r)

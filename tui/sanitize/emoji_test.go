@@ -2,6 +2,7 @@ package sanitize
 
 import (
 	"testing"
+	"unicode"
 
 	"github.com/rivo/uniseg"
 )
@@ -27,6 +28,14 @@ func TestPictographicTableMatchesUniseg(t *testing.T) {
 			if bad++; bad > 20 {
 				t.Fatal("too many mismatches")
 			}
+		}
+	}
+}
+
+func TestIsFormatMatchesUnicodeCf(t *testing.T) {
+	for r := rune(0); r <= unicode.MaxRune; r++ {
+		if got, want := isFormat(r), unicode.Is(unicode.Cf, r); got != want {
+			t.Fatalf("isFormat(%U) = %v, unicode.Cf says %v", r, got, want)
 		}
 	}
 }

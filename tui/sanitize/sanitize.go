@@ -31,6 +31,10 @@ const Ellipsis = "…"
 func Text(s string) string {
 	c := cleaner{src: s}
 	for i := 0; i < len(s); {
+		if j := plainRun(s, i); j > i {
+			i = c.keep(i, j, rune(s[j-1]))
+			continue
+		}
 		i = c.step(i)
 	}
 	if !c.dirty {
@@ -92,17 +96,25 @@ func Truncate(s string, width int) string {
 		return ""
 	}
 	s = Line(s)
-	if ansi.StringWidth(s) <= width {
-		return s
-	}
 	room := width - ansi.StringWidth(Ellipsis)
-	end, used := 0, 0
+	used, cut := 0, 0
 	for it := graphemes.FromString(s); it.Next(); {
-		used += ansi.StringWidth(it.Value())
-		if used > room {
-			break
+		used += clusterWidth(it.Value())
+		if used <= room {
+			cut = it.End()
 		}
-		end = it.End()
+		if used > width {
+			return s[:cut] + Ellipsis
+		}
 	}
-	return s[:end] + Ellipsis
+	return s
+}
+
+// clusterWidth is ansi.StringWidth for one grapheme cluster, without the
+// call for the common single printable ASCII byte.
+func clusterWidth(g string) int {
+	if len(g) == 1 && g[0] >= 0x20 && g[0] < 0x7f {
+		return 1
+	}
+	return ansi.StringWidth(g)
 }
