@@ -24,11 +24,11 @@ const (
 
 // Errors about keys.
 var (
-	ErrKeyTaken    = errors.New("this key is already linked to an account")
-	ErrNoKey       = errors.New("no such key")
-	ErrTooManyKeys = fmt.Errorf("an account can hold at most %d keys", MaxKeysPerUser)
-	ErrBadKeyName  = fmt.Errorf("a key name is 1 to %d printable characters", MaxKeyNameLen)
-	ErrBadKey      = errors.New("not a public key line: paste one line of ~/.ssh/id_ed25519.pub (ssh-ed25519 AAAA… comment)")
+	ErrKeyTaken    error = userErr("this key is already linked to an account")
+	ErrNoKey       error = userErr("no such key")
+	ErrTooManyKeys error = userErr(fmt.Sprintf("an account can hold at most %d keys", MaxKeysPerUser))
+	ErrBadKeyName  error = userErr(fmt.Sprintf("a key name is 1 to %d printable characters", MaxKeyNameLen))
+	ErrBadKey      error = userErr("not a public key line: paste one line of ~/.ssh/id_ed25519.pub (ssh-ed25519 AAAA… comment)")
 )
 
 // KeySpec is a public key ready to be linked.

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 )
@@ -21,7 +20,7 @@ const (
 )
 
 // ErrInsufficientFunds refuses a debit larger than the balance.
-var ErrInsufficientFunds = errors.New("not enough credits")
+var ErrInsufficientFunds error = userErr("not enough credits")
 
 // Movement is one change of a balance.
 type Movement struct {

@@ -28,9 +28,9 @@ const (
 
 // Errors about passwords, worded for the person typing them.
 var (
-	ErrPasswordTooShort = fmt.Errorf("the password must be at least %d characters", MinPasswordLen)
-	ErrPasswordTooLong  = fmt.Errorf("the password must be at most %d characters", MaxPasswordLen)
-	errBadHash          = errors.New("malformed password hash")
+	ErrPasswordTooShort error = userErr(fmt.Sprintf("the password must be at least %d characters", MinPasswordLen))
+	ErrPasswordTooLong  error = userErr(fmt.Sprintf("the password must be at most %d characters", MaxPasswordLen))
+	errBadHash                = errors.New("malformed password hash")
 )
 
 // CheckPasswordRules says whether a new password is acceptable.

@@ -25,6 +25,9 @@ const (
 // ThrottledError refuses a sign-in attempt until Wait has passed.
 type ThrottledError struct{ Wait time.Duration }
 
+// UserFacing makes the wait visible to the person signing in.
+func (e *ThrottledError) UserFacing() string { return e.Error() }
+
 func (e *ThrottledError) Error() string {
 	return fmt.Sprintf("too many failed attempts: try again in %d s", int(e.Wait.Round(time.Second)/time.Second))
 }

@@ -31,6 +31,10 @@ type Options struct {
 	// BusyTimeout bounds how long a connection waits for a lock held by
 	// another process (default 5 s), e.g. `wantsms credit` while serving.
 	BusyTimeout time.Duration
+	// Relay makes this store write its events to the database too, for a
+	// serving process to pass on to live sessions. Command-line tools that
+	// change data while the server runs set it.
+	Relay bool
 	// MaxConcurrentHashes bounds password hashing, which costs 19 MiB and
 	// tens of milliseconds each (default GOMAXPROCS).
 	MaxConcurrentHashes int
@@ -44,6 +48,7 @@ type Store struct {
 	hub     *Hub
 	now     func() time.Time
 	hashSem chan struct{}
+	relay   bool
 }
 
 // Open opens (creating if missing) the database at path and applies pending
@@ -73,7 +78,7 @@ func Open(path string, opts Options) (*Store, error) {
 	w.SetConnMaxLifetime(0)
 
 	s := &Store{path: path, w: w, hub: NewHub(), now: opts.Clock,
-		hashSem: make(chan struct{}, opts.MaxConcurrentHashes)}
+		hashSem: make(chan struct{}, opts.MaxConcurrentHashes), relay: opts.Relay}
 	if err := s.migrate(context.Background()); err != nil {
 		w.Close()
 		return nil, err
@@ -146,7 +151,11 @@ func (s *Store) write(ctx context.Context, fn func(tx *Tx) error) error {
 		return fmt.Errorf("begin: %w", err)
 	}
 	tx := &Tx{Tx: sqlTx, now: s.unixNow()}
-	if err := fn(tx); err != nil {
+	err = fn(tx)
+	if err == nil && s.relay {
+		err = tx.relayEvents(ctx)
+	}
+	if err != nil {
 		_ = sqlTx.Rollback()
 		return err
 	}

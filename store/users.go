@@ -41,10 +41,11 @@ func (u User) IsAdmin() bool { return u.Role == RoleAdmin }
 
 // Errors about accounts.
 var (
-	ErrBadEmail      = errors.New("enter a valid email address, like name@example.com")
-	ErrEmailTaken    = errors.New("an account with this email already exists: sign in instead")
-	ErrNoUser        = errors.New("no such account")
-	ErrWrongPassword = errors.New("wrong email or password")
+	ErrBadEmail        error = userErr("enter a valid email address, like name@example.com")
+	ErrEmailTaken      error = userErr("an account with this email already exists: sign in instead")
+	ErrNoUser          error = userErr("no such account")
+	ErrWrongPassword   error = userErr("wrong email or password")
+	ErrCurrentPassword error = userErr("the current password is wrong")
 )
 
 // NormalizeEmail trims and lower-cases an address and checks it is a bare
@@ -191,7 +192,7 @@ func (s *Store) checkUserPassword(ctx context.Context, userID int64, pw string) 
 		return fmt.Errorf("check password: %w", err)
 	}
 	if !ok {
-		return errors.New("the current password is wrong")
+		return ErrCurrentPassword
 	}
 	return nil
 }

@@ -64,3 +64,14 @@ CREATE TABLE signin_throttle (
     failures   INTEGER NOT NULL,
     last_at    INTEGER NOT NULL
 ) STRICT;
+
+-- Events written by another process on the same database (the command-line
+-- tools: `wantsms credit`, `admin grant`), relayed to the serving process's
+-- live sessions. Rows are consumed within seconds and pruned after an hour.
+CREATE TABLE event_relay (
+    id         INTEGER PRIMARY KEY,
+    user_id    INTEGER NOT NULL,
+    kind       TEXT    NOT NULL,
+    ref        INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL
+) STRICT;

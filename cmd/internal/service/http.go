@@ -1,0 +1,27 @@
+package service
+
+import (
+	"context"
+	"net/http"
+	"time"
+)
+
+// routes is the HTTP side: health for load balancers and monitors (more
+// routes — webhooks, payment pages, metrics — join here).
+func (s *Service) routes() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", s.healthz)
+	return mux
+}
+
+// healthz answers 200 "ok" when the database answers within a second.
+func (s *Service) healthz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), time.Second)
+	defer cancel()
+	if _, err := s.Store.SchemaVersion(ctx); err != nil {
+		http.Error(w, "database unavailable", http.StatusServiceUnavailable)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	_, _ = w.Write([]byte("ok\n"))
+}

@@ -1,0 +1,161 @@
+// Package service assembles the running WantSMS process: the store, the
+// SSH server with the dashboard, and the HTTP listener. cmd/wantsms runs it;
+// end-to-end tests start it on loopback ports with a temporary data
+// directory, exactly as a person would run it.
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/wantsms/wantsms/store"
+	"github.com/wantsms/wantsms/tui"
+	"github.com/wantsms/wantsms/tui/sshserver"
+)
+
+// Config is everything the process needs; cmd/wantsms fills it from flags
+// and environment variables.
+type Config struct {
+	DataDir  string // SQLite file and SSH host key live here
+	SSHAddr  string
+	HTTPAddr string
+	SSH      sshserver.Config
+	Log      *slog.Logger
+	// Clock overrides the store's clock (tests only).
+	Clock func() time.Time
+	// RelayInterval is how often events written by command-line tools are
+	// passed on to live sessions (default 1 s).
+	RelayInterval time.Duration
+}
+
+// DatabaseFile is the SQLite file's name inside the data directory.
+const DatabaseFile = "wantsms.db"
+
+// HostKeyFile is the SSH host key's name inside the data directory.
+const HostKeyFile = "ssh_host_ed25519_key"
+
+// Service is a running WantSMS.
+type Service struct {
+	cfg    Config
+	Store  *store.Store
+	SSH    *sshserver.Server
+	http   *http.Server
+	sshL   net.Listener
+	httpL  net.Listener
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	log    *slog.Logger
+}
+
+// OpenStore opens the data directory's database, creating both if needed.
+func OpenStore(dataDir string, opts store.Options) (*store.Store, error) {
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("data directory %s: %w", dataDir, err)
+	}
+	return store.Open(filepath.Join(dataDir, DatabaseFile), opts)
+}
+
+// Start opens everything and starts serving. Listen failures and store
+// errors are returned before anything is left running.
+func Start(cfg Config) (*Service, error) {
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	if cfg.RelayInterval <= 0 {
+		cfg.RelayInterval = time.Second
+	}
+	st, err := OpenStore(cfg.DataDir, store.Options{Clock: cfg.Clock})
+	if err != nil {
+		return nil, err
+	}
+	s := &Service{cfg: cfg, Store: st, log: cfg.Log}
+	if err := s.start(); err != nil {
+		s.closeAll()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Service) start() error {
+	var err error
+	sshCfg := s.cfg.SSH
+	sshCfg.Addr = s.cfg.SSHAddr
+	sshCfg.HostKeyPath = filepath.Join(s.cfg.DataDir, HostKeyFile)
+	s.SSH, err = sshserver.New(sshCfg, tui.Deps{Store: s.Store, Log: s.log}, nil)
+	if err != nil {
+		return err
+	}
+	if s.sshL, err = net.Listen("tcp", s.cfg.SSHAddr); err != nil {
+		return fmt.Errorf("listen ssh on %s: %w", s.cfg.SSHAddr, err)
+	}
+	if s.httpL, err = net.Listen("tcp", s.cfg.HTTPAddr); err != nil {
+		return fmt.Errorf("listen http on %s: %w", s.cfg.HTTPAddr, err)
+	}
+	s.http = &http.Server{Handler: s.routes(), ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	ctx, cancel := context.WithCancel(context.Background())
+	s.cancel = cancel
+	s.goRun(func() { s.Store.RunRelay(ctx, s.cfg.RelayInterval) })
+	s.goRun(func() {
+		if err := s.SSH.Serve(s.sshL); err != nil {
+			s.log.Error("ssh server stopped", "err", err)
+		}
+	})
+	s.goRun(func() {
+		if err := s.http.Serve(s.httpL); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.log.Error("http server stopped", "err", err)
+		}
+	})
+	s.log.Info("wantsms serving", "ssh", s.SSHAddr(), "http", s.HTTPAddr(), "data", s.cfg.DataDir)
+	return nil
+}
+
+func (s *Service) goRun(f func()) {
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		f()
+	}()
+}
+
+// SSHAddr is the address the SSH server listens on.
+func (s *Service) SSHAddr() string { return s.sshL.Addr().String() }
+
+// HTTPAddr is the address the HTTP server listens on.
+func (s *Service) HTTPAddr() string { return s.httpL.Addr().String() }
+
+// Shutdown says goodbye to every session, stops the listeners and closes
+// the database cleanly. Sessions still open when ctx ends are cut.
+func (s *Service) Shutdown(ctx context.Context) error {
+	var errs []error
+	if s.SSH != nil {
+		errs = append(errs, s.SSH.Shutdown(ctx))
+	}
+	if s.http != nil {
+		errs = append(errs, s.http.Shutdown(ctx))
+	}
+	if s.cancel != nil {
+		s.cancel()
+	}
+	s.wg.Wait()
+	errs = append(errs, s.Store.Close())
+	return errors.Join(errs...)
+}
+
+// closeAll releases what a failed start opened.
+func (s *Service) closeAll() {
+	for _, l := range []net.Listener{s.sshL, s.httpL} {
+		if l != nil {
+			l.Close()
+		}
+	}
+	s.Store.Close()
+}

@@ -1,0 +1,108 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// flags is a flag set whose every flag has an environment-variable twin:
+// the environment overrides the built-in default and a flag on the command
+// line overrides both.
+type flags struct {
+	fs   *flag.FlagSet
+	envs []envFlag
+	err  error
+}
+
+type envFlag struct{ name, env string }
+
+func newFlags(name string, out io.Writer) *flags {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(out)
+	return &flags{fs: fs}
+}
+
+// defaultFrom returns the environment's value for env, or def.
+func (f *flags) lookup(env string) (string, bool) {
+	v, ok := os.LookupEnv(env)
+	return strings.TrimSpace(v), ok && strings.TrimSpace(v) != ""
+}
+
+func (f *flags) note(name, env string) string {
+	f.envs = append(f.envs, envFlag{name, env})
+	return " (env " + env + ")"
+}
+
+func (f *flags) badEnv(env, v string, err error) {
+	if f.err == nil {
+		f.err = fmt.Errorf("environment variable %s=%q: %v", env, v, err)
+	}
+}
+
+func (f *flags) String(p *string, name, env, def, usage string) {
+	if v, ok := f.lookup(env); ok {
+		def = v
+	}
+	f.fs.StringVar(p, name, def, usage+f.note(name, env))
+}
+
+func (f *flags) Int(p *int, name, env string, def int, usage string) {
+	if v, ok := f.lookup(env); ok {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			f.badEnv(env, v, err)
+		}
+		def = n
+	}
+	f.fs.IntVar(p, name, def, usage+f.note(name, env))
+}
+
+func (f *flags) Bool(p *bool, name, env string, def bool, usage string) {
+	if v, ok := f.lookup(env); ok {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			f.badEnv(env, v, err)
+		}
+		def = b
+	}
+	f.fs.BoolVar(p, name, def, usage+f.note(name, env))
+}
+
+func (f *flags) Duration(p *time.Duration, name, env string, def time.Duration, usage string) {
+	if v, ok := f.lookup(env); ok {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			f.badEnv(env, v, err)
+		}
+		def = d
+	}
+	f.fs.DurationVar(p, name, def, usage+f.note(name, env))
+}
+
+// parse parses flags that may come before, between or after positional
+// arguments, and returns the positional ones.
+func (f *flags) parse(args []string) ([]string, error) {
+	if f.err != nil {
+		return nil, f.err
+	}
+	var pos []string
+	for {
+		if err := f.fs.Parse(args); err != nil {
+			return nil, err
+		}
+		args = f.fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		if args[0] == "--" {
+			return append(pos, args[1:]...), nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}

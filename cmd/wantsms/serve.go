@@ -1,0 +1,98 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/wantsms/wantsms/cmd/internal/service"
+)
+
+// errHelp is returned when -h was asked for: usage was printed, exit 0.
+var errHelp = flag.ErrHelp
+
+// shutdownGrace is how long open sessions get to leave on SIGINT/SIGTERM.
+const shutdownGrace = 10 * time.Second
+
+func dataFlag(f *flags, dir *string) {
+	f.String(dir, "data", "WANTSMS_DATA", "data", "data directory: database and SSH host key")
+}
+
+func runServe(ctx context.Context, args []string, _, stderr io.Writer) error {
+	f := newFlags("serve", stderr)
+	var cfg service.Config
+	var level, format string
+	dataFlag(f, &cfg.DataDir)
+	f.String(&cfg.SSHAddr, "ssh-addr", "WANTSMS_SSH_ADDR", ":2222", "SSH listen address")
+	f.String(&cfg.HTTPAddr, "http-addr", "WANTSMS_HTTP_ADDR", ":8080", "HTTP listen address (health, webhooks)")
+	f.String(&level, "log-level", "WANTSMS_LOG_LEVEL", "info", "log level: debug, info, warn or error")
+	f.String(&format, "log-format", "WANTSMS_LOG_FORMAT", "text", "log format: text or json")
+	f.Duration(&cfg.SSH.HandshakeTimeout, "handshake-timeout", "WANTSMS_HANDSHAKE_TIMEOUT", 30*time.Second,
+		"cut connections not authenticated in this time")
+	f.Int(&cfg.SSH.MaxAuthTries, "max-auth-tries", "WANTSMS_MAX_AUTH_TRIES", 6, "authentication attempts per connection")
+	f.Int(&cfg.SSH.MaxConns, "max-conns", "WANTSMS_MAX_CONNS", 15000, "open SSH connections in total")
+	f.Int(&cfg.SSH.MaxConnsPerIP, "max-conns-per-ip", "WANTSMS_MAX_CONNS_PER_IP", 32,
+		"open SSH connections per remote address (0: no cap)")
+	f.Duration(&cfg.SSH.MaxSession, "max-session", "WANTSMS_MAX_SESSION", 12*time.Hour, "longest session")
+	f.Duration(&cfg.SSH.InputIdle, "idle-timeout", "WANTSMS_IDLE_TIMEOUT", 30*time.Minute,
+		"end sessions after this long without a key press")
+	f.Int(&cfg.SSH.FPS, "fps", "WANTSMS_FPS", 30, "most screen redraws per second per session")
+	pos, err := f.parse(args)
+	if err != nil {
+		return flagError(err)
+	}
+	if len(pos) > 0 {
+		return usagef("unexpected argument %q", pos[0])
+	}
+	if cfg.Log, err = newLogger(stderr, level, format); err != nil {
+		return usagef("%v", err)
+	}
+	if cfg.SSH.MaxConnsPerIP < 0 || cfg.SSH.MaxConns < 1 || cfg.SSH.MaxAuthTries < 1 || cfg.SSH.FPS < 1 {
+		return usagef("limits must be positive (max-conns-per-ip may be 0)")
+	}
+	svc, err := service.Start(cfg)
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	<-ctx.Done()
+	cfg.Log.Info("shutting down", "sessions", svc.SSH.Sessions())
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	if err := svc.Shutdown(sctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	cfg.Log.Info("stopped cleanly")
+	return nil
+}
+
+func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("log level %q: want debug, info, warn or error", level)
+	}
+	opts := &slog.HandlerOptions{Level: l}
+	switch strings.ToLower(format) {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("log format %q: want text or json", format)
+}
+
+// flagError turns a flag-parsing failure into a usage error (or help).
+func flagError(err error) error {
+	if errors.Is(err, flag.ErrHelp) {
+		return errHelp
+	}
+	return usageError{err.Error()}
+}

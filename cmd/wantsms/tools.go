@@ -1,0 +1,160 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/wantsms/wantsms/cmd/internal/service"
+	"github.com/wantsms/wantsms/store"
+)
+
+// Bounds on `wantsms credit`: a typo of a few zeros should not slip through.
+const (
+	maxCreditCents  = 10_000_00 // $10,000
+	maxReasonLength = 200
+)
+
+// openForTool opens the data directory's store for a command-line tool:
+// its changes are relayed to a running server's live sessions.
+func openForTool(dir string) (*store.Store, error) {
+	return service.OpenStore(dir, store.Options{Relay: true})
+}
+
+func runAdmin(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	f := newFlags("admin", stderr)
+	var dir string
+	dataFlag(f, &dir)
+	pos, err := f.parse(args)
+	if err != nil {
+		return flagError(err)
+	}
+	if len(pos) != 2 || (pos[0] != "grant" && pos[0] != "revoke") {
+		return usagef("want grant or revoke and one email")
+	}
+	role := store.RoleAdmin
+	if pos[0] == "revoke" {
+		role = store.RoleUser
+	}
+	if _, err := store.NormalizeEmail(pos[1]); err != nil {
+		return usagef("%q: %v", pos[1], err)
+	}
+	st, err := openForTool(dir)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	u, err := st.SetRole(ctx, pos[1], role)
+	if err != nil {
+		return fmt.Errorf("%s %s: %w", pos[0], pos[1], err)
+	}
+	fmt.Fprintf(stdout, "%s now has the %s role\n", u.Email, u.Role)
+	return nil
+}
+
+func runCredit(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	f := newFlags("credit", stderr)
+	var dir, reason string
+	dataFlag(f, &dir)
+	f.fs.StringVar(&reason, "reason", "", "why (kept in the ledger; required)")
+	pos, err := f.parse(args)
+	if err != nil {
+		return flagError(err)
+	}
+	if len(pos) != 2 {
+		return usagef("want an email and an amount in cents")
+	}
+	if _, err := store.NormalizeEmail(pos[0]); err != nil {
+		return usagef("%q: %v", pos[0], err)
+	}
+	cents, err := strconv.ParseInt(pos[1], 10, 64)
+	if err != nil || cents == 0 || cents > maxCreditCents || cents < -maxCreditCents {
+		return usagef("amount %q: want a non-zero whole number of cents up to %d", pos[1], maxCreditCents)
+	}
+	reason = strings.TrimSpace(reason)
+	if reason == "" || utf8.RuneCountInString(reason) > maxReasonLength {
+		return usagef("--reason is required (at most %d characters)", maxReasonLength)
+	}
+	st, err := openForTool(dir)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	u, err := st.UserByEmail(ctx, pos[0])
+	if err != nil {
+		return fmt.Errorf("%s: %w", pos[0], err)
+	}
+	res, err := st.Move(ctx, store.Movement{UserID: u.ID, AmountCents: cents, Kind: store.LedgerGrant,
+		Reference: "cli-" + randomHex(8), Note: reason})
+	if errors.Is(err, store.ErrInsufficientFunds) {
+		return fmt.Errorf("%s has only %s: %w", u.Email, dollars(u.BalanceCents), err)
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%s %s: balance %s\n", verb(cents), u.Email, dollars(res.BalanceCents))
+	return nil
+}
+
+func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	f := newFlags("check", stderr)
+	var dir string
+	dataFlag(f, &dir)
+	pos, err := f.parse(args)
+	if err != nil {
+		return flagError(err)
+	}
+	if len(pos) > 0 {
+		return usagef("unexpected argument %q", pos[0])
+	}
+	st, err := service.OpenStore(dir, store.Options{})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	rep, err := st.Check(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "accounts: %d, ledger rows: %d\n", rep.Users, rep.LedgerRows)
+	fmt.Fprintf(stdout, "integrity: %s\n", strings.Join(rep.Integrity, "; "))
+	for _, fk := range rep.ForeignKey {
+		fmt.Fprintf(stdout, "foreign key violation: %s\n", fk)
+	}
+	for _, m := range rep.Mismatches {
+		fmt.Fprintf(stdout, "balance mismatch: account %d (%s) balance %s, ledger sums to %s\n",
+			m.UserID, m.Email, dollars(m.BalanceCents), dollars(m.LedgerCents))
+	}
+	if !rep.OK() {
+		return errors.New("problems found (see above)")
+	}
+	fmt.Fprintln(stdout, "ledger: every balance equals its ledger sum")
+	return nil
+}
+
+func verb(cents int64) string {
+	if cents < 0 {
+		return "debited " + dollars(-cents) + " from"
+	}
+	return "credited " + dollars(cents) + " to"
+}
+
+func dollars(c int64) string {
+	sign := ""
+	if c < 0 {
+		sign, c = "-", -c
+	}
+	return fmt.Sprintf("%s$%d.%02d", sign, c/100, c%100)
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}

@@ -1,0 +1,348 @@
+package tui
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/help"
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+
+	"github.com/wantsms/wantsms/store"
+	"github.com/wantsms/wantsms/tui/sanitize"
+)
+
+// The smallest window the dashboard lays out in; below it a "too small"
+// screen asks for more room. Everything is designed for 80×24.
+const (
+	MinWidth  = 64
+	MinHeight = 20
+)
+
+type phase int
+
+const (
+	phaseAuth phase = iota // sign in or sign up
+	phaseLink              // offer to remember the key
+	phaseDash              // the dashboard
+)
+
+// Model is the root of one session's program.
+type Model struct {
+	c      *Common
+	phase  phase
+	auth   *authModel
+	link   *linkModel
+	panes  []Component
+	active int
+	help   help.Model
+	sub    *store.Subscription
+	notice string // one-line message in the footer, e.g. after linking a key
+}
+
+// New builds the program's model. user is the account resolved from the
+// session's linked key, or nil when the person must sign in.
+func New(c *Common, user *store.User) *Model {
+	m := &Model{c: c, help: help.New()}
+	m.help.Styles.ShortKey = c.Styles.HelpKey
+	m.help.Styles.ShortDesc = c.Styles.HelpDesc
+	m.help.Styles.ShortSeparator = c.Styles.HelpSep
+	m.help.Styles.FullKey = c.Styles.HelpKey
+	m.help.Styles.FullDesc = c.Styles.HelpDesc
+	m.help.Styles.FullSeparator = c.Styles.HelpSep
+	if user != nil {
+		c.User, c.ViaKey = *user, true
+		m.phase = phaseDash
+	} else {
+		m.auth = newAuth(c)
+	}
+	return m
+}
+
+// Init starts the dashboard when the session was signed in by its key.
+func (m *Model) Init() tea.Cmd {
+	if m.phase == phaseDash {
+		return m.startDashboard()
+	}
+	return nil
+}
+
+// startDashboard builds the panes and subscribes to the account's events.
+func (m *Model) startDashboard() tea.Cmd {
+	m.phase = phaseDash
+	m.panes = newPanes(m.c)
+	m.sub = m.c.Deps.Store.Hub().Subscribe(m.c.User.ID)
+	cmds := []tea.Cmd{waitEvent(m.sub)}
+	for _, p := range m.panes {
+		cmds = append(cmds, p.Init())
+	}
+	m.resize()
+	return tea.Batch(cmds...)
+}
+
+// Close releases what the model holds; the SSH layer calls it when the
+// program has ended.
+func (m *Model) Close() {
+	if m.sub != nil {
+		m.sub.Close()
+	}
+}
+
+// eventMsg is a change to the signed-in account, from the store's hub.
+type eventMsg struct {
+	event  store.Event
+	missed bool // events were dropped: reload everything
+}
+
+type hubClosedMsg struct{}
+
+type userLoadedMsg struct {
+	user store.User
+	err  error
+}
+
+// waitEvent waits for the next event of the account; it is re-armed after
+// each one, so one goroutine per session waits and nothing polls.
+func waitEvent(sub *store.Subscription) tea.Cmd {
+	return func() tea.Msg {
+		e, ok := <-sub.C
+		if !ok {
+			return hubClosedMsg{}
+		}
+		return eventMsg{event: e, missed: sub.Missed()}
+	}
+}
+
+func (m *Model) reloadUser() tea.Cmd {
+	c := m.c
+	return func() tea.Msg {
+		u, err := c.Deps.Store.UserByID(c.Ctx, c.User.ID)
+		return userLoadedMsg{user: u, err: err}
+	}
+}
+
+// Update routes messages: sizes and events to everyone, keys to the
+// active screen.
+func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.c.Width, m.c.Height = msg.Width, msg.Height
+		m.resize()
+		return m, nil
+	case tea.KeyMsg:
+		m.c.Session.Touch()
+		return m.updateKey(msg)
+	case authDoneMsg:
+		m.c.User = msg.user
+		if m.c.Session.Key != nil {
+			m.phase, m.link = phaseLink, newLink(m.c)
+			return m, nil
+		}
+		return m, m.startDashboard()
+	case linkDoneMsg:
+		if msg.linked {
+			m.notice = "Key linked: next time this key takes you straight here."
+		}
+		return m, m.startDashboard()
+	case linkFailedMsg:
+		var cmd tea.Cmd
+		m.link, cmd = m.link.Update(msg)
+		return m, cmd
+	case authFailedMsg:
+		var cmd tea.Cmd
+		m.auth, cmd = m.auth.Update(msg)
+		return m, cmd
+	case eventMsg:
+		if msg.event.Kind == store.EventAccountDeleted {
+			return m, tea.Quit
+		}
+		return m, tea.Batch(m.broadcast(msg), m.reloadUser(), waitEvent(m.sub))
+	case hubClosedMsg:
+		return m, nil
+	case userLoadedMsg:
+		if msg.err == nil {
+			m.c.User = msg.user
+		}
+		return m, m.broadcast(msg)
+	}
+	return m, m.broadcast(msg)
+}
+
+func (m *Model) updateKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
+	k := m.c.Keys
+	switch m.phase {
+	case phaseAuth:
+		if msg.String() == "esc" || key.Matches(msg, k.ForceQ) {
+			return m, tea.Quit
+		}
+		var cmd tea.Cmd
+		m.auth, cmd = m.auth.Update(msg)
+		return m, cmd
+	case phaseLink:
+		if key.Matches(msg, k.ForceQ) {
+			return m, tea.Quit
+		}
+		var cmd tea.Cmd
+		m.link, cmd = m.link.Update(msg)
+		return m, cmd
+	}
+	if key.Matches(msg, k.ForceQ) {
+		return m, tea.Quit
+	}
+	if len(m.panes) == 0 {
+		return m, nil
+	}
+	m.notice = ""
+	pane := m.panes[m.active]
+	if !pane.Capturing() {
+		switch {
+		case key.Matches(msg, k.Quit):
+			return m, tea.Quit
+		case key.Matches(msg, k.Help):
+			m.help.ShowAll = !m.help.ShowAll
+			m.resize()
+			return m, nil
+		case key.Matches(msg, k.NextTab):
+			return m, m.activate((m.active + 1) % len(m.panes))
+		case key.Matches(msg, k.PrevTab):
+			return m, m.activate((m.active + len(m.panes) - 1) % len(m.panes))
+		case key.Matches(msg, k.TabIndex):
+			return m, m.activate(int(msg.Runes[0] - '1'))
+		}
+	}
+	var cmd tea.Cmd
+	m.panes[m.active], cmd = pane.Update(msg)
+	return m, cmd
+}
+
+// paneActivatedMsg tells a pane it came into view, so it can refresh.
+type paneActivatedMsg struct{ index int }
+
+func (m *Model) activate(i int) tea.Cmd {
+	if i < 0 || i >= len(m.panes) {
+		return nil
+	}
+	m.active = i
+	var cmd tea.Cmd
+	m.panes[i], cmd = m.panes[i].Update(paneActivatedMsg{index: i})
+	return cmd
+}
+
+// broadcast gives a non-key message to every pane.
+func (m *Model) broadcast(msg tea.Msg) tea.Cmd {
+	var cmds []tea.Cmd
+	for i, p := range m.panes {
+		var cmd tea.Cmd
+		m.panes[i], cmd = p.Update(msg)
+		cmds = append(cmds, cmd)
+	}
+	return tea.Batch(cmds...)
+}
+
+// chrome is the number of rows the header, tabs, rule and footer take.
+func (m *Model) chrome() int {
+	footer := 1
+	if m.help.ShowAll && len(m.panes) > 0 {
+		footer = lipgloss.Height(m.help.FullHelpView(m.panes[m.active].FullHelp()))
+	}
+	return 3 + footer + 1
+}
+
+func (m *Model) resize() {
+	m.help.Width = m.c.Width - 2
+	h := max(0, m.c.Height-m.chrome())
+	for _, p := range m.panes {
+		p.SetSize(m.c.Width-4, h)
+	}
+}
+
+// View draws the current screen.
+func (m *Model) View() string {
+	w, h := m.c.Width, m.c.Height
+	if w == 0 || h == 0 {
+		return ""
+	}
+	if w < MinWidth || h < MinHeight {
+		return m.tooSmall()
+	}
+	st := m.c.Styles
+	switch m.phase {
+	case phaseAuth:
+		return m.centered(m.auth.View(), m.help.ShortHelpView(m.auth.help()))
+	case phaseLink:
+		return m.centered(m.link.View(), m.help.ShortHelpView(m.link.help()))
+	}
+	pane := m.panes[m.active]
+	body := lipgloss.NewStyle().Width(w - 4).Height(h - m.chrome()).MaxHeight(h - m.chrome()).
+		Render(pane.View())
+	footer := m.footer(pane)
+	rule := st.Muted.Render(strings.Repeat("─", w))
+	return lipgloss.JoinVertical(lipgloss.Left, m.header(), m.tabs(), rule,
+		st.Body.Render(body), " "+footer)
+}
+
+func (m *Model) footer(pane Component) string {
+	if m.notice != "" {
+		return m.c.Styles.Success.Render(m.notice)
+	}
+	if m.help.ShowAll {
+		return m.help.FullHelpView(append(pane.FullHelp(), m.globalHelp()))
+	}
+	return m.help.ShortHelpView(append(pane.ShortHelp(), m.c.Keys.Help, m.c.Keys.Quit))
+}
+
+func (m *Model) globalHelp() []key.Binding {
+	k := m.c.Keys
+	return []key.Binding{k.NextTab, k.PrevTab, k.TabIndex, k.Help, k.Quit}
+}
+
+func (m *Model) header() string {
+	st := m.c.Styles
+	left := st.Brand.Render("WantSMS")
+	if m.c.User.IsAdmin() && m.c.ViaKey {
+		left += st.Warning.Render(" admin")
+	}
+	right := st.HeaderEmail.Render(sanitize.Truncate(sanitize.Line(m.c.User.Email), 36)) + "  " +
+		st.Balance.Render(FormatCents(m.c.User.BalanceCents))
+	gap := max(1, m.c.Width-2-lipgloss.Width(left)-lipgloss.Width(right))
+	return st.Header.Render(left + strings.Repeat(" ", gap) + right)
+}
+
+func (m *Model) tabs() string {
+	st := m.c.Styles
+	parts := make([]string, len(m.panes))
+	for i, p := range m.panes {
+		label := fmt.Sprintf("%d %s", i+1, p.Title())
+		if i == m.active {
+			parts[i] = st.ActiveTab.Render(label)
+		} else {
+			parts[i] = st.Tab.Render(label)
+		}
+	}
+	return st.TabBar.Render(lipgloss.JoinHorizontal(lipgloss.Top, parts...))
+}
+
+// centered places a screen of the sign-in flow in the middle of the window
+// with its help on the last row.
+func (m *Model) centered(content, helpLine string) string {
+	w, h := m.c.Width, m.c.Height
+	box := lipgloss.Place(w, h-1, lipgloss.Center, lipgloss.Center, content)
+	return lipgloss.JoinVertical(lipgloss.Left, box, " "+helpLine)
+}
+
+func (m *Model) tooSmall() string {
+	st := m.c.Styles
+	msg := fmt.Sprintf("Window too small: %d×%d.\nWantSMS needs at least %d×%d.\n\nEnlarge the window, or press ctrl+c to quit.",
+		m.c.Width, m.c.Height, MinWidth, MinHeight)
+	return lipgloss.Place(m.c.Width, m.c.Height, lipgloss.Center, lipgloss.Center, st.Warning.Render(msg))
+}
+
+// FormatCents shows an amount of credits as dollars: 1234 → "$12.34".
+func FormatCents(c int64) string {
+	sign := ""
+	if c < 0 {
+		sign, c = "-", -c
+	}
+	return fmt.Sprintf("%s$%d.%02d", sign, c/100, c%100)
+}

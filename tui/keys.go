@@ -1,0 +1,63 @@
+package tui
+
+import "github.com/charmbracelet/bubbles/key"
+
+// KeyMap is the one keymap of the dashboard: global keys first, then the
+// keys panes share. Panes list the ones they use in their help.
+type KeyMap struct {
+	Quit     key.Binding
+	ForceQ   key.Binding
+	Help     key.Binding
+	NextTab  key.Binding
+	PrevTab  key.Binding
+	TabIndex key.Binding
+
+	Up       key.Binding
+	Down     key.Binding
+	PageUp   key.Binding
+	PageDown key.Binding
+	Enter    key.Binding
+	Back     key.Binding
+	NextIn   key.Binding
+	PrevIn   key.Binding
+	Yes      key.Binding
+	No       key.Binding
+
+	SwitchMode key.Binding
+	Add        key.Binding
+	Rename     key.Binding
+	Remove     key.Binding
+	Password   key.Binding
+}
+
+// DefaultKeys returns the keymap.
+func DefaultKeys() *KeyMap {
+	b := func(keys []string, k, help string) key.Binding {
+		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(k, help))
+	}
+	return &KeyMap{
+		Quit:     b([]string{"q", "ctrl+c"}, "q", "quit"),
+		ForceQ:   b([]string{"ctrl+c"}, "ctrl+c", "quit"),
+		Help:     b([]string{"?"}, "?", "more keys"),
+		NextTab:  b([]string{"tab"}, "tab", "next pane"),
+		PrevTab:  b([]string{"shift+tab"}, "shift+tab", "previous pane"),
+		TabIndex: b([]string{"1", "2", "3", "4", "5", "6", "7", "8", "9"}, "1-9", "go to pane"),
+
+		Up:       b([]string{"up", "k"}, "↑/k", "up"),
+		Down:     b([]string{"down", "j"}, "↓/j", "down"),
+		PageUp:   b([]string{"pgup", "b"}, "pgup", "page up"),
+		PageDown: b([]string{"pgdown", "f", " "}, "pgdn", "page down"),
+		Enter:    b([]string{"enter"}, "enter", "choose"),
+		Back:     b([]string{"esc"}, "esc", "back"),
+		NextIn:   b([]string{"tab", "down"}, "tab", "next field"),
+		PrevIn:   b([]string{"shift+tab", "up"}, "shift+tab", "previous field"),
+		Yes:      b([]string{"y", "Y"}, "y", "yes"),
+		No:       b([]string{"n", "N", "esc"}, "n", "no"),
+
+		SwitchMode: b([]string{"ctrl+n"}, "ctrl+n", "sign up instead"),
+		Add:        b([]string{"a"}, "a", "add key"),
+		Rename:     b([]string{"r"}, "r", "rename key"),
+		Remove:     b([]string{"x", "delete"}, "x", "remove key"),
+		Password:   b([]string{"p"}, "p", "change password"),
+	}
+}

@@ -1,0 +1,216 @@
+// Package sshserver is WantSMS's SSH front door: it listens, hardens the
+// connection (handshake timeout, connection caps, session length,
+// inactivity on key input), accepts any key or none at the SSH level, and
+// then resolves the account only from the key the session proved. A
+// session with a PTY gets the dashboard; one without gets the command
+// interface.
+package sshserver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/charmbracelet/ssh"
+	"github.com/charmbracelet/wish"
+	"github.com/charmbracelet/wish/recover"
+	gossh "golang.org/x/crypto/ssh"
+
+	"github.com/wantsms/wantsms/tui"
+)
+
+// Config holds the SSH server's addresses and limits. Zero values take the
+// defaults documented on each field.
+type Config struct {
+	Addr        string // listen address (default ":2222")
+	HostKeyPath string // created if missing (ed25519), reused across restarts
+
+	// HandshakeTimeout cuts connections that have not authenticated in
+	// time (default 30 s; OpenSSH allows 120 s for people typing
+	// passwords, but our SSH-level auth never prompts).
+	HandshakeTimeout time.Duration
+	// MaxAuthTries caps authentication attempts per connection (default 6,
+	// OpenSSH's default).
+	MaxAuthTries int
+	// MaxConns caps open connections in total (default 15,000: below the
+	// ~20,000 open files a process may hold here, leaving room for the
+	// database and HTTP). MaxConnsPerIP caps them per remote address
+	// (0: no cap; the command line's default is 32).
+	MaxConns      int
+	MaxConnsPerIP int
+	// MaxSession ends any session after this long (default 12 h).
+	MaxSession time.Duration
+	// InputIdle ends a session after this long without a key press
+	// (default 30 min). Screen updates do not count as activity.
+	InputIdle time.Duration
+	// FPS caps how often a session's screen is redrawn (default 30).
+	FPS int
+}
+
+func (c Config) withDefaults() Config {
+	def := func(v *time.Duration, d time.Duration) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	if c.Addr == "" {
+		c.Addr = ":2222"
+	}
+	def(&c.HandshakeTimeout, 30*time.Second)
+	def(&c.MaxSession, 12*time.Hour)
+	def(&c.InputIdle, 30*time.Minute)
+	if c.MaxAuthTries <= 0 {
+		c.MaxAuthTries = 6
+	}
+	if c.MaxConns <= 0 {
+		c.MaxConns = 15000
+	}
+	if c.FPS <= 0 {
+		c.FPS = 30
+	}
+	return c
+}
+
+// Server is the SSH server.
+type Server struct {
+	cfg      Config
+	deps     tui.Deps
+	log      *slog.Logger
+	srv      *ssh.Server
+	limits   *connLimits
+	sessions *registry
+	commands CommandHandler
+}
+
+// CommandHandler runs a command for a session without a PTY and returns
+// its exit status.
+type CommandHandler func(sess ssh.Session, args []string) int
+
+// New prepares a server; commands may be nil.
+func New(cfg Config, deps tui.Deps, commands CommandHandler) (*Server, error) {
+	cfg = cfg.withDefaults()
+	if deps.Log == nil {
+		deps.Log = slog.Default()
+	}
+	s := &Server{cfg: cfg, deps: deps, log: deps.Log, commands: commands,
+		limits: newConnLimits(cfg.MaxConns, cfg.MaxConnsPerIP), sessions: newRegistry()}
+	if cfg.HostKeyPath != "" {
+		if err := os.MkdirAll(filepath.Dir(cfg.HostKeyPath), 0o700); err != nil {
+			return nil, fmt.Errorf("host key directory: %w", err)
+		}
+	}
+	srv, err := wish.NewServer(
+		wish.WithAddress(cfg.Addr),
+		wish.WithHostKeyPath(cfg.HostKeyPath),
+		wish.WithVersion("WantSMS"),
+		// Any key is welcome at the SSH level: the account is resolved
+		// afterwards from the key the session proved. The callbacks store
+		// nothing.
+		wish.WithPublicKeyAuth(func(ssh.Context, ssh.PublicKey) bool { return true }),
+		// Clients without a key get in too, and sign in with email and
+		// password inside the dashboard.
+		wish.WithKeyboardInteractiveAuth(func(ssh.Context, gossh.KeyboardInteractiveChallenge) bool { return true }),
+		wish.WithMaxTimeout(cfg.MaxSession+time.Minute), // backstop behind the polite goodbye
+		wish.WithMiddleware(recover.MiddlewareWithLogger(slogPrintf{s.log}, s.middleware)),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("ssh server: %w", err)
+	}
+	srv.ServerConfigCallback = func(ssh.Context) *gossh.ServerConfig {
+		return &gossh.ServerConfig{MaxAuthTries: cfg.MaxAuthTries}
+	}
+	srv.ConnCallback = s.onConn
+	srv.ConnectionFailedCallback = func(conn net.Conn, err error) {
+		s.log.Debug("ssh handshake failed", "remote", conn.RemoteAddr().String(), "err", err)
+	}
+	s.srv = srv
+	return s, nil
+}
+
+// Serve accepts connections on l until Shutdown.
+func (s *Server) Serve(l net.Listener) error {
+	err := s.srv.Serve(l)
+	if errors.Is(err, ssh.ErrServerClosed) {
+		return nil
+	}
+	return err
+}
+
+// ListenAndServe listens on the configured address.
+func (s *Server) ListenAndServe() error {
+	l, err := net.Listen("tcp", s.cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen ssh %s: %w", s.cfg.Addr, err)
+	}
+	return s.Serve(l)
+}
+
+// Sessions counts open sessions (for metrics and tests).
+func (s *Server) Sessions() int { return s.sessions.count() }
+
+// Shutdown stops accepting, says goodbye to every open session and waits
+// for them to end (or ctx to expire, then closes what is left).
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.sessions.endAll("The WantSMS server is restarting. Please reconnect in a minute.")
+	err := s.srv.Shutdown(ctx)
+	if err != nil {
+		_ = s.srv.Close()
+	}
+	return err
+}
+
+// onConn enforces the connection caps and the handshake timeout.
+func (s *Server) onConn(ctx ssh.Context, conn net.Conn) net.Conn {
+	ip := hostOf(conn.RemoteAddr())
+	if !s.limits.acquire(ip) {
+		s.log.Warn("connection refused: too many connections", "remote", conn.RemoteAddr().String())
+		return nil
+	}
+	tc := &trackedConn{Conn: conn, release: func() { s.limits.release(ip) }}
+	// The library resets deadlines on every read, so a deadline cannot
+	// bound the handshake: a timer closes the connection unless it has
+	// authenticated by then (the library stores the connection in the
+	// context only after authentication).
+	tc.timer = time.AfterFunc(s.cfg.HandshakeTimeout, func() {
+		if ctx.Value(ssh.ContextKeyConn) == nil {
+			s.log.Info("handshake timeout", "remote", conn.RemoteAddr().String())
+			_ = tc.Close()
+		}
+	})
+	return tc
+}
+
+// trackedConn gives back its connection slot when closed.
+type trackedConn struct {
+	net.Conn
+	once    sync.Once
+	release func()
+	timer   *time.Timer
+}
+
+func (c *trackedConn) Close() error {
+	err := c.Conn.Close()
+	c.once.Do(func() {
+		c.timer.Stop()
+		c.release()
+	})
+	return err
+}
+
+func hostOf(a net.Addr) string {
+	if h, _, err := net.SplitHostPort(a.String()); err == nil {
+		return h
+	}
+	return a.String()
+}
+
+// slogPrintf lets the recover middleware log through slog.
+type slogPrintf struct{ l *slog.Logger }
+
+func (p slogPrintf) Printf(format string, v ...any) { p.l.Error(fmt.Sprintf(format, v...)) }

@@ -1,0 +1,193 @@
+package sshserver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/ssh"
+	"github.com/muesli/termenv"
+
+	"github.com/wantsms/wantsms/store"
+	"github.com/wantsms/wantsms/tui"
+)
+
+// middleware is the last step of the chain: it resolves who is connecting
+// and runs the dashboard or a command.
+func (s *Server) middleware(next ssh.Handler) ssh.Handler {
+	return func(sess ssh.Session) {
+		s.handle(sess)
+		next(sess)
+	}
+}
+
+// tuiSession describes the connection from what it proved.
+func tuiSession(sess ssh.Session) *tui.Session {
+	ts := &tui.Session{
+		ID: sess.Context().SessionID(),
+		Origin: store.Origin{
+			RemoteAddr:    sess.RemoteAddr().String(),
+			ClientVersion: sess.Context().ClientVersion(),
+		},
+	}
+	// Identity comes from the key the client proved for this connection,
+	// never from the user name or anything an auth callback saw.
+	if pk := sess.PublicKey(); pk != nil {
+		spec := store.SpecOf(pk)
+		ts.Key = &spec
+	}
+	ts.Touch()
+	return ts
+}
+
+func (s *Server) handle(sess ssh.Session) {
+	ctx := sess.Context()
+	ts := tuiSession(sess)
+	log := s.log.With("session", shortID(ts.ID), "remote", ts.Origin.RemoteAddr)
+	_, winCh, hasPty := sess.Pty()
+	if !hasPty {
+		status := 1
+		if s.commands != nil {
+			status = s.commands(sess, sess.Command())
+		} else {
+			fmt.Fprintln(sess.Stderr(), "WantSMS is a terminal dashboard: connect with a terminal, e.g. ssh -t "+
+				"-p PORT HOST")
+		}
+		_ = sess.Exit(status)
+		return
+	}
+	var user *store.User
+	if ts.Key != nil {
+		u, err := s.deps.Store.SignInWithKey(ctx, ts.Key.Fingerprint, ts.Origin)
+		switch {
+		case err == nil:
+			user = &u
+		case !errors.Is(err, store.ErrNoUser):
+			log.Error("resolve key", "err", err)
+			fmt.Fprintln(sess.Stderr(), "WantSMS cannot open your dashboard right now; please try again in a minute.")
+			_ = sess.Exit(1)
+			return
+		}
+	}
+	log.Info("session start", "client", ts.Origin.ClientVersion, "user", userID(user))
+	start := time.Now()
+	reason := s.runDashboard(ctx, sess, winCh, ts, user)
+	if reason != "" {
+		fmt.Fprintf(sess, "\r\n%s\r\n", reason)
+	}
+	log.Info("session end", "duration", time.Since(start).Round(time.Second).String(), "reason", reason)
+	_ = sess.Exit(0)
+}
+
+// runDashboard runs the program until it quits or the session ends and
+// returns why the server ended it ("" when the person quit).
+func (s *Server) runDashboard(ctx context.Context, sess ssh.Session, winCh <-chan ssh.Window,
+	ts *tui.Session, user *store.User) string {
+	r := newRenderer(sess)
+	c := &tui.Common{Ctx: ctx, Deps: s.deps, Session: ts, Styles: tui.NewStyles(r), Keys: tui.DefaultKeys()}
+	model := tui.New(c, user)
+	defer model.Close()
+	p := tea.NewProgram(model,
+		tea.WithInput(sess), tea.WithOutput(sess),
+		tea.WithAltScreen(), tea.WithContext(ctx), tea.WithoutSignalHandler(), tea.WithFPS(s.cfg.FPS))
+	live := &liveSession{quit: p.Quit}
+	s.sessions.add(live)
+	defer s.sessions.remove(live)
+
+	// The library's window channel must always be drained, or its request
+	// loop blocks; this goroutine ends when the session closes it.
+	go func() {
+		for w := range winCh {
+			p.Send(tea.WindowSizeMsg{Width: w.Width, Height: w.Height})
+		}
+	}()
+	stopIdle := s.watchInput(ts, live)
+	defer stopIdle()
+	stopMax := time.AfterFunc(s.cfg.MaxSession, func() {
+		live.end(fmt.Sprintf("This session reached its maximum length (%s). Reconnect to continue.", s.cfg.MaxSession))
+	})
+	defer stopMax.Stop()
+
+	if _, err := p.Run(); err != nil && !errors.Is(err, tea.ErrProgramKilled) && ctx.Err() == nil {
+		s.log.Error("dashboard ended with an error", "session", shortID(ts.ID), "err", err)
+	}
+	return live.goodbye()
+}
+
+// watchInput ends the session after InputIdle without a key press. It costs
+// one timer per session, re-armed for the remaining time when it fires.
+func (s *Server) watchInput(ts *tui.Session, live *liveSession) (stop func()) {
+	var t *time.Timer
+	var check func()
+	idle := s.cfg.InputIdle
+	check = func() {
+		left := idle - time.Since(ts.LastInput())
+		if left <= 0 {
+			live.end(fmt.Sprintf("Disconnected after %s without a key press.", idle))
+			return
+		}
+		t.Reset(left)
+	}
+	t = time.AfterFunc(idle, check)
+	return func() { t.Stop() }
+}
+
+// newRenderer builds the session's lipgloss renderer from what the client
+// told us (TERM, NO_COLOR, COLORFGBG). Unlike wish's helper it never
+// queries the terminal, which would stall every connection on clients that
+// do not answer.
+func newRenderer(sess ssh.Session) *lipgloss.Renderer {
+	env := sshEnviron(sess.Environ())
+	r := lipgloss.NewRenderer(sess, termenv.WithEnvironment(env), termenv.WithUnsafe(),
+		termenv.WithColorCache(true))
+	if term := env.Getenv("TERM"); term == "" || term == "dumb" {
+		r.SetColorProfile(termenv.Ascii)
+	}
+	r.SetHasDarkBackground(!lightBackground(env.Getenv("COLORFGBG")))
+	return r
+}
+
+// lightBackground reads rxvt's COLORFGBG ("fg;bg"): background colours 7
+// and 9–15 are light.
+func lightBackground(colorfgbg string) bool {
+	i := strings.LastIndexByte(colorfgbg, ';')
+	if i < 0 {
+		return false
+	}
+	switch colorfgbg[i+1:] {
+	case "7", "9", "10", "11", "12", "13", "14", "15":
+		return true
+	}
+	return false
+}
+
+type sshEnviron []string
+
+func (e sshEnviron) Environ() []string { return e }
+
+func (e sshEnviron) Getenv(k string) string {
+	for _, v := range e {
+		if strings.HasPrefix(v, k+"=") {
+			return v[len(k)+1:]
+		}
+	}
+	return ""
+}
+
+func shortID(id string) string {
+	if len(id) > 12 {
+		return id[:12]
+	}
+	return id
+}
+
+func userID(u *store.User) int64 {
+	if u == nil {
+		return 0
+	}
+	return u.ID
+}

@@ -1,0 +1,95 @@
+package tui
+
+import "github.com/charmbracelet/lipgloss"
+
+// Styles is the one place where the dashboard's look is defined. It is
+// built from the session's renderer, so colours match what the person's
+// terminal can show (and vanish under NO_COLOR).
+type Styles struct {
+	r *lipgloss.Renderer
+
+	Brand       lipgloss.Style
+	Header      lipgloss.Style
+	HeaderEmail lipgloss.Style
+	Balance     lipgloss.Style
+	Sim         lipgloss.Style
+	Tab         lipgloss.Style
+	ActiveTab   lipgloss.Style
+	TabBar      lipgloss.Style
+	Body        lipgloss.Style
+	Title       lipgloss.Style
+	Subtitle    lipgloss.Style
+	Muted       lipgloss.Style
+	Text        lipgloss.Style
+	Strong      lipgloss.Style
+	Error       lipgloss.Style
+	Success     lipgloss.Style
+	Warning     lipgloss.Style
+	Selected    lipgloss.Style
+	Label       lipgloss.Style
+	Input       lipgloss.Style
+	FocusedIn   lipgloss.Style
+	Button      lipgloss.Style
+	ButtonFocus lipgloss.Style
+	Box         lipgloss.Style
+	Dialog      lipgloss.Style
+	Code        lipgloss.Style
+	Key         lipgloss.Style
+	HelpKey     lipgloss.Style
+	HelpDesc    lipgloss.Style
+	HelpSep     lipgloss.Style
+}
+
+// Palette: one accent, one warning, one error; adaptive so that light
+// terminals stay readable.
+var (
+	accent  = lipgloss.AdaptiveColor{Light: "#5A3FD6", Dark: "#A68BFF"}
+	subtle  = lipgloss.AdaptiveColor{Light: "#8A8A8A", Dark: "#7C7C7C"}
+	text    = lipgloss.AdaptiveColor{Light: "#1E1E1E", Dark: "#E6E6E6"}
+	good    = lipgloss.AdaptiveColor{Light: "#18794E", Dark: "#4ADE80"}
+	bad     = lipgloss.AdaptiveColor{Light: "#C62828", Dark: "#FF6B6B"}
+	warn    = lipgloss.AdaptiveColor{Light: "#A15C00", Dark: "#FBBF24"}
+	panelBg = lipgloss.AdaptiveColor{Light: "#EDE9FE", Dark: "#2A2540"}
+)
+
+// NewStyles builds the styles for one session's renderer.
+func NewStyles(r *lipgloss.Renderer) *Styles {
+	ns := r.NewStyle
+	return &Styles{
+		r:           r,
+		Brand:       ns().Bold(true).Foreground(accent),
+		Header:      ns().Padding(0, 1),
+		HeaderEmail: ns().Foreground(text),
+		Balance:     ns().Bold(true).Foreground(good),
+		Sim:         ns().Foreground(warn),
+		Tab:         ns().Padding(0, 1).Foreground(subtle),
+		ActiveTab:   ns().Padding(0, 1).Bold(true).Foreground(accent).Underline(true),
+		TabBar:      ns().Padding(0, 1),
+		Body:        ns().Padding(0, 2),
+		Title:       ns().Bold(true).Foreground(accent),
+		Subtitle:    ns().Bold(true).Foreground(text),
+		Muted:       ns().Foreground(subtle),
+		Text:        ns().Foreground(text),
+		Strong:      ns().Bold(true),
+		Error:       ns().Foreground(bad),
+		Success:     ns().Foreground(good),
+		Warning:     ns().Foreground(warn),
+		Selected:    ns().Bold(true).Foreground(accent),
+		Label:       ns().Foreground(subtle).Width(10),
+		Input:       ns(),
+		FocusedIn:   ns().Foreground(accent),
+		Button:      ns().Padding(0, 2).Foreground(subtle).Border(lipgloss.NormalBorder()).BorderForeground(subtle),
+		ButtonFocus: ns().Padding(0, 2).Bold(true).Foreground(accent).Border(lipgloss.NormalBorder()).BorderForeground(accent),
+		Box:         ns().Border(lipgloss.RoundedBorder()).BorderForeground(subtle).Padding(0, 1),
+		Dialog:      ns().Border(lipgloss.RoundedBorder()).BorderForeground(accent).Padding(1, 2),
+		Code:        ns().Bold(true).Foreground(good).Background(panelBg).Padding(0, 2),
+		Key:         ns().Bold(true).Foreground(accent),
+		HelpKey:     ns().Foreground(subtle).Bold(true),
+		HelpDesc:    ns().Foreground(subtle),
+		HelpSep:     ns().Foreground(subtle),
+	}
+}
+
+// Renderer is the session's renderer, for components that build their own
+// styles (tables) or measure text.
+func (s *Styles) Renderer() *lipgloss.Renderer { return s.r }
