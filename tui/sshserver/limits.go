@@ -4,11 +4,11 @@ import "sync"
 
 // connLimits counts open connections in total and per remote address.
 type connLimits struct {
-	mu      sync.Mutex
-	total   int
-	perIP   map[string]int
-	maxAll  int
-	maxPer  int // 0: no per-address cap
+	mu     sync.Mutex
+	total  int
+	perIP  map[string]int
+	maxAll int
+	maxPer int // 0: no per-address cap
 }
 
 func newConnLimits(maxAll, maxPer int) *connLimits {
