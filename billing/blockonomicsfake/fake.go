@@ -1,0 +1,217 @@
+// Package blockonomicsfake is a stand-in for the Blockonomics API in tests:
+// an HTTP server on loopback that answers /api/price and /api/new_address
+// the way Blockonomics does, records every request, can be told to fail or
+// to answer slowly, and drives callbacks to our server the way Blockonomics
+// sends them.
+package blockonomicsfake
+
+import (
+	"context"
+	"crypto/sha256"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// DefaultPrice is the price answered until SetPrice is called: the example
+// of Blockonomics' documentation, in USD per BTC.
+const DefaultPrice = "7866.85"
+
+// callbackTimeout bounds one callback request sent by Callback.
+const callbackTimeout = 30 * time.Second
+
+// bech32Chars is the bech32 alphabet, for addresses that look like bc1q….
+const bech32Chars = "qpzry9x8gf2tvdw0s3jn54khce6mua7l"
+
+// Request is one request the fake received.
+type Request struct {
+	Method, Path  string
+	Query         url.Values
+	Authorization string
+	Body          string
+}
+
+// Fake is a running fake Blockonomics. Its methods are safe for concurrent use.
+type Fake struct {
+	// URL is the base URL to configure as the API base.
+	URL string
+
+	srv       *httptest.Server
+	apiKey    string
+	closed    chan struct{}
+	closeOnce sync.Once
+
+	mu        sync.Mutex
+	price     string // raw JSON of the "price" field
+	failCode  int
+	failBody  string
+	delay     time.Duration
+	requests  []Request
+	addresses []string
+}
+
+// New starts a fake that accepts apiKey as its Bearer key.
+func New(apiKey string) *Fake {
+	f := &Fake{apiKey: apiKey, price: DefaultPrice, closed: make(chan struct{})}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/api/price", f.handlePrice)
+	mux.HandleFunc("/api/new_address", f.handleNewAddress)
+	f.srv = httptest.NewServer(f.record(mux))
+	f.URL = f.srv.URL
+	return f
+}
+
+// Close stops the server; a request held by SetDelay is released first.
+// Closing twice is harmless.
+func (f *Fake) Close() {
+	f.closeOnce.Do(func() {
+		close(f.closed)
+		f.srv.Close()
+	})
+}
+
+// SetPrice sets the raw JSON of the price field: "7866.85", "null", `"x"`.
+func (f *Fake) SetPrice(raw string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.price = raw
+}
+
+// FailWith makes every API call answer code with body until FailWith(0, "").
+func (f *Fake) FailWith(code int, body string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.failCode, f.failBody = code, body
+}
+
+// SetDelay makes every API answer wait d, or until the client gives up.
+func (f *Fake) SetDelay(d time.Duration) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.delay = d
+}
+
+// Requests returns the requests received so far, oldest first.
+func (f *Fake) Requests() []Request {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]Request(nil), f.requests...)
+}
+
+// Addresses returns the addresses handed out so far, oldest first.
+func (f *Fake) Addresses() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.addresses...)
+}
+
+// record keeps each request, then holds it for the delay and answers a
+// configured failure before reaching the real handlers.
+func (f *Fake) record(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+		f.mu.Lock()
+		f.requests = append(f.requests, Request{r.Method, r.URL.Path, r.URL.Query(), r.Header.Get("Authorization"), string(body)})
+		delay, code, failBody := f.delay, f.failCode, f.failBody
+		f.mu.Unlock()
+		if delay > 0 {
+			select {
+			case <-time.After(delay):
+			case <-r.Context().Done():
+				return
+			case <-f.closed:
+				return
+			}
+		}
+		if code != 0 {
+			writeJSON(w, code, failBody)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (f *Fake) handlePrice(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet {
+		writeJSON(w, http.StatusMethodNotAllowed, `{"message":"method not allowed"}`)
+		return
+	}
+	f.mu.Lock()
+	price := f.price
+	f.mu.Unlock()
+	if r.URL.Query().Get("currency") != "USD" {
+		price = "null" // what Blockonomics answers for a currency it lacks
+	}
+	writeJSON(w, http.StatusOK, `{"price":`+price+`}`)
+}
+
+func (f *Fake) handleNewAddress(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		writeJSON(w, http.StatusMethodNotAllowed, `{"message":"method not allowed"}`)
+		return
+	}
+	if r.Header.Get("Authorization") != "Bearer "+f.apiKey {
+		writeJSON(w, http.StatusUnauthorized, `{"message":"Invalid API key"}`)
+		return
+	}
+	f.mu.Lock()
+	addr := fakeAddress(len(f.addresses))
+	f.addresses = append(f.addresses, addr)
+	f.mu.Unlock()
+	writeJSON(w, http.StatusOK, `{"address":"`+addr+`"}`)
+}
+
+// fakeAddress makes the n-th address: bc1q and 38 bech32 characters, like a
+// native SegWit address (its checksum is not valid: no wallet may pay it).
+func fakeAddress(n int) string {
+	sum := sha256.Sum256([]byte("wantsms-fake-address-" + strconv.Itoa(n)))
+	b := []byte("bc1q")
+	for i := range 38 {
+		b = append(b, bech32Chars[sum[i%len(sum)]>>(i/len(sum))&31])
+	}
+	return string(b)
+}
+
+func writeJSON(w http.ResponseWriter, code int, body string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	_, _ = io.WriteString(w, body)
+}
+
+// Callback sends one callback the way Blockonomics does: a GET to
+// callbackURL with secret, status, addr, value (satoshis) and txid added to
+// its query, and rbf=1 when rbf. It returns the HTTP status our server gave.
+func (f *Fake) Callback(ctx context.Context, callbackURL, secret string, status int, addr, txid string, sats int64, rbf bool) (int, error) {
+	u, err := url.Parse(callbackURL)
+	if err != nil {
+		return 0, fmt.Errorf("callback url: %w", err)
+	}
+	q := u.Query()
+	q.Set("secret", secret)
+	q.Set("status", strconv.Itoa(status))
+	q.Set("addr", addr)
+	q.Set("value", strconv.FormatInt(sats, 10))
+	q.Set("txid", txid)
+	if rbf {
+		q.Set("rbf", "1")
+	}
+	u.RawQuery = q.Encode()
+	ctx, cancel := context.WithTimeout(ctx, callbackTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return 0, fmt.Errorf("callback: %w", err)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, fmt.Errorf("callback: %w", err)
+	}
+	defer res.Body.Close()
+	_, _ = io.Copy(io.Discard, io.LimitReader(res.Body, 1<<20))
+	return res.StatusCode, nil
+}
