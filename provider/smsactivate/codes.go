@@ -1,0 +1,47 @@
+package smsactivate
+
+// serviceCodes maps canonical services to SMS-Activate's two-letter codes.
+// Source: BrowserAutomationStudio's provider tables
+// (nguyendkn/BrowserAutomationStudio, Solution/Modules/SMS/js/sites.js,
+// key "sms-activate.ru"), which agree with the protocol doc's list
+// (tg, wa, vi, go, fb, tw, ig, ds, vk). "bw" (Signal) and "dr" (OpenAI) are
+// from SMS-Activate's own service list as copied into public clients'
+// service-name maps. Services without a confirmed code are absent.
+var serviceCodes = map[string]string{
+	"telegram": "tg", "whatsapp": "wa", "google": "go", "facebook": "fb",
+	"instagram": "ig", "tiktok": "lf", "discord": "ds", "uber": "ub",
+	"amazon": "am", "microsoft": "mm", "twitter": "tw", "viber": "vi",
+	"wechat": "wb", "line": "me", "snapchat": "fu", "signal": "bw",
+	"apple": "wx", "paypal": "ts", "netflix": "nf", "tinder": "oi",
+	"yahoo": "mb", "openai": "dr", "linkedin": "tn", "airbnb": "uk",
+	"steam": "mt", "vk": "vk", "yandex": "ya", "ebay": "dh",
+	"shopee": "ka", "grab": "jg",
+}
+
+// countryIDs maps canonical countries to SMS-Activate's numeric ids.
+// Source: BrowserAutomationStudio
+// (Solution/Modules/SMS/js/internal/SmsActivate/countries.js and
+// internal/countries.json, key "sms-activate.ru"); 0, 1, 2 and 22 also in
+// the protocol doc. "us" is 187, the physical-SIM USA; 12 is "USA
+// (virtual)", which we do not sell.
+var countryIDs = map[string]string{
+	"ru": "0", "ua": "1", "kz": "2", "cn": "3", "ph": "4", "id": "6", "my": "7",
+	"vn": "10", "hk": "14", "pl": "15", "gb": "16", "ng": "19", "eg": "21",
+	"in": "22", "za": "31", "ro": "32", "co": "33", "ee": "34", "ca": "36",
+	"ar": "39", "de": "43", "lt": "44", "se": "46", "nl": "48", "th": "52",
+	"mx": "54", "es": "56", "tr": "62", "br": "73", "fr": "78", "it": "86",
+	"pt": "117", "us": "187",
+}
+
+var (
+	serviceByCode = invert(serviceCodes)
+	countryByID   = invert(countryIDs)
+)
+
+func invert(m map[string]string) map[string]string {
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		out[v] = k
+	}
+	return out
+}
