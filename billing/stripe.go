@@ -20,6 +20,8 @@ const (
 	// minSessionTTL is Stripe's shortest allowed expires_at (30 min after the
 	// session is created, docs.stripe.com/api/checkout/sessions/create).
 	minSessionTTL = 30 * time.Minute
+	// maxSessionLife is Stripe's longest allowed expires_at (24 h).
+	maxSessionLife = 24 * time.Hour
 	// maxSessionTTL is ours: a top-up should not stay open for longer.
 	maxSessionTTL = 60 * time.Minute
 	// expirySlack is added to the TTL because Stripe measures its 30-minute
@@ -182,9 +184,13 @@ func (s *Stripe) CreateCheckout(ctx context.Context, orderNumber string, amountC
 		return Checkout{}, err
 	}
 	expires := openedAt.Add(s.cfg.SessionTTL + expirySlack)
-	if left := time.Until(expires); left < minSessionTTL+skewMargin || left > 24*time.Hour {
+	switch left := time.Until(expires); {
+	case left < minSessionTTL+skewMargin:
 		return Checkout{}, fmt.Errorf("stripe checkout for order %s opened at %s: %w",
 			orderNumber, openedAt.Format(time.RFC3339), ErrOrderTooOld)
+	case left > maxSessionLife:
+		return Checkout{}, fmt.Errorf("stripe checkout for order %s: opened in the future (%s)",
+			orderNumber, openedAt.Format(time.RFC3339))
 	}
 	p := s.checkoutParams(orderNumber, amountCents, expires)
 	p.Context = ctx
