@@ -1,0 +1,245 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+)
+
+// DefaultRefreshEvery is how old a cached catalogue may get before the
+// Router fetches it again. Upstream prices move within minutes; a minute
+// keeps offers fresh without spending the upstream's request budget.
+const DefaultRefreshEvery = time.Minute
+
+// RouterConfig configures a Router.
+type RouterConfig struct {
+	Markup       Markup           // sell price = cost × Markup; default AtCost
+	RefreshEvery time.Duration    // catalogue cache age limit; default DefaultRefreshEvery
+	Now          func() time.Time // default time.Now
+}
+
+// Route is how one provider is used.
+type Route struct {
+	Enabled bool
+	Limit   Rate // upstream request budget; zero is unlimited
+}
+
+// RoutedOffer is the best way to buy one service in one country.
+type RoutedOffer struct {
+	Service, Country string
+	Provider         string // the cheapest enabled provider with stock
+	Cost             Micros // its cost
+	SellCents        int64  // what a user pays
+	Stock            int    // total across enabled providers
+}
+
+// Router holds the named providers, each with an enabled flag that can be
+// flipped at run time, caches their catalogues, and buys from the
+// cheapest with stock, falling over to the next when one has no numbers
+// or is unavailable. Safe for concurrent use.
+type Router struct {
+	cfg    RouterConfig
+	mu     sync.RWMutex
+	routes map[string]*route
+	order  []string
+}
+
+type route struct {
+	g       *guarded
+	enabled bool
+
+	refresh sync.Mutex // one catalogue fetch at a time per provider
+	mu      sync.Mutex // guards the fields below
+	offers  []Offer
+	fetched time.Time
+}
+
+// NewRouter makes an empty Router.
+func NewRouter(cfg RouterConfig) *Router {
+	if cfg.Markup <= 0 {
+		cfg.Markup = AtCost
+	}
+	if cfg.RefreshEvery <= 0 {
+		cfg.RefreshEvery = DefaultRefreshEvery
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return &Router{cfg: cfg, routes: map[string]*route{}}
+}
+
+// Add registers a provider under its Name, wrapped with its rate limit
+// and call counters.
+func (r *Router) Add(p Provider, rt Route) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	name := p.Name()
+	if name == "" || r.routes[name] != nil {
+		return fmt.Errorf("router: provider name %q empty or taken", name)
+	}
+	g := &guarded{p: p, lim: NewLimiter(rt.Limit, r.cfg.Now), stats: &Stats{}, now: r.cfg.Now}
+	r.routes[name] = &route{g: g, enabled: rt.Enabled}
+	r.order = append(r.order, name)
+	return nil
+}
+
+// SetEnabled turns a provider on or off for new purchases.
+func (r *Router) SetEnabled(name string, on bool) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	rt := r.routes[name]
+	if rt == nil {
+		return fmt.Errorf("router: no provider %q", name)
+	}
+	rt.enabled = on
+	return nil
+}
+
+// Provider is the named provider as the Router calls it: rate limited
+// and counted. Use it for every call on that provider's numbers; it
+// implements Banner, and Unwrap() Provider gives the provider itself.
+func (r *Router) Provider(name string) (Provider, bool) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	if rt := r.routes[name]; rt != nil {
+		return rt.g, true
+	}
+	return nil, false
+}
+
+// enabled lists the enabled routes in the order they were added.
+func (r *Router) enabled() []*route {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	var out []*route
+	for _, name := range r.order {
+		if rt := r.routes[name]; rt.enabled {
+			out = append(out, rt)
+		}
+	}
+	return out
+}
+
+// Stats is every provider's counters and state, in the order added.
+func (r *Router) Stats() []StatsSnapshot {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	out := make([]StatsSnapshot, 0, len(r.order))
+	for _, name := range r.order {
+		rt := r.routes[name]
+		s := rt.g.stats.snapshot()
+		s.Provider, s.Enabled = name, rt.enabled
+		rt.mu.Lock()
+		s.CatalogueAt, s.Offers = rt.fetched, len(rt.offers)
+		rt.mu.Unlock()
+		out = append(out, s)
+	}
+	return out
+}
+
+// Refresh fetches every enabled provider's catalogue now.
+func (r *Router) Refresh(ctx context.Context) error {
+	var errs []error
+	for _, rt := range r.enabled() {
+		errs = append(errs, rt.load(ctx, r.cfg.Now(), 0))
+	}
+	return errors.Join(errs...)
+}
+
+// catalogue is rt's cached catalogue, fetched first when older than
+// maxAge. A failed fetch keeps the old offers until the next attempt,
+// which waits maxAge, so a failing upstream is not hammered.
+func (rt *route) catalogue(ctx context.Context, now time.Time, maxAge time.Duration) []Offer {
+	rt.load(ctx, now, maxAge)
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	return rt.offers
+}
+
+func (rt *route) load(ctx context.Context, now time.Time, maxAge time.Duration) error {
+	rt.refresh.Lock()
+	defer rt.refresh.Unlock()
+	rt.mu.Lock()
+	fresh := !rt.fetched.IsZero() && now.Sub(rt.fetched) < maxAge
+	rt.mu.Unlock()
+	if fresh {
+		return nil
+	}
+	offers, err := rt.g.Catalogue(ctx)
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	rt.fetched = now
+	if err == nil {
+		rt.offers = offers
+	}
+	return err
+}
+
+// soldOut marks a pair as out of stock in rt's cache after NO_NUMBERS.
+func (rt *route) soldOut(service, country string) {
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	offers := slices.Clone(rt.offers)
+	for i, o := range offers {
+		if o.Service == service && o.Country == country {
+			offers[i].Stock = 0
+		}
+	}
+	rt.offers = offers
+}
+
+// snapshot loads every enabled provider's catalogue (in parallel: the
+// calls are upstream round trips) and returns them with their routes.
+func (r *Router) snapshot(ctx context.Context) ([]*route, [][]Offer) {
+	routes := r.enabled()
+	cats := make([][]Offer, len(routes))
+	now := r.cfg.Now()
+	var wg sync.WaitGroup
+	for i, rt := range routes {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			cats[i] = rt.catalogue(ctx, now, r.cfg.RefreshEvery)
+		}()
+	}
+	wg.Wait()
+	return routes, cats
+}
+
+// Offers is, per service × country, the cheapest enabled provider with
+// stock, its cost, the sell price and the stock across enabled providers.
+// Pairs nobody has in stock are left out. Sorted by service, country.
+func (r *Router) Offers(ctx context.Context) []RoutedOffer {
+	routes, cats := r.snapshot(ctx)
+	best := map[[2]string]*RoutedOffer{}
+	for i, cat := range cats {
+		name := routes[i].g.Name()
+		for _, o := range cat {
+			if o.Stock <= 0 {
+				continue
+			}
+			k := [2]string{o.Service, o.Country}
+			b := best[k]
+			if b == nil {
+				b = &RoutedOffer{Service: o.Service, Country: o.Country, Provider: name, Cost: o.Cost}
+				best[k] = b
+			} else if o.Cost < b.Cost {
+				b.Provider, b.Cost = name, o.Cost
+			}
+			b.Stock += o.Stock
+		}
+	}
+	out := make([]RoutedOffer, 0, len(best))
+	for _, b := range best {
+		b.SellCents = SellPrice(b.Cost, r.cfg.Markup)
+		out = append(out, *b)
+	}
+	slices.SortFunc(out, func(a, b RoutedOffer) int {
+		return strings.Compare(a.Service+"/"+a.Country, b.Service+"/"+b.Country)
+	})
+	return out
+}
