@@ -239,7 +239,10 @@ func (r *Router) Offers(ctx context.Context) []RoutedOffer {
 		out = append(out, *b)
 	}
 	slices.SortFunc(out, func(a, b RoutedOffer) int {
-		return strings.Compare(a.Service+"/"+a.Country, b.Service+"/"+b.Country)
+		if c := strings.Compare(a.Service, b.Service); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Country, b.Country)
 	})
 	return out
 }

@@ -180,3 +180,8 @@ func textError(text string) error {
 	}
 	return nil
 }
+
+var (
+	_ provider.Provider = (*Client)(nil)
+	_ provider.Banner   = (*Client)(nil)
+)

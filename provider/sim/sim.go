@@ -281,3 +281,9 @@ func (s *Sim) prune(now time.Time) {
 		}
 	}
 }
+
+var (
+	_ provider.Provider = (*Sim)(nil)
+	_ provider.Pusher   = (*Sim)(nil)
+	_ provider.Banner   = (*Sim)(nil)
+)

@@ -162,3 +162,8 @@ func (c *Client) unexpected(action, answer string) error {
 	}
 	return fmt.Errorf("%s %s: %w: unexpected answer %s", c.cfg.Name, action, provider.ErrUnavailable, provider.Excerpt([]byte(answer)))
 }
+
+var (
+	_ provider.Provider = (*Client)(nil)
+	_ provider.Banner   = (*Client)(nil)
+)
