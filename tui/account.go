@@ -142,9 +142,9 @@ func (a *account) listKey(msg tea.KeyMsg) tea.Cmd {
 	case key.Matches(msg, k.Remove) && len(a.keys) > 0:
 		a.mode = accountRemove
 	case key.Matches(msg, k.Password):
-		a.open(accountPassword, fieldSpec{label: "Current", secret: true, limit: store.MaxPasswordLen},
-			fieldSpec{label: "New", secret: true, limit: store.MaxPasswordLen},
-			fieldSpec{label: "Confirm", secret: true, limit: store.MaxPasswordLen})
+		a.open(accountPassword, fieldSpec{label: "Current", secret: true, limit: passwordFieldLimit},
+			fieldSpec{label: "New", secret: true, limit: passwordFieldLimit},
+			fieldSpec{label: "Confirm", secret: true, limit: passwordFieldLimit})
 	}
 	return nil
 }

@@ -41,10 +41,10 @@ func newAuth(c *Common) *authModel {
 func (a *authModel) reset(email string) {
 	specs := []fieldSpec{
 		{label: "Email", limit: 254, hint: "you@example.com"},
-		{label: "Password", secret: true, limit: store.MaxPasswordLen},
+		{label: "Password", secret: true, limit: passwordFieldLimit},
 	}
 	if a.signup {
-		specs = append(specs, fieldSpec{label: "Confirm", secret: true, limit: store.MaxPasswordLen})
+		specs = append(specs, fieldSpec{label: "Confirm", secret: true, limit: passwordFieldLimit})
 	}
 	a.form = newForm(a.c, specs...)
 	a.form.setWidth(56)

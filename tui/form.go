@@ -8,6 +8,8 @@ import (
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
+
+	"github.com/wantsms/wantsms/store"
 )
 
 // fieldSpec describes one text field of a form.
@@ -147,3 +149,7 @@ func (f *form) view() string {
 	}
 	return lipgloss.JoinVertical(lipgloss.Left, rows...)
 }
+
+// passwordFieldLimit lets a too-long password be typed in full so the
+// person is told the rule rather than having it cut silently.
+const passwordFieldLimit = 4 * store.MaxPasswordLen

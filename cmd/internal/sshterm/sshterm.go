@@ -54,6 +54,10 @@ type Options struct {
 	// AuthMethods are tried before Signers and KeyboardInteractive; for tests
 	// that craft their own methods.
 	AuthMethods []ssh.AuthMethod
+	// AuthCallback, if set, picks each next authentication method after a
+	// failure (ssh.ClientConfig.AuthCallback): for tests that play an
+	// attacker offering one key and then authenticating with another.
+	AuthCallback func(*ssh.ClientAuthContext) (ssh.AuthMethod, error)
 	// Width and Height are the terminal size in cells (default 80x24).
 	Width, Height int
 	// Term is the TERM announced in the pty request (default xterm-256color).
@@ -115,8 +119,9 @@ func connect(ctx context.Context, o Options) (*ssh.Client, ssh.PublicKey, error)
 	stop := context.AfterFunc(ctx, func() { _ = conn.SetDeadline(time.Unix(1, 0)) })
 	var hostKey ssh.PublicKey
 	cfg := &ssh.ClientConfig{
-		User: o.User,
-		Auth: o.authMethods(),
+		User:         o.User,
+		Auth:         o.authMethods(),
+		AuthCallback: o.AuthCallback,
 		HostKeyCallback: func(_ string, _ net.Addr, key ssh.PublicKey) error {
 			hostKey = key
 			return nil

@@ -1,0 +1,180 @@
+// Package testenv starts a real WantSMS for end-to-end tests: the whole
+// service on loopback ports with a temporary data directory, reached by a
+// real SSH client through cmd/internal/sshterm. It is the one place where
+// tests get a running server.
+package testenv
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"os"
+	"testing"
+	"time"
+
+	"golang.org/x/crypto/ssh"
+
+	"github.com/wantsms/wantsms/cmd/internal/service"
+	"github.com/wantsms/wantsms/cmd/internal/sshterm"
+	"github.com/wantsms/wantsms/store"
+)
+
+// Wait is how long a test waits for something to appear on a screen: long
+// enough for a loaded CI machine running -race, never part of an assertion
+// about speed.
+const Wait = 20 * time.Second
+
+// Env is one running WantSMS.
+type Env struct {
+	t   testing.TB
+	Svc *service.Service
+	Dir string
+	cfg service.Config
+}
+
+// Start runs the service with a fresh data directory; options adjust the
+// configuration before it starts. It shuts down when the test ends.
+func Start(t testing.TB, options ...func(*service.Config)) *Env {
+	t.Helper()
+	cfg := service.Config{DataDir: t.TempDir(), SSHAddr: "127.0.0.1:0", HTTPAddr: "127.0.0.1:0",
+		Log: testLogger(), RelayInterval: 50 * time.Millisecond}
+	for _, o := range options {
+		o(&cfg)
+	}
+	e := &Env{t: t, Dir: cfg.DataDir, cfg: cfg}
+	e.start()
+	t.Cleanup(e.Stop)
+	return e
+}
+
+func (e *Env) start() {
+	e.t.Helper()
+	svc, err := service.Start(e.cfg)
+	if err != nil {
+		e.t.Fatalf("start service: %v", err)
+	}
+	e.Svc = svc
+}
+
+// Stop shuts the service down (idempotent).
+func (e *Env) Stop() {
+	if e.Svc == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := e.Svc.Shutdown(ctx); err != nil {
+		e.t.Errorf("shutdown: %v", err)
+	}
+	e.Svc = nil
+}
+
+// Restart stops the service and starts it again on the same data
+// directory (new ports).
+func (e *Env) Restart() {
+	e.t.Helper()
+	e.Stop()
+	e.start()
+}
+
+// Store is the running service's store.
+func (e *Env) Store() *store.Store { return e.Svc.Store }
+
+// testLogger discards logs unless WANTSMS_TEST_LOG is set.
+func testLogger() *slog.Logger {
+	if os.Getenv("WANTSMS_TEST_LOG") == "" {
+		return slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+// NewKey makes a fresh ed25519 client key.
+func NewKey(t testing.TB) ssh.Signer {
+	t.Helper()
+	k, err := sshterm.NewKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+// Options returns sshterm options for this server; key may be nil for a
+// key-less client.
+func (e *Env) Options(key ssh.Signer) sshterm.Options {
+	o := sshterm.Options{Addr: e.Svc.SSHAddr(), User: "someone"}
+	if key != nil {
+		o.Signers = []ssh.Signer{key}
+	} else {
+		o.KeyboardInteractive = true
+	}
+	return o
+}
+
+// Dial opens an interactive session (PTY, 80×24) closed when the test ends.
+func (e *Env) Dial(t testing.TB, key ssh.Signer) *sshterm.Term {
+	t.Helper()
+	return e.DialWith(t, e.Options(key))
+}
+
+// DialWith opens an interactive session with explicit options.
+func (e *Env) DialWith(t testing.TB, o sshterm.Options) *sshterm.Term {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), Wait)
+	defer cancel()
+	term, err := sshterm.Dial(ctx, o)
+	if err != nil {
+		t.Fatalf("dial %s: %v", o.Addr, err)
+	}
+	t.Cleanup(func() { term.Close() })
+	return term
+}
+
+// Run runs a command without a PTY.
+func (e *Env) Run(t testing.TB, key ssh.Signer, command string) (stdout, stderr string, status int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), Wait)
+	defer cancel()
+	out, errOut, status, err := sshterm.Run(ctx, e.Options(key), command, nil)
+	if err != nil {
+		t.Fatalf("run %q: %v", command, err)
+	}
+	return string(out), string(errOut), status
+}
+
+// Password is the password NewUser gives accounts.
+const Password = "correct horse battery"
+
+// NewUser creates an account straight in the store and links a fresh key
+// to it, for tests that start from a signed-in person.
+func (e *Env) NewUser(email string) (store.User, ssh.Signer) {
+	e.t.Helper()
+	ctx := context.Background()
+	u, err := e.Store().CreateUser(ctx, email, Password, store.Origin{RemoteAddr: "test"})
+	if err != nil {
+		e.t.Fatalf("create %s: %v", email, err)
+	}
+	key := NewKey(e.t)
+	if _, err := e.Store().LinkKey(ctx, u.ID, store.SpecOf(key.PublicKey()), "test key", store.Origin{}); err != nil {
+		e.t.Fatalf("link key: %v", err)
+	}
+	return u, key
+}
+
+// Credit gives an account credits through the ledger.
+func (e *Env) Credit(userID, cents int64, ref string) {
+	e.t.Helper()
+	_, err := e.Store().Move(context.Background(), store.Movement{UserID: userID, AmountCents: cents,
+		Kind: store.LedgerGrant, Reference: ref, Note: "test"})
+	if err != nil {
+		e.t.Fatalf("credit: %v", err)
+	}
+}
+
+// Expect waits for text on a terminal's screen or fails the test with the
+// screen.
+func Expect(t testing.TB, term *sshterm.Term, text string) {
+	t.Helper()
+	if err := term.WaitFor(Wait, text); err != nil {
+		t.Fatal(err)
+	}
+}
