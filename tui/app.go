@@ -250,7 +250,7 @@ func (m *Model) chrome() int {
 }
 
 func (m *Model) resize() {
-	m.help.Width = m.c.Width - 2
+	m.help.Width = m.c.Width - 2 // the footer's padding
 	h := max(0, m.c.Height-m.chrome())
 	for _, p := range m.panes {
 		p.SetSize(m.c.Width-4, h)
@@ -279,7 +279,7 @@ func (m *Model) View() string {
 	footer := m.footer(pane)
 	rule := st.Muted.Render(strings.Repeat("─", w))
 	return lipgloss.JoinVertical(lipgloss.Left, m.header(), m.tabs(), rule,
-		st.Body.Render(body), " "+footer)
+		st.Body.Render(body), st.Header.Render(footer))
 }
 
 func (m *Model) footer(pane Component) string {
@@ -328,7 +328,7 @@ func (m *Model) tabs() string {
 func (m *Model) centered(content, helpLine string) string {
 	w, h := m.c.Width, m.c.Height
 	box := lipgloss.Place(w, h-1, lipgloss.Center, lipgloss.Center, content)
-	return lipgloss.JoinVertical(lipgloss.Left, box, " "+helpLine)
+	return lipgloss.JoinVertical(lipgloss.Left, box, m.c.Styles.Header.Render(helpLine))
 }
 
 func (m *Model) tooSmall() string {

@@ -38,7 +38,7 @@ func DefaultKeys() *KeyMap {
 	return &KeyMap{
 		Quit:     b([]string{"q", "ctrl+c"}, "q", "quit"),
 		ForceQ:   b([]string{"ctrl+c"}, "ctrl+c", "quit"),
-		Help:     b([]string{"?"}, "?", "more keys"),
+		Help:     b([]string{"?"}, "?", "help"),
 		NextTab:  b([]string{"tab"}, "tab", "next pane"),
 		PrevTab:  b([]string{"shift+tab"}, "shift+tab", "previous pane"),
 		TabIndex: b([]string{"1", "2", "3", "4", "5", "6", "7", "8", "9"}, "1-9", "go to pane"),
@@ -56,8 +56,8 @@ func DefaultKeys() *KeyMap {
 
 		SwitchMode: b([]string{"ctrl+n"}, "ctrl+n", "sign up instead"),
 		Add:        b([]string{"a"}, "a", "add key"),
-		Rename:     b([]string{"r"}, "r", "rename key"),
-		Remove:     b([]string{"x", "delete"}, "x", "remove key"),
-		Password:   b([]string{"p"}, "p", "change password"),
+		Rename:     b([]string{"r"}, "r", "rename"),
+		Remove:     b([]string{"x", "delete"}, "x", "remove"),
+		Password:   b([]string{"p"}, "p", "password"),
 	}
 }
