@@ -196,3 +196,25 @@ func (s *Store) checkUserPassword(ctx context.Context, userID int64, pw string) 
 	}
 	return nil
 }
+
+// BannedError refuses what a banned account may not do (reserve, top up);
+// it can still sign in and read its history.
+type BannedError struct{ Reason string }
+
+func (e *BannedError) Error() string {
+	if e.Reason == "" {
+		return "your account is suspended: contact support"
+	}
+	return "your account is suspended (" + e.Reason + "): contact support"
+}
+
+// UserFacing tells the person why.
+func (e *BannedError) UserFacing() string { return e.Error() }
+
+// CheckNotBanned returns a *BannedError for a banned account.
+func (u User) CheckNotBanned() error {
+	if u.Banned() {
+		return &BannedError{Reason: u.BanReason}
+	}
+	return nil
+}
