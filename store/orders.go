@@ -2,9 +2,9 @@ package store
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
 	"fmt"
+	"io"
 	"time"
 )
 
@@ -109,13 +109,15 @@ func (o Order) Open(now time.Time) bool {
 }
 
 // newOrderNumber draws a fresh random order number.
-func newOrderNumber() string {
+func (s *Store) newOrderNumber() (string, error) {
 	b := make([]byte, OrderNumberLen)
-	_, _ = rand.Read(b) // never fails (crypto/rand panics rather than return an error)
+	if _, err := io.ReadFull(s.rand, b); err != nil {
+		return "", fmt.Errorf("draw order number: %w", err)
+	}
 	for i := range b {
 		b[i] = orderAlphabet[b[i]&31]
 	}
-	return string(b)
+	return string(b), nil
 }
 
 const orderColumns = `id, number, user_id, processor, status, credits, credited, amount_cents, currency,
@@ -156,14 +158,18 @@ func (s *Store) CreateOrder(ctx context.Context, n NewOrder) (Order, error) {
 	if n.AmountCents <= 0 {
 		return Order{}, fmt.Errorf("create order: amount %d", n.AmountCents)
 	}
+	number, err := s.newOrderNumber()
+	if err != nil {
+		return Order{}, err
+	}
 	var o Order
-	err := s.write(ctx, func(tx *Tx) error {
+	err = s.write(ctx, func(tx *Tx) error {
 		if err := tx.checkMayOrder(ctx, n); err != nil {
 			return err
 		}
 		res, err := tx.ExecContext(ctx, `INSERT INTO orders (number, user_id, processor, credits, amount_cents,
 			created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			newOrderNumber(), n.UserID, n.Processor, n.AmountCents, n.AmountCents, tx.now, tx.now)
+			number, n.UserID, n.Processor, n.AmountCents, n.AmountCents, tx.now, tx.now)
 		if err != nil {
 			return fmt.Errorf("insert order: %w", err)
 		}

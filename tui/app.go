@@ -219,14 +219,22 @@ func (m *Model) updateKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 // paneActivatedMsg tells a pane it came into view, so it can refresh.
 type paneActivatedMsg struct{ index int }
 
+// paneHiddenMsg tells the pane that was in view that another one took its
+// place, so it can stop timers that only serve what it shows.
+type paneHiddenMsg struct{}
+
 func (m *Model) activate(i int) tea.Cmd {
 	if i < 0 || i >= len(m.panes) {
 		return nil
 	}
+	var hidden tea.Cmd
+	if i != m.active {
+		m.panes[m.active], hidden = m.panes[m.active].Update(paneHiddenMsg{})
+	}
 	m.active = i
 	var cmd tea.Cmd
 	m.panes[i], cmd = m.panes[i].Update(paneActivatedMsg{index: i})
-	return cmd
+	return tea.Batch(hidden, cmd)
 }
 
 // broadcast gives a non-key message to every pane.

@@ -17,6 +17,7 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/wantsms/wantsms/billing"
 	"github.com/wantsms/wantsms/store"
 )
 
@@ -24,6 +25,8 @@ import (
 type Deps struct {
 	Store *store.Store
 	Log   *slog.Logger
+	// Payments opens top-ups; nil shows the Wallet without payment methods.
+	Payments *billing.Payments
 }
 
 // Session is what the SSH layer proved about the connection. Identity

@@ -28,6 +28,10 @@ type KeyMap struct {
 	Rename     key.Binding
 	Remove     key.Binding
 	Password   key.Binding
+
+	Left   key.Binding
+	Right  key.Binding
+	ShowQR key.Binding
 }
 
 // DefaultKeys returns the keymap.
@@ -59,5 +63,9 @@ func DefaultKeys() *KeyMap {
 		Rename:     b([]string{"r"}, "r", "rename"),
 		Remove:     b([]string{"x", "delete"}, "x", "remove"),
 		Password:   b([]string{"p"}, "p", "password"),
+
+		Left:   b([]string{"left", "h"}, "←/h", "previous choice"),
+		Right:  b([]string{"right", "l"}, "→/l", "next choice"),
+		ShowQR: b([]string{"v"}, "v", "show/hide QR code"),
 	}
 }

@@ -44,6 +44,7 @@ func runServe(ctx context.Context, args []string, _, stderr io.Writer) error {
 	f.Duration(&cfg.SSH.InputIdle, "idle-timeout", "WANTSMS_IDLE_TIMEOUT", 30*time.Minute,
 		"end sessions after this long without a key press")
 	f.Int(&cfg.SSH.FPS, "fps", "WANTSMS_FPS", 30, "most screen redraws per second per session")
+	pay := addPayFlags(f)
 	pos, err := f.parse(args)
 	if err != nil {
 		return flagError(err)
@@ -56,6 +57,9 @@ func runServe(ctx context.Context, args []string, _, stderr io.Writer) error {
 	}
 	if cfg.SSH.MaxConnsPerIP < 0 || cfg.SSH.MaxConns < 1 || cfg.SSH.MaxAuthTries < 1 || cfg.SSH.FPS < 1 {
 		return usagef("limits must be positive (max-conns-per-ip may be 0)")
+	}
+	if cfg.Payments, err = pay.finish(cfg.HTTPAddr); err != nil {
+		return usagef("%v", err)
 	}
 	svc, err := service.Start(cfg)
 	if err != nil {

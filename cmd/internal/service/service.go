@@ -16,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/wantsms/wantsms/billing"
 	"github.com/wantsms/wantsms/store"
 	"github.com/wantsms/wantsms/tui"
 	"github.com/wantsms/wantsms/tui/sshserver"
@@ -34,6 +35,11 @@ type Config struct {
 	// RelayInterval is how often events written by command-line tools are
 	// passed on to live sessions (default 1 s).
 	RelayInterval time.Duration
+	// Payments configures top-ups; the zero value offers no payment method.
+	// An empty PublicURL means http://<the HTTP listener's address>.
+	Payments billing.Config
+	// SweepInterval is how often expired orders are closed (default 1 min).
+	SweepInterval time.Duration
 }
 
 // DatabaseFile is the SQLite file's name inside the data directory.
@@ -48,6 +54,7 @@ type Service struct {
 	Store  *store.Store
 	SSH    *sshserver.Server
 	http   *http.Server
+	pay    *billing.Payments
 	sshL   net.Listener
 	httpL  net.Listener
 	cancel context.CancelFunc
@@ -72,6 +79,9 @@ func Start(cfg Config) (*Service, error) {
 	if cfg.RelayInterval <= 0 {
 		cfg.RelayInterval = time.Second
 	}
+	if cfg.SweepInterval <= 0 {
+		cfg.SweepInterval = time.Minute
+	}
 	st, err := OpenStore(cfg.DataDir, store.Options{Clock: cfg.Clock})
 	if err != nil {
 		return nil, err
@@ -86,24 +96,28 @@ func Start(cfg Config) (*Service, error) {
 
 func (s *Service) start() error {
 	var err error
-	sshCfg := s.cfg.SSH
-	sshCfg.Addr = s.cfg.SSHAddr
-	sshCfg.HostKeyPath = filepath.Join(s.cfg.DataDir, HostKeyFile)
-	s.SSH, err = sshserver.New(sshCfg, tui.Deps{Store: s.Store, Log: s.log}, nil)
-	if err != nil {
-		return err
-	}
 	if s.sshL, err = net.Listen("tcp", s.cfg.SSHAddr); err != nil {
 		return fmt.Errorf("listen ssh on %s: %w", s.cfg.SSHAddr, err)
 	}
 	if s.httpL, err = net.Listen("tcp", s.cfg.HTTPAddr); err != nil {
 		return fmt.Errorf("listen http on %s: %w", s.cfg.HTTPAddr, err)
 	}
+	if err := s.startPayments(); err != nil {
+		return err
+	}
+	sshCfg := s.cfg.SSH
+	sshCfg.Addr = s.cfg.SSHAddr
+	sshCfg.HostKeyPath = filepath.Join(s.cfg.DataDir, HostKeyFile)
+	s.SSH, err = sshserver.New(sshCfg, tui.Deps{Store: s.Store, Log: s.log, Payments: s.pay}, nil)
+	if err != nil {
+		return err
+	}
 	s.http = &http.Server{Handler: s.routes(), ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
 	ctx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
 	s.goRun(func() { s.Store.RunRelay(ctx, s.cfg.RelayInterval) })
+	s.goRun(func() { s.pay.RunSweep(ctx, s.cfg.SweepInterval) })
 	s.goRun(func() {
 		if err := s.SSH.Serve(s.sshL); err != nil {
 			s.log.Error("ssh server stopped", "err", err)
