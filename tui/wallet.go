@@ -117,19 +117,22 @@ func (w *wallet) ready(method int) bool {
 
 func (w *wallet) now() time.Time { return w.c.Deps.Store.Now() }
 
+// Commands copy what they need from Common first: they run in their own
+// goroutines while the update loop may replace c.User.
+
 func (w *wallet) load() tea.Cmd {
-	c := w.c
+	c, uid := w.c, w.c.User.ID
 	return func() tea.Msg {
-		orders, err := c.Deps.Store.Orders(c.Ctx, c.User.ID, walletHistory)
+		orders, err := c.Deps.Store.Orders(c.Ctx, uid, walletHistory)
 		return walletLoadedMsg{orders: orders, err: err}
 	}
 }
 
 func (w *wallet) loadOrder(number string) tea.Cmd {
-	c := w.c
+	c, uid := w.c, w.c.User.ID
 	return func() tea.Msg {
 		o, err := c.Deps.Store.OrderByNumber(c.Ctx, number)
-		if err != nil || o.UserID != c.User.ID {
+		if err != nil || o.UserID != uid {
 			return walletOrderMsg{err: store.ErrNoOrder}
 		}
 		var pays []store.BTCPayment
@@ -292,14 +295,14 @@ func (w *wallet) open(cents int64) tea.Cmd {
 		return nil
 	}
 	w.mode, w.err = walletOpening, ""
-	c, p, method := w.c, w.c.Deps.Payments, w.method
+	ctx, user, p, method := w.c.Ctx, w.c.User, w.c.Deps.Payments, w.method
 	return func() tea.Msg {
 		var o store.Order
 		var err error
 		if method == methodCard {
-			o, err = p.OpenCard(c.Ctx, c.User, cents)
+			o, err = p.OpenCard(ctx, user, cents)
 		} else {
-			o, err = p.OpenBitcoin(c.Ctx, c.User, cents)
+			o, err = p.OpenBitcoin(ctx, user, cents)
 		}
 		return walletOpenedMsg{order: o, err: err}
 	}

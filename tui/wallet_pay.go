@@ -46,10 +46,15 @@ func (w *wallet) cardView() string {
 		st.Muted.Render("Order " + o.Number),
 		"",
 	}
+	// The plain link must stay on one line to be copied: beside the QR code
+	// when it fits there, else under it at full width.
+	_, _, beside := w.payQR()
 	if w.showQR() {
+		lines = append(lines, hyperlink(o.CheckoutURL, st.Link.Render("Open the payment page")))
+		if beside {
+			lines = append(lines, st.Text.Render(link))
+		}
 		lines = append(lines,
-			hyperlink(o.CheckoutURL, st.Link.Render("Open the payment page")),
-			st.Text.Render(link),
 			st.Muted.Render("or scan the code with your phone."),
 			"",
 			st.Muted.Render("Card details go to Stripe only,"),
@@ -58,7 +63,11 @@ func (w *wallet) cardView() string {
 	}
 	lines = append(lines, w.cardStatus()...)
 	lines = append(lines, "", w.payBalanceLine())
-	return w.besideQR(lines, link, len(link))
+	view := w.besideQR(lines)
+	if w.showQR() && !beside {
+		view += "\n" + st.Text.Render(link)
+	}
+	return view
 }
 
 func (w *wallet) cardStatus() []string {
@@ -105,7 +114,7 @@ func (w *wallet) bitcoinView() string {
 	lines = append(lines, "")
 	lines = append(lines, w.bitcoinStatus()...)
 	lines = append(lines, "", w.payBalanceLine())
-	return w.besideQR(lines, billing.PaymentURI(o.BTCAddress, o.BTCExpectedSats), payLabel+len(o.BTCAddress))
+	return w.besideQR(lines)
 }
 
 // addressLines shows the address after "to", cut into pieces when the
@@ -205,48 +214,47 @@ func (w *wallet) textCols() int {
 	if !w.showQR() {
 		return w.w
 	}
-	o := w.order
-	content, mustFit := w.c.Deps.Payments.PayLink(o.Number), len(w.c.Deps.Payments.PayLink(o.Number))
-	if o.Processor == store.ProcessorBlockonomics {
-		content, mustFit = billing.PaymentURI(o.BTCAddress, o.BTCExpectedSats), payLabel+len(o.BTCAddress)
-	}
-	if code, _ := w.fitQR(content, mustFit); code != nil {
+	if code, _, _ := w.payQR(); code != nil {
 		return w.w - code.Cols() - 1
 	}
 	return w.w
 }
 
-// besideQR puts the text on the left and the QR code of content on the
-// right. The code is made narrow enough for a text column of mustFit when
-// it can be, else as wide as minTextCols allows, else left out.
-func (w *wallet) besideQR(left []string, content string, mustFit int) string {
+// besideQR puts the text on the left and the order's QR code on the right
+// (or a note when the window is too small for one).
+func (w *wallet) besideQR(left []string) string {
 	text := lipgloss.JoinVertical(lipgloss.Left, left...)
 	if !w.showQR() {
 		return text
 	}
-	code, style := w.fitQR(content, mustFit)
+	code, style, _ := w.payQR()
 	if code == nil {
 		return text + "\n" + w.c.Styles.Muted.Render("Enlarge the window to see the QR code.")
 	}
-	textW := w.w - code.Cols() - 1
 	qrLines := make([]string, len(code.Lines))
 	for i, l := range code.Lines {
 		qrLines[i] = style.Render(l)
 	}
-	return lipgloss.JoinHorizontal(lipgloss.Top, lipgloss.NewStyle().Width(textW).Render(text), " ",
+	return lipgloss.JoinHorizontal(lipgloss.Top, lipgloss.NewStyle().Width(w.w-code.Cols()-1).Render(text), " ",
 		strings.Join(qrLines, "\n"))
 }
 
-// fitQR renders content for the pane's size, preferring a code that
-// leaves mustFit columns of text.
-func (w *wallet) fitQR(content string, mustFit int) (*qr.Code, lipgloss.Style) {
-	ink, style := w.qrInk()
-	for _, textCols := range []int{mustFit, minTextCols} {
-		if code := w.qrCache.get(content, qr.Options{Ink: ink, MaxCols: w.w - textCols - 1, MaxRows: w.h}); code != nil {
-			return code, style
-		}
+// payQR is the QR code of the pay screen: narrow enough to leave its
+// one-line text (the link, the address) whole beside it when it can be
+// (beside), else as wide as minTextCols allows, leaving reserve rows under
+// it for that text. nil when the window holds no code.
+func (w *wallet) payQR() (code *qr.Code, style lipgloss.Style, beside bool) {
+	o := w.order
+	content, mustFit, reserve := billing.PaymentURI(o.BTCAddress, o.BTCExpectedSats), payLabel+len(o.BTCAddress), 0
+	if o.Processor == store.ProcessorStripe {
+		link := w.c.Deps.Payments.PayLink(o.Number)
+		content, mustFit, reserve = link, len(link), 1
 	}
-	return nil, style
+	ink, style := w.qrInk()
+	if code := w.qrCache.get(content, qr.Options{Ink: ink, MaxCols: w.w - mustFit - 1, MaxRows: w.h}); code != nil {
+		return code, style, true
+	}
+	return w.qrCache.get(content, qr.Options{Ink: ink, MaxCols: w.w - minTextCols - 1, MaxRows: w.h - reserve}), style, false
 }
 
 // qrInk picks the polarity: black on white when the terminal has colours

@@ -36,6 +36,11 @@ type walletEnv struct {
 
 func newWalletEnv(t *testing.T, configured bool) *walletEnv {
 	t.Helper()
+	return newWalletEnvAt(t, configured, "http://localhost:8080")
+}
+
+func newWalletEnvAt(t *testing.T, configured bool, publicURL string) *walletEnv {
+	t.Helper()
 	e := &walletEnv{viewEnv: newViewEnv(t)}
 	// The same order numbers on every run: screens and QR codes are golden.
 	clock := e.store.Now
@@ -46,7 +51,7 @@ func newWalletEnv(t *testing.T, configured bool) *walletEnv {
 	}
 	t.Cleanup(func() { st.Close() })
 	e.store, e.c.Deps.Store = st, st
-	cfg := billing.Config{PublicURL: "http://localhost:8080", Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	cfg := billing.Config{PublicURL: publicURL, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	if configured {
 		cfg.Stripe = billing.StripeConfig{SecretKey: "sk_test_view", WebhookSecret: "whsec_view"}
 		cfg.Blockonomics = billing.BlockonomicsConfig{APIKey: "key", CallbackSecret: "secret"}
@@ -212,6 +217,24 @@ func TestViewWalletCardLive(t *testing.T) {
 	view = m.View()
 	if !strings.Contains(view, "✓ paid: $10.00 credited") || !strings.Contains(view, "$22.34") || strings.Contains(view, "▀") {
 		t.Fatalf("not paid live (or the QR code stayed):\n%s", view)
+	}
+}
+
+// A public URL too long for the link to sit beside the QR code: the link
+// goes under it, whole, and everything still fits 80×24.
+func TestViewWalletCardLongLink(t *testing.T) {
+	e := newWalletEnvAt(t, true, "https://payments.wantsms.example")
+	o := e.cardOrder(1000)
+	view := press(e.dashboard(), "down", "down", "enter").View()
+	link := e.pay.PayLink(o.Number)
+	if !strings.Contains(view, "\n  "+link) {
+		t.Fatalf("the link %q is not whole on a line:\n%s", link, view)
+	}
+	if got := decodeScreenQR(t, view); got != link {
+		t.Fatalf("QR decodes to %q", got)
+	}
+	if lines := strings.Split(view, "\n"); len(lines) > 24 {
+		t.Fatalf("%d lines", len(lines))
 	}
 }
 
