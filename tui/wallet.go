@@ -362,7 +362,10 @@ func (w *wallet) ShortHelp() []key.Binding {
 		pay := key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "pay"))
 		return []key.Binding{pay, k.Back}
 	case walletPay:
-		return []key.Binding{k.ShowQR, k.Back}
+		if w.payable() {
+			return []key.Binding{k.ShowQR, k.Back}
+		}
+		return []key.Binding{k.Back}
 	case walletOpening:
 		return nil
 	}

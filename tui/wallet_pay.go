@@ -26,12 +26,16 @@ func (w *wallet) payView() string {
 	return w.cardView()
 }
 
-// showQR is true while the order can still be paid from the screen.
-func (w *wallet) showQR() bool {
+// payable is true while the order can still be paid from the screen: its
+// link, address and QR code are shown only then.
+func (w *wallet) payable() bool {
 	o := w.order
-	return !w.hideQR && !o.ExpiresAt.IsZero() && w.now().Before(o.ExpiresAt) &&
+	return w.mode == walletPay && !o.ExpiresAt.IsZero() && w.now().Before(o.ExpiresAt) &&
 		(o.Status == store.OrderCreated || (o.Status == store.OrderPending && o.Processor == store.ProcessorBlockonomics))
 }
+
+// showQR is true while the QR code is on screen (v hides it).
+func (w *wallet) showQR() bool { return w.payable() && !w.hideQR }
 
 func (w *wallet) label(s string) string {
 	return w.c.Styles.Muted.Width(payLabel).Render(s)
@@ -49,13 +53,14 @@ func (w *wallet) cardView() string {
 	// The plain link must stay on one line to be copied: beside the QR code
 	// when it fits there, else under it at full width.
 	_, _, beside := w.payQR()
-	if w.showQR() {
+	beside = beside || !w.showQR()
+	if w.payable() {
 		lines = append(lines, hyperlink(o.CheckoutURL, st.Link.Render("Open the payment page")))
 		if beside {
 			lines = append(lines, st.Text.Render(link))
 		}
 		lines = append(lines,
-			st.Muted.Render("or scan the code with your phone."),
+			st.Muted.Render(w.scanHint()),
 			"",
 			st.Muted.Render("Card details go to Stripe only,"),
 			st.Muted.Render("never through WantSMS."),
@@ -68,6 +73,13 @@ func (w *wallet) cardView() string {
 		view += "\n" + st.Text.Render(link)
 	}
 	return view
+}
+
+func (w *wallet) scanHint() string {
+	if w.hideQR {
+		return "v shows a QR code for your phone."
+	}
+	return "or scan the code with your phone."
 }
 
 func (w *wallet) cardStatus() []string {
@@ -102,7 +114,7 @@ func (w *wallet) bitcoinView() string {
 		st.Muted.Render("Order " + o.Number),
 		"",
 	}
-	if w.showQR() {
+	if w.payable() {
 		lines = append(lines, w.label("Send")+st.Strong.Render(billing.FormatBTC(o.BTCExpectedSats)+" BTC"))
 		lines = append(lines, w.addressLines(o.BTCAddress)...)
 		lines = append(lines, "")

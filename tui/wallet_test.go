@@ -254,6 +254,11 @@ func TestViewWalletBitcoinLive(t *testing.T) {
 			t.Errorf("no %q on the screen", want)
 		}
 	}
+	// v trades the QR code for the address on one line, to copy it.
+	if v := press(m, "v").View(); !strings.Contains(v, viewAddr) || strings.Contains(v, "▀") || !strings.Contains(v, "0.00127116 BTC") {
+		t.Fatalf("v did not show the address whole without the QR code:\n%s", v)
+	}
+	m = press(m, "v")
 	steps := []struct {
 		status int
 		want   string
