@@ -26,12 +26,12 @@ func (w *wallet) payView() string {
 	return w.cardView()
 }
 
-// payable is true while the order can still be paid from the screen: its
-// link, address and QR code are shown only then.
+// payable is true while the order waits for its payment: its link,
+// address and QR code are shown only then. Once coins are seen or a
+// delayed card payment is on its way they go, so nobody pays twice.
 func (w *wallet) payable() bool {
 	o := w.order
-	return w.mode == walletPay && !o.ExpiresAt.IsZero() && w.now().Before(o.ExpiresAt) &&
-		(o.Status == store.OrderCreated || (o.Status == store.OrderPending && o.Processor == store.ProcessorBlockonomics))
+	return w.mode == walletPay && o.Status == store.OrderCreated && !o.ExpiresAt.IsZero() && w.now().Before(o.ExpiresAt)
 }
 
 // showQR is true while the QR code is on screen (v hides it).
@@ -92,7 +92,10 @@ func (w *wallet) cardStatus() []string {
 	case o.Status == store.OrderPending:
 		first, second = st.Warning.Render("◐ payment processing"), st.Muted.Render("credited when it clears")
 	case o.Status == store.OrderFailed:
-		first, second = st.Error.Render("✗ payment failed"), st.Muted.Render(o.Note)
+		first = st.Error.Render("✗ payment failed")
+		if o.Note != "" {
+			second = st.Muted.Render(o.Note)
+		}
 	case o.Status == store.OrderExpired || (o.Status == store.OrderCreated && !w.now().Before(o.ExpiresAt)):
 		first, second = st.Muted.Render("✗ expired: nothing was charged"), st.Muted.Render("open a new top-up")
 	default:

@@ -101,10 +101,12 @@ func (e *walletEnv) bitcoinOrder(cents int64) store.Order {
 }
 
 // dashboard starts the signed-in dashboard at 80×24, on the Wallet pane.
-func (e *walletEnv) dashboard() tea.Model {
+func (e *walletEnv) dashboard() tea.Model { return e.dashboardAt(80, 24) }
+
+func (e *walletEnv) dashboardAt(width, height int) tea.Model {
 	var m tea.Model = New(e.c, &e.user)
 	m = drive(m, m.Init()())
-	m = drive(m, tea.WindowSizeMsg{Width: 80, Height: 24})
+	m = drive(m, tea.WindowSizeMsg{Width: width, Height: height})
 	return drive(m, paneActivatedMsg{index: 0})
 }
 
@@ -278,6 +280,18 @@ func TestViewWalletBitcoinLive(t *testing.T) {
 
 func creditQuoted(o store.Order, before, total int64) (int64, string) {
 	return o.AmountCents, "paid as quoted"
+}
+
+// The smallest window the dashboard allows: the history drops columns, the
+// Bitcoin screen keeps the address whole and says the QR code needs room.
+func TestViewWalletSmallestWindow(t *testing.T) {
+	e := newWalletEnv(t, true)
+	e.cardOrder(1000)
+	e.bitcoinOrder(2500)
+	m := e.dashboardAt(MinWidth, MinHeight)
+	golden(t, "wallet_64x20", m.View(), MinWidth, MinHeight)
+	m = press(m, "down", "down", "enter")
+	golden(t, "wallet_bitcoin_64x20", m.View(), MinWidth, MinHeight)
 }
 
 // The countdown ticks only while it is on screen.

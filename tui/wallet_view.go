@@ -143,8 +143,11 @@ func (w *wallet) historyView(rows int) []string {
 	if len(w.orders) == 0 {
 		return []string{st.Muted.Render("  No payments yet.")}
 	}
-	lines := []string{st.Muted.Render(fmt.Sprintf("  %-16s  %-16s  %-7s  %8s  %7s  %s",
-		"ORDER", "DATE (UTC)", "METHOD", "AMOUNT", "CREDITS", "STATUS"))}
+	head := fmt.Sprintf("  %-16s  %-16s  %-7s  %8s  %7s  %s", "ORDER", "DATE (UTC)", "METHOD", "AMOUNT", "CREDITS", "STATUS")
+	if w.narrow() {
+		head = fmt.Sprintf("  %-16s  %-10s  %-7s  %8s  %s", "ORDER", "DATE (UTC)", "METHOD", "AMOUNT", "STATUS")
+	}
+	lines := []string{st.Muted.Render(head)}
 	n := max(1, rows-1)
 	if cur := w.row - rowHistory; cur >= 0 {
 		w.top = min(max(w.top, cur-n+1), cur)
@@ -169,12 +172,22 @@ func (w *wallet) historyLine(i int) string {
 	}
 	text := fmt.Sprintf("%-16s  %-16s  %-7s  %8s  %7d  ", o.Number, o.CreatedAt.UTC().Format("2006-01-02 15:04"),
 		method, billing.FormatCents(o.AmountCents), credits)
+	if w.narrow() {
+		text = fmt.Sprintf("%-16s  %-10s  %-7s  %8s  ", o.Number, o.CreatedAt.UTC().Format("2006-01-02"),
+			method, billing.FormatCents(o.AmountCents))
+	}
 	style := st.Text
 	if w.row == rowHistory+i {
 		style = st.Selected
 	}
 	return w.marker(rowHistory+i) + style.Render(text) + w.statusStyle(o.Status).Render(string(o.Status))
 }
+
+// historyWidth is the width of a full history row; narrower panes drop
+// the time and the credits (the order shows them).
+const historyWidth = 73
+
+func (w *wallet) narrow() bool { return w.w < historyWidth }
 
 func (w *wallet) statusStyle(s store.OrderStatus) lipgloss.Style {
 	st := w.c.Styles
