@@ -60,7 +60,7 @@ func (a *account) Capturing() bool { return a.mode != accountList && a.mode != a
 func (a *account) load() tea.Cmd {
 	c := a.c
 	return func() tea.Msg {
-		keys, err := c.Deps.Store.Keys(c.Ctx, c.User.ID)
+		keys, err := c.Deps.Store.Keys(c.Ctx, c.UserID)
 		return keysLoadedMsg{keys: keys, err: err}
 	}
 }
@@ -80,6 +80,7 @@ func (a *account) Update(msg tea.Msg) (Component, tea.Cmd) {
 			a.err = a.c.explain(msg.err)
 			if a.mode == accountPassword {
 				a.form.clear(true)
+				a.form.setFocus(0)
 			}
 			return a, nil
 		}
@@ -174,13 +175,13 @@ func (a *account) submit() tea.Cmd {
 			}
 		}
 		return a.run(func() (string, error) {
-			k, err := st.LinkKey(c.Ctx, c.User.ID, spec, name, o)
+			k, err := st.LinkKey(c.Ctx, c.UserID, spec, name, o)
 			return fmt.Sprintf("Key %q added.", k.Name), err
 		})
 	case accountRename:
 		id, name := a.keys[a.cursor].ID, a.form.value(0)
 		return a.run(func() (string, error) {
-			return "Key renamed.", st.RenameKey(c.Ctx, c.User.ID, id, name, o)
+			return "Key renamed.", st.RenameKey(c.Ctx, c.UserID, id, name, o)
 		})
 	case accountPassword:
 		cur, next, confirm := a.form.value(0), a.form.value(1), a.form.value(2)
@@ -195,7 +196,7 @@ func (a *account) submit() tea.Cmd {
 			return nil
 		}
 		return a.run(func() (string, error) {
-			return "Password changed.", st.ChangePassword(c.Ctx, c.User.ID, cur, next, o)
+			return "Password changed.", st.ChangePassword(c.Ctx, c.UserID, cur, next, o)
 		})
 	}
 	return nil
@@ -204,7 +205,7 @@ func (a *account) submit() tea.Cmd {
 func (a *account) removeSelected() tea.Cmd {
 	c, k := a.c, a.keys[a.cursor]
 	return a.run(func() (string, error) {
-		return fmt.Sprintf("Key %q removed.", k.Name), c.Deps.Store.RemoveKey(c.Ctx, c.User.ID, k.ID, c.Session.Origin)
+		return fmt.Sprintf("Key %q removed.", k.Name), c.Deps.Store.RemoveKey(c.Ctx, c.UserID, k.ID, c.Session.Origin)
 	})
 }
 

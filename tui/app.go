@@ -52,7 +52,7 @@ func New(c *Common, user *store.User) *Model {
 	m.help.Styles.FullDesc = c.Styles.HelpDesc
 	m.help.Styles.FullSeparator = c.Styles.HelpSep
 	if user != nil {
-		c.User, c.ViaKey = *user, true
+		c.User, c.UserID, c.ViaKey = *user, user.ID, true
 		m.phase = phaseDash
 	} else {
 		m.auth = newAuth(c)
@@ -72,7 +72,7 @@ func (m *Model) Init() tea.Cmd {
 func (m *Model) startDashboard() tea.Cmd {
 	m.phase = phaseDash
 	m.panes = newPanes(m.c)
-	m.sub = m.c.Deps.Store.Hub().Subscribe(m.c.User.ID)
+	m.sub = m.c.Deps.Store.Hub().Subscribe(m.c.UserID)
 	cmds := []tea.Cmd{waitEvent(m.sub)}
 	for _, p := range m.panes {
 		cmds = append(cmds, p.Init())
@@ -117,7 +117,7 @@ func waitEvent(sub *store.Subscription) tea.Cmd {
 func (m *Model) reloadUser() tea.Cmd {
 	c := m.c
 	return func() tea.Msg {
-		u, err := c.Deps.Store.UserByID(c.Ctx, c.User.ID)
+		u, err := c.Deps.Store.UserByID(c.Ctx, c.UserID)
 		return userLoadedMsg{user: u, err: err}
 	}
 }
@@ -134,7 +134,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.c.Session.Touch()
 		return m.updateKey(msg)
 	case authDoneMsg:
-		m.c.User = msg.user
+		m.c.User, m.c.UserID = msg.user, msg.user.ID
 		if m.c.Session.Key != nil {
 			m.phase, m.link = phaseLink, newLink(m.c)
 			return m, nil

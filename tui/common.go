@@ -53,7 +53,11 @@ type Common struct {
 	Width   int
 	Height  int
 
-	// User is the signed-in account, refreshed on every change event.
+	// UserID is the signed-in account's id, set once at sign-in. Commands
+	// (which run on other goroutines) read this, never User.
+	UserID int64
+	// User is the signed-in account, refreshed on every change event; read
+	// it only in Update and View.
 	User store.User
 	// ViaKey is true when the account was resolved from a linked key when
 	// the session started: the only kind of session with admin powers.

@@ -67,6 +67,7 @@ func (s *Server) handle(sess ssh.Session) {
 		case err == nil:
 			user = &u
 		case !errors.Is(err, store.ErrNoUser):
+			go drain(winCh)
 			log.Error("resolve key", "err", err)
 			fmt.Fprintln(sess.Stderr(), "WantSMS cannot open your dashboard right now; please try again in a minute.")
 			_ = sess.Exit(1)
@@ -94,10 +95,6 @@ func (s *Server) runDashboard(ctx context.Context, sess ssh.Session, winCh <-cha
 	p := tea.NewProgram(model,
 		tea.WithInput(sess), tea.WithOutput(sess),
 		tea.WithAltScreen(), tea.WithContext(ctx), tea.WithoutSignalHandler(), tea.WithFPS(s.cfg.FPS))
-	live := &liveSession{quit: p.Quit}
-	s.sessions.add(live)
-	defer s.sessions.remove(live)
-
 	// The library's window channel must always be drained, or its request
 	// loop blocks; this goroutine ends when the session closes it.
 	go func() {
@@ -105,6 +102,11 @@ func (s *Server) runDashboard(ctx context.Context, sess ssh.Session, winCh <-cha
 			p.Send(tea.WindowSizeMsg{Width: w.Width, Height: w.Height})
 		}
 	}()
+	live := &liveSession{quit: p.Quit}
+	if closing := s.sessions.add(live); closing != "" {
+		return closing
+	}
+	defer s.sessions.remove(live)
 	stopIdle := s.watchInput(ts, live)
 	defer stopIdle()
 	stopMax := time.AfterFunc(s.cfg.MaxSession, func() {
@@ -190,4 +192,10 @@ func userID(u *store.User) int64 {
 		return 0
 	}
 	return u.ID
+}
+
+// drain empties a window channel nobody else reads, until it is closed.
+func drain(winCh <-chan ssh.Window) {
+	for range winCh {
+	}
 }

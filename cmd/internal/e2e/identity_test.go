@@ -278,3 +278,5 @@ func TestNoPTYGetsHint(t *testing.T) {
 		t.Fatalf("status %d stdout %q stderr %q", status, stdout, stderr)
 	}
 }
+
+var originForTest = store.Origin{RemoteAddr: "192.0.2.1:1", ClientVersion: "test"}
