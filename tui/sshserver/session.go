@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -20,6 +21,15 @@ import (
 // and runs the dashboard or a command.
 func (s *Server) middleware(next ssh.Handler) ssh.Handler {
 	return func(sess ssh.Session) {
+		defer func() {
+			// Only this session ends; the person is told, the stack logged.
+			if r := recover(); r != nil {
+				s.log.Error("panic in session", "session", shortID(sess.Context().SessionID()),
+					"panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+				fmt.Fprintln(sess.Stderr(), "WantSMS hit an internal error; please reconnect.")
+				_ = sess.Exit(1)
+			}
+		}()
 		s.handle(sess)
 		next(sess)
 	}
