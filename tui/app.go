@@ -149,12 +149,15 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		var cmd tea.Cmd
 		m.link, cmd = m.link.Update(msg)
 		return m, cmd
-	case authFailedMsg:
-		var cmd tea.Cmd
-		m.auth, cmd = m.auth.Update(msg)
-		return m, cmd
+	case authFailedMsg, privacyClosedMsg:
+		if m.phase == phaseAuth {
+			var cmd tea.Cmd
+			m.auth, cmd = m.auth.Update(msg)
+			return m, cmd
+		}
 	case eventMsg:
 		if msg.event.Kind == store.EventAccountDeleted {
+			m.c.goodbye(accountDeletedGoodbye)
 			return m, tea.Quit
 		}
 		return m, tea.Batch(m.broadcast(msg), m.reloadUser(), waitEvent(m.sub))
@@ -173,7 +176,7 @@ func (m *Model) updateKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	k := m.c.Keys
 	switch m.phase {
 	case phaseAuth:
-		if msg.String() == "esc" || key.Matches(msg, k.ForceQ) {
+		if (msg.String() == "esc" && m.auth.privacy == nil) || key.Matches(msg, k.ForceQ) {
 			return m, tea.Quit
 		}
 		var cmd tea.Cmd
@@ -244,13 +247,16 @@ func (m *Model) broadcast(msg tea.Msg) tea.Cmd {
 func (m *Model) chrome() int {
 	footer := 1
 	if m.help.ShowAll && len(m.panes) > 0 {
-		footer = lipgloss.Height(m.help.FullHelpView(m.panes[m.active].FullHelp()))
+		footer = lipgloss.Height(m.footer(m.panes[m.active]))
 	}
 	return 3 + footer + 1
 }
 
 func (m *Model) resize() {
 	m.help.Width = m.c.Width - 2 // the footer's padding
+	if m.auth != nil {
+		m.auth.setSize(m.c.Width, m.c.Height)
+	}
 	h := max(0, m.c.Height-m.chrome())
 	for _, p := range m.panes {
 		p.SetSize(m.c.Width-4, h)
@@ -279,7 +285,7 @@ func (m *Model) View() string {
 	footer := m.footer(pane)
 	rule := st.Muted.Render(strings.Repeat("─", w))
 	return lipgloss.JoinVertical(lipgloss.Left, m.header(), m.tabs(), rule,
-		st.Body.Render(body), st.Header.Render(footer))
+		st.Body.Render(body), st.Header.MaxWidth(w).Render(footer))
 }
 
 func (m *Model) footer(pane Component) string {

@@ -11,6 +11,7 @@ package tui
 import (
 	"context"
 	"log/slog"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -24,6 +25,9 @@ import (
 type Deps struct {
 	Store *store.Store
 	Log   *slog.Logger
+	// SSHCommand is how people reach this server, e.g. "ssh -p 2222
+	// localhost", for the commands the dashboard suggests.
+	SSHCommand string
 }
 
 // Session is what the SSH layer proved about the connection. Identity
@@ -62,6 +66,32 @@ type Common struct {
 	// ViaKey is true when the account was resolved from a linked key when
 	// the session started: the only kind of session with admin powers.
 	ViaKey bool
+	// Goodbye, if set, records the line printed after the dashboard closes.
+	Goodbye func(reason string)
+}
+
+// SSHWith is the SSH command with extra client flags and a remote command,
+// e.g. SSHWith("-T", "export") → "ssh -T -p 2222 localhost export". Flags
+// must precede the host: OpenSSH reads everything after it as the command.
+func (d Deps) SSHWith(flags, command string) string {
+	base := d.SSHCommand
+	if base == "" {
+		base = "ssh localhost"
+	}
+	if flags != "" {
+		base = "ssh " + flags + strings.TrimPrefix(base, "ssh")
+	}
+	if command != "" {
+		base += " " + command
+	}
+	return base
+}
+
+// goodbye sets the line shown once the dashboard has closed.
+func (c *Common) goodbye(reason string) {
+	if c.Goodbye != nil {
+		c.Goodbye(reason)
+	}
 }
 
 // Component is one pane of the dashboard (or a screen of the sign-in flow).

@@ -28,6 +28,11 @@ type KeyMap struct {
 	Rename     key.Binding
 	Remove     key.Binding
 	Password   key.Binding
+	Email      key.Binding
+	Privacy    key.Binding
+	Delete     key.Binding
+	Left       key.Binding
+	Right      key.Binding
 }
 
 // DefaultKeys returns the keymap.
@@ -59,5 +64,10 @@ func DefaultKeys() *KeyMap {
 		Rename:     b([]string{"r"}, "r", "rename"),
 		Remove:     b([]string{"x", "delete"}, "x", "remove"),
 		Password:   b([]string{"p"}, "p", "password"),
+		Email:      b([]string{"e"}, "e", "email"),
+		Privacy:    b([]string{"ctrl+p"}, "ctrl+p", "privacy policy"),
+		Delete:     b([]string{"D"}, "D", "delete account"),
+		Left:       b([]string{"left", "h"}, "←/→", "section"),
+		Right:      b([]string{"right", "l"}, "→", "next section"),
 	}
 }

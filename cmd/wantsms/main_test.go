@@ -176,3 +176,23 @@ func (s *syncBuffer) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+func TestPurgeReports(t *testing.T) {
+	dir := t.TempDir()
+	newAccount(t, dir, "old@example.com")
+	db, err := sql.Open("sqlite", filepath.Join(dir, service.DatabaseFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Age the sign-up event beyond the 180 days.
+	old := time.Now().Add(-181 * 24 * time.Hour).Unix()
+	if _, err := db.Exec(`UPDATE security_events SET created_at = ?`, old); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	status, out, errOut := wantsms(t, "purge", "--data", dir)
+	if status != 0 || !strings.Contains(out, "1  security events older than 180 days") ||
+		!strings.Contains(out, "removed in all") {
+		t.Fatalf("purge: %d %q %q", status, out, errOut)
+	}
+}

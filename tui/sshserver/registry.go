@@ -18,12 +18,17 @@ type liveSession struct {
 	quit   func()
 }
 
-func (l *liveSession) end(reason string) {
+// setReason records the goodbye line unless one is already set.
+func (l *liveSession) setReason(reason string) {
 	l.mu.Lock()
 	if l.reason == "" {
 		l.reason = reason
 	}
 	l.mu.Unlock()
+}
+
+func (l *liveSession) end(reason string) {
+	l.setReason(reason)
 	// Quitting waits for the program's event loop; never hold the caller
 	// (a shutdown ending thousands of sessions, a timer) on one of them.
 	// The goroutine ends when the program reads the message or dies.

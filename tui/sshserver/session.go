@@ -99,7 +99,9 @@ func (s *Server) handle(sess ssh.Session) {
 func (s *Server) runDashboard(ctx context.Context, sess ssh.Session, winCh <-chan ssh.Window,
 	ts *tui.Session, user *store.User) string {
 	r := newRenderer(sess)
-	c := &tui.Common{Ctx: ctx, Deps: s.deps, Session: ts, Styles: tui.NewStyles(r), Keys: tui.DefaultKeys()}
+	live := &liveSession{}
+	c := &tui.Common{Ctx: ctx, Deps: s.deps, Session: ts, Styles: tui.NewStyles(r), Keys: tui.DefaultKeys(),
+		Goodbye: live.setReason}
 	model := tui.New(c, user)
 	defer model.Close()
 	p := tea.NewProgram(model,
@@ -112,7 +114,7 @@ func (s *Server) runDashboard(ctx context.Context, sess ssh.Session, winCh <-cha
 			p.Send(tea.WindowSizeMsg{Width: w.Width, Height: w.Height})
 		}
 	}()
-	live := &liveSession{quit: p.Quit}
+	live.quit = p.Quit
 	if closing := s.sessions.add(live); closing != "" {
 		return closing
 	}

@@ -29,6 +29,8 @@ func signUp(t *testing.T, term *sshterm.Term, email, password string) {
 	term.Type(password)
 	term.Press(sshterm.Tab)
 	term.Type(password)
+	term.Press(sshterm.Tab)
+	term.Type(" ") // I am 13 or older
 	term.Press(sshterm.Enter)
 }
 
@@ -249,6 +251,7 @@ func TestSignUpValidationMessages(t *testing.T) {
 		{"x@example.com", "short", "short", "at least 8 characters"},
 		{"x@example.com", strings.Repeat("p", 129), strings.Repeat("p", 129), "at most 128 characters"},
 		{"x@example.com", "long enough", "different!", "do not match"},
+		{"x@example.com", "long enough", "long enough", "not for children under 13"},
 	}
 	for _, c := range cases {
 		term := env.Dial(t, testenv.NewKey(t))
@@ -260,6 +263,10 @@ func TestSignUpValidationMessages(t *testing.T) {
 		term.Paste(c.pw)
 		term.Press(sshterm.Tab)
 		term.Paste(c.confirm)
+		if !strings.Contains(c.want, "under 13") {
+			term.Press(sshterm.Tab)
+			term.Type(" ")
+		}
 		term.Press(sshterm.Enter)
 		expect(t, term, c.want)
 		term.Close()
