@@ -38,7 +38,7 @@ func newViewEnv(t *testing.T) *viewEnv {
 	r := lipgloss.NewRenderer(io.Discard, termenv.WithProfile(termenv.Ascii))
 	c := &Common{Ctx: context.Background(), Deps: Deps{Store: st, SSHCommand: "ssh -p 2222 localhost"},
 		Session: &Session{ID: "view"},
-		Styles: NewStyles(r), Keys: DefaultKeys()}
+		Styles:  NewStyles(r), Keys: DefaultKeys()}
 	return &viewEnv{t: t, store: st, c: c}
 }
 

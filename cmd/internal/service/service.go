@@ -32,7 +32,7 @@ type Config struct {
 	// dashboard shows it in commands to copy (default localhost and the
 	// port of SSHAddr).
 	SSHPublic string
-	Log      *slog.Logger
+	Log       *slog.Logger
 	// Clock overrides the store's clock (tests only).
 	Clock func() time.Time
 	// RelayInterval is how often events written by command-line tools are
@@ -96,19 +96,18 @@ func Start(cfg Config) (*Service, error) {
 
 func (s *Service) start() error {
 	var err error
-	sshCfg := s.cfg.SSH
-	sshCfg.Addr = s.cfg.SSHAddr
-	sshCfg.HostKeyPath = filepath.Join(s.cfg.DataDir, HostKeyFile)
-	deps := tui.Deps{Store: s.Store, Log: s.log, SSHCommand: sshCommand(s.cfg.SSHPublic, s.cfg.SSHAddr)}
-	s.SSH, err = sshserver.New(sshCfg, deps, nil)
-	if err != nil {
-		return err
-	}
 	if s.sshL, err = net.Listen("tcp", s.cfg.SSHAddr); err != nil {
 		return fmt.Errorf("listen ssh on %s: %w", s.cfg.SSHAddr, err)
 	}
 	if s.httpL, err = net.Listen("tcp", s.cfg.HTTPAddr); err != nil {
 		return fmt.Errorf("listen http on %s: %w", s.cfg.HTTPAddr, err)
+	}
+	sshCfg := s.cfg.SSH
+	sshCfg.Addr = s.sshL.Addr().String()
+	sshCfg.HostKeyPath = filepath.Join(s.cfg.DataDir, HostKeyFile)
+	deps := tui.Deps{Store: s.Store, Log: s.log, SSHCommand: sshCommand(s.cfg.SSHPublic, s.SSHAddr())}
+	if s.SSH, err = sshserver.New(sshCfg, deps, nil); err != nil {
+		return err
 	}
 	s.http = &http.Server{Handler: s.routes(), ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
