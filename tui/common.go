@@ -68,6 +68,10 @@ type Common struct {
 	ViaKey bool
 	// Goodbye, if set, records the line printed after the dashboard closes.
 	Goodbye func(reason string)
+	// Emit, if set, writes a raw terminal sequence (OSC 52 clipboard, BEL)
+	// in order with the frames. Only sequences built here, never text from
+	// outside.
+	Emit func(seq string)
 }
 
 // SSHWith is the SSH command with extra client flags and a remote command,

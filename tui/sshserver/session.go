@@ -15,6 +15,7 @@ import (
 
 	"github.com/wantsms/wantsms/store"
 	"github.com/wantsms/wantsms/tui"
+	"github.com/wantsms/wantsms/tui/screen"
 )
 
 // middleware is the last step of the chain: it resolves who is connecting
@@ -100,13 +101,16 @@ func (s *Server) runDashboard(ctx context.Context, sess ssh.Session, winCh <-cha
 	ts *tui.Session, user *store.User) string {
 	r := newRenderer(sess)
 	live := &liveSession{}
+	scr := screen.New(sess, s.cfg.FPS)
 	c := &tui.Common{Ctx: ctx, Deps: s.deps, Session: ts, Styles: tui.NewStyles(r), Keys: tui.DefaultKeys(),
-		Goodbye: live.setReason}
+		Goodbye: live.setReason, Emit: scr.Emit}
 	model := tui.New(c, user)
 	defer model.Close()
-	p := tea.NewProgram(model,
-		tea.WithInput(sess), tea.WithOutput(sess),
-		tea.WithAltScreen(), tea.WithContext(ctx), tea.WithoutSignalHandler(), tea.WithFPS(s.cfg.FPS))
+	p := tea.NewProgram(framed{inner: model, scr: scr},
+		tea.WithInput(sess), tea.WithOutput(sess), tea.WithoutRenderer(),
+		tea.WithContext(ctx), tea.WithoutSignalHandler())
+	scr.Start()
+	defer scr.Stop()
 	// The library's window channel must always be drained, or its request
 	// loop blocks; this goroutine ends when the session closes it.
 	go func() {
