@@ -219,17 +219,22 @@ func (m *Model) updateKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	return m, cmd
 }
 
-// paneActivatedMsg tells a pane it came into view, so it can refresh.
-type paneActivatedMsg struct{ index int }
+// paneActivatedMsg tells a pane it came into view, so it can refresh;
+// paneDeactivatedMsg that it left the view.
+type (
+	paneActivatedMsg   struct{}
+	paneDeactivatedMsg struct{}
+)
 
 func (m *Model) activate(i int) tea.Cmd {
-	if i < 0 || i >= len(m.panes) {
+	if i < 0 || i >= len(m.panes) || i == m.active {
 		return nil
 	}
+	var leave, enter tea.Cmd
+	m.panes[m.active], leave = m.panes[m.active].Update(paneDeactivatedMsg{})
 	m.active = i
-	var cmd tea.Cmd
-	m.panes[i], cmd = m.panes[i].Update(paneActivatedMsg{index: i})
-	return cmd
+	m.panes[i], enter = m.panes[i].Update(paneActivatedMsg{})
+	return tea.Batch(leave, enter)
 }
 
 // broadcast gives a non-key message to every pane.

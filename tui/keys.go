@@ -31,6 +31,7 @@ type KeyMap struct {
 	Email      key.Binding
 	Privacy    key.Binding
 	Delete     key.Binding
+	Write      key.Binding
 	Left       key.Binding
 	Right      key.Binding
 }
@@ -67,6 +68,7 @@ func DefaultKeys() *KeyMap {
 		Email:      b([]string{"e"}, "e", "email"),
 		Privacy:    b([]string{"ctrl+p"}, "ctrl+p", "privacy policy"),
 		Delete:     b([]string{"D"}, "D", "delete account"),
+		Write:      b([]string{"w"}, "w", "write"),
 		Left:       b([]string{"left", "h"}, "←/→", "section"),
 		Right:      b([]string{"right", "l"}, "→", "next section"),
 	}
