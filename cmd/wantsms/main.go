@@ -34,6 +34,7 @@ func commands() []command {
 		{"credit", "EMAIL CENTS --reason TEXT [flags]", "credit (or, negative, debit) an account", runCredit},
 		{"check", "[flags]", "verify ledger sums equal balances and the database's integrity", runCheck},
 		{"purge", "[flags]", "remove now every record past its retention period", runPurge},
+		{"backup", "FILE [flags]", "write a consistent copy of the database (also while serving)", runBackup},
 	}
 }
 

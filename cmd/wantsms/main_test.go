@@ -196,3 +196,27 @@ func TestPurgeReports(t *testing.T) {
 		t.Fatalf("purge: %d %q %q", status, out, errOut)
 	}
 }
+
+func TestBackupCommand(t *testing.T) {
+	dir := t.TempDir()
+	newAccount(t, dir, "safe@example.com")
+	dest := filepath.Join(t.TempDir(), "copy.db")
+	status, out, errOut := wantsms(t, "backup", dest, "--data", dir)
+	if status != 0 || !strings.Contains(out, "integrity_check: ok") {
+		t.Fatalf("backup: %d %q %q", status, out, errOut)
+	}
+	st, err := store.Open(dest, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if _, err := st.UserByEmail(context.Background(), "safe@example.com"); err != nil {
+		t.Fatalf("the copy lacks the account: %v", err)
+	}
+	if status, _, _ := wantsms(t, "backup", dest, "--data", dir); status != exitFail {
+		t.Fatal("overwrote an existing backup")
+	}
+	if status, _, _ := wantsms(t, "backup", "--data", dir); status != exitUsage {
+		t.Fatal("no destination must be a usage error")
+	}
+}

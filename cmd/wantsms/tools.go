@@ -171,6 +171,29 @@ func runPurge(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	return nil
 }
 
+func runBackup(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	f := newFlags("backup", stderr)
+	var dir string
+	dataFlag(f, &dir)
+	pos, err := f.parse(args)
+	if err != nil {
+		return flagError(err)
+	}
+	if len(pos) != 1 {
+		return usagef("want one destination file")
+	}
+	st, err := service.OpenStore(dir, store.Options{})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := st.Backup(ctx, pos[0]); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "backup written to %s; integrity_check: ok\n", pos[0])
+	return nil
+}
+
 func verb(cents int64) string {
 	if cents < 0 {
 		return "debited " + dollars(-cents) + " from"
