@@ -56,6 +56,18 @@ func (r *recorder) last() []byte {
 	return r.writes[len(r.writes)-1]
 }
 
+// showing waits until the emulated screen starts with want.
+func showing(t *testing.T, r *recorder, want string) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.HasPrefix(r.screen(), want) {
+		if time.Now().After(deadline) {
+			t.Fatalf("screen never showed %q:\n%s", want, r.screen())
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
 // settle waits until the writer has written n times.
 func settle(t *testing.T, r *recorder, n int) {
 	t.Helper()
@@ -74,21 +86,16 @@ func TestFramesReachTheTerminalAndOnlyChangedLinesAreWritten(t *testing.T) {
 	s.Start() // write 1: modes
 	s.Resize(20, 5)
 	s.Frame("hello\nworld\nthird")
-	settle(t, term, 2)
-	if got := term.screen(); !strings.HasPrefix(got, "hello\nworld\nthird") {
-		t.Fatalf("screen:\n%s", got)
-	}
+	showing(t, term, "hello\nworld\nthird")
+	n := term.count()
 	s.Frame("hello\nWORLD\nthird")
-	settle(t, term, 3)
+	settle(t, term, n+1)
 	w := term.last()
 	if bytes.Contains(w, []byte("hello")) || bytes.Contains(w, []byte("third")) || !bytes.Contains(w, []byte("WORLD")) {
 		t.Fatalf("the update rewrote unchanged lines: %q", w)
 	}
 	s.Frame("short")
-	settle(t, term, 4)
-	if got := term.screen(); got != "short\n\n\n\n" {
-		t.Fatalf("leftover lines not cleared:\n%q", got)
-	}
+	showing(t, term, "short\n\n")
 	s.Stop()
 	if !bytes.Contains(term.last(), []byte(leaveAltScreen)) || !bytes.Contains(term.last(), []byte(showCursor)) {
 		t.Fatalf("stop did not give the terminal back: %q", term.last())
@@ -101,7 +108,7 @@ func TestLongLinesTruncatedAndFullWidthLineKept(t *testing.T) {
 	s.Start()
 	s.Resize(10, 3)
 	s.Frame("0123456789ABCDEF\nexactly10!\nnext")
-	settle(t, term, 2)
+	showing(t, term, "0123456789\n")
 	if got := term.screen(); got != "0123456789\nexactly10!\nnext" {
 		t.Fatalf("screen:\n%q", got)
 	}
@@ -137,15 +144,22 @@ func TestEmitGoesOutInOrderWithFrames(t *testing.T) {
 	s.Start()
 	s.Resize(20, 3)
 	s.Frame("a")
-	settle(t, term, 2)
+	showing(t, term, "a")
 	s.Emit("\x1b]52;c;aGk=\x07")
 	s.Frame("b")
-	settle(t, term, 3)
-	w := string(term.last())
-	if i, j := strings.Index(w, "\x1b]52;c;aGk=\x07"), strings.Index(w, "b"); i < 0 || j < i {
-		t.Fatalf("emitted sequence missing or after the frame: %q", w)
-	}
+	showing(t, term, "b")
 	s.Stop()
+	term.mu.Lock()
+	var all strings.Builder
+	for _, w := range term.writes {
+		all.Write(w)
+	}
+	term.mu.Unlock()
+	out := all.String()
+	emitted, frameB := strings.Index(out, "\x1b]52;c;aGk=\x07"), strings.LastIndex(out, "b\x1b[K")
+	if emitted < 0 || frameB < emitted || emitted < strings.Index(out, "a\x1b[K") {
+		t.Fatalf("emitted sequence missing or out of order: %q", out)
+	}
 }
 
 func TestStopIsIdempotentAndIdleWritesNothing(t *testing.T) {
@@ -154,13 +168,15 @@ func TestStopIsIdempotentAndIdleWritesNothing(t *testing.T) {
 	s.Start()
 	s.Resize(20, 3)
 	s.Frame("same")
-	settle(t, term, 2)
+	showing(t, term, "same")
+	time.Sleep(20 * time.Millisecond)
+	before := term.count()
 	for range 50 {
 		s.Frame("same") // unchanged: no write
 	}
 	time.Sleep(20 * time.Millisecond)
-	if n := term.count(); n != 2 {
-		t.Fatalf("%d writes for unchanged frames", n)
+	if n := term.count(); n != before {
+		t.Fatalf("%d writes for unchanged frames", n-before)
 	}
 	s.Stop()
 	s.Stop()
