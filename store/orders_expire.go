@@ -18,12 +18,20 @@ const (
 	stripeEventKeep = 30 * 24 * time.Hour
 )
 
+// Processed Stripe event ids go with the retention purge.
+func init() {
+	purgeSteps = append(purgeSteps, purgeStep{"Stripe event ids older than 30 days",
+		func(ctx context.Context, tx *Tx, now time.Time) (int64, error) {
+			return tx.execCount(ctx, `DELETE FROM stripe_events WHERE received_at < ?`,
+				now.Add(-stripeEventKeep).Unix())
+		}})
+}
+
 // ExpireOrders closes what time has closed and returns how many orders it
 // changed: Bitcoin orders whose price lock ended with no transaction seen,
 // Stripe orders whose page closed StripeExpiryGrace ago unpaid, and orders
-// abandoned before they got a processor reference (failed). It also
-// forgets Stripe event ids older than a month. Safe to run from any
-// number of processes, at any interval.
+// abandoned before they got a processor reference (failed). Safe to run
+// from any number of processes, at any interval.
 func (s *Store) ExpireOrders(ctx context.Context) (int, error) {
 	var n int
 	err := s.write(ctx, func(tx *Tx) error {
@@ -51,16 +59,7 @@ func (s *Store) ExpireOrders(ctx context.Context) (int, error) {
 			tx.notify(e)
 			n++
 		}
-		if err := rows.Err(); err != nil {
-			return fmt.Errorf("expire orders: %w", err)
-		}
-		rows.Close()
-		_, err = tx.ExecContext(ctx, `DELETE FROM stripe_events WHERE received_at < ?`,
-			tx.now-int64(stripeEventKeep/time.Second))
-		if err != nil {
-			return fmt.Errorf("prune stripe events: %w", err)
-		}
-		return nil
+		return rows.Err()
 	})
 	return n, err
 }

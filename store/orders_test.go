@@ -338,3 +338,19 @@ func TestMigrationsWithGapsAllApplied(t *testing.T) {
 		t.Fatalf("%d of 2 tables, %v: a migration numbered below the highest applied was skipped", n, err)
 	}
 }
+
+func TestPurgeForgetsOldStripeEvents(t *testing.T) {
+	s, clock := openTest(t)
+	ctx := context.Background()
+	u := newUser(t, s, "p@example.com")
+	stripeOrder(t, s, u, 500, "cs_p")
+	if _, err := s.ApplyStripe(ctx, paid("evt_old", "cs_p")); err != nil {
+		t.Fatal(err)
+	}
+	clock.Add(stripeEventKeep + time.Hour)
+	rep, err := s.Purge(ctx)
+	if err != nil || rep.Removed["Stripe event ids older than 30 days"] != 1 {
+		t.Fatalf("purge: %+v %v", rep, err)
+	}
+	checkOK(t, s) // the order and its ledger row stay
+}

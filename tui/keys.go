@@ -28,10 +28,14 @@ type KeyMap struct {
 	Rename     key.Binding
 	Remove     key.Binding
 	Password   key.Binding
-
-	Left   key.Binding
-	Right  key.Binding
-	ShowQR key.Binding
+	Email      key.Binding
+	Privacy    key.Binding
+	Delete     key.Binding
+	Write      key.Binding
+	Left       key.Binding
+	Right      key.Binding
+	ShowQR     key.Binding
+	Copy       key.Binding
 }
 
 // DefaultKeys returns the keymap.
@@ -63,9 +67,13 @@ func DefaultKeys() *KeyMap {
 		Rename:     b([]string{"r"}, "r", "rename"),
 		Remove:     b([]string{"x", "delete"}, "x", "remove"),
 		Password:   b([]string{"p"}, "p", "password"),
-
-		Left:   b([]string{"left", "h"}, "←/h", "previous choice"),
-		Right:  b([]string{"right", "l"}, "→/l", "next choice"),
-		ShowQR: b([]string{"v"}, "v", "show/hide QR code"),
+		Email:      b([]string{"e"}, "e", "email"),
+		Privacy:    b([]string{"ctrl+p"}, "ctrl+p", "privacy policy"),
+		Delete:     b([]string{"D"}, "D", "delete account"),
+		Write:      b([]string{"w"}, "w", "write"),
+		Left:       b([]string{"left", "h"}, "←/→", "section"),
+		Right:      b([]string{"right", "l"}, "→", "next section"),
+		ShowQR:     b([]string{"v"}, "v", "show/hide QR code"),
+		Copy:       b([]string{"c"}, "c", "copy"),
 	}
 }

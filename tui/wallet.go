@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"encoding/base64"
 	"strings"
 	"time"
 
@@ -118,11 +119,11 @@ func (w *wallet) ready(method int) bool {
 
 func (w *wallet) now() time.Time { return w.c.Deps.Store.Now() }
 
-// Commands copy what they need from Common first: they run in their own
-// goroutines while the update loop may replace c.User.
+// Commands read c.UserID, never c.User: they run in their own goroutines
+// while the update loop may replace c.User.
 
 func (w *wallet) load() tea.Cmd {
-	c, uid := w.c, w.c.User.ID
+	c, uid := w.c, w.c.UserID
 	return func() tea.Msg {
 		orders, err := c.Deps.Store.Orders(c.Ctx, uid, walletHistory)
 		return walletLoadedMsg{orders: orders, err: err}
@@ -130,7 +131,7 @@ func (w *wallet) load() tea.Cmd {
 }
 
 func (w *wallet) loadOrder(number string) tea.Cmd {
-	c, uid := w.c, w.c.User.ID
+	c, uid := w.c, w.c.UserID
 	return func() tea.Msg {
 		o, err := c.Deps.Store.OrderByNumber(c.Ctx, number)
 		if err != nil || o.UserID != uid {
@@ -178,7 +179,7 @@ func (w *wallet) Update(msg tea.Msg) (Component, tea.Cmd) {
 			cmds = append(cmds, w.loadOrder(w.order.Number))
 		}
 		return w, tea.Batch(cmds...)
-	case paneHiddenMsg:
+	case paneDeactivatedMsg:
 		w.visible = false
 		w.stopTick()
 	case tea.KeyMsg:
@@ -204,6 +205,8 @@ func (w *wallet) key(msg tea.KeyMsg) tea.Cmd {
 			return w.load()
 		case key.Matches(msg, k.ShowQR):
 			w.hideQR = !w.hideQR
+		case key.Matches(msg, k.Copy) && w.payable():
+			w.copyPayment()
 		}
 		return nil
 	}
@@ -362,6 +365,20 @@ func (w *wallet) tick(msg walletTickMsg) tea.Cmd {
 	return w.ensureTick()
 }
 
+// copyPayment puts what a payer pastes (the Checkout URL, the bitcoin
+// address) on the clipboard with OSC 52, which many terminals honour.
+func (w *wallet) copyPayment() {
+	if w.c.Emit == nil {
+		return
+	}
+	text, what := w.order.CheckoutURL, "Payment link"
+	if w.order.Processor == store.ProcessorBlockonomics {
+		text, what = w.order.BTCAddress, "Address"
+	}
+	w.c.Emit("\x1b]52;c;" + base64.StdEncoding.EncodeToString([]byte(text)) + "\a")
+	w.notice = what + " copied to the clipboard (if your terminal allows it)."
+}
+
 func (w *wallet) ShortHelp() []key.Binding {
 	k := w.c.Keys
 	switch w.mode {
@@ -370,7 +387,7 @@ func (w *wallet) ShortHelp() []key.Binding {
 		return []key.Binding{pay, k.Back}
 	case walletPay:
 		if w.payable() {
-			return []key.Binding{k.ShowQR, k.Back}
+			return []key.Binding{k.Copy, k.ShowQR, k.Back}
 		}
 		return []key.Binding{k.Back}
 	case walletOpening:

@@ -68,6 +68,9 @@ func (w *wallet) cardView() string {
 	}
 	lines = append(lines, w.cardStatus()...)
 	lines = append(lines, "", w.payBalanceLine())
+	if m := w.message(); m != "" {
+		lines = append(lines, "", m)
+	}
 	view := w.besideQR(lines)
 	if w.showQR() && !beside {
 		view += "\n" + st.Text.Render(link)
@@ -129,6 +132,9 @@ func (w *wallet) bitcoinView() string {
 	lines = append(lines, "")
 	lines = append(lines, w.bitcoinStatus()...)
 	lines = append(lines, "", w.payBalanceLine())
+	if m := w.message(); m != "" {
+		lines = append(lines, "", m)
+	}
 	return w.besideQR(lines)
 }
 

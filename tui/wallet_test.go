@@ -107,7 +107,32 @@ func (e *walletEnv) dashboardAt(width, height int) tea.Model {
 	var m tea.Model = New(e.c, &e.user)
 	m = drive(m, m.Init()())
 	m = drive(m, tea.WindowSizeMsg{Width: width, Height: height})
-	return drive(m, paneActivatedMsg{index: 0})
+	return showPane(e.t, m, "Wallet")
+}
+
+// showPane switches to the pane with this title by its number key, as a
+// person would, wherever it sits in the tab order.
+func showPane(t *testing.T, m tea.Model, title string) tea.Model {
+	t.Helper()
+	for i, p := range m.(*Model).panes {
+		if p.Title() == title {
+			return drive(m, tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{rune('1' + i)}})
+		}
+	}
+	t.Fatalf("no %s pane", title)
+	return m
+}
+
+// walletPane is the session's Wallet pane.
+func walletPane(t *testing.T, m tea.Model) *wallet {
+	t.Helper()
+	for _, p := range m.(*Model).panes {
+		if w, ok := p.(*wallet); ok {
+			return w
+		}
+	}
+	t.Fatal("no Wallet pane")
+	return nil
 }
 
 func keyMsg(s string) tea.KeyMsg {
@@ -299,19 +324,19 @@ func TestWalletTicksOnlyWhileVisible(t *testing.T) {
 	e := newWalletEnv(t, true)
 	e.bitcoinOrder(1000)
 	m := press(e.dashboard(), "down", "down", "enter")
-	w := m.(*Model).panes[0].(*wallet)
+	w := walletPane(t, m)
 	if !w.ticking {
 		t.Fatal("no tick while the countdown is shown")
 	}
 	gen := w.tickGen
-	m = drive(m, tea.KeyMsg{Type: tea.KeyTab}) // another pane
+	m = showPane(t, m, "Account")
 	if w.ticking || w.visible {
 		t.Fatal("still ticking with the pane hidden")
 	}
 	if _, cmd := w.Update(walletTickMsg{gen: gen}); cmd != nil {
 		t.Fatal("a stale tick re-armed the timer")
 	}
-	m = drive(m, tea.KeyMsg{Type: tea.KeyShiftTab})
+	m = showPane(t, m, "Wallet")
 	if !w.ticking {
 		t.Fatal("no tick after coming back")
 	}

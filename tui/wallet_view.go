@@ -20,14 +20,25 @@ func (w *wallet) View() string {
 	default:
 		body = w.chooseView()
 	}
+	if w.mode == walletPay {
+		return body // the pay screen shows its message in its text column
+	}
+	if m := w.message(); m != "" {
+		body += "\n\n" + m
+	}
+	return body
+}
+
+// message is the error or notice of the last action, styled ("" if none).
+func (w *wallet) message() string {
 	st := w.c.Styles
 	switch {
 	case w.err != "":
-		body += "\n\n" + st.Error.Render(w.err)
+		return st.Error.Render(w.err)
 	case w.notice != "":
-		body += "\n\n" + st.Success.Render(w.notice)
+		return st.Success.Render(w.notice)
 	}
-	return body
+	return ""
 }
 
 func (w *wallet) balanceLine() string {

@@ -31,6 +31,8 @@ func runServe(ctx context.Context, args []string, _, stderr io.Writer) error {
 	var level, format string
 	dataFlag(f, &cfg.DataDir)
 	f.String(&cfg.SSHAddr, "ssh-addr", "WANTSMS_SSH_ADDR", ":2222", "SSH listen address")
+	f.String(&cfg.SSHPublic, "ssh-public", "WANTSMS_SSH_PUBLIC", "",
+		"host:port people use to reach the SSH server, shown in commands (default localhost and the SSH port)")
 	f.String(&cfg.HTTPAddr, "http-addr", "WANTSMS_HTTP_ADDR", ":8080", "HTTP listen address (health, webhooks)")
 	f.String(&level, "log-level", "WANTSMS_LOG_LEVEL", "info", "log level: debug, info, warn or error")
 	f.String(&format, "log-format", "WANTSMS_LOG_FORMAT", "text", "log format: text or json")
@@ -43,6 +45,8 @@ func runServe(ctx context.Context, args []string, _, stderr io.Writer) error {
 	f.Duration(&cfg.SSH.MaxSession, "max-session", "WANTSMS_MAX_SESSION", 12*time.Hour, "longest session")
 	f.Duration(&cfg.SSH.InputIdle, "idle-timeout", "WANTSMS_IDLE_TIMEOUT", 30*time.Minute,
 		"end sessions after this long without a key press")
+	f.Duration(&cfg.PurgeInterval, "purge-interval", "WANTSMS_PURGE_INTERVAL", time.Hour,
+		"how often records past their retention period are removed")
 	f.Int(&cfg.SSH.FPS, "fps", "WANTSMS_FPS", 30, "most screen redraws per second per session")
 	pay := addPayFlags(f)
 	pos, err := f.parse(args)

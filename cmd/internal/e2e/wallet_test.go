@@ -39,7 +39,7 @@ func TestTopUpByCardLive(t *testing.T) {
 	env := testenv.StartWithPayments(t)
 	u, key := env.NewUser("carol@example.com")
 	term := env.Dial(t, key)
-	expect(t, term, "enter pay $5.00 by card")
+	openPane(t, term, "Wallet", "enter pay $5.00 by card")
 	term.Press(sshterm.Right, sshterm.Enter) // $10
 	expect(t, term, "Pay $10.00 by card")
 	expect(t, term, "waiting for payment")
@@ -95,7 +95,7 @@ func TestTopUpByBitcoinLive(t *testing.T) {
 	env := testenv.StartWithPayments(t)
 	u, key := env.NewUser("dave@example.com")
 	term := env.Dial(t, key)
-	expect(t, term, "enter pay $5.00 by card")
+	openPane(t, term, "Wallet", "enter pay $5.00 by card")
 	term.Press(sshterm.Down, sshterm.Right, sshterm.Enter)
 	expect(t, term, "Pay $5.00 in Bitcoin")
 	expect(t, term, "locked for")
@@ -105,6 +105,11 @@ func TestTopUpByBitcoinLive(t *testing.T) {
 	}
 	expect(t, term, billing.FormatBTC(o.BTCExpectedSats)+" BTC")
 	expect(t, term, o.BTCAddress[:20])
+	term.Type("c")
+	expect(t, term, "Address copied")
+	if got := term.Clipboard(); got != o.BTCAddress {
+		t.Fatalf("clipboard %q, want the address", got)
+	}
 	txid := strings.Repeat("5e", 32)
 	steps := []struct {
 		status int
@@ -141,7 +146,7 @@ func TestWalletWithoutPaymentConfig(t *testing.T) {
 	env := testenv.Start(t)
 	_, key := env.NewUser("erin@example.com")
 	term := env.Dial(t, key)
-	expect(t, term, "No payment method is set up on this server yet.")
+	openPane(t, term, "Wallet", "No payment method is set up on this server yet.")
 	res, err := http.Post(env.URL(billing.StripeWebhookPath), "application/json", strings.NewReader("{}"))
 	if err != nil {
 		t.Fatal(err)

@@ -29,12 +29,19 @@ type Config struct {
 	SSHAddr  string
 	HTTPAddr string
 	SSH      sshserver.Config
-	Log      *slog.Logger
+	// SSHPublic is "host:port" as people reach the SSH server; the
+	// dashboard shows it in commands to copy (default localhost and the
+	// port of SSHAddr).
+	SSHPublic string
+	Log       *slog.Logger
 	// Clock overrides the store's clock (tests only).
 	Clock func() time.Time
 	// RelayInterval is how often events written by command-line tools are
 	// passed on to live sessions (default 1 s).
 	RelayInterval time.Duration
+	// PurgeInterval is how often records past their retention period are
+	// removed (default 1 h).
+	PurgeInterval time.Duration
 	// Payments configures top-ups; the zero value offers no payment method.
 	// An empty PublicURL means http://<the HTTP listener's address>.
 	Payments billing.Config
@@ -79,6 +86,9 @@ func Start(cfg Config) (*Service, error) {
 	if cfg.RelayInterval <= 0 {
 		cfg.RelayInterval = time.Second
 	}
+	if cfg.PurgeInterval <= 0 {
+		cfg.PurgeInterval = time.Hour
+	}
 	if cfg.SweepInterval <= 0 {
 		cfg.SweepInterval = time.Minute
 	}
@@ -106,10 +116,10 @@ func (s *Service) start() error {
 		return err
 	}
 	sshCfg := s.cfg.SSH
-	sshCfg.Addr = s.cfg.SSHAddr
+	sshCfg.Addr = s.sshL.Addr().String()
 	sshCfg.HostKeyPath = filepath.Join(s.cfg.DataDir, HostKeyFile)
-	s.SSH, err = sshserver.New(sshCfg, tui.Deps{Store: s.Store, Log: s.log, Payments: s.pay}, nil)
-	if err != nil {
+	deps := tui.Deps{Store: s.Store, Log: s.log, SSHCommand: sshCommand(s.cfg.SSHPublic, s.SSHAddr()), Payments: s.pay}
+	if s.SSH, err = sshserver.New(sshCfg, deps, nil); err != nil {
 		return err
 	}
 	s.http = &http.Server{Handler: s.routes(), ReadHeaderTimeout: 10 * time.Second,
@@ -117,6 +127,7 @@ func (s *Service) start() error {
 	ctx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
 	s.goRun(func() { s.Store.RunRelay(ctx, s.cfg.RelayInterval) })
+	s.goRun(func() { s.Store.RunPurge(ctx, s.cfg.PurgeInterval, s.logPurge) })
 	s.goRun(func() { s.pay.RunSweep(ctx, s.cfg.SweepInterval) })
 	s.goRun(func() {
 		if err := s.SSH.Serve(s.sshL); err != nil {
@@ -172,4 +183,34 @@ func (s *Service) closeAll() {
 		}
 	}
 	s.Store.Close()
+}
+
+// sshCommand is the command people type to reach the server: "ssh HOST"
+// on port 22, "ssh -p PORT HOST" otherwise.
+func sshCommand(public, listen string) string {
+	host, port, err := net.SplitHostPort(public)
+	if err != nil {
+		host = "localhost"
+		if _, p, err := net.SplitHostPort(listen); err == nil {
+			port = p
+		}
+	}
+	if port == "" || port == "22" || port == "0" {
+		return "ssh " + host
+	}
+	return "ssh -p " + port + " " + host
+}
+
+func (s *Service) logPurge(rep store.PurgeReport, err error) {
+	if err != nil {
+		s.log.Error("purge failed", "err", err)
+		return
+	}
+	args := []any{"total", rep.Total()}
+	for what, n := range rep.Removed {
+		if n > 0 {
+			args = append(args, what, n)
+		}
+	}
+	s.log.Info("purge", args...)
 }
