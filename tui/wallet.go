@@ -156,6 +156,9 @@ func (w *wallet) Update(msg tea.Msg) (Component, tea.Cmd) {
 		w.row = min(w.row, rowHistory+max(0, len(w.orders)-1))
 	case walletOrderMsg:
 		if msg.err == nil && w.mode == walletPay && msg.order.ID == w.order.ID {
+			if msg.order.Status != w.order.Status {
+				w.notice = "" // about the order as it was
+			}
 			w.order, w.payments = msg.order, msg.payments
 		}
 		return w, w.ensureTick()
@@ -371,12 +374,12 @@ func (w *wallet) copyPayment() {
 	if w.c.Emit == nil {
 		return
 	}
-	text, what := w.order.CheckoutURL, "Payment link"
+	text, what := w.order.CheckoutURL, "payment link"
 	if w.order.Processor == store.ProcessorBlockonomics {
-		text, what = w.order.BTCAddress, "Address"
+		text, what = w.order.BTCAddress, "address"
 	}
 	w.c.Emit("\x1b]52;c;" + base64.StdEncoding.EncodeToString([]byte(text)) + "\a")
-	w.notice = what + " copied to the clipboard (if your terminal allows it)."
+	w.notice = "Copied the " + what + " to your clipboard."
 }
 
 func (w *wallet) ShortHelp() []key.Binding {

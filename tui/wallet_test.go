@@ -2,6 +2,7 @@ package tui
 
 import (
 	"context"
+	"encoding/base64"
 	"image"
 	"image/color"
 	"io"
@@ -286,6 +287,13 @@ func TestViewWalletBitcoinLive(t *testing.T) {
 		t.Fatalf("v did not show the address whole without the QR code:\n%s", v)
 	}
 	m = press(m, "v")
+	var emitted []string
+	e.c.Emit = func(seq string) { emitted = append(emitted, seq) }
+	m = press(m, "c")
+	if len(emitted) != 1 || emitted[0] != "\x1b]52;c;"+base64.StdEncoding.EncodeToString([]byte(viewAddr))+"\a" ||
+		!strings.Contains(m.View(), "Copied the address") {
+		t.Fatalf("c copied %q", emitted)
+	}
 	steps := []struct {
 		status int
 		want   string
@@ -299,6 +307,9 @@ func TestViewWalletBitcoinLive(t *testing.T) {
 		if v := m.View(); !strings.Contains(v, s.want) {
 			t.Fatalf("status %d: no %q:\n%s", s.status, s.want, v)
 		}
+	}
+	if strings.Contains(m.View(), "Copied") {
+		t.Error("the copy notice outlived the order's change")
 	}
 	golden(t, "wallet_bitcoin_paid_80x24", m.View(), 80, 24)
 }

@@ -106,7 +106,7 @@ func TestTopUpByBitcoinLive(t *testing.T) {
 	expect(t, term, billing.FormatBTC(o.BTCExpectedSats)+" BTC")
 	expect(t, term, o.BTCAddress[:20])
 	term.Type("c")
-	expect(t, term, "Address copied")
+	expect(t, term, "Copied the address")
 	if got := term.Clipboard(); got != o.BTCAddress {
 		t.Fatalf("clipboard %q, want the address", got)
 	}
