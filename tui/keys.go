@@ -34,6 +34,8 @@ type KeyMap struct {
 	Write      key.Binding
 	Left       key.Binding
 	Right      key.Binding
+	ShowQR     key.Binding
+	Copy       key.Binding
 }
 
 // DefaultKeys returns the keymap.
@@ -71,5 +73,7 @@ func DefaultKeys() *KeyMap {
 		Write:      b([]string{"w"}, "w", "write"),
 		Left:       b([]string{"left", "h"}, "←/→", "section"),
 		Right:      b([]string{"right", "l"}, "→", "next section"),
+		ShowQR:     b([]string{"v"}, "v", "show/hide QR code"),
+		Copy:       b([]string{"c"}, "c", "copy"),
 	}
 }

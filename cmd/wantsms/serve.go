@@ -48,6 +48,7 @@ func runServe(ctx context.Context, args []string, _, stderr io.Writer) error {
 	f.Duration(&cfg.PurgeInterval, "purge-interval", "WANTSMS_PURGE_INTERVAL", time.Hour,
 		"how often records past their retention period are removed")
 	f.Int(&cfg.SSH.FPS, "fps", "WANTSMS_FPS", 30, "most screen redraws per second per session")
+	pay := addPayFlags(f)
 	pos, err := f.parse(args)
 	if err != nil {
 		return flagError(err)
@@ -60,6 +61,9 @@ func runServe(ctx context.Context, args []string, _, stderr io.Writer) error {
 	}
 	if cfg.SSH.MaxConnsPerIP < 0 || cfg.SSH.MaxConns < 1 || cfg.SSH.MaxAuthTries < 1 || cfg.SSH.FPS < 1 {
 		return usagef("limits must be positive (max-conns-per-ip may be 0)")
+	}
+	if cfg.Payments, err = pay.finish(cfg.HTTPAddr); err != nil {
+		return usagef("%v", err)
 	}
 	svc, err := service.Start(cfg)
 	if err != nil {

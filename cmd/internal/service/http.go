@@ -6,11 +6,12 @@ import (
 	"time"
 )
 
-// routes is the HTTP side: health for load balancers and monitors (more
-// routes — webhooks, payment pages, metrics — join here).
+// routes is the HTTP side: health for load balancers and monitors, the
+// payment webhooks and pages (more routes — metrics — join here).
 func (s *Service) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.healthz)
+	s.pay.Routes(mux)
 	return mux
 }
 

@@ -16,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/wantsms/wantsms/billing"
 	"github.com/wantsms/wantsms/store"
 	"github.com/wantsms/wantsms/tui"
 	"github.com/wantsms/wantsms/tui/sshserver"
@@ -41,6 +42,11 @@ type Config struct {
 	// PurgeInterval is how often records past their retention period are
 	// removed (default 1 h).
 	PurgeInterval time.Duration
+	// Payments configures top-ups; the zero value offers no payment method.
+	// An empty PublicURL means http://<the HTTP listener's address>.
+	Payments billing.Config
+	// SweepInterval is how often expired orders are closed (default 1 min).
+	SweepInterval time.Duration
 }
 
 // DatabaseFile is the SQLite file's name inside the data directory.
@@ -55,6 +61,7 @@ type Service struct {
 	Store  *store.Store
 	SSH    *sshserver.Server
 	http   *http.Server
+	pay    *billing.Payments
 	sshL   net.Listener
 	httpL  net.Listener
 	cancel context.CancelFunc
@@ -82,6 +89,9 @@ func Start(cfg Config) (*Service, error) {
 	if cfg.PurgeInterval <= 0 {
 		cfg.PurgeInterval = time.Hour
 	}
+	if cfg.SweepInterval <= 0 {
+		cfg.SweepInterval = time.Minute
+	}
 	st, err := OpenStore(cfg.DataDir, store.Options{Clock: cfg.Clock})
 	if err != nil {
 		return nil, err
@@ -102,10 +112,13 @@ func (s *Service) start() error {
 	if s.httpL, err = net.Listen("tcp", s.cfg.HTTPAddr); err != nil {
 		return fmt.Errorf("listen http on %s: %w", s.cfg.HTTPAddr, err)
 	}
+	if err := s.startPayments(); err != nil {
+		return err
+	}
 	sshCfg := s.cfg.SSH
 	sshCfg.Addr = s.sshL.Addr().String()
 	sshCfg.HostKeyPath = filepath.Join(s.cfg.DataDir, HostKeyFile)
-	deps := tui.Deps{Store: s.Store, Log: s.log, SSHCommand: sshCommand(s.cfg.SSHPublic, s.SSHAddr())}
+	deps := tui.Deps{Store: s.Store, Log: s.log, SSHCommand: sshCommand(s.cfg.SSHPublic, s.SSHAddr()), Payments: s.pay}
 	if s.SSH, err = sshserver.New(sshCfg, deps, nil); err != nil {
 		return err
 	}
@@ -115,6 +128,7 @@ func (s *Service) start() error {
 	s.cancel = cancel
 	s.goRun(func() { s.Store.RunRelay(ctx, s.cfg.RelayInterval) })
 	s.goRun(func() { s.Store.RunPurge(ctx, s.cfg.PurgeInterval, s.logPurge) })
+	s.goRun(func() { s.pay.RunSweep(ctx, s.cfg.SweepInterval) })
 	s.goRun(func() {
 		if err := s.SSH.Serve(s.sshL); err != nil {
 			s.log.Error("ssh server stopped", "err", err)
