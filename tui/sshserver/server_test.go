@@ -2,6 +2,7 @@ package sshserver
 
 import (
 	"bytes"
+	"context"
 	"crypto/ed25519"
 	"crypto/rand"
 	"net"
@@ -61,7 +62,7 @@ func runCommand(t *testing.T, addr, cmd string) (string, error) {
 
 // A panic while serving one session ends that session only.
 func TestPanicInOneSessionSparesTheServer(t *testing.T) {
-	addr := startServer(t, func(sess ssh.Session, args []string) int {
+	addr := startServer(t, func(_ context.Context, sess ssh.Session, args []string) int {
 		if len(args) > 0 && args[0] == "boom" {
 			panic("boom")
 		}
