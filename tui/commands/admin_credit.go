@@ -28,7 +28,7 @@ func adminCreditCommand() *Command {
 	reason := Flag("reason", Reason, "why; kept in the ledger and the audit trail").Required()
 	return &Command{
 		Name:    "credit",
-		Summary: "credit an account (a ledger row of kind adjust, audited)",
+		Summary: "credit an account: a ledger row of kind adjust, recorded in the audit trail",
 		Params:  []Param{email, cents, reason},
 		Example: creditResult{Email: "alice@example.com", AmountCents: 500, BalanceCents: 1750,
 			Reference: "audit:12", AuditID: 12},

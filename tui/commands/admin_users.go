@@ -58,7 +58,7 @@ func adminUsersCommand() *Command {
 		Default(strconv.Itoa(defaultUsersPage))
 	return &Command{
 		Name:    "users",
-		Summary: "list accounts (the search is recorded in the audit trail)",
+		Summary: "list accounts; every search is recorded in the audit trail",
 		Params:  []Param{search, limit},
 		Example: usersResult{Users: []userJSON{{ID: 7, Email: "alice@example.com", Role: "user",
 			BalanceCents: 1250, CreatedAt: exampleTime}}},

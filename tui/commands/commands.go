@@ -116,8 +116,8 @@ func (h *Handler) Run(ctx context.Context, r Request) int {
 	return h.finish(ctx, r, inv, h.call(c), start)
 }
 
-const noCommandMsg = "WantSMS is a terminal dashboard: connect with a terminal (ssh -t -p PORT HOST), " +
-	"or run a command (ssh -p PORT HOST help lists them)"
+const noCommandMsg = "no command given. For the dashboard, connect with a terminal (ssh -t -p PORT HOST); " +
+	"for the commands: ssh -p PORT HOST help"
 
 // call runs the command, turning a panic into an error: a script must see
 // a server error (status 5), not a usage error.

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"text/tabwriter"
+	"unicode/utf8"
 )
 
 // helpDoc is what `help` prints: the commands under the asked path, in
@@ -47,13 +47,27 @@ func writeHelp(out *output, cmds []*Command, path []*Command) error {
 	c := last(path)
 	switch {
 	case c == nil:
-		doc.Commands = append(docs(leaves(cmds, nil)), helpCommandDoc())
+		doc.Commands = topDocs(cmds)
 	case c.Run != nil:
 		doc.Commands, doc.detail = []commandDoc{docOf(path)}, true
 	default:
 		doc.Commands = docs(leaves(c.Subs, path))
 	}
 	return out.print(doc)
+}
+
+// topDocs documents every command: the account's, help, then the admin
+// ones.
+func topDocs(cmds []*Command) []commandDoc {
+	var user, admin []commandDoc
+	for _, d := range docs(leaves(cmds, nil)) {
+		if d.AdminOnly {
+			admin = append(admin, d)
+		} else {
+			user = append(user, d)
+		}
+	}
+	return append(append(user, helpCommandDoc()), admin...)
 }
 
 // leaves lists the runnable commands under cmds as paths, in definition
@@ -103,8 +117,7 @@ func docOf(path []*Command) commandDoc {
 }
 
 func helpCommandDoc() commandDoc {
-	ex, _ := json.Marshal(helpDoc{Commands: []commandDoc{{Name: "balance", Usage: "balance [--json]",
-		Summary: "…", Args: []paramDoc{}, Flags: []paramDoc{}, Example: json.RawMessage(`{}`)}}})
+	ex, _ := json.Marshal(helpDoc{Commands: []commandDoc{docOf([]*Command{balanceCommand()})}})
 	return commandDoc{Name: helpName, Usage: "help [COMMAND [SUB-COMMAND]] [--json]",
 		Summary: "list the commands, or describe one (also: COMMAND --help)",
 		Args:    []paramDoc{}, Flags: []paramDoc{}, Example: ex}
@@ -129,18 +142,23 @@ func (d helpDoc) WriteText(w io.Writer) error {
 		fmt.Fprintln(w, "Commands need an SSH key linked to your account (link it once in the dashboard).")
 		fmt.Fprintln(w)
 	}
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	admin := false
+	var user, admin [][2]string
 	for _, c := range d.Commands {
-		if c.AdminOnly && !admin {
-			admin = true
-			fmt.Fprintln(tw, "\t")
-			fmt.Fprintln(tw, "Admin accounts only:\t")
+		row := [2]string{strings.TrimSuffix(c.Usage, " [--json]"), c.Summary}
+		if c.AdminOnly {
+			admin = append(admin, row)
+		} else {
+			user = append(user, row)
 		}
-		fmt.Fprintf(tw, "  %s\t%s\n", strings.TrimSuffix(c.Usage, " [--json]"), c.Summary)
 	}
-	if err := tw.Flush(); err != nil {
-		return err
+	width := max(columnWidth(user), columnWidth(admin))
+	writeColumns(w, user, width)
+	if len(admin) > 0 {
+		if len(user) > 0 {
+			fmt.Fprintln(w)
+		}
+		fmt.Fprintln(w, "Admin accounts only:")
+		writeColumns(w, admin, width)
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Every command takes --json (one JSON document on stdout) and --help.")
@@ -160,28 +178,45 @@ func (c commandDoc) writeDetail(w io.Writer) error {
 	if c.Help != "" {
 		fmt.Fprintf(w, "\n%s\n", c.Help)
 	}
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	if len(c.Args) > 0 {
-		fmt.Fprintln(tw, "\nArguments:\t")
-		for _, a := range c.Args {
-			fmt.Fprintf(tw, "  %s\t%s: %s\n", a.Name, a.Help, a.Accepts)
-		}
+	var args, flags [][2]string
+	for _, a := range c.Args {
+		args = append(args, [2]string{a.Name, a.Help + ": " + a.Accepts})
 	}
-	fmt.Fprintln(tw, "\nFlags:\t")
 	for _, f := range c.Flags {
-		fmt.Fprintf(tw, "  %s\t%s\n", flagSynopsis(f), flagHelp(f))
+		flags = append(flags, [2]string{flagSynopsis(f), flagHelp(f)})
 	}
-	fmt.Fprintln(tw, "  --json\tprint the result as JSON (shape below)")
-	fmt.Fprintln(tw, "  --help\tshow this help")
-	if err := tw.Flush(); err != nil {
-		return err
+	flags = append(flags, [2]string{"--json", "print the result as JSON (shape below)"},
+		[2]string{"--help", "show this help"})
+	width := max(columnWidth(args), columnWidth(flags))
+	if len(args) > 0 {
+		fmt.Fprintln(w, "\nArguments:")
+		writeColumns(w, args, width)
 	}
+	fmt.Fprintln(w, "\nFlags:")
+	writeColumns(w, flags, width)
 	var ex bytes.Buffer
 	if err := json.Indent(&ex, c.Example, "  ", "  "); err != nil {
 		return err
 	}
 	_, err := fmt.Fprintf(w, "\nJSON output, for example:\n  %s\n", ex.String())
 	return err
+}
+
+func columnWidth(rows [][2]string) int {
+	n := 0
+	for _, r := range rows {
+		n = max(n, utf8.RuneCountInString(r[0]))
+	}
+	return n
+}
+
+// writeColumns writes indented two-column rows, the first padded to width
+// (by hand rather than with tabwriter: sections under their own headings
+// stay aligned, and no line ends in spaces).
+func writeColumns(w io.Writer, rows [][2]string, width int) {
+	for _, r := range rows {
+		fmt.Fprintf(w, "  %-*s  %s\n", width, r[0], r[1])
+	}
 }
 
 func flagSynopsis(f paramDoc) string {

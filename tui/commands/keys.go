@@ -25,14 +25,14 @@ type keyJSON struct {
 func (r keysResult) WriteText(w io.Writer) error {
 	rows := make([][]string, 0, len(r.Keys))
 	for _, k := range r.Keys {
-		mark := ""
+		used := k.LastUsedAt.String()
 		if k.Current {
-			mark = "(this session)"
+			used = "this session"
 		}
 		rows = append(rows, []string{strconv.FormatInt(k.ID, 10), k.Name.String(), k.Fingerprint,
-			k.AddedAt.String(), k.LastUsedAt.String(), mark})
+			k.AddedAt.String(), used})
 	}
-	if err := table(w, []string{"ID", "NAME", "FINGERPRINT", "ADDED", "LAST USED", ""}, rows); err != nil {
+	if err := table(w, []string{"ID", "NAME", "FINGERPRINT", "ADDED", "LAST USED"}, rows); err != nil {
 		return err
 	}
 	_, err := fmt.Fprintf(w, "%d of at most %d keys; add, rename or remove them in the dashboard's Account pane\n",

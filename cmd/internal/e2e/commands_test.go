@@ -139,8 +139,8 @@ func TestCommandKeys(t *testing.T) {
 	}
 	out := ok(t, env, first, "keys")
 	lines := strings.Split(strings.TrimSpace(out), "\n")
-	if len(lines) != 4 || !strings.Contains(lines[1], "test key") || !strings.Contains(lines[1], "(this session)") ||
-		strings.Contains(lines[2], "(this session)") || !strings.Contains(lines[3], "2 of at most 20 keys") {
+	if len(lines) != 4 || !strings.Contains(lines[1], "test key") || !strings.Contains(lines[1], "this session") ||
+		strings.Contains(lines[2], "this session") || !strings.Contains(lines[3], "2 of at most 20 keys") {
 		t.Fatalf("keys:\n%s", out)
 	}
 }
@@ -298,7 +298,7 @@ func TestCommandHelp(t *testing.T) {
 	for _, c := range all.Commands {
 		names = append(names, c.Name)
 	}
-	if strings.Join(names, ",") != "balance,whoami,keys,admin users,admin credit,help" {
+	if strings.Join(names, ",") != "balance,whoami,keys,help,admin users,admin credit" {
 		t.Fatalf("help --json lists %v", names)
 	}
 	var one helpJSON
