@@ -93,14 +93,15 @@ func (h *Handler) Run(ctx context.Context, r Request) int {
 	}
 	inv, err := Parse(h.cmds, r.Args)
 	if errors.Is(err, ErrNoCommand) {
-		return h.fail(r, outcome{status: ExitUsage, msg: noCommandMsg})
+		return h.fail(r, outcome{status: ExitUsage, msg: "no command given. For the dashboard, connect with a " +
+			"terminal: " + h.deps.SSHWith("-t", "") + "; for the commands: " + h.deps.SSHWith("", "help")})
 	}
 	if err != nil {
 		return h.usage(r, err)
 	}
 	out := &output{w: r.Stdout, json: inv.JSON}
 	if inv.Help {
-		return h.finish(ctx, r, inv, writeHelp(out, h.cmds, inv.Path), start)
+		return h.finish(ctx, r, inv, writeHelp(out, h.cmds, inv.Path, h.deps.SSHWith("", "")), start)
 	}
 	user, o := h.identify(ctx, r)
 	if o.status != ExitOK {
@@ -115,9 +116,6 @@ func (h *Handler) Run(ctx context.Context, r Request) int {
 	c := &Call{Ctx: ctx, Deps: h.deps, User: user, Key: *r.Key, Origin: r.Origin, inv: inv, out: out}
 	return h.finish(ctx, r, inv, h.call(c), start)
 }
-
-const noCommandMsg = "no command given. For the dashboard, connect with a terminal (ssh -t -p PORT HOST); " +
-	"for the commands: ssh -p PORT HOST help"
 
 // call runs the command, turning a panic into an error: a script must see
 // a server error (status 5), not a usage error.
@@ -138,15 +136,15 @@ func (h *Handler) call(c *Call) (err error) {
 
 // identify resolves the account from the key the session proved.
 func (h *Handler) identify(ctx context.Context, r Request) (store.User, outcome) {
+	link := "connect with a terminal (" + h.deps.SSHWith("-t", "") + "), sign in, and press y to remember the key"
 	if r.Key == nil {
-		return store.User{}, outcome{status: ExitUsage, msg: "commands need an SSH key linked to your account: " +
-			"connect with a terminal (ssh -t -p PORT HOST), sign in, and press y to remember your key"}
+		return store.User{}, outcome{status: ExitUsage, msg: "commands need an SSH key linked to your account: " + link}
 	}
 	u, err := h.deps.Store.SignInWithKey(ctx, r.Key.Fingerprint, r.Origin)
 	switch {
 	case errors.Is(err, store.ErrNoUser):
 		return u, outcome{status: ExitUsage, msg: "this SSH key (" + r.Key.Fingerprint + ") is not linked to an " +
-			"account: connect with a terminal (ssh -t -p PORT HOST), sign in, and press y to remember it"}
+			"account: " + link}
 	case err != nil:
 		h.log.Error("command: resolve key", "session", shortID(r.SessionID), "err", err)
 		return u, outcome{status: ExitServer, msg: serverErrorMsg}

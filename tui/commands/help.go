@@ -15,6 +15,7 @@ type helpDoc struct {
 	Commands []commandDoc `json:"commands"`
 	detail   bool         // text form: one command in full
 	top      bool         // text form: the whole list with its preamble
+	ssh      string       // text form: how to reach this server, "ssh -p 2222 host"
 }
 
 type commandDoc struct {
@@ -42,8 +43,8 @@ type paramDoc struct {
 // parsed before any other (parse.go).
 const helpName = "help"
 
-func writeHelp(out *output, cmds []*Command, path []*Command) error {
-	doc := helpDoc{top: len(path) == 0}
+func writeHelp(out *output, cmds []*Command, path []*Command, ssh string) error {
+	doc := helpDoc{top: len(path) == 0, ssh: ssh}
 	c := last(path)
 	switch {
 	case c == nil:
@@ -138,7 +139,7 @@ func (d helpDoc) WriteText(w io.Writer) error {
 		return d.Commands[0].writeDetail(w)
 	}
 	if d.top {
-		fmt.Fprintln(w, "WantSMS commands. Run one with: ssh -p PORT HOST COMMAND [ARGUMENTS] [--json]")
+		fmt.Fprintf(w, "WantSMS commands. Run one with: %s COMMAND [ARGUMENTS] [--json]\n", d.ssh)
 		fmt.Fprintln(w, "Commands need an SSH key linked to your account (link it once in the dashboard).")
 		fmt.Fprintln(w)
 	}

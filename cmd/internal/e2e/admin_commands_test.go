@@ -139,7 +139,8 @@ func TestAdminUsers(t *testing.T) {
 	ann, _ := env.NewUser("ann@shop.example")
 	env.Credit(ann.ID, 300, "ann-1")
 	env.NewUser("bob@shop.example")
-	env.NewUser("a\u202eb\u009b31mc@evil.example")
+	evil, _ := env.NewUser("evil@evil.example")
+	env.ExecSQL(t, `UPDATE users SET email = ? WHERE id = ?`, "a\u202eb\u009b31mc@evil.example", evil.ID)
 
 	out := ok(t, env, adminKey, "admin users --search SHOP")
 	lines := strings.Split(strings.TrimSpace(out), "\n")

@@ -315,20 +315,26 @@ func TestCommandHelp(t *testing.T) {
 	}
 }
 
-// Text from outside (here an email, which sign-up lets hold a bidi
-// override and a C1 escape sequence, removed whole) is sanitized in text and JSON output alike.
+// Text from outside is sanitized in text and JSON output alike. Sign-up
+// and the store's rules keep hostile characters out of emails and key
+// names, so the rows are planted as older or buggier code could have
+// written them: a bidi override, a C1 escape sequence (removed whole), an
+// OSC 52 clipboard write.
 func TestCommandsSanitizeUntrustedText(t *testing.T) {
 	env := testenv.Start(t)
-	hostile := "a\u202eb\u009b31mc@example.com"
-	_, key := env.NewUser(hostile)
-	out := ok(t, env, key, "whoami")
-	if strings.ContainsAny(out, "\u202e\u009b\x1b") || !strings.Contains(out, "abc@example.com") {
-		t.Fatalf("whoami text not sanitized: %q", out)
+	u, key := env.NewUser("plain@example.com")
+	env.ExecSQL(t, `UPDATE users SET email = ?, banned_at = 1, ban_reason = ? WHERE id = ?`,
+		"a\u202eb\u009b31mc@example.com", "spam\x1b]52;c;aGk=\x07 \u202erot", u.ID)
+	env.ExecSQL(t, `UPDATE ssh_keys SET name = ? WHERE user_id = ?`, "lap\x1b[2Jtop", u.ID)
+	for _, line := range []string{"whoami", "whoami --json", "keys", "keys --json"} {
+		out := ok(t, env, key, line)
+		if strings.ContainsAny(out, "\u202e\u009b\x1b\x07") || strings.Contains(out, `\u00`) {
+			t.Errorf("%s not sanitized: %q", line, out)
+		}
 	}
-	stdout := ok(t, env, key, "whoami --json")
 	var got whoamiJSON
-	testenv.DecodeStrict(t, stdout, &got)
-	if got.Email != "abc@example.com" || strings.Contains(stdout, `\u`) {
-		t.Fatalf("whoami --json not sanitized: %q", stdout)
+	okJSON(t, env, key, "whoami --json", &got)
+	if got.Email != "abc@example.com" || got.BanReason != "spam rot" || got.Key.Name != "laptop" || !got.Banned {
+		t.Fatalf("whoami --json: %+v", got)
 	}
 }

@@ -3,11 +3,14 @@ package testenv
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
+	"path/filepath"
 	"testing"
 
 	"golang.org/x/crypto/ssh"
 
+	"github.com/wantsms/wantsms/cmd/internal/service"
 	"github.com/wantsms/wantsms/cmd/internal/sshterm"
 	"github.com/wantsms/wantsms/store"
 )
@@ -66,4 +69,19 @@ func (e *Env) RunWith(t testing.TB, o sshterm.Options, command string) (stdout, 
 		t.Fatalf("run %q: %v", command, err)
 	}
 	return string(out), string(errOut), status
+}
+
+// ExecSQL runs one statement on the service's database through a
+// connection of its own, for tests that plant what no store method would
+// write (hostile text, rows from older versions).
+func (e *Env) ExecSQL(t testing.TB, query string, args ...any) {
+	t.Helper()
+	db, err := sql.Open("sqlite", filepath.Join(e.Dir, service.DatabaseFile)+"?_busy_timeout=10000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(query, args...); err != nil {
+		t.Fatalf("%s: %v", query, err)
+	}
 }
