@@ -58,9 +58,6 @@ func newHandler(deps tui.Deps, cmds []*Command) (*Handler, error) {
 	return &Handler{deps: deps, log: log, cmds: cmds}, nil
 }
 
-// Commands are the top-level definitions (for documentation and tests).
-func (h *Handler) Commands() []*Command { return h.cmds }
-
 // Request is one command line from one session.
 type Request struct {
 	Args      []string
@@ -97,6 +94,7 @@ func (h *Handler) Run(ctx context.Context, r Request) int {
 			"terminal: " + h.deps.SSHWith("-t", "") + "; for the commands: " + h.deps.SSHWith("", "help")})
 	}
 	if err != nil {
+		h.refused(r, "usage", "")
 		return h.usage(r, err)
 	}
 	out := &output{w: r.Stdout, json: inv.JSON}
@@ -105,10 +103,12 @@ func (h *Handler) Run(ctx context.Context, r Request) int {
 	}
 	user, o := h.identify(ctx, r)
 	if o.status != ExitOK {
+		h.refused(r, "identity", inv.Name())
 		return h.fail(r, o)
 	}
 	if inv.AdminOnly() {
 		if err := user.CheckAdmin(); err != nil {
+			h.refused(r, "not an admin", inv.Name())
 			return h.fail(r, outcome{status: ExitUsage, msg: inv.Name() + ": " + err.Error()})
 		}
 	}
@@ -176,6 +176,13 @@ func (h *Handler) finish(ctx context.Context, r Request, inv *Invocation, err er
 	h.log.Info("command", "session", shortID(r.SessionID), "remote", r.Origin.RemoteAddr, "command", inv.Name(),
 		"help", inv.Help, "status", o.status, "duration", time.Since(start).Round(time.Millisecond).String())
 	return h.fail(r, o)
+}
+
+// refused logs a command line stopped before it ran (no arguments: they
+// may hold personal data).
+func (h *Handler) refused(r Request, why, command string) {
+	h.log.Info("command refused", "session", shortID(r.SessionID), "remote", r.Origin.RemoteAddr, "why", why,
+		"command", command)
 }
 
 // fail writes the outcome's message, if any, to stderr and returns its

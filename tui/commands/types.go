@@ -40,7 +40,7 @@ var UserSearch = Type[string]{Name: "TEXT",
 
 // Reason is a stated reason, checked by the store's rule.
 var Reason = Type[string]{Name: "TEXT",
-	Help:  fmt.Sprintf("1 to %d printable characters (quote it: --reason 'two words')", store.MaxReasonLen),
+	Help:  fmt.Sprintf("1 to %d printable characters (quote several words: 'like this')", store.MaxReasonLen),
 	Parse: store.CleanReason}
 
 // ID is a positive whole number naming a row (a reservation, an order).
