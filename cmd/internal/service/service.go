@@ -19,6 +19,7 @@ import (
 	"github.com/wantsms/wantsms/billing"
 	"github.com/wantsms/wantsms/store"
 	"github.com/wantsms/wantsms/tui"
+	"github.com/wantsms/wantsms/tui/commands"
 	"github.com/wantsms/wantsms/tui/sshserver"
 )
 
@@ -119,7 +120,11 @@ func (s *Service) start() error {
 	sshCfg.Addr = s.sshL.Addr().String()
 	sshCfg.HostKeyPath = filepath.Join(s.cfg.DataDir, HostKeyFile)
 	deps := tui.Deps{Store: s.Store, Log: s.log, SSHCommand: sshCommand(s.cfg.SSHPublic, s.SSHAddr()), Payments: s.pay}
-	if s.SSH, err = sshserver.New(sshCfg, deps, nil); err != nil {
+	cmds, err := commands.New(deps)
+	if err != nil {
+		return err
+	}
+	if s.SSH, err = sshserver.New(sshCfg, deps, cmds.Serve); err != nil {
 		return err
 	}
 	s.http = &http.Server{Handler: s.routes(), ReadHeaderTimeout: 10 * time.Second,
