@@ -140,7 +140,7 @@ func (h *Handler) identify(ctx context.Context, r Request) (store.User, outcome)
 	if r.Key == nil {
 		return store.User{}, outcome{status: ExitUsage, msg: "commands need an SSH key linked to your account: " + link}
 	}
-	u, err := h.deps.Store.SignInWithKey(ctx, r.Key.Fingerprint, r.Origin)
+	u, err := h.deps.Store.UseKey(ctx, r.Key.Fingerprint, r.Origin)
 	switch {
 	case errors.Is(err, store.ErrNoUser):
 		return u, outcome{status: ExitUsage, msg: "this SSH key (" + r.Key.Fingerprint + ") is not linked to an " +
