@@ -24,6 +24,9 @@ type Command struct {
 	// AdminOnly gates the command and, on a parent, every sub-command
 	// (including those added later): only admin accounts may run them.
 	AdminOnly bool
+	// Public commands need no account: they show nothing of anyone (the
+	// privacy policy). Everything else needs a linked key.
+	Public bool
 	// Stream marks a command that prints a sequence of results (one JSON
 	// object per line with --json); others print exactly one.
 	Stream bool

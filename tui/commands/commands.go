@@ -101,6 +101,11 @@ func (h *Handler) Run(ctx context.Context, r Request) int {
 	if inv.Help {
 		return h.finish(ctx, r, inv, writeHelp(out, h.cmds, inv.Path, h.deps.SSHWith("", "")), start)
 	}
+	out.stream = inv.Command().Stream
+	if inv.Command().Public {
+		c := &Call{Ctx: ctx, Deps: h.deps, Origin: r.Origin, inv: inv, out: out}
+		return h.finish(ctx, r, inv, h.call(c), start)
+	}
 	user, o := h.identify(ctx, r)
 	if o.status != ExitOK {
 		h.refused(r, "identity", inv.Name())
@@ -112,7 +117,6 @@ func (h *Handler) Run(ctx context.Context, r Request) int {
 			return h.fail(r, outcome{status: ExitUsage, msg: inv.Name() + ": " + err.Error()})
 		}
 	}
-	out.stream = inv.Command().Stream
 	c := &Call{Ctx: ctx, Deps: h.deps, User: user, Key: *r.Key, Origin: r.Origin, inv: inv, out: out}
 	return h.finish(ctx, r, inv, h.call(c), start)
 }

@@ -9,6 +9,7 @@ func all() []*Command {
 		balanceCommand(),
 		whoamiCommand(),
 		keysCommand(),
+		privacyCommand(),
 		adminCommand(),
 	}
 }

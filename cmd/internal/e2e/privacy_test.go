@@ -5,9 +5,12 @@ import (
 	"strings"
 	"testing"
 
+	"golang.org/x/crypto/ssh"
+
 	"github.com/wantsms/wantsms/cmd/internal/sshterm"
 	"github.com/wantsms/wantsms/cmd/internal/testenv"
 	"github.com/wantsms/wantsms/store"
+	"github.com/wantsms/wantsms/tui"
 )
 
 // The policy is reachable from the sign-up screen and the Account pane,
@@ -111,5 +114,16 @@ func TestDeleteAccountFromDashboard(t *testing.T) {
 	}
 	if rep, err := env.Store().Check(context.Background()); err != nil || !rep.OK() {
 		t.Fatalf("check: %+v %v", rep, err)
+	}
+}
+
+// `ssh -T host privacy` prints the policy, to anybody.
+func TestPrivacyCommand(t *testing.T) {
+	env := testenv.Start(t)
+	for _, key := range []ssh.Signer{nil, testenv.NewKey(t)} {
+		out, stderr, status := env.Run(t, key, "privacy")
+		if status != 0 || stderr != "" || out != tui.PrivacyPolicy {
+			t.Fatalf("privacy: status %d, stderr %q, %d bytes (want %d)", status, stderr, len(out), len(tui.PrivacyPolicy))
+		}
 	}
 }
