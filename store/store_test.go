@@ -20,7 +20,7 @@ type testClock struct {
 func (c *testClock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
 func (c *testClock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
 
-func openTest(t *testing.T) (*Store, *testClock) {
+func openTest(t testing.TB) (*Store, *testClock) {
 	t.Helper()
 	clock := &testClock{t: time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)}
 	s, err := Open(filepath.Join(t.TempDir(), "wantsms.db"), Options{Clock: clock.Now})
@@ -33,7 +33,7 @@ func openTest(t *testing.T) (*Store, *testClock) {
 
 var origin = Origin{RemoteAddr: "192.0.2.7:50000", ClientVersion: "SSH-2.0-OpenSSH_9.6"}
 
-func newUser(t *testing.T, s *Store, email string) User {
+func newUser(t testing.TB, s *Store, email string) User {
 	t.Helper()
 	u, err := s.CreateUser(context.Background(), email, "correct horse", origin)
 	if err != nil {
