@@ -87,6 +87,9 @@ func (r *Router) Add(p Provider, rt Route) error {
 	return nil
 }
 
+// Markup is the Router's sell-price multiplier.
+func (r *Router) Markup() Markup { return r.cfg.Markup }
+
 // SetEnabled turns a provider on or off for new purchases.
 func (r *Router) SetEnabled(name string, on bool) error {
 	r.mu.Lock()
