@@ -182,6 +182,13 @@ func (rt *route) load(ctx context.Context, now time.Time, maxAge time.Duration) 
 	return err
 }
 
+// stale makes the next catalogue read fetch again.
+func (rt *route) stale() {
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	rt.fetched = time.Time{}
+}
+
 // soldOut marks a pair as out of stock in rt's cache after NO_NUMBERS.
 func (rt *route) soldOut(service, country string) {
 	rt.mu.Lock()

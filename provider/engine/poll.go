@@ -72,8 +72,11 @@ func (e *Engine) refresh(ctx context.Context, r store.Reservation) bool {
 // refunded as failed when no SMS came, finished otherwise.
 func (e *Engine) endGone(ctx context.Context, r store.Reservation, why string) {
 	to := store.ResFailed
-	if r.State == store.ResReceived {
+	switch {
+	case r.State == store.ResReceived:
 		to = store.ResFinished
+	case !e.cfg.Clock.Now().Before(r.ExpiresAt):
+		to = store.ResExpired // its lifetime is over anyway (e.g. while we were down)
 	}
 	_, err := e.st.EndReservation(ctx, r.ID, to)
 	if errors.Is(err, store.ErrSMSArrived) {
