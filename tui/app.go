@@ -78,7 +78,9 @@ func (m *Model) startDashboard() tea.Cmd {
 		cmds = append(cmds, p.Init())
 	}
 	m.resize()
-	return tea.Batch(cmds...)
+	var cmd tea.Cmd
+	m.panes[0], cmd = m.panes[0].Update(paneActivatedMsg{index: 0})
+	return tea.Batch(append(cmds, cmd)...)
 }
 
 // Close releases what the model holds; the SSH layer calls it when the
@@ -219,14 +221,23 @@ func (m *Model) updateKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 // paneActivatedMsg tells a pane it came into view, so it can refresh.
 type paneActivatedMsg struct{ index int }
 
+// paneDeactivatedMsg tells a pane it left the view (its timers stop).
+type paneDeactivatedMsg struct{}
+
 func (m *Model) activate(i int) tea.Cmd {
 	if i < 0 || i >= len(m.panes) {
 		return nil
 	}
+	var cmds []tea.Cmd
+	if i != m.active {
+		var cmd tea.Cmd
+		m.panes[m.active], cmd = m.panes[m.active].Update(paneDeactivatedMsg{})
+		cmds = append(cmds, cmd)
+	}
 	m.active = i
 	var cmd tea.Cmd
 	m.panes[i], cmd = m.panes[i].Update(paneActivatedMsg{index: i})
-	return cmd
+	return tea.Batch(append(cmds, cmd)...)
 }
 
 // broadcast gives a non-key message to every pane.

@@ -22,8 +22,9 @@ import (
 
 // Deps are the services a session works with.
 type Deps struct {
-	Store *store.Store
-	Log   *slog.Logger
+	Store   *store.Store
+	Log     *slog.Logger
+	Numbers Numbers // the reservation engine
 }
 
 // Session is what the SSH layer proved about the connection. Identity
@@ -52,6 +53,9 @@ type Common struct {
 	Keys    *KeyMap
 	Width   int
 	Height  int
+	// Term writes to the person's terminal outside the frame (bell,
+	// clipboard); nil in view tests.
+	Term Terminal
 
 	// User is the signed-in account, refreshed on every change event.
 	User store.User

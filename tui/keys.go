@@ -28,6 +28,14 @@ type KeyMap struct {
 	Rename     key.Binding
 	Remove     key.Binding
 	Password   key.Binding
+
+	CopyCode   key.Binding
+	CopyNumber key.Binding
+	CancelRes  key.Binding
+	FinishRes  key.Binding
+	AgainRes   key.Binding
+	Filter     key.Binding
+	NewNumber  key.Binding
 }
 
 // DefaultKeys returns the keymap.
@@ -59,5 +67,13 @@ func DefaultKeys() *KeyMap {
 		Rename:     b([]string{"r"}, "r", "rename"),
 		Remove:     b([]string{"x", "delete"}, "x", "remove"),
 		Password:   b([]string{"p"}, "p", "password"),
+
+		CopyCode:   b([]string{"c"}, "c", "copy code"),
+		CopyNumber: b([]string{"n"}, "n", "copy number"),
+		CancelRes:  b([]string{"x"}, "x", "cancel number"),
+		FinishRes:  b([]string{"f"}, "f", "finish"),
+		AgainRes:   b([]string{"a"}, "a", "another SMS"),
+		Filter:     b([]string{"/"}, "/", "filter"),
+		NewNumber:  b([]string{"enter", "esc"}, "enter", "another number"),
 	}
 }

@@ -44,9 +44,13 @@ func runServe(ctx context.Context, args []string, _, stderr io.Writer) error {
 	f.Duration(&cfg.SSH.InputIdle, "idle-timeout", "WANTSMS_IDLE_TIMEOUT", 30*time.Minute,
 		"end sessions after this long without a key press")
 	f.Int(&cfg.SSH.FPS, "fps", "WANTSMS_FPS", 30, "most screen redraws per second per session")
+	finishNumbers := numbersFlags(f, &cfg.Numbers)
 	pos, err := f.parse(args)
 	if err != nil {
 		return flagError(err)
+	}
+	if err := finishNumbers(); err != nil {
+		return err
 	}
 	if len(pos) > 0 {
 		return usagef("unexpected argument %q", pos[0])

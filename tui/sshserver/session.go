@@ -88,11 +88,12 @@ func (s *Server) handle(sess ssh.Session) {
 func (s *Server) runDashboard(ctx context.Context, sess ssh.Session, winCh <-chan ssh.Window,
 	ts *tui.Session, user *store.User) string {
 	r := newRenderer(sess)
-	c := &tui.Common{Ctx: ctx, Deps: s.deps, Session: ts, Styles: tui.NewStyles(r), Keys: tui.DefaultKeys()}
+	out := &tui.LockedWriter{W: sess}
+	c := &tui.Common{Ctx: ctx, Deps: s.deps, Session: ts, Styles: tui.NewStyles(r), Keys: tui.DefaultKeys(), Term: out}
 	model := tui.New(c, user)
 	defer model.Close()
 	p := tea.NewProgram(model,
-		tea.WithInput(sess), tea.WithOutput(sess),
+		tea.WithInput(sess), tea.WithOutput(out),
 		tea.WithAltScreen(), tea.WithContext(ctx), tea.WithoutSignalHandler(), tea.WithFPS(s.cfg.FPS))
 	live := &liveSession{quit: p.Quit}
 	s.sessions.add(live)

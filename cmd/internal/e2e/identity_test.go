@@ -59,6 +59,8 @@ func TestSignUpLinkKeyAndComeBack(t *testing.T) {
 	}
 
 	again := env.Dial(t, key)
+	expect(t, again, "4 Account")
+	again.Type("4")
 	expect(t, again, "SSH keys (1)")
 	if !strings.Contains(again.Screen(), "alice@example.com") {
 		t.Fatalf("dashboard lacks the email:\n%s", again.Screen())
@@ -69,13 +71,17 @@ func TestSignUpLinkKeyAndComeBack(t *testing.T) {
 	signIn(t, other, "alice@example.com", "secret password")
 	expect(t, other, "Remember this key?")
 	other.Type("n")
+	expect(t, other, "4 Account")
+	other.Type("4")
 	expect(t, other, "SSH keys (1)")
 
 	keyless := env.Dial(t, nil)
 	expect(t, keyless, "Sign in")
 	expect(t, keyless, "connect with an SSH key")
 	signIn(t, keyless, "alice@example.com", "secret password")
-	expect(t, keyless, "SSH keys (1)") // no offer to link: there is no key
+	expect(t, keyless, "4 Account") // no offer to link: there is no key
+	keyless.Type("4")
+	expect(t, keyless, "SSH keys (1)")
 }
 
 // queryOnlySigner offers the victim's public key, which the attacker knows,

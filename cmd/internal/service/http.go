@@ -4,6 +4,8 @@ import (
 	"context"
 	"net/http"
 	"time"
+
+	"github.com/wantsms/wantsms/provider/engine"
 )
 
 // routes is the HTTP side: health for load balancers and monitors (more
@@ -11,6 +13,7 @@ import (
 func (s *Service) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.healthz)
+	mux.HandleFunc(engine.WebhookPattern, s.nums.engine.ServeWebhook)
 	return mux
 }
 

@@ -34,6 +34,8 @@ type Config struct {
 	// RelayInterval is how often events written by command-line tools are
 	// passed on to live sessions (default 1 s).
 	RelayInterval time.Duration
+	// Numbers chooses the number providers and the reservation rules.
+	Numbers NumbersConfig
 }
 
 // DatabaseFile is the SQLite file's name inside the data directory.
@@ -53,6 +55,7 @@ type Service struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 	log    *slog.Logger
+	nums   *numbers
 }
 
 // OpenStore opens the data directory's database, creating both if needed.
@@ -86,10 +89,16 @@ func Start(cfg Config) (*Service, error) {
 
 func (s *Service) start() error {
 	var err error
+	if s.nums, err = s.buildNumbers(); err != nil {
+		return err
+	}
+	if err := s.nums.engine.Start(context.Background()); err != nil {
+		return err
+	}
 	sshCfg := s.cfg.SSH
 	sshCfg.Addr = s.cfg.SSHAddr
 	sshCfg.HostKeyPath = filepath.Join(s.cfg.DataDir, HostKeyFile)
-	s.SSH, err = sshserver.New(sshCfg, tui.Deps{Store: s.Store, Log: s.log}, nil)
+	s.SSH, err = sshserver.New(sshCfg, tui.Deps{Store: s.Store, Log: s.log, Numbers: s.nums.engine}, nil)
 	if err != nil {
 		return err
 	}
@@ -146,6 +155,9 @@ func (s *Service) Shutdown(ctx context.Context) error {
 		s.cancel()
 	}
 	s.wg.Wait()
+	if s.nums != nil {
+		s.nums.close()
+	}
 	errs = append(errs, s.Store.Close())
 	return errors.Join(errs...)
 }
@@ -156,6 +168,9 @@ func (s *Service) closeAll() {
 		if l != nil {
 			l.Close()
 		}
+	}
+	if s.nums != nil {
+		s.nums.close()
 	}
 	s.Store.Close()
 }
