@@ -175,7 +175,7 @@ func (p *history) View() string {
 	}
 	lines := []string{head, filter, ""}
 	if p.err != "" {
-		return lipgloss.JoinVertical(lipgloss.Left, append(lines, st.Error.Render(p.err))...)
+		return lipgloss.JoinVertical(lipgloss.Left, append(lines, st.Error.Render(sentence(p.err)))...)
 	}
 	if len(p.rows) == 0 {
 		msg := "Nothing yet: numbers you reserved show here once they end (kept for a year)."

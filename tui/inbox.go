@@ -123,13 +123,21 @@ func (p *inbox) loaded1(open []store.Reservation) tea.Cmd {
 			}
 		}
 	}
-	p.open, p.loaded = open, true
+	known := map[int64]bool{}
+	for _, r := range p.open {
+		known[r.ID] = true
+	}
 	p.cursor = 0
 	for i, r := range open {
 		if r.ID == selected {
 			p.cursor = i
 		}
 	}
+	// A number just reserved comes first and is selected.
+	if p.loaded && len(open) > 0 && !known[open[0].ID] {
+		p.cursor = 0
+	}
+	p.open, p.loaded = open, true
 	if !ring {
 		return nil
 	}
@@ -171,13 +179,22 @@ func (p *inbox) key(msg tea.KeyMsg) tea.Cmd {
 	case key.Matches(msg, k.CopyNumber):
 		return copyCmd(p.c, "inbox", r.Phone, "Number "+sanitize.Line(r.Phone))
 	case key.Matches(msg, k.CancelRes):
-		p.confirm = inboxCancel
+		p.ask(inboxCancel, r.State == store.ResActive, "An SMS has arrived on this number: it is paid and cannot be cancelled. Finish it with f.")
 	case key.Matches(msg, k.FinishRes):
-		p.confirm = inboxFinish
+		p.ask(inboxFinish, r.State == store.ResReceived, "No SMS yet: cancel the number with x to get your credits back.")
 	case key.Matches(msg, k.AgainRes):
-		p.confirm = inboxAgain
+		p.ask(inboxAgain, r.State == store.ResReceived, "Another SMS can be asked for once the first one has arrived.")
 	}
 	return nil
+}
+
+// ask opens a confirmation, or says why the action does not apply.
+func (p *inbox) ask(a inboxAction, applies bool, why string) {
+	if applies {
+		p.confirm = a
+	} else {
+		p.err = why
+	}
 }
 
 // act runs the confirmed action on the selected number.
@@ -261,7 +278,7 @@ func (p *inbox) detail(r store.Reservation) []string {
 	st := p.c.Styles
 	lines := []string{st.Subtitle.Render(sanitize.Line(r.Phone) + " · " + serviceName(r.Service) + " · " + countryName(r.Country))}
 	if code := r.LatestCode(); code != "" {
-		lines = append(lines, st.Code.Render(spacedCode(code)))
+		lines = append(lines, bigCode(st, code))
 	} else {
 		lines = append(lines, st.Muted.Render("Waiting for the SMS… it shows here by itself."))
 	}
@@ -297,7 +314,7 @@ func (p *inbox) status() []string {
 	case p.busy:
 		return []string{"", st.Muted.Render("Working…")}
 	case p.err != "":
-		return []string{"", st.Error.Width(max(20, p.w)).Render(p.err)}
+		return []string{"", st.Error.Width(max(20, p.w)).Render(sentence(p.err))}
 	case p.notice != "":
 		return []string{"", st.Success.Render(p.notice)}
 	}

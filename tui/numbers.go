@@ -309,6 +309,17 @@ func (p *numbersPane) countryRows(f string) []numberRow {
 	return out
 }
 
+// allSimulated: every offer is from the simulator (the default set-up),
+// said once in the title instead of on every row.
+func (p *numbersPane) allSimulated() bool {
+	for _, o := range p.offers {
+		if !p.simulated(o) {
+			return false
+		}
+	}
+	return len(p.offers) > 0
+}
+
 func (p *numbersPane) simulated(o provider.RoutedOffer) bool {
 	return p.c.Deps.Numbers != nil && p.c.Deps.Numbers.Simulated(o.Provider)
 }
@@ -361,7 +372,7 @@ func (p *numbersPane) View() string {
 	}
 	switch {
 	case p.err != "":
-		lines = append(lines, "", st.Error.Width(max(20, p.w)).Render(p.err))
+		lines = append(lines, "", st.Error.Width(max(20, p.w)).Render(sentence(p.err)))
 	case p.notice != "":
 		lines = append(lines, "", st.Success.Render(p.notice))
 	}
@@ -378,8 +389,11 @@ func (p *numbersPane) listView() []string {
 	if p.filter != "" {
 		filter = st.Label.Render("Filter") + st.FocusedIn.Render(sanitize.Line(p.filter)+"▏") + st.Muted.Render("  esc clears")
 	}
+	if p.allSimulated() {
+		title += st.Sim.Render("  simulated numbers")
+	}
 	lines := []string{st.Title.Render(title), filter, "",
-		st.Muted.Render(fmt.Sprintf("  %-34s %9s %9s", what, "PRICE", "STOCK"))}
+		st.Muted.Render(fmt.Sprintf("  %-34s %11s %9s", what, "PRICE", "STOCK"))}
 	if len(p.rows) == 0 {
 		msg := "Nothing matches."
 		if p.filter == "" {
@@ -387,7 +401,7 @@ func (p *numbersPane) listView() []string {
 		}
 		return append(lines, st.Muted.Render("  "+msg))
 	}
-	visible := max(1, p.h-7)
+	visible := max(1, p.h-6)
 	top := max(0, min(p.cursor-visible/2, len(p.rows)-visible))
 	for i := top; i < min(len(p.rows), top+visible); i++ {
 		lines = append(lines, p.rowView(i))
@@ -407,11 +421,11 @@ func (p *numbersPane) rowView(i int) string {
 		price = "from " + price
 	}
 	sim := ""
-	if r.sim {
+	if r.sim && !p.allSimulated() {
 		sim = st.Sim.Render(" simulated")
 	}
 	return marker + name.Width(34).Render(sanitize.Truncate(r.label, 33)) + " " +
-		st.Text.Render(fmt.Sprintf("%9s %9d", price, r.stock)) + sim
+		st.Text.Render(fmt.Sprintf("%11s %9d", price, r.stock)) + sim
 }
 
 func (p *numbersPane) confirmView() []string {
@@ -464,7 +478,7 @@ func (p *numbersPane) reservedView() []string {
 		lines = append(lines, st.Muted.Render("Ended: "+stateLabel(r)))
 	}
 	if code := r.LatestCode(); code != "" {
-		lines = append(lines, "", st.Label.Render("Code")+st.Code.Render(spacedCode(code)))
+		lines = append(lines, "", lipgloss.JoinHorizontal(lipgloss.Center, st.Label.Render("Code"), bigCode(st, code)))
 	} else if r.State == store.ResActive {
 		lines = append(lines, st.Muted.Render("Waiting for the SMS: it appears here and in Inbox (press 2)."),
 			st.Muted.Render("No SMS, no charge: the price comes back if none arrives in time."))

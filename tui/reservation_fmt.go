@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode"
 
 	tea "github.com/charmbracelet/bubbletea"
 
@@ -62,6 +63,21 @@ func spacedCode(code string) string {
 	}
 	half := (len(code) + 1) / 2
 	return code[:half] + " " + code[half:]
+}
+
+// bigCode shows a code boxed and spread out, the thing on screen that
+// matters most.
+func bigCode(st *Styles, code string) string {
+	return st.CodeBox.Render(st.Code.Render(spacedCode(code)))
+}
+
+// sentence capitalises a message's first letter for display.
+func sentence(s string) string {
+	r := []rune(s)
+	if len(r) > 0 {
+		r[0] = unicode.ToUpper(r[0])
+	}
+	return string(r)
 }
 
 // countdownTick is the 1-second tick of a pane that shows a countdown;
