@@ -114,7 +114,7 @@ func (s *Service) start() error {
 	s.cancel = cancel
 	s.goRun(func() { s.Store.RunRelay(ctx, s.cfg.RelayInterval) })
 	s.goRun(func() {
-		if err := s.SSH.Serve(s.sshL); err != nil {
+		if err := s.SSH.Serve(s.sshL); err != nil && !errors.Is(err, net.ErrClosed) {
 			s.log.Error("ssh server stopped", "err", err)
 		}
 	})
@@ -146,6 +146,10 @@ func (s *Service) HTTPAddr() string { return s.httpL.Addr().String() }
 func (s *Service) Shutdown(ctx context.Context) error {
 	var errs []error
 	if s.SSH != nil {
+		// Closing the listener first ends a Serve that had not started
+		// yet when Shutdown came: the library would otherwise track it
+		// afterwards and wait for it for ever.
+		_ = s.sshL.Close()
 		errs = append(errs, s.SSH.Shutdown(ctx))
 	}
 	if s.http != nil {
