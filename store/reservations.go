@@ -156,22 +156,21 @@ func (s *Store) CreateReservation(ctx context.Context, n NewReservation) (Reserv
 			expires = max(min(expires, n.UpstreamExpires.Unix()), tx.now+1)
 		}
 		cancelAfter := min(tx.now+int64(n.CancelGuard/time.Second), expires)
-		res, err := tx.ExecContext(ctx, `INSERT INTO reservations (user_id, service, country, phone, provider,
-			provider_ref, simulated, cost_micros, price_cents, state, created_at, expires_at, cancel_after)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ?)`,
+		var err error
+		r, err = scanReservation(tx.QueryRowContext(ctx, `INSERT INTO reservations (user_id, service, country, phone,
+			provider, provider_ref, simulated, cost_micros, price_cents, state, created_at, expires_at, cancel_after)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ?) RETURNING `+reservationColumns,
 			n.UserID, n.Service, n.Country, n.Phone, n.Provider, n.ProviderRef, n.Simulated, n.CostMicros,
-			n.PriceCents, tx.now, expires, cancelAfter)
+			n.PriceCents, tx.now, expires, cancelAfter))
 		if err != nil {
 			return fmt.Errorf("insert reservation: %w", err)
 		}
-		id, _ := res.LastInsertId()
 		if _, err := tx.move(ctx, Movement{UserID: n.UserID, AmountCents: -n.PriceCents, Kind: LedgerReserve,
-			Reference: ResRef(id), Note: n.Service + " " + n.Country}); err != nil {
+			Reference: ResRef(r.ID), Note: n.Service + " " + n.Country}); err != nil {
 			return err
 		}
-		tx.notify(Event{UserID: n.UserID, Kind: EventReservation, Ref: id})
-		r, err = scanReservation(tx.QueryRowContext(ctx, `SELECT `+reservationColumns+` FROM reservations WHERE id = ?`, id))
-		return err
+		tx.notify(Event{UserID: n.UserID, Kind: EventReservation, Ref: r.ID})
+		return nil
 	})
 	return r, err
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -338,5 +339,75 @@ func BenchmarkMessageIngest(b *testing.B) {
 		<-sub.C // message
 		<-sub.C // reservation
 	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "messages/s")
+}
+
+// BenchmarkReserveDebitConcurrent is the same with many sessions
+// reserving at once, as on a busy server: writes share commits.
+func BenchmarkReserveDebitConcurrent(b *testing.B) {
+	s, _ := openTest(b)
+	ctx := context.Background()
+	users := make([]User, 64)
+	for i := range users {
+		users[i] = newUser(b, s, fmt.Sprintf("bench%d@example.com", i))
+		credit(b, s, users[i], 1<<40)
+	}
+	var next atomic.Int64
+	b.SetParallelism(32)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			i := next.Add(1)
+			n := NewReservation{UserID: users[i%int64(len(users))].ID, Service: "telegram", Country: "gb",
+				Phone: "+447700900123", Provider: "sim", ProviderRef: fmt.Sprint(i), CostMicros: 1, PriceCents: 10,
+				Lifetime: time.Minute}
+			if _, err := s.CreateReservation(ctx, n); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "reservations/s")
+}
+
+// BenchmarkMessageIngestConcurrent stores SMS for many reservations at
+// once, each until its owner's subscription has the event.
+func BenchmarkMessageIngestConcurrent(b *testing.B) {
+	s, _ := openTest(b)
+	ctx := context.Background()
+	const owners = 64
+	type target struct {
+		res int64
+		sub *Subscription
+	}
+	targets := make(chan target, owners)
+	for i := range owners {
+		u := newUser(b, s, fmt.Sprintf("ingest%d@example.com", i))
+		credit(b, s, u, 1<<40)
+		n := newRes(u, 1)
+		n.MaxOpen = 0
+		r, err := s.CreateReservation(ctx, n)
+		if err != nil {
+			b.Fatal(err)
+		}
+		sub := s.Hub().Subscribe(u.ID)
+		defer sub.Close()
+		targets <- target{r.ID, sub}
+	}
+	var seq atomic.Int64
+	b.SetParallelism(owners / 2)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		t := <-targets
+		for pb.Next() {
+			id := fmt.Sprint(seq.Add(1))
+			if _, err := s.AddMessage(ctx, t.res, NewMessage{ProviderID: id, Body: "code 123456", Code: "123456"}); err != nil {
+				b.Error(err)
+				return
+			}
+			<-t.sub.C
+			<-t.sub.C
+		}
+	})
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "messages/s")
 }

@@ -16,6 +16,7 @@ import (
 	"net/url"
 	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
@@ -49,6 +50,11 @@ type Store struct {
 	now     func() time.Time
 	hashSem chan struct{}
 	relay   bool
+
+	writes   chan writeReq // to the writer loop
+	closing  chan struct{}
+	loopDone chan struct{}
+	once     sync.Once
 }
 
 // Open opens (creating if missing) the database at path and applies pending
@@ -78,8 +84,11 @@ func Open(path string, opts Options) (*Store, error) {
 	w.SetConnMaxLifetime(0)
 
 	s := &Store{path: path, w: w, hub: NewHub(), now: opts.Clock,
-		hashSem: make(chan struct{}, opts.MaxConcurrentHashes), relay: opts.Relay}
+		hashSem: make(chan struct{}, opts.MaxConcurrentHashes), relay: opts.Relay,
+		writes: make(chan writeReq), closing: make(chan struct{}), loopDone: make(chan struct{})}
+	go s.writeLoop()
 	if err := s.migrate(context.Background()); err != nil {
+		s.stopWriter()
 		w.Close()
 		return nil, err
 	}
@@ -88,6 +97,7 @@ func Open(path string, opts Options) (*Store, error) {
 	rq.Set("_query_only", "on")
 	r, err := sql.Open("sqlite", path+"?"+rq.Encode())
 	if err != nil {
+		s.stopWriter()
 		w.Close()
 		return nil, fmt.Errorf("open store readers %s: %w", path, err)
 	}
@@ -123,6 +133,7 @@ func cloneValues(v url.Values) url.Values {
 
 // Close closes the database cleanly (checkpointing the WAL).
 func (s *Store) Close() error {
+	s.stopWriter()
 	s.hub.Close()
 	var errs []error
 	if s.r != nil {
@@ -130,6 +141,12 @@ func (s *Store) Close() error {
 	}
 	errs = append(errs, s.w.Close())
 	return errors.Join(errs...)
+}
+
+// stopWriter ends the writer loop once no write is running.
+func (s *Store) stopWriter() {
+	s.once.Do(func() { close(s.closing) })
+	<-s.loopDone
 }
 
 // Path is the database file's path.
@@ -143,29 +160,134 @@ func (s *Store) Now() time.Time { return s.now() }
 
 func (s *Store) unixNow() int64 { return s.now().Unix() }
 
-// write runs fn in one immediate transaction and, only after it committed,
-// publishes the events fn queued.
+// write runs fn in an immediate transaction and, only after it committed,
+// publishes the events fn queued. fn's changes are all or nothing.
+//
+// Writes that wait for the writer together share one commit (group
+// commit): with synchronous=FULL every commit waits for the disk, so a
+// busy server would otherwise spend its writer on fsync. Each fn runs in
+// its own savepoint, so one that fails leaves the others untouched.
 func (s *Store) write(ctx context.Context, fn func(tx *Tx) error) error {
-	sqlTx, err := s.w.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("begin: %w", err)
+	req := writeReq{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	select {
+	case s.writes <- req:
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-s.closing:
+		return errClosed
 	}
-	tx := &Tx{Tx: sqlTx, now: s.unixNow()}
-	err = fn(tx)
-	if err == nil && s.relay {
-		err = tx.relayEvents(ctx)
+	return <-req.done
+}
+
+var errClosed = errors.New("store is closed")
+
+// maxBatch bounds how many writes share one commit, so one commit never
+// holds up a write for long.
+const maxBatch = 64
+
+// writeReq is a transaction function waiting for the writer.
+type writeReq struct {
+	ctx  context.Context
+	fn   func(tx *Tx) error
+	done chan error
+}
+
+// writeLoop is the writer: it takes the waiting writes in batches until
+// the store closes.
+func (s *Store) writeLoop() {
+	defer close(s.loopDone)
+	for {
+		var batch []writeReq
+		select {
+		case r := <-s.writes:
+			batch = append(batch, r)
+		case <-s.closing:
+			return
+		}
+	more:
+		for len(batch) < maxBatch {
+			select {
+			case r := <-s.writes:
+				batch = append(batch, r)
+			default:
+				break more
+			}
+		}
+		s.runBatch(batch)
 	}
+}
+
+// runBatch runs writes in one transaction, each in a savepoint when there
+// are several, commits once and answers each.
+func (s *Store) runBatch(batch []writeReq) {
+	errs := make([]error, len(batch))
+	txs := make([]*Tx, len(batch))
+	answer := func() {
+		for i, r := range batch {
+			if errs[i] == nil {
+				for _, e := range txs[i].events {
+					s.hub.Publish(e)
+				}
+			}
+			r.done <- errs[i]
+		}
+	}
+	defer answer()
+	sqlTx, err := s.w.BeginTx(context.Background(), nil)
 	if err != nil {
+		fill(errs, fmt.Errorf("begin: %w", err))
+		return
+	}
+	saves := len(batch) > 1
+	for i, r := range batch {
+		txs[i] = &Tx{Tx: sqlTx, now: s.unixNow()}
+		errs[i] = s.runOne(r, txs[i], saves)
+	}
+	if !saves && errs[0] != nil {
 		_ = sqlTx.Rollback()
-		return err
+		return
 	}
 	if err := sqlTx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
+		for i := range errs {
+			if errs[i] == nil {
+				errs[i] = fmt.Errorf("commit: %w", err)
+			}
+		}
 	}
-	for _, e := range tx.events {
-		s.hub.Publish(e)
+}
+
+// runOne runs one write inside the shared transaction.
+func (s *Store) runOne(r writeReq, tx *Tx, savepoint bool) error {
+	if err := r.ctx.Err(); err != nil {
+		return err
 	}
-	return nil
+	if savepoint {
+		if _, err := tx.ExecContext(r.ctx, `SAVEPOINT w`); err != nil {
+			return fmt.Errorf("savepoint: %w", err)
+		}
+	}
+	err := r.fn(tx)
+	if err == nil && s.relay {
+		err = tx.relayEvents(r.ctx)
+	}
+	if !savepoint {
+		return err
+	}
+	if err != nil {
+		if _, rerr := tx.ExecContext(context.Background(), `ROLLBACK TO w`); rerr != nil {
+			err = errors.Join(err, fmt.Errorf("rollback to savepoint: %w", rerr))
+		}
+	}
+	if _, rerr := tx.ExecContext(context.Background(), `RELEASE w`); rerr != nil && err == nil {
+		err = fmt.Errorf("release savepoint: %w", rerr)
+	}
+	return err
+}
+
+func fill(errs []error, err error) {
+	for i := range errs {
+		errs[i] = err
+	}
 }
 
 // Tx is a write transaction that collects events to publish after commit.

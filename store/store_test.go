@@ -184,3 +184,48 @@ func TestBalanceNeverNegativeInSchema(t *testing.T) {
 		t.Fatal("schema accepted a negative balance")
 	}
 }
+
+// Writes that share a commit stay independent: a failing one leaves no
+// trace and the others all land.
+func TestGroupCommitIsolatesFailures(t *testing.T) {
+	s, _ := openTest(t)
+	ctx := context.Background()
+	u := newUser(t, s, "batch@example.com")
+	sub := s.Hub().Subscribe(u.ID)
+	defer sub.Close()
+	const n = 60
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			amount := int64(1)
+			if i%2 == 1 {
+				amount = -1000 // overdraft: refused
+			}
+			_, err := s.Move(ctx, Movement{UserID: u.ID, AmountCents: amount, Kind: LedgerAdjust, Reference: fmt.Sprint("b", i)})
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	failed := 0
+	for err := range errs {
+		if errors.Is(err, ErrInsufficientFunds) {
+			failed++
+		} else if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, _ := s.UserByID(ctx, u.ID); failed != n/2 || got.BalanceCents != n/2 {
+		t.Fatalf("%d failed, balance %d; want %d and %d", failed, got.BalanceCents, n/2, n/2)
+	}
+	rows, _ := s.Ledger(ctx, u.ID, 1000)
+	if len(rows) != n/2 || len(sub.C) != n/2 {
+		t.Fatalf("%d ledger rows, %d events; want %d each", len(rows), len(sub.C), n/2)
+	}
+	if rep, err := s.Check(ctx); err != nil || !rep.OK() {
+		t.Fatalf("check %+v %v", rep, err)
+	}
+}

@@ -27,6 +27,7 @@ CREATE TABLE reservations (
 
 CREATE INDEX reservations_user ON reservations (user_id, id);
 CREATE INDEX reservations_open ON reservations (expires_at) WHERE ended_at IS NULL;
+CREATE INDEX reservations_user_open ON reservations (user_id) WHERE ended_at IS NULL;
 CREATE INDEX reservations_ref ON reservations (provider, provider_ref);
 
 CREATE TABLE messages (
