@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
@@ -324,13 +325,21 @@ func (p *numbersPane) simulated(o provider.RoutedOffer) bool {
 	return p.c.Deps.Numbers != nil && p.c.Deps.Numbers.Simulated(o.Provider)
 }
 
-// matches: every word of the filter starts a word of the name, or is in
-// the code.
+// matches: the filter starts the code or a word of the name ("te" finds
+// Telegram, "king" United Kingdom, "twit" X (Twitter)).
 func matches(f, name, code string) bool {
-	if f == "" {
+	if f == "" || strings.HasPrefix(code, f) || strings.HasPrefix(strings.ToLower(name), f) {
 		return true
 	}
-	return strings.Contains(strings.ToLower(name), f) || strings.Contains(code, f)
+	words := strings.FieldsFunc(strings.ToLower(name), func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
+	})
+	for _, w := range words {
+		if strings.HasPrefix(w, f) {
+			return true
+		}
+	}
+	return false
 }
 
 func (p *numbersPane) ShortHelp() []key.Binding {
@@ -343,6 +352,9 @@ func (p *numbersPane) ShortHelp() []key.Binding {
 	case numCountries:
 		return []key.Binding{pick, typing, k.Back}
 	case numConfirm:
+		if !p.affordable() {
+			return []key.Binding{k.No}
+		}
 		return []key.Binding{k.Yes, k.No}
 	case numReserved:
 		return []key.Binding{k.CopyCode, k.CopyNumber, k.NewNumber}
