@@ -58,9 +58,9 @@ func (a *account) SetSize(w, h int) { a.w, a.h = w, h }
 func (a *account) Capturing() bool { return a.mode != accountList && a.mode != accountRemove }
 
 func (a *account) load() tea.Cmd {
-	c := a.c
+	c, uid := a.c, a.c.User.ID // read here: Update may replace c.User meanwhile
 	return func() tea.Msg {
-		keys, err := c.Deps.Store.Keys(c.Ctx, c.User.ID)
+		keys, err := c.Deps.Store.Keys(c.Ctx, uid)
 		return keysLoadedMsg{keys: keys, err: err}
 	}
 }
@@ -157,7 +157,7 @@ func (a *account) open(mode accountMode, specs ...fieldSpec) {
 
 // submit runs the open form's action in a command.
 func (a *account) submit() tea.Cmd {
-	c, o := a.c, a.c.Session.Origin
+	c, o, uid := a.c, a.c.Session.Origin, a.c.User.ID
 	st := c.Deps.Store
 	switch a.mode {
 	case accountAddKey:
@@ -174,13 +174,13 @@ func (a *account) submit() tea.Cmd {
 			}
 		}
 		return a.run(func() (string, error) {
-			k, err := st.LinkKey(c.Ctx, c.User.ID, spec, name, o)
+			k, err := st.LinkKey(c.Ctx, uid, spec, name, o)
 			return fmt.Sprintf("Key %q added.", k.Name), err
 		})
 	case accountRename:
 		id, name := a.keys[a.cursor].ID, a.form.value(0)
 		return a.run(func() (string, error) {
-			return "Key renamed.", st.RenameKey(c.Ctx, c.User.ID, id, name, o)
+			return "Key renamed.", st.RenameKey(c.Ctx, uid, id, name, o)
 		})
 	case accountPassword:
 		cur, next, confirm := a.form.value(0), a.form.value(1), a.form.value(2)
@@ -195,16 +195,16 @@ func (a *account) submit() tea.Cmd {
 			return nil
 		}
 		return a.run(func() (string, error) {
-			return "Password changed.", st.ChangePassword(c.Ctx, c.User.ID, cur, next, o)
+			return "Password changed.", st.ChangePassword(c.Ctx, uid, cur, next, o)
 		})
 	}
 	return nil
 }
 
 func (a *account) removeSelected() tea.Cmd {
-	c, k := a.c, a.keys[a.cursor]
+	c, k, uid := a.c, a.keys[a.cursor], a.c.User.ID
 	return a.run(func() (string, error) {
-		return fmt.Sprintf("Key %q removed.", k.Name), c.Deps.Store.RemoveKey(c.Ctx, c.User.ID, k.ID, c.Session.Origin)
+		return fmt.Sprintf("Key %q removed.", k.Name), c.Deps.Store.RemoveKey(c.Ctx, uid, k.ID, c.Session.Origin)
 	})
 }
 

@@ -117,9 +117,9 @@ func waitEvent(sub *store.Subscription) tea.Cmd {
 }
 
 func (m *Model) reloadUser() tea.Cmd {
-	c := m.c
+	c, uid := m.c, m.c.User.ID
 	return func() tea.Msg {
-		u, err := c.Deps.Store.UserByID(c.Ctx, c.User.ID)
+		u, err := c.Deps.Store.UserByID(c.Ctx, uid)
 		return userLoadedMsg{user: u, err: err}
 	}
 }

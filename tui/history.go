@@ -54,13 +54,13 @@ func (p *history) SetSize(w, h int) { p.w, p.h = w, h; p.input.Width = max(10, m
 func (p *history) Capturing() bool  { return p.editing }
 
 func (p *history) load() tea.Cmd {
-	c, page, text := p.c, p.page, strings.TrimSpace(p.filter)
+	c, uid, page, text := p.c, p.c.User.ID, p.page, strings.TrimSpace(p.filter)
 	q := store.HistoryQuery{Text: text, Offset: page * historyPageSize, Limit: historyPageSize}
 	if text != "" {
 		q.Services, q.Countries = namedCodes(text)
 	}
 	return func() tea.Msg {
-		rows, more, err := c.Deps.Store.History(c.Ctx, c.User.ID, q)
+		rows, more, err := c.Deps.Store.History(c.Ctx, uid, q)
 		return historyLoadedMsg{page: page, rows: rows, more: more, err: err}
 	}
 }
@@ -184,7 +184,7 @@ func (p *history) View() string {
 		}
 		return lipgloss.JoinVertical(lipgloss.Left, append(lines, st.Muted.Render(msg))...)
 	}
-	lines = append(lines, st.Muted.Render(fmt.Sprintf("  %-11s %-13s %-4s %-15s %6s  %s",
+	lines = append(lines, st.Muted.Render(fmt.Sprintf("  %-10s %-11s %-3s %-15s %6s  %s",
 		"DATE", "SERVICE", "", "NUMBER", "PRICE", "STATE")))
 	for i, r := range p.rows {
 		lines = append(lines, p.rowView(i, r))
@@ -215,8 +215,8 @@ func (p *history) rowView(i int, r store.Reservation) string {
 	if r.Refunded {
 		stateStyle = st.Success
 	}
-	return marker + style.Render(fmt.Sprintf("%-11s %-13s ", r.CreatedAt.UTC().Format("2006-01-02"),
-		sanitize.Truncate(serviceName(r.Service), 13))) + lipgloss.NewStyle().Width(5).Render(flag) +
+	return marker + style.Render(fmt.Sprintf("%-10s %-11s ", r.CreatedAt.UTC().Format("2006-01-02"),
+		sanitize.Truncate(serviceName(r.Service), 11))) + lipgloss.NewStyle().Width(4).Render(flag) +
 		style.Render(fmt.Sprintf("%-15s %6s  ", sanitize.Truncate(sanitize.Line(r.Phone), 15), FormatCents(r.PriceCents))) +
 		stateStyle.Render(state)
 }

@@ -57,9 +57,9 @@ func (p *inbox) SetSize(w, h int) { p.w, p.h = w, h }
 func (p *inbox) Capturing() bool  { return false }
 
 func (p *inbox) load() tea.Cmd {
-	c := p.c
+	c, uid := p.c, p.c.User.ID
 	return func() tea.Msg {
-		open, err := c.Deps.Store.OpenReservations(c.Ctx, c.User.ID)
+		open, err := c.Deps.Store.OpenReservations(c.Ctx, uid)
 		return inboxLoadedMsg{open: open, err: err}
 	}
 }
@@ -141,6 +141,7 @@ func (p *inbox) loaded1(open []store.Reservation) tea.Cmd {
 	if !ring {
 		return nil
 	}
+	p.notice = "" // e.g. "another SMS was asked for": it came
 	c := p.c
 	return func() tea.Msg {
 		if c.Term != nil {
@@ -199,7 +200,7 @@ func (p *inbox) ask(a inboxAction, applies bool, why string) {
 
 // act runs the confirmed action on the selected number.
 func (p *inbox) act() tea.Cmd {
-	c, r, what := p.c, p.open[p.cursor], p.confirm
+	c, uid, r, what := p.c, p.c.User.ID, p.open[p.cursor], p.confirm
 	p.busy = true
 	n := c.Deps.Numbers
 	return func() tea.Msg {
@@ -207,13 +208,13 @@ func (p *inbox) act() tea.Cmd {
 		notice := ""
 		switch what {
 		case inboxCancel:
-			_, err = n.Cancel(c.Ctx, c.User.ID, r.ID)
+			_, err = n.Cancel(c.Ctx, uid, r.ID)
 			notice = fmt.Sprintf("Cancelled: %s refunded.", FormatCents(r.PriceCents))
 		case inboxFinish:
-			_, err = n.Finish(c.Ctx, c.User.ID, r.ID)
+			_, err = n.Finish(c.Ctx, uid, r.ID)
 			notice = "Finished: the number is closed."
 		case inboxAgain:
-			err = n.Again(c.Ctx, c.User.ID, r.ID)
+			err = n.Again(c.Ctx, uid, r.ID)
 			notice = "Another SMS was asked for: it appears here when it comes."
 		}
 		if err != nil {

@@ -143,15 +143,15 @@ func (p *numbersPane) reserved(msg reservedMsg) tea.Cmd {
 func (p *numbersPane) explain(err error) string {
 	msg := p.c.explain(err)
 	if errors.Is(err, store.ErrInsufficientFunds) {
-		msg = "Not enough credits for this number. " + topUpHint
+		return "" // the confirmation explains it while it holds
 	}
 	return msg
 }
 
 func (p *numbersPane) reload() tea.Cmd {
-	c, id := p.c, p.res.ID
+	c, uid, id := p.c, p.c.User.ID, p.res.ID
 	return func() tea.Msg {
-		r, err := c.Deps.Store.UserReservation(c.Ctx, c.User.ID, id)
+		r, err := c.Deps.Store.UserReservation(c.Ctx, uid, id)
 		return numberReloadedMsg{res: r, err: err}
 	}
 }
@@ -240,20 +240,16 @@ func (p *numbersPane) choose() tea.Cmd {
 		return nil
 	}
 	p.mode, p.offer = numConfirm, row.offer
-	if !p.affordable() {
-		p.err = fmt.Sprintf("Not enough credits: this number costs %s and your balance is %s. %s",
-			FormatCents(p.offer.SellCents), FormatCents(p.c.User.BalanceCents), topUpHint)
-	}
 	return nil
 }
 
 func (p *numbersPane) affordable() bool { return p.c.User.BalanceCents >= p.offer.SellCents }
 
 func (p *numbersPane) reserve() tea.Cmd {
-	c, o := p.c, p.offer
+	c, uid, o := p.c, p.c.User.ID, p.offer
 	p.mode, p.err = numReserving, ""
 	return func() tea.Msg {
-		r, err := c.Deps.Numbers.Reserve(c.Ctx, c.User.ID, o.Service, o.Country, o.SellCents)
+		r, err := c.Deps.Numbers.Reserve(c.Ctx, uid, o.Service, o.Country, o.SellCents)
 		return reservedMsg{res: r, err: err}
 	}
 }
@@ -465,7 +461,11 @@ func (p *numbersPane) confirmView() []string {
 	case p.affordable():
 		lines = append(lines, st.Key.Render("y")+st.Text.Render(" reserve   ")+st.Key.Render("n")+st.Text.Render(" back"))
 	default:
-		lines = append(lines, st.Key.Render("n")+st.Text.Render(" back"))
+		// Worked out on every render: a top-up in another window
+		// lifts it at once.
+		lines = append(lines, st.Key.Render("n")+st.Text.Render(" back"), "",
+			st.Error.Width(max(20, p.w)).Render(fmt.Sprintf("Not enough credits: this number costs %s and your balance is %s. %s",
+				FormatCents(o.SellCents), FormatCents(bal), topUpHint)))
 	}
 	return lines
 }
