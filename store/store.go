@@ -51,10 +51,9 @@ type Store struct {
 	hashSem chan struct{}
 	relay   bool
 
-	writes   chan writeReq // to the writer loop
-	closing  chan struct{}
-	loopDone chan struct{}
-	once     sync.Once
+	wmu     sync.Mutex // guards queue and leading
+	queue   []writeReq // writes waiting for the writer
+	leading bool       // a caller is running batches
 }
 
 // Open opens (creating if missing) the database at path and applies pending
@@ -84,11 +83,8 @@ func Open(path string, opts Options) (*Store, error) {
 	w.SetConnMaxLifetime(0)
 
 	s := &Store{path: path, w: w, hub: NewHub(), now: opts.Clock,
-		hashSem: make(chan struct{}, opts.MaxConcurrentHashes), relay: opts.Relay,
-		writes: make(chan writeReq), closing: make(chan struct{}), loopDone: make(chan struct{})}
-	go s.writeLoop()
+		hashSem: make(chan struct{}, opts.MaxConcurrentHashes), relay: opts.Relay}
 	if err := s.migrate(context.Background()); err != nil {
-		s.stopWriter()
 		w.Close()
 		return nil, err
 	}
@@ -97,7 +93,6 @@ func Open(path string, opts Options) (*Store, error) {
 	rq.Set("_query_only", "on")
 	r, err := sql.Open("sqlite", path+"?"+rq.Encode())
 	if err != nil {
-		s.stopWriter()
 		w.Close()
 		return nil, fmt.Errorf("open store readers %s: %w", path, err)
 	}
@@ -133,7 +128,6 @@ func cloneValues(v url.Values) url.Values {
 
 // Close closes the database cleanly (checkpointing the WAL).
 func (s *Store) Close() error {
-	s.stopWriter()
 	s.hub.Close()
 	var errs []error
 	if s.r != nil {
@@ -141,12 +135,6 @@ func (s *Store) Close() error {
 	}
 	errs = append(errs, s.w.Close())
 	return errors.Join(errs...)
-}
-
-// stopWriter ends the writer loop once no write is running.
-func (s *Store) stopWriter() {
-	s.once.Do(func() { close(s.closing) })
-	<-s.loopDone
 }
 
 // Path is the database file's path.
@@ -165,21 +153,37 @@ func (s *Store) unixNow() int64 { return s.now().Unix() }
 //
 // Writes that wait for the writer together share one commit (group
 // commit): with synchronous=FULL every commit waits for the disk, so a
-// busy server would otherwise spend its writer on fsync. Each fn runs in
-// its own savepoint, so one that fails leaves the others untouched.
+// busy server would otherwise spend its writer on fsync. The first writer
+// to find the writer free leads: it runs its own write and then, batch by
+// batch, those that queued meanwhile; an uncontended write runs at once
+// on its caller's goroutine. Each fn of a batch runs in its own
+// savepoint, so one that fails leaves the others untouched.
 func (s *Store) write(ctx context.Context, fn func(tx *Tx) error) error {
 	req := writeReq{ctx: ctx, fn: fn, done: make(chan error, 1)}
-	select {
-	case s.writes <- req:
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-s.closing:
-		return errClosed
+	s.wmu.Lock()
+	s.queue = append(s.queue, req)
+	if s.leading {
+		s.wmu.Unlock()
+		return <-req.done
 	}
-	return <-req.done
+	s.leading = true
+	for {
+		batch := s.queue
+		if len(batch) > maxBatch {
+			batch = batch[:maxBatch]
+		}
+		s.queue = s.queue[len(batch):]
+		s.wmu.Unlock()
+		s.runBatch(batch)
+		s.wmu.Lock()
+		if len(s.queue) == 0 {
+			s.leading = false
+			s.queue = nil
+			s.wmu.Unlock()
+			return <-req.done
+		}
+	}
 }
-
-var errClosed = errors.New("store is closed")
 
 // maxBatch bounds how many writes share one commit, so one commit never
 // holds up a write for long.
@@ -189,32 +193,7 @@ const maxBatch = 64
 type writeReq struct {
 	ctx  context.Context
 	fn   func(tx *Tx) error
-	done chan error
-}
-
-// writeLoop is the writer: it takes the waiting writes in batches until
-// the store closes.
-func (s *Store) writeLoop() {
-	defer close(s.loopDone)
-	for {
-		var batch []writeReq
-		select {
-		case r := <-s.writes:
-			batch = append(batch, r)
-		case <-s.closing:
-			return
-		}
-	more:
-		for len(batch) < maxBatch {
-			select {
-			case r := <-s.writes:
-				batch = append(batch, r)
-			default:
-				break more
-			}
-		}
-		s.runBatch(batch)
-	}
+	done chan error // buffered: the leader never waits on it
 }
 
 // runBatch runs writes in one transaction, each in a savepoint when there
