@@ -229,3 +229,24 @@ func TestSMSActivateProviderWithWebhook(t *testing.T) {
 		}
 	}
 }
+
+// After a restart the service resumes open numbers: the simulator forgot
+// the waiting one, so it is refunded; nothing is left open or unpaid.
+func TestRestartResumesOpenNumbers(t *testing.T) {
+	env := testenv.Start(t, testenv.SimNumbers(0, true, 10*time.Minute))
+	u, key := env.NewUser("restart@example.com")
+	env.Credit(u.ID, 400, "g1")
+	term := env.Dial(t, key)
+	reserve(t, term, "uber", "Uber")
+	r := onlyOpen(t, env, u.ID)
+	term.Close()
+	env.Restart()
+	again := env.Dial(t, key)
+	expect(t, again, "4 Account")
+	again.Type("3")
+	expect(t, again, "refunded (failed)")
+	got, err := env.Store().Reservation(context.Background(), r.ID)
+	if err != nil || got.State != store.ResFailed || !got.Refunded || env.Balance(u.ID) != 400 {
+		t.Fatalf("after the restart: %+v %v, balance %d", got, err, env.Balance(u.ID))
+	}
+}
