@@ -200,15 +200,14 @@ func (e *Engine) Lifetime() time.Duration { return e.cfg.Lifetime }
 // after a restart), its polling.
 func (e *Engine) track(r store.Reservation, resumed bool) {
 	e.sched.add(job{at: r.ExpiresAt, id: r.ID, kind: jobExpire})
-	switch {
-	case resumed:
-		// Look at once: SMS may have come while we were down.
-		e.startPolling(r.ID, 0)
-	default:
-		// Pull providers are polled from now on; pushers are looked at
-		// once, for a push that raced the recording of the number.
-		e.startPolling(r.ID, e.cfg.PollMin)
+	// After a restart, look at once: SMS may have come while we were
+	// down. Otherwise pull providers are polled from PollMin on, and
+	// pushers looked at once then, for a push that raced the recording.
+	first := e.cfg.PollMin
+	if resumed {
+		first = 0
 	}
+	e.startPolling(r.ID, first)
 }
 
 // startPolling begins a new poll chain for a reservation, replacing any.
