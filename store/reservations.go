@@ -366,3 +366,15 @@ func inList(conds []string, args []any, col string, vals []string) ([]string, []
 func escapeLike(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }
+
+func init() {
+	// Deleting an account erases its numbers and their SMS (messages go
+	// with their reservations: ON DELETE CASCADE); the ledger rows stay,
+	// detached from the person, for accounting.
+	deleteHooks = append(deleteHooks, func(ctx context.Context, tx *Tx, userID int64) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM reservations WHERE user_id = ?`, userID); err != nil {
+			return fmt.Errorf("delete reservations: %w", err)
+		}
+		return nil
+	})
+}

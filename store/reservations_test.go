@@ -27,7 +27,7 @@ func newRes(u User, price int64) NewReservation {
 		Lifetime: 20 * time.Minute, CancelGuard: 2 * time.Minute, MaxOpen: 10}
 }
 
-func balance(t testing.TB, s *Store, u User) int64 {
+func resBalance(t testing.TB, s *Store, u User) int64 {
 	t.Helper()
 	got, err := s.UserByID(context.Background(), u.ID)
 	if err != nil {
@@ -60,7 +60,7 @@ func TestCreateReservationDebitsOnceAndTellsOwner(t *testing.T) {
 		!r.CancelAfter.Equal(clock.Now().Add(2*time.Minute)) {
 		t.Fatalf("reservation %+v: want active, 42 cents, expiring with the upstream at 15 min", r)
 	}
-	if b := balance(t, s, u); b != 58 {
+	if b := resBalance(t, s, u); b != 58 {
 		t.Fatalf("balance %d, want 58", b)
 	}
 	rows, _ := s.Ledger(ctx, u.ID, 1)
@@ -110,7 +110,7 @@ func TestCreateReservationRefusals(t *testing.T) {
 	if _, err := s.CreateReservation(ctx, newRes(u, 1)); !errors.As(err, &banned) {
 		t.Fatalf("banned: %v", err)
 	}
-	if b := balance(t, s, u); b != 30 {
+	if b := resBalance(t, s, u); b != 30 {
 		t.Fatalf("balance %d, want 30 (only the two accepted debits)", b)
 	}
 	if n, _ := s.CountOpen(ctx, u.ID); n != 2 {
@@ -150,7 +150,7 @@ func TestEndReservationRefundsOnceUnderRace(t *testing.T) {
 			t.Fatalf("round %d: %d ends won, want exactly 1", i, n)
 		}
 	}
-	if b := balance(t, s, u); b != 1000 {
+	if b := resBalance(t, s, u); b != 1000 {
 		t.Fatalf("balance %d, want every debit refunded once: 1000", b)
 	}
 	checkLedger(t, s)
@@ -199,7 +199,7 @@ func TestMessagesDedupeAndBlockRefund(t *testing.T) {
 	if _, err := s.AddMessage(ctx, r.ID, NewMessage{ProviderID: "m2", Body: "late"}); !errors.Is(err, ErrNotOpen) {
 		t.Fatalf("message after the end: %v", err)
 	}
-	if b := balance(t, s, u); b != 70 {
+	if b := resBalance(t, s, u); b != 70 {
 		t.Fatalf("balance %d, want 70 (paid, no refund)", b)
 	}
 }
@@ -410,4 +410,22 @@ func BenchmarkMessageIngestConcurrent(b *testing.B) {
 		}
 	})
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "messages/s")
+}
+
+func TestDeleteAccountErasesNumbersAndSMS(t *testing.T) {
+	s, _ := openTest(t)
+	ctx := context.Background()
+	u := newUser(t, s, "gone@example.com")
+	credit(t, s, u, 100)
+	r, _ := s.CreateReservation(ctx, newRes(u, 10))
+	s.AddMessage(ctx, r.ID, NewMessage{ProviderID: "1", Body: "code 1234", Code: "1234"})
+	if err := s.DeleteAccount(ctx, u.ID, "correct horse"); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	s.r.QueryRow(`SELECT (SELECT COUNT(*) FROM reservations) + (SELECT COUNT(*) FROM messages)`).Scan(&n)
+	if n != 0 {
+		t.Fatalf("%d reservation and message rows left", n)
+	}
+	checkLedger(t, s)
 }

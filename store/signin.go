@@ -178,12 +178,3 @@ func (s *Store) SignInWithKey(ctx context.Context, fingerprint string, o Origin)
 	}
 	return s.UserByID(ctx, id)
 }
-
-// PruneThrottle forgets throttle rows older than the window.
-func (s *Store) PruneThrottle(ctx context.Context) error {
-	return s.write(ctx, func(tx *Tx) error {
-		_, err := tx.ExecContext(ctx, `DELETE FROM signin_throttle WHERE last_at < ?`,
-			tx.now-int64(throttleWindow/time.Second))
-		return err
-	})
-}

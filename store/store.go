@@ -10,9 +10,11 @@ package store
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
 	"errors"
 	"fmt"
+	"io"
 	"net/url"
 	"runtime"
 	"strings"
@@ -39,6 +41,9 @@ type Options struct {
 	// MaxConcurrentHashes bounds password hashing, which costs 19 MiB and
 	// tens of milliseconds each (default GOMAXPROCS).
 	MaxConcurrentHashes int
+	// Rand draws order numbers (default crypto/rand); view tests pass a
+	// fixed source so that screens, QR codes included, are reproducible.
+	Rand io.Reader
 }
 
 // Store is the database handle shared by the whole process.
@@ -50,6 +55,7 @@ type Store struct {
 	now     func() time.Time
 	hashSem chan struct{}
 	relay   bool
+	rand    io.Reader
 
 	wmu     sync.Mutex // guards queue and leading
 	queue   []writeReq // writes waiting for the writer
@@ -83,7 +89,7 @@ func Open(path string, opts Options) (*Store, error) {
 	w.SetConnMaxLifetime(0)
 
 	s := &Store{path: path, w: w, hub: NewHub(), now: opts.Clock,
-		hashSem: make(chan struct{}, opts.MaxConcurrentHashes), relay: opts.Relay}
+		hashSem: make(chan struct{}, opts.MaxConcurrentHashes), relay: opts.Relay, rand: opts.Rand}
 	if err := s.migrate(context.Background()); err != nil {
 		w.Close()
 		return nil, err
@@ -111,6 +117,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.BusyTimeout <= 0 {
 		o.BusyTimeout = 5 * time.Second
+	}
+	if o.Rand == nil {
+		o.Rand = rand.Reader
 	}
 	if o.MaxConcurrentHashes <= 0 {
 		o.MaxConcurrentHashes = runtime.GOMAXPROCS(0)

@@ -110,7 +110,9 @@ func (s *Store) CreateUser(ctx context.Context, email, password string, o Origin
 			return ErrEmailTaken
 		}
 		id, _ := res.LastInsertId()
-		if err := tx.recordEvent(ctx, id, SecuritySignup, o, ""); err != nil {
+		// Sign-up is only possible after accepting the privacy policy and
+		// confirming the age of 13 or more (tui/auth.go): keep the proof.
+		if err := tx.recordEvent(ctx, id, SecuritySignup, o, "accepted the privacy policy; confirmed 13 or older"); err != nil {
 			return err
 		}
 		u, err = scanUser(tx.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = ?`, id))

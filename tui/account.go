@@ -1,7 +1,6 @@
 package tui
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/key"
@@ -12,33 +11,56 @@ import (
 	"github.com/wantsms/wantsms/tui/sanitize"
 )
 
+// accountSection is one of the Account pane's three pages.
+type accountSection int
+
+const (
+	sectionKeys     accountSection = iota // profile, keys, password, email
+	sectionActivity                       // recent sign-ins and failures
+	sectionData                           // privacy policy, export, deletion
+)
+
+var sectionTitles = []string{"Profile & keys", "Sign-in activity", "Privacy & data"}
+
 // accountMode is what the Account pane is doing.
 type accountMode int
 
 const (
-	accountList     accountMode = iota // keys listed, actions by letter
+	accountList     accountMode = iota // browsing, actions by letter
 	accountAddKey                      // pasting an authorized_keys line
 	accountRename                      // renaming the selected key
 	accountPassword                    // changing the password
+	accountEmail                       // changing the email
 	accountRemove                      // confirming a key's removal
+	accountDelete                      // confirming the account's deletion
+	accountPrivacy                     // reading the privacy policy
 )
 
-// account is the Account pane: who you are, your keys, your password.
+// account is the Account pane: who you are, your keys and password, what
+// happened on your account, and your data.
 type account struct {
-	c      *Common
-	w, h   int
-	keys   []store.Key
-	cursor int
-	mode   accountMode
-	form   *form
-	busy   bool
-	err    string
-	notice string
+	c       *Common
+	w, h    int
+	section accountSection
+	keys    []store.Key
+	events  []store.SecurityEvent
+	cursor  int
+	mode    accountMode
+	form    *form
+	privacy *privacyView
+	busy    bool
+	err     string
+	notice  string
 }
 
-type keysLoadedMsg struct {
-	keys []store.Key
-	err  error
+// accountEventsShown is how many security events the activity page loads:
+// more than fit on a screen, fewer than anyone scrolls through.
+const accountEventsShown = 50
+
+type accountLoadedMsg struct {
+	keys   []store.Key
+	events []store.SecurityEvent
+	err    error
 }
 
 // accountDoneMsg ends an action of the pane with a notice or an error.
@@ -47,44 +69,66 @@ type accountDoneMsg struct {
 	err    error
 }
 
+// accountDeletedMsg: this session deleted its account.
+type accountDeletedMsg struct{}
+
 func newAccount(c *Common) *account { return &account{c: c} }
 
 func (a *account) Title() string { return "Account" }
 
 func (a *account) Init() tea.Cmd { return a.load() }
 
-func (a *account) SetSize(w, h int) { a.w, a.h = w, h }
+func (a *account) SetSize(w, h int) {
+	a.w, a.h = w, h
+	if a.privacy != nil {
+		a.privacy.setSize(w, h-2)
+	}
+}
 
-func (a *account) Capturing() bool { return a.mode != accountList && a.mode != accountRemove }
+func (a *account) Capturing() bool {
+	return a.mode != accountList && a.mode != accountRemove
+}
 
 func (a *account) load() tea.Cmd {
-	c, uid := a.c, a.c.User.ID // read here: Update may replace c.User meanwhile
+	c, uid := a.c, a.c.UserID
 	return func() tea.Msg {
 		keys, err := c.Deps.Store.Keys(c.Ctx, uid)
-		return keysLoadedMsg{keys: keys, err: err}
+		if err != nil {
+			return accountLoadedMsg{err: err}
+		}
+		events, err := c.Deps.Store.SecurityEvents(c.Ctx, uid, accountEventsShown)
+		return accountLoadedMsg{keys: keys, events: events, err: err}
 	}
 }
 
 func (a *account) Update(msg tea.Msg) (Component, tea.Cmd) {
 	switch msg := msg.(type) {
-	case keysLoadedMsg:
+	case accountLoadedMsg:
 		if msg.err != nil {
 			a.err = a.c.explain(msg.err)
 			return a, nil
 		}
-		a.keys = msg.keys
+		a.keys, a.events = msg.keys, msg.events
 		a.cursor = min(a.cursor, max(0, len(a.keys)-1))
 	case accountDoneMsg:
 		a.busy = false
 		if msg.err != nil {
 			a.err = a.c.explain(msg.err)
-			if a.mode == accountPassword {
+			if a.form != nil && a.mode != accountAddKey && a.mode != accountRename {
 				a.form.clear(true)
+				a.form.setFocus(0)
 			}
 			return a, nil
 		}
 		a.mode, a.form, a.err, a.notice = accountList, nil, "", msg.notice
 		return a, a.load()
+	case accountDeletedMsg:
+		a.c.goodbye(accountDeletedGoodbye)
+		return a, tea.Quit
+	case privacyClosedMsg:
+		if a.mode == accountPrivacy {
+			a.mode, a.privacy = accountList, nil
+		}
 	case eventMsg:
 		if msg.event.Kind == store.EventAccount || msg.missed {
 			return a, a.load()
@@ -105,6 +149,8 @@ func (a *account) key(msg tea.KeyMsg) tea.Cmd {
 	switch a.mode {
 	case accountList:
 		return a.listKey(msg)
+	case accountPrivacy:
+		return a.privacy.update(msg)
 	case accountRemove:
 		switch {
 		case key.Matches(msg, k.Yes):
@@ -129,22 +175,23 @@ func (a *account) listKey(msg tea.KeyMsg) tea.Cmd {
 	k := a.c.Keys
 	a.err, a.notice = "", ""
 	switch {
-	case key.Matches(msg, k.Up):
-		a.cursor = max(0, a.cursor-1)
-	case key.Matches(msg, k.Down):
-		a.cursor = min(max(0, len(a.keys)-1), a.cursor+1)
-	case key.Matches(msg, k.Add):
-		a.open(accountAddKey, fieldSpec{label: "Key", limit: 8192, hint: "ssh-ed25519 AAAA… you@laptop"},
-			fieldSpec{label: "Name", limit: store.MaxKeyNameLen, hint: "optional, e.g. laptop"})
-	case key.Matches(msg, k.Rename) && len(a.keys) > 0:
-		a.open(accountRename, fieldSpec{label: "New name", limit: store.MaxKeyNameLen})
-		a.form.inputs[0].SetValue(a.keys[a.cursor].Name)
-	case key.Matches(msg, k.Remove) && len(a.keys) > 0:
-		a.mode = accountRemove
-	case key.Matches(msg, k.Password):
-		a.open(accountPassword, fieldSpec{label: "Current", secret: true, limit: passwordFieldLimit},
-			fieldSpec{label: "New", secret: true, limit: passwordFieldLimit},
-			fieldSpec{label: "Confirm", secret: true, limit: passwordFieldLimit})
+	case key.Matches(msg, k.Left):
+		a.section = (a.section + 2) % 3
+		return a.load()
+	case key.Matches(msg, k.Right):
+		a.section = (a.section + 1) % 3
+		return a.load()
+	case key.Matches(msg, k.Privacy):
+		a.mode, a.privacy = accountPrivacy, newPrivacyView(a.c, a.w, a.h-2)
+		return nil
+	}
+	switch a.section {
+	case sectionKeys:
+		return a.keysKey(msg)
+	case sectionData:
+		if key.Matches(msg, k.Delete) {
+			a.open(accountDelete, fieldSpec{label: "Password", secret: true, limit: passwordFieldLimit})
+		}
 	}
 	return nil
 }
@@ -153,59 +200,6 @@ func (a *account) open(mode accountMode, specs ...fieldSpec) {
 	a.mode, a.err = mode, ""
 	a.form = newForm(a.c, specs...)
 	a.form.setWidth(min(a.w, 76))
-}
-
-// submit runs the open form's action in a command.
-func (a *account) submit() tea.Cmd {
-	c, o, uid := a.c, a.c.Session.Origin, a.c.User.ID
-	st := c.Deps.Store
-	switch a.mode {
-	case accountAddKey:
-		spec, err := store.ParseAuthorizedKey(a.form.value(0))
-		if err != nil {
-			a.err = c.explain(err)
-			return nil
-		}
-		name := strings.TrimSpace(a.form.value(1))
-		if name != "" {
-			if _, err := store.CleanKeyName(name); err != nil {
-				a.err = c.explain(err)
-				return nil
-			}
-		}
-		return a.run(func() (string, error) {
-			k, err := st.LinkKey(c.Ctx, uid, spec, name, o)
-			return fmt.Sprintf("Key %q added.", k.Name), err
-		})
-	case accountRename:
-		id, name := a.keys[a.cursor].ID, a.form.value(0)
-		return a.run(func() (string, error) {
-			return "Key renamed.", st.RenameKey(c.Ctx, uid, id, name, o)
-		})
-	case accountPassword:
-		cur, next, confirm := a.form.value(0), a.form.value(1), a.form.value(2)
-		if err := store.CheckPasswordRules(next); err != nil {
-			a.err = c.explain(err)
-			return nil
-		}
-		if next != confirm {
-			a.err = "The new passwords do not match."
-			a.form.clear(true)
-			a.form.setFocus(0)
-			return nil
-		}
-		return a.run(func() (string, error) {
-			return "Password changed.", st.ChangePassword(c.Ctx, uid, cur, next, o)
-		})
-	}
-	return nil
-}
-
-func (a *account) removeSelected() tea.Cmd {
-	c, k, uid := a.c, a.keys[a.cursor], a.c.User.ID
-	return a.run(func() (string, error) {
-		return fmt.Sprintf("Key %q removed.", k.Name), c.Deps.Store.RemoveKey(c.Ctx, uid, k.ID, c.Session.Origin)
-	})
 }
 
 // run performs an action off the update loop and reports its outcome.
@@ -217,106 +211,75 @@ func (a *account) run(action func() (string, error)) tea.Cmd {
 	}
 }
 
+func (a *account) submit() tea.Cmd {
+	if a.mode == accountDelete {
+		return a.deleteAccount()
+	}
+	return a.submitKeys()
+}
+
 func (a *account) ShortHelp() []key.Binding {
 	k := a.c.Keys
+	submit := key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "save"))
 	switch a.mode {
-	case accountList:
-		return []key.Binding{k.Add, k.Rename, k.Remove, k.Password}
 	case accountRemove:
 		return []key.Binding{k.Yes, k.No}
+	case accountPrivacy:
+		return a.privacy.help()
+	case accountDelete:
+		del := key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "delete for good"))
+		return []key.Binding{del, k.Back}
+	case accountList:
+	default:
+		return []key.Binding{submit, k.NextIn, k.Back}
 	}
-	submit := key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "save"))
-	return []key.Binding{submit, k.NextIn, k.Back}
+	switch a.section {
+	case sectionKeys:
+		return []key.Binding{k.Left, k.Add, k.Rename, k.Remove, k.Password}
+	case sectionData:
+		return []key.Binding{k.Left, k.Privacy, k.Delete}
+	}
+	return []key.Binding{k.Left}
 }
 
 func (a *account) FullHelp() [][]key.Binding {
 	k := a.c.Keys
-	return [][]key.Binding{{k.Up, k.Down}, a.ShortHelp()}
+	if a.mode == accountList && a.section == sectionKeys {
+		return [][]key.Binding{{k.Up, k.Down, k.Left}, {k.Add, k.Rename, k.Remove}, {k.Password, k.Email, k.Privacy}}
+	}
+	return [][]key.Binding{{k.Up, k.Down, k.Left}, a.ShortHelp()}
 }
 
 func (a *account) View() string {
+	if a.mode == accountPrivacy {
+		return a.privacy.view()
+	}
 	st := a.c.Styles
-	u := a.c.User
-	role := "user"
-	if u.IsAdmin() {
-		role = "admin"
-		if !a.c.ViaKey {
-			role += " (sign in with a linked key to use it)"
+	tabs := make([]string, len(sectionTitles))
+	for i, t := range sectionTitles {
+		if accountSection(i) == a.section {
+			tabs[i] = st.Selected.Render(t)
+		} else {
+			tabs[i] = st.Muted.Render(t)
 		}
 	}
-	lines := []string{
-		st.Title.Render("Account"),
-		st.Label.Render("Email") + st.Text.Render(sanitize.Line(u.Email)),
-		st.Label.Render("Role") + st.Text.Render(role),
-		st.Label.Render("Since") + st.Text.Render(u.CreatedAt.UTC().Format("2 Jan 2006")),
-		"",
-	}
-	switch a.mode {
-	case accountAddKey:
-		lines = append(lines, st.Subtitle.Render("Add a key"),
-			st.Muted.Render("Paste one line of your public key file, e.g. ~/.ssh/id_ed25519.pub"), "", a.form.view())
-	case accountRename:
-		lines = append(lines, st.Subtitle.Render("Rename "+sanitize.Line(a.keys[a.cursor].Name)), "", a.form.view())
-	case accountPassword:
-		lines = append(lines, st.Subtitle.Render("Change password"), "", a.form.view())
-	default:
+	lines := []string{strings.Join(tabs, st.Muted.Render("  ·  ")), ""}
+	switch a.section {
+	case sectionKeys:
 		lines = append(lines, a.keysView()...)
+	case sectionActivity:
+		lines = append(lines, a.activityView()...)
+	case sectionData:
+		lines = append(lines, a.dataView()...)
 	}
 	lines = append(lines, "")
 	switch {
 	case a.busy:
-		lines = append(lines, st.Muted.Render("Saving…"))
+		lines = append(lines, st.Muted.Render("Working…"))
 	case a.err != "":
-		lines = append(lines, st.Error.Render(a.err))
+		lines = append(lines, st.Error.Render(sanitize.Line(a.err)))
 	case a.notice != "":
-		lines = append(lines, st.Success.Render(a.notice))
+		lines = append(lines, st.Success.Render(sanitize.Line(a.notice)))
 	}
 	return lipgloss.JoinVertical(lipgloss.Left, lines...)
-}
-
-func (a *account) keysView() []string {
-	st := a.c.Styles
-	lines := []string{st.Subtitle.Render(fmt.Sprintf("SSH keys (%d)", len(a.keys)))}
-	if len(a.keys) == 0 {
-		return append(lines, st.Muted.Render("No key linked: you sign in with your password. Press a to add one."))
-	}
-	lines = append(lines, st.Muted.Render(fmt.Sprintf("  %-17s %-21s %-11s %s", "NAME", "FINGERPRINT", "ADDED", "LAST USED")))
-	for i, k := range a.keys {
-		marker := "  "
-		name := st.Text
-		if i == a.cursor {
-			marker, name = st.Selected.Render("▸ "), st.Selected
-		}
-		used := "never"
-		if !k.LastUsedAt.IsZero() {
-			used = k.LastUsedAt.UTC().Format("2006-01-02 15:04")
-		}
-		this := ""
-		if a.c.Session.Key != nil && a.c.Session.Key.Fingerprint == k.Fingerprint {
-			this = st.Success.Render(" ●")
-		}
-		lines = append(lines, marker+name.Width(18).Render(sanitize.Truncate(sanitize.Line(k.Name), 17))+
-			st.Muted.Render(fmt.Sprintf("%-21s %-11s %s", shortFingerprint(k.Fingerprint), k.AddedAt.UTC().Format("2006-01-02"), used))+this)
-	}
-	if a.c.Session.Key != nil {
-		lines = append(lines, st.Success.Render("  ●")+st.Muted.Render(" the key of this session"))
-	}
-	if a.mode == accountRemove {
-		k := a.keys[a.cursor]
-		warn := ""
-		if a.c.Session.Key != nil && a.c.Session.Key.Fingerprint == k.Fingerprint {
-			warn = " You are connected with it: next time you will need your password."
-		}
-		lines = append(lines, "", st.Warning.Render(fmt.Sprintf("Remove key %q?%s", sanitize.Line(k.Name), warn)),
-			st.Key.Render("y")+st.Text.Render(" remove   ")+st.Key.Render("n")+st.Text.Render(" keep"))
-	}
-	return lines
-}
-
-// shortFingerprint keeps enough of a fingerprint to tell keys apart.
-func shortFingerprint(fp string) string {
-	if len(fp) > 19 {
-		return fp[:19] + "…"
-	}
-	return fp
 }

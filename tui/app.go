@@ -52,7 +52,7 @@ func New(c *Common, user *store.User) *Model {
 	m.help.Styles.FullDesc = c.Styles.HelpDesc
 	m.help.Styles.FullSeparator = c.Styles.HelpSep
 	if user != nil {
-		c.User, c.ViaKey = *user, true
+		c.User, c.UserID, c.ViaKey = *user, user.ID, true
 		m.phase = phaseDash
 	} else {
 		m.auth = newAuth(c)
@@ -72,14 +72,15 @@ func (m *Model) Init() tea.Cmd {
 func (m *Model) startDashboard() tea.Cmd {
 	m.phase = phaseDash
 	m.panes = newPanes(m.c)
-	m.sub = m.c.Deps.Store.Hub().Subscribe(m.c.User.ID)
+	m.sub = m.c.Deps.Store.Hub().Subscribe(m.c.UserID)
 	cmds := []tea.Cmd{waitEvent(m.sub)}
 	for _, p := range m.panes {
 		cmds = append(cmds, p.Init())
 	}
 	m.resize()
+	// The first pane is in view from the start (its countdown may tick).
 	var cmd tea.Cmd
-	m.panes[0], cmd = m.panes[0].Update(paneActivatedMsg{index: 0})
+	m.panes[0], cmd = m.panes[0].Update(paneActivatedMsg{})
 	return tea.Batch(append(cmds, cmd)...)
 }
 
@@ -117,9 +118,9 @@ func waitEvent(sub *store.Subscription) tea.Cmd {
 }
 
 func (m *Model) reloadUser() tea.Cmd {
-	c, uid := m.c, m.c.User.ID
+	c := m.c
 	return func() tea.Msg {
-		u, err := c.Deps.Store.UserByID(c.Ctx, uid)
+		u, err := c.Deps.Store.UserByID(c.Ctx, c.UserID)
 		return userLoadedMsg{user: u, err: err}
 	}
 }
@@ -136,7 +137,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.c.Session.Touch()
 		return m.updateKey(msg)
 	case authDoneMsg:
-		m.c.User = msg.user
+		m.c.User, m.c.UserID = msg.user, msg.user.ID
 		if m.c.Session.Key != nil {
 			m.phase, m.link = phaseLink, newLink(m.c)
 			return m, nil
@@ -151,12 +152,15 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		var cmd tea.Cmd
 		m.link, cmd = m.link.Update(msg)
 		return m, cmd
-	case authFailedMsg:
-		var cmd tea.Cmd
-		m.auth, cmd = m.auth.Update(msg)
-		return m, cmd
+	case authFailedMsg, privacyClosedMsg:
+		if m.phase == phaseAuth {
+			var cmd tea.Cmd
+			m.auth, cmd = m.auth.Update(msg)
+			return m, cmd
+		}
 	case eventMsg:
 		if msg.event.Kind == store.EventAccountDeleted {
+			m.c.goodbye(accountDeletedGoodbye)
 			return m, tea.Quit
 		}
 		return m, tea.Batch(m.broadcast(msg), m.reloadUser(), waitEvent(m.sub))
@@ -175,7 +179,7 @@ func (m *Model) updateKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	k := m.c.Keys
 	switch m.phase {
 	case phaseAuth:
-		if msg.String() == "esc" || key.Matches(msg, k.ForceQ) {
+		if (msg.String() == "esc" && m.auth.privacy == nil) || key.Matches(msg, k.ForceQ) {
 			return m, tea.Quit
 		}
 		var cmd tea.Cmd
@@ -218,26 +222,22 @@ func (m *Model) updateKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	return m, cmd
 }
 
-// paneActivatedMsg tells a pane it came into view, so it can refresh.
-type paneActivatedMsg struct{ index int }
-
-// paneDeactivatedMsg tells a pane it left the view (its timers stop).
-type paneDeactivatedMsg struct{}
+// paneActivatedMsg tells a pane it came into view, so it can refresh;
+// paneDeactivatedMsg that it left the view.
+type (
+	paneActivatedMsg   struct{}
+	paneDeactivatedMsg struct{}
+)
 
 func (m *Model) activate(i int) tea.Cmd {
-	if i < 0 || i >= len(m.panes) {
+	if i < 0 || i >= len(m.panes) || i == m.active {
 		return nil
 	}
-	var cmds []tea.Cmd
-	if i != m.active {
-		var cmd tea.Cmd
-		m.panes[m.active], cmd = m.panes[m.active].Update(paneDeactivatedMsg{})
-		cmds = append(cmds, cmd)
-	}
+	var leave, enter tea.Cmd
+	m.panes[m.active], leave = m.panes[m.active].Update(paneDeactivatedMsg{})
 	m.active = i
-	var cmd tea.Cmd
-	m.panes[i], cmd = m.panes[i].Update(paneActivatedMsg{index: i})
-	return tea.Batch(append(cmds, cmd)...)
+	m.panes[i], enter = m.panes[i].Update(paneActivatedMsg{})
+	return tea.Batch(leave, enter)
 }
 
 // broadcast gives a non-key message to every pane.
@@ -255,13 +255,16 @@ func (m *Model) broadcast(msg tea.Msg) tea.Cmd {
 func (m *Model) chrome() int {
 	footer := 1
 	if m.help.ShowAll && len(m.panes) > 0 {
-		footer = lipgloss.Height(m.help.FullHelpView(m.panes[m.active].FullHelp()))
+		footer = lipgloss.Height(m.footer(m.panes[m.active]))
 	}
 	return 3 + footer + 1
 }
 
 func (m *Model) resize() {
 	m.help.Width = m.c.Width - 2 // the footer's padding
+	if m.auth != nil {
+		m.auth.setSize(m.c.Width, m.c.Height)
+	}
 	h := max(0, m.c.Height-m.chrome())
 	for _, p := range m.panes {
 		p.SetSize(m.c.Width-4, h)
@@ -290,7 +293,7 @@ func (m *Model) View() string {
 	footer := m.footer(pane)
 	rule := st.Muted.Render(strings.Repeat("─", w))
 	return lipgloss.JoinVertical(lipgloss.Left, m.header(), m.tabs(), rule,
-		st.Body.Render(body), st.Header.Render(footer))
+		st.Body.Render(body), st.Header.MaxWidth(w).Render(footer))
 }
 
 func (m *Model) footer(pane Component) string {
@@ -322,16 +325,24 @@ func (m *Model) header() string {
 
 func (m *Model) tabs() string {
 	st := m.c.Styles
-	parts := make([]string, len(m.panes))
-	for i, p := range m.panes {
-		label := fmt.Sprintf("%d %s", i+1, p.Title())
-		if i == m.active {
-			parts[i] = st.ActiveTab.Render(label)
-		} else {
-			parts[i] = st.Tab.Render(label)
+	render := func(pad int) string {
+		parts := make([]string, len(m.panes))
+		for i, p := range m.panes {
+			label := fmt.Sprintf("%d %s", i+1, p.Title())
+			style := st.Tab
+			if i == m.active {
+				style = st.ActiveTab
+			}
+			parts[i] = style.Padding(0, pad).Render(label)
 		}
+		return st.TabBar.Render(strings.Join(parts, strings.Repeat(" ", 1-pad)))
 	}
-	return st.TabBar.Render(lipgloss.JoinHorizontal(lipgloss.Top, parts...))
+	// Six tabs fill 80 columns with room to spare; in the narrowest
+	// window they close up.
+	if bar := render(1); lipgloss.Width(bar) <= m.c.Width {
+		return bar
+	}
+	return render(0)
 }
 
 // centered places a screen of the sign-in flow in the middle of the window

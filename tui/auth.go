@@ -13,12 +13,14 @@ import (
 // authModel is the sign-in / sign-up screen shown to a key that no account
 // has linked, and to clients without a key.
 type authModel struct {
-	c      *Common
-	signup bool
-	form   *form
-	err    string
-	busy   bool
-	seq    int // drops replies to an attempt the person has moved on from
+	c       *Common
+	signup  bool
+	form    *form
+	err     string
+	busy    bool
+	seq     int // drops replies to an attempt the person has moved on from
+	privacy *privacyView
+	w, h    int
 }
 
 // authDoneMsg says who signed in (or up).
@@ -44,7 +46,8 @@ func (a *authModel) reset(email string) {
 		{label: "Password", secret: true, limit: passwordFieldLimit},
 	}
 	if a.signup {
-		specs = append(specs, fieldSpec{label: "Confirm", secret: true, limit: passwordFieldLimit})
+		specs = append(specs, fieldSpec{label: "Confirm", secret: true, limit: passwordFieldLimit},
+			fieldSpec{label: "I am 13 or older", checkbox: true})
 	}
 	a.form = newForm(a.c, specs...)
 	a.form.setWidth(56)
@@ -65,8 +68,17 @@ func (a *authModel) Update(msg tea.Msg) (*authModel, tea.Cmd) {
 			a.form.clear(true)
 			a.form.setFocus(1)
 		}
+	case privacyClosedMsg:
+		a.privacy = nil
 	case tea.KeyMsg:
+		if a.privacy != nil {
+			return a, a.privacy.update(msg)
+		}
 		if a.busy {
+			return a, nil
+		}
+		if key.Matches(msg, a.c.Keys.Privacy) {
+			a.privacy = newPrivacyView(a.c, min(a.w-4, 76), a.h-2)
 			return a, nil
 		}
 		if key.Matches(msg, a.c.Keys.SwitchMode) {
@@ -104,6 +116,11 @@ func (a *authModel) submit() tea.Cmd {
 			a.form.setFocus(1)
 			return nil
 		}
+		if a.form.value(3) == "" {
+			a.err = "WantSMS is not for children under 13: tick the box to confirm your age."
+			a.form.setFocus(3)
+			return nil
+		}
 	}
 	a.seq++
 	a.busy, a.err = true, ""
@@ -125,16 +142,32 @@ func (a *authModel) submit() tea.Cmd {
 
 func (a *authModel) help() []key.Binding {
 	mode := a.c.Keys.SwitchMode
+	mode.SetHelp("ctrl+n", "sign up")
 	if a.signup {
-		mode.SetHelp("ctrl+n", "sign in instead")
+		mode.SetHelp("ctrl+n", "sign in")
 	}
 	submit := key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "submit"))
-	next := key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "next field"))
+	next := key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "next"))
+	privacy := a.c.Keys.Privacy
+	privacy.SetHelp("ctrl+p", "privacy")
 	quit := key.NewBinding(key.WithKeys("esc", "ctrl+c"), key.WithHelp("esc", "quit"))
-	return []key.Binding{submit, next, mode, quit}
+	if a.privacy != nil {
+		return a.privacy.help()
+	}
+	return []key.Binding{submit, next, mode, privacy, quit}
+}
+
+func (a *authModel) setSize(w, h int) {
+	a.w, a.h = w, h
+	if a.privacy != nil {
+		a.privacy.setSize(min(w-4, 76), h-2)
+	}
 }
 
 func (a *authModel) View() string {
+	if a.privacy != nil {
+		return a.privacy.view()
+	}
 	st := a.c.Styles
 	title := "Sign in"
 	other := "Sign up"
@@ -161,7 +194,8 @@ func (a *authModel) View() string {
 		lines = append(lines, "")
 	}
 	if a.signup {
-		lines = append(lines, "", st.Muted.Render("Passwords are 8 to 128 characters."))
+		lines = append(lines, "", st.Muted.Render("Passwords are 8 to 128 characters. Space ticks the box."),
+			st.Muted.Render("Creating an account means you accept our privacy policy (ctrl+p)."))
 	}
 	if a.c.Session.Key == nil {
 		lines = append(lines, "", st.Muted.Render("Tip: connect with an SSH key and link it to skip the password next time."))

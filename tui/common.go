@@ -11,20 +11,28 @@ package tui
 import (
 	"context"
 	"log/slog"
+	"strings"
 	"sync/atomic"
 	"time"
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/wantsms/wantsms/billing"
 	"github.com/wantsms/wantsms/store"
 )
 
 // Deps are the services a session works with.
 type Deps struct {
-	Store   *store.Store
-	Log     *slog.Logger
-	Numbers Numbers // the reservation engine
+	Store *store.Store
+	Log   *slog.Logger
+	// SSHCommand is how people reach this server, e.g. "ssh -p 2222
+	// localhost", for the commands the dashboard suggests.
+	SSHCommand string
+	// Payments opens top-ups; nil shows the Wallet without payment methods.
+	Payments *billing.Payments
+	// Numbers is the reservation engine; nil in screens that need none.
+	Numbers Numbers
 }
 
 // Session is what the SSH layer proved about the connection. Identity
@@ -53,15 +61,46 @@ type Common struct {
 	Keys    *KeyMap
 	Width   int
 	Height  int
-	// Term writes to the person's terminal outside the frame (bell,
-	// clipboard); nil in view tests.
-	Term Terminal
 
-	// User is the signed-in account, refreshed on every change event.
+	// UserID is the signed-in account's id, set once at sign-in. Commands
+	// (which run on other goroutines) read this, never User.
+	UserID int64
+	// User is the signed-in account, refreshed on every change event; read
+	// it only in Update and View.
 	User store.User
 	// ViaKey is true when the account was resolved from a linked key when
 	// the session started: the only kind of session with admin powers.
 	ViaKey bool
+	// Goodbye, if set, records the line printed after the dashboard closes.
+	Goodbye func(reason string)
+	// Emit, if set, writes a raw terminal sequence (OSC 52 clipboard, BEL)
+	// in order with the frames. Only sequences built here, never text from
+	// outside.
+	Emit func(seq string)
+}
+
+// SSHWith is the SSH command with extra client flags and a remote command,
+// e.g. SSHWith("-T", "export") → "ssh -T -p 2222 localhost export". Flags
+// must precede the host: OpenSSH reads everything after it as the command.
+func (d Deps) SSHWith(flags, command string) string {
+	base := d.SSHCommand
+	if base == "" {
+		base = "ssh localhost"
+	}
+	if flags != "" {
+		base = "ssh " + flags + strings.TrimPrefix(base, "ssh")
+	}
+	if command != "" {
+		base += " " + command
+	}
+	return base
+}
+
+// goodbye sets the line shown once the dashboard has closed.
+func (c *Common) goodbye(reason string) {
+	if c.Goodbye != nil {
+		c.Goodbye(reason)
+	}
 }
 
 // Component is one pane of the dashboard (or a screen of the sign-in flow).

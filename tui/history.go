@@ -54,7 +54,7 @@ func (p *history) SetSize(w, h int) { p.w, p.h = w, h; p.input.Width = max(10, m
 func (p *history) Capturing() bool  { return p.editing }
 
 func (p *history) load() tea.Cmd {
-	c, uid, page, text := p.c, p.c.User.ID, p.page, strings.TrimSpace(p.filter)
+	c, uid, page, text := p.c, p.c.UserID, p.page, strings.TrimSpace(p.filter)
 	q := store.HistoryQuery{Text: text, Offset: page * historyPageSize, Limit: historyPageSize}
 	if text != "" {
 		q.Services, q.Countries = namedCodes(text)

@@ -57,7 +57,7 @@ func (p *inbox) SetSize(w, h int) { p.w, p.h = w, h }
 func (p *inbox) Capturing() bool  { return false }
 
 func (p *inbox) load() tea.Cmd {
-	c, uid := p.c, p.c.User.ID
+	c, uid := p.c, p.c.UserID
 	return func() tea.Msg {
 		open, err := c.Deps.Store.OpenReservations(c.Ctx, uid)
 		return inboxLoadedMsg{open: open, err: err}
@@ -144,8 +144,8 @@ func (p *inbox) loaded1(open []store.Reservation) tea.Cmd {
 	p.notice = "" // e.g. "another SMS was asked for": it came
 	c := p.c
 	return func() tea.Msg {
-		if c.Term != nil {
-			c.Term.Bell()
+		if c.Emit != nil {
+			c.Emit("\a")
 		}
 		return bellMsg{}
 	}
@@ -200,7 +200,7 @@ func (p *inbox) ask(a inboxAction, applies bool, why string) {
 
 // act runs the confirmed action on the selected number.
 func (p *inbox) act() tea.Cmd {
-	c, uid, r, what := p.c, p.c.User.ID, p.open[p.cursor], p.confirm
+	c, uid, r, what := p.c, p.c.UserID, p.open[p.cursor], p.confirm
 	p.busy = true
 	n := c.Deps.Numbers
 	return func() tea.Msg {

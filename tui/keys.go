@@ -28,6 +28,14 @@ type KeyMap struct {
 	Rename     key.Binding
 	Remove     key.Binding
 	Password   key.Binding
+	Email      key.Binding
+	Privacy    key.Binding
+	Delete     key.Binding
+	Write      key.Binding
+	Left       key.Binding
+	Right      key.Binding
+	ShowQR     key.Binding
+	Copy       key.Binding
 
 	CopyCode   key.Binding
 	CopyNumber key.Binding
@@ -67,6 +75,14 @@ func DefaultKeys() *KeyMap {
 		Rename:     b([]string{"r"}, "r", "rename"),
 		Remove:     b([]string{"x", "delete"}, "x", "remove"),
 		Password:   b([]string{"p"}, "p", "password"),
+		Email:      b([]string{"e"}, "e", "email"),
+		Privacy:    b([]string{"ctrl+p"}, "ctrl+p", "privacy policy"),
+		Delete:     b([]string{"D"}, "D", "delete account"),
+		Write:      b([]string{"w"}, "w", "write"),
+		Left:       b([]string{"left", "h"}, "←/→", "section"),
+		Right:      b([]string{"right", "l"}, "→", "next section"),
+		ShowQR:     b([]string{"v"}, "v", "show/hide QR code"),
+		Copy:       b([]string{"c"}, "c", "copy"),
 
 		CopyCode:   b([]string{"c"}, "c", "copy code"),
 		CopyNumber: b([]string{"n"}, "n", "copy number"),

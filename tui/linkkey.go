@@ -36,7 +36,7 @@ func (l *linkModel) Update(msg tea.Msg) (*linkModel, tea.Cmd) {
 			l.busy = true
 			c := l.c
 			return l, func() tea.Msg {
-				_, err := c.Deps.Store.LinkKey(c.Ctx, c.User.ID, *c.Session.Key, "", c.Session.Origin)
+				_, err := c.Deps.Store.LinkKey(c.Ctx, c.UserID, *c.Session.Key, "", c.Session.Origin)
 				if err != nil {
 					return linkFailedMsg{err}
 				}

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"sort"
@@ -149,7 +150,7 @@ func (p *numbersPane) explain(err error) string {
 }
 
 func (p *numbersPane) reload() tea.Cmd {
-	c, uid, id := p.c, p.c.User.ID, p.res.ID
+	c, uid, id := p.c, p.c.UserID, p.res.ID
 	return func() tea.Msg {
 		r, err := c.Deps.Store.UserReservation(c.Ctx, uid, id)
 		return numberReloadedMsg{res: r, err: err}
@@ -188,8 +189,8 @@ func (p *numbersPane) key(msg tea.KeyMsg) tea.Cmd {
 // tells the person.
 func copyCmd(c *Common, owner, text, what string) tea.Cmd {
 	return func() tea.Msg {
-		if c.Term != nil {
-			c.Term.Copy(sanitize.Line(text))
+		if c.Emit != nil {
+			c.Emit("\x1b]52;c;" + base64.StdEncoding.EncodeToString([]byte(sanitize.Line(text))) + "\a")
 		}
 		return copiedMsg{owner: owner, what: what}
 	}
@@ -246,7 +247,7 @@ func (p *numbersPane) choose() tea.Cmd {
 func (p *numbersPane) affordable() bool { return p.c.User.BalanceCents >= p.offer.SellCents }
 
 func (p *numbersPane) reserve() tea.Cmd {
-	c, uid, o := p.c, p.c.User.ID, p.offer
+	c, uid, o := p.c, p.c.UserID, p.offer
 	p.mode, p.err = numReserving, ""
 	return func() tea.Msg {
 		r, err := c.Deps.Numbers.Reserve(c.Ctx, uid, o.Service, o.Country, o.SellCents)

@@ -59,8 +59,6 @@ func typeKeys(m tea.Model, s string) tea.Model {
 	return m
 }
 
-func press(m tea.Model, k tea.KeyType) tea.Model { return drive(m, tea.KeyMsg{Type: k}) }
-
 func TestViewNumbersPane(t *testing.T) {
 	e := newViewEnv(t)
 	withNumbers(t, e)
@@ -68,9 +66,9 @@ func TestViewNumbersPane(t *testing.T) {
 	golden(t, "numbers_services_80x24", m.View(), 80, 24)
 	m = typeKeys(m, "te")
 	golden(t, "numbers_filtered_80x24", m.View(), 80, 24)
-	m = press(m, tea.KeyEnter)
+	m = press(m, "enter")
 	golden(t, "numbers_countries_80x24", m.View(), 80, 24)
-	m = press(m, tea.KeyEnter)
+	m = press(m, "enter")
 	golden(t, "numbers_confirm_80x24", m.View(), 80, 24)
 	m = typeKeys(m, "y")
 	golden(t, "numbers_reserved_80x24", m.View(), 80, 24)
@@ -80,8 +78,8 @@ func TestViewNumbersNoBalance(t *testing.T) {
 	e := newViewEnv(t)
 	withNumbers(t, e)
 	m, _ := e.signedIn("poor@example.com", 3)
-	m = press(m, tea.KeyEnter)
-	m = press(m, tea.KeyEnter)
+	m = press(m, "enter")
+	m = press(m, "enter")
 	golden(t, "numbers_no_balance_80x24", m.View(), 80, 24)
 }
 
@@ -104,10 +102,10 @@ func TestViewInboxPane(t *testing.T) {
 	}
 	m = typeKeys(m, "2")
 	golden(t, "inbox_80x24", m.View(), 80, 24)
-	m = press(m, tea.KeyDown)
+	m = press(m, "down")
 	m = typeKeys(m, "x")
 	golden(t, "inbox_cancel_received_80x24", m.View(), 80, 24)
-	m = press(m, tea.KeyUp)
+	m = press(m, "up")
 	m = typeKeys(m, "x")
 	golden(t, "inbox_cancel_confirm_80x24", m.View(), 80, 24)
 	m = typeKeys(m, "y")
@@ -132,7 +130,7 @@ func TestViewInboxEmptyAndHistory(t *testing.T) {
 	golden(t, "history_80x24", m.View(), 80, 24)
 	m = typeKeys(m, "/")
 	m = typeKeys(m, "germ")
-	m = press(m, tea.KeyEnter)
+	m = press(m, "enter")
 	golden(t, "history_filtered_80x24", m.View(), 80, 24)
 }
 

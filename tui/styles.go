@@ -39,6 +39,10 @@ type Styles struct {
 	HelpKey     lipgloss.Style
 	HelpDesc    lipgloss.Style
 	HelpSep     lipgloss.Style
+	// QR draws a QR code's dark modules black on white whatever the theme,
+	// the contrast a phone camera reads best.
+	QR   lipgloss.Style
+	Link lipgloss.Style
 }
 
 // Palette: one accent, one warning, one error; adaptive so that light
@@ -89,6 +93,8 @@ func NewStyles(r *lipgloss.Renderer) *Styles {
 		HelpKey:     ns().Foreground(subtle).Bold(true),
 		HelpDesc:    ns().Foreground(subtle),
 		HelpSep:     ns().Foreground(subtle),
+		QR:          ns().Foreground(lipgloss.Color("#000000")).Background(lipgloss.Color("#FFFFFF")),
+		Link:        ns().Bold(true).Foreground(accent).Underline(true),
 	}
 }
 

@@ -36,8 +36,9 @@ func newViewEnv(t *testing.T) *viewEnv {
 	}
 	t.Cleanup(func() { st.Close() })
 	r := lipgloss.NewRenderer(io.Discard, termenv.WithProfile(termenv.Ascii))
-	c := &Common{Ctx: context.Background(), Deps: Deps{Store: st}, Session: &Session{ID: "view"},
-		Styles: NewStyles(r), Keys: DefaultKeys()}
+	c := &Common{Ctx: context.Background(), Deps: Deps{Store: st, SSHCommand: "ssh -p 2222 localhost"},
+		Session: &Session{ID: "view"},
+		Styles:  NewStyles(r), Keys: DefaultKeys()}
 	return &viewEnv{t: t, store: st, c: c}
 }
 
@@ -133,7 +134,8 @@ func TestViewSignIn(t *testing.T) {
 func TestViewAccountPane(t *testing.T) {
 	e := newViewEnv(t)
 	ctx := context.Background()
-	u, err := e.store.CreateUser(ctx, "alice@example.com", "correct horse", store.Origin{})
+	u, err := e.store.CreateUser(ctx, "alice@example.com", "correct horse",
+		store.Origin{RemoteAddr: "198.51.100.4:50312", ClientVersion: "SSH-2.0-OpenSSH_9.6"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,10 +152,17 @@ func TestViewAccountPane(t *testing.T) {
 	var m tea.Model = New(e.c, &u)
 	m = drive(m, m.Init()())
 	m = drive(m, tea.WindowSizeMsg{Width: 80, Height: 24})
-	m = drive(m, tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{'4'}})
+	m = drive(m, tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{'5'}})
 	golden(t, "account_80x24", m.View(), 80, 24)
 	m = drive(m, tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{'?'}})
 	golden(t, "account_help_80x24", m.View(), 80, 24)
+	m = drive(m, tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{'?'}})
+	m = drive(m, tea.KeyMsg{Type: tea.KeyRight})
+	golden(t, "account_activity_80x24", m.View(), 80, 24)
+	m = drive(m, tea.KeyMsg{Type: tea.KeyRight})
+	golden(t, "account_data_80x24", m.View(), 80, 24)
+	m = drive(m, tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{'D'}})
+	golden(t, "account_delete_80x24", m.View(), 80, 24)
 }
 
 func TestViewTooSmall(t *testing.T) {

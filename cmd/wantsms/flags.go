@@ -51,6 +51,15 @@ func (f *flags) String(p *string, name, env, def, usage string) {
 	f.fs.StringVar(p, name, def, usage+f.note(name, env))
 }
 
+// Secret is a string flag whose value never shows in -h: its default is
+// empty and the environment's value, if any, is applied directly.
+func (f *flags) Secret(p *string, name, env, usage string) {
+	f.fs.StringVar(p, name, "", usage+f.note(name, env))
+	if v, ok := f.lookup(env); ok {
+		*p = v // a flag given on the command line still overrides it
+	}
+}
+
 func (f *flags) Int(p *int, name, env string, def int, usage string) {
 	if v, ok := f.lookup(env); ok {
 		n, err := strconv.Atoi(v)
@@ -85,24 +94,46 @@ func (f *flags) Duration(p *time.Duration, name, env string, def time.Duration, 
 }
 
 // parse parses flags that may come before, between or after positional
-// arguments, and returns the positional ones.
+// arguments, and returns the positional ones. A negative number ("-500")
+// is a positional argument, not a flag.
 func (f *flags) parse(args []string) ([]string, error) {
 	if f.err != nil {
 		return nil, f.err
 	}
 	var pos []string
-	for {
-		if err := f.fs.Parse(args); err != nil {
-			return nil, err
-		}
-		args = f.fs.Args()
-		if len(args) == 0 {
-			return pos, nil
-		}
+	for len(args) > 0 {
 		if args[0] == "--" {
 			return append(pos, args[1:]...), nil
 		}
-		pos = append(pos, args[0])
-		args = args[1:]
+		if !strings.HasPrefix(args[0], "-") || isNegativeNumber(args[0]) {
+			pos = append(pos, args[0])
+			args = args[1:]
+			continue
+		}
+		// Parse one flag (and its value) at a time so that what follows
+		// can again be positional.
+		n := 1
+		if name := strings.TrimLeft(args[0], "-"); !strings.Contains(name, "=") && f.takesValue(name) && len(args) > 1 {
+			n = 2
+		}
+		if err := f.fs.Parse(args[:n]); err != nil {
+			return nil, err
+		}
+		args = args[n:]
 	}
+	return pos, nil
+}
+
+func (f *flags) takesValue(name string) bool {
+	fl := f.fs.Lookup(name)
+	if fl == nil {
+		return false
+	}
+	b, ok := fl.Value.(interface{ IsBoolFlag() bool })
+	return !ok || !b.IsBoolFlag()
+}
+
+func isNegativeNumber(s string) bool {
+	_, err := strconv.ParseFloat(s, 64)
+	return err == nil && strings.HasPrefix(s, "-")
 }

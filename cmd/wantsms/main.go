@@ -33,6 +33,9 @@ func commands() []command {
 		{"admin", "grant|revoke EMAIL [flags]", "give or take the admin role", runAdmin},
 		{"credit", "EMAIL CENTS --reason TEXT [flags]", "credit (or, negative, debit) an account", runCredit},
 		{"check", "[flags]", "verify ledger sums equal balances and the database's integrity", runCheck},
+		{"purge", "[flags]", "remove now every record past its retention period", runPurge},
+		{"backup", "FILE [flags]", "write a consistent copy of the database (also while serving)", runBackup},
+		{"dev", "stripe-event|btc-callback ORDER", "try payments locally (also: dev blockonomics)", runDev},
 	}
 }
 

@@ -31,6 +31,8 @@ func runServe(ctx context.Context, args []string, _, stderr io.Writer) error {
 	var level, format string
 	dataFlag(f, &cfg.DataDir)
 	f.String(&cfg.SSHAddr, "ssh-addr", "WANTSMS_SSH_ADDR", ":2222", "SSH listen address")
+	f.String(&cfg.SSHPublic, "ssh-public", "WANTSMS_SSH_PUBLIC", "",
+		"host:port people use to reach the SSH server, shown in commands (default localhost and the SSH port)")
 	f.String(&cfg.HTTPAddr, "http-addr", "WANTSMS_HTTP_ADDR", ":8080", "HTTP listen address (health, webhooks)")
 	f.String(&level, "log-level", "WANTSMS_LOG_LEVEL", "info", "log level: debug, info, warn or error")
 	f.String(&format, "log-format", "WANTSMS_LOG_FORMAT", "text", "log format: text or json")
@@ -43,7 +45,10 @@ func runServe(ctx context.Context, args []string, _, stderr io.Writer) error {
 	f.Duration(&cfg.SSH.MaxSession, "max-session", "WANTSMS_MAX_SESSION", 12*time.Hour, "longest session")
 	f.Duration(&cfg.SSH.InputIdle, "idle-timeout", "WANTSMS_IDLE_TIMEOUT", 30*time.Minute,
 		"end sessions after this long without a key press")
+	f.Duration(&cfg.PurgeInterval, "purge-interval", "WANTSMS_PURGE_INTERVAL", time.Hour,
+		"how often records past their retention period are removed")
 	f.Int(&cfg.SSH.FPS, "fps", "WANTSMS_FPS", 30, "most screen redraws per second per session")
+	pay := addPayFlags(f)
 	finishNumbers := numbersFlags(f, &cfg.Numbers)
 	pos, err := f.parse(args)
 	if err != nil {
@@ -61,6 +66,11 @@ func runServe(ctx context.Context, args []string, _, stderr io.Writer) error {
 	if cfg.SSH.MaxConnsPerIP < 0 || cfg.SSH.MaxConns < 1 || cfg.SSH.MaxAuthTries < 1 || cfg.SSH.FPS < 1 {
 		return usagef("limits must be positive (max-conns-per-ip may be 0)")
 	}
+	if cfg.Payments, err = pay.finish(cfg.HTTPAddr); err != nil {
+		return usagef("%v", err)
+	}
+	// The simulator must not run next to live card payments.
+	cfg.Numbers.StripeSecretKey = cfg.Payments.Stripe.SecretKey
 	svc, err := service.Start(cfg)
 	if err != nil {
 		return err

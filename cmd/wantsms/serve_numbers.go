@@ -1,7 +1,6 @@
 package main
 
 import (
-	"os"
 	"strings"
 
 	"github.com/wantsms/wantsms/cmd/internal/service"
@@ -54,11 +53,6 @@ func numbersFlags(f *flags, nc *service.NumbersConfig) (finish func() error) {
 		}
 		if nc.Lifetime < 0 || nc.CancelGuard < 0 || nc.MaxOpen < 1 || nc.SimNeverSharePct < 0 || nc.SimNeverSharePct > 100 {
 			return usagef("--lifetime and --cancel-guard must not be negative, --max-open at least 1, --sim-never-share 0 to 100")
-		}
-		// The payments flags belong to the wallet; only the key's kind
-		// matters here.
-		if nc.StripeSecretKey == "" {
-			nc.StripeSecretKey = os.Getenv("STRIPE_SECRET_KEY")
 		}
 		return nil
 	}

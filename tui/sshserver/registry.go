@@ -18,13 +18,21 @@ type liveSession struct {
 	quit   func()
 }
 
-func (l *liveSession) end(reason string) {
+// setReason records the goodbye line unless one is already set.
+func (l *liveSession) setReason(reason string) {
 	l.mu.Lock()
 	if l.reason == "" {
 		l.reason = reason
 	}
 	l.mu.Unlock()
-	l.quit()
+}
+
+func (l *liveSession) end(reason string) {
+	l.setReason(reason)
+	// Quitting waits for the program's event loop; never hold the caller
+	// (a shutdown ending thousands of sessions, a timer) on one of them.
+	// The goroutine ends when the program reads the message or dies.
+	go l.quit()
 }
 
 func (l *liveSession) goodbye() string {
@@ -35,17 +43,16 @@ func (l *liveSession) goodbye() string {
 
 func newRegistry() *registry { return &registry{sessions: map[*liveSession]struct{}{}} }
 
-// add registers a session; during shutdown it is ended at once.
-func (r *registry) add(l *liveSession) {
+// add registers a session. During shutdown it refuses, returning the
+// goodbye to show instead of starting the dashboard.
+func (r *registry) add(l *liveSession) (closing string) {
 	r.mu.Lock()
-	closing := r.closing
-	if closing == "" {
-		r.sessions[l] = struct{}{}
+	defer r.mu.Unlock()
+	if r.closing != "" {
+		return r.closing
 	}
-	r.mu.Unlock()
-	if closing != "" {
-		l.end(closing)
-	}
+	r.sessions[l] = struct{}{}
+	return ""
 }
 
 func (r *registry) remove(l *liveSession) {

@@ -49,7 +49,8 @@ type Config struct {
 	// InputIdle ends a session after this long without a key press
 	// (default 30 min). Screen updates do not count as activity.
 	InputIdle time.Duration
-	// FPS caps how often a session's screen is redrawn (default 30).
+	// FPS caps how often a session's screen is redrawn (default 30); an
+	// idle session is not redrawn at all.
 	FPS int
 }
 

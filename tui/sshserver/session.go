@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -14,12 +15,22 @@ import (
 
 	"github.com/wantsms/wantsms/store"
 	"github.com/wantsms/wantsms/tui"
+	"github.com/wantsms/wantsms/tui/screen"
 )
 
 // middleware is the last step of the chain: it resolves who is connecting
 // and runs the dashboard or a command.
 func (s *Server) middleware(next ssh.Handler) ssh.Handler {
 	return func(sess ssh.Session) {
+		defer func() {
+			// Only this session ends; the person is told, the stack logged.
+			if r := recover(); r != nil {
+				s.log.Error("panic in session", "session", shortID(sess.Context().SessionID()),
+					"panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+				fmt.Fprintln(sess.Stderr(), "WantSMS hit an internal error; please reconnect.")
+				_ = sess.Exit(1)
+			}
+		}()
 		s.handle(sess)
 		next(sess)
 	}
@@ -67,6 +78,7 @@ func (s *Server) handle(sess ssh.Session) {
 		case err == nil:
 			user = &u
 		case !errors.Is(err, store.ErrNoUser):
+			go drain(winCh)
 			log.Error("resolve key", "err", err)
 			fmt.Fprintln(sess.Stderr(), "WantSMS cannot open your dashboard right now; please try again in a minute.")
 			_ = sess.Exit(1)
@@ -88,17 +100,17 @@ func (s *Server) handle(sess ssh.Session) {
 func (s *Server) runDashboard(ctx context.Context, sess ssh.Session, winCh <-chan ssh.Window,
 	ts *tui.Session, user *store.User) string {
 	r := newRenderer(sess)
-	out := &tui.LockedWriter{W: sess}
-	c := &tui.Common{Ctx: ctx, Deps: s.deps, Session: ts, Styles: tui.NewStyles(r), Keys: tui.DefaultKeys(), Term: out}
+	live := &liveSession{}
+	scr := screen.New(sess, s.cfg.FPS)
+	c := &tui.Common{Ctx: ctx, Deps: s.deps, Session: ts, Styles: tui.NewStyles(r), Keys: tui.DefaultKeys(),
+		Goodbye: live.setReason, Emit: scr.Emit}
 	model := tui.New(c, user)
 	defer model.Close()
-	p := tea.NewProgram(model,
-		tea.WithInput(sess), tea.WithOutput(out),
-		tea.WithAltScreen(), tea.WithContext(ctx), tea.WithoutSignalHandler(), tea.WithFPS(s.cfg.FPS))
-	live := &liveSession{quit: p.Quit}
-	s.sessions.add(live)
-	defer s.sessions.remove(live)
-
+	p := tea.NewProgram(framed{inner: model, scr: scr},
+		tea.WithInput(sess), tea.WithOutput(sess), tea.WithoutRenderer(),
+		tea.WithContext(ctx), tea.WithoutSignalHandler())
+	scr.Start()
+	defer scr.Stop()
 	// The library's window channel must always be drained, or its request
 	// loop blocks; this goroutine ends when the session closes it.
 	go func() {
@@ -106,6 +118,11 @@ func (s *Server) runDashboard(ctx context.Context, sess ssh.Session, winCh <-cha
 			p.Send(tea.WindowSizeMsg{Width: w.Width, Height: w.Height})
 		}
 	}()
+	live.quit = p.Quit
+	if closing := s.sessions.add(live); closing != "" {
+		return closing
+	}
+	defer s.sessions.remove(live)
 	stopIdle := s.watchInput(ts, live)
 	defer stopIdle()
 	stopMax := time.AfterFunc(s.cfg.MaxSession, func() {
@@ -191,4 +208,10 @@ func userID(u *store.User) int64 {
 		return 0
 	}
 	return u.ID
+}
+
+// drain empties a window channel nobody else reads, until it is closed.
+func drain(winCh <-chan ssh.Window) {
+	for range winCh {
+	}
 }

@@ -29,6 +29,8 @@ func signUp(t *testing.T, term *sshterm.Term, email, password string) {
 	term.Type(password)
 	term.Press(sshterm.Tab)
 	term.Type(password)
+	term.Press(sshterm.Tab)
+	term.Type(" ") // I am 13 or older
 	term.Press(sshterm.Enter)
 }
 
@@ -59,9 +61,7 @@ func TestSignUpLinkKeyAndComeBack(t *testing.T) {
 	}
 
 	again := env.Dial(t, key)
-	expect(t, again, "4 Account")
-	again.Type("4")
-	expect(t, again, "SSH keys (1)")
+	openPane(t, again, "Account", "SSH keys (1)")
 	if !strings.Contains(again.Screen(), "alice@example.com") {
 		t.Fatalf("dashboard lacks the email:\n%s", again.Screen())
 	}
@@ -71,17 +71,13 @@ func TestSignUpLinkKeyAndComeBack(t *testing.T) {
 	signIn(t, other, "alice@example.com", "secret password")
 	expect(t, other, "Remember this key?")
 	other.Type("n")
-	expect(t, other, "4 Account")
-	other.Type("4")
-	expect(t, other, "SSH keys (1)")
+	openPane(t, other, "Account", "SSH keys (1)")
 
 	keyless := env.Dial(t, nil)
 	expect(t, keyless, "Sign in")
 	expect(t, keyless, "connect with an SSH key")
 	signIn(t, keyless, "alice@example.com", "secret password")
-	expect(t, keyless, "4 Account") // no offer to link: there is no key
-	keyless.Type("4")
-	expect(t, keyless, "SSH keys (1)")
+	openPane(t, keyless, "Account", "SSH keys (1)") // no offer to link: there is no key
 }
 
 // queryOnlySigner offers the victim's public key, which the attacker knows,
@@ -255,6 +251,7 @@ func TestSignUpValidationMessages(t *testing.T) {
 		{"x@example.com", "short", "short", "at least 8 characters"},
 		{"x@example.com", strings.Repeat("p", 129), strings.Repeat("p", 129), "at most 128 characters"},
 		{"x@example.com", "long enough", "different!", "do not match"},
+		{"x@example.com", "long enough", "long enough", "not for children under 13"},
 	}
 	for _, c := range cases {
 		term := env.Dial(t, testenv.NewKey(t))
@@ -266,6 +263,10 @@ func TestSignUpValidationMessages(t *testing.T) {
 		term.Paste(c.pw)
 		term.Press(sshterm.Tab)
 		term.Paste(c.confirm)
+		if !strings.Contains(c.want, "under 13") {
+			term.Press(sshterm.Tab)
+			term.Type(" ")
+		}
 		term.Press(sshterm.Enter)
 		expect(t, term, c.want)
 		term.Close()
@@ -284,3 +285,5 @@ func TestNoPTYGetsHint(t *testing.T) {
 		t.Fatalf("status %d stdout %q stderr %q", status, stdout, stderr)
 	}
 }
+
+var originForTest = store.Origin{RemoteAddr: "192.0.2.1:1", ClientVersion: "test"}

@@ -149,8 +149,7 @@ func TestTwoSessionsSeeTheMessageAnotherUserDoesNot(t *testing.T) {
 	env.Credit(u.ID, 500, "g1")
 	one, two, other := env.Dial(t, key), env.Dial(t, key), env.Dial(t, otherKey)
 	for _, term := range []*sshterm.Term{two, other} {
-		expect(t, term, "4 Account")
-		term.Type("2")
+		openPane(t, term, "Inbox", "No open numbers")
 		expect(t, term, "No open numbers")
 	}
 	reserve(t, one, "disc", "Discord")
@@ -242,9 +241,7 @@ func TestRestartResumesOpenNumbers(t *testing.T) {
 	term.Close()
 	env.Restart()
 	again := env.Dial(t, key)
-	expect(t, again, "4 Account")
-	again.Type("3")
-	expect(t, again, "refunded (failed)")
+	openPane(t, again, "History", "refunded (failed)")
 	got, err := env.Store().Reservation(context.Background(), r.ID)
 	if err != nil || got.State != store.ResFailed || !got.Refunded || env.Balance(u.ID) != 400 {
 		t.Fatalf("after the restart: %+v %v, balance %d", got, err, env.Balance(u.ID))

@@ -16,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/wantsms/wantsms/billing"
 	"github.com/wantsms/wantsms/store"
 	"github.com/wantsms/wantsms/tui"
 	"github.com/wantsms/wantsms/tui/sshserver"
@@ -28,7 +29,11 @@ type Config struct {
 	SSHAddr  string
 	HTTPAddr string
 	SSH      sshserver.Config
-	Log      *slog.Logger
+	// SSHPublic is "host:port" as people reach the SSH server; the
+	// dashboard shows it in commands to copy (default localhost and the
+	// port of SSHAddr).
+	SSHPublic string
+	Log       *slog.Logger
 	// Clock overrides the store's clock (tests only).
 	Clock func() time.Time
 	// RelayInterval is how often events written by command-line tools are
@@ -36,6 +41,14 @@ type Config struct {
 	RelayInterval time.Duration
 	// Numbers chooses the number providers and the reservation rules.
 	Numbers NumbersConfig
+	// PurgeInterval is how often records past their retention period are
+	// removed (default 1 h).
+	PurgeInterval time.Duration
+	// Payments configures top-ups; the zero value offers no payment method.
+	// An empty PublicURL means http://<the HTTP listener's address>.
+	Payments billing.Config
+	// SweepInterval is how often expired orders are closed (default 1 min).
+	SweepInterval time.Duration
 }
 
 // DatabaseFile is the SQLite file's name inside the data directory.
@@ -50,6 +63,7 @@ type Service struct {
 	Store  *store.Store
 	SSH    *sshserver.Server
 	http   *http.Server
+	pay    *billing.Payments
 	sshL   net.Listener
 	httpL  net.Listener
 	cancel context.CancelFunc
@@ -75,6 +89,12 @@ func Start(cfg Config) (*Service, error) {
 	if cfg.RelayInterval <= 0 {
 		cfg.RelayInterval = time.Second
 	}
+	if cfg.PurgeInterval <= 0 {
+		cfg.PurgeInterval = time.Hour
+	}
+	if cfg.SweepInterval <= 0 {
+		cfg.SweepInterval = time.Minute
+	}
 	st, err := OpenStore(cfg.DataDir, store.Options{Clock: cfg.Clock})
 	if err != nil {
 		return nil, err
@@ -89,6 +109,15 @@ func Start(cfg Config) (*Service, error) {
 
 func (s *Service) start() error {
 	var err error
+	if s.sshL, err = net.Listen("tcp", s.cfg.SSHAddr); err != nil {
+		return fmt.Errorf("listen ssh on %s: %w", s.cfg.SSHAddr, err)
+	}
+	if s.httpL, err = net.Listen("tcp", s.cfg.HTTPAddr); err != nil {
+		return fmt.Errorf("listen http on %s: %w", s.cfg.HTTPAddr, err)
+	}
+	if err := s.startPayments(); err != nil {
+		return err
+	}
 	if s.nums, err = s.buildNumbers(); err != nil {
 		return err
 	}
@@ -96,23 +125,20 @@ func (s *Service) start() error {
 		return err
 	}
 	sshCfg := s.cfg.SSH
-	sshCfg.Addr = s.cfg.SSHAddr
+	sshCfg.Addr = s.sshL.Addr().String()
 	sshCfg.HostKeyPath = filepath.Join(s.cfg.DataDir, HostKeyFile)
-	s.SSH, err = sshserver.New(sshCfg, tui.Deps{Store: s.Store, Log: s.log, Numbers: s.nums.engine}, nil)
-	if err != nil {
+	deps := tui.Deps{Store: s.Store, Log: s.log, SSHCommand: sshCommand(s.cfg.SSHPublic, s.SSHAddr()), Payments: s.pay,
+		Numbers: s.nums.engine}
+	if s.SSH, err = sshserver.New(sshCfg, deps, nil); err != nil {
 		return err
-	}
-	if s.sshL, err = net.Listen("tcp", s.cfg.SSHAddr); err != nil {
-		return fmt.Errorf("listen ssh on %s: %w", s.cfg.SSHAddr, err)
-	}
-	if s.httpL, err = net.Listen("tcp", s.cfg.HTTPAddr); err != nil {
-		return fmt.Errorf("listen http on %s: %w", s.cfg.HTTPAddr, err)
 	}
 	s.http = &http.Server{Handler: s.routes(), ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
 	ctx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
 	s.goRun(func() { s.Store.RunRelay(ctx, s.cfg.RelayInterval) })
+	s.goRun(func() { s.Store.RunPurge(ctx, s.cfg.PurgeInterval, s.logPurge) })
+	s.goRun(func() { s.pay.RunSweep(ctx, s.cfg.SweepInterval) })
 	s.goRun(func() {
 		if err := s.SSH.Serve(s.sshL); err != nil && !errors.Is(err, net.ErrClosed) {
 			s.log.Error("ssh server stopped", "err", err)
@@ -177,4 +203,34 @@ func (s *Service) closeAll() {
 		s.nums.close()
 	}
 	s.Store.Close()
+}
+
+// sshCommand is the command people type to reach the server: "ssh HOST"
+// on port 22, "ssh -p PORT HOST" otherwise.
+func sshCommand(public, listen string) string {
+	host, port, err := net.SplitHostPort(public)
+	if err != nil {
+		host = "localhost"
+		if _, p, err := net.SplitHostPort(listen); err == nil {
+			port = p
+		}
+	}
+	if port == "" || port == "22" || port == "0" {
+		return "ssh " + host
+	}
+	return "ssh -p " + port + " " + host
+}
+
+func (s *Service) logPurge(rep store.PurgeReport, err error) {
+	if err != nil {
+		s.log.Error("purge failed", "err", err)
+		return
+	}
+	args := []any{"total", rep.Total()}
+	for what, n := range rep.Removed {
+		if n > 0 {
+			args = append(args, what, n)
+		}
+	}
+	s.log.Info("purge", args...)
 }

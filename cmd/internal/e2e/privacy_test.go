@@ -1,0 +1,115 @@
+package e2e
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/wantsms/wantsms/cmd/internal/sshterm"
+	"github.com/wantsms/wantsms/cmd/internal/testenv"
+	"github.com/wantsms/wantsms/store"
+)
+
+// The policy is reachable from the sign-up screen and the Account pane,
+// and scrolls to its end.
+func TestPrivacyPolicyScreens(t *testing.T) {
+	env := testenv.Start(t)
+	term := env.Dial(t, testenv.NewKey(t))
+	expect(t, term, "Sign in")
+	term.Press(sshterm.Ctrl('n'))
+	expect(t, term, "accept our privacy policy")
+	term.Press(sshterm.Ctrl('p'))
+	expect(t, term, "Privacy Policy — WantSMS")
+	for range 20 {
+		term.Press(sshterm.PgDown)
+	}
+	expect(t, term, "support@wantsms.com")
+	term.Press(sshterm.Esc)
+	expect(t, term, "Create your account")
+
+	_, key := env.NewUser("reader@example.com")
+	dash := env.Dial(t, key)
+	openPane(t, dash, "Account", "Profile & keys")
+	dash.Press(sshterm.Ctrl('p'))
+	expect(t, dash, "Privacy Policy — WantSMS")
+	dash.Press(sshterm.Esc)
+	openPane(t, dash, "Account", "Profile & keys")
+}
+
+// A person sees recent sign-ins and failures, with address and client.
+func TestAccountShowsSignInActivity(t *testing.T) {
+	env := testenv.Start(t)
+	_, key := env.NewUser("watch@example.com")
+	intruder := env.Dial(t, testenv.NewKey(t))
+	signIn(t, intruder, "watch@example.com", "guessing wrong")
+	expect(t, intruder, "wrong email or password")
+
+	term := env.Dial(t, key)
+	openPane(t, term, "Account", "Profile & keys")
+	term.Press(sshterm.Right)
+	expect(t, term, "Sign-in activity")
+	expect(t, term, "wrong password")
+	expect(t, term, "signed in with a key")
+	if !strings.Contains(term.Screen(), "127.0.0.1") || !strings.Contains(term.Screen(), "Go") {
+		t.Fatalf("activity lacks address or client:\n%s", term.Screen())
+	}
+}
+
+func TestChangeEmailFromDashboard(t *testing.T) {
+	env := testenv.Start(t)
+	u, key := env.NewUser("before@example.com")
+	term := env.Dial(t, key)
+	openPane(t, term, "Account", "Profile & keys")
+	term.Type("e")
+	expect(t, term, "Change email")
+	term.Type("after@example.com")
+	term.Press(sshterm.Tab)
+	term.Type(testenv.Password)
+	term.Press(sshterm.Enter)
+	expect(t, term, "Email changed to after@example.com")
+	expect(t, term, "after@example.com  $0.00") // the header too
+	got, _ := env.Store().UserByID(context.Background(), u.ID)
+	if got.Email != "after@example.com" {
+		t.Fatalf("store has %q", got.Email)
+	}
+	evs, _ := env.Store().SecurityEvents(context.Background(), u.ID, 5)
+	if evs[0].Kind != store.SecurityEmailChanged {
+		t.Fatalf("latest event %s, want email_changed", evs[0].Kind)
+	}
+}
+
+// Deleting the account from the dashboard: asks the password, erases the
+// person at once, ends every open session, frees the email.
+func TestDeleteAccountFromDashboard(t *testing.T) {
+	env := testenv.Start(t)
+	u, key := env.NewUser("leaving@example.com")
+	env.Credit(u.ID, 300, "before-delete")
+	other := env.Dial(t, key)
+	openPane(t, other, "Account", "Profile & keys")
+	term := env.Dial(t, key)
+	openPane(t, term, "Account", "Profile & keys")
+	term.Press(sshterm.Left)
+	expect(t, term, "Export my data")
+	expect(t, term, "ssh -T -p ")
+	term.Type("D")
+	expect(t, term, "Delete your account")
+	term.Type("not my password")
+	term.Press(sshterm.Enter)
+	expect(t, term, "the current password is wrong")
+	term.Type(testenv.Password)
+	term.Press(sshterm.Enter)
+	expect(t, term, "account has been deleted")
+	expect(t, other, "account has been deleted")
+	for _, tm := range []*sshterm.Term{term, other} {
+		if _, err := tm.Wait(); err != nil {
+			t.Fatalf("session not ended: %v", err)
+		}
+	}
+	expect(t, env.Dial(t, key), "Sign in") // the key is gone
+	if _, err := env.Store().UserByEmail(context.Background(), "leaving@example.com"); err == nil {
+		t.Fatal("the email still resolves to an account")
+	}
+	if rep, err := env.Store().Check(context.Background()); err != nil || !rep.OK() {
+		t.Fatalf("check: %+v %v", rep, err)
+	}
+}

@@ -1,0 +1,84 @@
+package store
+
+import (
+	"context"
+	"fmt"
+)
+
+// ChangeEmail moves the account to a new email after checking its password.
+func (s *Store) ChangeEmail(ctx context.Context, userID int64, password, newEmail string, o Origin) (User, error) {
+	e, err := NormalizeEmail(newEmail)
+	if err != nil {
+		return User{}, err
+	}
+	if err := s.checkUserPassword(ctx, userID, password); err != nil {
+		return User{}, err
+	}
+	err = s.write(ctx, func(tx *Tx) error {
+		var old string
+		if err := tx.QueryRowContext(ctx, `SELECT email FROM users WHERE id = ?`, userID).Scan(&old); err != nil {
+			return fmt.Errorf("read email: %w", noRows(err, ErrNoUser))
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE users SET email = ? WHERE id = ? AND deleted_at IS NULL
+			AND NOT EXISTS (SELECT 1 FROM users WHERE email = ? AND id <> ?)`, e, userID, e, userID)
+		if err != nil {
+			return fmt.Errorf("change email: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return ErrEmailTaken
+		}
+		tx.notify(Event{UserID: userID, Kind: EventAccount})
+		// The old address is kept in the event: it is how a person proves
+		// an unwanted change to support. Kept, like every event, 180 days.
+		return tx.recordEvent(ctx, userID, SecurityEmailChanged, o, old+" → "+e)
+	})
+	if err != nil {
+		return User{}, err
+	}
+	return s.UserByID(ctx, userID)
+}
+
+// deleteHooks erase an account's rows in tables added by later features
+// (reservations, support threads); each registers from its own file.
+var deleteHooks []func(ctx context.Context, tx *Tx, userID int64) error
+
+// DeleteAccount erases a person from WantSMS at once, after checking the
+// password: keys, security events and everything registered in
+// deleteHooks go; the account row stays as an anonymous anchor (no email,
+// no password) for the ledger and payment records, which accounting must
+// keep. Open sessions of the account are told to end. The email is free
+// to sign up again as a new account.
+func (s *Store) DeleteAccount(ctx context.Context, userID int64, password string) error {
+	if err := s.checkUserPassword(ctx, userID, password); err != nil {
+		return err
+	}
+	return s.write(ctx, func(tx *Tx) error { return tx.deleteAccount(ctx, userID) })
+}
+
+// deleteAccount is the erasure itself, shared with the admin's erasure of
+// a verified request.
+func (tx *Tx) deleteAccount(ctx context.Context, userID int64) error {
+	for _, q := range []string{
+		`DELETE FROM ssh_keys WHERE user_id = ?`,
+		`DELETE FROM security_events WHERE user_id = ?`,
+	} {
+		if _, err := tx.ExecContext(ctx, q, userID); err != nil {
+			return fmt.Errorf("delete account %d: %w", userID, err)
+		}
+	}
+	for _, hook := range deleteHooks {
+		if err := hook(ctx, tx, userID); err != nil {
+			return err
+		}
+	}
+	res, err := tx.ExecContext(ctx, `UPDATE users SET email = NULL, password_hash = NULL, ban_reason = '',
+		deleted_at = ? WHERE id = ? AND deleted_at IS NULL`, tx.now, userID)
+	if err != nil {
+		return fmt.Errorf("anonymise account %d: %w", userID, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrNoUser
+	}
+	tx.notify(Event{UserID: userID, Kind: EventAccountDeleted})
+	return nil
+}

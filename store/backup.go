@@ -1,0 +1,60 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+)
+
+// Backup writes a consistent copy of the database to dest while the
+// service keeps running (VACUUM INTO reads one snapshot; writers are not
+// blocked), then opens the copy and runs integrity_check on it.
+func (s *Store) Backup(ctx context.Context, dest string) error {
+	if _, err := os.Stat(dest); err == nil {
+		return fmt.Errorf("backup: %s already exists", dest)
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("backup: %w", err)
+	}
+	// A reader connection of its own: VACUUM INTO writes only the new file.
+	db, err := sql.Open("sqlite", s.path+"?_pragma=busy_timeout(5000)")
+	if err != nil {
+		return fmt.Errorf("backup: %w", err)
+	}
+	defer db.Close()
+	if _, err := db.ExecContext(ctx, `VACUUM INTO ?`, dest); err != nil {
+		return fmt.Errorf("backup to %s: %w", dest, err)
+	}
+	return VerifyFile(ctx, dest)
+}
+
+// VerifyFile runs SQLite's integrity_check on a database file.
+func VerifyFile(ctx context.Context, path string) error {
+	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
+	if err != nil {
+		return fmt.Errorf("open %s: %w", path, err)
+	}
+	defer db.Close()
+	rows, err := db.QueryContext(ctx, `PRAGMA integrity_check`)
+	if err != nil {
+		return fmt.Errorf("check %s: %w", path, err)
+	}
+	defer rows.Close()
+	var lines []string
+	for rows.Next() {
+		var l string
+		if err := rows.Scan(&l); err != nil {
+			return fmt.Errorf("check %s: %w", path, err)
+		}
+		lines = append(lines, l)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("check %s: %w", path, err)
+	}
+	if len(lines) != 1 || lines[0] != "ok" {
+		return fmt.Errorf("%s fails integrity_check: %s", path, strings.Join(lines, "; "))
+	}
+	return nil
+}

@@ -1,0 +1,65 @@
+package tui
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/wantsms/wantsms/store"
+	"github.com/wantsms/wantsms/tui/sanitize"
+)
+
+// The Account pane's second page: recent sign-ins and failures with time,
+// address and client, so a person can spot someone else.
+
+var securityLabels = map[store.SecurityKind]string{
+	store.SecuritySignup:          "account created",
+	store.SecuritySignin:          "signed in",
+	store.SecuritySigninFailed:    "wrong password",
+	store.SecuritySigninThrottled: "refused: too many tries",
+	store.SecurityKeyLinked:       "key linked",
+	store.SecurityKeyRemoved:      "key removed",
+	store.SecurityKeyRenamed:      "key renamed",
+	store.SecurityPasswordChanged: "password changed",
+	store.SecurityEmailChanged:    "email changed",
+	store.SecurityRoleChanged:     "role changed",
+}
+
+func (a *account) activityView() []string {
+	st := a.c.Styles
+	lines := []string{st.Muted.Render("Times in UTC. Something you don't recognise? Change your password"),
+		st.Muted.Render("and remove the keys you don't know.")}
+	if len(a.events) == 0 {
+		return append(lines, "", st.Muted.Render("Nothing recorded yet."))
+	}
+	lines = append(lines, "", st.Muted.Render(fmt.Sprintf("%-16s  %-22s %-16s %s", "WHEN", "WHAT", "FROM", "CLIENT")))
+	room := max(1, a.h-7)
+	for i, e := range a.events {
+		if i >= room {
+			break
+		}
+		what := securityLabels[e.Kind]
+		if what == "" {
+			what = string(e.Kind)
+		}
+		if e.Kind == store.SecuritySignin && strings.HasPrefix(e.Detail, "key ") {
+			what = "signed in with a key"
+		}
+		style := st.Text
+		if e.Kind == store.SecuritySigninFailed || e.Kind == store.SecuritySigninThrottled {
+			style = st.Error
+		}
+		client := strings.TrimPrefix(e.ClientVersion, "SSH-2.0-")
+		row := fmt.Sprintf("%-16s  %-22s %-16s %s", e.At.UTC().Format("2006-01-02 15:04"), what,
+			sanitize.Truncate(hostOnly(e.RemoteAddr), 16), sanitize.Truncate(client, max(8, a.w-58)))
+		lines = append(lines, style.Render(row))
+	}
+	return lines
+}
+
+// hostOnly drops the source port, which means nothing to a person.
+func hostOnly(addr string) string {
+	if i := strings.LastIndexByte(addr, ':'); i > 0 && !strings.Contains(addr[i:], "]") {
+		return strings.Trim(addr[:i], "[]")
+	}
+	return addr
+}

@@ -1,0 +1,181 @@
+package tui
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/wantsms/wantsms/store"
+	"github.com/wantsms/wantsms/tui/sanitize"
+)
+
+// The Account pane's first page: profile, SSH keys, password and email.
+
+func (a *account) keysKey(msg tea.KeyMsg) tea.Cmd {
+	k := a.c.Keys
+	switch {
+	case key.Matches(msg, k.Up):
+		a.cursor = max(0, a.cursor-1)
+	case key.Matches(msg, k.Down):
+		a.cursor = min(max(0, len(a.keys)-1), a.cursor+1)
+	case key.Matches(msg, k.Add):
+		a.open(accountAddKey, fieldSpec{label: "Key", limit: 8192, hint: "ssh-ed25519 AAAA… you@laptop"},
+			fieldSpec{label: "Name", limit: store.MaxKeyNameLen, hint: "optional, e.g. laptop"})
+	case key.Matches(msg, k.Rename) && len(a.keys) > 0:
+		a.open(accountRename, fieldSpec{label: "New name", limit: store.MaxKeyNameLen})
+		a.form.inputs[0].SetValue(a.keys[a.cursor].Name)
+	case key.Matches(msg, k.Remove) && len(a.keys) > 0:
+		a.mode = accountRemove
+	case key.Matches(msg, k.Password):
+		a.open(accountPassword, fieldSpec{label: "Current", secret: true, limit: passwordFieldLimit},
+			fieldSpec{label: "New", secret: true, limit: passwordFieldLimit},
+			fieldSpec{label: "Confirm", secret: true, limit: passwordFieldLimit})
+	case key.Matches(msg, k.Email):
+		a.open(accountEmail, fieldSpec{label: "New email", limit: 254, hint: "you@example.com"},
+			fieldSpec{label: "Password", secret: true, limit: passwordFieldLimit})
+	}
+	return nil
+}
+
+// submitKeys runs the open form of the first page.
+func (a *account) submitKeys() tea.Cmd {
+	c, uid, o := a.c, a.c.UserID, a.c.Session.Origin
+	st := c.Deps.Store
+	switch a.mode {
+	case accountAddKey:
+		spec, err := store.ParseAuthorizedKey(a.form.value(0))
+		if err != nil {
+			a.err = c.explain(err)
+			return nil
+		}
+		name := strings.TrimSpace(a.form.value(1))
+		if name != "" {
+			if _, err := store.CleanKeyName(name); err != nil {
+				a.err = c.explain(err)
+				return nil
+			}
+		}
+		return a.run(func() (string, error) {
+			k, err := st.LinkKey(c.Ctx, uid, spec, name, o)
+			return fmt.Sprintf("Key %q added.", k.Name), err
+		})
+	case accountRename:
+		id, name := a.keys[a.cursor].ID, a.form.value(0)
+		return a.run(func() (string, error) {
+			return "Key renamed.", st.RenameKey(c.Ctx, uid, id, name, o)
+		})
+	case accountPassword:
+		cur, next, confirm := a.form.value(0), a.form.value(1), a.form.value(2)
+		if err := store.CheckPasswordRules(next); err != nil {
+			a.err = c.explain(err)
+			return nil
+		}
+		if next != confirm {
+			a.err = "The new passwords do not match."
+			a.form.clear(true)
+			a.form.setFocus(0)
+			return nil
+		}
+		return a.run(func() (string, error) {
+			return "Password changed.", st.ChangePassword(c.Ctx, uid, cur, next, o)
+		})
+	case accountEmail:
+		email, pw := a.form.value(0), a.form.value(1)
+		if _, err := store.NormalizeEmail(email); err != nil {
+			a.err = c.explain(err)
+			return nil
+		}
+		return a.run(func() (string, error) {
+			u, err := st.ChangeEmail(c.Ctx, uid, pw, email, o)
+			return "Email changed to " + u.Email + ".", err
+		})
+	}
+	return nil
+}
+
+func (a *account) removeSelected() tea.Cmd {
+	c, uid, k := a.c, a.c.UserID, a.keys[a.cursor]
+	return a.run(func() (string, error) {
+		return fmt.Sprintf("Key %q removed.", k.Name), c.Deps.Store.RemoveKey(c.Ctx, uid, k.ID, c.Session.Origin)
+	})
+}
+
+func (a *account) keysView() []string {
+	st := a.c.Styles
+	u := a.c.User
+	role := "user"
+	if u.IsAdmin() {
+		role = "admin"
+		if !a.c.ViaKey {
+			role += " (sign in with a linked key to use it)"
+		}
+	}
+	lines := []string{
+		st.Label.Render("Email") + st.Text.Render(sanitize.Line(u.Email)),
+		st.Label.Render("Role") + st.Text.Render(role) +
+			st.Muted.Render("   since "+u.CreatedAt.UTC().Format("2 Jan 2006")),
+		"",
+	}
+	switch a.mode {
+	case accountAddKey:
+		return append(lines, st.Subtitle.Render("Add a key"),
+			st.Muted.Render("Paste one line of your public key file, e.g. ~/.ssh/id_ed25519.pub"), "", a.form.view())
+	case accountRename:
+		return append(lines, st.Subtitle.Render("Rename "+sanitize.Line(a.keys[a.cursor].Name)), "", a.form.view())
+	case accountPassword:
+		return append(lines, st.Subtitle.Render("Change password"), "", a.form.view())
+	case accountEmail:
+		return append(lines, st.Subtitle.Render("Change email"),
+			st.Muted.Render("Confirm with your password."), "", a.form.view())
+	}
+	return append(lines, a.keyList()...)
+}
+
+func (a *account) keyList() []string {
+	st := a.c.Styles
+	lines := []string{st.Subtitle.Render(fmt.Sprintf("SSH keys (%d)", len(a.keys)))}
+	if len(a.keys) == 0 {
+		return append(lines, st.Muted.Render("No key linked: you sign in with your password. Press a to add one."))
+	}
+	lines = append(lines, st.Muted.Render(fmt.Sprintf("  %-17s %-21s %-11s %s", "NAME", "FINGERPRINT", "ADDED", "LAST USED")))
+	for i, k := range a.keys {
+		marker, name := "  ", st.Text
+		if i == a.cursor {
+			marker, name = st.Selected.Render("▸ "), st.Selected
+		}
+		used := "never"
+		if !k.LastUsedAt.IsZero() {
+			used = k.LastUsedAt.UTC().Format("2006-01-02 15:04")
+		}
+		this := ""
+		if a.c.Session.Key != nil && a.c.Session.Key.Fingerprint == k.Fingerprint {
+			this = st.Success.Render(" ●")
+		}
+		lines = append(lines, marker+name.Width(18).Render(sanitize.Truncate(k.Name, 17))+
+			st.Muted.Render(fmt.Sprintf("%-21s %-11s %s", shortFingerprint(k.Fingerprint),
+				k.AddedAt.UTC().Format("2006-01-02"), used))+this)
+	}
+	if a.c.Session.Key != nil {
+		lines = append(lines, st.Success.Render("  ●")+st.Muted.Render(" the key of this session"))
+	}
+	if a.mode == accountRemove {
+		k := a.keys[a.cursor]
+		warn := ""
+		if a.c.Session.Key != nil && a.c.Session.Key.Fingerprint == k.Fingerprint {
+			warn = " You are connected with it: next time you will need your password."
+		}
+		lines = append(lines, "", st.Warning.Render(fmt.Sprintf("Remove key %q?%s", sanitize.Line(k.Name), warn)),
+			st.Key.Render("y")+st.Text.Render(" remove   ")+st.Key.Render("n")+st.Text.Render(" keep"))
+	}
+	return lines
+}
+
+// shortFingerprint keeps enough of a fingerprint to tell keys apart.
+func shortFingerprint(fp string) string {
+	if len(fp) > 19 {
+		return fp[:19] + "…"
+	}
+	return fp
+}

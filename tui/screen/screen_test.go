@@ -1,0 +1,200 @@
+package screen
+
+import (
+	"bytes"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/charmbracelet/x/vt"
+)
+
+// recorder is a terminal: every write goes to an emulator and is counted.
+type recorder struct {
+	mu     sync.Mutex
+	em     *vt.SafeEmulator
+	writes [][]byte
+}
+
+func newRecorder(w, h int) *recorder { return &recorder{em: vt.NewSafeEmulator(w, h)} }
+
+func (r *recorder) Write(p []byte) (int, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.writes = append(r.writes, append([]byte(nil), p...))
+	return r.em.Write(p)
+}
+
+func (r *recorder) screen() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var lines []string
+	for y := range r.em.Height() {
+		var b strings.Builder
+		for x := range r.em.Width() {
+			if c := r.em.CellAt(x, y); c != nil && c.Content != "" {
+				b.WriteString(c.Content)
+			} else {
+				b.WriteByte(' ')
+			}
+		}
+		lines = append(lines, strings.TrimRight(b.String(), " "))
+	}
+	return strings.Join(lines, "\n")
+}
+
+func (r *recorder) count() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.writes)
+}
+
+func (r *recorder) last() []byte {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.writes[len(r.writes)-1]
+}
+
+// showing waits until the emulated screen starts with want.
+func showing(t *testing.T, r *recorder, want string) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.HasPrefix(r.screen(), want) {
+		if time.Now().After(deadline) {
+			t.Fatalf("screen never showed %q:\n%s", want, r.screen())
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+// settle waits until the writer has written n times.
+func settle(t *testing.T, r *recorder, n int) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for r.count() < n {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d writes, want %d", r.count(), n)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+func TestFramesReachTheTerminalAndOnlyChangedLinesAreWritten(t *testing.T) {
+	term := newRecorder(20, 5)
+	s := New(term, 1000)
+	s.Start() // write 1: modes
+	s.Resize(20, 5)
+	s.Frame("hello\nworld\nthird")
+	showing(t, term, "hello\nworld\nthird")
+	n := term.count()
+	s.Frame("hello\nWORLD\nthird")
+	settle(t, term, n+1)
+	w := term.last()
+	if bytes.Contains(w, []byte("hello")) || bytes.Contains(w, []byte("third")) || !bytes.Contains(w, []byte("WORLD")) {
+		t.Fatalf("the update rewrote unchanged lines: %q", w)
+	}
+	s.Frame("short")
+	showing(t, term, "short\n\n")
+	s.Stop()
+	if !bytes.Contains(term.last(), []byte(leaveAltScreen)) || !bytes.Contains(term.last(), []byte(showCursor)) {
+		t.Fatalf("stop did not give the terminal back: %q", term.last())
+	}
+}
+
+func TestLongLinesTruncatedAndFullWidthLineKept(t *testing.T) {
+	term := newRecorder(10, 3)
+	s := New(term, 1000)
+	s.Start()
+	s.Resize(10, 3)
+	s.Frame("0123456789ABCDEF\nexactly10!\nnext")
+	showing(t, term, "0123456789\n")
+	if got := term.screen(); got != "0123456789\nexactly10!\nnext" {
+		t.Fatalf("screen:\n%q", got)
+	}
+	s.Stop()
+}
+
+// A burst of frames is written at the frame rate, not once per frame.
+func TestBurstsCoalesce(t *testing.T) {
+	term := newRecorder(20, 3)
+	s := New(term, 10) // 100 ms between writes
+	s.Start()
+	s.Resize(20, 3)
+	for i := range 200 {
+		s.Frame(strings.Repeat("x", i%20))
+	}
+	s.Frame("final")
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.HasPrefix(term.screen(), "final") {
+		if time.Now().After(deadline) {
+			t.Fatalf("last frame lost:\n%s", term.screen())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if n := term.count(); n > 4 {
+		t.Fatalf("%d writes for a burst of 201 frames", n)
+	}
+	s.Stop()
+}
+
+func TestEmitGoesOutInOrderWithFrames(t *testing.T) {
+	term := newRecorder(20, 3)
+	s := New(term, 1000)
+	s.Start()
+	s.Resize(20, 3)
+	s.Frame("a")
+	showing(t, term, "a")
+	s.Emit("\x1b]52;c;aGk=\x07")
+	s.Frame("b")
+	showing(t, term, "b")
+	s.Stop()
+	term.mu.Lock()
+	var all strings.Builder
+	for _, w := range term.writes {
+		all.Write(w)
+	}
+	term.mu.Unlock()
+	out := all.String()
+	emitted, frameB := strings.Index(out, "\x1b]52;c;aGk=\x07"), strings.LastIndex(out, "b\x1b[K")
+	if emitted < 0 || frameB < emitted || emitted < strings.Index(out, "a\x1b[K") {
+		t.Fatalf("emitted sequence missing or out of order: %q", out)
+	}
+}
+
+func TestStopIsIdempotentAndIdleWritesNothing(t *testing.T) {
+	term := newRecorder(20, 3)
+	s := New(term, 1000)
+	s.Start()
+	s.Resize(20, 3)
+	s.Frame("same")
+	showing(t, term, "same")
+	time.Sleep(20 * time.Millisecond)
+	before := term.count()
+	for range 50 {
+		s.Frame("same") // unchanged: no write
+	}
+	time.Sleep(20 * time.Millisecond)
+	if n := term.count(); n != before {
+		t.Fatalf("%d writes for unchanged frames", n-before)
+	}
+	s.Stop()
+	s.Stop()
+}
+
+func BenchmarkFrameOneLineChanged(b *testing.B) {
+	base := strings.Repeat(strings.Repeat("x", 78)+"\n", 23) + "footer"
+	s := New(discard{}, 1_000_000)
+	s.width, s.height = 80, 24
+	var buf bytes.Buffer
+	s.paint(&buf, base, 80, 24, true)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		buf.Reset()
+		s.paint(&buf, base[:len(base)-1]+string(rune('a'+i%26)), 80, 24, false)
+	}
+}
+
+type discard struct{}
+
+func (discard) Write(p []byte) (int, error) { return len(p), nil }
