@@ -176,7 +176,9 @@ func (s *Service) Shutdown(ctx context.Context) error {
 		// yet when Shutdown came: the library would otherwise track it
 		// afterwards and wait for it for ever.
 		_ = s.sshL.Close()
-		errs = append(errs, s.SSH.Shutdown(ctx))
+		if err := s.SSH.Shutdown(ctx); !errors.Is(err, net.ErrClosed) {
+			errs = append(errs, err)
+		}
 	}
 	if s.http != nil {
 		errs = append(errs, s.http.Shutdown(ctx))
