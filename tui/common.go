@@ -31,6 +31,8 @@ type Deps struct {
 	SSHCommand string
 	// Payments opens top-ups; nil shows the Wallet without payment methods.
 	Payments *billing.Payments
+	// Numbers is the reservation engine; nil in screens that need none.
+	Numbers Numbers
 }
 
 // Session is what the SSH layer proved about the connection. Identity

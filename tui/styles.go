@@ -34,6 +34,7 @@ type Styles struct {
 	Box         lipgloss.Style
 	Dialog      lipgloss.Style
 	Code        lipgloss.Style
+	CodeBox     lipgloss.Style
 	Key         lipgloss.Style
 	HelpKey     lipgloss.Style
 	HelpDesc    lipgloss.Style
@@ -87,6 +88,7 @@ func NewStyles(r *lipgloss.Renderer) *Styles {
 		Box:         ns().Border(lipgloss.RoundedBorder()).BorderForeground(subtle).Padding(0, 1),
 		Dialog:      ns().Border(lipgloss.RoundedBorder()).BorderForeground(accent).Padding(1, 2),
 		Code:        ns().Bold(true).Foreground(good).Background(panelBg).Padding(0, 2),
+		CodeBox:     ns().Border(lipgloss.RoundedBorder()).BorderForeground(good),
 		Key:         ns().Bold(true).Foreground(accent),
 		HelpKey:     ns().Foreground(subtle).Bold(true),
 		HelpDesc:    ns().Foreground(subtle),

@@ -49,9 +49,13 @@ func runServe(ctx context.Context, args []string, _, stderr io.Writer) error {
 		"how often records past their retention period are removed")
 	f.Int(&cfg.SSH.FPS, "fps", "WANTSMS_FPS", 30, "most screen redraws per second per session")
 	pay := addPayFlags(f)
+	finishNumbers := numbersFlags(f, &cfg.Numbers)
 	pos, err := f.parse(args)
 	if err != nil {
 		return flagError(err)
+	}
+	if err := finishNumbers(); err != nil {
+		return err
 	}
 	if len(pos) > 0 {
 		return usagef("unexpected argument %q", pos[0])
@@ -65,6 +69,8 @@ func runServe(ctx context.Context, args []string, _, stderr io.Writer) error {
 	if cfg.Payments, err = pay.finish(cfg.HTTPAddr); err != nil {
 		return usagef("%v", err)
 	}
+	// The simulator must not run next to live card payments.
+	cfg.Numbers.StripeSecretKey = cfg.Payments.Stripe.SecretKey
 	svc, err := service.Start(cfg)
 	if err != nil {
 		return err

@@ -197,7 +197,7 @@ func TestCommandLineErrorsNeverReachTheStore(t *testing.T) {
 		t.Fatal(err)
 	}
 	cases := []struct{ line, want string }{
-		{"nosuch", `unknown command "nosuch"; valid: balance, whoami, keys, admin`},
+		{"nosuch", `unknown command "nosuch"; valid: balance, whoami, keys, privacy, admin`},
 		{"balance extra", `balance: unexpected argument "extra"`},
 		{"balance --bogus", `unknown flag "--bogus"`},
 		{"balance --json --json", "--json given twice"},
@@ -298,7 +298,7 @@ func TestCommandHelp(t *testing.T) {
 	for _, c := range all.Commands {
 		names = append(names, c.Name)
 	}
-	if strings.Join(names, ",") != "balance,whoami,keys,help,admin users,admin credit" {
+	if strings.Join(names, ",") != "balance,whoami,keys,privacy,help,admin users,admin credit" {
 		t.Fatalf("help --json lists %v", names)
 	}
 	var one helpJSON

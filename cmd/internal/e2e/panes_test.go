@@ -19,3 +19,11 @@ func openPane(t *testing.T, term *sshterm.Term, title, text string) {
 	term.Type(m[1])
 	expect(t, term, text)
 }
+
+// onDashboard waits until the dashboard is up, whichever pane shows first.
+func onDashboard(t *testing.T, term *sshterm.Term) {
+	t.Helper()
+	if _, err := term.WaitForMatch(testenv.Wait, regexp.MustCompile(`\d Account\b`)); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -40,6 +40,8 @@ type Config struct {
 	// RelayInterval is how often events written by command-line tools are
 	// passed on to live sessions (default 1 s).
 	RelayInterval time.Duration
+	// Numbers chooses the number providers and the reservation rules.
+	Numbers NumbersConfig
 	// PurgeInterval is how often records past their retention period are
 	// removed (default 1 h).
 	PurgeInterval time.Duration
@@ -68,6 +70,7 @@ type Service struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 	log    *slog.Logger
+	nums   *numbers
 }
 
 // OpenStore opens the data directory's database, creating both if needed.
@@ -116,10 +119,17 @@ func (s *Service) start() error {
 	if err := s.startPayments(); err != nil {
 		return err
 	}
+	if s.nums, err = s.buildNumbers(); err != nil {
+		return err
+	}
+	if err := s.nums.engine.Start(context.Background()); err != nil {
+		return err
+	}
 	sshCfg := s.cfg.SSH
 	sshCfg.Addr = s.sshL.Addr().String()
 	sshCfg.HostKeyPath = filepath.Join(s.cfg.DataDir, HostKeyFile)
-	deps := tui.Deps{Store: s.Store, Log: s.log, SSHCommand: sshCommand(s.cfg.SSHPublic, s.SSHAddr()), Payments: s.pay}
+	deps := tui.Deps{Store: s.Store, Log: s.log, SSHCommand: sshCommand(s.cfg.SSHPublic, s.SSHAddr()), Payments: s.pay,
+		Numbers: s.nums.engine}
 	cmds, err := commands.New(deps)
 	if err != nil {
 		return err
@@ -135,7 +145,7 @@ func (s *Service) start() error {
 	s.goRun(func() { s.Store.RunPurge(ctx, s.cfg.PurgeInterval, s.logPurge) })
 	s.goRun(func() { s.pay.RunSweep(ctx, s.cfg.SweepInterval) })
 	s.goRun(func() {
-		if err := s.SSH.Serve(s.sshL); err != nil {
+		if err := s.SSH.Serve(s.sshL); err != nil && !errors.Is(err, net.ErrClosed) {
 			s.log.Error("ssh server stopped", "err", err)
 		}
 	})
@@ -167,7 +177,13 @@ func (s *Service) HTTPAddr() string { return s.httpL.Addr().String() }
 func (s *Service) Shutdown(ctx context.Context) error {
 	var errs []error
 	if s.SSH != nil {
-		errs = append(errs, s.SSH.Shutdown(ctx))
+		// Closing the listener first ends a Serve that had not started
+		// yet when Shutdown came: the library would otherwise track it
+		// afterwards and wait for it for ever.
+		_ = s.sshL.Close()
+		if err := s.SSH.Shutdown(ctx); !errors.Is(err, net.ErrClosed) {
+			errs = append(errs, err)
+		}
 	}
 	if s.http != nil {
 		errs = append(errs, s.http.Shutdown(ctx))
@@ -176,6 +192,9 @@ func (s *Service) Shutdown(ctx context.Context) error {
 		s.cancel()
 	}
 	s.wg.Wait()
+	if s.nums != nil {
+		s.nums.close()
+	}
 	errs = append(errs, s.Store.Close())
 	return errors.Join(errs...)
 }
@@ -186,6 +205,9 @@ func (s *Service) closeAll() {
 		if l != nil {
 			l.Close()
 		}
+	}
+	if s.nums != nil {
+		s.nums.close()
 	}
 	s.Store.Close()
 }
