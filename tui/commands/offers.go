@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"cmp"
 	"slices"
 
 	"github.com/wantsms/wantsms/provider"
@@ -22,8 +23,9 @@ func numbersOf(c *Call) (tui.Numbers, error) {
 }
 
 // offersFor lists the offers of one service and one country ("" for
-// any), cheapest first, in the tables' order for equal prices: the order
-// in which the Numbers pane lists countries.
+// any), cheapest first and, for equal prices, in the engine's order (by
+// service and country code): the order of the Numbers pane's lists, so
+// that "the cheapest" is the same offer there and here.
 func offersFor(c *Call, service, country string) ([]provider.RoutedOffer, error) {
 	n, err := numbersOf(c)
 	if err != nil {
@@ -35,35 +37,13 @@ func offersFor(c *Call, service, country string) ([]provider.RoutedOffer, error)
 			out = append(out, o)
 		}
 	}
-	slices.SortStableFunc(out, func(a, b provider.RoutedOffer) int {
-		switch {
-		case a.SellCents != b.SellCents:
-			return cmpInt(a.SellCents, b.SellCents)
-		case a.Service != b.Service:
-			return serviceRank(a.Service) - serviceRank(b.Service)
-		}
-		return countryRank(a.Country) - countryRank(b.Country)
-	})
+	slices.SortStableFunc(out, func(a, b provider.RoutedOffer) int { return cmp.Compare(a.SellCents, b.SellCents) })
 	return out, nil
 }
 
-func cmpInt(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}
-
-// serviceRank and countryRank are positions in the display tables.
+// serviceRank is a service's position in the display table.
 func serviceRank(code string) int {
 	return slices.IndexFunc(provider.Services(), func(s provider.Service) bool { return s.Code == code })
-}
-
-func countryRank(code string) int {
-	return slices.IndexFunc(provider.Countries(), func(c provider.Country) bool { return c.Code == code })
 }
 
 // serviceName and countryName are display names from the tables.

@@ -31,8 +31,8 @@ func reserveCommand() *Command {
 			"(event \"sms\", its \"code\" field holds the code; status 0), or the wait ends first (status 3: the " +
 			"number stays open), or the number ends without an SMS (event \"end\", status 4: refunded). With " +
 			"--json each event is one JSON object on its own line.",
-		Params: []Param{service, country, maxPrice, wait},
-		Stream: true,
+		Params:  []Param{service, country, maxPrice, wait},
+		Stream:  true,
 		Example: eventJSON{Event: evSMS, reservationJSON: exampleReservation},
 		Run: func(c *Call) error {
 			o, err := pickOffer(c, service.Get(c), country.Get(c), maxPrice.Get(c))
