@@ -29,14 +29,14 @@ func (r pricesResult) WriteText(w io.Writer) error {
 	}
 	rows := make([][]string, 0, len(r.Prices))
 	for _, p := range r.Prices {
-		sim := ""
+		row := []string{p.Service, p.Country, countryName(p.Country), tui.FormatCents(p.PriceCents),
+			strconv.Itoa(p.Stock)}
 		if p.Simulated {
-			sim = "simulated"
+			row = append(row, "simulated")
 		}
-		rows = append(rows, []string{p.Service, p.Country, countryName(p.Country), tui.FormatCents(p.PriceCents),
-			strconv.Itoa(p.Stock), sim})
+		rows = append(rows, row)
 	}
-	return table(w, []string{"SERVICE", "COUNTRY", "", "PRICE", "STOCK", ""}, rows)
+	return table(w, []string{"SERVICE", "COUNTRY", "NAME", "PRICE", "STOCK", "NOTE"}, rows)
 }
 
 func pricesCommand() *Command {

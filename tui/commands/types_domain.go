@@ -53,7 +53,7 @@ func parseService(s string) (string, error) {
 			guesses = append(guesses, sv.Code)
 		}
 	}
-	return "", unknownName("service", "telegram", "services", guesses)
+	return "", unknownName("service code", "telegram", "services", guesses)
 }
 
 func parseCountry(s string) (string, error) {
