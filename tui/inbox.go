@@ -182,7 +182,7 @@ func (p *inbox) key(msg tea.KeyMsg) tea.Cmd {
 	case key.Matches(msg, k.CancelRes):
 		p.ask(inboxCancel, r.CheckCancel(), "Finish it with f.")
 	case key.Matches(msg, k.FinishRes):
-		p.ask(inboxFinish, r.CheckFinish(), "Cancel it with x.")
+		p.ask(inboxFinish, r.CheckFinish(), "Press x to cancel it.")
 	case key.Matches(msg, k.AgainRes):
 		p.ask(inboxAgain, r.CheckAgain(), "")
 	}
