@@ -317,7 +317,9 @@ type HistoryQuery struct {
 	// Services and Countries are codes that also match (callers add those
 	// whose display names contain Text).
 	Services, Countries []string
-	Offset, Limit       int
+	// Since keeps those that ended at or after it (zero: all retained).
+	Since         time.Time
+	Offset, Limit int
 }
 
 // History lists a user's ended reservations within HistoryRetention,
@@ -327,6 +329,9 @@ func (s *Store) History(ctx context.Context, userID int64, q HistoryQuery) (page
 		q.Limit = 20
 	}
 	since := s.unixNow() - int64(HistoryRetention/time.Second)
+	if !q.Since.IsZero() {
+		since = max(since, q.Since.Unix())
+	}
 	where := `user_id = ? AND ended_at IS NOT NULL AND ended_at >= ?`
 	args := []any{userID, since}
 	if t := strings.TrimSpace(q.Text); t != "" {

@@ -181,21 +181,26 @@ func (p *inbox) key(msg tea.KeyMsg) tea.Cmd {
 	case key.Matches(msg, k.CopyNumber):
 		return copyCmd(p.c, "inbox", r.Phone, "Number "+sanitize.Line(r.Phone))
 	case key.Matches(msg, k.CancelRes):
-		p.ask(inboxCancel, r.State == store.ResActive, "An SMS has arrived on this number: it is paid and cannot be cancelled. Finish it with f.")
+		p.ask(inboxCancel, r.CheckCancel(), "Finish it with f.")
 	case key.Matches(msg, k.FinishRes):
-		p.ask(inboxFinish, r.State == store.ResReceived, "No SMS yet: cancel the number with x to get your credits back.")
+		p.ask(inboxFinish, r.CheckFinish(), "Press x to cancel it.")
 	case key.Matches(msg, k.AgainRes):
-		p.ask(inboxAgain, r.State == store.ResReceived, "Another SMS can be asked for once the first one has arrived.")
+		p.ask(inboxAgain, r.CheckAgain(), "")
 	}
 	return nil
 }
 
-// ask opens a confirmation, or says why the action does not apply.
-func (p *inbox) ask(a inboxAction, applies bool, why string) {
-	if applies {
+// ask opens a confirmation, or says why the action does not apply: the
+// store's rule, in its words (those the engine and the commands give),
+// and the key that helps here.
+func (p *inbox) ask(a inboxAction, refused error, hint string) {
+	if refused == nil {
 		p.confirm = a
-	} else {
-		p.err = why
+		return
+	}
+	p.err = sentence(p.c.explain(refused)) + "."
+	if hint != "" {
+		p.err += " " + hint
 	}
 }
 

@@ -57,8 +57,8 @@ func (e *Engine) checkCanReserve(ctx context.Context, userID, priceCents int64) 
 	if err := u.CheckNotBanned(); err != nil {
 		return err
 	}
-	if u.BalanceCents < priceCents {
-		return store.ErrInsufficientFunds
+	if err := store.CheckAffordable(u.BalanceCents, priceCents); err != nil {
+		return err
 	}
 	open, err := e.st.CountOpen(ctx, userID)
 	if err != nil {
@@ -88,11 +88,8 @@ func (e *Engine) Cancel(ctx context.Context, userID, id int64) (store.Reservatio
 	if err != nil {
 		return r, err
 	}
-	switch {
-	case !r.State.Open():
-		return r, store.ErrNotOpen
-	case r.State == store.ResReceived:
-		return r, store.ErrSMSArrived
+	if err := r.CheckCancel(); err != nil {
+		return r, err
 	}
 	if wait := r.CancelAfter.Sub(e.cfg.Clock.Now()); wait > 0 {
 		return r, &CancelGuardError{Guard: r.CancelAfter.Sub(r.CreatedAt), Wait: wait}
@@ -125,11 +122,8 @@ func (e *Engine) Finish(ctx context.Context, userID, id int64) (store.Reservatio
 	if err != nil {
 		return r, err
 	}
-	switch {
-	case !r.State.Open():
-		return r, store.ErrNotOpen
-	case r.State == store.ResActive:
-		return r, ErrNoSMSYet
+	if err := r.CheckFinish(); err != nil {
+		return r, err
 	}
 	e.finishUpstream(ctx, r)
 	r, err = e.st.EndReservation(ctx, id, store.ResFinished)
@@ -155,11 +149,8 @@ func (e *Engine) Again(ctx context.Context, userID, id int64) error {
 	if err != nil {
 		return err
 	}
-	switch {
-	case !r.State.Open():
-		return store.ErrNotOpen
-	case r.State == store.ResActive:
-		return userError("the first SMS has not arrived yet: wait for it")
+	if err := r.CheckAgain(); err != nil {
+		return err
 	}
 	p, ok := e.router.Provider(r.Provider)
 	if !ok {

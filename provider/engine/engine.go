@@ -279,7 +279,7 @@ var (
 	ErrUnavailable  error = userError("the number providers are not answering right now: try again in a minute")
 	ErrNotSold      error = userError("this service is not sold in this country")
 	ErrNoAgain      error = userError("this provider cannot send another SMS on the same number")
-	ErrNoSMSYet     error = userError("no SMS has arrived yet: cancel the number instead to get your credits back")
+	ErrNoSMSYet     error = store.ErrNoSMSYet // the rule lives with the reservation
 	ErrCancelLater  error = userError("the provider does not let this number go yet: try again in a minute (it is refunded automatically if no SMS comes)")
 )
 
