@@ -10,6 +10,7 @@ func all() []*Command {
 		whoamiCommand(),
 		keysCommand(),
 		privacyCommand(),
+		exportCommand(),
 		adminCommand(),
 	}
 }
