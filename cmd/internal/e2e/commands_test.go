@@ -197,7 +197,7 @@ func TestCommandLineErrorsNeverReachTheStore(t *testing.T) {
 		t.Fatal(err)
 	}
 	cases := []struct{ line, want string }{
-		{"nosuch", `unknown command "nosuch"; valid: balance, whoami, keys, privacy, admin`},
+		{"nosuch", `unknown command "nosuch"; valid: balance, whoami, keys, privacy, export, admin`},
 		{"balance extra", `balance: unexpected argument "extra"`},
 		{"balance --bogus", `unknown flag "--bogus"`},
 		{"balance --json --json", "--json given twice"},
@@ -298,7 +298,7 @@ func TestCommandHelp(t *testing.T) {
 	for _, c := range all.Commands {
 		names = append(names, c.Name)
 	}
-	if strings.Join(names, ",") != "balance,whoami,keys,privacy,help,admin users,admin credit" {
+	if strings.Join(names, ",") != "balance,whoami,keys,privacy,export,help,admin users,admin credit,admin delete" {
 		t.Fatalf("help --json lists %v", names)
 	}
 	var one helpJSON
@@ -310,7 +310,7 @@ func TestCommandHelp(t *testing.T) {
 	}
 	var admin helpJSON
 	okJSON(t, env, nil, "help admin --json", &admin)
-	if len(admin.Commands) != 2 {
+	if len(admin.Commands) != 3 {
 		t.Fatalf("help admin: %+v", admin)
 	}
 }
