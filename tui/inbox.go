@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
@@ -288,16 +289,31 @@ func (p *inbox) detail(r store.Reservation) []string {
 	if len(msgs) > room {
 		msgs = msgs[len(msgs)-room:]
 	}
-	for _, m := range msgs {
+	for i, m := range msgs {
 		from := ""
 		if m.Sender != "" {
 			from = sanitize.Truncate(sanitize.Line(m.Sender), 16) + ": "
 		}
 		text := m.ReceivedAt.UTC().Format("15:04:05") + " " + from + sanitize.Line(m.Body)
-		lines = append(lines, st.Text.Render(sanitize.Truncate(text, max(20, p.w))))
+		if i < len(msgs)-1 {
+			lines = append(lines, st.Muted.Render(sanitize.Truncate(text, max(20, p.w))))
+			continue
+		}
+		// The newest message is shown whole (a code may hide in a link).
+		wrapped := strings.Split(lipgloss.NewStyle().Width(max(20, p.w)).Render(text), "\n")
+		if len(wrapped) > newestMessageLines {
+			wrapped = append(wrapped[:newestMessageLines-1], sanitize.Truncate(strings.Join(wrapped[newestMessageLines-1:], " "), max(20, p.w)))
+		}
+		for _, l := range wrapped {
+			lines = append(lines, st.Text.Render(l))
+		}
 	}
 	return lines
 }
+
+// newestMessageLines bounds how many rows the newest SMS may take: an SMS
+// is at most a few hundred characters; more would push the list away.
+const newestMessageLines = 4
 
 func (p *inbox) status() []string {
 	st := p.c.Styles
