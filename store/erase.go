@@ -2,7 +2,10 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
+	"regexp"
+	"strings"
 	"time"
 )
 
@@ -28,13 +31,19 @@ func init() {
 			userID, LedgerReserve); err != nil {
 			return fmt.Errorf("scrub ledger notes: %w", err)
 		}
+		var email sql.NullString
+		if err := tx.QueryRowContext(ctx, `SELECT email FROM users WHERE id = ?`, userID).Scan(&email); err != nil {
+			return fmt.Errorf("read email: %w", noRows(err, ErrNoUser))
+		}
+		if !email.Valid {
+			return nil
+		}
 		// A sign-in throttle is keyed by the email: short-lived, but the
 		// email must not outlive the account by a minute.
-		if _, err := tx.ExecContext(ctx, `DELETE FROM signin_throttle
-			WHERE key = 'email:' || (SELECT email FROM users WHERE id = ?)`, userID); err != nil {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM signin_throttle WHERE key = ?`, "email:"+email.String); err != nil {
 			return fmt.Errorf("delete sign-in throttle: %w", err)
 		}
-		return nil
+		return tx.forgetEmail(ctx, email.String)
 	})
 }
 
@@ -109,4 +118,50 @@ func (tx *Tx) erasureSummary(ctx context.Context, userID int64) (string, error) 
 	}
 	return fmt.Sprintf("erased %d keys, %d numbers, %d support threads; kept %d ledger rows, %d orders, anonymous",
 		keys, numbers, threads, ledger, orders), nil
+}
+
+// erasedEmail replaces an erased account's email in text that stays.
+const erasedEmail = "[erased account]"
+
+// forgetEmail replaces email, in any case, in the free text that outlives
+// an erasure: what admins typed (a search for the person before erasing
+// them, a reason naming them) and ledger notes. Emails in the schema are
+// lower-case, and lower() folds ASCII as NormalizeEmail does.
+func (tx *Tx) forgetEmail(ctx context.Context, email string) error {
+	re := regexp.MustCompile(`(?i)` + regexp.QuoteMeta(email))
+	for _, t := range []struct {
+		table string
+		cols  []string // TEXT NOT NULL columns of free text
+	}{
+		{"admin_audit", []string{"target", "reason", "detail"}},
+		{"ledger", []string{"note"}},
+	} {
+		type row struct {
+			id   int64
+			text []string
+		}
+		rows, err := collect(ctx, tx, func(r scanner) (row, error) {
+			x := row{text: make([]string, len(t.cols))}
+			ptrs := []any{&x.id}
+			for i := range x.text {
+				ptrs = append(ptrs, &x.text[i])
+			}
+			return x, r.Scan(ptrs...)
+		}, `SELECT id, `+strings.Join(t.cols, ", ")+` FROM `+t.table+`
+			WHERE instr(lower(`+strings.Join(t.cols, ` || ' ' || `)+`), ?) > 0`, email)
+		if err != nil {
+			return fmt.Errorf("find %s rows naming the account: %w", t.table, err)
+		}
+		set := strings.Join(t.cols, ` = ?, `) + ` = ?`
+		for _, x := range rows {
+			args := make([]any, 0, len(x.text)+1)
+			for _, v := range x.text {
+				args = append(args, re.ReplaceAllLiteralString(v, erasedEmail))
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE `+t.table+` SET `+set+` WHERE id = ?`, append(args, x.id)...); err != nil {
+				return fmt.Errorf("forget email in %s: %w", t.table, err)
+			}
+		}
+	}
+	return nil
 }
