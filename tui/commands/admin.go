@@ -14,6 +14,7 @@ func adminCommand() *Command {
 		Subs: []*Command{
 			adminUsersCommand(),
 			adminCreditCommand(),
+			adminDeleteCommand(),
 		},
 	}
 }

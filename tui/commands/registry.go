@@ -22,6 +22,7 @@ func all() []*Command {
 		whoamiCommand(),
 		keysCommand(),
 		privacyCommand(),
+		exportCommand(),
 		adminCommand(),
 	}
 }

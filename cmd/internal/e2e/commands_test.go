@@ -300,8 +300,8 @@ func TestCommandHelp(t *testing.T) {
 	}
 	// In the order of the definitions, the account's commands, help, then
 	// the admin ones (others may be added between them).
-	want := []string{"balance", "services", "reserve", "wait", "topup", "orders", "whoami", "keys", "privacy", "help",
-		"admin users", "admin credit"}
+	want := []string{"balance", "services", "reserve", "wait", "topup", "orders", "whoami", "keys", "privacy",
+		"export", "help", "admin users", "admin credit", "admin delete"}
 	if i := slices.Index(names, "help"); !isSubsequence(want, names) || i < 0 || strings.HasPrefix(names[i-1], "admin") {
 		t.Fatalf("help --json lists %v", names)
 	}
@@ -314,7 +314,7 @@ func TestCommandHelp(t *testing.T) {
 	}
 	var admin helpJSON
 	okJSON(t, env, nil, "help admin --json", &admin)
-	if len(admin.Commands) != 2 {
+	if len(admin.Commands) != 3 {
 		t.Fatalf("help admin: %+v", admin)
 	}
 }
