@@ -1,0 +1,223 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"sync"
+	"time"
+)
+
+// target is a server under load.
+type target struct {
+	Name   string // "wantsms" or "openssh"
+	Addr   string
+	User   string
+	PID    int                    // root of the process tree measured
+	Marker func(a account) string // what is on screen once a session is ready
+}
+
+// loadConfig is how one run opens, holds and closes its sessions.
+type loadConfig struct {
+	Sessions int
+	Rate     float64       // new sessions per second
+	Baseline time.Duration // measure the idle server this long first
+	Settle   time.Duration // after the ramp, before the hold is measured
+	Hold     time.Duration // measured time with every session open
+	Timeout  time.Duration // per session, dial to marker
+	Client   string        // clientStream or clientVT
+	Progress io.Writer     // nil: no progress bar
+}
+
+// recorder collects what the sessions report; safe for concurrent use.
+type recorder struct {
+	mu      sync.Mutex
+	started int
+	ready   int
+	failed  int
+	dropped int
+	connect []time.Duration
+	errors  map[string]int
+	samples map[string]error // one error per kind, for the log
+}
+
+func newRecorder() *recorder {
+	return &recorder{errors: map[string]int{}, samples: map[string]error{}}
+}
+
+func (r *recorder) start() { r.mu.Lock(); r.started++; r.mu.Unlock() }
+
+func (r *recorder) succeed(d time.Duration) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.ready++
+	r.connect = append(r.connect, d)
+}
+
+// fail counts a session that never got ready (dropped false) or ended
+// during the hold (dropped true).
+func (r *recorder) fail(err error, dropped bool) {
+	kind := kindDropped
+	if !dropped {
+		kind = errorKind(err)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if dropped {
+		r.dropped++
+	} else {
+		r.failed++
+	}
+	r.errors[kind]++
+	if _, ok := r.samples[kind]; !ok && err != nil {
+		r.samples[kind] = err
+	}
+}
+
+func (r *recorder) counts() (started, ready, failed int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.started, r.ready, r.failed
+}
+
+// open is the number of sessions ready and not dropped.
+func (r *recorder) open() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.ready - r.dropped
+}
+
+// runLoad measures tg idle, ramps cfg.Sessions sessions up at cfg.Rate,
+// holds them, closes them and reports. Cancelling ctx stops early with a
+// partial report.
+func runLoad(ctx context.Context, cfg loadConfig, tg target, accounts []account, log io.Writer) (*Report, error) {
+	if len(accounts) < cfg.Sessions {
+		return nil, fmt.Errorf("%d sessions need %d accounts; the keys file has %d (run seed)",
+			cfg.Sessions, cfg.Sessions, len(accounts))
+	}
+	connect, err := connector(cfg.Client)
+	if err != nil {
+		return nil, err
+	}
+	rep := &Report{Target: tg.Name, Addr: tg.Addr, PID: tg.PID, Client: cfg.Client, Sessions: cfg.Sessions,
+		Rate: cfg.Rate, Latencies: map[string]Latency{}}
+	self0, _ := sampleTree(os.Getpid())
+	idle0, err := sampleTree(tg.PID)
+	if err != nil {
+		return nil, fmt.Errorf("measure %s: %w", tg.Name, err)
+	}
+	pause(ctx, cfg.Baseline)
+	idle, err := sampleTree(tg.PID)
+	if err != nil {
+		return nil, fmt.Errorf("measure %s: %w", tg.Name, err)
+	}
+	rep.CPU.Baseline = phase(idle0, idle)
+	rep.Memory.BaselineRSS, rep.Memory.BaselinePSS = idle.RSS, idle.PSS
+
+	rec := newRecorder()
+	release := make(chan struct{}) // closed when the hold is over
+	var connecting, running sync.WaitGroup
+	bar := startProgress(cfg.Progress, tg.Name, cfg.Sessions, rec.counts)
+	rampStart := time.Now()
+	for i := range cfg.Sessions {
+		at := rampStart.Add(time.Duration(float64(i) / cfg.Rate * float64(time.Second)))
+		if !pause(ctx, time.Until(at)) {
+			rep.Interrupted = true
+			break
+		}
+		d := dialSpec{Addr: tg.Addr, User: tg.User, Signer: accounts[i].Signer, Marker: tg.Marker(accounts[i]),
+			Timeout: cfg.Timeout}
+		connecting.Add(1)
+		running.Add(1)
+		rec.start()
+		go func() {
+			defer running.Done()
+			hold(ctx, connect, d, rec, connecting.Done, release)
+		}()
+	}
+	connecting.Wait()
+	bar.Stop()
+	ramped, err := sampleTree(tg.PID)
+	if err != nil {
+		close(release)
+		running.Wait()
+		return nil, fmt.Errorf("measure %s after the ramp: %w", tg.Name, err)
+	}
+	rep.CPU.Ramp = phase(idle, ramped)
+
+	if pause(ctx, cfg.Settle) {
+		h0, err0 := sampleTree(tg.PID)
+		rep.Interrupted = rep.Interrupted || !pause(ctx, cfg.Hold)
+		h1, err1 := sampleTree(tg.PID)
+		if err0 == nil && err1 == nil {
+			rep.CPU.Hold = phase(h0, h1)
+			rep.Memory.HeldRSS, rep.Memory.HeldPSS, rep.Memory.Processes = h1.RSS, h1.PSS, h1.Procs
+		}
+	} else {
+		rep.Interrupted = true
+	}
+	rep.Held = rec.open()
+	if self, err := sampleTree(os.Getpid()); err == nil {
+		rep.Tool = ToolUsage{CPUSeconds: (self.CPU - self0.CPU).Seconds(), RSS: self.RSS}
+	}
+	close(release)
+	running.Wait()
+	finish(rep, rec, log)
+	return rep, nil
+}
+
+// hold runs one session: connect, report, then keep it open until release.
+func hold(ctx context.Context, connect connectFunc, d dialSpec, rec *recorder, connected func(),
+	release <-chan struct{}) {
+	s, took, err := connect(ctx, d)
+	if err != nil {
+		rec.fail(err, false)
+		connected()
+		return
+	}
+	rec.succeed(took)
+	connected()
+	select {
+	case <-release:
+	case <-ctx.Done():
+	case <-s.Done():
+		rec.fail(nil, true)
+	}
+	s.Close()
+}
+
+// finish fills in what the recorder saw and logs one example per error kind.
+func finish(rep *Report, rec *recorder, log io.Writer) {
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	rep.Ready = rec.ready
+	rep.Latencies["connect"] = summarise(rec.connect)
+	rep.Errors = rec.errors
+	if rep.Held > 0 && rep.Memory.HeldRSS > 0 {
+		rep.Memory.RSSPerSession = (rep.Memory.HeldRSS - rep.Memory.BaselineRSS) / int64(rep.Held)
+		rep.Memory.PSSPerSession = (rep.Memory.HeldPSS - rep.Memory.BaselinePSS) / int64(rep.Held)
+	}
+	for kind, err := range rec.samples {
+		fmt.Fprintf(log, "%s: %s, e.g. %v\n", rep.Target, kind, err)
+	}
+}
+
+func phase(from, to reading) Phase {
+	return Phase{CPU: to.CPU - from.CPU, Wall: to.At.Sub(from.At)}
+}
+
+// pause sleeps d; false if ctx ended first.
+func pause(ctx context.Context, d time.Duration) bool {
+	if d <= 0 {
+		return ctx.Err() == nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
