@@ -102,18 +102,17 @@ func runLoad(ctx context.Context, cfg loadConfig, tg target, accounts []account,
 	}
 	rep := &Report{Target: tg.Name, Addr: tg.Addr, PID: tg.PID, Client: cfg.Client, Sessions: cfg.Sessions,
 		Rate: cfg.Rate, Latencies: map[string]Latency{}}
-	self0, _ := sampleTree(os.Getpid())
-	idle0, err := sampleTree(tg.PID)
+	first, err := takeSnapshot(tg.PID)
 	if err != nil {
 		return nil, fmt.Errorf("measure %s: %w", tg.Name, err)
 	}
 	pause(ctx, cfg.Baseline)
-	idle, err := sampleTree(tg.PID)
+	idle, err := takeSnapshot(tg.PID)
 	if err != nil {
 		return nil, fmt.Errorf("measure %s: %w", tg.Name, err)
 	}
-	rep.CPU.Baseline = phase(idle0, idle)
-	rep.Memory.BaselineRSS, rep.Memory.BaselinePSS = idle.RSS, idle.PSS
+	rep.CPU.Baseline = phase(first, idle)
+	rep.Memory.BaselineRSS, rep.Memory.BaselinePSS = idle.Server.RSS, idle.Server.PSS
 
 	rec := newRecorder()
 	release := make(chan struct{}) // closed when the hold is over
@@ -138,28 +137,30 @@ func runLoad(ctx context.Context, cfg loadConfig, tg target, accounts []account,
 	}
 	connecting.Wait()
 	bar.Stop()
-	ramped, err := sampleTree(tg.PID)
+	ramped, err := takeSnapshot(tg.PID)
 	if err != nil {
 		close(release)
 		running.Wait()
 		return nil, fmt.Errorf("measure %s after the ramp: %w", tg.Name, err)
 	}
 	rep.CPU.Ramp = phase(idle, ramped)
-
+	last := ramped
 	if pause(ctx, cfg.Settle) {
-		h0, err0 := sampleTree(tg.PID)
+		h0, err0 := takeSnapshot(tg.PID)
 		rep.Interrupted = rep.Interrupted || !pause(ctx, cfg.Hold)
-		h1, err1 := sampleTree(tg.PID)
+		h1, err1 := takeSnapshot(tg.PID)
 		if err0 == nil && err1 == nil {
 			rep.CPU.Hold = phase(h0, h1)
-			rep.Memory.HeldRSS, rep.Memory.HeldPSS, rep.Memory.Processes = h1.RSS, h1.PSS, h1.Procs
+			rep.Memory.HeldRSS, rep.Memory.HeldPSS, rep.Memory.Processes = h1.Server.RSS, h1.Server.PSS, h1.Server.Procs
+			last = h1
 		}
 	} else {
 		rep.Interrupted = true
 	}
 	rep.Held = rec.open()
-	if self, err := sampleTree(os.Getpid()); err == nil {
-		rep.Tool = ToolUsage{CPUSeconds: (self.CPU - self0.CPU).Seconds(), RSS: self.RSS}
+	rep.Tool.CPUSeconds = (last.Self - first.Self).Seconds()
+	if status, err := readProc(os.Getpid(), "status"); err == nil {
+		rep.Tool.RSS, _ = kBField(status, "VmRSS") // this process alone, not the sshd it may run
 	}
 	close(release)
 	running.Wait()
@@ -203,8 +204,12 @@ func finish(rep *Report, rec *recorder, log io.Writer) {
 	}
 }
 
-func phase(from, to reading) Phase {
-	return Phase{CPU: to.CPU - from.CPU, Wall: to.At.Sub(from.At)}
+// phase is what the server used between two snapshots, and what every
+// other process (not the server, not this tool) used meanwhile.
+func phase(from, to snapshot) Phase {
+	server := to.Server.CPU - from.Server.CPU
+	others := (to.Busy - from.Busy) - server - (to.Self - from.Self)
+	return Phase{CPU: server, Wall: to.Server.At.Sub(from.Server.At), Others: max(0, others)}
 }
 
 // pause sleeps d; false if ctx ended first.

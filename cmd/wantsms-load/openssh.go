@@ -158,7 +158,10 @@ func (p *sshdProcess) stop() {
 // the current user from the load keys, a forced command that prints the
 // marker and then waits for the connection to close, no PAM (nothing of
 // the host's login stack), no limit on connections still in
-// authentication (MaxStartups), logs to stderr at ERROR.
+// authentication (MaxStartups), logs to stderr at ERROR. SHLVL=1 keeps
+// Debian's bash from sourcing ~/.bashrc for the forced command (it does
+// for shells run by sshd at level 1): a user's shell start-up files
+// (pyenv, nvm…) cost hundreds of milliseconds that are not sshd's.
 func sshdConfig(dir string, port int, user string) string {
 	lines := []string{
 		fmt.Sprintf("Port %d", port),
@@ -175,6 +178,7 @@ func sshdConfig(dir string, port int, user string) string {
 		"PermitRootLogin prohibit-password",
 		"PermitTTY yes",
 		"ForceCommand echo '" + opensshMarker + "'; exec cat >/dev/null",
+		"SetEnv SHLVL=1",
 		"MaxStartups 100000",
 		"LoginGraceTime 60",
 		"UseDNS no",

@@ -192,3 +192,51 @@ func sampleTree(root int) (reading, error) {
 	}
 	return u, nil
 }
+
+// cpuBusy returns the time all CPUs together spent not idle, from the
+// "cpu" line of /proc/stat (user nice system idle iowait irq softirq
+// steal ...; guest time is already inside user).
+func cpuBusy(stat string) (time.Duration, error) {
+	line, _, _ := strings.Cut(stat, "\n")
+	f := strings.Fields(line)
+	if len(f) < 9 || f[0] != "cpu" {
+		return 0, fmt.Errorf("/proc/stat: unexpected first line %q", line)
+	}
+	var ticks int64
+	for i, s := range f[1:9] {
+		if i == 3 || i == 4 { // idle, iowait
+			continue
+		}
+		v, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("/proc/stat: %w", err)
+		}
+		ticks += v
+	}
+	return time.Duration(ticks) * time.Second / clockTicks, nil
+}
+
+// snapshot is one reading of the server's tree, this process's CPU and
+// the whole machine's, so a phase can tell how busy everything else was.
+type snapshot struct {
+	Server reading
+	Self   time.Duration
+	Busy   time.Duration
+}
+
+func takeSnapshot(serverPID int) (snapshot, error) {
+	server, err := sampleTree(serverPID)
+	if err != nil {
+		return snapshot{}, err
+	}
+	s := snapshot{Server: server}
+	if text, err := readProc(os.Getpid(), "stat"); err == nil {
+		if st, err := parseStat(text); err == nil {
+			s.Self = st.CPU
+		}
+	}
+	if b, err := os.ReadFile(filepath.Join(procRoot, "stat")); err == nil {
+		s.Busy, _ = cpuBusy(string(b))
+	}
+	return s, nil
+}

@@ -50,10 +50,12 @@ type CPU struct {
 	Hold     Phase `json:"hold"`     // sessions open and idle
 }
 
-// Phase is CPU time spent over a wall-clock span.
+// Phase is CPU time spent over a wall-clock span: by the server, and by
+// every other process except the load tool (how noisy the machine was).
 type Phase struct {
-	CPU  time.Duration `json:"-"`
-	Wall time.Duration `json:"-"`
+	CPU    time.Duration
+	Wall   time.Duration
+	Others time.Duration
 }
 
 // Percent is CPU time as a percentage of one core.
@@ -70,7 +72,8 @@ func (p Phase) MarshalJSON() ([]byte, error) {
 		CPU     float64 `json:"cpu_s"`
 		Wall    float64 `json:"wall_s"`
 		Percent float64 `json:"percent_of_core"`
-	}{round3(p.CPU.Seconds()), round3(p.Wall.Seconds()), round3(p.Percent())})
+		Others  float64 `json:"others_cpu_s"`
+	}{round3(p.CPU.Seconds()), round3(p.Wall.Seconds()), round3(p.Percent()), round3(p.Others.Seconds())})
 }
 
 // MarshalJSON writes the percentiles in milliseconds.
@@ -203,7 +206,9 @@ func phaseCell(p Phase) string {
 	if p.Wall <= 0 {
 		return "-"
 	}
-	return fmt.Sprintf("%.2f s in %.0f s (%.1f %% of a core)", p.CPU.Seconds(), p.Wall.Seconds(), p.Percent())
+	others := Phase{CPU: p.Others, Wall: p.Wall}.Percent()
+	return fmt.Sprintf("%.2f s in %.0f s (%.1f %% of a core; other processes %.0f %%)",
+		p.CPU.Seconds(), p.Wall.Seconds(), p.Percent(), others)
 }
 
 func errorsCell(errs map[string]int) string {
@@ -219,8 +224,11 @@ func errorsCell(errs map[string]int) string {
 }
 
 func limitCell(v int64) string {
-	if v < 0 {
+	switch {
+	case v < 0:
 		return "unlimited"
+	case v == 0:
+		return "-"
 	}
 	return fmt.Sprint(v)
 }
