@@ -111,6 +111,10 @@ func execute(ctx context.Context, c runConfig, log io.Writer) (Output, error) {
 	if err != nil {
 		return out, err
 	}
+	if len(accounts) < c.Load.Sessions {
+		return out, fmt.Errorf("%d sessions need %d accounts; %s has %d (run seed)",
+			c.Load.Sessions, c.Load.Sessions, c.KeysFile, len(accounts))
+	}
 	toolFiles, err := raiseOpenFiles(uint64(c.Load.Sessions + fdMargin))
 	if err != nil {
 		return out, err
