@@ -30,6 +30,9 @@ type loadConfig struct {
 	Progress io.Writer     // nil: no progress bar
 }
 
+// latencyConnect names the dial-to-dashboard series.
+const latencyConnect = "connect"
+
 // recorder collects what the sessions report; safe for concurrent use.
 type recorder struct {
 	mu      sync.Mutex
@@ -37,22 +40,32 @@ type recorder struct {
 	ready   int
 	failed  int
 	dropped int
-	connect []time.Duration
-	errors  map[string]int
-	samples map[string]error // one error per kind, for the log
+	// latencies holds each named series: "connect" (dial to dashboard),
+	// and whatever a later probe times (e.g. "sms_to_screen").
+	latencies map[string][]time.Duration
+	errors    map[string]int
+	samples   map[string]error // one error per kind, for the log
 }
 
 func newRecorder() *recorder {
-	return &recorder{errors: map[string]int{}, samples: map[string]error{}}
+	return &recorder{latencies: map[string][]time.Duration{}, errors: map[string]int{}, samples: map[string]error{}}
 }
 
 func (r *recorder) start() { r.mu.Lock(); r.started++; r.mu.Unlock() }
 
+// succeed counts a session whose dashboard is on screen after d.
 func (r *recorder) succeed(d time.Duration) {
 	r.mu.Lock()
-	defer r.mu.Unlock()
 	r.ready++
-	r.connect = append(r.connect, d)
+	r.mu.Unlock()
+	r.observe(latencyConnect, d)
+}
+
+// observe adds one duration to a named latency series of the report.
+func (r *recorder) observe(series string, d time.Duration) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.latencies[series] = append(r.latencies[series], d)
 }
 
 // fail counts a session that never got ready (dropped false) or ended
@@ -179,6 +192,9 @@ func hold(ctx context.Context, connect connectFunc, d dialSpec, rec *recorder, c
 	}
 	rec.succeed(took)
 	connected()
+	// Work a session does once its dashboard is up goes here, timed with
+	// rec.observe: the numbers feature adds reserving a number and
+	// watching for its code (SMS-arrival-to-screen).
 	select {
 	case <-release:
 	case <-ctx.Done():
@@ -193,7 +209,12 @@ func finish(rep *Report, rec *recorder, log io.Writer) {
 	rec.mu.Lock()
 	defer rec.mu.Unlock()
 	rep.Ready = rec.ready
-	rep.Latencies["connect"] = summarise(rec.connect)
+	for name, series := range rec.latencies {
+		rep.Latencies[name] = summarise(series)
+	}
+	if _, ok := rep.Latencies[latencyConnect]; !ok {
+		rep.Latencies[latencyConnect] = Latency{}
+	}
 	rep.Errors = rec.errors
 	if rep.Held > 0 && rep.Memory.HeldRSS > 0 {
 		rep.Memory.RSSPerSession = (rep.Memory.HeldRSS - rep.Memory.BaselineRSS) / int64(rep.Held)

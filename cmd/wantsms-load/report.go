@@ -177,9 +177,9 @@ func latencyNames(runs []*Report) []string {
 	names := slices.Sorted(maps.Keys(set))
 	slices.SortStableFunc(names, func(a, b string) int {
 		switch {
-		case a == "connect" && b != "connect":
+		case a == latencyConnect && b != latencyConnect:
 			return -1
-		case b == "connect" && a != "connect":
+		case b == latencyConnect && a != latencyConnect:
 			return 1
 		}
 		return 0
