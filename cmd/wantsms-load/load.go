@@ -113,72 +113,104 @@ func runLoad(ctx context.Context, cfg loadConfig, tg target, accounts []account,
 	if err != nil {
 		return nil, err
 	}
-	rep := &Report{Target: tg.Name, Addr: tg.Addr, PID: tg.PID, Client: cfg.Client, Sessions: cfg.Sessions,
-		Rate: cfg.Rate, Latencies: map[string]Latency{}}
-	first, err := takeSnapshot(tg.PID)
+	l := &loadRun{cfg: cfg, tg: tg, connect: connect, rec: newRecorder(), release: make(chan struct{}),
+		rep: &Report{Target: tg.Name, Addr: tg.Addr, PID: tg.PID, Client: cfg.Client, Sessions: cfg.Sessions,
+			Rate: cfg.Rate, Latencies: map[string]Latency{}}}
+	idle, err := l.measureIdle(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("measure %s: %w", tg.Name, err)
+		return nil, err
 	}
-	pause(ctx, cfg.Baseline)
-	idle, err := takeSnapshot(tg.PID)
+	l.ramp(ctx, accounts)
+	ramped, err := takeSnapshot(tg.PID)
+	if err == nil {
+		l.rep.CPU.Ramp = phase(idle, ramped)
+		l.measureHold(ctx, ramped)
+	}
+	close(l.release)
+	l.running.Wait()
 	if err != nil {
-		return nil, fmt.Errorf("measure %s: %w", tg.Name, err)
+		return nil, fmt.Errorf("measure %s after the ramp: %w", tg.Name, err)
 	}
-	rep.CPU.Baseline = phase(first, idle)
-	rep.Memory.BaselineRSS, rep.Memory.BaselinePSS = idle.Server.RSS, idle.Server.PSS
+	finish(l.rep, l.rec, log)
+	return l.rep, nil
+}
 
-	rec := newRecorder()
-	release := make(chan struct{}) // closed when the hold is over
-	var connecting, running sync.WaitGroup
-	bar := startProgress(cfg.Progress, tg.Name, cfg.Sessions, rec.counts)
-	rampStart := time.Now()
-	for i := range cfg.Sessions {
-		at := rampStart.Add(time.Duration(float64(i) / cfg.Rate * float64(time.Second)))
+// loadRun is one run's state while it goes on.
+type loadRun struct {
+	cfg     loadConfig
+	tg      target
+	connect connectFunc
+	rec     *recorder
+	rep     *Report
+	first   snapshot
+	release chan struct{} // closed when the hold is over
+	running sync.WaitGroup
+}
+
+// measureIdle reads the server before any session and after the baseline
+// pause, and returns the second reading.
+func (l *loadRun) measureIdle(ctx context.Context) (snapshot, error) {
+	var err error
+	if l.first, err = takeSnapshot(l.tg.PID); err != nil {
+		return snapshot{}, fmt.Errorf("measure %s: %w", l.tg.Name, err)
+	}
+	pause(ctx, l.cfg.Baseline)
+	idle, err := takeSnapshot(l.tg.PID)
+	if err != nil {
+		return snapshot{}, fmt.Errorf("measure %s: %w", l.tg.Name, err)
+	}
+	l.rep.CPU.Baseline = phase(l.first, idle)
+	l.rep.Memory.BaselineRSS, l.rep.Memory.BaselinePSS = idle.Server.RSS, idle.Server.PSS
+	return idle, nil
+}
+
+// ramp starts the sessions on schedule and returns once every one has
+// either reached its dashboard or failed.
+func (l *loadRun) ramp(ctx context.Context, accounts []account) {
+	var connecting sync.WaitGroup
+	bar := startProgress(l.cfg.Progress, l.tg.Name, l.cfg.Sessions, l.rec.counts)
+	start := time.Now()
+	for i := range l.cfg.Sessions {
+		at := start.Add(time.Duration(float64(i) / l.cfg.Rate * float64(time.Second)))
 		if !pause(ctx, time.Until(at)) {
-			rep.Interrupted = true
+			l.rep.Interrupted = true
 			break
 		}
-		d := dialSpec{Addr: tg.Addr, User: tg.User, Signer: accounts[i].Signer, Marker: tg.Marker(accounts[i]),
-			Timeout: cfg.Timeout}
+		d := dialSpec{Addr: l.tg.Addr, User: l.tg.User, Signer: accounts[i].Signer,
+			Marker: l.tg.Marker(accounts[i]), Timeout: l.cfg.Timeout}
 		connecting.Add(1)
-		running.Add(1)
-		rec.start()
+		l.running.Add(1)
+		l.rec.start()
 		go func() {
-			defer running.Done()
-			hold(ctx, connect, d, rec, connecting.Done, release)
+			defer l.running.Done()
+			hold(ctx, l.connect, d, l.rec, connecting.Done, l.release)
 		}()
 	}
 	connecting.Wait()
 	bar.Stop()
-	ramped, err := takeSnapshot(tg.PID)
-	if err != nil {
-		close(release)
-		running.Wait()
-		return nil, fmt.Errorf("measure %s after the ramp: %w", tg.Name, err)
-	}
-	rep.CPU.Ramp = phase(idle, ramped)
-	last := ramped
-	if pause(ctx, cfg.Settle) {
-		h0, err0 := takeSnapshot(tg.PID)
-		rep.Interrupted = rep.Interrupted || !pause(ctx, cfg.Hold)
-		h1, err1 := takeSnapshot(tg.PID)
+}
+
+// measureHold waits for the sessions to settle, measures the hold and
+// records what the load tool itself cost.
+func (l *loadRun) measureHold(ctx context.Context, last snapshot) {
+	if pause(ctx, l.cfg.Settle) {
+		h0, err0 := takeSnapshot(l.tg.PID)
+		l.rep.Interrupted = l.rep.Interrupted || !pause(ctx, l.cfg.Hold)
+		h1, err1 := takeSnapshot(l.tg.PID)
 		if err0 == nil && err1 == nil {
-			rep.CPU.Hold = phase(h0, h1)
-			rep.Memory.HeldRSS, rep.Memory.HeldPSS, rep.Memory.Processes = h1.Server.RSS, h1.Server.PSS, h1.Server.Procs
+			l.rep.CPU.Hold = phase(h0, h1)
+			m := &l.rep.Memory
+			m.HeldRSS, m.HeldPSS, m.Processes = h1.Server.RSS, h1.Server.PSS, h1.Server.Procs
 			last = h1
 		}
 	} else {
-		rep.Interrupted = true
+		l.rep.Interrupted = true
 	}
-	rep.Held = rec.open()
-	rep.Tool.CPUSeconds = (last.Self - first.Self).Seconds()
+	l.rep.Held = l.rec.open()
+	l.rep.Tool.CPUSeconds = (last.Self - l.first.Self).Seconds()
 	if status, err := readProc(os.Getpid(), "status"); err == nil {
-		rep.Tool.RSS, _ = kBField(status, "VmRSS") // this process alone, not the sshd it may run
+		l.rep.Tool.RSS, _ = kBField(status, "VmRSS") // this process alone, not the sshd it may run
 	}
-	close(release)
-	running.Wait()
-	finish(rep, rec, log)
-	return rep, nil
 }
 
 // hold runs one session: connect, report, then keep it open until release.

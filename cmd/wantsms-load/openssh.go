@@ -6,6 +6,7 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/pem"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -27,6 +28,9 @@ const opensshMarker = "wantsms-load: openssh session ready"
 
 // sshdStartWait bounds how long sshd may take to listen.
 const sshdStartWait = 10 * time.Second
+
+// errNoSSHD is the OpenSSH comparison's skip reason when sshd is missing.
+var errNoSSHD = errors.New("no OpenSSH server binary")
 
 // privsepDir is where a root sshd chroots its pre-authentication child;
 // Debian's service creates it at boot, a throw-away run may have to.

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -179,6 +178,3 @@ func describeMachine() Machine {
 	}
 	return m
 }
-
-// errNoSSHD is the OpenSSH comparison's skip reason when sshd is missing.
-var errNoSSHD = errors.New("no OpenSSH server binary")
