@@ -104,13 +104,17 @@ func TestSeedLoadTestAccountsRefusals(t *testing.T) {
 func TestSeedLoadTestAccountsKeepsTheKeyLimit(t *testing.T) {
 	s, _ := openTest(t)
 	ctx := context.Background()
-	for i := range MaxKeysPerUser {
-		a := []LoadTestAccount{{Email: "full@example.com", Key: loadKey(t, i)}}
-		if _, err := s.SeedLoadTestAccounts(ctx, "load password", a); err != nil {
+	a := []LoadTestAccount{{Email: "full@example.com", Key: loadKey(t, 0)}}
+	if _, err := s.SeedLoadTestAccounts(ctx, "load password", a); err != nil {
+		t.Fatal(err)
+	}
+	u, _ := s.UserByEmail(ctx, "full@example.com")
+	for i := 1; i < MaxKeysPerUser; i++ {
+		if _, err := s.LinkKey(ctx, u.ID, loadKey(t, i), "", origin); err != nil {
 			t.Fatalf("key %d: %v", i, err)
 		}
 	}
-	a := []LoadTestAccount{{Email: "full@example.com", Key: loadKey(t, MaxKeysPerUser)}}
+	a[0].Key = loadKey(t, MaxKeysPerUser)
 	if _, err := s.SeedLoadTestAccounts(ctx, "load password", a); !errors.Is(err, ErrTooManyKeys) {
 		t.Errorf("key %d: %v, want ErrTooManyKeys", MaxKeysPerUser+1, err)
 	}
