@@ -3,6 +3,7 @@ package billing
 import (
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 )
@@ -141,4 +142,27 @@ func FormatCents(cents int64) string {
 // shortDollars is FormatCents without ".00" for whole dollars: "$2", "$2.50".
 func shortDollars(cents int64) string {
 	return strings.TrimSuffix(FormatCents(cents), ".00")
+}
+
+// ParsePacks reads a price list from configuration: fixed packs as a comma
+// separated list of dollar amounts ("5,10,25,50,100") and the custom range
+// in dollars ("2", "500"). The result is validated.
+func ParsePacks(fixed, minimum, maximum string) (Packs, error) {
+	wide := Packs{MinCents: 0, MaxCents: math.MaxInt64 / 2}
+	var p Packs
+	var err error
+	if p.MinCents, err = wide.ParseAmount(minimum); err != nil {
+		return Packs{}, fmt.Errorf("packs: minimum %q: %w", minimum, err)
+	}
+	if p.MaxCents, err = wide.ParseAmount(maximum); err != nil {
+		return Packs{}, fmt.Errorf("packs: maximum %q: %w", maximum, err)
+	}
+	for _, s := range strings.Split(fixed, ",") {
+		c, err := wide.ParseAmount(s)
+		if err != nil {
+			return Packs{}, fmt.Errorf("packs: %q: %w", s, err)
+		}
+		p.FixedCents = append(p.FixedCents, c)
+	}
+	return p, p.Validate()
 }

@@ -133,3 +133,18 @@ func TestDefaultPacksIsACopy(t *testing.T) {
 		t.Fatal("DefaultPacks shares its slice")
 	}
 }
+
+func TestParsePacks(t *testing.T) {
+	p, err := ParsePacks("5, 10,25.50", "2", "$500")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.FixedCents) != 3 || p.FixedCents[2] != 2550 || p.MinCents != 200 || p.MaxCents != 50000 {
+		t.Fatalf("packs %+v", p)
+	}
+	for _, bad := range [][3]string{{"5,x", "2", "500"}, {"10,5", "2", "500"}, {"5", "0.10", "500"}, {"600", "2", "500"}, {"", "2", "500"}} {
+		if _, err := ParsePacks(bad[0], bad[1], bad[2]); err == nil {
+			t.Errorf("ParsePacks%q accepted", bad)
+		}
+	}
+}

@@ -87,6 +87,9 @@ func (r *Router) Add(p Provider, rt Route) error {
 	return nil
 }
 
+// Markup is the Router's sell-price multiplier.
+func (r *Router) Markup() Markup { return r.cfg.Markup }
+
 // SetEnabled turns a provider on or off for new purchases.
 func (r *Router) SetEnabled(name string, on bool) error {
 	r.mu.Lock()
@@ -177,6 +180,13 @@ func (rt *route) load(ctx context.Context, now time.Time, maxAge time.Duration) 
 		rt.offers = offers
 	}
 	return err
+}
+
+// stale makes the next catalogue read fetch again.
+func (rt *route) stale() {
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	rt.fetched = time.Time{}
 }
 
 // soldOut marks a pair as out of stock in rt's cache after NO_NUMBERS.

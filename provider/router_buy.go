@@ -17,8 +17,9 @@ type buyOption struct {
 // Buy buys a number for service in country from the cheapest enabled
 // provider with stock, never above maxSellCents (0 = no cap; the cap is
 // turned into a cost cap with the Router's markup). It falls over to the
-// next cheapest when a provider has no numbers or is unavailable, and
-// stops at any other error. It returns the provider's name, the number
+// next cheapest when a provider has no numbers, is unavailable or has
+// raised its price above the cap (whose cached catalogue is then fetched
+// again), and stops at any other error. It returns the provider's name, the number
 // and its cost.
 func (r *Router) Buy(ctx context.Context, service, country string, maxSellCents int64) (string, Number, Micros, error) {
 	var costCap Micros
@@ -35,7 +36,7 @@ func (r *Router) Buy(ctx context.Context, service, country string, maxSellCents 
 		return "", Number{}, 0, fmt.Errorf("buy %s/%s: no provider has stock: %w", service, country, ErrNoNumbers)
 	}
 	var failures []string
-	sawNoNumbers := false
+	sawNoNumbers, sawMaxPrice := false, false
 	for _, o := range opts {
 		n, err := o.rt.g.Buy(ctx, service, country, costCap)
 		if err == nil {
@@ -47,13 +48,21 @@ func (r *Router) Buy(ctx context.Context, service, country string, maxSellCents 
 			sawNoNumbers = true
 			o.rt.soldOut(service, country)
 		case errors.Is(err, ErrUnavailable):
+		case errors.Is(err, ErrMaxPrice):
+			// Its price rose since the cached catalogue: fetch it again
+			// next time, so the person is shown the price of the day.
+			sawMaxPrice = true
+			o.rt.stale()
 		default:
 			return "", Number{}, 0, fmt.Errorf("buy %s/%s: %w", service, country, err)
 		}
 	}
 	sentinel := ErrUnavailable
-	if sawNoNumbers {
+	switch {
+	case sawNoNumbers:
 		sentinel = ErrNoNumbers
+	case sawMaxPrice:
+		sentinel = ErrMaxPrice
 	}
 	return "", Number{}, 0, fmt.Errorf("buy %s/%s: %w after trying %d providers: %s", service, country, sentinel, len(failures), strings.Join(failures, "; "))
 }

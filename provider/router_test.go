@@ -325,3 +325,23 @@ func BenchmarkRouterOffers(b *testing.B) {
 		}
 	}
 }
+
+// A price that rose upstream since the cached catalogue refuses the buy
+// (the person never pays more than shown) and refreshes the catalogue,
+// so the next look shows the new price instead of failing for a minute.
+func TestRisenPriceRefreshesCatalogue(t *testing.T) {
+	u := twoUpstreams(t, on, provider.Route{Enabled: false})
+	if o := u.r.Offers(bg); o[0].SellCents != 60 {
+		t.Fatalf("offers %+v", o)
+	}
+	u.sa.SetPrice("tg", "16", "0.40", 10)
+	if _, _, _, err := u.r.Buy(bg, "telegram", "gb", 60); !errors.Is(err, provider.ErrMaxPrice) {
+		t.Fatalf("buy above the shown price: %v", err)
+	}
+	if o := u.r.Offers(bg); o[0].SellCents != 80 {
+		t.Fatalf("offers after the refusal %+v, want the new price 80", o)
+	}
+	if _, _, _, err := u.r.Buy(bg, "telegram", "gb", 80); err != nil {
+		t.Fatalf("buy at the new price: %v", err)
+	}
+}

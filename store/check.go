@@ -19,13 +19,17 @@ type CheckReport struct {
 	Integrity  []string // "ok" alone when SQLite finds nothing wrong
 	ForeignKey []string // rows violating a foreign key
 	Mismatches []BalanceMismatch
+	// Orders are top-ups whose credited amount differs from their ledger
+	// rows, or that were credited without being paid.
+	Orders     []string
 	Users      int
 	LedgerRows int
 }
 
 // OK reports whether nothing is wrong.
 func (r CheckReport) OK() bool {
-	return len(r.Integrity) == 1 && r.Integrity[0] == "ok" && len(r.ForeignKey) == 0 && len(r.Mismatches) == 0
+	return len(r.Integrity) == 1 && r.Integrity[0] == "ok" && len(r.ForeignKey) == 0 && len(r.Mismatches) == 0 &&
+		len(r.Orders) == 0
 }
 
 // Check verifies the money invariant (for every account the ledger sums to
@@ -57,7 +61,36 @@ func (s *Store) Check(ctx context.Context) (CheckReport, error) {
 		}
 		r.Mismatches = append(r.Mismatches, m)
 	}
-	return r, rows.Err()
+	if err := rows.Err(); err != nil {
+		return r, err
+	}
+	r.Orders, err = s.checkOrders(ctx)
+	return r, err
+}
+
+// checkOrders compares every order's credited amount with its ledger rows
+// (reference the order number, or "NUMBER:TXID" per Bitcoin transaction).
+func (s *Store) checkOrders(ctx context.Context) ([]string, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT o.number, o.status, o.credited, COALESCE(SUM(l.amount_cents), 0)
+		FROM orders o LEFT JOIN ledger l ON l.kind = 'topup' AND l.user_id = o.user_id
+			AND (l.reference = o.number OR l.reference LIKE o.number || ':%')
+		GROUP BY o.id
+		HAVING o.credited <> COALESCE(SUM(l.amount_cents), 0) OR (o.credited > 0 AND o.status <> 'paid')
+		ORDER BY o.id`)
+	if err != nil {
+		return nil, fmt.Errorf("check orders: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var number, status string
+		var credited, ledger int64
+		if err := rows.Scan(&number, &status, &credited, &ledger); err != nil {
+			return nil, fmt.Errorf("check orders: %w", err)
+		}
+		out = append(out, fmt.Sprintf("order %s (%s) credited %d, ledger %d", number, status, credited, ledger))
+	}
+	return out, rows.Err()
 }
 
 func (s *Store) pragmaLines(ctx context.Context, q string) ([]string, error) {

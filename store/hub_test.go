@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"testing"
 )
 
@@ -80,5 +81,55 @@ func BenchmarkHubPublish1000Subscribers(b *testing.B) {
 		uid := int64(i % 1000)
 		h.Publish(Event{UserID: uid, Kind: EventMessage})
 		<-subs[uid].C
+	}
+}
+
+// BenchmarkDeliveryTo1000Sessions measures, for an SMS stored on a
+// reservation whose owner has 1,000 sessions open, the time from the
+// write until the last session has the event (reported as µs/op).
+func BenchmarkDeliveryTo1000Sessions(b *testing.B) {
+	s, _ := openTest(b)
+	ctx := context.Background()
+	u := newUser(b, s, "fan@example.com")
+	credit(b, s, u, 1<<40)
+	n := newRes(u, 1)
+	n.MaxOpen = 0
+	r, err := s.CreateReservation(ctx, n)
+	if err != nil {
+		b.Fatal(err)
+	}
+	subs := make([]*Subscription, 1000)
+	for i := range subs {
+		subs[i] = s.Hub().Subscribe(u.ID)
+		defer subs[i].Close()
+	}
+	b.ResetTimer()
+	var i int
+	for b.Loop() {
+		i++
+		if _, err := s.AddMessage(ctx, r.ID, NewMessage{ProviderID: fmt.Sprint(i), Body: "code 1234", Code: "1234"}); err != nil {
+			b.Fatal(err)
+		}
+		for _, sub := range subs {
+			<-sub.C
+			<-sub.C
+		}
+	}
+}
+
+// BenchmarkFanOut1000SessionsOfOneUser is the hub's share of the above:
+// one event to 1,000 sessions of one account, until all have it.
+func BenchmarkFanOut1000SessionsOfOneUser(b *testing.B) {
+	h := NewHub()
+	defer h.Close()
+	subs := make([]*Subscription, 1000)
+	for i := range subs {
+		subs[i] = h.Subscribe(7)
+	}
+	for b.Loop() {
+		h.Publish(Event{UserID: 7, Kind: EventMessage})
+		for _, s := range subs {
+			<-s.C
+		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/crypto/ssh"
 )
@@ -91,5 +92,43 @@ func TestKeyLimit(t *testing.T) {
 	}
 	if _, err := s.LinkKey(ctx, u.ID, SpecOf(newPub(t)), "", origin); !errors.Is(err, ErrTooManyKeys) {
 		t.Fatalf("over the limit: %v", err)
+	}
+}
+
+func TestUseKeyRecordsOncePerHourAndAddress(t *testing.T) {
+	s, clock := openTest(t)
+	ctx := context.Background()
+	u := newUser(t, s, "script@example.com")
+	spec := SpecOf(newPub(t))
+	s.LinkKey(ctx, u.ID, spec, "", origin)
+	count := func() int {
+		var n int
+		s.r.QueryRow(`SELECT COUNT(*) FROM security_events WHERE user_id = ? AND kind = 'signin'`, u.ID).Scan(&n)
+		return n
+	}
+	home := Origin{RemoteAddr: "203.0.113.5:40001"}
+	for i := range 50 {
+		home.RemoteAddr = "203.0.113.5:" + string(rune('0'+i%10)) + "0001"
+		if _, err := s.UseKey(ctx, spec.Fingerprint, home); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := count(); n != 1 {
+		t.Fatalf("%d sign-ins recorded for 50 commands from one address, want 1", n)
+	}
+	if _, err := s.UseKey(ctx, spec.Fingerprint, Origin{RemoteAddr: "198.51.100.9:5"}); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(); n != 2 {
+		t.Fatalf("a new address was not recorded: %d", n)
+	}
+	clock.Add(commandSigninEvery + time.Minute)
+	s.UseKey(ctx, spec.Fingerprint, home)
+	if n := count(); n != 3 {
+		t.Fatalf("after an hour: %d", n)
+	}
+	keys, _ := s.Keys(ctx, u.ID)
+	if !keys[0].LastUsedAt.Equal(clock.Now().Truncate(time.Second)) {
+		t.Fatalf("last use not updated: %v", keys[0].LastUsedAt)
 	}
 }

@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 )
@@ -64,20 +66,17 @@ func (tx *Tx) move(ctx context.Context, m Movement) (MoveResult, error) {
 		bal, err := tx.balance(ctx, m.UserID)
 		return MoveResult{Applied: false, BalanceCents: bal}, err
 	}
-	res, err = tx.ExecContext(ctx, `UPDATE users SET balance_cents = balance_cents + ?
-		WHERE id = ? AND balance_cents + ? >= 0`, m.AmountCents, m.UserID, m.AmountCents)
-	if err != nil {
-		return MoveResult{}, fmt.Errorf("update balance: %w", err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
+	var bal int64
+	err = tx.QueryRowContext(ctx, `UPDATE users SET balance_cents = balance_cents + ?
+		WHERE id = ? AND balance_cents + ? >= 0 RETURNING balance_cents`, m.AmountCents, m.UserID, m.AmountCents).Scan(&bal)
+	if errors.Is(err, sql.ErrNoRows) {
 		if _, err := tx.balance(ctx, m.UserID); err != nil {
 			return MoveResult{}, err
 		}
 		return MoveResult{}, ErrInsufficientFunds
 	}
-	bal, err := tx.balance(ctx, m.UserID)
 	if err != nil {
-		return MoveResult{}, err
+		return MoveResult{}, fmt.Errorf("update balance: %w", err)
 	}
 	tx.notify(Event{UserID: m.UserID, Kind: EventBalance})
 	return MoveResult{Applied: true, BalanceCents: bal}, nil

@@ -10,12 +10,15 @@ package store
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
 	"errors"
 	"fmt"
+	"io"
 	"net/url"
 	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
@@ -38,6 +41,9 @@ type Options struct {
 	// MaxConcurrentHashes bounds password hashing, which costs 19 MiB and
 	// tens of milliseconds each (default GOMAXPROCS).
 	MaxConcurrentHashes int
+	// Rand draws order numbers (default crypto/rand); view tests pass a
+	// fixed source so that screens, QR codes included, are reproducible.
+	Rand io.Reader
 }
 
 // Store is the database handle shared by the whole process.
@@ -49,6 +55,11 @@ type Store struct {
 	now     func() time.Time
 	hashSem chan struct{}
 	relay   bool
+	rand    io.Reader
+
+	wmu     sync.Mutex // guards queue and leading
+	queue   []writeReq // writes waiting for the writer
+	leading bool       // a caller is running batches
 }
 
 // Open opens (creating if missing) the database at path and applies pending
@@ -78,7 +89,7 @@ func Open(path string, opts Options) (*Store, error) {
 	w.SetConnMaxLifetime(0)
 
 	s := &Store{path: path, w: w, hub: NewHub(), now: opts.Clock,
-		hashSem: make(chan struct{}, opts.MaxConcurrentHashes), relay: opts.Relay}
+		hashSem: make(chan struct{}, opts.MaxConcurrentHashes), relay: opts.Relay, rand: opts.Rand}
 	if err := s.migrate(context.Background()); err != nil {
 		w.Close()
 		return nil, err
@@ -106,6 +117,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.BusyTimeout <= 0 {
 		o.BusyTimeout = 5 * time.Second
+	}
+	if o.Rand == nil {
+		o.Rand = rand.Reader
 	}
 	if o.MaxConcurrentHashes <= 0 {
 		o.MaxConcurrentHashes = runtime.GOMAXPROCS(0)
@@ -143,29 +157,145 @@ func (s *Store) Now() time.Time { return s.now() }
 
 func (s *Store) unixNow() int64 { return s.now().Unix() }
 
-// write runs fn in one immediate transaction and, only after it committed,
-// publishes the events fn queued.
+// write runs fn in an immediate transaction and, only after it committed,
+// publishes the events fn queued. fn's changes are all or nothing.
+//
+// Writes that wait for the writer together share one commit (group
+// commit): with synchronous=FULL every commit waits for the disk, so a
+// busy server would otherwise spend its writer on fsync. The first writer
+// to find the writer free runs its batch on its own goroutine (an
+// uncontended write runs at once on its caller); writes that queued
+// meanwhile are run batch by batch by a goroutine that lives only while
+// there is a backlog. Each fn of a batch runs in its own savepoint, so
+// one that fails leaves the others untouched.
 func (s *Store) write(ctx context.Context, fn func(tx *Tx) error) error {
-	sqlTx, err := s.w.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("begin: %w", err)
+	req := writeReq{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	s.wmu.Lock()
+	s.queue = append(s.queue, req)
+	if s.leading {
+		s.wmu.Unlock()
+		return <-req.done
 	}
-	tx := &Tx{Tx: sqlTx, now: s.unixNow()}
-	err = fn(tx)
-	if err == nil && s.relay {
-		err = tx.relayEvents(ctx)
+	s.leading = true
+	s.wmu.Unlock()
+	// No leader means the queue held nothing before this write, so the
+	// first batch contains it. Later arrivals are served by a goroutine
+	// that lives only while there is a backlog: a caller is never held
+	// serving other people's writes.
+	if s.leadOnce() {
+		go s.lead()
 	}
+	return <-req.done
+}
+
+// lead runs batches until the queue is empty.
+func (s *Store) lead() {
+	for s.leadOnce() {
+	}
+}
+
+// leadOnce runs one batch and reports whether more writes are waiting;
+// when none are, it gives up the lead.
+func (s *Store) leadOnce() (more bool) {
+	s.wmu.Lock()
+	batch := s.queue
+	if len(batch) > maxBatch {
+		batch = batch[:maxBatch]
+	}
+	s.queue = s.queue[len(batch):]
+	s.wmu.Unlock()
+	s.runBatch(batch)
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	if len(s.queue) == 0 {
+		s.leading, s.queue = false, nil
+		return false
+	}
+	return true
+}
+
+// maxBatch bounds how many writes share one commit, so one commit never
+// holds up a write for long.
+const maxBatch = 64
+
+// writeReq is a transaction function waiting for the writer.
+type writeReq struct {
+	ctx  context.Context
+	fn   func(tx *Tx) error
+	done chan error // buffered: the leader never waits on it
+}
+
+// runBatch runs writes in one transaction, each in a savepoint when there
+// are several, commits once and answers each.
+func (s *Store) runBatch(batch []writeReq) {
+	errs := make([]error, len(batch))
+	txs := make([]*Tx, len(batch))
+	answer := func() {
+		for i, r := range batch {
+			if errs[i] == nil {
+				for _, e := range txs[i].events {
+					s.hub.Publish(e)
+				}
+			}
+			r.done <- errs[i]
+		}
+	}
+	defer answer()
+	sqlTx, err := s.w.BeginTx(context.Background(), nil)
 	if err != nil {
+		fill(errs, fmt.Errorf("begin: %w", err))
+		return
+	}
+	saves := len(batch) > 1
+	for i, r := range batch {
+		txs[i] = &Tx{Tx: sqlTx, now: s.unixNow()}
+		errs[i] = s.runOne(r, txs[i], saves)
+	}
+	if !saves && errs[0] != nil {
 		_ = sqlTx.Rollback()
-		return err
+		return
 	}
 	if err := sqlTx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
+		for i := range errs {
+			if errs[i] == nil {
+				errs[i] = fmt.Errorf("commit: %w", err)
+			}
+		}
 	}
-	for _, e := range tx.events {
-		s.hub.Publish(e)
+}
+
+// runOne runs one write inside the shared transaction.
+func (s *Store) runOne(r writeReq, tx *Tx, savepoint bool) error {
+	if err := r.ctx.Err(); err != nil {
+		return err
 	}
-	return nil
+	if savepoint {
+		if _, err := tx.ExecContext(r.ctx, `SAVEPOINT w`); err != nil {
+			return fmt.Errorf("savepoint: %w", err)
+		}
+	}
+	err := r.fn(tx)
+	if err == nil && s.relay {
+		err = tx.relayEvents(r.ctx)
+	}
+	if !savepoint {
+		return err
+	}
+	if err != nil {
+		if _, rerr := tx.ExecContext(context.Background(), `ROLLBACK TO w`); rerr != nil {
+			err = errors.Join(err, fmt.Errorf("rollback to savepoint: %w", rerr))
+		}
+	}
+	if _, rerr := tx.ExecContext(context.Background(), `RELEASE w`); rerr != nil && err == nil {
+		err = fmt.Errorf("release savepoint: %w", rerr)
+	}
+	return err
+}
+
+func fill(errs []error, err error) {
+	for i := range errs {
+		errs[i] = err
+	}
 }
 
 // Tx is a write transaction that collects events to publish after commit.

@@ -20,7 +20,7 @@ type testClock struct {
 func (c *testClock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
 func (c *testClock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
 
-func openTest(t *testing.T) (*Store, *testClock) {
+func openTest(t testing.TB) (*Store, *testClock) {
 	t.Helper()
 	clock := &testClock{t: time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)}
 	s, err := Open(filepath.Join(t.TempDir(), "wantsms.db"), Options{Clock: clock.Now})
@@ -33,7 +33,7 @@ func openTest(t *testing.T) (*Store, *testClock) {
 
 var origin = Origin{RemoteAddr: "192.0.2.7:50000", ClientVersion: "SSH-2.0-OpenSSH_9.6"}
 
-func newUser(t *testing.T, s *Store, email string) User {
+func newUser(t testing.TB, s *Store, email string) User {
 	t.Helper()
 	u, err := s.CreateUser(context.Background(), email, "correct horse", origin)
 	if err != nil {
@@ -182,5 +182,90 @@ func TestBalanceNeverNegativeInSchema(t *testing.T) {
 	_, err := s.w.Exec(`UPDATE users SET balance_cents = -1 WHERE id = ?`, u.ID)
 	if err == nil {
 		t.Fatal("schema accepted a negative balance")
+	}
+}
+
+// Writes that share a commit stay independent: a failing one leaves no
+// trace and the others all land.
+func TestGroupCommitIsolatesFailures(t *testing.T) {
+	s, _ := openTest(t)
+	ctx := context.Background()
+	u := newUser(t, s, "batch@example.com")
+	sub := s.Hub().Subscribe(u.ID)
+	defer sub.Close()
+	const n = 60
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			amount := int64(1)
+			if i%2 == 1 {
+				amount = -1000 // overdraft: refused
+			}
+			_, err := s.Move(ctx, Movement{UserID: u.ID, AmountCents: amount, Kind: LedgerAdjust, Reference: fmt.Sprint("b", i)})
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	failed := 0
+	for err := range errs {
+		if errors.Is(err, ErrInsufficientFunds) {
+			failed++
+		} else if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, _ := s.UserByID(ctx, u.ID); failed != n/2 || got.BalanceCents != n/2 {
+		t.Fatalf("%d failed, balance %d; want %d and %d", failed, got.BalanceCents, n/2, n/2)
+	}
+	rows, _ := s.Ledger(ctx, u.ID, 1000)
+	if len(rows) != n/2 || len(sub.C) != n/2 {
+		t.Fatalf("%d ledger rows, %d events; want %d each", len(rows), len(sub.C), n/2)
+	}
+	if rep, err := s.Check(ctx); err != nil || !rep.OK() {
+		t.Fatalf("check %+v %v", rep, err)
+	}
+}
+
+// A writer that found the writer free is answered after its own batch,
+// even while other writes keep arriving without a pause.
+func TestWriterNotHeldByOthersBacklog(t *testing.T) {
+	s, _ := openTest(t)
+	ctx := context.Background()
+	u := newUser(t, s, "busy@example.com")
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				s.Move(ctx, Movement{UserID: u.ID, AmountCents: 1, Kind: LedgerGrant, Reference: fmt.Sprintf("bg%d-%d", w, i)})
+			}
+		}()
+	}
+	defer func() { close(stop); wg.Wait() }()
+	for i := range 20 {
+		done := make(chan error, 1)
+		go func() {
+			_, err := s.Move(ctx, Movement{UserID: u.ID, AmountCents: 1, Kind: LedgerGrant, Reference: fmt.Sprint("fg", i)})
+			done <- err
+		}()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatal(err)
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatal("a write never returned while others kept writing")
+		}
 	}
 }

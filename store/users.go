@@ -8,6 +8,7 @@ import (
 	"net/mail"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // Role is what an account may do.
@@ -57,6 +58,12 @@ func NormalizeEmail(s string) (string, error) {
 	}
 	a, err := mail.ParseAddress(e)
 	if err != nil || a.Address != e || a.Name != "" {
+		return "", ErrBadEmail
+	}
+	// net/mail takes any UTF-8 beyond ASCII, controls and invisible
+	// characters included: a bidi override or a C1 escape would let one
+	// address pass for another in lists, logs and terminals.
+	if strings.IndexFunc(e, func(r rune) bool { return !unicode.IsPrint(r) }) >= 0 {
 		return "", ErrBadEmail
 	}
 	local, domain, ok := strings.Cut(e, "@")

@@ -12,6 +12,7 @@ func TestNormalizeEmail(t *testing.T) {
 	good := map[string]string{
 		"  Alice@Example.COM ":    "alice@example.com",
 		"a.b+tag@sub.example.org": "a.b+tag@sub.example.org",
+		"Élodie@Example.fr":       "élodie@example.fr",
 	}
 	for in, want := range good {
 		if got, err := NormalizeEmail(in); err != nil || got != want {
@@ -20,7 +21,8 @@ func TestNormalizeEmail(t *testing.T) {
 	}
 	for _, bad := range []string{"", "alice", "alice@", "@example.com", "alice@localhost", "Alice <a@b.com>",
 		"a b@c.com", "a@b..com", "a@.b.com", "a@b.com.", strings.Repeat("a", 65) + "@b.com",
-		"a@" + strings.Repeat("b", 250) + ".com", "a\x00@b.com"} {
+		"a@" + strings.Repeat("b", 250) + ".com", "a\x00@b.com",
+		"a\u202eb@example.com", "a\u009b31m@example.com", "a\u200b@example.com", "a@ex\u00adample.com"} {
 		if got, err := NormalizeEmail(bad); !errors.Is(err, ErrBadEmail) {
 			t.Errorf("NormalizeEmail(%q) = %q, %v; want ErrBadEmail", bad, got, err)
 		}

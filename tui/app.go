@@ -78,7 +78,10 @@ func (m *Model) startDashboard() tea.Cmd {
 		cmds = append(cmds, p.Init())
 	}
 	m.resize()
-	return tea.Batch(cmds...)
+	// The first pane is in view from the start (its countdown may tick).
+	var cmd tea.Cmd
+	m.panes[0], cmd = m.panes[0].Update(paneActivatedMsg{})
+	return tea.Batch(append(cmds, cmd)...)
 }
 
 // Close releases what the model holds; the SSH layer calls it when the
@@ -322,16 +325,24 @@ func (m *Model) header() string {
 
 func (m *Model) tabs() string {
 	st := m.c.Styles
-	parts := make([]string, len(m.panes))
-	for i, p := range m.panes {
-		label := fmt.Sprintf("%d %s", i+1, p.Title())
-		if i == m.active {
-			parts[i] = st.ActiveTab.Render(label)
-		} else {
-			parts[i] = st.Tab.Render(label)
+	render := func(pad int) string {
+		parts := make([]string, len(m.panes))
+		for i, p := range m.panes {
+			label := fmt.Sprintf("%d %s", i+1, p.Title())
+			style := st.Tab
+			if i == m.active {
+				style = st.ActiveTab
+			}
+			parts[i] = style.Padding(0, pad).Render(label)
 		}
+		return st.TabBar.Render(strings.Join(parts, strings.Repeat(" ", 1-pad)))
 	}
-	return st.TabBar.Render(lipgloss.JoinHorizontal(lipgloss.Top, parts...))
+	// Six tabs fill 80 columns with room to spare; in the narrowest
+	// window they close up.
+	if bar := render(1); lipgloss.Width(bar) <= m.c.Width {
+		return bar
+	}
+	return render(0)
 }
 
 // centered places a screen of the sign-in flow in the middle of the window

@@ -18,6 +18,7 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/wantsms/wantsms/billing"
 	"github.com/wantsms/wantsms/store"
 )
 
@@ -28,6 +29,10 @@ type Deps struct {
 	// SSHCommand is how people reach this server, e.g. "ssh -p 2222
 	// localhost", for the commands the dashboard suggests.
 	SSHCommand string
+	// Payments opens top-ups; nil shows the Wallet without payment methods.
+	Payments *billing.Payments
+	// Numbers is the reservation engine; nil in screens that need none.
+	Numbers Numbers
 }
 
 // Session is what the SSH layer proved about the connection. Identity

@@ -34,6 +34,16 @@ type KeyMap struct {
 	Write      key.Binding
 	Left       key.Binding
 	Right      key.Binding
+	ShowQR     key.Binding
+	Copy       key.Binding
+
+	CopyCode   key.Binding
+	CopyNumber key.Binding
+	CancelRes  key.Binding
+	FinishRes  key.Binding
+	AgainRes   key.Binding
+	Filter     key.Binding
+	NewNumber  key.Binding
 }
 
 // DefaultKeys returns the keymap.
@@ -71,5 +81,15 @@ func DefaultKeys() *KeyMap {
 		Write:      b([]string{"w"}, "w", "write"),
 		Left:       b([]string{"left", "h"}, "←/→", "section"),
 		Right:      b([]string{"right", "l"}, "→", "next section"),
+		ShowQR:     b([]string{"v"}, "v", "show/hide QR code"),
+		Copy:       b([]string{"c"}, "c", "copy"),
+
+		CopyCode:   b([]string{"c"}, "c", "copy code"),
+		CopyNumber: b([]string{"n"}, "n", "copy number"),
+		CancelRes:  b([]string{"x"}, "x", "cancel number"),
+		FinishRes:  b([]string{"f"}, "f", "finish"),
+		AgainRes:   b([]string{"a"}, "a", "another SMS"),
+		Filter:     b([]string{"/"}, "/", "filter"),
+		NewNumber:  b([]string{"enter", "esc"}, "enter", "another number"),
 	}
 }

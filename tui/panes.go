@@ -3,5 +3,5 @@ package tui
 // newPanes lists the dashboard's panes in tab order for a signed-in
 // session.
 func newPanes(c *Common) []Component {
-	return []Component{newAccount(c), newSupport(c)}
+	return []Component{newNumbersPane(c), newInbox(c), newHistory(c), newWallet(c), newAccount(c), newSupport(c)}
 }

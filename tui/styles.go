@@ -34,10 +34,15 @@ type Styles struct {
 	Box         lipgloss.Style
 	Dialog      lipgloss.Style
 	Code        lipgloss.Style
+	CodeBox     lipgloss.Style
 	Key         lipgloss.Style
 	HelpKey     lipgloss.Style
 	HelpDesc    lipgloss.Style
 	HelpSep     lipgloss.Style
+	// QR draws a QR code's dark modules black on white whatever the theme,
+	// the contrast a phone camera reads best.
+	QR   lipgloss.Style
+	Link lipgloss.Style
 }
 
 // Palette: one accent, one warning, one error; adaptive so that light
@@ -83,10 +88,13 @@ func NewStyles(r *lipgloss.Renderer) *Styles {
 		Box:         ns().Border(lipgloss.RoundedBorder()).BorderForeground(subtle).Padding(0, 1),
 		Dialog:      ns().Border(lipgloss.RoundedBorder()).BorderForeground(accent).Padding(1, 2),
 		Code:        ns().Bold(true).Foreground(good).Background(panelBg).Padding(0, 2),
+		CodeBox:     ns().Border(lipgloss.RoundedBorder()).BorderForeground(good),
 		Key:         ns().Bold(true).Foreground(accent),
 		HelpKey:     ns().Foreground(subtle).Bold(true),
 		HelpDesc:    ns().Foreground(subtle),
 		HelpSep:     ns().Foreground(subtle),
+		QR:          ns().Foreground(lipgloss.Color("#000000")).Background(lipgloss.Color("#FFFFFF")),
+		Link:        ns().Bold(true).Foreground(accent).Underline(true),
 	}
 }
 

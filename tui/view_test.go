@@ -152,6 +152,7 @@ func TestViewAccountPane(t *testing.T) {
 	var m tea.Model = New(e.c, &u)
 	m = drive(m, m.Init()())
 	m = drive(m, tea.WindowSizeMsg{Width: 80, Height: 24})
+	m = drive(m, tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{'5'}})
 	golden(t, "account_80x24", m.View(), 80, 24)
 	m = drive(m, tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{'?'}})
 	golden(t, "account_help_80x24", m.View(), 80, 24)

@@ -10,6 +10,7 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -55,15 +56,38 @@ type Fake struct {
 	addresses []string
 }
 
-// New starts a fake that accepts apiKey as its Bearer key.
+// New starts a fake that accepts apiKey as its Bearer key, on a free
+// loopback port.
 func New(apiKey string) *Fake {
-	f := &Fake{apiKey: apiKey, price: DefaultPrice, closed: make(chan struct{})}
+	f := newFake(apiKey)
+	f.srv = httptest.NewServer(f.handler())
+	f.URL = f.srv.URL
+	return f
+}
+
+// Listen starts a fake on addr (e.g. 127.0.0.1:12113), for trying
+// WantSMS's Bitcoin payments by hand (`wantsms dev blockonomics`).
+func Listen(addr, apiKey string) (*Fake, error) {
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("fake blockonomics: %w", err)
+	}
+	f := newFake(apiKey)
+	f.srv = &httptest.Server{Listener: l, Config: &http.Server{Handler: f.handler(), ReadHeaderTimeout: 10 * time.Second}}
+	f.srv.Start()
+	f.URL = f.srv.URL
+	return f, nil
+}
+
+func newFake(apiKey string) *Fake {
+	return &Fake{apiKey: apiKey, price: DefaultPrice, closed: make(chan struct{})}
+}
+
+func (f *Fake) handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/api/price", f.handlePrice)
 	mux.HandleFunc("/api/new_address", f.handleNewAddress)
-	f.srv = httptest.NewServer(f.record(mux))
-	f.URL = f.srv.URL
-	return f
+	return f.record(mux)
 }
 
 // Close stops the server; a request held by SetDelay is released first.
@@ -183,10 +207,15 @@ func writeJSON(w http.ResponseWriter, code int, body string) {
 	_, _ = io.WriteString(w, body)
 }
 
-// Callback sends one callback the way Blockonomics does: a GET to
+// Callback sends one callback the way Blockonomics does (see SendCallback).
+func (f *Fake) Callback(ctx context.Context, callbackURL, secret string, status int, addr, txid string, sats int64, rbf bool) (int, error) {
+	return SendCallback(ctx, callbackURL, secret, status, addr, txid, sats, rbf)
+}
+
+// SendCallback sends one callback the way Blockonomics does: a GET to
 // callbackURL with secret, status, addr, value (satoshis) and txid added to
 // its query, and rbf=1 when rbf. It returns the HTTP status our server gave.
-func (f *Fake) Callback(ctx context.Context, callbackURL, secret string, status int, addr, txid string, sats int64, rbf bool) (int, error) {
+func SendCallback(ctx context.Context, callbackURL, secret string, status int, addr, txid string, sats int64, rbf bool) (int, error) {
 	u, err := url.Parse(callbackURL)
 	if err != nil {
 		return 0, fmt.Errorf("callback url: %w", err)

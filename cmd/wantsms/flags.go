@@ -51,6 +51,15 @@ func (f *flags) String(p *string, name, env, def, usage string) {
 	f.fs.StringVar(p, name, def, usage+f.note(name, env))
 }
 
+// Secret is a string flag whose value never shows in -h: its default is
+// empty and the environment's value, if any, is applied directly.
+func (f *flags) Secret(p *string, name, env, usage string) {
+	f.fs.StringVar(p, name, "", usage+f.note(name, env))
+	if v, ok := f.lookup(env); ok {
+		*p = v // a flag given on the command line still overrides it
+	}
+}
+
 func (f *flags) Int(p *int, name, env string, def int, usage string) {
 	if v, ok := f.lookup(env); ok {
 		n, err := strconv.Atoi(v)

@@ -35,6 +35,7 @@ func commands() []command {
 		{"check", "[flags]", "verify ledger sums equal balances and the database's integrity", runCheck},
 		{"purge", "[flags]", "remove now every record past its retention period", runPurge},
 		{"backup", "FILE [flags]", "write a consistent copy of the database (also while serving)", runBackup},
+		{"dev", "stripe-event|btc-callback ORDER", "try payments locally (also: dev blockonomics)", runDev},
 	}
 }
 

@@ -50,9 +50,14 @@ func runServe(ctx context.Context, args []string, _, stderr io.Writer) error {
 	f.Int(&cfg.SSH.FPS, "fps", "WANTSMS_FPS", 30, "most screen redraws per second per session")
 	f.String(&pprofAddr, "pprof-addr", "WANTSMS_PPROF_ADDR", "",
 		"debugging: serve Go profiles (/debug/pprof/) on this loopback address (default off)")
+	pay := addPayFlags(f)
+	finishNumbers := numbersFlags(f, &cfg.Numbers)
 	pos, err := f.parse(args)
 	if err != nil {
 		return flagError(err)
+	}
+	if err := finishNumbers(); err != nil {
+		return err
 	}
 	if len(pos) > 0 {
 		return usagef("unexpected argument %q", pos[0])
@@ -63,6 +68,11 @@ func runServe(ctx context.Context, args []string, _, stderr io.Writer) error {
 	if cfg.SSH.MaxConnsPerIP < 0 || cfg.SSH.MaxConns < 1 || cfg.SSH.MaxAuthTries < 1 || cfg.SSH.FPS < 1 {
 		return usagef("limits must be positive (max-conns-per-ip may be 0)")
 	}
+	if cfg.Payments, err = pay.finish(cfg.HTTPAddr); err != nil {
+		return usagef("%v", err)
+	}
+	// The simulator must not run next to live card payments.
+	cfg.Numbers.StripeSecretKey = cfg.Payments.Stripe.SecretKey
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	if pprofAddr != "" {

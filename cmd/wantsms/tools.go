@@ -132,6 +132,9 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fmt.Fprintf(stdout, "balance mismatch: account %d (%s) balance %s, ledger sums to %s\n",
 			m.UserID, m.Email, dollars(m.BalanceCents), dollars(m.LedgerCents))
 	}
+	for _, o := range rep.Orders {
+		fmt.Fprintf(stdout, "order mismatch: %s\n", o)
+	}
 	if !rep.OK() {
 		return errors.New("problems found (see above)")
 	}

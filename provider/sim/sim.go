@@ -35,6 +35,9 @@ const (
 // balance is what Balance reports: effectively unlimited ($1,000,000).
 const balance = 1_000_000 * provider.Dollar
 
+// defaultFirstRef makes activation ids six digits, like upstreams' ids.
+const defaultFirstRef = 100_000
+
 // pruneEvery is how many purchases pass between sweeps of activations
 // that ended more than a lifetime ago.
 const pruneEvery = 1024
@@ -49,6 +52,10 @@ type Options struct {
 	Jitter     time.Duration // the wait varies by up to ± this
 	NeverShare float64       // 0..1: share of numbers that never get an SMS
 	Lifetime   time.Duration // how long a number is open; default 20 min
+	// FirstRef is what activation ids count up from (default 100000). A
+	// process that keeps reservations across restarts gives each run its
+	// own (e.g. the start time in milliseconds), so ids never repeat.
+	FirstRef uint64
 }
 
 // DefaultOptions are realistic settings for trying the service.
@@ -89,6 +96,9 @@ func New(opt Options) *Sim {
 	}
 	if opt.Lifetime <= 0 {
 		opt.Lifetime = DefaultLifetime
+	}
+	if opt.FirstRef == 0 {
+		opt.FirstRef = defaultFirstRef
 	}
 	return &Sim{opt: opt, acts: make(map[string]*activation)}
 }
@@ -198,7 +208,7 @@ func (s *Sim) Buy(ctx context.Context, service, country string, maxCost provider
 	rng := s.rngFor(0x6275, s.seq) // "bu(y)"
 	cc, _ := provider.LookupCountry(country)
 	a := &activation{
-		ref: strconv.FormatUint(100_000+s.seq, 10), service: service, country: country,
+		ref: strconv.FormatUint(s.opt.FirstRef+s.seq, 10), service: service, country: country,
 		created: now, expires: now.Add(s.opt.Lifetime), state: provider.Waiting,
 	}
 	phone := "+" + cc.CallingCode + makePhone(rng, country)

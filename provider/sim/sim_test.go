@@ -370,3 +370,17 @@ func BenchmarkBuyAndDeliver(b *testing.B) {
 		b.Fatal("nothing delivered")
 	}
 }
+
+// Activation ids count up from FirstRef, so a process that gives each run
+// its own never hands out an id still open from the last run.
+func TestFirstRef(t *testing.T) {
+	s, _ := newTestSim(t, Options{FirstRef: 1_700_000_000_000})
+	n, err := s.Buy(context.Background(), "telegram", "gb", 0)
+	if err != nil || n.Ref != "1700000000001" {
+		t.Fatalf("ref %q, %v", n.Ref, err)
+	}
+	d, _ := newTestSim(t, Options{})
+	if n, _ := d.Buy(context.Background(), "telegram", "gb", 0); n.Ref != "100001" {
+		t.Fatalf("default ref %q", n.Ref)
+	}
+}

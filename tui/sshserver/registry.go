@@ -2,16 +2,17 @@ package sshserver
 
 import "sync"
 
-// registry tracks live dashboard sessions so the server can say goodbye to
-// each of them when it shuts down.
+// registry tracks live sessions, dashboards and commands, so the server
+// can say goodbye to each of them when it shuts down.
 type registry struct {
 	mu       sync.Mutex
 	sessions map[*liveSession]struct{}
 	closing  string
 }
 
-// liveSession is one running dashboard: end asks it to stop with a reason
-// that is printed once the screen is restored.
+// liveSession is one running dashboard or command: end asks it to stop
+// with a reason, printed once the screen is restored (a command's handler
+// prints it on stderr).
 type liveSession struct {
 	mu     sync.Mutex
 	reason string

@@ -90,8 +90,10 @@ type Server struct {
 }
 
 // CommandHandler runs a command for a session without a PTY and returns
-// its exit status.
-type CommandHandler func(sess ssh.Session, args []string) int
+// its exit status. ctx ends when the client leaves, the session reaches
+// its maximum length or the server shuts down; in the last two cases
+// context.Cause(ctx) is the goodbye to show.
+type CommandHandler func(ctx context.Context, sess ssh.Session, args []string) int
 
 // New prepares a server; commands may be nil.
 func New(cfg Config, deps tui.Deps, commands CommandHandler) (*Server, error) {

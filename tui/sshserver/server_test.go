@@ -2,41 +2,22 @@ package sshserver
 
 import (
 	"bytes"
+	"context"
 	"crypto/ed25519"
 	"crypto/rand"
-	"net"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/charmbracelet/ssh"
 	gossh "golang.org/x/crypto/ssh"
-
-	"github.com/wantsms/wantsms/store"
-	"github.com/wantsms/wantsms/tui"
 )
 
 // startServer runs a server on loopback with a real store and the given
 // command handler.
 func startServer(t *testing.T, commands CommandHandler) string {
 	t.Helper()
-	dir := t.TempDir()
-	st, err := store.Open(filepath.Join(dir, "t.db"), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	srv, err := New(Config{HostKeyPath: filepath.Join(dir, "host_key")}, tui.Deps{Store: st}, commands)
-	if err != nil {
-		t.Fatal(err)
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Serve(l)
-	t.Cleanup(func() { srv.srv.Close() })
-	return l.Addr().String()
+	_, addr := startWith(t, Config{}, commands)
+	return addr
 }
 
 func runCommand(t *testing.T, addr, cmd string) (string, error) {
@@ -61,7 +42,7 @@ func runCommand(t *testing.T, addr, cmd string) (string, error) {
 
 // A panic while serving one session ends that session only.
 func TestPanicInOneSessionSparesTheServer(t *testing.T) {
-	addr := startServer(t, func(sess ssh.Session, args []string) int {
+	addr := startServer(t, func(_ context.Context, sess ssh.Session, args []string) int {
 		if len(args) > 0 && args[0] == "boom" {
 			panic("boom")
 		}

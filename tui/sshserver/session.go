@@ -61,14 +61,13 @@ func (s *Server) handle(sess ssh.Session) {
 	log := s.log.With("session", shortID(ts.ID), "remote", ts.Origin.RemoteAddr)
 	_, winCh, hasPty := sess.Pty()
 	if !hasPty {
-		status := 1
-		if s.commands != nil {
-			status = s.commands(sess, sess.Command())
-		} else {
-			fmt.Fprintln(sess.Stderr(), "WantSMS is a terminal dashboard: connect with a terminal, e.g. ssh -t "+
-				"-p PORT HOST")
+		// A client may ask for a zero-size PTY: then there is a window
+		// channel all the same, which must be drained (it is closed with
+		// the session). Without any PTY request it is nil.
+		if winCh != nil {
+			go drain(winCh)
 		}
-		_ = sess.Exit(status)
+		_ = sess.Exit(s.runCommand(sess))
 		return
 	}
 	var user *store.User
@@ -93,6 +92,32 @@ func (s *Server) handle(sess ssh.Session) {
 	}
 	log.Info("session end", "duration", time.Since(start).Round(time.Second).String(), "reason", reason)
 	_ = sess.Exit(0)
+}
+
+// runCommand runs a session without a PTY through the command handler.
+// Like a dashboard, the command is registered so that a shutdown or the
+// session's maximum length ends it: its context is cancelled with the
+// goodbye as the cause.
+func (s *Server) runCommand(sess ssh.Session) int {
+	if s.commands == nil {
+		fmt.Fprintln(sess.Stderr(), "WantSMS is a terminal dashboard: connect with a terminal, e.g. ssh -t "+
+			"-p PORT HOST")
+		return 1
+	}
+	ctx, cancel := context.WithCancelCause(sess.Context())
+	defer cancel(nil)
+	live := &liveSession{}
+	live.quit = func() { cancel(errors.New(live.goodbye())) }
+	if closing := s.sessions.add(live); closing != "" {
+		cancel(errors.New(closing)) // the handler tells the person and picks the status
+	} else {
+		defer s.sessions.remove(live)
+		stopMax := time.AfterFunc(s.cfg.MaxSession, func() {
+			live.end(fmt.Sprintf("This session reached its maximum length (%s).", s.cfg.MaxSession))
+		})
+		defer stopMax.Stop()
+	}
+	return s.commands(ctx, sess, sess.Command())
 }
 
 // runDashboard runs the program until it quits or the session ends and

@@ -21,7 +21,7 @@ func TestAccountKeysAndPassword(t *testing.T) {
 	env := testenv.Start(t)
 	u, key := env.NewUser("acct@example.com")
 	term := env.Dial(t, key)
-	expect(t, term, "SSH keys (1)")
+	openPane(t, term, "Account", "SSH keys (1)")
 
 	// A bad line gets a clear message.
 	term.Type("a")
@@ -40,7 +40,7 @@ func TestAccountKeysAndPassword(t *testing.T) {
 	term.Press(sshterm.Enter, sshterm.Enter)
 	expect(t, term, `Key "phone" added`)
 	expect(t, term, "SSH keys (2)")
-	expect(t, env.Dial(t, phone), "SSH keys (2)")
+	openPane(t, env.Dial(t, phone), "Account", "SSH keys (2)")
 
 	// Rename the second key.
 	term.Press(sshterm.Down)
@@ -95,7 +95,7 @@ func TestAccountShowsOnlyOwnKeys(t *testing.T) {
 	_, a := env.NewUser("a@example.com")
 	_, b := env.NewUser("b@example.com")
 	termA := env.Dial(t, a)
-	expect(t, termA, "SSH keys (1)")
+	openPane(t, termA, "Account", "SSH keys (1)")
 	fpB := ssh.FingerprintSHA256(b.PublicKey())[:19]
 	if strings.Contains(termA.Screen(), fpB) {
 		t.Fatal("another account's key is listed")

@@ -29,7 +29,7 @@ func TestHandshakeTimeoutCutsSilentConnections(t *testing.T) {
 		silent[i] = c
 	}
 	_, key := env.NewUser("real@example.com")
-	expect(t, env.Dial(t, key), "SSH keys")
+	onDashboard(t, env.Dial(t, key))
 	for _, c := range silent {
 		c.SetReadDeadline(time.Now().Add(testenv.Wait))
 		// The server sends its version line, then must close.
@@ -43,8 +43,8 @@ func TestConnectionCapPerAddress(t *testing.T) {
 	env := testenv.Start(t, func(c *service.Config) { c.SSH.MaxConnsPerIP = 2 })
 	_, key := env.NewUser("cap@example.com")
 	a, b := env.Dial(t, key), env.Dial(t, key)
-	expect(t, a, "SSH keys")
-	expect(t, b, "SSH keys")
+	onDashboard(t, a)
+	onDashboard(t, b)
 	ctx, cancel := context.WithTimeout(context.Background(), testenv.Wait)
 	defer cancel()
 	if third, err := sshterm.Dial(ctx, env.Options(key)); err == nil {
@@ -73,7 +73,7 @@ func TestInputIdleTimeoutEndsSession(t *testing.T) {
 	env := testenv.Start(t, func(c *service.Config) { c.SSH.InputIdle = 1500 * time.Millisecond })
 	u, key := env.NewUser("idle@example.com")
 	term := env.Dial(t, key)
-	expect(t, term, "SSH keys")
+	onDashboard(t, term)
 	// Screen activity without input: balance changes.
 	for i := range 3 {
 		env.Credit(u.ID, 100, "idle-"+string(rune('a'+i)))
@@ -89,7 +89,7 @@ func TestShutdownSaysGoodbye(t *testing.T) {
 	env := testenv.Start(t)
 	_, key := env.NewUser("bye@example.com")
 	term := env.Dial(t, key)
-	expect(t, term, "SSH keys")
+	onDashboard(t, term)
 	env.Stop()
 	expect(t, term, "server is restarting")
 	if _, err := term.Wait(); err != nil {
@@ -125,7 +125,7 @@ func TestTooSmallWindowAndResize(t *testing.T) {
 	if err := term.Resize(100, 30); err != nil {
 		t.Fatal(err)
 	}
-	expect(t, term, "SSH keys")
+	onDashboard(t, term)
 	term.Resize(60, 30)
 	expect(t, term, "Window too small")
 }
@@ -146,11 +146,11 @@ func TestNoColorRespected(t *testing.T) {
 	env := testenv.Start(t)
 	_, key := env.NewUser("mono@example.com")
 	colour := env.Dial(t, key)
-	expect(t, colour, "SSH keys")
+	onDashboard(t, colour)
 	o := env.Options(key)
 	o.Env = map[string]string{"NO_COLOR": "1"}
 	mono := env.DialWith(t, o)
-	expect(t, mono, "SSH keys")
+	onDashboard(t, mono)
 	if !strings.Contains(string(colour.Raw()), "\x1b[38;5;") {
 		t.Fatal("the colour session shows no 256-colour sequence: the check below would prove nothing")
 	}

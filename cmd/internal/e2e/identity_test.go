@@ -61,7 +61,7 @@ func TestSignUpLinkKeyAndComeBack(t *testing.T) {
 	}
 
 	again := env.Dial(t, key)
-	expect(t, again, "SSH keys (1)")
+	openPane(t, again, "Account", "SSH keys (1)")
 	if !strings.Contains(again.Screen(), "alice@example.com") {
 		t.Fatalf("dashboard lacks the email:\n%s", again.Screen())
 	}
@@ -71,13 +71,13 @@ func TestSignUpLinkKeyAndComeBack(t *testing.T) {
 	signIn(t, other, "alice@example.com", "secret password")
 	expect(t, other, "Remember this key?")
 	other.Type("n")
-	expect(t, other, "SSH keys (1)")
+	openPane(t, other, "Account", "SSH keys (1)")
 
 	keyless := env.Dial(t, nil)
 	expect(t, keyless, "Sign in")
 	expect(t, keyless, "connect with an SSH key")
 	signIn(t, keyless, "alice@example.com", "secret password")
-	expect(t, keyless, "SSH keys (1)") // no offer to link: there is no key
+	openPane(t, keyless, "Account", "SSH keys (1)") // no offer to link: there is no key
 }
 
 // queryOnlySigner offers the victim's public key, which the attacker knows,

@@ -5,9 +5,12 @@ import (
 	"strings"
 	"testing"
 
+	"golang.org/x/crypto/ssh"
+
 	"github.com/wantsms/wantsms/cmd/internal/sshterm"
 	"github.com/wantsms/wantsms/cmd/internal/testenv"
 	"github.com/wantsms/wantsms/store"
+	"github.com/wantsms/wantsms/tui"
 )
 
 // The policy is reachable from the sign-up screen and the Account pane,
@@ -29,7 +32,7 @@ func TestPrivacyPolicyScreens(t *testing.T) {
 
 	_, key := env.NewUser("reader@example.com")
 	dash := env.Dial(t, key)
-	expect(t, dash, "Profile & keys")
+	openPane(t, dash, "Account", "Profile & keys")
 	dash.Press(sshterm.Ctrl('p'))
 	expect(t, dash, "Privacy Policy — WantSMS")
 	dash.Press(sshterm.Esc)
@@ -45,7 +48,7 @@ func TestAccountShowsSignInActivity(t *testing.T) {
 	expect(t, intruder, "wrong email or password")
 
 	term := env.Dial(t, key)
-	expect(t, term, "Profile & keys")
+	openPane(t, term, "Account", "Profile & keys")
 	term.Press(sshterm.Right)
 	expect(t, term, "Sign-in activity")
 	expect(t, term, "wrong password")
@@ -59,7 +62,7 @@ func TestChangeEmailFromDashboard(t *testing.T) {
 	env := testenv.Start(t)
 	u, key := env.NewUser("before@example.com")
 	term := env.Dial(t, key)
-	expect(t, term, "Profile & keys")
+	openPane(t, term, "Account", "Profile & keys")
 	term.Type("e")
 	expect(t, term, "Change email")
 	term.Type("after@example.com")
@@ -85,9 +88,9 @@ func TestDeleteAccountFromDashboard(t *testing.T) {
 	u, key := env.NewUser("leaving@example.com")
 	env.Credit(u.ID, 300, "before-delete")
 	other := env.Dial(t, key)
-	expect(t, other, "Profile & keys")
+	openPane(t, other, "Account", "Profile & keys")
 	term := env.Dial(t, key)
-	expect(t, term, "Profile & keys")
+	openPane(t, term, "Account", "Profile & keys")
 	term.Press(sshterm.Left)
 	expect(t, term, "Export my data")
 	expect(t, term, "ssh -T -p ")
@@ -111,5 +114,16 @@ func TestDeleteAccountFromDashboard(t *testing.T) {
 	}
 	if rep, err := env.Store().Check(context.Background()); err != nil || !rep.OK() {
 		t.Fatalf("check: %+v %v", rep, err)
+	}
+}
+
+// `ssh -T host privacy` prints the policy, to anybody.
+func TestPrivacyCommand(t *testing.T) {
+	env := testenv.Start(t)
+	for _, key := range []ssh.Signer{nil, testenv.NewKey(t)} {
+		out, stderr, status := env.Run(t, key, "privacy")
+		if status != 0 || stderr != "" || out != tui.PrivacyPolicy {
+			t.Fatalf("privacy: status %d, stderr %q, %d bytes (want %d)", status, stderr, len(out), len(tui.PrivacyPolicy))
+		}
 	}
 }

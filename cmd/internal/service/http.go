@@ -4,13 +4,18 @@ import (
 	"context"
 	"net/http"
 	"time"
+
+	"github.com/wantsms/wantsms/provider/engine"
 )
 
-// routes is the HTTP side: health for load balancers and monitors (more
-// routes — webhooks, payment pages, metrics — join here).
+// routes is the HTTP side: health for load balancers and monitors, the
+// payment and provider webhooks, payment pages (more routes — metrics —
+// join here).
 func (s *Service) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.healthz)
+	s.pay.Routes(mux)
+	mux.HandleFunc(engine.WebhookPattern, s.nums.engine.ServeWebhook)
 	return mux
 }
 

@@ -16,8 +16,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/wantsms/wantsms/billing"
 	"github.com/wantsms/wantsms/store"
 	"github.com/wantsms/wantsms/tui"
+	"github.com/wantsms/wantsms/tui/commands"
 	"github.com/wantsms/wantsms/tui/sshserver"
 )
 
@@ -38,9 +40,16 @@ type Config struct {
 	// RelayInterval is how often events written by command-line tools are
 	// passed on to live sessions (default 1 s).
 	RelayInterval time.Duration
+	// Numbers chooses the number providers and the reservation rules.
+	Numbers NumbersConfig
 	// PurgeInterval is how often records past their retention period are
 	// removed (default 1 h).
 	PurgeInterval time.Duration
+	// Payments configures top-ups; the zero value offers no payment method.
+	// An empty PublicURL means http://<the HTTP listener's address>.
+	Payments billing.Config
+	// SweepInterval is how often expired orders are closed (default 1 min).
+	SweepInterval time.Duration
 }
 
 // DatabaseFile is the SQLite file's name inside the data directory.
@@ -55,11 +64,13 @@ type Service struct {
 	Store  *store.Store
 	SSH    *sshserver.Server
 	http   *http.Server
+	pay    *billing.Payments
 	sshL   net.Listener
 	httpL  net.Listener
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 	log    *slog.Logger
+	nums   *numbers
 }
 
 // OpenStore opens the data directory's database, creating both if needed.
@@ -82,6 +93,9 @@ func Start(cfg Config) (*Service, error) {
 	if cfg.PurgeInterval <= 0 {
 		cfg.PurgeInterval = time.Hour
 	}
+	if cfg.SweepInterval <= 0 {
+		cfg.SweepInterval = time.Minute
+	}
 	st, err := OpenStore(cfg.DataDir, store.Options{Clock: cfg.Clock})
 	if err != nil {
 		return nil, err
@@ -102,11 +116,25 @@ func (s *Service) start() error {
 	if s.httpL, err = net.Listen("tcp", s.cfg.HTTPAddr); err != nil {
 		return fmt.Errorf("listen http on %s: %w", s.cfg.HTTPAddr, err)
 	}
+	if err := s.startPayments(); err != nil {
+		return err
+	}
+	if s.nums, err = s.buildNumbers(); err != nil {
+		return err
+	}
+	if err := s.nums.engine.Start(context.Background()); err != nil {
+		return err
+	}
 	sshCfg := s.cfg.SSH
 	sshCfg.Addr = s.sshL.Addr().String()
 	sshCfg.HostKeyPath = filepath.Join(s.cfg.DataDir, HostKeyFile)
-	deps := tui.Deps{Store: s.Store, Log: s.log, SSHCommand: sshCommand(s.cfg.SSHPublic, s.SSHAddr())}
-	if s.SSH, err = sshserver.New(sshCfg, deps, nil); err != nil {
+	deps := tui.Deps{Store: s.Store, Log: s.log, SSHCommand: sshCommand(s.cfg.SSHPublic, s.SSHAddr()), Payments: s.pay,
+		Numbers: s.nums.engine}
+	cmds, err := commands.New(deps)
+	if err != nil {
+		return err
+	}
+	if s.SSH, err = sshserver.New(sshCfg, deps, cmds.Serve); err != nil {
 		return err
 	}
 	s.http = &http.Server{Handler: s.routes(), ReadHeaderTimeout: 10 * time.Second,
@@ -115,8 +143,9 @@ func (s *Service) start() error {
 	s.cancel = cancel
 	s.goRun(func() { s.Store.RunRelay(ctx, s.cfg.RelayInterval) })
 	s.goRun(func() { s.Store.RunPurge(ctx, s.cfg.PurgeInterval, s.logPurge) })
+	s.goRun(func() { s.pay.RunSweep(ctx, s.cfg.SweepInterval) })
 	s.goRun(func() {
-		if err := s.SSH.Serve(s.sshL); err != nil {
+		if err := s.SSH.Serve(s.sshL); err != nil && !errors.Is(err, net.ErrClosed) {
 			s.log.Error("ssh server stopped", "err", err)
 		}
 	})
@@ -148,7 +177,13 @@ func (s *Service) HTTPAddr() string { return s.httpL.Addr().String() }
 func (s *Service) Shutdown(ctx context.Context) error {
 	var errs []error
 	if s.SSH != nil {
-		errs = append(errs, s.SSH.Shutdown(ctx))
+		// Closing the listener first ends a Serve that had not started
+		// yet when Shutdown came: the library would otherwise track it
+		// afterwards and wait for it for ever.
+		_ = s.sshL.Close()
+		if err := s.SSH.Shutdown(ctx); !errors.Is(err, net.ErrClosed) {
+			errs = append(errs, err)
+		}
 	}
 	if s.http != nil {
 		errs = append(errs, s.http.Shutdown(ctx))
@@ -157,6 +192,9 @@ func (s *Service) Shutdown(ctx context.Context) error {
 		s.cancel()
 	}
 	s.wg.Wait()
+	if s.nums != nil {
+		s.nums.close()
+	}
 	errs = append(errs, s.Store.Close())
 	return errors.Join(errs...)
 }
@@ -167,6 +205,9 @@ func (s *Service) closeAll() {
 		if l != nil {
 			l.Close()
 		}
+	}
+	if s.nums != nil {
+		s.nums.close()
 	}
 	s.Store.Close()
 }

@@ -1,0 +1,201 @@
+package service
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/wantsms/wantsms/provider"
+	"github.com/wantsms/wantsms/provider/engine"
+	"github.com/wantsms/wantsms/provider/fivesim"
+	"github.com/wantsms/wantsms/provider/sim"
+	"github.com/wantsms/wantsms/provider/smsactivate"
+)
+
+// NumbersConfig chooses where numbers come from and the rules of a
+// reservation. Zero values take the engine's and the simulator's defaults.
+type NumbersConfig struct {
+	// Providers lists the enabled providers by name ("sim",
+	// "smsactivate", "fivesim"); empty means every upstream that has
+	// credentials, or sim alone when none has.
+	Providers []string
+
+	SMSActivateURL  string
+	SMSActivateKey  string
+	SMSActivateRate string // USD per unit of the account's currency, e.g. "0.011" for RUB; "" = USD
+	FiveSimURL      string
+	FiveSimToken    string
+	FiveSimRate     string
+	// WebhookSecret signs SMS pushed by SMS-Activate-protocol upstreams to
+	// /webhooks/provider/smsactivate.
+	WebhookSecret string
+
+	MarkupBP    int           // sell price = cost × MarkupBP / 10000
+	Lifetime    time.Duration // how long a number stays open
+	CancelGuard time.Duration // cancel refused this long after reserving
+	MaxOpen     int           // open numbers per user
+
+	SimSeed          int64
+	SimSMSDelay      time.Duration // mean wait before the sim's SMS (default 15 s)
+	SimJitter        time.Duration
+	SimNeverSharePct int // share of sim numbers that never get an SMS, in percent
+	// SimClock drives the simulator and the engine (tests); default the wall clock.
+	SimClock sim.Clock
+
+	// StripeSecretKey is read only to refuse running the simulator next
+	// to live payments: people would pay real money for fake numbers.
+	StripeSecretKey          string
+	AllowSimWithLivePayments bool
+}
+
+// DefaultMarkupBP sells at cost × 1.5: upstream prices are a few cents, and
+// the margin pays for payment fees, refunds' upstream costs and running.
+const DefaultMarkupBP = 15_000
+
+// Request budgets per upstream, below the published limits (SMSPool 32
+// req/s, DaisySim check 60/min; upstream-protocols §3): 10 requests a
+// second with bursts of 20.
+var upstreamRate = provider.Rate{Every: 100 * time.Millisecond, Burst: 20}
+
+// ErrSimWithLivePayments refuses to start the simulator next to a live
+// Stripe key.
+var ErrSimWithLivePayments = errors.New("the sim provider is enabled next to a live Stripe key (sk_live_…): " +
+	"people would pay real money for simulated numbers; configure a real provider, or pass " +
+	"--allow-sim-with-live-payments if this is really wanted")
+
+// numbers is the running provider side.
+type numbers struct {
+	router *provider.Router
+	engine *engine.Engine
+	sims   []*sim.Sim
+}
+
+func (s *Service) buildNumbers() (*numbers, error) {
+	nc := s.cfg.Numbers
+	names, err := chosenProviders(nc)
+	if err != nil {
+		return nil, err
+	}
+	if names["sim"] && strings.HasPrefix(nc.StripeSecretKey, "sk_live_") && !nc.AllowSimWithLivePayments {
+		return nil, ErrSimWithLivePayments
+	}
+	markup := provider.Markup(nc.MarkupBP)
+	if markup <= 0 {
+		markup = DefaultMarkupBP
+	}
+	clock := nc.SimClock
+	if clock == nil {
+		clock = sim.RealClock()
+	}
+	n := &numbers{router: provider.NewRouter(provider.RouterConfig{Markup: markup, Now: clock.Now})}
+	simulated := map[string]bool{}
+	if names["sim"] {
+		sm := sim.New(simOptions(nc, clock))
+		n.sims = append(n.sims, sm)
+		simulated[sm.Name()] = true
+		if err := n.router.Add(sm, provider.Route{Enabled: true}); err != nil {
+			return nil, err
+		}
+	}
+	if err := n.addUpstreams(nc, names); err != nil {
+		return nil, err
+	}
+	n.engine = engine.New(s.Store, n.router, engine.Config{
+		Lifetime: nc.Lifetime, CancelGuard: nc.CancelGuard, MaxOpen: nc.MaxOpen, Clock: clock, Log: s.log,
+		Secrets: map[string][]byte{"smsactivate": []byte(nc.WebhookSecret)}, Simulated: simulated,
+	})
+	return n, nil
+}
+
+func simOptions(nc NumbersConfig, clock sim.Clock) sim.Options {
+	o := sim.DefaultOptions()
+	o.Seed, o.Clock = nc.SimSeed, clock
+	if nc.SimSMSDelay > 0 {
+		o.SMSDelay, o.Jitter = nc.SimSMSDelay, nc.SimJitter
+	}
+	o.NeverShare = float64(min(max(nc.SimNeverSharePct, 0), 100)) / 100
+	if nc.Lifetime > 0 {
+		o.Lifetime = nc.Lifetime
+	}
+	// Activation ids must not repeat across restarts, or a new number
+	// could be taken for one still open from the last run.
+	o.FirstRef = uint64(clock.Now().UnixMilli())
+	return o
+}
+
+func (n *numbers) addUpstreams(nc NumbersConfig, names map[string]bool) error {
+	if names["smsactivate"] {
+		rate, err := currencyRate(nc.SMSActivateRate)
+		if err != nil {
+			return fmt.Errorf("smsactivate currency rate: %w", err)
+		}
+		c, err := smsactivate.New(smsactivate.Config{BaseURL: nc.SMSActivateURL, APIKey: nc.SMSActivateKey, CurrencyRate: rate})
+		if err != nil {
+			return fmt.Errorf("smsactivate: %w", err)
+		}
+		if err := n.router.Add(c, provider.Route{Enabled: true, Limit: upstreamRate}); err != nil {
+			return err
+		}
+	}
+	if names["fivesim"] {
+		rate, err := currencyRate(nc.FiveSimRate)
+		if err != nil {
+			return fmt.Errorf("fivesim currency rate: %w", err)
+		}
+		c, err := fivesim.New(fivesim.Config{BaseURL: nc.FiveSimURL, Token: nc.FiveSimToken, CurrencyRate: rate})
+		if err != nil {
+			return fmt.Errorf("fivesim: %w", err)
+		}
+		if err := n.router.Add(c, provider.Route{Enabled: true, Limit: upstreamRate}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// currencyRate reads "USD per unit" ("0.011"); empty means USD.
+func currencyRate(s string) (provider.Micros, error) {
+	if s == "" {
+		return provider.Dollar, nil
+	}
+	m, err := provider.ParseMicros(s)
+	if err != nil || m <= 0 {
+		return 0, fmt.Errorf("%q: want a positive decimal number of USD per unit", s)
+	}
+	return m, nil
+}
+
+// chosenProviders resolves which providers run.
+func chosenProviders(nc NumbersConfig) (map[string]bool, error) {
+	out := map[string]bool{}
+	for _, p := range nc.Providers {
+		p = strings.ToLower(strings.TrimSpace(p))
+		switch p {
+		case "":
+		case "sim", "smsactivate", "fivesim":
+			out[p] = true
+		default:
+			return nil, fmt.Errorf("unknown provider %q: want sim, smsactivate or fivesim", p)
+		}
+	}
+	if len(out) == 0 {
+		out["smsactivate"] = nc.SMSActivateKey != ""
+		out["fivesim"] = nc.FiveSimToken != ""
+		out["sim"] = !out["smsactivate"] && !out["fivesim"]
+	}
+	if out["smsactivate"] && (nc.SMSActivateKey == "" || nc.SMSActivateURL == "") {
+		return nil, errors.New("provider smsactivate needs a base URL and an API key")
+	}
+	if out["fivesim"] && nc.FiveSimToken == "" {
+		return nil, errors.New("provider fivesim needs a token")
+	}
+	return out, nil
+}
+
+func (n *numbers) close() {
+	n.engine.Close()
+	for _, s := range n.sims {
+		s.Close()
+	}
+}

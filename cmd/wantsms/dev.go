@@ -1,0 +1,162 @@
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os/signal"
+	"syscall"
+
+	"github.com/wantsms/wantsms/billing"
+	"github.com/wantsms/wantsms/billing/blockonomicsfake"
+	"github.com/wantsms/wantsms/billing/stripetest"
+	"github.com/wantsms/wantsms/store"
+)
+
+// The Stripe event types `dev stripe-event --type` accepts.
+var devStripeTypes = map[string]string{
+	"completed":       billing.EventCheckoutCompleted,
+	"async-succeeded": billing.EventCheckoutAsyncSucceeded,
+	"async-failed":    billing.EventCheckoutAsyncFailed,
+	"expired":         billing.EventCheckoutExpired,
+}
+
+// runDev runs the tools for trying payments on a local server: stripe-mock
+// sends no webhooks and a local server gets no Blockonomics callbacks, so
+// these play the processors' part.
+func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		return usagef("want stripe-event, btc-callback or blockonomics")
+	}
+	switch args[0] {
+	case "stripe-event":
+		return devStripeEvent(ctx, args[1:], stdout, stderr)
+	case "btc-callback":
+		return devBTCCallback(ctx, args[1:], stdout, stderr)
+	case "blockonomics":
+		return devBlockonomics(ctx, args[1:], stdout, stderr)
+	}
+	return usagef("unknown dev command %q", args[0])
+}
+
+// devOrder reads an order from the data directory.
+func devOrder(ctx context.Context, dir, number string) (store.Order, error) {
+	st, err := openForTool(dir)
+	if err != nil {
+		return store.Order{}, err
+	}
+	defer st.Close()
+	o, err := st.OrderByNumber(ctx, number)
+	if err != nil {
+		return store.Order{}, fmt.Errorf("order %s: %w", number, err)
+	}
+	return o, nil
+}
+
+func devStripeEvent(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	f := newFlags("dev stripe-event", stderr)
+	var dir, base, secret, typ string
+	var unpaid bool
+	dataFlag(f, &dir)
+	f.String(&base, "url", "WANTSMS_PUBLIC_URL", billing.DefaultPublicURL, "base URL of the running server")
+	f.Secret(&secret, "stripe-webhook-secret", "STRIPE_WEBHOOK_SECRET", "the server's webhook signing secret, whsec_…")
+	f.fs.StringVar(&typ, "type", "completed", "completed, async-succeeded, async-failed or expired")
+	f.fs.BoolVar(&unpaid, "unpaid", false, "a completed session whose payment is still on its way (payment_status unpaid)")
+	pos, err := f.parse(args)
+	if err != nil {
+		return flagError(err)
+	}
+	evType, ok := devStripeTypes[typ]
+	if len(pos) != 1 || !ok || secret == "" {
+		return usagef("want one order number, a --type of completed, async-succeeded, async-failed or expired, and STRIPE_WEBHOOK_SECRET")
+	}
+	o, err := devOrder(ctx, dir, pos[0])
+	if err != nil {
+		return err
+	}
+	if o.Processor != store.ProcessorStripe || o.SessionID == "" {
+		return fmt.Errorf("order %s is not a card order with a Checkout session", o.Number)
+	}
+	status := "paid"
+	if unpaid || evType == billing.EventCheckoutExpired || evType == billing.EventCheckoutAsyncFailed {
+		status = "unpaid"
+	}
+	ev := stripetest.Event{ID: "evt_dev_" + randomHex(12), Type: evType, SessionID: o.SessionID, Order: o.Number,
+		PaymentStatus: status, AmountTotal: o.AmountCents, PaymentIntent: "pi_dev_" + randomHex(8)}
+	code, err := stripetest.Post(ctx, base+billing.StripeWebhookPath, secret, ev)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%s %s (%s) for order %s: HTTP %d\n", ev.ID, evType, status, o.Number, code)
+	return nil
+}
+
+func devBTCCallback(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	f := newFlags("dev btc-callback", stderr)
+	var dir, base, secret, txid string
+	var status int
+	var sats int64
+	dataFlag(f, &dir)
+	f.String(&base, "url", "WANTSMS_PUBLIC_URL", billing.DefaultPublicURL, "base URL of the running server")
+	f.Secret(&secret, "blockonomics-callback-secret", "BLOCKONOMICS_CALLBACK_SECRET", "the server's callback secret")
+	f.fs.IntVar(&status, "status", 2, "0 unconfirmed, 1 one confirmation, 2 confirmed")
+	f.fs.Int64Var(&sats, "sats", 0, "satoshis sent (default: the amount quoted)")
+	f.fs.StringVar(&txid, "txid", "", "transaction id, 64 hex digits (default: one derived from the order)")
+	pos, err := f.parse(args)
+	if err != nil {
+		return flagError(err)
+	}
+	if len(pos) != 1 || secret == "" {
+		return usagef("want one order number and BLOCKONOMICS_CALLBACK_SECRET")
+	}
+	o, err := devOrder(ctx, dir, pos[0])
+	if err != nil {
+		return err
+	}
+	if o.Processor != store.ProcessorBlockonomics || o.BTCAddress == "" {
+		return fmt.Errorf("order %s is not a Bitcoin order with an address", o.Number)
+	}
+	if sats == 0 {
+		sats = o.BTCExpectedSats
+	}
+	if txid == "" {
+		sum := sha256.Sum256([]byte("dev-" + o.Number))
+		txid = hex.EncodeToString(sum[:])
+	}
+	code, err := blockonomicsfake.SendCallback(ctx, base+billing.BlockonomicsCallbackPath, secret, status, o.BTCAddress, txid, sats, false)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "status %d, %s BTC, txid %s…, for order %s: HTTP %d\n", status, billing.FormatBTC(sats),
+		txid[:12], o.Number, code)
+	return nil
+}
+
+// devBlockonomics serves a fake Blockonomics API (price and new_address)
+// until interrupted, for BLOCKONOMICS_API_BASE.
+func devBlockonomics(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	f := newFlags("dev blockonomics", stderr)
+	var addr, key string
+	f.fs.StringVar(&addr, "addr", "127.0.0.1:12113", "listen address")
+	f.Secret(&key, "blockonomics-api-key", "BLOCKONOMICS_API_KEY", "the API key to accept")
+	pos, err := f.parse(args)
+	if err != nil {
+		return flagError(err)
+	}
+	if len(pos) > 0 || key == "" {
+		return usagef("want BLOCKONOMICS_API_KEY and no argument")
+	}
+	fake, err := blockonomicsfake.Listen(addr, key)
+	if err != nil {
+		return err
+	}
+	defer fake.Close()
+	fmt.Fprintf(stdout, "fake Blockonomics at %s (price $%s per BTC): set BLOCKONOMICS_API_BASE=%s\n",
+		fake.URL, blockonomicsfake.DefaultPrice, fake.URL)
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	<-ctx.Done()
+	return nil
+}

@@ -1,0 +1,57 @@
+package main
+
+import (
+	"fmt"
+	"net"
+
+	"github.com/wantsms/wantsms/billing"
+)
+
+// payFlags are the payment settings of `wantsms serve`; finish turns them
+// into a billing.Config once parsed.
+type payFlags struct {
+	cfg                   billing.Config
+	packs, minUSD, maxUSD string
+}
+
+func addPayFlags(f *flags) *payFlags {
+	p := &payFlags{}
+	c := &p.cfg
+	f.String(&c.PublicURL, "public-url", "WANTSMS_PUBLIC_URL", "",
+		"HTTP base URL as payers and processors reach it (default http://localhost:PORT of --http-addr)")
+	f.Secret(&c.Stripe.SecretKey, "stripe-secret-key", "STRIPE_SECRET_KEY", "Stripe API key, sk_… (card payments off when empty)")
+	f.Secret(&c.Stripe.WebhookSecret, "stripe-webhook-secret", "STRIPE_WEBHOOK_SECRET", "signing secret of the Stripe webhook endpoint, whsec_…")
+	f.String(&c.Stripe.APIBase, "stripe-api-base", "STRIPE_API_BASE", "", "Stripe API base URL (empty: api.stripe.com; stripe-mock: http://127.0.0.1:12111)")
+	f.Duration(&c.Stripe.SessionTTL, "stripe-session-ttl", "STRIPE_SESSION_TTL", billing.DefaultSessionTTL,
+		"how long a Checkout page stays payable (30m–60m)")
+	f.Secret(&c.Blockonomics.APIKey, "blockonomics-api-key", "BLOCKONOMICS_API_KEY", "Blockonomics API key (Bitcoin payments off when empty)")
+	f.Secret(&c.Blockonomics.CallbackSecret, "blockonomics-callback-secret", "BLOCKONOMICS_CALLBACK_SECRET",
+		"the secret= of the callback URL set in Blockonomics")
+	f.String(&c.Blockonomics.APIBase, "blockonomics-api-base", "BLOCKONOMICS_API_BASE", billing.DefaultBlockonomicsBase, "Blockonomics API base URL")
+	f.String(&c.Blockonomics.MatchCallback, "blockonomics-match-callback", "BLOCKONOMICS_MATCH_CALLBACK", "",
+		"pick the Blockonomics store whose callback URL contains this (accounts with several stores)")
+	f.Duration(&c.Blockonomics.PriceLock, "btc-price-lock", "BLOCKONOMICS_PRICE_LOCK", billing.DefaultPriceLock,
+		"how long a quoted BTC amount holds (5m–2h)")
+	f.String(&p.packs, "packs", "WANTSMS_PACKS", "5,10,25,50,100", "credit packs in US dollars, comma separated")
+	f.String(&p.minUSD, "topup-min", "WANTSMS_TOPUP_MIN", "2", "smallest custom top-up in US dollars")
+	f.String(&p.maxUSD, "topup-max", "WANTSMS_TOPUP_MAX", "500", "largest custom top-up in US dollars")
+	return p
+}
+
+// finish completes the configuration: the packs, and the public URL from
+// the HTTP address when none was given.
+func (p *payFlags) finish(httpAddr string) (billing.Config, error) {
+	packs, err := billing.ParsePacks(p.packs, p.minUSD, p.maxUSD)
+	if err != nil {
+		return billing.Config{}, err
+	}
+	p.cfg.Packs = packs
+	if p.cfg.PublicURL == "" {
+		_, port, err := net.SplitHostPort(httpAddr)
+		if err != nil {
+			return billing.Config{}, fmt.Errorf("--http-addr %q: %w", httpAddr, err)
+		}
+		p.cfg.PublicURL = "http://localhost:" + port
+	}
+	return p.cfg, nil
+}

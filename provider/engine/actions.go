@@ -1,0 +1,186 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/wantsms/wantsms/provider"
+	"github.com/wantsms/wantsms/store"
+)
+
+// Reserve buys a number for a user at no more than priceCents (the price
+// the person confirmed), then records it and debits the sell price in one
+// transaction. Balance, ban and the open limit are checked before buying;
+// when the buy fails nothing is debited, and when recording fails the
+// number is given back upstream.
+func (e *Engine) Reserve(ctx context.Context, userID int64, service, country string, priceCents int64) (store.Reservation, error) {
+	if _, ok := provider.LookupService(service); !ok {
+		return store.Reservation{}, fmt.Errorf("reserve %q: %w", service, ErrNotSold)
+	}
+	if _, ok := provider.LookupCountry(country); !ok {
+		return store.Reservation{}, fmt.Errorf("reserve in %q: %w", country, ErrNotSold)
+	}
+	if err := e.checkCanReserve(ctx, userID, priceCents); err != nil {
+		return store.Reservation{}, err
+	}
+	name, num, cost, err := e.router.Buy(ctx, service, country, priceCents)
+	if err != nil {
+		return store.Reservation{}, buyError(err)
+	}
+	// The number is ours upstream now: record it even if the person
+	// disconnects meanwhile.
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), upstreamTimeout)
+	defer cancel()
+	r, err := e.st.CreateReservation(rctx, store.NewReservation{
+		UserID: userID, Service: service, Country: country, Phone: num.Phone, Provider: name, ProviderRef: num.Ref,
+		Simulated: e.cfg.Simulated[name], CostMicros: int64(cost), PriceCents: provider.SellPrice(cost, e.router.Markup()),
+		Lifetime: e.cfg.Lifetime, CancelGuard: e.cfg.CancelGuard, UpstreamExpires: num.ExpiresAt, MaxOpen: e.cfg.MaxOpen,
+	})
+	if err != nil {
+		e.giveBack(rctx, name, num.Ref)
+		return store.Reservation{}, fmt.Errorf("record %s number %s: %w", name, num.Ref, err)
+	}
+	e.log.Info("reserved", "reservation", r.ID, "provider", name, "service", service, "country", country,
+		"price_cents", r.PriceCents)
+	e.track(r, false)
+	return r, nil
+}
+
+// checkCanReserve refuses early what the transaction would refuse anyway,
+// so no number is bought for nothing.
+func (e *Engine) checkCanReserve(ctx context.Context, userID, priceCents int64) error {
+	u, err := e.st.UserByID(ctx, userID)
+	if err != nil {
+		return err
+	}
+	if err := u.CheckNotBanned(); err != nil {
+		return err
+	}
+	if u.BalanceCents < priceCents {
+		return store.ErrInsufficientFunds
+	}
+	open, err := e.st.CountOpen(ctx, userID)
+	if err != nil {
+		return err
+	}
+	if open >= e.cfg.MaxOpen {
+		return &store.OpenLimitError{Max: e.cfg.MaxOpen}
+	}
+	return nil
+}
+
+// giveBack cancels an upstream activation we will not use.
+func (e *Engine) giveBack(ctx context.Context, name, ref string) {
+	p, ok := e.router.Provider(name)
+	if !ok {
+		return
+	}
+	if err := p.Cancel(ctx, ref); err != nil {
+		e.log.Error("give back unrecorded number", "provider", name, "ref", ref, "err", err)
+	}
+}
+
+// Cancel gives back a user's number that got no SMS, after the
+// early-cancel guard, and refunds it.
+func (e *Engine) Cancel(ctx context.Context, userID, id int64) (store.Reservation, error) {
+	r, err := e.st.UserReservation(ctx, userID, id)
+	if err != nil {
+		return r, err
+	}
+	switch {
+	case !r.State.Open():
+		return r, store.ErrNotOpen
+	case r.State == store.ResReceived:
+		return r, store.ErrSMSArrived
+	}
+	if wait := r.CancelAfter.Sub(e.cfg.Clock.Now()); wait > 0 {
+		return r, &CancelGuardError{Guard: r.CancelAfter.Sub(r.CreatedAt), Wait: wait}
+	}
+	p, ok := e.router.Provider(r.Provider)
+	if ok {
+		err = p.Cancel(ctx, r.ProviderRef)
+	}
+	switch {
+	case err == nil, errors.Is(err, provider.ErrUnknownActivation):
+	case errors.Is(err, provider.ErrBadState):
+		// An SMS came upstream that we have not seen yet: fetch it.
+		e.refresh(ctx, r)
+		return r, store.ErrSMSArrived
+	case errors.Is(err, provider.ErrEarlyCancel):
+		return r, fmt.Errorf("%w (%v)", ErrCancelLater, err)
+	default:
+		return r, fmt.Errorf("%w (%v)", ErrUnavailable, err)
+	}
+	r, err = e.st.EndReservation(ctx, id, store.ResCancelled)
+	if err == nil {
+		e.forget(id)
+	}
+	return r, err
+}
+
+// Finish closes a number that got its SMS.
+func (e *Engine) Finish(ctx context.Context, userID, id int64) (store.Reservation, error) {
+	r, err := e.st.UserReservation(ctx, userID, id)
+	if err != nil {
+		return r, err
+	}
+	switch {
+	case !r.State.Open():
+		return r, store.ErrNotOpen
+	case r.State == store.ResActive:
+		return r, ErrNoSMSYet
+	}
+	e.finishUpstream(ctx, r)
+	r, err = e.st.EndReservation(ctx, id, store.ResFinished)
+	if err == nil {
+		e.forget(id)
+	}
+	return r, err
+}
+
+// finishUpstream tells the provider we are done; a failure there changes
+// nothing for the person, who already has the SMS.
+func (e *Engine) finishUpstream(ctx context.Context, r store.Reservation) {
+	if p, ok := e.router.Provider(r.Provider); ok {
+		if err := p.Finish(ctx, r.ProviderRef); err != nil && !errors.Is(err, provider.ErrUnknownActivation) {
+			e.log.Warn("finish upstream", "reservation", r.ID, "provider", r.Provider, "err", err)
+		}
+	}
+}
+
+// Again asks for another SMS on a received number, free of charge.
+func (e *Engine) Again(ctx context.Context, userID, id int64) error {
+	r, err := e.st.UserReservation(ctx, userID, id)
+	if err != nil {
+		return err
+	}
+	switch {
+	case !r.State.Open():
+		return store.ErrNotOpen
+	case r.State == store.ResActive:
+		return userError("the first SMS has not arrived yet: wait for it")
+	}
+	p, ok := e.router.Provider(r.Provider)
+	if !ok {
+		return fmt.Errorf("again on %d: %w", id, ErrUnavailable)
+	}
+	switch err := p.Again(ctx, r.ProviderRef); {
+	case errors.Is(err, provider.ErrNotSupported):
+		return fmt.Errorf("%w (%v)", ErrNoAgain, err)
+	case errors.Is(err, provider.ErrBadState), errors.Is(err, provider.ErrUnknownActivation):
+		return fmt.Errorf("%w (%v)", store.ErrNotOpen, err)
+	case err != nil:
+		return fmt.Errorf("%w (%v)", ErrUnavailable, err)
+	}
+	if e.isPuller(r.Provider) {
+		e.startPolling(id, e.cfg.PollMin)
+	}
+	return nil
+}
+
+func (e *Engine) isPuller(name string) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.pullers[name]
+}

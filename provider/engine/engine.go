@@ -1,0 +1,321 @@
+// Package engine drives every reservation through its life (DESIGN.md, "A
+// reservation's life"): it buys a number through the provider Router and
+// records it with its debit in one transaction, learns about SMS by
+// polling pull providers (with backoff and jitter, under each provider's
+// rate limit), by the pushes of Pushers and by signed webhooks, cancels,
+// finishes and asks for another SMS, and ends each reservation at its
+// lifetime's end with a refund when no SMS came.
+//
+// The engine keeps no state that matters in memory: its one timer queue
+// is rebuilt from the open reservations in the database on Start, so a
+// restart resumes every reservation and refunds those that expired while
+// the server was down.
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/wantsms/wantsms/provider"
+	"github.com/wantsms/wantsms/provider/sim"
+	"github.com/wantsms/wantsms/store"
+)
+
+// Defaults, from the market (upstream-protocols §3 and DESIGN.md): a
+// number lives 20 minutes, cancel is allowed after 2 (SMS-Activate's own
+// lock), and a user holds at most 10 open numbers (DaisySMS allows 20 per
+// account; 10 per person leaves room for many people per upstream account).
+const (
+	DefaultLifetime    = 20 * time.Minute
+	DefaultCancelGuard = 2 * time.Minute
+	DefaultMaxOpen     = 10
+)
+
+// Polling cadence for pull providers: the first look soon after the
+// purchase (SMS usually come within a minute), then waits growing by half
+// up to the cap, each varied by ±20 % so that numbers bought together do
+// not poll together.
+const (
+	DefaultPollMin = 3 * time.Second
+	DefaultPollMax = 30 * time.Second
+	pollGrowth     = 1.5
+	pollJitter     = 0.2
+)
+
+// DefaultWorkers bounds the jobs (upstream calls) run at once.
+const DefaultWorkers = 16
+
+// pushQueue is how many pushed messages may wait for the database; a
+// push beyond it is dropped and found again by the final check at expiry.
+const pushQueue = 4096
+
+// upstreamTimeout bounds one upstream call made by the engine itself.
+const upstreamTimeout = 30 * time.Second
+
+// Config tunes an Engine. Zero values take the defaults, except
+// CancelGuard, where zero means no guard.
+type Config struct {
+	Lifetime    time.Duration
+	CancelGuard time.Duration
+	MaxOpen     int
+	PollMin     time.Duration
+	PollMax     time.Duration
+	Workers     int
+	Clock       sim.Clock // default the wall clock
+	Log         *slog.Logger
+	// Secrets are the webhook secrets per provider name: pushes to
+	// /webhooks/provider/{name} must be signed with them.
+	Secrets map[string][]byte
+	// Simulated names the providers whose numbers are not real (sim).
+	Simulated map[string]bool
+}
+
+func (c Config) withDefaults() Config {
+	if c.Lifetime <= 0 {
+		c.Lifetime = DefaultLifetime
+	}
+	if c.CancelGuard < 0 {
+		c.CancelGuard = 0
+	}
+	if c.MaxOpen <= 0 {
+		c.MaxOpen = DefaultMaxOpen
+	}
+	if c.PollMin <= 0 {
+		c.PollMin = DefaultPollMin
+	}
+	if c.PollMax < c.PollMin {
+		c.PollMax = max(DefaultPollMax, c.PollMin)
+	}
+	if c.Workers <= 0 {
+		c.Workers = DefaultWorkers
+	}
+	if c.Clock == nil {
+		c.Clock = sim.RealClock()
+	}
+	if c.Log == nil {
+		c.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	return c
+}
+
+// Engine runs reservations. Create it with New, Start it once, Close it
+// at shutdown.
+type Engine struct {
+	cfg    Config
+	st     *store.Store
+	router *provider.Router
+	sched  *scheduler
+	log    *slog.Logger
+
+	pushes chan pushed
+	sem    chan struct{}
+	wg     sync.WaitGroup
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	mu      sync.Mutex
+	pollGen map[int64]uint64 // current poll chain per reservation
+	pullers map[string]bool  // providers polled on a schedule
+}
+
+type pushed struct {
+	provider, ref string
+	m             provider.Message
+}
+
+// New makes an Engine over a store and a router holding the providers.
+func New(st *store.Store, router *provider.Router, cfg Config) *Engine {
+	cfg = cfg.withDefaults()
+	ctx, cancel := context.WithCancel(context.Background())
+	return &Engine{cfg: cfg, st: st, router: router, sched: newScheduler(cfg.Clock), log: cfg.Log,
+		pushes: make(chan pushed, pushQueue), sem: make(chan struct{}, cfg.Workers), ctx: ctx, cancel: cancel,
+		pollGen: map[int64]uint64{}, pullers: map[string]bool{}}
+}
+
+// Start subscribes to the providers that push, resumes every open
+// reservation from the database and starts the timer loop.
+func (e *Engine) Start(ctx context.Context) error {
+	for _, s := range e.router.Stats() {
+		p, _ := e.router.Provider(s.Provider)
+		if pu, ok := unwrap(p).(provider.Pusher); ok {
+			name := s.Provider
+			pu.Subscribe(func(ref string, m provider.Message) { e.push(name, ref, m) })
+		} else {
+			e.pullers[s.Provider] = true
+		}
+	}
+	open, err := e.st.AllOpenReservations(ctx)
+	if err != nil {
+		return fmt.Errorf("resume reservations: %w", err)
+	}
+	for _, r := range open {
+		e.track(r, true)
+	}
+	if len(open) > 0 {
+		e.log.Info("resumed open reservations", "count", len(open))
+	}
+	e.goRun(e.loop)
+	e.goRun(e.ingestPushes)
+	return nil
+}
+
+// Close stops the timers and waits for every job in flight.
+func (e *Engine) Close() {
+	e.cancel()
+	e.sched.stop()
+	e.wg.Wait()
+}
+
+func (e *Engine) goRun(f func()) {
+	e.wg.Add(1)
+	go func() {
+		defer e.wg.Done()
+		f()
+	}()
+}
+
+func unwrap(p provider.Provider) provider.Provider {
+	if u, ok := p.(interface{ Unwrap() provider.Provider }); ok {
+		return u.Unwrap()
+	}
+	return p
+}
+
+// Offers is what can be reserved now, cheapest provider per service and
+// country, with sell prices.
+func (e *Engine) Offers(ctx context.Context) []provider.RoutedOffer { return e.router.Offers(ctx) }
+
+// Simulated reports whether a provider's numbers are simulated.
+func (e *Engine) Simulated(providerName string) bool { return e.cfg.Simulated[providerName] }
+
+// Lifetime is how long a reservation stays open.
+func (e *Engine) Lifetime() time.Duration { return e.cfg.Lifetime }
+
+// track schedules a reservation's expiry and, for pull providers (or once
+// after a restart), its polling.
+func (e *Engine) track(r store.Reservation, resumed bool) {
+	e.sched.add(job{at: r.ExpiresAt, id: r.ID, kind: jobExpire})
+	// After a restart, look at once: SMS may have come while we were
+	// down. Otherwise pull providers are polled from PollMin on, and
+	// pushers looked at once then, for a push that raced the recording.
+	first := e.cfg.PollMin
+	if resumed {
+		first = 0
+	}
+	e.startPolling(r.ID, first)
+}
+
+// startPolling begins a new poll chain for a reservation, replacing any.
+func (e *Engine) startPolling(id int64, first time.Duration) {
+	e.mu.Lock()
+	e.pollGen[id]++
+	gen := e.pollGen[id]
+	e.mu.Unlock()
+	e.sched.add(job{at: e.cfg.Clock.Now().Add(first), id: id, kind: jobPoll, gen: gen, interval: first})
+}
+
+// forget drops a reservation's poll chain once it has ended.
+func (e *Engine) forget(id int64) {
+	e.mu.Lock()
+	delete(e.pollGen, id)
+	e.mu.Unlock()
+}
+
+// loop runs due jobs on the worker pool until Close.
+func (e *Engine) loop() {
+	for {
+		select {
+		case <-e.ctx.Done():
+			return
+		case <-e.sched.wake:
+		}
+		for _, j := range e.sched.due(e.cfg.Clock.Now()) {
+			select {
+			case e.sem <- struct{}{}:
+			case <-e.ctx.Done():
+				return
+			}
+			e.wg.Add(1)
+			go func() {
+				defer e.wg.Done()
+				defer func() { <-e.sem }()
+				e.run(j)
+			}()
+		}
+	}
+}
+
+func (e *Engine) run(j job) {
+	ctx, cancel := context.WithTimeout(e.ctx, upstreamTimeout)
+	defer cancel()
+	switch j.kind {
+	case jobExpire:
+		e.expire(ctx, j.id)
+	case jobPoll:
+		e.mu.Lock()
+		current := e.pollGen[j.id] == j.gen
+		e.mu.Unlock()
+		if current {
+			e.poll(ctx, j)
+		}
+	}
+}
+
+// userError is a refusal written for the person.
+type userError string
+
+func (e userError) Error() string      { return string(e) }
+func (e userError) UserFacing() string { return string(e) }
+
+// Refusals the engine explains to people.
+var (
+	ErrNoNumbers    error = userError("no numbers left for this service in this country right now: try another country, or again in a few minutes")
+	ErrPriceChanged error = userError("the price went up since you looked: check the new price and try again")
+	ErrUnavailable  error = userError("the number providers are not answering right now: try again in a minute")
+	ErrNotSold      error = userError("this service is not sold in this country")
+	ErrNoAgain      error = userError("this provider cannot send another SMS on the same number")
+	ErrNoSMSYet     error = userError("no SMS has arrived yet: cancel the number instead to get your credits back")
+	ErrCancelLater  error = userError("the provider does not let this number go yet: try again in a minute (it is refunded automatically if no SMS comes)")
+)
+
+// CancelGuardError refuses a cancel during the early-cancel guard.
+type CancelGuardError struct{ Guard, Wait time.Duration }
+
+func (e *CancelGuardError) Error() string {
+	return fmt.Sprintf("a number can be cancelled %s after it was reserved: try again in %s",
+		roundUp(e.Guard), roundUp(e.Wait))
+}
+
+// UserFacing tells the person how long to wait.
+func (e *CancelGuardError) UserFacing() string { return e.Error() }
+
+func roundUp(d time.Duration) string {
+	s := int((d + time.Second - 1) / time.Second)
+	switch {
+	case s < 60:
+		return fmt.Sprintf("%d s", s)
+	case s%60 == 0:
+		return fmt.Sprintf("%d min", s/60)
+	}
+	return fmt.Sprintf("%d min %d s", s/60, s%60)
+}
+
+// buyError turns a router failure into what the person is told.
+func buyError(err error) error {
+	switch {
+	case errors.Is(err, provider.ErrNoNumbers):
+		return fmt.Errorf("%w (%v)", ErrNoNumbers, err)
+	case errors.Is(err, provider.ErrMaxPrice):
+		return fmt.Errorf("%w (%v)", ErrPriceChanged, err)
+	case errors.Is(err, provider.ErrBadService):
+		return fmt.Errorf("%w (%v)", ErrNotSold, err)
+	case errors.Is(err, provider.ErrUnavailable), errors.Is(err, provider.ErrNoBalance):
+		return fmt.Errorf("%w (%v)", ErrUnavailable, err)
+	}
+	return err
+}

@@ -1,0 +1,60 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+
+	"github.com/wantsms/wantsms/provider"
+	"github.com/wantsms/wantsms/store"
+)
+
+// maxWebhookBody bounds a pushed SMS's body: an SMS webhook is well under
+// a kilobyte; 64 KiB leaves room for any envelope.
+const maxWebhookBody = 64 << 10
+
+// WebhookPattern is the route the webhook handler serves.
+const WebhookPattern = "POST /webhooks/provider/{name}"
+
+// ServeWebhook receives an SMS pushed by provider {name}: the body must be
+// signed with that provider's secret (401 otherwise, and nothing is
+// stored). A push for an activation we do not hold is acknowledged and
+// dropped, so the upstream stops retrying.
+func (e *Engine) ServeWebhook(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("name")
+	if _, ok := e.router.Provider(name); !ok {
+		http.NotFound(w, r)
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxWebhookBody))
+	if err != nil {
+		http.Error(w, "body too large", http.StatusRequestEntityTooLarge)
+		return
+	}
+	push, err := provider.ParseWebhook(e.cfg.Secrets[name], r.Header.Get(provider.WebhookSignatureHeader), body)
+	switch {
+	case errors.Is(err, provider.ErrBadSignature):
+		e.log.Warn("webhook with a bad signature", "provider", name, "remote", r.RemoteAddr)
+		http.Error(w, "bad signature", http.StatusUnauthorized)
+		return
+	case err != nil:
+		http.Error(w, "malformed body", http.StatusBadRequest)
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), upstreamTimeout)
+	defer cancel()
+	res, err := e.st.OpenReservationByRef(ctx, name, push.Ref)
+	switch {
+	case errors.Is(err, store.ErrNoReservation):
+		e.log.Info("webhook for no open reservation", "provider", name, "ref", push.Ref)
+	case err != nil:
+		e.log.Error("webhook", "provider", name, "err", err)
+		http.Error(w, "try again", http.StatusServiceUnavailable)
+		return
+	default:
+		e.store(ctx, res.ID, provider.Message{ID: push.ID, Text: push.Text, Code: push.Code, ReceivedAt: push.ReceivedAt})
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	_, _ = io.WriteString(w, "ok\n")
+}

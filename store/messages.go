@@ -1,0 +1,121 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Message is one SMS received on a reservation. Sender, Body and Code are
+// upstream text: sanitise them before showing.
+type Message struct {
+	ID            int64
+	ReservationID int64
+	ProviderID    string // stable per SMS at the provider
+	Sender        string
+	Body          string
+	Code          string // the code extracted from Body, "" when none
+	ReceivedAt    time.Time
+}
+
+// NewMessage is an SMS as a provider delivered it.
+type NewMessage struct {
+	ProviderID string
+	Sender     string
+	Body       string
+	Code       string
+	ReceivedAt time.Time // zero: now
+}
+
+// AddMessage stores an SMS on an open reservation and marks it received,
+// in one transaction, then tells the owner. A message already stored
+// (same provider id, e.g. polled again or both pushed and polled) is not
+// added twice: added is false. A reservation that has ended takes no more
+// messages (ErrNotOpen).
+func (s *Store) AddMessage(ctx context.Context, reservationID int64, m NewMessage) (added bool, err error) {
+	if m.ProviderID == "" {
+		return false, fmt.Errorf("message for reservation %d: provider id required", reservationID)
+	}
+	err = s.write(ctx, func(tx *Tx) error {
+		var userID int64
+		var state ReservationState
+		if err := tx.QueryRowContext(ctx, `SELECT user_id, state FROM reservations WHERE id = ?`, reservationID).
+			Scan(&userID, &state); err != nil {
+			return fmt.Errorf("message for reservation %d: %w", reservationID, noRows(err, ErrNoReservation))
+		}
+		if !state.Open() {
+			return ErrNotOpen
+		}
+		at := tx.now
+		if !m.ReceivedAt.IsZero() {
+			at = m.ReceivedAt.Unix()
+		}
+		res, err := tx.ExecContext(ctx, `INSERT INTO messages (reservation_id, provider_id, sender, body, code, received_at)
+			VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (reservation_id, provider_id) DO NOTHING`,
+			reservationID, clip(m.ProviderID, maxCodeRunes*4), clip(m.Sender, maxSenderRunes), clip(m.Body, maxBodyRunes),
+			clip(m.Code, maxCodeRunes), at)
+		if err != nil {
+			return fmt.Errorf("insert message: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil
+		}
+		added = true
+		if state == ResActive {
+			if _, err := tx.ExecContext(ctx, `UPDATE reservations SET state = 'received' WHERE id = ?`, reservationID); err != nil {
+				return fmt.Errorf("mark received: %w", err)
+			}
+		}
+		tx.notify(Event{UserID: userID, Kind: EventMessage, Ref: reservationID})
+		tx.notify(Event{UserID: userID, Kind: EventReservation, Ref: reservationID})
+		return nil
+	})
+	return added, err
+}
+
+// attachMessages fills in the messages of rs, oldest first, in one query.
+func (s *Store) attachMessages(ctx context.Context, rs []Reservation) error {
+	if len(rs) == 0 {
+		return nil
+	}
+	idx := make(map[int64]int, len(rs))
+	args := make([]any, len(rs))
+	for i, r := range rs {
+		idx[r.ID] = i
+		args[i] = r.ID
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT id, reservation_id, provider_id, sender, body, code, received_at
+		FROM messages WHERE reservation_id IN (`+strings.TrimSuffix(strings.Repeat("?,", len(rs)), ",")+`)
+		ORDER BY received_at, id`, args...)
+	if err != nil {
+		return fmt.Errorf("list messages: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var m Message
+		var at int64
+		if err := rows.Scan(&m.ID, &m.ReservationID, &m.ProviderID, &m.Sender, &m.Body, &m.Code, &at); err != nil {
+			return fmt.Errorf("scan message: %w", err)
+		}
+		m.ReceivedAt = time.Unix(at, 0)
+		i := idx[m.ReservationID]
+		rs[i].Messages = append(rs[i].Messages, m)
+	}
+	return rows.Err()
+}
+
+// clip cuts s to at most n runes without splitting one.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	i, count := 0, 0
+	for i < len(s) && count < n {
+		_, size := utf8.DecodeRuneInString(s[i:])
+		i += size
+		count++
+	}
+	return s[:i]
+}

@@ -1,0 +1,380 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// ReservationState is where a reservation stands (DESIGN.md, "A
+// reservation's life").
+type ReservationState string
+
+// The states of a reservation. Active and received are open; the others
+// are ended for good.
+const (
+	ResActive    ReservationState = "active"    // waiting for an SMS
+	ResReceived  ReservationState = "received"  // at least one SMS came: paid
+	ResFinished  ReservationState = "finished"  // closed after an SMS
+	ResCancelled ReservationState = "cancelled" // given back before any SMS: refunded
+	ResExpired   ReservationState = "expired"   // lifetime over without an SMS: refunded
+	ResFailed    ReservationState = "failed"    // provider error after the debit: refunded
+)
+
+// Open reports whether the reservation can still receive an SMS.
+func (s ReservationState) Open() bool { return s == ResActive || s == ResReceived }
+
+// refunds reports whether ending in s gives the price back.
+func (s ReservationState) refunds() bool {
+	return s == ResCancelled || s == ResExpired || s == ResFailed
+}
+
+// HistoryRetention is how far back the dashboard history reaches: the
+// privacy policy deletes it a year after a reservation ended (the purge
+// itself is a separate job; history never shows older rows meanwhile).
+const HistoryRetention = 365 * 24 * time.Hour
+
+// Limits on what an upstream may store in a message, so a hostile or
+// broken provider cannot fill the database. An SMS is at most a few
+// concatenated parts of 153 characters; senders are short names.
+const (
+	maxBodyRunes   = 2000
+	maxSenderRunes = 64
+	maxCodeRunes   = 32
+)
+
+// Reservation is one number rented by a user.
+type Reservation struct {
+	ID          int64
+	UserID      int64
+	Service     string // canonical service code
+	Country     string // canonical country code
+	Phone       string // E.164
+	Provider    string // the provider's configured name
+	ProviderRef string // the provider's activation id
+	Simulated   bool   // from the built-in simulator, not a real number
+	CostMicros  int64  // what the provider charged
+	PriceCents  int64  // what the user paid
+	State       ReservationState
+	CreatedAt   time.Time
+	ExpiresAt   time.Time
+	CancelAfter time.Time // cancel is refused before this
+	EndedAt     time.Time // zero while open
+	Refunded    bool
+	Messages    []Message // oldest first; filled by the listing methods
+}
+
+// LatestCode is the code of the newest message that has one.
+func (r Reservation) LatestCode() string {
+	for i := len(r.Messages) - 1; i >= 0; i-- {
+		if r.Messages[i].Code != "" {
+			return r.Messages[i].Code
+		}
+	}
+	return ""
+}
+
+// NewReservation is a number just bought upstream, to be recorded and paid.
+type NewReservation struct {
+	UserID      int64
+	Service     string
+	Country     string
+	Phone       string
+	Provider    string
+	ProviderRef string
+	Simulated   bool
+	CostMicros  int64
+	PriceCents  int64
+	Lifetime    time.Duration // how long the number stays open
+	CancelGuard time.Duration // cancel is refused this long after creation
+	// UpstreamExpires is the provider's own end of the activation, if it
+	// says: the reservation never outlives it.
+	UpstreamExpires time.Time
+	MaxOpen         int // open reservations a user may hold (0: no limit)
+}
+
+// Errors about reservations.
+var (
+	ErrNoReservation error = userErr("no such number")
+	ErrNotOpen       error = userErr("this number has already ended")
+	ErrSMSArrived    error = userErr("an SMS has arrived on this number: it is paid and cannot be cancelled")
+)
+
+// OpenLimitError refuses a reservation beyond the per-user limit.
+type OpenLimitError struct{ Max int }
+
+func (e *OpenLimitError) Error() string {
+	return fmt.Sprintf("you already have %d open numbers, the most at once: finish or cancel one first", e.Max)
+}
+
+// UserFacing tells the person the rule.
+func (e *OpenLimitError) UserFacing() string { return e.Error() }
+
+// ResRef is the ledger reference of a reservation's debit and refund.
+func ResRef(id int64) string { return "res:" + strconv.FormatInt(id, 10) }
+
+const reservationColumns = `id, user_id, service, country, phone, provider, provider_ref, simulated, cost_micros,
+	price_cents, state, created_at, expires_at, cancel_after, ended_at, refunded`
+
+func scanReservation(row interface{ Scan(...any) error }) (Reservation, error) {
+	var r Reservation
+	var created, expires, cancelAfter int64
+	var ended sql.NullInt64
+	err := row.Scan(&r.ID, &r.UserID, &r.Service, &r.Country, &r.Phone, &r.Provider, &r.ProviderRef, &r.Simulated,
+		&r.CostMicros, &r.PriceCents, &r.State, &created, &expires, &cancelAfter, &ended, &r.Refunded)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Reservation{}, ErrNoReservation
+	}
+	if err != nil {
+		return Reservation{}, fmt.Errorf("scan reservation: %w", err)
+	}
+	r.CreatedAt, r.ExpiresAt, r.CancelAfter = time.Unix(created, 0), time.Unix(expires, 0), time.Unix(cancelAfter, 0)
+	r.EndedAt = timeOrZero(ended)
+	return r, nil
+}
+
+// CreateReservation records a bought number and debits its price, in one
+// transaction. It refuses a banned account, an overdraft
+// (ErrInsufficientFunds) and a user at the open-reservation limit
+// (*OpenLimitError); then nothing is written and the caller gives the
+// number back upstream.
+func (s *Store) CreateReservation(ctx context.Context, n NewReservation) (Reservation, error) {
+	if n.PriceCents <= 0 || n.Lifetime <= 0 || n.ProviderRef == "" || n.Provider == "" {
+		return Reservation{}, fmt.Errorf("reservation %+v: price, lifetime, provider and ref are required", n)
+	}
+	var r Reservation
+	err := s.write(ctx, func(tx *Tx) error {
+		if err := tx.checkCanReserve(ctx, n.UserID, n.MaxOpen); err != nil {
+			return err
+		}
+		expires := tx.now + int64(n.Lifetime/time.Second)
+		if !n.UpstreamExpires.IsZero() {
+			expires = max(min(expires, n.UpstreamExpires.Unix()), tx.now+1)
+		}
+		cancelAfter := min(tx.now+int64(n.CancelGuard/time.Second), expires)
+		var err error
+		r, err = scanReservation(tx.QueryRowContext(ctx, `INSERT INTO reservations (user_id, service, country, phone,
+			provider, provider_ref, simulated, cost_micros, price_cents, state, created_at, expires_at, cancel_after)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ?) RETURNING `+reservationColumns,
+			n.UserID, n.Service, n.Country, n.Phone, n.Provider, n.ProviderRef, n.Simulated, n.CostMicros,
+			n.PriceCents, tx.now, expires, cancelAfter))
+		if err != nil {
+			return fmt.Errorf("insert reservation: %w", err)
+		}
+		if _, err := tx.move(ctx, Movement{UserID: n.UserID, AmountCents: -n.PriceCents, Kind: LedgerReserve,
+			Reference: ResRef(r.ID), Note: n.Service + " " + n.Country}); err != nil {
+			return err
+		}
+		tx.notify(Event{UserID: n.UserID, Kind: EventReservation, Ref: r.ID})
+		return nil
+	})
+	return r, err
+}
+
+// checkCanReserve refuses a banned or deleted account and one at its
+// open-reservation limit.
+func (tx *Tx) checkCanReserve(ctx context.Context, userID int64, maxOpen int) error {
+	u, err := scanUser(tx.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = ? AND deleted_at IS NULL`, userID))
+	if err != nil {
+		return err
+	}
+	if err := u.CheckNotBanned(); err != nil {
+		return err
+	}
+	if maxOpen <= 0 {
+		return nil
+	}
+	var open int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM reservations WHERE user_id = ? AND ended_at IS NULL`,
+		userID).Scan(&open); err != nil {
+		return fmt.Errorf("count open reservations: %w", err)
+	}
+	if open >= maxOpen {
+		return &OpenLimitError{Max: maxOpen}
+	}
+	return nil
+}
+
+// CountOpen is how many open reservations a user holds.
+func (s *Store) CountOpen(ctx context.Context, userID int64) (int, error) {
+	var n int
+	err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM reservations WHERE user_id = ? AND ended_at IS NULL`,
+		userID).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("count open reservations: %w", err)
+	}
+	return n, nil
+}
+
+// Reservation returns one reservation (without messages).
+func (s *Store) Reservation(ctx context.Context, id int64) (Reservation, error) {
+	return scanReservation(s.r.QueryRowContext(ctx, `SELECT `+reservationColumns+` FROM reservations WHERE id = ?`, id))
+}
+
+// UserReservation returns one of a user's reservations with its messages;
+// another user's is ErrNoReservation.
+func (s *Store) UserReservation(ctx context.Context, userID, id int64) (Reservation, error) {
+	r, err := scanReservation(s.r.QueryRowContext(ctx, `SELECT `+reservationColumns+`
+		FROM reservations WHERE id = ? AND user_id = ?`, id, userID))
+	if err != nil {
+		return r, err
+	}
+	list := []Reservation{r}
+	err = s.attachMessages(ctx, list)
+	return list[0], err
+}
+
+// OpenReservationByRef finds the open reservation holding a provider's
+// activation (the newest, should an upstream ever reuse an id).
+func (s *Store) OpenReservationByRef(ctx context.Context, provider, ref string) (Reservation, error) {
+	return scanReservation(s.r.QueryRowContext(ctx, `SELECT `+reservationColumns+` FROM reservations
+		WHERE provider = ? AND provider_ref = ? AND ended_at IS NULL ORDER BY id DESC LIMIT 1`, provider, ref))
+}
+
+// OpenReservations lists a user's open reservations, newest first, with
+// their messages.
+func (s *Store) OpenReservations(ctx context.Context, userID int64) ([]Reservation, error) {
+	out, err := s.queryReservations(ctx, `SELECT `+reservationColumns+` FROM reservations
+		WHERE user_id = ? AND ended_at IS NULL ORDER BY id DESC`, userID)
+	if err != nil {
+		return nil, err
+	}
+	return out, s.attachMessages(ctx, out)
+}
+
+// AllOpenReservations lists every open reservation (without messages),
+// soonest to expire first: what the engine resumes on start.
+func (s *Store) AllOpenReservations(ctx context.Context) ([]Reservation, error) {
+	return s.queryReservations(ctx, `SELECT `+reservationColumns+` FROM reservations
+		WHERE ended_at IS NULL ORDER BY expires_at, id`)
+}
+
+func (s *Store) queryReservations(ctx context.Context, q string, args ...any) ([]Reservation, error) {
+	rows, err := s.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list reservations: %w", err)
+	}
+	defer rows.Close()
+	var out []Reservation
+	for rows.Next() {
+		r, err := scanReservation(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// EndReservation ends an open reservation in state to, in one
+// transaction. Ending in cancelled, expired or failed refunds the price
+// exactly once and needs the reservation to be active (no SMS yet):
+// otherwise ErrSMSArrived. A reservation already ended is ErrNotOpen, so
+// of two racing ends (a cancel and the expiry) exactly one wins.
+func (s *Store) EndReservation(ctx context.Context, id int64, to ReservationState) (Reservation, error) {
+	if to.Open() || to == "" {
+		return Reservation{}, fmt.Errorf("end reservation %d: %q is not an end state", id, to)
+	}
+	var r Reservation
+	err := s.write(ctx, func(tx *Tx) error {
+		var err error
+		r, err = scanReservation(tx.QueryRowContext(ctx, `SELECT `+reservationColumns+` FROM reservations WHERE id = ?`, id))
+		switch {
+		case err != nil:
+			return err
+		case !r.State.Open():
+			return ErrNotOpen
+		case to.refunds() && r.State != ResActive:
+			return ErrSMSArrived
+		}
+		refund := to.refunds()
+		if _, err := tx.ExecContext(ctx, `UPDATE reservations SET state = ?, ended_at = ?, refunded = ? WHERE id = ?`,
+			to, tx.now, refund, id); err != nil {
+			return fmt.Errorf("end reservation %d: %w", id, err)
+		}
+		if refund {
+			if _, err := tx.move(ctx, Movement{UserID: r.UserID, AmountCents: r.PriceCents, Kind: LedgerRefund,
+				Reference: ResRef(id), Note: string(to)}); err != nil {
+				return err
+			}
+		}
+		r.State, r.EndedAt, r.Refunded = to, time.Unix(tx.now, 0), refund
+		tx.notify(Event{UserID: r.UserID, Kind: EventReservation, Ref: id})
+		return nil
+	})
+	return r, err
+}
+
+// HistoryQuery selects a page of a user's ended reservations.
+type HistoryQuery struct {
+	// Text matches the service or country code, the number, the state or
+	// a message's text or code (case-insensitive); empty matches all.
+	Text string
+	// Services and Countries are codes that also match (callers add those
+	// whose display names contain Text).
+	Services, Countries []string
+	Offset, Limit       int
+}
+
+// History lists a user's ended reservations within HistoryRetention,
+// newest first, with their messages; more is true when older ones follow.
+func (s *Store) History(ctx context.Context, userID int64, q HistoryQuery) (page []Reservation, more bool, err error) {
+	if q.Limit <= 0 {
+		q.Limit = 20
+	}
+	since := s.unixNow() - int64(HistoryRetention/time.Second)
+	where := `user_id = ? AND ended_at IS NOT NULL AND ended_at >= ?`
+	args := []any{userID, since}
+	if t := strings.TrimSpace(q.Text); t != "" {
+		like := "%" + escapeLike(t) + "%"
+		conds := []string{`service LIKE ? ESCAPE '\'`, `country LIKE ? ESCAPE '\'`, `phone LIKE ? ESCAPE '\'`,
+			`state LIKE ? ESCAPE '\'`, `EXISTS (SELECT 1 FROM messages m WHERE m.reservation_id = reservations.id
+				AND (m.body LIKE ? ESCAPE '\' OR m.code LIKE ? ESCAPE '\'))`}
+		args = append(args, like, like, like, like, like, like)
+		conds, args = inList(conds, args, "service", q.Services)
+		conds, args = inList(conds, args, "country", q.Countries)
+		where += ` AND (` + strings.Join(conds, " OR ") + `)`
+	}
+	args = append(args, q.Limit+1, q.Offset)
+	page, err = s.queryReservations(ctx, `SELECT `+reservationColumns+` FROM reservations WHERE `+where+`
+		ORDER BY ended_at DESC, id DESC LIMIT ? OFFSET ?`, args...)
+	if err != nil {
+		return nil, false, err
+	}
+	if len(page) > q.Limit {
+		page, more = page[:q.Limit], true
+	}
+	return page, more, s.attachMessages(ctx, page)
+}
+
+func inList(conds []string, args []any, col string, vals []string) ([]string, []any) {
+	if len(vals) == 0 {
+		return conds, args
+	}
+	conds = append(conds, col+` IN (`+strings.TrimSuffix(strings.Repeat("?,", len(vals)), ",")+`)`)
+	for _, v := range vals {
+		args = append(args, v)
+	}
+	return conds, args
+}
+
+// escapeLike makes s match literally inside a LIKE pattern.
+func escapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+func init() {
+	// Deleting an account erases its numbers and their SMS (messages go
+	// with their reservations: ON DELETE CASCADE); the ledger rows stay,
+	// detached from the person, for accounting.
+	deleteHooks = append(deleteHooks, func(ctx context.Context, tx *Tx, userID int64) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM reservations WHERE user_id = ?`, userID); err != nil {
+			return fmt.Errorf("delete reservations: %w", err)
+		}
+		return nil
+	})
+}

@@ -1,0 +1,15 @@
+package commands
+
+// all lists the top-level commands in the order help shows them (the
+// built-in help comes last). A new command is one file that defines it and
+// one line here; a new admin sub-command is one line in adminCommand,
+// which puts it behind the admin gate.
+func all() []*Command {
+	return []*Command{
+		balanceCommand(),
+		whoamiCommand(),
+		keysCommand(),
+		privacyCommand(),
+		adminCommand(),
+	}
+}

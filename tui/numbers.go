@@ -1,0 +1,509 @@
+package tui
+
+import (
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+
+	"github.com/wantsms/wantsms/provider"
+	"github.com/wantsms/wantsms/store"
+	"github.com/wantsms/wantsms/tui/sanitize"
+)
+
+// numbersMode is the step of reserving a number.
+type numbersMode int
+
+const (
+	numServices  numbersMode = iota // pick a service (type to filter)
+	numCountries                    // pick a country for it
+	numConfirm                      // price and balance, y/n
+	numReserving                    // waiting for the engine
+	numReserved                     // the number with its countdown
+)
+
+// topUpHint tells a person without credits where to get them.
+const topUpHint = "To top up, open Wallet (press the Wallet tab number)."
+
+// numbersPane is the Numbers pane: service → country → confirm → number.
+type numbersPane struct {
+	c       *Common
+	w, h    int
+	mode    numbersMode
+	offers  []provider.RoutedOffer
+	loaded  bool
+	filter  string
+	rows    []numberRow // the list on screen (services or countries)
+	cursor  int
+	service string
+	offer   provider.RoutedOffer
+	res     store.Reservation
+	err     string
+	notice  string
+	tick    ticker
+}
+
+// numberRow is one line of the service or country list.
+type numberRow struct {
+	code, label string
+	cents       int64 // cheapest price
+	stock       int
+	sim         bool
+	offer       provider.RoutedOffer
+}
+
+type offersLoadedMsg struct{ offers []provider.RoutedOffer }
+
+type reservedMsg struct {
+	res store.Reservation
+	err error
+}
+
+type numberReloadedMsg struct {
+	res store.Reservation
+	err error
+}
+
+type copiedMsg struct{ owner, what string }
+
+func newNumbersPane(c *Common) *numbersPane {
+	return &numbersPane{c: c, tick: ticker{owner: "numbers"}}
+}
+
+func (p *numbersPane) Title() string    { return "Numbers" }
+func (p *numbersPane) Init() tea.Cmd    { return p.load() }
+func (p *numbersPane) SetSize(w, h int) { p.w, p.h = w, h }
+
+// Capturing: while a filter is being typed, every key goes to it.
+func (p *numbersPane) Capturing() bool {
+	return (p.mode == numServices || p.mode == numCountries) && p.filter != ""
+}
+
+func (p *numbersPane) load() tea.Cmd {
+	c := p.c
+	if c.Deps.Numbers == nil {
+		return nil
+	}
+	return func() tea.Msg { return offersLoadedMsg{offers: c.Deps.Numbers.Offers(c.Ctx)} }
+}
+
+func (p *numbersPane) showsCountdown() bool { return p.mode == numReserved && p.res.State.Open() }
+
+func (p *numbersPane) Update(msg tea.Msg) (Component, tea.Cmd) {
+	switch msg := msg.(type) {
+	case offersLoadedMsg:
+		p.offers, p.loaded = msg.offers, true
+		p.rebuild()
+	case reservedMsg:
+		return p, p.reserved(msg)
+	case numberReloadedMsg:
+		if msg.err == nil && msg.res.ID == p.res.ID {
+			p.res = msg.res
+		}
+	case copiedMsg:
+		if msg.owner == "numbers" {
+			p.notice = msg.what + " copied to your clipboard."
+		}
+	case eventMsg:
+		if p.mode == numReserved && (msg.missed || msg.event.Ref == p.res.ID) {
+			return p, p.reload()
+		}
+	case paneActivatedMsg:
+		p.tick.active = true
+		return p, tea.Batch(p.load(), p.tick.ensure(p.showsCountdown()))
+	case paneDeactivatedMsg:
+		p.tick.active = false
+	case countdownTick:
+		if msg.owner == p.tick.owner {
+			return p, p.tick.tick(p.showsCountdown())
+		}
+	case tea.KeyMsg:
+		return p, p.key(msg)
+	}
+	return p, nil
+}
+
+func (p *numbersPane) reserved(msg reservedMsg) tea.Cmd {
+	if msg.err != nil {
+		p.mode = numConfirm
+		p.err = p.explain(msg.err)
+		return p.load() // prices or stock changed: show the new ones
+	}
+	p.mode, p.res, p.err, p.notice = numReserved, msg.res, "", ""
+	return p.tick.ensure(p.showsCountdown())
+}
+
+// explain words a refusal, adding the way out where there is one.
+func (p *numbersPane) explain(err error) string {
+	msg := p.c.explain(err)
+	if errors.Is(err, store.ErrInsufficientFunds) {
+		return "" // the confirmation explains it while it holds
+	}
+	return msg
+}
+
+func (p *numbersPane) reload() tea.Cmd {
+	c, uid, id := p.c, p.c.UserID, p.res.ID
+	return func() tea.Msg {
+		r, err := c.Deps.Store.UserReservation(c.Ctx, uid, id)
+		return numberReloadedMsg{res: r, err: err}
+	}
+}
+
+func (p *numbersPane) key(msg tea.KeyMsg) tea.Cmd {
+	k := p.c.Keys
+	p.notice = ""
+	switch p.mode {
+	case numServices, numCountries:
+		return p.listKey(msg)
+	case numConfirm:
+		switch {
+		case key.Matches(msg, k.Yes) && p.affordable():
+			return p.reserve()
+		case key.Matches(msg, k.No):
+			p.mode, p.err = numCountries, ""
+		}
+	case numReserved:
+		switch {
+		case key.Matches(msg, k.CopyCode) && p.res.LatestCode() != "":
+			return copyCmd(p.c, "numbers", p.res.LatestCode(), "Code "+sanitize.Line(p.res.LatestCode()))
+		case key.Matches(msg, k.CopyNumber):
+			return copyCmd(p.c, "numbers", p.res.Phone, "Number "+sanitize.Line(p.res.Phone))
+		case key.Matches(msg, k.NewNumber):
+			p.mode, p.filter, p.service, p.err = numServices, "", "", ""
+			p.rebuild()
+			return p.load()
+		}
+	}
+	return nil
+}
+
+// copyCmd puts text on the person's clipboard; owner is the pane that
+// tells the person.
+func copyCmd(c *Common, owner, text, what string) tea.Cmd {
+	return func() tea.Msg {
+		if c.Emit != nil {
+			c.Emit("\x1b]52;c;" + base64.StdEncoding.EncodeToString([]byte(sanitize.Line(text))) + "\a")
+		}
+		return copiedMsg{owner: owner, what: what}
+	}
+}
+
+func (p *numbersPane) listKey(msg tea.KeyMsg) tea.Cmd {
+	switch msg.Type {
+	case tea.KeyUp:
+		p.cursor = max(0, p.cursor-1)
+	case tea.KeyDown:
+		p.cursor = min(max(0, len(p.rows)-1), p.cursor+1)
+	case tea.KeyEnter:
+		return p.choose()
+	case tea.KeyEsc:
+		switch {
+		case p.filter != "":
+			p.filter = ""
+		case p.mode == numCountries:
+			p.mode, p.service = numServices, ""
+		}
+		p.rebuild()
+	case tea.KeyBackspace:
+		if r := []rune(p.filter); len(r) > 0 {
+			p.filter = string(r[:len(r)-1])
+			p.rebuild()
+		}
+	case tea.KeyRunes, tea.KeySpace:
+		if len([]rune(p.filter)) < 24 {
+			p.filter += string(msg.Runes)
+			if msg.Type == tea.KeySpace {
+				p.filter += " "
+			}
+			p.rebuild()
+		}
+	}
+	return nil
+}
+
+func (p *numbersPane) choose() tea.Cmd {
+	if len(p.rows) == 0 {
+		return nil
+	}
+	row := p.rows[p.cursor]
+	p.err = ""
+	if p.mode == numServices {
+		p.mode, p.service, p.filter = numCountries, row.code, ""
+		p.rebuild()
+		return nil
+	}
+	p.mode, p.offer = numConfirm, row.offer
+	return nil
+}
+
+func (p *numbersPane) affordable() bool { return p.c.User.BalanceCents >= p.offer.SellCents }
+
+func (p *numbersPane) reserve() tea.Cmd {
+	c, uid, o := p.c, p.c.UserID, p.offer
+	p.mode, p.err = numReserving, ""
+	return func() tea.Msg {
+		r, err := c.Deps.Numbers.Reserve(c.Ctx, uid, o.Service, o.Country, o.SellCents)
+		return reservedMsg{res: r, err: err}
+	}
+}
+
+// rebuild computes the list for the current mode and filter.
+func (p *numbersPane) rebuild() {
+	f := strings.ToLower(strings.TrimSpace(p.filter))
+	p.rows = p.rows[:0]
+	if p.mode == numCountries {
+		p.rows = p.countryRows(f)
+	} else {
+		p.rows = p.serviceRows(f)
+	}
+	p.cursor = min(p.cursor, max(0, len(p.rows)-1))
+	if f != "" {
+		p.cursor = 0
+	}
+}
+
+func (p *numbersPane) serviceRows(f string) []numberRow {
+	best := map[string]*numberRow{}
+	for _, o := range p.offers {
+		r := best[o.Service]
+		if r == nil {
+			r = &numberRow{code: o.Service, label: serviceName(o.Service), cents: o.SellCents}
+			best[o.Service] = r
+		}
+		r.cents, r.stock = min(r.cents, o.SellCents), r.stock+o.Stock
+		r.sim = r.sim || p.simulated(o)
+	}
+	var out []numberRow
+	for _, s := range provider.Services() {
+		if r := best[s.Code]; r != nil && matches(f, r.label, r.code) {
+			out = append(out, *r)
+		}
+	}
+	return out
+}
+
+func (p *numbersPane) countryRows(f string) []numberRow {
+	var out []numberRow
+	for _, o := range p.offers {
+		if o.Service != p.service {
+			continue
+		}
+		c, _ := provider.LookupCountry(o.Country)
+		if !matches(f, c.Name, o.Country) {
+			continue
+		}
+		out = append(out, numberRow{code: o.Country, label: countryName(o.Country), cents: o.SellCents,
+			stock: o.Stock, sim: p.simulated(o), offer: o})
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].cents < out[j].cents })
+	return out
+}
+
+// allSimulated: every offer is from the simulator (the default set-up),
+// said once in the title instead of on every row.
+func (p *numbersPane) allSimulated() bool {
+	for _, o := range p.offers {
+		if !p.simulated(o) {
+			return false
+		}
+	}
+	return len(p.offers) > 0
+}
+
+func (p *numbersPane) simulated(o provider.RoutedOffer) bool {
+	return p.c.Deps.Numbers != nil && p.c.Deps.Numbers.Simulated(o.Provider)
+}
+
+// matches: the filter starts the code or a word of the name ("te" finds
+// Telegram, "king" United Kingdom, "twit" X (Twitter)).
+func matches(f, name, code string) bool {
+	if f == "" || strings.HasPrefix(code, f) || strings.HasPrefix(strings.ToLower(name), f) {
+		return true
+	}
+	words := strings.FieldsFunc(strings.ToLower(name), func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
+	})
+	for _, w := range words {
+		if strings.HasPrefix(w, f) {
+			return true
+		}
+	}
+	return false
+}
+
+func (p *numbersPane) ShortHelp() []key.Binding {
+	k := p.c.Keys
+	pick := key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "choose"))
+	typing := key.NewBinding(key.WithKeys("a"), key.WithHelp("type", "filter"))
+	switch p.mode {
+	case numServices:
+		return []key.Binding{pick, typing}
+	case numCountries:
+		return []key.Binding{pick, typing, k.Back}
+	case numConfirm:
+		if !p.affordable() {
+			return []key.Binding{k.No}
+		}
+		return []key.Binding{k.Yes, k.No}
+	case numReserved:
+		return []key.Binding{k.CopyCode, k.CopyNumber, k.NewNumber}
+	}
+	return nil
+}
+
+func (p *numbersPane) FullHelp() [][]key.Binding {
+	up := key.NewBinding(key.WithKeys("up"), key.WithHelp("↑", "up"))
+	down := key.NewBinding(key.WithKeys("down"), key.WithHelp("↓", "down"))
+	return [][]key.Binding{{up, down}, p.ShortHelp()}
+}
+
+func (p *numbersPane) View() string {
+	st := p.c.Styles
+	if p.c.Deps.Numbers == nil || !p.loaded {
+		return st.Title.Render("Numbers") + "\n\n" + st.Muted.Render("Loading what is on offer…")
+	}
+	var lines []string
+	switch p.mode {
+	case numServices, numCountries:
+		lines = p.listView()
+	case numConfirm, numReserving:
+		lines = p.confirmView()
+	case numReserved:
+		lines = p.reservedView()
+	}
+	switch {
+	case p.err != "":
+		lines = append(lines, "", st.Error.Width(max(20, p.w)).Render(sentence(p.err)))
+	case p.notice != "":
+		lines = append(lines, "", st.Success.Render(p.notice))
+	}
+	return lipgloss.JoinVertical(lipgloss.Left, lines...)
+}
+
+func (p *numbersPane) listView() []string {
+	st := p.c.Styles
+	title, what := "Numbers · choose a service", "SERVICE"
+	if p.mode == numCountries {
+		title, what = "Numbers · "+serviceName(p.service)+" · choose a country", "COUNTRY"
+	}
+	filter := st.Muted.Render("Type to filter")
+	if p.filter != "" {
+		filter = st.Label.Render("Filter") + st.FocusedIn.Render(sanitize.Line(p.filter)+"▏") + st.Muted.Render("  esc clears")
+	}
+	if p.allSimulated() {
+		title += st.Sim.Render("  simulated numbers")
+	}
+	lines := []string{st.Title.Render(title), filter, "",
+		st.Muted.Render(fmt.Sprintf("  %-34s %11s %9s", what, "PRICE", "STOCK"))}
+	if len(p.rows) == 0 {
+		msg := "Nothing matches."
+		if p.filter == "" {
+			msg = "No numbers in stock right now: try again in a few minutes."
+		}
+		return append(lines, st.Muted.Render("  "+msg))
+	}
+	visible := max(1, p.h-6)
+	top := max(0, min(p.cursor-visible/2, len(p.rows)-visible))
+	for i := top; i < min(len(p.rows), top+visible); i++ {
+		lines = append(lines, p.rowView(i))
+	}
+	return lines
+}
+
+func (p *numbersPane) rowView(i int) string {
+	st := p.c.Styles
+	r := p.rows[i]
+	marker, name := "  ", st.Text
+	if i == p.cursor {
+		marker, name = st.Selected.Render("▸ "), st.Selected
+	}
+	price := FormatCents(r.cents)
+	if p.mode == numServices {
+		price = "from " + price
+	}
+	sim := ""
+	if r.sim && !p.allSimulated() {
+		sim = st.Sim.Render(" simulated")
+	}
+	return marker + name.Width(34).Render(sanitize.Truncate(r.label, 33)) + " " +
+		st.Text.Render(fmt.Sprintf("%11s %9d", price, r.stock)) + sim
+}
+
+func (p *numbersPane) confirmView() []string {
+	st := p.c.Styles
+	o, bal := p.offer, p.c.User.BalanceCents
+	after := FormatCents(bal) + " → " + FormatCents(bal-o.SellCents)
+	if !p.affordable() {
+		after = FormatCents(bal)
+	}
+	lines := []string{st.Title.Render("Reserve this number?"), "",
+		st.Label.Render("Service") + st.Text.Render(serviceName(o.Service)),
+		st.Label.Render("Country") + st.Text.Render(countryName(o.Country)),
+		st.Label.Render("Price") + st.Strong.Render(FormatCents(o.SellCents)),
+		st.Label.Render("Balance") + st.Text.Render(after),
+		st.Label.Render("Lifetime") + st.Text.Render(fmt.Sprintf("%s; refunded in full if no SMS arrives",
+			minutes(p.c.Deps.Numbers.Lifetime()))),
+	}
+	if p.simulated(o) {
+		lines = append(lines, st.Label.Render("")+st.Sim.Render("simulated: a built-in test number, no real SMS"))
+	}
+	lines = append(lines, "")
+	switch {
+	case p.mode == numReserving:
+		lines = append(lines, st.Muted.Render("Reserving…"))
+	case p.affordable():
+		lines = append(lines, st.Key.Render("y")+st.Text.Render(" reserve   ")+st.Key.Render("n")+st.Text.Render(" back"))
+	default:
+		// Worked out on every render: a top-up in another window
+		// lifts it at once.
+		lines = append(lines, st.Key.Render("n")+st.Text.Render(" back"), "",
+			st.Error.Width(max(20, p.w)).Render(fmt.Sprintf("Not enough credits: this number costs %s and your balance is %s. %s",
+				FormatCents(o.SellCents), FormatCents(bal), topUpHint)))
+	}
+	return lines
+}
+
+func (p *numbersPane) reservedView() []string {
+	st := p.c.Styles
+	r := p.res
+	head := "Your " + serviceName(r.Service) + " number in " + countryName(r.Country)
+	if r.Simulated {
+		head += st.Sim.Render("  simulated")
+	}
+	lines := []string{st.Title.Render(head), "", "  " + st.Code.Render(sanitize.Line(r.Phone)), ""}
+	now := p.c.now()
+	switch {
+	case r.State.Open():
+		left := "Open for " + clock(r.ExpiresAt.Sub(now))
+		if wait := r.CancelAfter.Sub(now); wait > 0 && r.State == store.ResActive {
+			left += " · can be cancelled in " + clock(wait)
+		}
+		lines = append(lines, st.Text.Render(left))
+	default:
+		lines = append(lines, st.Muted.Render("Ended: "+stateLabel(r)))
+	}
+	if code := r.LatestCode(); code != "" {
+		lines = append(lines, "", lipgloss.JoinHorizontal(lipgloss.Center, st.Label.Render("Code"), bigCode(st, code)))
+	} else if r.State == store.ResActive {
+		lines = append(lines, st.Muted.Render("Waiting for the SMS: it appears here and in Inbox (press 2)."),
+			st.Muted.Render("No SMS, no charge: the price comes back if none arrives in time."))
+	}
+	return lines
+}
+
+// minutes writes a lifetime: "20 min", "90 s".
+func minutes(d time.Duration) string {
+	s := int(d.Seconds())
+	if s%60 != 0 || s < 60 {
+		return fmt.Sprintf("%d s", s)
+	}
+	return fmt.Sprintf("%d min", s/60)
+}
