@@ -89,11 +89,11 @@ func (e *Env) ExecSQL(t testing.TB, query string, args ...any) {
 // Stream starts a command without a PTY and returns at once, to read its
 // stdout line by line while it runs; the connection closes when the test
 // ends.
-func (e *Env) Stream(t testing.TB, key ssh.Signer, command string) *sshterm.Stream {
+func (e *Env) Stream(t testing.TB, key ssh.Signer, command string) *sshterm.Command {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), Wait)
 	t.Cleanup(cancel)
-	s, err := sshterm.Start(ctx, e.Options(key), command)
+	s, err := sshterm.StartCommand(ctx, e.Options(key), command)
 	if err != nil {
 		t.Fatalf("start %q: %v", command, err)
 	}
