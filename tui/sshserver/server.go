@@ -186,7 +186,19 @@ func (s *Server) onConn(ctx ssh.Context, conn net.Conn) net.Conn {
 			_ = tc.Close()
 		}
 	})
+	ctx.SetValue(handshakeTimerKey{}, tc.timer)
 	return tc
+}
+
+// handshakeTimerKey holds a connection's handshake timer in its context,
+// so the session stops it once authenticated instead of letting it fire.
+type handshakeTimerKey struct{}
+
+// stopHandshakeTimer is called when a session starts: the handshake is over.
+func stopHandshakeTimer(ctx ssh.Context) {
+	if t, ok := ctx.Value(handshakeTimerKey{}).(*time.Timer); ok {
+		t.Stop()
+	}
 }
 
 // trackedConn gives back its connection slot when closed.

@@ -57,6 +57,7 @@ func tuiSession(sess ssh.Session) *tui.Session {
 
 func (s *Server) handle(sess ssh.Session) {
 	ctx := sess.Context()
+	stopHandshakeTimer(ctx)
 	ts := tuiSession(sess)
 	log := s.log.With("session", shortID(ts.ID), "remote", ts.Origin.RemoteAddr)
 	_, winCh, hasPty := sess.Pty()
