@@ -24,7 +24,10 @@ func (e *Engine) Reserve(ctx context.Context, userID int64, service, country str
 	if err := e.checkCanReserve(ctx, userID, priceCents); err != nil {
 		return store.Reservation{}, err
 	}
-	name, num, cost, err := e.router.Buy(ctx, service, country, priceCents)
+	// One markup for the cap and the price: an override set meanwhile
+	// applies from the next reservation on.
+	markup := e.router.MarkupFor(service, country)
+	name, num, cost, err := e.router.BuyAt(ctx, service, country, priceCents, markup)
 	if err != nil {
 		return store.Reservation{}, buyError(err)
 	}
@@ -34,7 +37,7 @@ func (e *Engine) Reserve(ctx context.Context, userID int64, service, country str
 	defer cancel()
 	r, err := e.st.CreateReservation(rctx, store.NewReservation{
 		UserID: userID, Service: service, Country: country, Phone: num.Phone, Provider: name, ProviderRef: num.Ref,
-		Simulated: e.cfg.Simulated[name], CostMicros: int64(cost), PriceCents: provider.SellPrice(cost, e.router.Markup()),
+		Simulated: e.cfg.Simulated[name], CostMicros: int64(cost), PriceCents: provider.SellPrice(cost, markup),
 		Lifetime: e.cfg.Lifetime, CancelGuard: e.cfg.CancelGuard, UpstreamExpires: num.ExpiresAt, MaxOpen: e.cfg.MaxOpen,
 	})
 	if err != nil {
