@@ -137,9 +137,13 @@ func New(st *store.Store, router *provider.Router, cfg Config) *Engine {
 		pollGen: map[int64]uint64{}, pullers: map[string]bool{}}
 }
 
-// Start subscribes to the providers that push, resumes every open
-// reservation from the database and starts the timer loop.
+// Start applies the admins' run-time settings (markup overrides,
+// providers switched off), subscribes to the providers that push, resumes
+// every open reservation from the database and starts the timer loop.
 func (e *Engine) Start(ctx context.Context) error {
+	if err := e.applySettings(ctx); err != nil {
+		return fmt.Errorf("admin settings: %w", err)
+	}
 	for _, s := range e.router.Stats() {
 		p, _ := e.router.Provider(s.Provider)
 		if pu, ok := unwrap(p).(provider.Pusher); ok {
