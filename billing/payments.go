@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/wantsms/wantsms/metrics"
 	"github.com/wantsms/wantsms/store"
 )
 
@@ -41,6 +42,15 @@ type Payments struct {
 	packs  Packs
 	public string
 	log    *slog.Logger
+
+	// Webhook outcomes, for /metrics.
+	stripeHooks, btcHooks metrics.Tally
+}
+
+// WebhookOutcomes counts the processors' webhooks by source ("stripe",
+// "blockonomics") and outcome (metrics.Outcome…) since start.
+func (p *Payments) WebhookOutcomes() map[string]map[string]int64 {
+	return map[string]map[string]int64{"stripe": p.stripeHooks.Snapshot(), "blockonomics": p.btcHooks.Snapshot()}
 }
 
 // NewPayments checks cfg and builds the processors' clients.

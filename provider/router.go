@@ -42,7 +42,7 @@ type RoutedOffer struct {
 // cheapest with stock, falling over to the next when one has no numbers
 // or is unavailable. Safe for concurrent use.
 type Router struct {
-	cfg    RouterConfig
+	cfg       RouterConfig
 	mu        sync.RWMutex
 	routes    map[string]*route
 	order     []string

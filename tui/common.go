@@ -128,7 +128,8 @@ func (c *Common) explain(err error) string {
 		return msg
 	}
 	if c.Ctx.Err() == nil && c.Deps.Log != nil {
-		c.Deps.Log.Error("session error", "session", c.Session.ID, "remote", c.Session.Origin.RemoteAddr, "err", err)
+		// Deps.Log carries the session and its address (sshserver).
+		c.Deps.Log.Error("session error", "err", err)
 	}
 	return "Something went wrong on our side. Please try again in a moment."
 }

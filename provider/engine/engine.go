@@ -21,6 +21,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/wantsms/wantsms/metrics"
 	"github.com/wantsms/wantsms/provider"
 	"github.com/wantsms/wantsms/provider/sim"
 	"github.com/wantsms/wantsms/store"
@@ -117,6 +118,8 @@ type Engine struct {
 	wg     sync.WaitGroup
 	ctx    context.Context
 	cancel context.CancelFunc
+
+	hooks metrics.Tally // webhook outcomes, for /metrics
 
 	mu      sync.Mutex
 	pollGen map[int64]uint64 // current poll chain per reservation

@@ -26,7 +26,7 @@ func (s *Server) middleware(next ssh.Handler) ssh.Handler {
 			// Only this session ends; the person is told, the stack logged.
 			if r := recover(); r != nil {
 				s.log.Error("panic in session", "session", shortID(sess.Context().SessionID()),
-					"panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+					"remote", sess.RemoteAddr().String(), "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
 				fmt.Fprintln(sess.Stderr(), "WantSMS hit an internal error; please reconnect.")
 				_ = sess.Exit(1)
 			}
@@ -127,7 +127,11 @@ func (s *Server) runDashboard(ctx context.Context, sess ssh.Session, winCh <-cha
 	r := newRenderer(sess)
 	live := &liveSession{}
 	scr := screen.New(sess, s.cfg.FPS)
-	c := &tui.Common{Ctx: ctx, Deps: s.deps, Session: ts, Styles: tui.NewStyles(r), Keys: tui.DefaultKeys(),
+	// Everything the dashboard logs carries the session and its address.
+	log := s.log.With("session", shortID(ts.ID), "remote", ts.Origin.RemoteAddr)
+	deps := s.deps
+	deps.Log = log
+	c := &tui.Common{Ctx: ctx, Deps: deps, Session: ts, Styles: tui.NewStyles(r), Keys: tui.DefaultKeys(),
 		Goodbye: live.setReason, Emit: scr.Emit}
 	model := tui.New(c, user)
 	defer model.Close()
@@ -156,7 +160,7 @@ func (s *Server) runDashboard(ctx context.Context, sess ssh.Session, winCh <-cha
 	defer stopMax.Stop()
 
 	if _, err := p.Run(); err != nil && !errors.Is(err, tea.ErrProgramKilled) && ctx.Err() == nil {
-		s.log.Error("dashboard ended with an error", "session", shortID(ts.ID), "err", err)
+		log.Error("dashboard ended with an error", "err", err)
 	}
 	return live.goodbye()
 }

@@ -50,6 +50,9 @@ type Config struct {
 	Payments billing.Config
 	// SweepInterval is how often expired orders are closed (default 1 min).
 	SweepInterval time.Duration
+	// MetricsToken, when set, must come as "Authorization: Bearer TOKEN"
+	// with every GET /metrics; empty leaves /metrics open.
+	MetricsToken string
 }
 
 // DatabaseFile is the SQLite file's name inside the data directory.
