@@ -264,7 +264,7 @@ func TestAdjustCreditsAndDebitsThroughTheLedger(t *testing.T) {
 }
 
 func TestUserSearchByFingerprintAndUserPage(t *testing.T) {
-	s, _ := openTest(t)
+	s, clock := openTest(t)
 	ctx := context.Background()
 	admin := newAdmin(t, s, "boss@example.com")
 	bob := newUser(t, s, "bob@example.com")
@@ -298,6 +298,14 @@ func TestUserSearchByFingerprintAndUserPage(t *testing.T) {
 	// The page shows the actions on this account, its own opening included.
 	if len(p.Audit) != 2 || p.Audit[0].Action != AuditUserView || p.Audit[1].Action != AuditCredit {
 		t.Fatalf("page audit %+v", p.Audit)
+	}
+	// Reopened at once (after an action on it): one look, one row.
+	if p, _ = s.AdminUserPage(ctx, admin, bob.ID); len(p.Audit) != 2 {
+		t.Fatalf("page audit after reopening %+v", p.Audit)
+	}
+	clock.Add(11 * time.Minute)
+	if p, _ = s.AdminUserPage(ctx, admin, bob.ID); len(p.Audit) != 3 {
+		t.Fatalf("page audit a while later %+v", p.Audit)
 	}
 	if _, err := s.AdminUserPage(ctx, admin, 999); !errors.Is(err, ErrNoUser) {
 		t.Fatalf("page of nobody: %v", err)

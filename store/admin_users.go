@@ -3,12 +3,17 @@ package store
 import (
 	"context"
 	"fmt"
+	"time"
 )
 
 // UserPageRows is how many rows of each kind an account's admin page
 // shows: more than fit on one screen, enough to answer a support request
 // about the last weeks.
 const UserPageRows = 50
+
+// pageViewEvery is how often one admin's looks at one account are
+// recorded: reopening the page after each action on it is one look.
+const pageViewEvery = 10 * time.Minute
 
 // Errors of account actions.
 var (
@@ -29,7 +34,8 @@ type UserPage struct {
 }
 
 // AdminUserPage opens an account's page. Opening it is audited (it shows
-// personal data), then the page is read.
+// personal data), at most once per pageViewEvery per admin and account,
+// then the page is read.
 func (s *Store) AdminUserPage(ctx context.Context, a Actor, userID int64) (UserPage, error) {
 	var p UserPage
 	err := s.write(ctx, func(tx *Tx) error {
@@ -39,6 +45,15 @@ func (s *Store) AdminUserPage(ctx context.Context, a Actor, userID int64) (UserP
 		var err error
 		if p.User, err = tx.liveUser(ctx, userID); err != nil {
 			return err
+		}
+		var recent int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM admin_audit WHERE actor_id = ? AND action = ?
+			AND target_user_id = ? AND created_at > ?`, a.UserID, AuditUserView, userID,
+			tx.now-int64(pageViewEvery/time.Second)).Scan(&recent); err != nil {
+			return fmt.Errorf("recent page views: %w", err)
+		}
+		if recent > 0 {
+			return nil
 		}
 		_, err = tx.audit(ctx, a, AuditEntry{Action: AuditUserView, TargetUserID: userID})
 		return err

@@ -33,6 +33,9 @@ type Deps struct {
 	Payments *billing.Payments
 	// Numbers is the reservation engine; nil in screens that need none.
 	Numbers Numbers
+	// Operations is the provider side of the Admin pane (the engine);
+	// nil hides the sections that need it.
+	Operations Operations
 }
 
 // Session is what the SSH layer proved about the connection. Identity
@@ -94,6 +97,18 @@ func (d Deps) SSHWith(flags, command string) string {
 		base += " " + command
 	}
 	return base
+}
+
+// actor is the session's account as the store's admin actions want it.
+// It carries the proved key only when the account was resolved from that
+// key at the start of the session (ViaKey): after a password sign-in it
+// has none, and the store refuses every admin action.
+func (c *Common) actor() store.Actor {
+	a := store.Actor{UserID: c.UserID, Origin: c.Session.Origin}
+	if c.ViaKey && c.Session.Key != nil {
+		a.Key = c.Session.Key.Fingerprint
+	}
+	return a
 }
 
 // goodbye sets the line shown once the dashboard has closed.

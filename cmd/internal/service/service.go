@@ -132,7 +132,7 @@ func (s *Service) start() error {
 	sshCfg.Addr = s.sshL.Addr().String()
 	sshCfg.HostKeyPath = filepath.Join(s.cfg.DataDir, HostKeyFile)
 	deps := tui.Deps{Store: s.Store, Log: s.log, SSHCommand: sshCommand(s.cfg.SSHPublic, s.SSHAddr()), Payments: s.pay,
-		Numbers: s.nums.engine}
+		Numbers: s.nums.engine, Operations: s.nums.engine}
 	cmds, err := commands.New(deps)
 	if err != nil {
 		return err
