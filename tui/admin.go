@@ -161,7 +161,7 @@ func (p *adminPane) ShortHelp() []key.Binding {
 
 func (p *adminPane) FullHelp() [][]key.Binding {
 	k := p.c.Keys
-	return [][]key.Binding{{k.Left, k.Up, k.Down}, p.sections[p.cur].help()}
+	return [][]key.Binding{{k.Left, k.Up, k.Down, k.AdminRefresh}, p.sections[p.cur].help()}
 }
 
 func (p *adminPane) View() string {

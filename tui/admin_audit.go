@@ -6,6 +6,7 @@ import (
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
 
 	"github.com/wantsms/wantsms/store"
 	"github.com/wantsms/wantsms/tui/sanitize"
@@ -113,6 +114,9 @@ var auditHead = fmt.Sprintf("%-11s %-18s %-18s %s", "WHEN", "ADMIN", "ACTION", "
 // auditRow is one audit entry on one line.
 func auditRow(e store.AuditEntry, w int) string {
 	on := e.Target
+	if e.Action == store.AuditUserSearch && on == "" {
+		on = "all accounts"
+	}
 	if e.TargetEmail != "" {
 		on = e.TargetEmail
 	} else if e.TargetUserID != 0 && on == "" {
@@ -139,7 +143,7 @@ func (s *adminAudit) view(w, h int) []string {
 		lines = append(lines, s.form.view())
 	}
 	lines = append(lines, st.Muted.Render("  "+auditHead))
-	s.rows = max(1, h-len(lines)-2)
+	s.rows = max(1, h-len(lines)-4)
 	from, to := s.cur.window(len(s.entries), s.rows)
 	for i := from; i < to; i++ {
 		lines = append(lines, markedRow(st, i == s.cur.at, auditRow(s.entries[i], w)))
@@ -147,5 +151,31 @@ func (s *adminAudit) view(w, h int) []string {
 	if len(s.entries) == 0 && !s.status.busy {
 		lines = append(lines, st.Muted.Render("  Nothing recorded."))
 	}
-	return append(lines, "", s.status.view(st))
+	return append(lines, "", s.detail(w), s.status.view(st))
+}
+
+// detail is the selected entry in full, on at most two lines.
+func (s *adminAudit) detail(w int) string {
+	if len(s.entries) == 0 {
+		return ""
+	}
+	e := s.entries[s.cur.at]
+	parts := []string{string(e.Action)}
+	if e.TargetEmail != "" {
+		parts = append(parts, "on "+e.TargetEmail+" ("+userRef(e.TargetUserID)+")")
+	}
+	for _, p := range []string{e.Target, e.Reason, e.Detail} {
+		if p != "" {
+			parts = append(parts, p)
+		}
+	}
+	if e.Action == store.AuditUserSearch && e.Target == "" {
+		parts = append(parts, "all accounts")
+	}
+	parts = append(parts, "by "+e.ActorEmail+" from "+hostOnly(e.RemoteAddr))
+	text := lipgloss.NewStyle().Width(w).Render(sanitize.Line(strings.Join(parts, " · ")))
+	if l := strings.Split(text, "\n"); len(l) > 2 {
+		text = strings.Join(l[:2], "\n")
+	}
+	return s.c.Styles.Muted.Render(text)
 }

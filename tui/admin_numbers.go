@@ -233,7 +233,7 @@ func (n *adminNumbers) detail(w int) string {
 		return ""
 	}
 	r := n.res[n.cur.at]
-	parts := []string{r.Phone, "ref " + r.ProviderRef, "since " + when(r.CreatedAt), "ends " + when(r.ExpiresAt)}
+	parts := []string{r.Phone, "ref " + r.ProviderRef, "reserved " + r.CreatedAt.UTC().Format("15:04")}
 	if code := r.LatestCode(); code != "" {
 		parts = append(parts, "code "+code)
 	}

@@ -226,7 +226,7 @@ func (p *adminPrices) help() []key.Binding {
 	case p.form != nil:
 		return []key.Binding{key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "ok")), k.NextIn, k.Back}
 	}
-	return []key.Binding{k.AdminSearch, k.AdminMarkup, k.AdminClear, k.AdminRefresh}
+	return []key.Binding{k.AdminSearch, k.AdminMarkup, k.AdminClear}
 }
 
 func (p *adminPrices) view(w, h int) []string {

@@ -120,7 +120,7 @@ func (p *adminProviders) help() []key.Binding {
 	if p.confirm {
 		return []key.Binding{k.Yes, k.No}
 	}
-	return []key.Binding{k.Up, k.Down, k.AdminToggle, k.AdminRefresh}
+	return []key.Binding{k.AdminToggle, k.AdminRefresh}
 }
 
 // rate shows a share in percent, or "—" when there is nothing to count.
@@ -140,7 +140,7 @@ func (p *adminProviders) view(w, h int) []string {
 	st := p.c.Styles
 	lines := []string{st.Subtitle.Render("Providers") + st.Muted.Render("  SMS = numbers that got one / numbers; "+
 		"ERR = failed calls"),
-		st.Muted.Render(fmt.Sprintf("  %-12s %-4s %10s %9s %9s %6s %7s", "NAME", "ON", "BALANCE", "SMS 1H",
+		st.Muted.Render(fmt.Sprintf("  %-12s %-4s %13s %9s %9s %6s %7s", "NAME", "ON", "BALANCE", "SMS 1H",
 			"SMS 24H", "ERR 1H", "ERR 24H"))}
 	for i, r := range p.reports {
 		on, bal := "off", r.Balance.String()
@@ -150,7 +150,7 @@ func (p *adminProviders) view(w, h int) []string {
 		if r.BalanceErr != "" {
 			bal = "?"
 		}
-		row := fmt.Sprintf("%s %-4s %10s %9s %9s %6s %7s", cell(r.Provider, 12), on, bal, smsRate(r.SMSHour),
+		row := fmt.Sprintf("%s %-4s %13s %9s %9s %6s %7s", cell(r.Provider, 12), on, bal, smsRate(r.SMSHour),
 			smsRate(r.SMSDay), rate(r.Hour.ErrorPercent()), rate(r.Day.ErrorPercent()))
 		lines = append(lines, markedRow(st, i == p.cur.at, row))
 	}

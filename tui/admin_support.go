@@ -25,6 +25,7 @@ const inboxShown = 200
 
 type adminSupport struct {
 	c       *Common
+	h       int
 	threads []store.InboxThread
 	cur     listCursor
 	rows    int
@@ -135,6 +136,7 @@ func (s *adminSupport) update(msg tea.Msg) tea.Cmd {
 			return nil
 		}
 		s.box, s.st.notice = nil, msg.notice
+		s.layoutThread()
 		return s.load()
 	case tea.KeyMsg:
 		if s.st.busy {
@@ -152,6 +154,7 @@ func (s *adminSupport) key(msg tea.KeyMsg) tea.Cmd {
 		return s.boxKey(msg)
 	case s.confirm:
 		s.confirm = false
+		s.layoutThread()
 		if key.Matches(msg, k.Yes) {
 			return s.closeThread()
 		}
@@ -192,6 +195,7 @@ func (s *adminSupport) threadKey(msg tea.KeyMsg) tea.Cmd {
 		return s.box.Focus()
 	case key.Matches(msg, k.AdminClose) && s.thread.Open:
 		s.confirm = true
+		s.layoutThread()
 	case key.Matches(msg, k.AdminOpenUser):
 		id := s.thread.UserID
 		return func() tea.Msg { return adminOpenUserMsg{userID: id} }
@@ -242,19 +246,28 @@ func (s *adminSupport) help() []key.Binding {
 	case s.thread != nil:
 		return []key.Binding{k.AdminReply, k.AdminClose, k.AdminOpenUser, k.Back}
 	}
-	return []key.Binding{k.Up, k.Down, k.Enter, k.AdminRefresh}
+	return []key.Binding{k.Enter, k.AdminRefresh}
 }
 
-func (s *adminSupport) resize(w, _ int) {
-	s.vp.Width = w
+func (s *adminSupport) resize(w, h int) {
+	s.vp.Width, s.h = w, h
 	s.layoutThread()
 }
 
-// layoutThread fills the viewport with the open conversation.
+// layoutThread fills the viewport with the open conversation, sized to
+// what is left by the title, the reply box and the status line.
 func (s *adminSupport) layoutThread() {
 	if s.thread == nil {
 		return
 	}
+	rest := 4
+	if s.box != nil {
+		rest += 3
+	}
+	if s.confirm {
+		rest++
+	}
+	s.vp.Height = max(2, s.h-rest)
 	st := s.c.Styles
 	var b strings.Builder
 	for _, m := range s.thread.Messages {
@@ -275,7 +288,7 @@ func (s *adminSupport) view(w, h int) []string {
 		return s.threadView(w, h)
 	}
 	lines := []string{st.Subtitle.Render("Support inbox") + st.Muted.Render("  open first, waiting for us first; live"),
-		st.Muted.Render(fmt.Sprintf("  %-7s %-6s %-24s %4s %-11s %s", "THREAD", "STATE", "FROM", "MSGS", "LAST", "LAST MESSAGE"))}
+		st.Muted.Render(fmt.Sprintf("  %-7s %-6s %-22s %4s %-11s %s", "THREAD", "STATE", "FROM", "MSGS", "LAST", "LAST MESSAGE"))}
 	s.rows = max(1, h-len(lines)-2)
 	from, to := s.cur.window(len(s.threads), s.rows)
 	for i := from; i < to; i++ {
@@ -287,8 +300,8 @@ func (s *adminSupport) view(w, h int) []string {
 		case t.Open:
 			state = "open"
 		}
-		row := fmt.Sprintf("%-7s %-6s %s %4d %-11s %s", userRef(t.ID), state, cell(t.Email, 24), t.Messages,
-			when(t.Last.At), cell(t.Last.Body, max(8, w-61)))
+		row := fmt.Sprintf("%-7s %-6s %s %4d %-11s %s", userRef(t.ID), state, cell(t.Email, 22), t.Messages,
+			when(t.Last.At), cell(t.Last.Body, max(8, w-59)))
 		lines = append(lines, markedRow(st, i == s.cur.at, row))
 	}
 	if len(s.threads) == 0 {
@@ -306,14 +319,6 @@ func (s *adminSupport) threadView(w, h int) []string {
 	lines := []string{st.Subtitle.Render(fmt.Sprintf("Conversation %s", userRef(t.ID))) + st.Muted.Render(" with ") +
 		st.Text.Render(sanitize.Truncate(sanitize.Line(t.Email), 36)) + st.Muted.Render(fmt.Sprintf(" (%s) · %s",
 		userRef(t.UserID), state))}
-	extra := 3
-	if s.box != nil {
-		extra += 3
-	}
-	if s.confirm {
-		extra++
-	}
-	s.vp.Height = max(2, h-len(lines)-extra)
 	lines = append(lines, s.vp.View())
 	if s.box != nil {
 		lines = append(lines, s.box.View())

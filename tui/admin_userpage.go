@@ -21,15 +21,21 @@ func (u *adminUsers) pageKey(msg tea.KeyMsg) tea.Cmd {
 	k, p := u.c.Keys, u.page
 	switch {
 	case key.Matches(msg, k.Back):
+		// The page is fresher than the list: carry its account back
+		// rather than search again (every search is audited).
+		for i := range u.users {
+			if u.users[i].ID == p.User.ID {
+				u.users[i] = p.User
+			}
+		}
 		u.page = nil
-		return u.find() // balances and bans may have changed
 	case msg.String() == "]":
 		u.pageView, u.pageCur = (u.pageView+1)%len(pageViews), listCursor{}
 	case msg.String() == "[":
 		u.pageView, u.pageCur = (u.pageView+len(pageViews)-1)%len(pageViews), listCursor{}
-	case u.pageCur.key(k, msg, u.pageRowCount(), u.rows):
 	case key.Matches(msg, k.AdminRefresh):
 		return u.openPage(p.User.ID)
+	// Before the cursor keys: b also pages up in lists.
 	case key.Matches(msg, k.AdminBan) && !p.User.Banned():
 		u.openForm(usersBan, fieldSpec{label: "Reason", limit: store.MaxReasonLen,
 			hint: "shown to the person when refused"})
@@ -38,6 +44,7 @@ func (u *adminUsers) pageKey(msg tea.KeyMsg) tea.Cmd {
 	case key.Matches(msg, k.AdminAdjust):
 		u.openForm(usersAdjust, fieldSpec{label: "Amount $", limit: 12, hint: "5.00 credits, -5.00 debits"},
 			fieldSpec{label: "Reason", limit: store.MaxReasonLen, hint: "kept in the ledger and the audit"})
+	case u.pageCur.key(k, msg, u.pageRowCount(), u.rows):
 	}
 	return nil
 }
@@ -82,6 +89,14 @@ func (u *adminUsers) submitPageForm() tea.Cmd {
 	return nil
 }
 
+// plural counts things: "1 key", "3 keys".
+func plural(n int, thing string) string {
+	if n == 1 {
+		return "1 " + thing
+	}
+	return fmt.Sprintf("%d %ss", n, thing)
+}
+
 func abs(n int64) int64 {
 	if n < 0 {
 		return -n
@@ -105,8 +120,9 @@ func (u *adminUsers) pageLines(w, h int) []string {
 	lines := []string{
 		st.Subtitle.Render(sanitize.Truncate(sanitize.Line(us.Email), 40)) + st.Muted.Render(fmt.Sprintf("  %s · %s · ",
 			userRef(us.ID), us.Role)) + st.Balance.Render(FormatCents(us.BalanceCents)) + st.Muted.Render(" · ") + status,
-		st.Muted.Render(fmt.Sprintf("joined %s · %d keys · %d numbers · %d orders shown",
-			us.CreatedAt.UTC().Format("2006-01-02"), len(p.Keys), len(p.Reservations), len(p.Orders))),
+		st.Muted.Render(fmt.Sprintf("joined %s · %s · %s · %s",
+			us.CreatedAt.UTC().Format("2006-01-02"), plural(len(p.Keys), "key"), plural(len(p.Reservations), "number"),
+			plural(len(p.Orders), "order"))),
 	}
 	tabs := make([]string, len(pageViews))
 	for i, t := range pageViews {
@@ -160,9 +176,9 @@ func (u *adminUsers) pageTable(w int) (string, []string) {
 			"WHEN"), rows
 	case 3:
 		for _, k := range p.Keys {
-			rows = append(rows, fmt.Sprintf("%s %s %-11s", cell(k.Name, 14), cell(k.Fingerprint, 46), when(k.LastUsedAt)))
+			rows = append(rows, fmt.Sprintf("%s %s %-11s", cell(k.Name, 10), cell(k.Fingerprint, 50), when(k.LastUsedAt)))
 		}
-		return fmt.Sprintf("%-14s %-46s %s", "NAME", "FINGERPRINT", "LAST USED"), rows
+		return fmt.Sprintf("%-10s %-50s %s", "NAME", "FINGERPRINT", "LAST USED"), rows
 	case 4:
 		for _, e := range p.Security {
 			rows = append(rows, fmt.Sprintf("%-11s %-16s %s %s", when(e.At), cell(string(e.Kind), 16),
@@ -171,6 +187,7 @@ func (u *adminUsers) pageTable(w int) (string, []string) {
 		return fmt.Sprintf("%-11s %-16s %-20s %s", "WHEN", "EVENT", "FROM", "DETAIL"), rows
 	}
 	for _, e := range p.Audit {
+		e.TargetEmail, e.TargetUserID = "", 0 // it is this account
 		rows = append(rows, auditRow(e, w))
 	}
 	return auditHead, rows

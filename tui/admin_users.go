@@ -194,8 +194,10 @@ func (u *adminUsers) help() []key.Binding {
 	switch {
 	case u.form != nil:
 		return []key.Binding{key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "ok")), k.Back}
+	case u.page != nil && u.page.User.Banned():
+		return []key.Binding{k.AdminView, k.AdminUnban, k.AdminAdjust, k.Back}
 	case u.page != nil:
-		return []key.Binding{k.AdminView, k.AdminBan, k.AdminUnban, k.AdminAdjust, k.Back}
+		return []key.Binding{k.AdminView, k.AdminBan, k.AdminAdjust, k.Back}
 	}
 	return []key.Binding{k.AdminSearch, k.Enter, k.AdminRefresh}
 }

@@ -143,8 +143,8 @@ func (c *Common) explain(err error) string {
 		return msg
 	}
 	if c.Ctx.Err() == nil && c.Deps.Log != nil {
-		// Deps.Log carries the session and its address (sshserver).
-		c.Deps.Log.Error("session error", "err", err)
+		// c.Ctx carries the session and its address (sshserver, logctx).
+		c.Deps.Log.ErrorContext(c.Ctx, "session error", "err", err)
 	}
 	return "Something went wrong on our side. Please try again in a moment."
 }

@@ -123,6 +123,6 @@ func DefaultKeys() *KeyMap {
 		AdminClose:    b([]string{"c"}, "c", "close thread"),
 		AdminView:     b([]string{"[", "]"}, "[/]", "page"),
 		AdminSearch:   b([]string{"/"}, "/", "search"),
-		AdminOpenUser: b([]string{"enter"}, "enter", "open account"),
+		AdminOpenUser: b([]string{"enter"}, "enter", "account"),
 	}
 }

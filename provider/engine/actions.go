@@ -44,7 +44,7 @@ func (e *Engine) Reserve(ctx context.Context, userID int64, service, country str
 		e.giveBack(rctx, name, num.Ref)
 		return store.Reservation{}, fmt.Errorf("record %s number %s: %w", name, num.Ref, err)
 	}
-	e.log.Info("reserved", "reservation", r.ID, "provider", name, "service", service, "country", country,
+	e.log.InfoContext(ctx, "reserved", "reservation", r.ID, "provider", name, "service", service, "country", country,
 		"price_cents", r.PriceCents)
 	e.track(r, false)
 	return r, nil
@@ -80,7 +80,7 @@ func (e *Engine) giveBack(ctx context.Context, name, ref string) {
 		return
 	}
 	if err := p.Cancel(ctx, ref); err != nil {
-		e.log.Error("give back unrecorded number", "provider", name, "ref", ref, "err", err)
+		e.log.ErrorContext(ctx, "give back unrecorded number", "provider", name, "ref", ref, "err", err)
 	}
 }
 
@@ -147,7 +147,7 @@ func (e *Engine) Finish(ctx context.Context, userID, id int64) (store.Reservatio
 func (e *Engine) finishUpstream(ctx context.Context, r store.Reservation) {
 	if p, ok := e.router.Provider(r.Provider); ok {
 		if err := p.Finish(ctx, r.ProviderRef); err != nil && !errors.Is(err, provider.ErrUnknownActivation) {
-			e.log.Warn("finish upstream", "reservation", r.ID, "provider", r.Provider, "err", err)
+			e.log.WarnContext(ctx, "finish upstream", "reservation", r.ID, "provider", r.Provider, "err", err)
 		}
 	}
 }

@@ -74,7 +74,7 @@ func (e *Engine) SetProviderEnabled(ctx context.Context, a store.Actor, name str
 	if err := e.router.SetEnabled(name, on); err != nil {
 		return err
 	}
-	e.log.Info("provider switched", "provider", name, "enabled", on, "admin", a.UserID)
+	e.log.InfoContext(ctx, "provider switched", "provider", name, "enabled", on, "admin", a.UserID)
 	return nil
 }
 
@@ -202,7 +202,7 @@ func (e *Engine) ForceCancel(ctx context.Context, a store.Actor, id int64, reaso
 		return r, err
 	}
 	e.forget(id)
-	e.log.Info("reservation cancelled by support", "reservation", id, "admin", a.UserID, "upstream", note)
+	e.log.InfoContext(ctx, "reservation cancelled by support", "reservation", id, "admin", a.UserID, "upstream", note)
 	return r, nil
 }
 

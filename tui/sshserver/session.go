@@ -13,6 +13,7 @@ import (
 	"github.com/charmbracelet/ssh"
 	"github.com/muesli/termenv"
 
+	"github.com/wantsms/wantsms/logctx"
 	"github.com/wantsms/wantsms/store"
 	"github.com/wantsms/wantsms/tui"
 	"github.com/wantsms/wantsms/tui/screen"
@@ -104,7 +105,8 @@ func (s *Server) runCommand(sess ssh.Session) int {
 			"-p PORT HOST")
 		return 1
 	}
-	ctx, cancel := context.WithCancelCause(sess.Context())
+	ctx, cancel := context.WithCancelCause(logctx.With(sess.Context(), "session", shortID(sess.Context().SessionID()),
+		"remote", sess.RemoteAddr().String()))
 	defer cancel(nil)
 	live := &liveSession{}
 	live.quit = func() { cancel(errors.New(live.goodbye())) }
@@ -127,11 +129,10 @@ func (s *Server) runDashboard(ctx context.Context, sess ssh.Session, winCh <-cha
 	r := newRenderer(sess)
 	live := &liveSession{}
 	scr := screen.New(sess, s.cfg.FPS)
-	// Everything the dashboard logs carries the session and its address.
-	log := s.log.With("session", shortID(ts.ID), "remote", ts.Origin.RemoteAddr)
-	deps := s.deps
-	deps.Log = log
-	c := &tui.Common{Ctx: ctx, Deps: deps, Session: ts, Styles: tui.NewStyles(r), Keys: tui.DefaultKeys(),
+	// What the dashboard's work logs (store, engine, payments) carries
+	// the session and its address.
+	ctx = logctx.With(ctx, "session", shortID(ts.ID), "remote", ts.Origin.RemoteAddr)
+	c := &tui.Common{Ctx: ctx, Deps: s.deps, Session: ts, Styles: tui.NewStyles(r), Keys: tui.DefaultKeys(),
 		Goodbye: live.setReason, Emit: scr.Emit}
 	model := tui.New(c, user)
 	defer model.Close()
@@ -160,7 +161,8 @@ func (s *Server) runDashboard(ctx context.Context, sess ssh.Session, winCh <-cha
 	defer stopMax.Stop()
 
 	if _, err := p.Run(); err != nil && !errors.Is(err, tea.ErrProgramKilled) && ctx.Err() == nil {
-		log.Error("dashboard ended with an error", "err", err)
+		s.log.Error("dashboard ended with an error", "session", shortID(ts.ID), "remote", ts.Origin.RemoteAddr,
+			"err", err)
 	}
 	return live.goodbye()
 }

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/wantsms/wantsms/billing"
+	"github.com/wantsms/wantsms/logctx"
 	"github.com/wantsms/wantsms/store"
 	"github.com/wantsms/wantsms/tui"
 	"github.com/wantsms/wantsms/tui/commands"
@@ -90,6 +91,8 @@ func Start(cfg Config) (*Service, error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
+	// Lines logged with a session's context carry its id and address.
+	cfg.Log = slog.New(logctx.Handler(cfg.Log.Handler()))
 	if cfg.RelayInterval <= 0 {
 		cfg.RelayInterval = time.Second
 	}
