@@ -166,6 +166,11 @@ func (p *adminPane) FullHelp() [][]key.Binding {
 
 func (p *adminPane) View() string {
 	st := p.c.Styles
+	if err := p.c.User.CheckAdmin(); err != nil {
+		// Revoked or suspended during this session: the store already
+		// refuses every action; say so instead of showing stale data.
+		return st.Warning.Render("This account no longer holds the admin role. Reconnect to refresh your tabs.")
+	}
 	titles := make([]string, len(p.sections))
 	for i, s := range p.sections {
 		if i == p.cur {

@@ -109,7 +109,25 @@ func (s *adminAudit) help() []key.Binding {
 	return []key.Binding{k.AdminSearch, k.AdminOpenUser, k.AdminRefresh}
 }
 
-var auditHead = fmt.Sprintf("%-11s %-18s %-18s %s", "WHEN", "ADMIN", "ACTION", "ON · WHY")
+var auditHead = fmt.Sprintf("%-11s %-16s %-14s %s", "WHEN", "ADMIN", "ACTION", "ON · WHY")
+
+// auditLabels name the audited actions in the list's narrow column; the
+// detail line and searches use the recorded names.
+var auditLabels = map[store.AuditAction]string{
+	store.AuditUserSearch: "searched", store.AuditUserView: "opened page", store.AuditCredit: "credit",
+	store.AuditDebit: "debit", store.AuditBan: "ban", store.AuditUnban: "unban",
+	store.AuditOrderSearch: "order lookup", store.AuditForceCancel: "force-cancel",
+	store.AuditProviderOn: "provider on", store.AuditProviderOff: "provider off",
+	store.AuditPriceSet: "markup set", store.AuditPriceClear: "markup cleared",
+	store.AuditSupportReply: "answered", store.AuditSupportClose: "closed thread",
+}
+
+func auditLabel(a store.AuditAction) string {
+	if l, ok := auditLabels[a]; ok {
+		return l
+	}
+	return string(a)
+}
 
 // auditRow is one audit entry on one line.
 func auditRow(e store.AuditEntry, w int) string {
@@ -128,8 +146,8 @@ func auditRow(e store.AuditEntry, w int) string {
 			parts = append(parts, p)
 		}
 	}
-	return fmt.Sprintf("%-11s %s %-18s %s", when(e.At), cell(e.ActorEmail, 18), cell(string(e.Action), 18),
-		cell(strings.Join(parts, " · "), max(10, w-54)))
+	return fmt.Sprintf("%-11s %s %s %s", when(e.At), cell(e.ActorEmail, 16), cell(auditLabel(e.Action), 14),
+		cell(strings.Join(parts, " · "), max(10, w-46)))
 }
 
 func (s *adminAudit) view(w, h int) []string {

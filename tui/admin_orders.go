@@ -136,7 +136,8 @@ func (o *adminOrders) help() []key.Binding {
 	if o.form != nil {
 		return []key.Binding{key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "look up")), k.Back}
 	}
-	return []key.Binding{k.AdminStatus, k.AdminProc, k.AdminSearch, k.AdminOpenUser}
+	filter := key.NewBinding(key.WithKeys("s", "p"), key.WithHelp("s/p", "filter"))
+	return []key.Binding{filter, k.AdminSearch, k.AdminOpenUser}
 }
 
 // via names a processor by what the person paid with.

@@ -131,16 +131,18 @@ func rate(pct int64, ok bool) string {
 	return fmt.Sprintf("%d%%", pct)
 }
 
+// smsRate is the share of decided numbers (those that got an SMS or
+// ended without one) that got one, and how many were decided.
 func smsRate(o store.Outcome) string {
 	pct, ok := o.SuccessPercent()
-	return fmt.Sprintf("%s/%d", rate(pct, ok), o.Reservations)
+	return fmt.Sprintf("%s of %d", rate(pct, ok), o.WithSMS+o.NoSMS)
 }
 
 func (p *adminProviders) view(w, h int) []string {
 	st := p.c.Styles
-	lines := []string{st.Subtitle.Render("Providers") + st.Muted.Render("  SMS = numbers that got one / numbers; "+
-		"ERR = failed calls"),
-		st.Muted.Render(fmt.Sprintf("  %-12s %-4s %13s %9s %9s %6s %7s", "NAME", "ON", "BALANCE", "SMS 1H",
+	lines := []string{st.Subtitle.Render("Providers") + st.Muted.Render("  SMS: ended numbers that got one · "+
+		"ERR: failed calls"),
+		st.Muted.Render(fmt.Sprintf("  %-12s %-4s %13s %10s %10s %6s %7s", "NAME", "ON", "BALANCE", "SMS 1H",
 			"SMS 24H", "ERR 1H", "ERR 24H"))}
 	for i, r := range p.reports {
 		on, bal := "off", r.Balance.String()
@@ -150,7 +152,7 @@ func (p *adminProviders) view(w, h int) []string {
 		if r.BalanceErr != "" {
 			bal = "?"
 		}
-		row := fmt.Sprintf("%s %-4s %13s %9s %9s %6s %7s", cell(r.Provider, 12), on, bal, smsRate(r.SMSHour),
+		row := fmt.Sprintf("%s %-4s %13s %10s %10s %6s %7s", cell(r.Provider, 12), on, bal, smsRate(r.SMSHour),
 			smsRate(r.SMSDay), rate(r.Hour.ErrorPercent()), rate(r.Day.ErrorPercent()))
 		lines = append(lines, markedRow(st, i == p.cur.at, row))
 	}
