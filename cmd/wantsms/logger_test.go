@@ -26,7 +26,9 @@ func TestLogLevelAndFormat(t *testing.T) {
 		t.Fatalf("record %q: %v", lines[0], err)
 	}
 	b.Reset()
-	if log, _ = newLogger(&b, "debug", "text"); log.Debug("detail"); !strings.Contains(b.String(), "msg=detail") {
+	log, _ = newLogger(&b, "debug", "text")
+	log.Debug("detail")
+	if !strings.Contains(b.String(), "msg=detail") {
 		t.Fatalf("debug line missing: %q", b.String())
 	}
 	if _, err := newLogger(&b, "loud", "text"); err == nil {
