@@ -71,7 +71,7 @@ func (p *Payments) HandleStripe(w http.ResponseWriter, r *http.Request) {
 	res, err := p.store.ApplyStripe(r.Context(), stripeUpdate(ev))
 	if err != nil {
 		p.stripeHooks.Inc(metrics.OutcomeError)
-		p.log.Error("stripe event not applied", "event", ev.ID, "type", ev.Type, "session", ev.SessionID, "err", err)
+		p.log.Error("stripe event not applied", "event", ev.ID, "type", ev.Type, "checkout", ev.SessionID, "err", err)
 		http.Error(w, "try again", http.StatusInternalServerError)
 		return
 	}
@@ -111,7 +111,7 @@ func stripeUpdate(ev StripeEvent) store.StripeUpdate {
 }
 
 func (p *Payments) logStripe(ev StripeEvent, res store.StripeResult) {
-	attrs := []any{"event", ev.ID, "type", ev.Type, "session", ev.SessionID}
+	attrs := []any{"event", ev.ID, "type", ev.Type, "checkout", ev.SessionID}
 	if ev.APIVersion != stripe.APIVersion {
 		attrs = append(attrs, "api_version", ev.APIVersion)
 	}

@@ -155,7 +155,7 @@ func (p *Payments) OpenCard(ctx context.Context, u store.User, cents int64) (sto
 	if err != nil {
 		return store.Order{}, fmt.Errorf("record checkout of order %s: %w", o.Number, err)
 	}
-	p.log.InfoContext(ctx, "card top-up opened", "order", o.Number, "user", u.ID, "cents", cents, "session", co.SessionID)
+	p.log.InfoContext(ctx, "card top-up opened", "order", o.Number, "user", u.ID, "cents", cents, "checkout", co.SessionID)
 	return o, nil
 }
 
