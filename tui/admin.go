@@ -161,7 +161,13 @@ func (p *adminPane) ShortHelp() []key.Binding {
 
 func (p *adminPane) FullHelp() [][]key.Binding {
 	k := p.c.Keys
-	return [][]key.Binding{{k.Left, k.Up, k.Down, k.AdminRefresh}, p.sections[p.cur].help()}
+	sec := p.sections[p.cur].help()
+	for _, b := range sec {
+		if b.Help().Key == k.AdminRefresh.Help().Key {
+			return [][]key.Binding{{k.Left, k.Up, k.Down}, sec}
+		}
+	}
+	return [][]key.Binding{{k.Left, k.Up, k.Down}, append(sec, k.AdminRefresh)}
 }
 
 func (p *adminPane) View() string {

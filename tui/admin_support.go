@@ -243,8 +243,10 @@ func (s *adminSupport) help() []key.Binding {
 		return []key.Binding{send, nl, k.Back}
 	case s.confirm:
 		return []key.Binding{k.Yes, k.No}
-	case s.thread != nil:
+	case s.thread != nil && s.thread.Open:
 		return []key.Binding{k.AdminReply, k.AdminClose, k.AdminOpenUser, k.Back}
+	case s.thread != nil:
+		return []key.Binding{k.AdminOpenUser, k.Back}
 	}
 	return []key.Binding{k.Enter, k.AdminRefresh}
 }
