@@ -131,17 +131,16 @@ func auditLabel(a store.AuditAction) string {
 
 // auditRow is one audit entry on one line.
 func auditRow(e store.AuditEntry, w int) string {
-	on := e.Target
-	if e.Action == store.AuditUserSearch && on == "" {
-		on = "all accounts"
+	who := e.TargetEmail
+	if who == "" && e.TargetUserID != 0 {
+		who = userRef(e.TargetUserID)
 	}
-	if e.TargetEmail != "" {
-		on = e.TargetEmail
-	} else if e.TargetUserID != 0 && on == "" {
-		on = userRef(e.TargetUserID)
+	what := e.Target
+	if e.Action == store.AuditUserSearch && what == "" {
+		what = "all accounts"
 	}
 	var parts []string
-	for _, p := range []string{on, e.Reason, e.Detail} {
+	for _, p := range []string{who, what, e.Reason, e.Detail} {
 		if p != "" {
 			parts = append(parts, p)
 		}
