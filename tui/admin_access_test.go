@@ -126,3 +126,23 @@ func TestAdminPaneActionsRefusedWithoutTheRole(t *testing.T) {
 	}
 	p.close()
 }
+
+// A live refresh that lands after the admin left a conversation or an
+// account's page does not bring it back.
+func TestAdminLateReloadsDoNotReopen(t *testing.T) {
+	e := newAdminEnv(t)
+	s := newAdminSupport(e.c)
+	s.update(adminThreadMsg{thread: store.SupportThread{ID: e.thread}}) // opened
+	s.update(keyMsg("esc"))
+	s.update(adminThreadMsg{thread: store.SupportThread{ID: e.thread}, reload: true})
+	if s.thread != nil {
+		t.Fatal("a late refresh reopened the conversation")
+	}
+	u := newAdminUsers(e.c)
+	u.update(adminPageMsg{page: store.UserPage{User: e.bob}})
+	u.update(keyMsg("esc"))
+	u.update(adminPageMsg{page: store.UserPage{User: e.bob}, reload: true})
+	if u.page != nil {
+		t.Fatal("a late refresh reopened the page")
+	}
+}

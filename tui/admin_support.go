@@ -44,6 +44,7 @@ type adminInboxMsg struct {
 
 type adminThreadMsg struct {
 	thread store.SupportThread
+	reload bool // a live refresh: applies only while that thread is still open
 	err    error
 }
 
@@ -88,7 +89,7 @@ func (s *adminSupport) fetch() tea.Cmd {
 		}
 		t, err := c.Deps.Store.StaffThread(c.Ctx, a, id)
 		return tea.BatchMsg{func() tea.Msg { return adminInboxMsg{threads: list} },
-			func() tea.Msg { return adminThreadMsg{thread: t, err: err} }}
+			func() tea.Msg { return adminThreadMsg{thread: t, reload: true, err: err} }}
 	}
 }
 
@@ -115,6 +116,9 @@ func (s *adminSupport) update(msg tea.Msg) tea.Cmd {
 			return s.fetch()
 		}
 	case adminThreadMsg:
+		if msg.reload && (s.thread == nil || s.thread.ID != msg.thread.ID) {
+			return nil // left meanwhile
+		}
 		s.st.busy = false
 		if msg.err != nil {
 			s.st.err = s.c.explain(msg.err)

@@ -53,8 +53,9 @@ type adminUsersMsg struct {
 }
 
 type adminPageMsg struct {
-	page store.UserPage
-	err  error
+	page   store.UserPage
+	reload bool // after an action: applies only while that page is still open
+	err    error
 }
 
 func newAdminUsers(c *Common) *adminUsers { return &adminUsers{c: c} }
@@ -85,11 +86,12 @@ func (u *adminUsers) find() tea.Cmd {
 }
 
 func (u *adminUsers) openPage(id int64) tea.Cmd {
-	c, a := u.c, u.c.actor()
+	c, a, reload := u.c, u.c.actor(), u.page != nil && u.page.User.ID == id
 	u.status.busy = true
 	return func() tea.Msg {
 		p, err := c.Deps.Store.AdminUserPage(c.Ctx, a, id)
-		return adminPageMsg{page: p, err: err}
+		p.User.ID = id
+		return adminPageMsg{page: p, reload: reload, err: err}
 	}
 }
 
@@ -105,6 +107,9 @@ func (u *adminUsers) update(msg tea.Msg) tea.Cmd {
 		u.cur.clamp(len(u.users))
 	case adminPageMsg:
 		u.status.busy = false
+		if msg.reload && (u.page == nil || u.page.User.ID != msg.page.User.ID) {
+			return nil // left meanwhile
+		}
 		if msg.err != nil {
 			u.status.err = u.c.explain(msg.err)
 			return nil
