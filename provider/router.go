@@ -42,10 +42,11 @@ type RoutedOffer struct {
 // cheapest with stock, falling over to the next when one has no numbers
 // or is unavailable. Safe for concurrent use.
 type Router struct {
-	cfg    RouterConfig
-	mu     sync.RWMutex
-	routes map[string]*route
-	order  []string
+	cfg       RouterConfig
+	mu        sync.RWMutex
+	routes    map[string]*route
+	order     []string
+	overrides Overrides
 }
 
 type route struct {
@@ -87,7 +88,7 @@ func (r *Router) Add(p Provider, rt Route) error {
 	return nil
 }
 
-// Markup is the Router's sell-price multiplier.
+// Markup is the Router's sell-price multiplier, where no override applies.
 func (r *Router) Markup() Markup { return r.cfg.Markup }
 
 // SetEnabled turns a provider on or off for new purchases.
@@ -134,7 +135,7 @@ func (r *Router) Stats() []StatsSnapshot {
 	out := make([]StatsSnapshot, 0, len(r.order))
 	for _, name := range r.order {
 		rt := r.routes[name]
-		s := rt.g.stats.snapshot()
+		s := rt.g.stats.snapshot(r.cfg.Now())
 		s.Provider, s.Enabled = name, rt.enabled
 		rt.mu.Lock()
 		s.CatalogueAt, s.Offers = rt.fetched, len(rt.offers)
@@ -221,7 +222,8 @@ func (r *Router) snapshot(ctx context.Context) ([]*route, [][]Offer) {
 }
 
 // Offers is, per service × country, the cheapest enabled provider with
-// stock, its cost, the sell price and the stock across enabled providers.
+// stock, its cost, the sell price (at the markup in force for the pair)
+// and the stock across enabled providers.
 // Pairs nobody has in stock are left out. Sorted by service, country.
 func (r *Router) Offers(ctx context.Context) []RoutedOffer {
 	routes, cats := r.snapshot(ctx)
@@ -245,7 +247,7 @@ func (r *Router) Offers(ctx context.Context) []RoutedOffer {
 	}
 	out := make([]RoutedOffer, 0, len(best))
 	for _, b := range best {
-		b.SellCents = SellPrice(b.Cost, r.cfg.Markup)
+		b.SellCents = SellPrice(b.Cost, r.MarkupFor(b.Service, b.Country))
 		out = append(out, *b)
 	}
 	slices.SortFunc(out, func(a, b RoutedOffer) int {

@@ -172,6 +172,9 @@ func (s *Store) CreateReservation(ctx context.Context, n NewReservation) (Reserv
 		tx.notify(Event{UserID: n.UserID, Kind: EventReservation, Ref: r.ID})
 		return nil
 	})
+	if err == nil {
+		s.counters.reservations.Add(1)
+	}
 	return r, err
 }
 
@@ -306,6 +309,9 @@ func (s *Store) EndReservation(ctx context.Context, id int64, to ReservationStat
 		tx.notify(Event{UserID: r.UserID, Kind: EventReservation, Ref: id})
 		return nil
 	})
+	if err == nil && r.Refunded {
+		s.counters.refund()
+	}
 	return r, err
 }
 

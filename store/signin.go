@@ -66,6 +66,7 @@ func (s *Store) SignIn(ctx context.Context, email, password string, o Origin) (U
 		if err := s.RecordSecurityEvent(ctx, id, SecuritySigninThrottled, o, ""); err != nil {
 			return User{}, err
 		}
+		s.counters.signinThrottled.Add(1)
 		return User{}, &ThrottledError{Wait: wait}
 	}
 	if !hash.Valid {
@@ -85,6 +86,7 @@ func (s *Store) SignIn(ctx context.Context, email, password string, o Origin) (U
 		if err != nil {
 			return User{}, err
 		}
+		s.counters.signinFailed.Add(1)
 		return User{}, ErrWrongPassword
 	}
 	err = s.write(ctx, func(tx *Tx) error {
@@ -96,6 +98,7 @@ func (s *Store) SignIn(ctx context.Context, email, password string, o Origin) (U
 	if err != nil {
 		return User{}, err
 	}
+	s.counters.signinPassword.Add(1)
 	return s.UserByID(ctx, id)
 }
 
@@ -205,6 +208,11 @@ func (s *Store) signInWithKey(ctx context.Context, fingerprint string, o Origin,
 	})
 	if err != nil {
 		return User{}, err
+	}
+	if quiet {
+		s.counters.signinCommand.Add(1)
+	} else {
+		s.counters.signinKey.Add(1)
 	}
 	return s.UserByID(ctx, id)
 }

@@ -57,6 +57,8 @@ type Store struct {
 	relay   bool
 	rand    io.Reader
 
+	counters counters // events since open, for /metrics
+
 	wmu     sync.Mutex // guards queue and leading
 	queue   []writeReq // writes waiting for the writer
 	leading bool       // a caller is running batches

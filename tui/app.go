@@ -90,6 +90,11 @@ func (m *Model) Close() {
 	if m.sub != nil {
 		m.sub.Close()
 	}
+	for _, p := range m.panes {
+		if c, ok := p.(interface{ close() }); ok {
+			c.close()
+		}
+	}
 }
 
 // eventMsg is a change to the signed-in account, from the store's hub.

@@ -50,6 +50,8 @@ func runServe(ctx context.Context, args []string, _, stderr io.Writer) error {
 	f.Int(&cfg.SSH.FPS, "fps", "WANTSMS_FPS", 30, "most screen redraws per second per session")
 	f.String(&pprofAddr, "pprof-addr", "WANTSMS_PPROF_ADDR", "",
 		"debugging: serve Go profiles (/debug/pprof/) on this loopback address (default off)")
+	f.String(&cfg.MetricsToken, "metrics-token", "WANTSMS_METRICS_TOKEN", "",
+		"bearer token GET /metrics must bring (default: /metrics is open)")
 	pay := addPayFlags(f)
 	finishNumbers := numbersFlags(f, &cfg.Numbers)
 	pos, err := f.parse(args)

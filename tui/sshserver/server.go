@@ -157,6 +157,10 @@ func (s *Server) ListenAndServe() error {
 // Sessions counts open sessions (for metrics and tests).
 func (s *Server) Sessions() int { return s.sessions.count() }
 
+// SessionsStarted counts the sessions (dashboards and commands) started
+// since the server was made, for /metrics.
+func (s *Server) SessionsStarted() int64 { return s.sessions.started.Load() }
+
 // Shutdown stops accepting, says goodbye to every open session and waits
 // for them to end (or ctx to expire, then closes what is left).
 func (s *Server) Shutdown(ctx context.Context) error {
