@@ -9,8 +9,8 @@ import (
 
 	"github.com/stripe/stripe-go/v76"
 
-	"github.com/wantsms/wantsms/metrics"
 	"github.com/wantsms/wantsms/store"
+	"github.com/wantsms/wantsms/store/metrics"
 )
 
 // maxWebhookBody caps a Stripe webhook body. A Checkout event is a few

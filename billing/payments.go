@@ -7,8 +7,8 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/wantsms/wantsms/metrics"
 	"github.com/wantsms/wantsms/store"
+	"github.com/wantsms/wantsms/store/metrics"
 )
 
 // storeTimeout bounds the bookkeeping done after a processor call, on a

@@ -21,10 +21,10 @@ import (
 	"sync"
 	"time"
 
-	"github.com/wantsms/wantsms/metrics"
 	"github.com/wantsms/wantsms/provider"
 	"github.com/wantsms/wantsms/provider/sim"
 	"github.com/wantsms/wantsms/store"
+	"github.com/wantsms/wantsms/store/metrics"
 )
 
 // Defaults, from the market (upstream-protocols §3 and DESIGN.md): a

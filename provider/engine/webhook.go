@@ -6,9 +6,9 @@ import (
 	"io"
 	"net/http"
 
-	"github.com/wantsms/wantsms/metrics"
 	"github.com/wantsms/wantsms/provider"
 	"github.com/wantsms/wantsms/store"
+	"github.com/wantsms/wantsms/store/metrics"
 )
 
 // maxWebhookBody bounds a pushed SMS's body: an SMS webhook is well under

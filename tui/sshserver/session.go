@@ -13,8 +13,8 @@ import (
 	"github.com/charmbracelet/ssh"
 	"github.com/muesli/termenv"
 
-	"github.com/wantsms/wantsms/logctx"
 	"github.com/wantsms/wantsms/store"
+	"github.com/wantsms/wantsms/store/logctx"
 	"github.com/wantsms/wantsms/tui"
 	"github.com/wantsms/wantsms/tui/screen"
 )

@@ -10,8 +10,8 @@ import (
 
 	"github.com/wantsms/wantsms/cmd/internal/sshterm"
 	"github.com/wantsms/wantsms/cmd/internal/testenv"
-	"github.com/wantsms/wantsms/metrics"
 	"github.com/wantsms/wantsms/store"
+	"github.com/wantsms/wantsms/store/metrics"
 )
 
 // scrape reads /metrics and parses it back.

@@ -7,8 +7,8 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/wantsms/wantsms/metrics"
 	"github.com/wantsms/wantsms/store"
+	"github.com/wantsms/wantsms/store/metrics"
 )
 
 // metricsTimeout bounds the database read of one scrape.

@@ -17,8 +17,8 @@ import (
 	"time"
 
 	"github.com/wantsms/wantsms/billing"
-	"github.com/wantsms/wantsms/logctx"
 	"github.com/wantsms/wantsms/store"
+	"github.com/wantsms/wantsms/store/logctx"
 	"github.com/wantsms/wantsms/tui"
 	"github.com/wantsms/wantsms/tui/commands"
 	"github.com/wantsms/wantsms/tui/sshserver"
