@@ -86,16 +86,18 @@ func TestExportHoldsThePersonOnly(t *testing.T) {
 func TestExportCoversEveryTableWithUserID(t *testing.T) {
 	s, _ := openTest(t)
 	known := map[string]string{
-		"users":            "Export.Account",
-		"ssh_keys":         "Export.Keys",
-		"security_events":  "Export.Events",
-		"reservations":     "Export.Reservations",
-		"orders":           "Export.Orders",
-		"ledger":           "Export.Ledger",
-		"support_threads":  "Export.Support",
-		"support_messages": "Export.Support; staff_id names the staff member who answered: theirs, not exported",
-		"admin_audit":      "not exported: the admins' record of their own actions; its effects are in the ledger and the account",
-		"event_relay":      "not exported: notifications in flight between processes, kept an hour",
+		"users":             "Export.Account",
+		"ssh_keys":          "Export.Keys",
+		"security_events":   "Export.Events",
+		"reservations":      "Export.Reservations",
+		"orders":            "Export.Orders",
+		"ledger":            "Export.Ledger",
+		"support_threads":   "Export.Support",
+		"support_messages":  "Export.Support; staff_id names the staff member who answered: theirs, not exported",
+		"admin_audit":       "not exported: the admins' record of their own actions; its effects are in the ledger and the account",
+		"event_relay":       "not exported: notifications in flight between processes, kept an hour",
+		"price_overrides":   "not exported: business settings; updated_by is the admin who set them (their action is in the audit trail)",
+		"provider_settings": "not exported: business settings; updated_by is the admin who set them (their action is in the audit trail)",
 	}
 	rows, err := s.r.Query(`SELECT DISTINCT m.name FROM sqlite_master m, pragma_table_info(m.name) c
 		WHERE m.type = 'table' AND (c.name = 'user_id' OR EXISTS (
