@@ -14,6 +14,8 @@ func adminCommand() *Command {
 		Subs: []*Command{
 			adminUsersCommand(),
 			adminCreditCommand(),
+			adminBanCommand(true),
+			adminBanCommand(false),
 			adminDeleteCommand(),
 		},
 	}
