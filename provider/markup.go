@@ -25,6 +25,7 @@ func (r *Router) SetOverrides(o Overrides) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.overrides = c
+	r.overridesGen++
 }
 
 // MarkupFor is the markup that prices service in country now.

@@ -77,3 +77,22 @@ func TestStatsWindows(t *testing.T) {
 		t.Fatalf("one in a thousand shows as %d %%", pct)
 	}
 }
+
+// Every session asks for the offers: they share one list until a
+// catalogue, the providers switched on or the markups change.
+func TestOffersSharedUntilSomethingChanges(t *testing.T) {
+	u := twoUpstreams(t, on, on)
+	a, b := u.r.Offers(bg), u.r.Offers(bg)
+	if len(a) == 0 || &a[0] != &b[0] {
+		t.Fatal("two calls built two lists")
+	}
+	u.r.SetOverrides(provider.Overrides{{Country: "gb"}: 15_000})
+	c := u.r.Offers(bg)
+	if &c[0] == &a[0] || c[0].SellCents == a[0].SellCents {
+		t.Fatal("a markup change did not rebuild the offers")
+	}
+	u.r.SetEnabled("fivesim", false)
+	if d := u.r.Offers(bg); len(d) > 0 && &d[0] == &c[0] {
+		t.Fatal("switching a provider off did not rebuild the offers")
+	}
+}
