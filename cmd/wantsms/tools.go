@@ -119,12 +119,12 @@ func runCredit(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	res, err := st.Move(ctx, store.Movement{UserID: u.ID, AmountCents: cents, Kind: store.LedgerGrant,
 		Reference: "cli-" + randomHex(8), Note: reason})
 	if errors.Is(err, store.ErrInsufficientFunds) {
-		return fmt.Errorf("%s has only %s: %w", u.Email, dollars(u.BalanceCents), err)
+		return fmt.Errorf("%s has only %s: %w", u.Email, store.FormatCents(u.BalanceCents), err)
 	}
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "%s %s: balance %s\n", verb(cents), u.Email, dollars(res.BalanceCents))
+	fmt.Fprintf(stdout, "%s %s: balance %s\n", verb(cents), u.Email, store.FormatCents(res.BalanceCents))
 	return nil
 }
 
@@ -150,7 +150,7 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	for _, m := range rep.Mismatches {
 		fmt.Fprintf(stdout, "balance mismatch: account %d (%s) balance %s, ledger sums to %s\n",
-			m.UserID, m.Email, dollars(m.BalanceCents), dollars(m.LedgerCents))
+			m.UserID, m.Email, store.FormatCents(m.BalanceCents), store.FormatCents(m.LedgerCents))
 	}
 	for _, o := range rep.Orders {
 		fmt.Fprintf(stdout, "order mismatch: %s\n", o)
@@ -212,17 +212,9 @@ func runBackup(ctx context.Context, args []string, stdout, stderr io.Writer) err
 
 func verb(cents int64) string {
 	if cents < 0 {
-		return "debited " + dollars(-cents) + " from"
+		return "debited " + store.FormatCents(-cents) + " from"
 	}
-	return "credited " + dollars(cents) + " to"
-}
-
-func dollars(c int64) string {
-	sign := ""
-	if c < 0 {
-		sign, c = "-", -c
-	}
-	return fmt.Sprintf("%s$%d.%02d", sign, c/100, c%100)
+	return "credited " + store.FormatCents(cents) + " to"
 }
 
 func randomHex(n int) string {
