@@ -3,7 +3,6 @@ package billing
 import (
 	"errors"
 	"testing"
-
 )
 
 func TestParseAmountGood(t *testing.T) {
@@ -90,7 +89,6 @@ func TestParseAmountMessages(t *testing.T) {
 		t.Errorf("configured minimum = %d, %v", got, err)
 	}
 }
-
 
 func TestPacksValidate(t *testing.T) {
 	if err := DefaultPacks().Validate(); err != nil {
