@@ -41,10 +41,21 @@ var services = []Service{
 	{"grab", "Grab"},
 }
 
+// serviceAliases are the two-letter codes the market uses for the best
+// known services (SMS-Activate protocol, upstream-protocols.md §1.1:
+// tg, wa, vi, go, fb, tw, ig, ds): people and scripts type them.
+var serviceAliases = map[string]string{
+	"tg": "telegram", "wa": "whatsapp", "vi": "viber", "go": "google",
+	"fb": "facebook", "tw": "twitter", "ig": "instagram", "ds": "discord",
+}
+
 var serviceIndex = func() map[string]Service {
-	m := make(map[string]Service, len(services))
+	m := make(map[string]Service, len(services)+len(serviceAliases))
 	for _, s := range services {
 		m[s.Code] = s
+	}
+	for alias, code := range serviceAliases {
+		m[alias] = m[code]
 	}
 	return m
 }()
@@ -52,7 +63,8 @@ var serviceIndex = func() map[string]Service {
 // Services lists the canonical services in display order.
 func Services() []Service { return append([]Service(nil), services...) }
 
-// LookupService finds a canonical service by code.
+// LookupService finds a canonical service by its code or a market alias
+// ("tg" is Telegram); the Service returned has the canonical code.
 func LookupService(code string) (Service, bool) {
 	s, ok := serviceIndex[code]
 	return s, ok

@@ -86,3 +86,14 @@ func TestExcerpt(t *testing.T) {
 		t.Errorf("Excerpt escapes: %s", got)
 	}
 }
+
+func TestServiceAliases(t *testing.T) {
+	for alias, code := range map[string]string{"tg": "telegram", "wa": "whatsapp", "telegram": "telegram"} {
+		if s, ok := LookupService(alias); !ok || s.Code != code {
+			t.Errorf("LookupService(%q) = %+v %v, want %s", alias, s, ok, code)
+		}
+	}
+	if _, ok := LookupService("xx"); ok {
+		t.Error("an unknown code was found")
+	}
+}

@@ -15,9 +15,11 @@ import (
 // when the buy fails nothing is debited, and when recording fails the
 // number is given back upstream.
 func (e *Engine) Reserve(ctx context.Context, userID int64, service, country string, priceCents int64) (store.Reservation, error) {
-	if _, ok := provider.LookupService(service); !ok {
+	svc, ok := provider.LookupService(service)
+	if !ok {
 		return store.Reservation{}, fmt.Errorf("reserve %q: %w", service, ErrNotSold)
 	}
+	service = svc.Code // a market alias ("tg") buys the canonical service
 	if _, ok := provider.LookupCountry(country); !ok {
 		return store.Reservation{}, fmt.Errorf("reserve in %q: %w", country, ErrNotSold)
 	}

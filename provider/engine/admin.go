@@ -105,7 +105,8 @@ func (e *Engine) PriceList(ctx context.Context, a store.Actor) ([]PriceRow, []st
 // SetMarkup overrides the markup of a service (country ""), a country
 // (service "") or a pair, for reservations made from now on.
 func (e *Engine) SetMarkup(ctx context.Context, a store.Actor, service, country string, m provider.Markup) error {
-	if err := checkScope(service, country); err != nil {
+	service, err := checkScope(service, country)
+	if err != nil {
 		return err
 	}
 	if _, err := e.st.SetPriceOverride(ctx, a, service, country, int64(m)); err != nil {
@@ -126,17 +127,20 @@ func (e *Engine) ClearMarkup(ctx context.Context, a store.Actor, service, countr
 // sell.
 var ErrUnknownScope error = userError("no such service or country: use the codes shown in the price list")
 
-func checkScope(service, country string) error {
+// checkScope also gives the canonical service code, so an override set
+// for "tg" is the one for "telegram".
+func checkScope(service, country string) (string, error) {
 	if service == "" && country == "" {
-		return store.ErrBadPriceScope
+		return "", store.ErrBadPriceScope
 	}
-	if _, ok := provider.LookupService(service); service != "" && !ok {
-		return ErrUnknownScope
+	svc, ok := provider.LookupService(service)
+	if service != "" && !ok {
+		return "", ErrUnknownScope
 	}
 	if _, ok := provider.LookupCountry(country); country != "" && !ok {
-		return ErrUnknownScope
+		return "", ErrUnknownScope
 	}
-	return nil
+	return svc.Code, nil
 }
 
 // loadOverrides gives the router the overrides in the database.

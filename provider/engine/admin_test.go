@@ -210,3 +210,21 @@ func TestProviderSwitchAndReports(t *testing.T) {
 		t.Fatalf("reports to a non-admin: %v", err)
 	}
 }
+
+// A market alias ("tg") reserves and prices the canonical service: the
+// reservation, and the override, are Telegram's.
+func TestAliasesReachTheCanonicalService(t *testing.T) {
+	r := newRig(t, sim.Options{SMSDelay: time.Hour}, Config{})
+	admin := r.admin("boss@example.com")
+	u := r.user("a@example.com", 10_000)
+	if err := r.eng.SetMarkup(ctx, admin, "tg", "", 30_000); err != nil {
+		t.Fatal(err)
+	}
+	if got := r.eng.router.MarkupFor("telegram", "gb"); got != 30_000 {
+		t.Fatalf("markup for telegram after an override on tg: %d", got)
+	}
+	res, err := r.eng.Reserve(ctx, u.ID, "tg", "gb", r.price("telegram", "gb"))
+	if err != nil || res.Service != "telegram" {
+		t.Fatalf("reserve tg: %+v %v", res, err)
+	}
+}
