@@ -16,7 +16,8 @@ func TestDomainTypes(t *testing.T) {
 		{Service, "WhatsApp", "whatsapp", ""},
 		{Service, "x (twitter)", "twitter", ""},
 		{Service, "tele", "", "did you mean telegram?"},
-		{Service, "tg", "", "want a service code like telegram"},
+		{Service, "tg", "telegram", ""}, // the market alias scripts type
+		{Service, "tq", "", "want a service code like telegram"},
 		{Service, "t", "", "want a service code like telegram"},
 		{Country, "GB", "gb", ""},
 		{Country, "united kingdom", "gb", ""},
