@@ -50,7 +50,7 @@ func newFuzzDesk(f *testing.F) *fuzzDesk {
 	}
 	d := &fuzzDesk{pay: pay, st: st}
 	d.card, _ = d.seedOrders(f)
-	if d.raw, err = sql.Open("sqlite", filepath.Join(dir, "fuzz.db")+"?mode=ro"); err != nil {
+	if d.raw, err = sql.Open("sqlite", filepath.Join(dir, "fuzz.db")+"?_query_only=on"); err != nil {
 		f.Fatal(err)
 	}
 	f.Cleanup(func() { d.raw.Close() })
