@@ -93,18 +93,8 @@ func Run(t *testing.T, cfg Config) Report {
 	if err := srv.waitReady(readyTimeout); err != nil {
 		t.Fatalf("first start: %v\n%s", err, srv.logTail())
 	}
-	ctx, stop := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	// A failure below ends the test here: the drivers must stop first.
-	defer wg.Wait()
-	defer stop()
-	for _, d := range w.drivers() {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			d(ctx)
-		}()
-	}
+	stopDrivers := w.startDrivers()
+	defer stopDrivers() // a failure below ends the test: the drivers stop first
 	rep := Report{Seed: cfg.Seed}
 	rng := rand.New(rand.NewPCG(cfg.Seed, 0x5eed))
 	for range cfg.Kills {
@@ -113,8 +103,7 @@ func Run(t *testing.T, cfg Config) Report {
 		}
 		rep.Kills++
 	}
-	stop()
-	wg.Wait()
+	stopDrivers()
 	// One more crash with the drivers quiet: what is open now must be
 	// resumed by a fresh start.
 	if err := srv.waitReady(readyTimeout); err != nil {
@@ -128,6 +117,24 @@ func Run(t *testing.T, cfg Config) Report {
 	rep.Duration = time.Since(start)
 	rep.StartToReady = srv.readyTimes()
 	return rep
+}
+
+// startDrivers runs every driver until the returned func is called; that
+// func waits for them all to stop.
+func (w *world) startDrivers() (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	for _, d := range w.drivers() {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			d(ctx)
+		}()
+	}
+	return func() {
+		cancel()
+		wg.Wait()
+	}
 }
 
 // killAtRandom lets the server run for a random while and kills it, then
