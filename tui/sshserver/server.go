@@ -31,9 +31,11 @@ type Config struct {
 	Addr        string // listen address (default ":2222")
 	HostKeyPath string // created if missing (ed25519), reused across restarts
 
-	// HandshakeTimeout cuts connections that have not authenticated in
-	// time (default 30 s; OpenSSH allows 120 s for people typing
-	// passwords, but our SSH-level auth never prompts).
+	// HandshakeTimeout cuts connections that have not authenticated and
+	// opened a session in time (default 30 s; OpenSSH allows 120 s for
+	// people typing passwords, but our SSH-level auth never prompts).
+	// Every key authenticates here, so a connection that never opens a
+	// session would otherwise hold its slot for as long as it likes.
 	HandshakeTimeout time.Duration
 	// MaxAuthTries caps authentication attempts per connection (default 6,
 	// OpenSSH's default).
@@ -177,17 +179,20 @@ func (s *Server) onConn(ctx ssh.Context, conn net.Conn) net.Conn {
 	}
 	tc := &trackedConn{Conn: conn, release: func() { s.limits.release(ip) }}
 	// The library resets deadlines on every read, so a deadline cannot
-	// bound the handshake: a timer closes the connection unless it has
-	// authenticated by then (the library stores the connection in the
-	// context only after authentication).
+	// bound the handshake: a timer closes the connection unless a session
+	// has started on it by then (the middleware marks the context).
 	tc.timer = time.AfterFunc(s.cfg.HandshakeTimeout, func() {
-		if ctx.Value(ssh.ContextKeyConn) == nil {
-			s.log.Info("handshake timeout", "remote", conn.RemoteAddr().String())
+		if ctx.Value(sessionStarted{}) == nil {
+			s.log.Info("handshake timeout", "remote", conn.RemoteAddr().String(),
+				"authenticated", ctx.Value(ssh.ContextKeyConn) != nil)
 			_ = tc.Close()
 		}
 	})
 	return tc
 }
+
+// sessionStarted marks a connection's context once a session runs on it.
+type sessionStarted struct{}
 
 // trackedConn gives back its connection slot when closed.
 type trackedConn struct {

@@ -22,6 +22,7 @@ import (
 // and runs the dashboard or a command.
 func (s *Server) middleware(next ssh.Handler) ssh.Handler {
 	return func(sess ssh.Session) {
+		sess.Context().SetValue(sessionStarted{}, true) // past the handshake timeout
 		defer func() {
 			// Only this session ends; the person is told, the stack logged.
 			if r := recover(); r != nil {

@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/crypto/ssh"
+
 	"github.com/wantsms/wantsms/cmd/internal/service"
 	"github.com/wantsms/wantsms/cmd/internal/sshterm"
 	"github.com/wantsms/wantsms/cmd/internal/testenv"
@@ -334,4 +336,36 @@ func guessOnce(term *sshterm.Term, password string) error {
 		return !strings.Contains(s, "•••") && // the masked password (the help has single •)
 			(strings.Contains(s, "wrong email or password") || strings.Contains(s, "too many failed"))
 	})
+}
+
+// Every key authenticates at the SSH level (the account comes after), so
+// a connection that authenticates and then opens no session must be cut by
+// the handshake timeout too, or anybody could hold connection slots for
+// ever; a session that did start is not cut.
+func TestAuthenticatedWithoutSessionCut(t *testing.T) {
+	const timeout = time.Second
+	env := testenv.Start(t, func(c *service.Config) { c.SSH.HandshakeTimeout = timeout })
+	_, key := env.NewUser("real@example.com")
+	conn, err := net.Dial("tcp", env.Svc.SSHAddr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	c, chans, reqs, err := ssh.NewClientConn(conn, env.Svc.SSHAddr(), &ssh.ClientConfig{User: "idle",
+		Auth: []ssh.AuthMethod{ssh.PublicKeys(testenv.NewKey(t))}, HostKeyCallback: ssh.InsecureIgnoreHostKey()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	idle := ssh.NewClient(c, chans, reqs)
+	term := env.Dial(t, key)
+	onDashboard(t, term)
+	cut := make(chan error, 1)
+	go func() { cut <- idle.Wait() }()
+	select {
+	case <-cut:
+	case <-time.After(timeout + testenv.Wait):
+		t.Fatal("an authenticated connection without a session was never cut")
+	}
+	time.Sleep(timeout) // the dashboard's connection is past the timeout too
+	openPane(t, term, "Account", "Profile & keys")
 }
