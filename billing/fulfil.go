@@ -10,6 +10,7 @@ import (
 	"github.com/stripe/stripe-go/v76"
 
 	"github.com/wantsms/wantsms/store"
+	"github.com/wantsms/wantsms/store/metrics"
 )
 
 // maxWebhookBody caps a Stripe webhook body. A Checkout event is a few
@@ -42,30 +43,44 @@ func (p *Payments) HandleStripe(w http.ResponseWriter, r *http.Request) {
 	var tooBig *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooBig):
+		p.stripeHooks.Inc(metrics.OutcomeMalformed)
 		http.Error(w, "body too large", http.StatusRequestEntityTooLarge)
 		return
 	case err != nil:
+		p.stripeHooks.Inc(metrics.OutcomeMalformed)
 		http.Error(w, "cannot read body", http.StatusBadRequest)
 		return
 	}
 	ev, err := p.stripe.ParseWebhook(body, r.Header.Get("Stripe-Signature"))
 	if err != nil {
+		outcome := metrics.OutcomeMalformed
+		if errors.Is(err, ErrBadSignature) {
+			outcome = metrics.OutcomeBadSignature
+		}
+		p.stripeHooks.Inc(outcome)
 		p.log.Warn("stripe webhook refused", "remote", r.RemoteAddr, "err", err)
 		http.Error(w, "bad request", http.StatusBadRequest)
 		return
 	}
 	if !ev.Handled {
+		p.stripeHooks.Inc(metrics.OutcomeIgnored)
 		p.log.Debug("stripe event ignored", "event", ev.ID, "type", ev.Type)
 		writeText(w, http.StatusOK, "ignored\n")
 		return
 	}
 	res, err := p.store.ApplyStripe(r.Context(), stripeUpdate(ev))
 	if err != nil {
-		p.log.Error("stripe event not applied", "event", ev.ID, "type", ev.Type, "session", ev.SessionID, "err", err)
+		p.stripeHooks.Inc(metrics.OutcomeError)
+		p.log.Error("stripe event not applied", "event", ev.ID, "type", ev.Type, "checkout", ev.SessionID, "err", err)
 		http.Error(w, "try again", http.StatusInternalServerError)
 		return
 	}
 	p.logStripe(ev, res)
+	if res.Duplicate || res.Unknown {
+		p.stripeHooks.Inc(metrics.OutcomeIgnored)
+	} else {
+		p.stripeHooks.Inc(metrics.OutcomeOK)
+	}
 	writeText(w, http.StatusOK, "ok\n")
 }
 
@@ -96,7 +111,7 @@ func stripeUpdate(ev StripeEvent) store.StripeUpdate {
 }
 
 func (p *Payments) logStripe(ev StripeEvent, res store.StripeResult) {
-	attrs := []any{"event", ev.ID, "type", ev.Type, "session", ev.SessionID}
+	attrs := []any{"event", ev.ID, "type", ev.Type, "checkout", ev.SessionID}
 	if ev.APIVersion != stripe.APIVersion {
 		attrs = append(attrs, "api_version", ev.APIVersion)
 	}
@@ -128,16 +143,19 @@ func (p *Payments) HandleBlockonomics(w http.ResponseWriter, r *http.Request) {
 	cb, err := p.btc.ParseCallback(r.URL.Query())
 	switch {
 	case errors.Is(err, ErrBadSecret):
+		p.btcHooks.Inc(metrics.OutcomeBadSignature)
 		p.log.Warn("blockonomics callback with a bad secret", "remote", r.RemoteAddr)
 		http.Error(w, "forbidden", http.StatusForbidden)
 		return
 	case err != nil:
+		p.btcHooks.Inc(metrics.OutcomeMalformed)
 		p.log.Warn("blockonomics callback refused", "remote", r.RemoteAddr, "err", err)
 		http.Error(w, "bad request", http.StatusBadRequest)
 		return
 	}
 	rule, err := p.btcRule(r.Context(), cb)
 	if err != nil {
+		p.btcHooks.Inc(metrics.OutcomeError)
 		p.log.Error("bitcoin payment not priced", "addr", cb.Addr, "txid", cb.Txid, "err", err)
 		http.Error(w, "try again", http.StatusServiceUnavailable)
 		return
@@ -146,12 +164,15 @@ func (p *Payments) HandleBlockonomics(w http.ResponseWriter, r *http.Request) {
 		ValueSats: cb.ValueSats, RBF: cb.RBF}, rule)
 	switch {
 	case errors.Is(err, store.ErrUnknownAddress):
+		p.btcHooks.Inc(metrics.OutcomeIgnored)
 		p.log.Warn("blockonomics callback for an address of no order", "addr", cb.Addr, "txid", cb.Txid)
 	case err != nil:
+		p.btcHooks.Inc(metrics.OutcomeError)
 		p.log.Error("bitcoin payment not applied", "addr", cb.Addr, "txid", cb.Txid, "err", err)
 		http.Error(w, "try again", http.StatusInternalServerError)
 		return
 	default:
+		p.btcHooks.Inc(metrics.OutcomeOK)
 		p.log.Info("bitcoin callback applied", "order", res.Order.Number, "txid", cb.Txid, "status", cb.Status,
 			"sats", cb.ValueSats, "rbf", cb.RBF, "credited_cents", res.Cents, "order_status", res.Order.Status)
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/wantsms/wantsms/store"
+	"github.com/wantsms/wantsms/store/metrics"
 )
 
 // storeTimeout bounds the bookkeeping done after a processor call, on a
@@ -41,6 +42,15 @@ type Payments struct {
 	packs  Packs
 	public string
 	log    *slog.Logger
+
+	// Webhook outcomes, for /metrics.
+	stripeHooks, btcHooks metrics.Tally
+}
+
+// WebhookOutcomes counts the processors' webhooks by source ("stripe",
+// "blockonomics") and outcome (metrics.Outcome…) since start.
+func (p *Payments) WebhookOutcomes() map[string]map[string]int64 {
+	return map[string]map[string]int64{"stripe": p.stripeHooks.Snapshot(), "blockonomics": p.btcHooks.Snapshot()}
 }
 
 // NewPayments checks cfg and builds the processors' clients.
@@ -136,7 +146,7 @@ func (p *Payments) OpenCard(ctx context.Context, u store.User, cents int64) (sto
 	}
 	co, err := p.stripe.CreateCheckout(ctx, o.Number, cents, o.CreatedAt)
 	if err != nil {
-		return store.Order{}, p.failOpen(o, "Stripe did not open a payment page", err)
+		return store.Order{}, p.failOpen(ctx, o, "Stripe did not open a payment page", err)
 	}
 	bg, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeTimeout)
 	defer cancel()
@@ -145,7 +155,7 @@ func (p *Payments) OpenCard(ctx context.Context, u store.User, cents int64) (sto
 	if err != nil {
 		return store.Order{}, fmt.Errorf("record checkout of order %s: %w", o.Number, err)
 	}
-	p.log.Info("card top-up opened", "order", o.Number, "user", u.ID, "cents", cents, "session", co.SessionID)
+	p.log.InfoContext(ctx, "card top-up opened", "order", o.Number, "user", u.ID, "cents", cents, "checkout", co.SessionID)
 	return o, nil
 }
 
@@ -161,11 +171,11 @@ func (p *Payments) OpenBitcoin(ctx context.Context, u store.User, cents int64) (
 	}
 	price, err := p.btc.Price(ctx)
 	if err != nil {
-		return store.Order{}, p.failOpen(o, "Blockonomics did not give a Bitcoin price", err)
+		return store.Order{}, p.failOpen(ctx, o, "Blockonomics did not give a Bitcoin price", err)
 	}
 	addr, err := p.btc.NewAddress(ctx)
 	if err != nil {
-		return store.Order{}, p.failOpen(o, "Blockonomics did not give a Bitcoin address", err)
+		return store.Order{}, p.failOpen(ctx, o, "Blockonomics did not give a Bitcoin address", err)
 	}
 	q := NewQuote(cents, price)
 	bg, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeTimeout)
@@ -175,7 +185,7 @@ func (p *Payments) OpenBitcoin(ctx context.Context, u store.User, cents int64) (
 	if err != nil {
 		return store.Order{}, fmt.Errorf("record address of order %s: %w", o.Number, err)
 	}
-	p.log.Info("bitcoin top-up opened", "order", o.Number, "user", u.ID, "cents", cents, "addr", addr,
+	p.log.InfoContext(ctx, "bitcoin top-up opened", "order", o.Number, "user", u.ID, "cents", cents, "addr", addr,
 		"price_cents", price, "sats", q.ExpectedSats)
 	return o, nil
 }
@@ -192,12 +202,12 @@ func (p *Payments) open(ctx context.Context, u store.User, proc store.Processor,
 }
 
 // failOpen closes an order the processor would not open and tells why.
-func (p *Payments) failOpen(o store.Order, msg string, cause error) error {
-	p.log.Error("top-up not opened", "order", o.Number, "processor", o.Processor, "err", cause)
-	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+func (p *Payments) failOpen(ctx context.Context, o store.Order, msg string, cause error) error {
+	p.log.ErrorContext(ctx, "top-up not opened", "order", o.Number, "processor", o.Processor, "err", cause)
+	bg, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeTimeout)
 	defer cancel()
-	if err := p.store.FailOrder(ctx, o.Number, msg); err != nil {
-		p.log.Error("close failed order", "order", o.Number, "err", err)
+	if err := p.store.FailOrder(bg, o.Number, msg); err != nil {
+		p.log.ErrorContext(ctx, "close failed order", "order", o.Number, "err", err)
 	}
 	return &PaymentError{Msg: msg + ": please try again in a moment", Err: cause}
 }

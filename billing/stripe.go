@@ -106,6 +106,10 @@ func NewStripe(cfg StripeConfig) (*Stripe, error) {
 		HTTPClient:        cfg.HTTPClient,
 		MaxNetworkRetries: stripe.Int64(stripeRetries),
 		LeveledLogger:     &stripe.LeveledLogger{Level: stripe.LevelNull},
+		// stripe-go reports the ids and durations of earlier requests in a
+		// header unless told not to (its global default is on, whatever the
+		// field's doc says): Stripe gets what a payment needs, no telemetry.
+		EnableTelemetry: stripe.Bool(false),
 	}
 	if cfg.APIBase != "" {
 		bc.URL = stripe.String(cfg.APIBase)

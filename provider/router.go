@@ -42,10 +42,34 @@ type RoutedOffer struct {
 // cheapest with stock, falling over to the next when one has no numbers
 // or is unavailable. Safe for concurrent use.
 type Router struct {
-	cfg    RouterConfig
-	mu     sync.RWMutex
-	routes map[string]*route
-	order  []string
+	cfg       RouterConfig
+	mu        sync.RWMutex
+	routes    map[string]*route
+	order     []string
+	overrides Overrides
+	// overridesGen counts SetOverrides calls, so merged offers know when
+	// their prices went stale.
+	overridesGen uint64
+
+	merged offersMemo
+}
+
+// offersMemo keeps the last merged offers and what they were made from:
+// every session asks for the offers, and they should share one list
+// rather than each hold its own copy.
+type offersMemo struct {
+	mu  sync.Mutex
+	key []catalogueID
+	gen uint64
+	out []RoutedOffer
+}
+
+// catalogueID identifies one provider's cached catalogue: a refresh
+// replaces the slice, so its first element's address changes.
+type catalogueID struct {
+	name  string
+	first *Offer
+	n     int
 }
 
 type route struct {
@@ -87,7 +111,7 @@ func (r *Router) Add(p Provider, rt Route) error {
 	return nil
 }
 
-// Markup is the Router's sell-price multiplier.
+// Markup is the Router's sell-price multiplier, where no override applies.
 func (r *Router) Markup() Markup { return r.cfg.Markup }
 
 // SetEnabled turns a provider on or off for new purchases.
@@ -134,7 +158,7 @@ func (r *Router) Stats() []StatsSnapshot {
 	out := make([]StatsSnapshot, 0, len(r.order))
 	for _, name := range r.order {
 		rt := r.routes[name]
-		s := rt.g.stats.snapshot()
+		s := rt.g.stats.snapshot(r.cfg.Now())
 		s.Provider, s.Enabled = name, rt.enabled
 		rt.mu.Lock()
 		s.CatalogueAt, s.Offers = rt.fetched, len(rt.offers)
@@ -221,10 +245,35 @@ func (r *Router) snapshot(ctx context.Context) ([]*route, [][]Offer) {
 }
 
 // Offers is, per service × country, the cheapest enabled provider with
-// stock, its cost, the sell price and the stock across enabled providers.
+// stock, its cost, the sell price (at the markup in force for the pair)
+// and the stock across enabled providers.
 // Pairs nobody has in stock are left out. Sorted by service, country.
+// The list is shared between callers until a catalogue, the enabled
+// providers or the markups change: callers must not modify it.
 func (r *Router) Offers(ctx context.Context) []RoutedOffer {
 	routes, cats := r.snapshot(ctx)
+	key := make([]catalogueID, len(routes))
+	for i, cat := range cats {
+		key[i] = catalogueID{name: routes[i].g.Name(), n: len(cat)}
+		if len(cat) > 0 {
+			key[i].first = &cat[0]
+		}
+	}
+	r.mu.RLock()
+	gen := r.overridesGen
+	r.mu.RUnlock()
+	r.merged.mu.Lock()
+	defer r.merged.mu.Unlock()
+	if r.merged.out != nil && r.merged.gen == gen && slices.Equal(r.merged.key, key) {
+		return r.merged.out
+	}
+	out := r.merge(routes, cats)
+	r.merged.key, r.merged.gen, r.merged.out = key, gen, out
+	return out
+}
+
+// merge builds the offers from the catalogues.
+func (r *Router) merge(routes []*route, cats [][]Offer) []RoutedOffer {
 	best := map[[2]string]*RoutedOffer{}
 	for i, cat := range cats {
 		name := routes[i].g.Name()
@@ -245,7 +294,7 @@ func (r *Router) Offers(ctx context.Context) []RoutedOffer {
 	}
 	out := make([]RoutedOffer, 0, len(best))
 	for _, b := range best {
-		b.SellCents = SellPrice(b.Cost, r.cfg.Markup)
+		b.SellCents = SellPrice(b.Cost, r.MarkupFor(b.Service, b.Country))
 		out = append(out, *b)
 	}
 	slices.SortFunc(out, func(a, b RoutedOffer) int {

@@ -14,17 +14,18 @@ type buyOption struct {
 	cost Micros
 }
 
-// Buy buys a number for service in country from the cheapest enabled
+// BuyAt buys a number for service in country from the cheapest enabled
 // provider with stock, never above maxSellCents (0 = no cap; the cap is
-// turned into a cost cap with the Router's markup). It falls over to the
-// next cheapest when a provider has no numbers, is unavailable or has
-// raised its price above the cap (whose cached catalogue is then fetched
-// again), and stops at any other error. It returns the provider's name, the number
-// and its cost.
-func (r *Router) Buy(ctx context.Context, service, country string, maxSellCents int64) (string, Number, Micros, error) {
+// turned into a cost cap with markup m, which the caller then sells at,
+// so a markup changed meanwhile cannot lift the price past the cap). It
+// falls over to the next cheapest when a provider has no numbers, is
+// unavailable or has raised its price above the cap (whose cached
+// catalogue is then fetched again), and stops at any other error. It
+// returns the provider's name, the number and its cost.
+func (r *Router) BuyAt(ctx context.Context, service, country string, maxSellCents int64, m Markup) (string, Number, Micros, error) {
 	var costCap Micros
 	if maxSellCents > 0 {
-		if costCap = CostCap(maxSellCents, r.cfg.Markup); costCap < 1 {
+		if costCap = CostCap(maxSellCents, m); costCap < 1 {
 			return "", Number{}, 0, fmt.Errorf("buy %s/%s: %d cents buys nothing: %w", service, country, maxSellCents, ErrMaxPrice)
 		}
 	}

@@ -52,7 +52,11 @@ func (s *Store) DeleteAccount(ctx context.Context, userID int64, password string
 	if err := s.checkUserPassword(ctx, userID, password); err != nil {
 		return err
 	}
-	return s.write(ctx, func(tx *Tx) error { return tx.deleteAccount(ctx, userID) })
+	if err := s.write(ctx, func(tx *Tx) error { return tx.deleteAccount(ctx, userID) }); err != nil {
+		return err
+	}
+	_ = s.truncateWAL(ctx) // best effort: the hourly purge does it again
+	return nil
 }
 
 // deleteAccount is the erasure itself, shared with the admin's erasure of

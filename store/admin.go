@@ -60,10 +60,17 @@ func CleanReason(s string) (string, error) {
 	return s, nil
 }
 
-// CleanUserSearch trims and lower-cases a search text (emails are stored
-// lower-case); empty means everyone.
+// fingerprintPrefix starts a key fingerprint as ssh-keygen prints it.
+const fingerprintPrefix = "SHA256:"
+
+// CleanUserSearch trims a search text and lower-cases it (emails are
+// stored lower-case) unless it is a key fingerprint ("SHA256:…", whose
+// case matters); empty means everyone.
 func CleanUserSearch(s string) (string, error) {
-	s = strings.ToLower(strings.TrimSpace(s))
+	s = strings.TrimSpace(s)
+	if !strings.HasPrefix(s, fingerprintPrefix) {
+		s = strings.ToLower(s)
+	}
 	if s != "" && !printable(s, MaxUserSearchLen) {
 		return "", ErrBadSearch
 	}
@@ -88,6 +95,13 @@ func printable(s string, max int) bool {
 // comes from.
 type Actor struct {
 	UserID int64
+	// Key is the fingerprint of the linked key the session proved. Admin
+	// powers live only in sessions that proved a key (DESIGN.md,
+	// "Identity"): requireAdmin refuses an actor without one, or whose key
+	// is no longer linked to the account. The session layer passes a key
+	// only when the account was resolved from it at the start of the
+	// session, never after a password sign-in.
+	Key    string
 	Origin Origin
 }
 
@@ -96,8 +110,20 @@ type AuditAction string
 
 // The audited admin actions.
 const (
-	AuditUserSearch AuditAction = "users.search" // looked at the list of accounts
-	AuditCredit     AuditAction = "credit"       // credited an account (ledger kind adjust)
+	AuditUserSearch   AuditAction = "users.search"       // looked at the list of accounts
+	AuditUserView     AuditAction = "users.view"         // opened an account's page
+	AuditCredit       AuditAction = "credit"             // credited an account (ledger kind adjust)
+	AuditDebit        AuditAction = "debit"              // debited an account (ledger kind adjust)
+	AuditBan          AuditAction = "ban"                // suspended an account
+	AuditUnban        AuditAction = "unban"              // lifted a suspension
+	AuditOrderSearch  AuditAction = "orders.search"      // looked an order up by a reference
+	AuditForceCancel  AuditAction = "reservation.cancel" // ended a number with a refund
+	AuditProviderOn   AuditAction = "provider.enable"    // switched a provider on
+	AuditProviderOff  AuditAction = "provider.disable"   // switched a provider off
+	AuditPriceSet     AuditAction = "price.set"          // set a markup override
+	AuditPriceClear   AuditAction = "price.clear"        // removed a markup override
+	AuditSupportReply AuditAction = "support.reply"      // answered a support thread
+	AuditSupportClose AuditAction = "support.close"      // closed a support thread
 )
 
 // AuditEntry is one row of the admin audit trail.
@@ -111,14 +137,35 @@ type AuditEntry struct {
 	Detail       string
 	RemoteAddr   string
 	At           time.Time
+	// ActorEmail and TargetEmail are filled by SearchAudit for display
+	// ("" for a deleted account).
+	ActorEmail, TargetEmail string
 }
 
 // requireAdmin checks, inside tx, that the actor may still act as an
 // admin. Every admin action calls it first, before it reads anything, and
 // then records itself with audit in the same transaction.
-func (tx *Tx) requireAdmin(ctx context.Context, a Actor) error {
-	u, err := scanUser(tx.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = ? AND deleted_at IS NULL`,
-		a.UserID))
+func (tx *Tx) requireAdmin(ctx context.Context, a Actor) error { return checkActor(ctx, tx, a) }
+
+// CheckActor checks, outside a transaction, that the actor may act as an
+// admin: what read-only admin views call, and what the engine calls
+// before an action's upstream side (cancelling a number at the provider)
+// so that a refused actor changes nothing anywhere. The action's own
+// transaction checks again.
+func (s *Store) CheckActor(ctx context.Context, a Actor) error { return checkActor(ctx, s.r, a) }
+
+type rowQueryer interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// checkActor: the account is live, holds the admin role, is not banned,
+// and the key its session proved is linked to it.
+func checkActor(ctx context.Context, q rowQueryer, a Actor) error {
+	if a.Key == "" {
+		return ErrNotAdmin
+	}
+	u, err := scanUser(q.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = ? AND deleted_at IS NULL
+		AND EXISTS (SELECT 1 FROM ssh_keys WHERE user_id = users.id AND fingerprint = ?)`, a.UserID, a.Key))
 	if errors.Is(err, ErrNoUser) {
 		return ErrNotAdmin
 	}
@@ -144,8 +191,9 @@ func (tx *Tx) audit(ctx context.Context, a Actor, e AuditEntry) (int64, error) {
 	return res.LastInsertId()
 }
 
-// AdminUsers lists live accounts whose email contains search (all of them
-// when it is empty), oldest first, at most limit (1 to MaxUsersPage); more
+// AdminUsers lists live accounts whose email contains search, or holding
+// a key whose fingerprint contains it when it starts with "SHA256:" (all
+// accounts when it is empty), oldest first, at most limit (1 to MaxUsersPage); more
 // reports that further accounts match. Looking is audited too: emails are
 // personal data.
 func (s *Store) AdminUsers(ctx context.Context, a Actor, search string, limit int) (users []User, more bool, err error) {
@@ -174,8 +222,13 @@ func (s *Store) AdminUsers(ctx context.Context, a Actor, search string, limit in
 
 func (tx *Tx) searchUsers(ctx context.Context, search string, limit int) ([]User, error) {
 	// instr rather than LIKE: a search text holding % or _ means itself.
-	rows, err := tx.QueryContext(ctx, `SELECT `+userColumns+` FROM users
-		WHERE deleted_at IS NULL AND (? = '' OR instr(email, ?) > 0) ORDER BY id LIMIT ?`, search, search, limit)
+	q := `SELECT ` + userColumns + ` FROM users
+		WHERE deleted_at IS NULL AND (? = '' OR instr(email, ?) > 0) ORDER BY id LIMIT ?`
+	if strings.HasPrefix(search, fingerprintPrefix) {
+		q = `SELECT ` + userColumns + ` FROM users WHERE deleted_at IS NULL AND ? <> '' AND id IN
+			(SELECT user_id FROM ssh_keys WHERE instr(fingerprint, ?) > 0) ORDER BY id LIMIT ?`
+	}
+	rows, err := tx.QueryContext(ctx, q, search, search, limit)
 	if err != nil {
 		return nil, fmt.Errorf("search users: %w", err)
 	}
@@ -187,80 +240,6 @@ func (tx *Tx) searchUsers(ctx context.Context, search string, limit int) ([]User
 			return nil, err
 		}
 		out = append(out, u)
-	}
-	return out, rows.Err()
-}
-
-// AdminCredit is what an admin credit did.
-type AdminCredit struct {
-	AuditID      int64
-	User         User // the credited account, with its new balance
-	AmountCents  int64
-	Reference    string // the ledger row's reference: "audit:<AuditID>"
-	BalanceCents int64
-}
-
-// CreditAsAdmin credits an account by email: one ledger row of kind
-// adjust carrying the reason, and its audit row, in one transaction.
-func (s *Store) CreditAsAdmin(ctx context.Context, a Actor, email string, cents int64, reason string) (AdminCredit, error) {
-	email, err := NormalizeEmail(email)
-	if err != nil {
-		return AdminCredit{}, err
-	}
-	if reason, err = CleanReason(reason); err != nil {
-		return AdminCredit{}, err
-	}
-	if cents < 1 || cents > MaxAdminCreditCents {
-		return AdminCredit{}, ErrBadAmount
-	}
-	out := AdminCredit{AmountCents: cents}
-	err = s.write(ctx, func(tx *Tx) error {
-		if err := tx.requireAdmin(ctx, a); err != nil {
-			return err // before the lookup: a non-admin learns nothing about who exists
-		}
-		target, err := scanUser(tx.QueryRowContext(ctx,
-			`SELECT `+userColumns+` FROM users WHERE email = ? AND deleted_at IS NULL`, email))
-		if err != nil {
-			return err
-		}
-		out.AuditID, err = tx.audit(ctx, a, AuditEntry{Action: AuditCredit, TargetUserID: target.ID,
-			Reason: reason, Detail: fmt.Sprintf("+%d cents", cents)})
-		if err != nil {
-			return err
-		}
-		// The audit row's id makes the ledger reference unique and ties the
-		// two rows together.
-		out.Reference = fmt.Sprintf("audit:%d", out.AuditID)
-		res, err := tx.move(ctx, Movement{UserID: target.ID, AmountCents: cents, Kind: LedgerAdjust,
-			Reference: out.Reference, Note: reason})
-		if err != nil {
-			return err
-		}
-		target.BalanceCents = res.BalanceCents
-		out.User, out.BalanceCents = target, res.BalanceCents
-		return nil
-	})
-	return out, err
-}
-
-// AuditLog lists the most recent admin actions, newest first.
-func (s *Store) AuditLog(ctx context.Context, limit int) ([]AuditEntry, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT id, actor_id, action, COALESCE(target_user_id, 0), target, reason,
-		detail, remote_addr, created_at FROM admin_audit ORDER BY id DESC LIMIT ?`, limit)
-	if err != nil {
-		return nil, fmt.Errorf("read audit log: %w", err)
-	}
-	defer rows.Close()
-	var out []AuditEntry
-	for rows.Next() {
-		var e AuditEntry
-		var at int64
-		if err := rows.Scan(&e.ID, &e.ActorID, &e.Action, &e.TargetUserID, &e.Target, &e.Reason, &e.Detail,
-			&e.RemoteAddr, &at); err != nil {
-			return nil, fmt.Errorf("scan audit row: %w", err)
-		}
-		e.At = time.Unix(at, 0)
-		out = append(out, e)
 	}
 	return out, rows.Err()
 }

@@ -10,13 +10,19 @@ import (
 
 var adminOrigin = Origin{RemoteAddr: "198.51.100.9:4000"}
 
+// newAdmin makes an admin account with a linked key and returns it as
+// the actor of a session that proved that key.
 func newAdmin(t *testing.T, s *Store, email string) Actor {
 	t.Helper()
 	u := newUser(t, s, email)
 	if _, err := s.SetRole(context.Background(), email, RoleAdmin); err != nil {
 		t.Fatal(err)
 	}
-	return Actor{UserID: u.ID, Origin: adminOrigin}
+	k, err := s.LinkKey(context.Background(), u.ID, SpecOf(newPub(t)), "admin key", origin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Actor{UserID: u.ID, Key: k.Fingerprint, Origin: adminOrigin}
 }
 
 // snapshot is what an admin action may change: balances, ledger and audit

@@ -72,6 +72,9 @@ func (s *Store) AddMessage(ctx context.Context, reservationID int64, m NewMessag
 		tx.notify(Event{UserID: userID, Kind: EventReservation, Ref: reservationID})
 		return nil
 	})
+	if err == nil && added {
+		s.counters.sms.Add(1)
+	}
 	return added, err
 }
 

@@ -48,8 +48,9 @@ var purgeSteps = []purgeStep{
 }
 
 // Purge removes every record whose retention period is over, in one
-// transaction, and reports what went. secure_delete is on, so the removed
-// data does not linger in free pages.
+// transaction, and reports what went. secure_delete is on and the
+// write-ahead log is truncated after, so the removed data does not linger
+// in free pages or old log frames.
 func (s *Store) Purge(ctx context.Context) (PurgeReport, error) {
 	rep := PurgeReport{Removed: map[string]int64{}}
 	err := s.write(ctx, func(tx *Tx) error {
@@ -63,6 +64,9 @@ func (s *Store) Purge(ctx context.Context) (PurgeReport, error) {
 		}
 		return nil
 	})
+	if err == nil {
+		err = s.truncateWAL(ctx) // old row versions in the log go too
+	}
 	return rep, err
 }
 

@@ -172,6 +172,9 @@ func (s *Store) CreateReservation(ctx context.Context, n NewReservation) (Reserv
 		tx.notify(Event{UserID: n.UserID, Kind: EventReservation, Ref: r.ID})
 		return nil
 	})
+	if err == nil {
+		s.counters.reservations.Add(1)
+	}
 	return r, err
 }
 
@@ -306,6 +309,9 @@ func (s *Store) EndReservation(ctx context.Context, id int64, to ReservationStat
 		tx.notify(Event{UserID: r.UserID, Kind: EventReservation, Ref: id})
 		return nil
 	})
+	if err == nil && r.Refunded {
+		s.counters.refund()
+	}
 	return r, err
 }
 
@@ -317,7 +323,9 @@ type HistoryQuery struct {
 	// Services and Countries are codes that also match (callers add those
 	// whose display names contain Text).
 	Services, Countries []string
-	Offset, Limit       int
+	// Since keeps those that ended at or after it (zero: all retained).
+	Since         time.Time
+	Offset, Limit int
 }
 
 // History lists a user's ended reservations within HistoryRetention,
@@ -327,6 +335,9 @@ func (s *Store) History(ctx context.Context, userID int64, q HistoryQuery) (page
 		q.Limit = 20
 	}
 	since := s.unixNow() - int64(HistoryRetention/time.Second)
+	if !q.Since.IsZero() {
+		since = max(since, q.Since.Unix())
+	}
 	where := `user_id = ? AND ended_at IS NOT NULL AND ended_at >= ?`
 	args := []any{userID, since}
 	if t := strings.TrimSpace(q.Text); t != "" {

@@ -238,6 +238,10 @@ func TestHistoryFilterPagesAndRetention(t *testing.T) {
 	if err != nil || len(page) != 3 || !more || page[0].ID != ids[6] {
 		t.Fatalf("first page: %d rows, more=%v, err=%v", len(page), more, err)
 	}
+	since, _, _ := s.History(ctx, u.ID, HistoryQuery{Since: page[2].EndedAt})
+	if len(since) != 3 || since[2].ID != ids[4] {
+		t.Fatalf("since the third newest ended: %d rows", len(since))
+	}
 	page, more, _ = s.History(ctx, u.ID, HistoryQuery{Limit: 3, Offset: 6})
 	if len(page) != 1 || more || page[0].ID != ids[0] {
 		t.Fatalf("last page: %+v more=%v", page, more)

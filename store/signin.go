@@ -74,6 +74,7 @@ func (s *Store) SignIn(ctx context.Context, email, password string, o Origin) (U
 		if err := s.RecordSecurityEvent(ctx, id, SecuritySigninFailed, o, ""); err != nil {
 			return User{}, err
 		}
+		s.counters.signinFailed.Add(1)
 		return User{}, ErrWrongPassword
 	}
 	err = s.write(ctx, func(tx *Tx) error {
@@ -91,6 +92,7 @@ func (s *Store) SignIn(ctx context.Context, email, password string, o Origin) (U
 	if err != nil {
 		return User{}, err
 	}
+	s.counters.signinPassword.Add(1)
 	return s.UserByID(ctx, id)
 }
 
@@ -117,6 +119,7 @@ func (s *Store) claimAttempt(ctx context.Context, keys []string, userID int64, o
 	case err != nil:
 		return err
 	case wait > 0:
+		s.counters.signinThrottled.Add(1)
 		return &ThrottledError{Wait: wait}
 	}
 	return nil
@@ -227,6 +230,11 @@ func (s *Store) signInWithKey(ctx context.Context, fingerprint string, o Origin,
 	})
 	if err != nil {
 		return User{}, err
+	}
+	if quiet {
+		s.counters.signinCommand.Add(1)
+	} else {
+		s.counters.signinKey.Add(1)
 	}
 	return s.UserByID(ctx, id)
 }

@@ -57,6 +57,8 @@ type Store struct {
 	relay   bool
 	rand    io.Reader
 
+	counters counters // events since open, for /metrics
+
 	wmu     sync.Mutex // guards queue and leading
 	queue   []writeReq // writes waiting for the writer
 	leading bool       // a caller is running batches
@@ -163,10 +165,11 @@ func (s *Store) unixNow() int64 { return s.now().Unix() }
 // Writes that wait for the writer together share one commit (group
 // commit): with synchronous=FULL every commit waits for the disk, so a
 // busy server would otherwise spend its writer on fsync. The first writer
-// to find the writer free leads: it runs its own write and then, batch by
-// batch, those that queued meanwhile; an uncontended write runs at once
-// on its caller's goroutine. Each fn of a batch runs in its own
-// savepoint, so one that fails leaves the others untouched.
+// to find the writer free runs its batch on its own goroutine (an
+// uncontended write runs at once on its caller); writes that queued
+// meanwhile are run batch by batch by a goroutine that lives only while
+// there is a backlog. Each fn of a batch runs in its own savepoint, so
+// one that fails leaves the others untouched.
 func (s *Store) write(ctx context.Context, fn func(tx *Tx) error) error {
 	req := writeReq{ctx: ctx, fn: fn, done: make(chan error, 1)}
 	s.wmu.Lock()
@@ -176,22 +179,41 @@ func (s *Store) write(ctx context.Context, fn func(tx *Tx) error) error {
 		return <-req.done
 	}
 	s.leading = true
-	for {
-		batch := s.queue
-		if len(batch) > maxBatch {
-			batch = batch[:maxBatch]
-		}
-		s.queue = s.queue[len(batch):]
-		s.wmu.Unlock()
-		s.runBatch(batch)
-		s.wmu.Lock()
-		if len(s.queue) == 0 {
-			s.leading = false
-			s.queue = nil
-			s.wmu.Unlock()
-			return <-req.done
-		}
+	s.wmu.Unlock()
+	// No leader means the queue held nothing before this write, so the
+	// first batch contains it. Later arrivals are served by a goroutine
+	// that lives only while there is a backlog: a caller is never held
+	// serving other people's writes.
+	if s.leadOnce() {
+		go s.lead()
 	}
+	return <-req.done
+}
+
+// lead runs batches until the queue is empty.
+func (s *Store) lead() {
+	for s.leadOnce() {
+	}
+}
+
+// leadOnce runs one batch and reports whether more writes are waiting;
+// when none are, it gives up the lead.
+func (s *Store) leadOnce() (more bool) {
+	s.wmu.Lock()
+	batch := s.queue
+	if len(batch) > maxBatch {
+		batch = batch[:maxBatch]
+	}
+	s.queue = s.queue[len(batch):]
+	s.wmu.Unlock()
+	s.runBatch(batch)
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	if len(s.queue) == 0 {
+		s.leading, s.queue = false, nil
+		return false
+	}
+	return true
 }
 
 // maxBatch bounds how many writes share one commit, so one commit never

@@ -229,3 +229,43 @@ func TestGroupCommitIsolatesFailures(t *testing.T) {
 		t.Fatalf("check %+v %v", rep, err)
 	}
 }
+
+// A writer that found the writer free is answered after its own batch,
+// even while other writes keep arriving without a pause.
+func TestWriterNotHeldByOthersBacklog(t *testing.T) {
+	s, _ := openTest(t)
+	ctx := context.Background()
+	u := newUser(t, s, "busy@example.com")
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				s.Move(ctx, Movement{UserID: u.ID, AmountCents: 1, Kind: LedgerGrant, Reference: fmt.Sprintf("bg%d-%d", w, i)})
+			}
+		}()
+	}
+	defer func() { close(stop); wg.Wait() }()
+	for i := range 20 {
+		done := make(chan error, 1)
+		go func() {
+			_, err := s.Move(ctx, Movement{UserID: u.ID, AmountCents: 1, Kind: LedgerGrant, Reference: fmt.Sprint("fg", i)})
+			done <- err
+		}()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatal(err)
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatal("a write never returned while others kept writing")
+		}
+	}
+}

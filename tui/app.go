@@ -73,7 +73,7 @@ func (m *Model) startDashboard() tea.Cmd {
 	m.phase = phaseDash
 	m.panes = newPanes(m.c)
 	m.sub = m.c.Deps.Store.Hub().Subscribe(m.c.UserID)
-	cmds := []tea.Cmd{waitEvent(m.sub)}
+	cmds := []tea.Cmd{rearm}
 	for _, p := range m.panes {
 		cmds = append(cmds, p.Init())
 	}
@@ -90,6 +90,11 @@ func (m *Model) Close() {
 	if m.sub != nil {
 		m.sub.Close()
 	}
+	for _, p := range m.panes {
+		if c, ok := p.(interface{ close() }); ok {
+			c.close()
+		}
+	}
 }
 
 // eventMsg is a change to the signed-in account, from the store's hub.
@@ -104,6 +109,11 @@ type userLoadedMsg struct {
 	user store.User
 	err  error
 }
+
+// rearmMsg asks for the event wait to be armed again.
+type rearmMsg struct{}
+
+func rearm() tea.Msg { return rearmMsg{} }
 
 // waitEvent waits for the next event of the account; it is re-armed after
 // each one, so one goroutine per session waits and nothing polls.
@@ -163,7 +173,11 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.c.goodbye(accountDeletedGoodbye)
 			return m, tea.Quit
 		}
-		return m, tea.Batch(m.broadcast(msg), m.reloadUser(), waitEvent(m.sub))
+		return m, tea.Batch(m.broadcast(msg), m.reloadUser(), rearm)
+	case rearmMsg:
+		// Returned on its own, not in a batch: a batch would keep one more
+		// goroutine per idle session waiting for it to end.
+		return m, waitEvent(m.sub)
 	case hubClosedMsg:
 		return m, nil
 	case userLoadedMsg:

@@ -33,6 +33,9 @@ type Deps struct {
 	Payments *billing.Payments
 	// Numbers is the reservation engine; nil in screens that need none.
 	Numbers Numbers
+	// Operations is the provider side of the Admin pane (the engine);
+	// nil hides the sections that need it.
+	Operations Operations
 }
 
 // Session is what the SSH layer proved about the connection. Identity
@@ -96,6 +99,18 @@ func (d Deps) SSHWith(flags, command string) string {
 	return base
 }
 
+// actor is the session's account as the store's admin actions want it.
+// It carries the proved key only when the account was resolved from that
+// key at the start of the session (ViaKey): after a password sign-in it
+// has none, and the store refuses every admin action.
+func (c *Common) actor() store.Actor {
+	a := store.Actor{UserID: c.UserID, Origin: c.Session.Origin}
+	if c.ViaKey && c.Session.Key != nil {
+		a.Key = c.Session.Key.Fingerprint
+	}
+	return a
+}
+
 // goodbye sets the line shown once the dashboard has closed.
 func (c *Common) goodbye(reason string) {
 	if c.Goodbye != nil {
@@ -128,7 +143,8 @@ func (c *Common) explain(err error) string {
 		return msg
 	}
 	if c.Ctx.Err() == nil && c.Deps.Log != nil {
-		c.Deps.Log.Error("session error", "session", c.Session.ID, "remote", c.Session.Origin.RemoteAddr, "err", err)
+		// c.Ctx carries the session and its address (sshserver, logctx).
+		c.Deps.Log.ErrorContext(c.Ctx, "session error", "err", err)
 	}
 	return "Something went wrong on our side. Please try again in a moment."
 }

@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
@@ -180,21 +181,26 @@ func (p *inbox) key(msg tea.KeyMsg) tea.Cmd {
 	case key.Matches(msg, k.CopyNumber):
 		return copyCmd(p.c, "inbox", r.Phone, "Number "+sanitize.Line(r.Phone))
 	case key.Matches(msg, k.CancelRes):
-		p.ask(inboxCancel, r.State == store.ResActive, "An SMS has arrived on this number: it is paid and cannot be cancelled. Finish it with f.")
+		p.ask(inboxCancel, r.CheckCancel(), "Finish it with f.")
 	case key.Matches(msg, k.FinishRes):
-		p.ask(inboxFinish, r.State == store.ResReceived, "No SMS yet: cancel the number with x to get your credits back.")
+		p.ask(inboxFinish, r.CheckFinish(), "Press x to cancel it.")
 	case key.Matches(msg, k.AgainRes):
-		p.ask(inboxAgain, r.State == store.ResReceived, "Another SMS can be asked for once the first one has arrived.")
+		p.ask(inboxAgain, r.CheckAgain(), "")
 	}
 	return nil
 }
 
-// ask opens a confirmation, or says why the action does not apply.
-func (p *inbox) ask(a inboxAction, applies bool, why string) {
-	if applies {
+// ask opens a confirmation, or says why the action does not apply: the
+// store's rule, in its words (those the engine and the commands give),
+// and the key that helps here.
+func (p *inbox) ask(a inboxAction, refused error, hint string) {
+	if refused == nil {
 		p.confirm = a
-	} else {
-		p.err = why
+		return
+	}
+	p.err = sentence(p.c.explain(refused)) + "."
+	if hint != "" {
+		p.err += " " + hint
 	}
 }
 
@@ -288,16 +294,31 @@ func (p *inbox) detail(r store.Reservation) []string {
 	if len(msgs) > room {
 		msgs = msgs[len(msgs)-room:]
 	}
-	for _, m := range msgs {
+	for i, m := range msgs {
 		from := ""
 		if m.Sender != "" {
 			from = sanitize.Truncate(sanitize.Line(m.Sender), 16) + ": "
 		}
 		text := m.ReceivedAt.UTC().Format("15:04:05") + " " + from + sanitize.Line(m.Body)
-		lines = append(lines, st.Text.Render(sanitize.Truncate(text, max(20, p.w))))
+		if i < len(msgs)-1 {
+			lines = append(lines, st.Muted.Render(sanitize.Truncate(text, max(20, p.w))))
+			continue
+		}
+		// The newest message is shown whole (a code may hide in a link).
+		wrapped := strings.Split(lipgloss.NewStyle().Width(max(20, p.w)).Render(text), "\n")
+		if len(wrapped) > newestMessageLines {
+			wrapped = append(wrapped[:newestMessageLines-1], sanitize.Truncate(strings.Join(wrapped[newestMessageLines-1:], " "), max(20, p.w)))
+		}
+		for _, l := range wrapped {
+			lines = append(lines, st.Text.Render(l))
+		}
 	}
 	return lines
 }
+
+// newestMessageLines bounds how many rows the newest SMS may take: an SMS
+// is at most a few hundred characters; more would push the list away.
+const newestMessageLines = 4
 
 func (p *inbox) status() []string {
 	st := p.c.Styles

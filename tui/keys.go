@@ -44,6 +44,23 @@ type KeyMap struct {
 	AgainRes   key.Binding
 	Filter     key.Binding
 	NewNumber  key.Binding
+
+	// The Admin pane's keys.
+	AdminBan      key.Binding
+	AdminUnban    key.Binding
+	AdminAdjust   key.Binding
+	AdminCancel   key.Binding
+	AdminToggle   key.Binding
+	AdminRefresh  key.Binding
+	AdminMarkup   key.Binding
+	AdminClear    key.Binding
+	AdminStatus   key.Binding
+	AdminProc     key.Binding
+	AdminReply    key.Binding
+	AdminClose    key.Binding
+	AdminView     key.Binding
+	AdminSearch   key.Binding
+	AdminOpenUser key.Binding
 }
 
 // DefaultKeys returns the keymap.
@@ -91,5 +108,21 @@ func DefaultKeys() *KeyMap {
 		AgainRes:   b([]string{"a"}, "a", "another SMS"),
 		Filter:     b([]string{"/"}, "/", "filter"),
 		NewNumber:  b([]string{"enter", "esc"}, "enter", "another number"),
+
+		AdminBan:      b([]string{"b"}, "b", "ban"),
+		AdminUnban:    b([]string{"u"}, "u", "unban"),
+		AdminAdjust:   b([]string{"c"}, "c", "credit/debit"),
+		AdminCancel:   b([]string{"x"}, "x", "force-cancel"),
+		AdminToggle:   b([]string{"e"}, "e", "enable/disable"),
+		AdminRefresh:  b([]string{"r"}, "r", "refresh"),
+		AdminMarkup:   b([]string{"m"}, "m", "set markup"),
+		AdminClear:    b([]string{"x"}, "x", "clear override"),
+		AdminStatus:   b([]string{"s"}, "s", "status"),
+		AdminProc:     b([]string{"p"}, "p", "processor"),
+		AdminReply:    b([]string{"w"}, "w", "reply"),
+		AdminClose:    b([]string{"c"}, "c", "close thread"),
+		AdminView:     b([]string{"[", "]"}, "[/]", "page"),
+		AdminSearch:   b([]string{"/"}, "/", "search"),
+		AdminOpenUser: b([]string{"enter"}, "enter", "account"),
 	}
 }

@@ -244,7 +244,14 @@ func (p *numbersPane) choose() tea.Cmd {
 	return nil
 }
 
-func (p *numbersPane) affordable() bool { return p.c.User.BalanceCents >= p.offer.SellCents }
+// unaffordable is the store's refusal of the chosen offer on the current
+// balance (nil when it is covered): the same rule, in the same words, as
+// the engine applies to every reservation.
+func (p *numbersPane) unaffordable() error {
+	return store.CheckAffordable(p.c.User.BalanceCents, p.offer.SellCents)
+}
+
+func (p *numbersPane) affordable() bool { return p.unaffordable() == nil }
 
 func (p *numbersPane) reserve() tea.Cmd {
 	c, uid, o := p.c, p.c.UserID, p.offer
@@ -468,8 +475,7 @@ func (p *numbersPane) confirmView() []string {
 		// Worked out on every render: a top-up in another window
 		// lifts it at once.
 		lines = append(lines, st.Key.Render("n")+st.Text.Render(" back"), "",
-			st.Error.Width(max(20, p.w)).Render(fmt.Sprintf("Not enough credits: this number costs %s and your balance is %s. %s",
-				FormatCents(o.SellCents), FormatCents(bal), topUpHint)))
+			st.Error.Width(max(20, p.w)).Render(sentence(p.c.explain(p.unaffordable()))+". "+topUpHint))
 	}
 	return lines
 }

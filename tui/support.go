@@ -25,7 +25,10 @@ type support struct {
 	threads []store.SupportThread
 	unread  int
 	vp      viewport.Model
-	box     textarea.Model
+	// box is made on the first w, not with the pane: textarea.New
+	// reserves room for 10,000 lines (~240 KB), which every idle session
+	// would otherwise hold (the load test found it).
+	box     *textarea.Model
 	writing bool
 	busy    bool
 	err     string
@@ -44,6 +47,10 @@ type supportSentMsg struct{ err error }
 const supportBoxHeight = 4
 
 func newSupport(c *Common) *support {
+	return &support{c: c, vp: viewport.New(0, 0)}
+}
+
+func newSupportBox() *textarea.Model {
 	box := textarea.New()
 	box.CharLimit = store.MaxSupportMessageLen
 	box.ShowLineNumbers = false
@@ -54,7 +61,7 @@ func newSupport(c *Common) *support {
 	// Enter sends; a new line is alt+enter (or ctrl+j), which every
 	// terminal can type.
 	box.KeyMap.InsertNewline = key.NewBinding(key.WithKeys("alt+enter", "ctrl+j"))
-	return &support{c: c, vp: viewport.New(0, 0), box: box}
+	return &box
 }
 
 func (s *support) Title() string {
@@ -70,7 +77,9 @@ func (s *support) Capturing() bool { return s.writing }
 
 func (s *support) SetSize(w, h int) {
 	s.w, s.h = w, h
-	s.box.SetWidth(min(w, 76))
+	if s.box != nil {
+		s.box.SetWidth(min(w, 76))
+	}
 	s.vp.Width, s.vp.Height = w, max(3, h-supportBoxHeight-4)
 	s.refresh()
 }
@@ -133,6 +142,10 @@ func (s *support) key(msg tea.KeyMsg) tea.Cmd {
 		switch {
 		case key.Matches(msg, k.Write):
 			s.writing, s.err, s.notice = true, "", ""
+			if s.box == nil {
+				s.box = newSupportBox()
+				s.box.SetWidth(min(s.w, 76))
+			}
 			return s.box.Focus()
 		default:
 			var cmd tea.Cmd
@@ -157,7 +170,7 @@ func (s *support) key(msg tea.KeyMsg) tea.Cmd {
 		}
 	}
 	var cmd tea.Cmd
-	s.box, cmd = s.box.Update(msg)
+	*s.box, cmd = s.box.Update(msg)
 	return cmd
 }
 

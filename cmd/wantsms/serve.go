@@ -28,7 +28,7 @@ func dataFlag(f *flags, dir *string) {
 func runServe(ctx context.Context, args []string, _, stderr io.Writer) error {
 	f := newFlags("serve", stderr)
 	var cfg service.Config
-	var level, format string
+	var level, format, pprofAddr string
 	dataFlag(f, &cfg.DataDir)
 	f.String(&cfg.SSHAddr, "ssh-addr", "WANTSMS_SSH_ADDR", ":2222", "SSH listen address")
 	f.String(&cfg.SSHPublic, "ssh-public", "WANTSMS_SSH_PUBLIC", "",
@@ -48,6 +48,10 @@ func runServe(ctx context.Context, args []string, _, stderr io.Writer) error {
 	f.Duration(&cfg.PurgeInterval, "purge-interval", "WANTSMS_PURGE_INTERVAL", time.Hour,
 		"how often records past their retention period are removed")
 	f.Int(&cfg.SSH.FPS, "fps", "WANTSMS_FPS", 30, "most screen redraws per second per session")
+	f.String(&pprofAddr, "pprof-addr", "WANTSMS_PPROF_ADDR", "",
+		"debugging: serve Go profiles (/debug/pprof/) on this loopback address (default off)")
+	f.String(&cfg.MetricsToken, "metrics-token", "WANTSMS_METRICS_TOKEN", "",
+		"bearer token GET /metrics must bring (default: /metrics is open)")
 	pay := addPayFlags(f)
 	finishNumbers := numbersFlags(f, &cfg.Numbers)
 	pos, err := f.parse(args)
@@ -71,12 +75,17 @@ func runServe(ctx context.Context, args []string, _, stderr io.Writer) error {
 	}
 	// The simulator must not run next to live card payments.
 	cfg.Numbers.StripeSecretKey = cfg.Payments.Stripe.SecretKey
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	if pprofAddr != "" {
+		if err := startPprof(ctx, pprofAddr, cfg.Log); err != nil {
+			return err
+		}
+	}
 	svc, err := service.Start(cfg)
 	if err != nil {
 		return err
 	}
-	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
-	defer stop()
 	<-ctx.Done()
 	cfg.Log.Info("shutting down", "sessions", svc.SSH.Sessions())
 	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)

@@ -24,7 +24,10 @@ func (e *Engine) Reserve(ctx context.Context, userID int64, service, country str
 	if err := e.checkCanReserve(ctx, userID, priceCents); err != nil {
 		return store.Reservation{}, err
 	}
-	name, num, cost, err := e.router.Buy(ctx, service, country, priceCents)
+	// One markup for the cap and the price: an override set meanwhile
+	// applies from the next reservation on.
+	markup := e.router.MarkupFor(service, country)
+	name, num, cost, err := e.router.BuyAt(ctx, service, country, priceCents, markup)
 	if err != nil {
 		return store.Reservation{}, buyError(err)
 	}
@@ -34,14 +37,14 @@ func (e *Engine) Reserve(ctx context.Context, userID int64, service, country str
 	defer cancel()
 	r, err := e.st.CreateReservation(rctx, store.NewReservation{
 		UserID: userID, Service: service, Country: country, Phone: num.Phone, Provider: name, ProviderRef: num.Ref,
-		Simulated: e.cfg.Simulated[name], CostMicros: int64(cost), PriceCents: provider.SellPrice(cost, e.router.Markup()),
+		Simulated: e.cfg.Simulated[name], CostMicros: int64(cost), PriceCents: provider.SellPrice(cost, markup),
 		Lifetime: e.cfg.Lifetime, CancelGuard: e.cfg.CancelGuard, UpstreamExpires: num.ExpiresAt, MaxOpen: e.cfg.MaxOpen,
 	})
 	if err != nil {
 		e.giveBack(rctx, name, num.Ref)
 		return store.Reservation{}, fmt.Errorf("record %s number %s: %w", name, num.Ref, err)
 	}
-	e.log.Info("reserved", "reservation", r.ID, "provider", name, "service", service, "country", country,
+	e.log.InfoContext(ctx, "reserved", "reservation", r.ID, "provider", name, "service", service, "country", country,
 		"price_cents", r.PriceCents)
 	e.track(r, false)
 	return r, nil
@@ -57,8 +60,8 @@ func (e *Engine) checkCanReserve(ctx context.Context, userID, priceCents int64) 
 	if err := u.CheckNotBanned(); err != nil {
 		return err
 	}
-	if u.BalanceCents < priceCents {
-		return store.ErrInsufficientFunds
+	if err := store.CheckAffordable(u.BalanceCents, priceCents); err != nil {
+		return err
 	}
 	open, err := e.st.CountOpen(ctx, userID)
 	if err != nil {
@@ -77,7 +80,7 @@ func (e *Engine) giveBack(ctx context.Context, name, ref string) {
 		return
 	}
 	if err := p.Cancel(ctx, ref); err != nil {
-		e.log.Error("give back unrecorded number", "provider", name, "ref", ref, "err", err)
+		e.log.ErrorContext(ctx, "give back unrecorded number", "provider", name, "ref", ref, "err", err)
 	}
 }
 
@@ -88,11 +91,8 @@ func (e *Engine) Cancel(ctx context.Context, userID, id int64) (store.Reservatio
 	if err != nil {
 		return r, err
 	}
-	switch {
-	case !r.State.Open():
-		return r, store.ErrNotOpen
-	case r.State == store.ResReceived:
-		return r, store.ErrSMSArrived
+	if err := r.CheckCancel(); err != nil {
+		return r, err
 	}
 	if wait := r.CancelAfter.Sub(e.cfg.Clock.Now()); wait > 0 {
 		return r, &CancelGuardError{Guard: r.CancelAfter.Sub(r.CreatedAt), Wait: wait}
@@ -125,11 +125,8 @@ func (e *Engine) Finish(ctx context.Context, userID, id int64) (store.Reservatio
 	if err != nil {
 		return r, err
 	}
-	switch {
-	case !r.State.Open():
-		return r, store.ErrNotOpen
-	case r.State == store.ResActive:
-		return r, ErrNoSMSYet
+	if err := r.CheckFinish(); err != nil {
+		return r, err
 	}
 	e.finishUpstream(ctx, r)
 	r, err = e.st.EndReservation(ctx, id, store.ResFinished)
@@ -144,7 +141,7 @@ func (e *Engine) Finish(ctx context.Context, userID, id int64) (store.Reservatio
 func (e *Engine) finishUpstream(ctx context.Context, r store.Reservation) {
 	if p, ok := e.router.Provider(r.Provider); ok {
 		if err := p.Finish(ctx, r.ProviderRef); err != nil && !errors.Is(err, provider.ErrUnknownActivation) {
-			e.log.Warn("finish upstream", "reservation", r.ID, "provider", r.Provider, "err", err)
+			e.log.WarnContext(ctx, "finish upstream", "reservation", r.ID, "provider", r.Provider, "err", err)
 		}
 	}
 }
@@ -155,11 +152,8 @@ func (e *Engine) Again(ctx context.Context, userID, id int64) error {
 	if err != nil {
 		return err
 	}
-	switch {
-	case !r.State.Open():
-		return store.ErrNotOpen
-	case r.State == store.ResActive:
-		return userError("the first SMS has not arrived yet: wait for it")
+	if err := r.CheckAgain(); err != nil {
+		return err
 	}
 	p, ok := e.router.Provider(r.Provider)
 	if !ok {

@@ -24,6 +24,7 @@ import (
 	"github.com/wantsms/wantsms/provider"
 	"github.com/wantsms/wantsms/provider/sim"
 	"github.com/wantsms/wantsms/store"
+	"github.com/wantsms/wantsms/store/metrics"
 )
 
 // Defaults, from the market (upstream-protocols §3 and DESIGN.md): a
@@ -118,6 +119,8 @@ type Engine struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 
+	hooks metrics.Tally // webhook outcomes, for /metrics
+
 	mu      sync.Mutex
 	pollGen map[int64]uint64 // current poll chain per reservation
 	pullers map[string]bool  // providers polled on a schedule
@@ -137,9 +140,13 @@ func New(st *store.Store, router *provider.Router, cfg Config) *Engine {
 		pollGen: map[int64]uint64{}, pullers: map[string]bool{}}
 }
 
-// Start subscribes to the providers that push, resumes every open
-// reservation from the database and starts the timer loop.
+// Start applies the admins' run-time settings (markup overrides,
+// providers switched off), subscribes to the providers that push, resumes
+// every open reservation from the database and starts the timer loop.
 func (e *Engine) Start(ctx context.Context) error {
+	if err := e.applySettings(ctx); err != nil {
+		return fmt.Errorf("admin settings: %w", err)
+	}
 	for _, s := range e.router.Stats() {
 		p, _ := e.router.Provider(s.Provider)
 		if pu, ok := unwrap(p).(provider.Pusher); ok {
@@ -279,7 +286,7 @@ var (
 	ErrUnavailable  error = userError("the number providers are not answering right now: try again in a minute")
 	ErrNotSold      error = userError("this service is not sold in this country")
 	ErrNoAgain      error = userError("this provider cannot send another SMS on the same number")
-	ErrNoSMSYet     error = userError("no SMS has arrived yet: cancel the number instead to get your credits back")
+	ErrNoSMSYet     error = store.ErrNoSMSYet // the rule lives with the reservation
 	ErrCancelLater  error = userError("the provider does not let this number go yet: try again in a minute (it is refunded automatically if no SMS comes)")
 )
 

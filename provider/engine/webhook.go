@@ -8,6 +8,7 @@ import (
 
 	"github.com/wantsms/wantsms/provider"
 	"github.com/wantsms/wantsms/store"
+	"github.com/wantsms/wantsms/store/metrics"
 )
 
 // maxWebhookBody bounds a pushed SMS's body: an SMS webhook is well under
@@ -29,16 +30,19 @@ func (e *Engine) ServeWebhook(w http.ResponseWriter, r *http.Request) {
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxWebhookBody))
 	if err != nil {
+		e.hooks.Inc(metrics.OutcomeMalformed)
 		http.Error(w, "body too large", http.StatusRequestEntityTooLarge)
 		return
 	}
 	push, err := provider.ParseWebhook(e.cfg.Secrets[name], r.Header.Get(provider.WebhookSignatureHeader), body)
 	switch {
 	case errors.Is(err, provider.ErrBadSignature):
+		e.hooks.Inc(metrics.OutcomeBadSignature)
 		e.log.Warn("webhook with a bad signature", "provider", name, "remote", r.RemoteAddr)
 		http.Error(w, "bad signature", http.StatusUnauthorized)
 		return
 	case err != nil:
+		e.hooks.Inc(metrics.OutcomeMalformed)
 		http.Error(w, "malformed body", http.StatusBadRequest)
 		return
 	}
@@ -47,14 +51,21 @@ func (e *Engine) ServeWebhook(w http.ResponseWriter, r *http.Request) {
 	res, err := e.st.OpenReservationByRef(ctx, name, push.Ref)
 	switch {
 	case errors.Is(err, store.ErrNoReservation):
+		e.hooks.Inc(metrics.OutcomeIgnored)
 		e.log.Info("webhook for no open reservation", "provider", name, "ref", push.Ref)
 	case err != nil:
+		e.hooks.Inc(metrics.OutcomeError)
 		e.log.Error("webhook", "provider", name, "err", err)
 		http.Error(w, "try again", http.StatusServiceUnavailable)
 		return
 	default:
+		e.hooks.Inc(metrics.OutcomeOK)
 		e.store(ctx, res.ID, provider.Message{ID: push.ID, Text: push.Text, Code: push.Code, ReceivedAt: push.ReceivedAt})
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	_, _ = io.WriteString(w, "ok\n")
 }
+
+// WebhookOutcomes counts the providers' SMS pushes by outcome
+// (metrics.Outcome…) since start.
+func (e *Engine) WebhookOutcomes() map[string]int64 { return e.hooks.Snapshot() }

@@ -14,6 +14,9 @@ func adminCommand() *Command {
 		Subs: []*Command{
 			adminUsersCommand(),
 			adminCreditCommand(),
+			adminBanCommand(true),
+			adminBanCommand(false),
+			adminDeleteCommand(),
 		},
 	}
 }

@@ -53,7 +53,7 @@ func (r usersResult) WriteText(w io.Writer) error {
 }
 
 func adminUsersCommand() *Command {
-	search := Flag("search", UserSearch, "list only accounts whose email contains this")
+	search := Flag("search", UserSearch, "list only accounts whose email (or a key's SHA256:… fingerprint) contains this")
 	limit := Flag("limit", Int(1, store.MaxUsersPage), "list at most this many").
 		Default(strconv.Itoa(defaultUsersPage))
 	return &Command{

@@ -58,8 +58,11 @@ type Call struct {
 // a Stream command.
 func (c *Call) Print(r Result) error { return c.out.print(r) }
 
-// Actor is the calling account as the store's admin actions want it.
-func (c *Call) Actor() store.Actor { return store.Actor{UserID: c.User.ID, Origin: c.Origin} }
+// Actor is the calling account as the store's admin actions want it,
+// with the key this session proved (commands always have one).
+func (c *Call) Actor() store.Actor {
+	return store.Actor{UserID: c.User.ID, Key: c.Key.Fingerprint, Origin: c.Origin}
+}
 
 var (
 	nameRE = regexp.MustCompile(`^[a-z][a-z0-9-]{0,23}$`)

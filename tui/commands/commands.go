@@ -150,7 +150,7 @@ func (h *Handler) identify(ctx context.Context, r Request) (store.User, outcome)
 		return u, outcome{status: ExitUsage, msg: "this SSH key (" + r.Key.Fingerprint + ") is not linked to an " +
 			"account: " + link}
 	case err != nil:
-		h.log.Error("command: resolve key", "session", shortID(r.SessionID), "err", err)
+		h.log.Error("command: resolve key", "session", shortID(r.SessionID), "remote", r.Origin.RemoteAddr, "err", err)
 		return u, outcome{status: ExitServer, msg: serverErrorMsg}
 	}
 	return u, outcome{status: ExitOK}
@@ -175,7 +175,8 @@ func (h *Handler) usage(r Request, err error) int {
 func (h *Handler) finish(ctx context.Context, r Request, inv *Invocation, err error, start time.Time) int {
 	o := classify(ctx, err)
 	if o.log {
-		h.log.Error("command failed", "session", shortID(r.SessionID), "command", inv.Name(), "err", err)
+		h.log.Error("command failed", "session", shortID(r.SessionID), "remote", r.Origin.RemoteAddr,
+			"command", inv.Name(), "err", err)
 	}
 	h.log.Info("command", "session", shortID(r.SessionID), "remote", r.Origin.RemoteAddr, "command", inv.Name(),
 		"help", inv.Help, "status", o.status, "duration", time.Since(start).Round(time.Millisecond).String())

@@ -10,6 +10,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/wantsms/wantsms/provider"
 	"github.com/wantsms/wantsms/store"
 	"github.com/wantsms/wantsms/tui"
 )
@@ -94,6 +95,18 @@ func checkValues(t *testing.T, inv *Invocation) {
 			if !utf8.ValidString(x) || strings.IndexFunc(x, func(r rune) bool { return r != ' ' && !unicode.IsPrint(r) }) >= 0 {
 				t.Fatalf("%s: %s = %q", inv.Name(), p.name, x)
 			}
+			checkKnown(t, inv, p, x)
 		}
+	}
+}
+
+// checkKnown asserts that services and countries are canonical codes from
+// the tables: the engine never sees a name it does not sell.
+func checkKnown(t *testing.T, inv *Invocation, p *param, v string) {
+	t.Helper()
+	_, service := provider.LookupService(v)
+	_, country := provider.LookupCountry(v)
+	if (p.typeName == Service.Name && !service) || (p.typeName == Country.Name && !country) {
+		t.Fatalf("%s: %s = %q is not a canonical code", inv.Name(), p.name, v)
 	}
 }

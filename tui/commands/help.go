@@ -203,10 +203,17 @@ func (c commandDoc) writeDetail(w io.Writer) error {
 	return err
 }
 
+// maxColumn caps the first column: a longer entry (a long usage line)
+// gets a line of its own, so that one command does not push every
+// description off a terminal's width.
+const maxColumn = 40
+
 func columnWidth(rows [][2]string) int {
 	n := 0
 	for _, r := range rows {
-		n = max(n, utf8.RuneCountInString(r[0]))
+		if c := utf8.RuneCountInString(r[0]); c <= maxColumn {
+			n = max(n, c)
+		}
 	}
 	return n
 }
@@ -216,6 +223,10 @@ func columnWidth(rows [][2]string) int {
 // stay aligned, and no line ends in spaces).
 func writeColumns(w io.Writer, rows [][2]string, width int) {
 	for _, r := range rows {
+		if utf8.RuneCountInString(r[0]) > width {
+			fmt.Fprintf(w, "  %s\n  %-*s  %s\n", r[0], width, "", r[1])
+			continue
+		}
 		fmt.Fprintf(w, "  %-*s  %s\n", width, r[0], r[1])
 	}
 }

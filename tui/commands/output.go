@@ -122,3 +122,18 @@ func table(w io.Writer, header []string, rows [][]string) error {
 	}
 	return tw.Flush()
 }
+
+// OptUntrusted is an Untrusted that may be missing: null in JSON when
+// empty, so `jq 'select(.code)'` skips it.
+type OptUntrusted string
+
+// String is the sanitized text.
+func (u OptUntrusted) String() string { return sanitize.Line(string(u)) }
+
+// MarshalJSON writes the sanitized text, or null for none.
+func (u OptUntrusted) MarshalJSON() ([]byte, error) {
+	if u == "" {
+		return []byte("null"), nil
+	}
+	return marshalString(u.String())
+}

@@ -7,9 +7,22 @@ package commands
 func all() []*Command {
 	return []*Command{
 		balanceCommand(),
+		servicesCommand(),
+		countriesCommand(),
+		pricesCommand(),
+		reserveCommand(),
+		statusCommand(),
+		waitCommand(),
+		cancelCommand(),
+		finishCommand(),
+		againCommand(),
+		historyCommand(),
+		topupCommand(),
+		ordersCommand(),
 		whoamiCommand(),
 		keysCommand(),
 		privacyCommand(),
+		exportCommand(),
 		adminCommand(),
 	}
 }

@@ -36,7 +36,8 @@ var Email = Type[string]{Name: "EMAIL", Help: "an email address", Parse: store.N
 
 // UserSearch is a search text for accounts, checked by the store's rule.
 var UserSearch = Type[string]{Name: "TEXT",
-	Help: fmt.Sprintf("part of an email address, at most %d characters", store.MaxUserSearchLen), Parse: store.CleanUserSearch}
+	Help: fmt.Sprintf("part of an email address, or of a key fingerprint (SHA256:…), at most %d characters",
+		store.MaxUserSearchLen), Parse: store.CleanUserSearch}
 
 // Reason is a stated reason, checked by the store's rule.
 var Reason = Type[string]{Name: "TEXT",

@@ -198,3 +198,23 @@ func BenchmarkFrameOneLineChanged(b *testing.B) {
 type discard struct{}
 
 func (discard) Write(p []byte) (int, error) { return len(p), nil }
+
+// A resize waits for its frame: the first frame of a session is written
+// at once with the clear, not one frame gap after a write of the old one.
+func TestResizeWritesWithTheNextFrame(t *testing.T) {
+	term := newRecorder(20, 3)
+	s := New(term, 1) // a 1 s gap after every write
+	s.Start()         // write 1: modes
+	settle(t, term, 1)
+	s.Resize(20, 3)
+	time.Sleep(20 * time.Millisecond) // room for a premature write
+	if n := term.count(); n != 1 {
+		t.Fatalf("%d writes after a resize alone, want none", n-1)
+	}
+	s.Frame("hello")
+	showing(t, term, "hello")
+	if w := term.last(); term.count() != 2 || !bytes.Contains(w, []byte(clearScreen)) {
+		t.Fatalf("writes %d, last %q; want the clear and the frame in write 2", term.count(), w)
+	}
+	s.Stop()
+}

@@ -1,6 +1,9 @@
 package sshserver
 
-import "sync"
+import (
+	"sync"
+	"sync/atomic"
+)
 
 // registry tracks live sessions, dashboards and commands, so the server
 // can say goodbye to each of them when it shuts down.
@@ -8,6 +11,7 @@ type registry struct {
 	mu       sync.Mutex
 	sessions map[*liveSession]struct{}
 	closing  string
+	started  atomic.Int64 // sessions ever added, for /metrics
 }
 
 // liveSession is one running dashboard or command: end asks it to stop
@@ -53,6 +57,7 @@ func (r *registry) add(l *liveSession) (closing string) {
 		return r.closing
 	}
 	r.sessions[l] = struct{}{}
+	r.started.Add(1)
 	return ""
 }
 

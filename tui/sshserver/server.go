@@ -159,6 +159,10 @@ func (s *Server) ListenAndServe() error {
 // Sessions counts open sessions (for metrics and tests).
 func (s *Server) Sessions() int { return s.sessions.count() }
 
+// SessionsStarted counts the sessions (dashboards and commands) started
+// since the server was made, for /metrics.
+func (s *Server) SessionsStarted() int64 { return s.sessions.started.Load() }
+
 // Shutdown stops accepting, says goodbye to every open session and waits
 // for them to end (or ctx to expire, then closes what is left).
 func (s *Server) Shutdown(ctx context.Context) error {
@@ -180,7 +184,7 @@ func (s *Server) onConn(ctx ssh.Context, conn net.Conn) net.Conn {
 	tc := &trackedConn{Conn: conn, release: func() { s.limits.release(ip) }}
 	// The library resets deadlines on every read, so a deadline cannot
 	// bound the handshake: a timer closes the connection unless a session
-	// has started on it by then (the middleware marks the context).
+	// has started on it by then (stopHandshakeTimer).
 	tc.timer = time.AfterFunc(s.cfg.HandshakeTimeout, func() {
 		if ctx.Value(sessionStarted{}) == nil {
 			s.log.Info("handshake timeout", "remote", conn.RemoteAddr().String(),
@@ -188,11 +192,25 @@ func (s *Server) onConn(ctx ssh.Context, conn net.Conn) net.Conn {
 			_ = tc.Close()
 		}
 	})
+	ctx.SetValue(handshakeTimerKey{}, tc.timer)
 	return tc
 }
 
-// sessionStarted marks a connection's context once a session runs on it.
+// handshakeTimerKey holds a connection's handshake timer in its context,
+// so the session stops it once it starts instead of letting it fire.
+type handshakeTimerKey struct{}
+
+// sessionStarted marks a connection's context once a session runs on it,
+// for a timer that fires while the session is starting.
 type sessionStarted struct{}
+
+// stopHandshakeTimer is called when a session starts: the handshake is over.
+func stopHandshakeTimer(ctx ssh.Context) {
+	ctx.SetValue(sessionStarted{}, true)
+	if t, ok := ctx.Value(handshakeTimerKey{}).(*time.Timer); ok {
+		t.Stop()
+	}
+}
 
 // trackedConn gives back its connection slot when closed.
 type trackedConn struct {

@@ -14,6 +14,7 @@ import (
 	"github.com/muesli/termenv"
 
 	"github.com/wantsms/wantsms/store"
+	"github.com/wantsms/wantsms/store/logctx"
 	"github.com/wantsms/wantsms/tui"
 	"github.com/wantsms/wantsms/tui/screen"
 )
@@ -22,12 +23,11 @@ import (
 // and runs the dashboard or a command.
 func (s *Server) middleware(next ssh.Handler) ssh.Handler {
 	return func(sess ssh.Session) {
-		sess.Context().SetValue(sessionStarted{}, true) // past the handshake timeout
 		defer func() {
 			// Only this session ends; the person is told, the stack logged.
 			if r := recover(); r != nil {
 				s.log.Error("panic in session", "session", shortID(sess.Context().SessionID()),
-					"panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+					"remote", sess.RemoteAddr().String(), "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
 				fmt.Fprintln(sess.Stderr(), "WantSMS hit an internal error; please reconnect.")
 				_ = sess.Exit(1)
 			}
@@ -58,6 +58,7 @@ func tuiSession(sess ssh.Session) *tui.Session {
 
 func (s *Server) handle(sess ssh.Session) {
 	ctx := sess.Context()
+	stopHandshakeTimer(ctx)
 	ts := tuiSession(sess)
 	log := s.log.With("session", shortID(ts.ID), "remote", ts.Origin.RemoteAddr)
 	_, winCh, hasPty := sess.Pty()
@@ -105,7 +106,8 @@ func (s *Server) runCommand(sess ssh.Session) int {
 			"-p PORT HOST")
 		return 1
 	}
-	ctx, cancel := context.WithCancelCause(sess.Context())
+	ctx, cancel := context.WithCancelCause(logctx.With(sess.Context(), "session", shortID(sess.Context().SessionID()),
+		"remote", sess.RemoteAddr().String()))
 	defer cancel(nil)
 	live := &liveSession{}
 	live.quit = func() { cancel(errors.New(live.goodbye())) }
@@ -128,6 +130,9 @@ func (s *Server) runDashboard(ctx context.Context, sess ssh.Session, winCh <-cha
 	r := newRenderer(sess)
 	live := &liveSession{}
 	scr := screen.New(sess, s.cfg.FPS)
+	// What the dashboard's work logs (store, engine, payments) carries
+	// the session and its address.
+	ctx = logctx.With(ctx, "session", shortID(ts.ID), "remote", ts.Origin.RemoteAddr)
 	c := &tui.Common{Ctx: ctx, Deps: s.deps, Session: ts, Styles: tui.NewStyles(r), Keys: tui.DefaultKeys(),
 		Goodbye: live.setReason, Emit: scr.Emit}
 	model := tui.New(c, user)
@@ -157,7 +162,8 @@ func (s *Server) runDashboard(ctx context.Context, sess ssh.Session, winCh <-cha
 	defer stopMax.Stop()
 
 	if _, err := p.Run(); err != nil && !errors.Is(err, tea.ErrProgramKilled) && ctx.Err() == nil {
-		s.log.Error("dashboard ended with an error", "session", shortID(ts.ID), "err", err)
+		s.log.Error("dashboard ended with an error", "session", shortID(ts.ID), "remote", ts.Origin.RemoteAddr,
+			"err", err)
 	}
 	return live.goodbye()
 }

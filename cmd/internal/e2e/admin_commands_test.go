@@ -46,6 +46,8 @@ func TestAdminCommandsGated(t *testing.T) {
 		"admin credit bob@example.com 500 --reason 'goodwill'",
 		"admin credit plain@example.com 500 --reason 'self-service' --json",
 		"admin credit nobody@example.com 500 --reason 'probe'", // says nothing about who exists
+		"admin ban bob@example.com --reason 'no reason'",
+		"admin unban bob@example.com --reason 'no reason'",
 	}
 	before := state(t, env, admin, plain, bob)
 	for _, line := range lines {
@@ -166,5 +168,43 @@ func TestAdminUsers(t *testing.T) {
 	if len(audit) != 4 || audit[0].Action != store.AuditUserSearch || audit[0].Target != "nobody" ||
 		audit[3].Target != "shop" || audit[0].ActorID != admin.ID {
 		t.Fatalf("audit: %+v", audit)
+	}
+}
+
+// An admin suspends an account from the command line: the person is told
+// the reason when reserving; unban lifts it. Both are audited.
+func TestAdminBanAndUnban(t *testing.T) {
+	env := testenv.Start(t)
+	_, adminKey := env.NewAdmin("boss@example.com")
+	bob, bobKey := env.NewUser("bob@example.com")
+	env.Credit(bob.ID, 500, "ban-test")
+	var res struct {
+		Email     string  `json:"email"`
+		UserID    int64   `json:"user_id"`
+		Banned    bool    `json:"banned"`
+		BanReason *string `json:"ban_reason"`
+	}
+	if stderr, status := env.RunJSON(t, adminKey, "admin ban bob@example.com --reason 'chargebacks' --json", &res); status != 0 ||
+		!res.Banned || res.BanReason == nil || *res.BanReason != "chargebacks" || res.UserID != bob.ID {
+		t.Fatalf("ban: %d %q %+v", status, stderr, res)
+	}
+	refused(t, env, bobKey, "reserve telegram", 2, "chargebacks")
+	refused(t, env, adminKey, "admin ban bob@example.com --reason 'again'", 2, "already")
+	if stderr, status := env.RunJSON(t, adminKey, "admin unban bob@example.com --reason 'paid back' --json", &res); status != 0 ||
+		res.Banned || res.BanReason != nil {
+		t.Fatalf("unban: %d %q %+v", status, stderr, res)
+	}
+	rows, err := env.Store().AuditLog(context.Background(), 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var actions []string
+	for _, r := range rows {
+		if r.TargetUserID == bob.ID {
+			actions = append(actions, string(r.Action))
+		}
+	}
+	if strings.Join(actions, ",") != "unban,ban" {
+		t.Fatalf("audit rows about bob: %v", actions)
 	}
 }

@@ -8,12 +8,12 @@ import (
 	"github.com/wantsms/wantsms/provider/engine"
 )
 
-// routes is the HTTP side: health for load balancers and monitors, the
-// payment and provider webhooks, payment pages (more routes — metrics —
-// join here).
+// routes is the HTTP side: health and metrics for load balancers and
+// monitors, the payment and provider webhooks, payment pages.
 func (s *Service) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.healthz)
+	mux.HandleFunc("GET /metrics", s.serveMetrics)
 	s.pay.Routes(mux)
 	mux.HandleFunc(engine.WebhookPattern, s.nums.engine.ServeWebhook)
 	return mux

@@ -18,6 +18,7 @@ import (
 
 	"github.com/wantsms/wantsms/billing"
 	"github.com/wantsms/wantsms/store"
+	"github.com/wantsms/wantsms/store/logctx"
 	"github.com/wantsms/wantsms/tui"
 	"github.com/wantsms/wantsms/tui/commands"
 	"github.com/wantsms/wantsms/tui/sshserver"
@@ -50,6 +51,9 @@ type Config struct {
 	Payments billing.Config
 	// SweepInterval is how often expired orders are closed (default 1 min).
 	SweepInterval time.Duration
+	// MetricsToken, when set, must come as "Authorization: Bearer TOKEN"
+	// with every GET /metrics; empty leaves /metrics open.
+	MetricsToken string
 }
 
 // DatabaseFile is the SQLite file's name inside the data directory.
@@ -87,6 +91,8 @@ func Start(cfg Config) (*Service, error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
+	// Lines logged with a session's context carry its id and address.
+	cfg.Log = slog.New(logctx.Handler(cfg.Log.Handler()))
 	if cfg.RelayInterval <= 0 {
 		cfg.RelayInterval = time.Second
 	}
@@ -129,7 +135,7 @@ func (s *Service) start() error {
 	sshCfg.Addr = s.sshL.Addr().String()
 	sshCfg.HostKeyPath = filepath.Join(s.cfg.DataDir, HostKeyFile)
 	deps := tui.Deps{Store: s.Store, Log: s.log, SSHCommand: sshCommand(s.cfg.SSHPublic, s.SSHAddr()), Payments: s.pay,
-		Numbers: s.nums.engine}
+		Numbers: s.nums.engine, Operations: s.nums.engine}
 	cmds, err := commands.New(deps)
 	if err != nil {
 		return err

@@ -69,6 +69,9 @@ type Options struct {
 	Command string
 	// Timeout bounds dial, handshake and authentication (default 10s).
 	Timeout time.Duration
+	// LocalAddr, if set, is the client's own address ("127.0.0.2:0"), so a
+	// test can tell the client's address apart from the server's.
+	LocalAddr string
 }
 
 func (o Options) withDefaults() Options {
@@ -109,6 +112,13 @@ func connect(ctx context.Context, o Options) (*ssh.Client, ssh.PublicKey, error)
 	ctx, cancel := context.WithTimeout(ctx, o.Timeout)
 	defer cancel()
 	var d net.Dialer
+	if o.LocalAddr != "" {
+		local, err := net.ResolveTCPAddr("tcp", o.LocalAddr)
+		if err != nil {
+			return nil, nil, fmt.Errorf("local address %s: %w", o.LocalAddr, err)
+		}
+		d.LocalAddr = local
+	}
 	conn, err := d.DialContext(ctx, "tcp", o.Addr)
 	if err != nil {
 		return nil, nil, fmt.Errorf("dial %s: %w", o.Addr, err)

@@ -85,3 +85,25 @@ func (e *Env) ExecSQL(t testing.TB, query string, args ...any) {
 		t.Fatalf("%s: %v", query, err)
 	}
 }
+
+// Stream starts a command without a PTY and returns at once, to read its
+// stdout line by line while it runs; the connection closes when the test
+// ends.
+func (e *Env) Stream(t testing.TB, key ssh.Signer, command string) *sshterm.Command {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), Wait)
+	t.Cleanup(cancel)
+	s, err := sshterm.StartCommand(ctx, e.Options(key), command)
+	if err != nil {
+		t.Fatalf("start %q: %v", command, err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// Ban suspends an account straight in the database, for tests of what a
+// suspended account is refused.
+func (e *Env) Ban(t testing.TB, userID int64, reason string) {
+	t.Helper()
+	e.ExecSQL(t, `UPDATE users SET banned_at = unixepoch(), ban_reason = ? WHERE id = ?`, reason, userID)
+}

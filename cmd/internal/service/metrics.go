@@ -1,0 +1,145 @@
+package service
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"net/http"
+	"time"
+
+	"github.com/wantsms/wantsms/store"
+	"github.com/wantsms/wantsms/store/metrics"
+)
+
+// metricsTimeout bounds the database read of one scrape.
+const metricsTimeout = 2 * time.Second
+
+// serveMetrics is GET /metrics in the Prometheus text format: event
+// counters kept in memory since start, and levels read from the database
+// in one query (reservations by state, orders by status). Labels hold
+// states, outcomes and provider names, never anything about a person.
+// With a MetricsToken configured, the scrape must bring it as a bearer
+// token.
+func (s *Service) serveMetrics(w http.ResponseWriter, r *http.Request) {
+	if !s.metricsAllowed(r) {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="metrics"`)
+		http.Error(w, "unauthorized", http.StatusUnauthorized)
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), metricsTimeout)
+	defer cancel()
+	fams := s.eventFamilies()
+	g, err := s.Store.ReadGauges(ctx)
+	dbUp := int64(1)
+	if err != nil {
+		s.log.Error("metrics: read gauges", "err", err)
+		dbUp = 0
+	} else {
+		fams = append(fams, gaugeFamilies(g)...)
+	}
+	fams = append(fams, metrics.Family{Name: "wantsms_database_up", Type: metrics.Gauge,
+		Help: "1 when the database answered this scrape.", Samples: []metrics.Sample{{Value: dbUp}}})
+	w.Header().Set("Content-Type", metrics.ContentType)
+	if err := metrics.Write(w, fams); err != nil {
+		s.log.Error("metrics: write", "err", err)
+	}
+}
+
+func (s *Service) metricsAllowed(r *http.Request) bool {
+	if s.cfg.MetricsToken == "" {
+		return true
+	}
+	got := sha256.Sum256([]byte(r.Header.Get("Authorization")))
+	want := sha256.Sum256([]byte("Bearer " + s.cfg.MetricsToken))
+	return subtle.ConstantTimeCompare(got[:], want[:]) == 1
+}
+
+// eventFamilies are the in-process counters and levels.
+func (s *Service) eventFamilies() []metrics.Family {
+	c := s.Store.Counters()
+	one := func(name, help string, t metrics.Type, v int64) metrics.Family {
+		return metrics.Family{Name: name, Help: help, Type: t, Samples: []metrics.Sample{{Value: v}}}
+	}
+	fams := []metrics.Family{
+		one("wantsms_ssh_sessions_open", "SSH sessions open now (dashboards and commands).", metrics.Gauge,
+			int64(s.SSH.Sessions())),
+		one("wantsms_ssh_sessions_total", "SSH sessions started.", metrics.Counter, s.SSH.SessionsStarted()),
+		{Name: "wantsms_signins_total", Help: "Successful sign-ins, by method.", Type: metrics.Counter,
+			Samples: []metrics.Sample{
+				{Labels: metrics.L("method", "password"), Value: c.SigninsPassword},
+				{Labels: metrics.L("method", "key"), Value: c.SigninsKey},
+				{Labels: metrics.L("method", "command"), Value: c.SigninsCommand},
+			}},
+		{Name: "wantsms_signin_failures_total", Help: "Refused password sign-ins, by reason.", Type: metrics.Counter,
+			Samples: []metrics.Sample{
+				{Labels: metrics.L("reason", "wrong_password"), Value: c.SigninFailures},
+				{Labels: metrics.L("reason", "throttled"), Value: c.SigninThrottled},
+			}},
+		one("wantsms_reservations_created_total", "Numbers handed out.", metrics.Counter, c.Reservations),
+		one("wantsms_sms_received_total", "SMS stored.", metrics.Counter, c.SMSReceived),
+		one("wantsms_refunds_total", "Reservations refunded.", metrics.Counter, c.Refunds),
+	}
+	fams = append(fams, s.providerFamilies()...)
+	return append(fams, s.webhookFamily())
+}
+
+func (s *Service) providerFamilies() []metrics.Family {
+	calls := metrics.Family{Name: "wantsms_provider_calls_total", Help: "Upstream calls, by provider.",
+		Type: metrics.Counter}
+	errs := metrics.Family{Name: "wantsms_provider_errors_total", Help: "Upstream calls that failed, by provider.",
+		Type: metrics.Counter}
+	enabled := metrics.Family{Name: "wantsms_provider_enabled", Help: "1 when the provider sells new numbers.",
+		Type: metrics.Gauge}
+	for _, st := range s.nums.router.Stats() {
+		l := metrics.L("provider", st.Provider)
+		on := int64(0)
+		if st.Enabled {
+			on = 1
+		}
+		calls.Samples = append(calls.Samples, metrics.Sample{Labels: l, Value: st.Calls})
+		errs.Samples = append(errs.Samples, metrics.Sample{Labels: l, Value: st.Errors})
+		enabled.Samples = append(enabled.Samples, metrics.Sample{Labels: l, Value: on})
+	}
+	return []metrics.Family{calls, errs, enabled}
+}
+
+// webhookFamily counts webhooks by source and outcome; every outcome is
+// listed for every source, zero or not, so rates work from the start.
+func (s *Service) webhookFamily() metrics.Family {
+	f := metrics.Family{Name: "wantsms_webhooks_total", Help: "Webhooks received, by source and outcome.",
+		Type: metrics.Counter}
+	sources := s.pay.WebhookOutcomes()
+	sources["provider"] = s.nums.engine.WebhookOutcomes()
+	outcomes := []string{metrics.OutcomeOK, metrics.OutcomeIgnored, metrics.OutcomeBadSignature,
+		metrics.OutcomeMalformed, metrics.OutcomeError}
+	for _, src := range []string{"stripe", "blockonomics", "provider"} {
+		for _, o := range outcomes {
+			f.Samples = append(f.Samples, metrics.Sample{Labels: metrics.L("source", src, "outcome", o),
+				Value: sources[src][o]})
+		}
+	}
+	return f
+}
+
+// gaugeFamilies are the levels read from the database.
+func gaugeFamilies(g store.Gauges) []metrics.Family {
+	res := metrics.Family{Name: "wantsms_reservations", Help: "Reservations in the database, by state.",
+		Type: metrics.Gauge}
+	for _, st := range []store.ReservationState{store.ResActive, store.ResReceived, store.ResFinished,
+		store.ResCancelled, store.ResExpired, store.ResFailed} {
+		res.Samples = append(res.Samples, metrics.Sample{Labels: metrics.L("state", string(st)),
+			Value: g.ReservationsByState[st]})
+	}
+	ord := metrics.Family{Name: "wantsms_orders", Help: "Top-up orders in the database, by status and processor.",
+		Type: metrics.Gauge}
+	statuses := []store.OrderStatus{store.OrderCreated, store.OrderPending, store.OrderPaid, store.OrderFailed,
+		store.OrderExpired}
+	procs := []store.Processor{store.ProcessorStripe, store.ProcessorBlockonomics}
+	for _, st := range statuses {
+		for _, p := range procs {
+			ord.Samples = append(ord.Samples, metrics.Sample{Labels: metrics.L("status", string(st),
+				"processor", string(p)), Value: g.OrdersByStatus[st][p]})
+		}
+	}
+	return []metrics.Family{res, ord}
+}

@@ -1,0 +1,132 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wantsms/wantsms/cmd/internal/testenv"
+)
+
+// jsonRun is the part of the JSON report the end-to-end tests read.
+type jsonRun struct {
+	Target    string `json:"target"`
+	PID       int    `json:"pid"`
+	Sessions  int    `json:"sessions"`
+	Ready     int    `json:"ready"`
+	Held      int    `json:"held"`
+	Latencies map[string]struct {
+		Count int     `json:"count"`
+		P50   float64 `json:"p50"`
+	} `json:"latency_ms"`
+	Memory struct {
+		HeldRSS int64 `json:"held_rss"`
+	} `json:"memory"`
+	Errors map[string]int `json:"errors"`
+}
+
+func runJSON(t *testing.T, args ...string) (runs []jsonRun, stderr string, code int) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code = run(context.Background(), args, &out, &errOut)
+	var decoded struct {
+		Runs []jsonRun `json:"runs"`
+	}
+	if out.Len() > 0 {
+		if err := json.Unmarshal(out.Bytes(), &decoded); err != nil {
+			t.Fatalf("report is not JSON: %v\n%s", err, out.String())
+		}
+	}
+	return decoded.Runs, errOut.String(), code
+}
+
+// The whole tool against a real WantSMS: seed 20 accounts into its data
+// directory while it runs, open 20 sessions that each reach their
+// dashboard, hold, report. The server runs in this test process, so the
+// discovery by port finds this process.
+func TestRunHoldsSessionsOnARealServer(t *testing.T) {
+	env := testenv.Start(t)
+	keys := filepath.Join(t.TempDir(), "keys")
+	var out, errOut bytes.Buffer
+	if code := run(context.Background(), []string{"seed", "--data", env.Dir, "--accounts", "20", "--keys", keys},
+		&out, &errOut); code != exitOK {
+		t.Fatalf("seed: exit %d: %s", code, errOut.String())
+	}
+	runs, stderr, code := runJSON(t, "run", "--addr", env.Svc.SSHAddr(), "--keys", keys, "--sessions", "20",
+		"--rate", "200", "--hold", "100ms", "--settle", "0s", "--baseline", "0s", "--json",
+		"--compare-openssh", "--sshd", "/nonexistent/sshd")
+	if code != exitOK || len(runs) != 1 {
+		t.Fatalf("run: exit %d, %d runs; stderr:\n%s", code, len(runs), stderr)
+	}
+	r := runs[0]
+	if r.Target != "wantsms" || r.PID != os.Getpid() || r.Ready != 20 || r.Held != 20 || len(r.Errors) != 0 {
+		t.Errorf("report %+v; want 20 ready and held by this process, no errors", r)
+	}
+	if c := r.Latencies["connect"]; c.Count != 20 || c.P50 <= 0 {
+		t.Errorf("connect latency %+v", c)
+	}
+	if r.Memory.HeldRSS <= 0 {
+		t.Errorf("no memory measured: %+v", r.Memory)
+	}
+	if !strings.Contains(stderr, "OpenSSH comparison skipped") || !strings.Contains(stderr, "openssh-server") {
+		t.Errorf("missing sshd not explained:\n%s", stderr)
+	}
+	// The tool closed every session: the server sees them go.
+	deadline := time.Now().Add(testenv.Wait)
+	for env.Svc.SSH.Sessions() != 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d sessions still open after the run", env.Svc.SSH.Sessions())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// Keys nobody linked land on the sign-in screen, never on a dashboard:
+// the run counts them by kind and exits 1. The vt client is used here.
+func TestRunCountsSessionsThatNeverReachTheDashboard(t *testing.T) {
+	env := testenv.Start(t)
+	keys := filepath.Join(t.TempDir(), "keys")
+	accounts, err := generateAccounts(nil, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := writeKeys(keys, accounts); err != nil {
+		t.Fatal(err)
+	}
+	runs, stderr, code := runJSON(t, "run", "--addr", env.Svc.SSHAddr(), "--keys", keys, "--sessions", "3",
+		"--rate", "100", "--hold", "0s", "--settle", "0s", "--baseline", "0s", "--timeout", "1s",
+		"--client", clientVT, "--server-pid", strconv.Itoa(os.Getpid()), "--json")
+	if code != exitFail || len(runs) != 1 {
+		t.Fatalf("exit %d, %d runs; want 1 and a report:\n%s", code, len(runs), stderr)
+	}
+	if r := runs[0]; r.Ready != 0 || r.Held != 0 || r.Errors[kindNotReady] != 3 {
+		t.Errorf("report %+v; want 3 dashboard timeouts", r)
+	}
+	if !strings.Contains(stderr, "not on screen in time") {
+		t.Errorf("no example error logged:\n%s", stderr)
+	}
+}
+
+func TestRunRefusesBadArguments(t *testing.T) {
+	for _, args := range [][]string{
+		{"run", "--sessions", "0"},
+		{"run", "--rate", "0"},
+		{"run", "--client", "telnet"},
+		{"run", "--timeout", "0s"},
+		{"nosuch"},
+	} {
+		if _, _, code := runJSON(t, args...); code != exitUsage {
+			t.Errorf("%v: exit %d, want %d", args, code, exitUsage)
+		}
+	}
+	if _, stderr, code := runJSON(t, "run", "--keys", filepath.Join(t.TempDir(), "none"), "--sessions", "2"); code != exitFail ||
+		!strings.Contains(stderr, "run seed") {
+		t.Errorf("no keys: exit %d, %s", code, stderr)
+	}
+}

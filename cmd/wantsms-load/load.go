@@ -1,0 +1,281 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"sync"
+	"time"
+)
+
+// target is a server under load.
+type target struct {
+	Name   string // "wantsms" or "openssh"
+	Addr   string
+	User   string
+	PID    int                    // root of the process tree measured
+	Marker func(a account) string // what is on screen once a session is ready
+}
+
+// loadConfig is how one run opens, holds and closes its sessions.
+type loadConfig struct {
+	Sessions int
+	Rate     float64       // new sessions per second
+	Baseline time.Duration // measure the idle server this long first
+	Settle   time.Duration // after the ramp, before the hold is measured
+	Hold     time.Duration // measured time with every session open
+	Timeout  time.Duration // per session, dial to marker
+	Client   string        // clientStream or clientVT
+	Progress io.Writer     // nil: no progress bar
+}
+
+// latencyConnect names the dial-to-dashboard series.
+const latencyConnect = "connect"
+
+// recorder collects what the sessions report; safe for concurrent use.
+type recorder struct {
+	mu      sync.Mutex
+	started int
+	ready   int
+	failed  int
+	dropped int
+	// latencies holds each named series: "connect" (dial to dashboard),
+	// and whatever a later probe times (e.g. "sms_to_screen").
+	latencies map[string][]time.Duration
+	errors    map[string]int
+	samples   map[string]error // one error per kind, for the log
+}
+
+func newRecorder() *recorder {
+	return &recorder{latencies: map[string][]time.Duration{}, errors: map[string]int{}, samples: map[string]error{}}
+}
+
+func (r *recorder) start() { r.mu.Lock(); r.started++; r.mu.Unlock() }
+
+// succeed counts a session whose dashboard is on screen after d.
+func (r *recorder) succeed(d time.Duration) {
+	r.mu.Lock()
+	r.ready++
+	r.mu.Unlock()
+	r.observe(latencyConnect, d)
+}
+
+// observe adds one duration to a named latency series of the report.
+func (r *recorder) observe(series string, d time.Duration) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.latencies[series] = append(r.latencies[series], d)
+}
+
+// fail counts a session that never got ready (dropped false) or ended
+// during the hold (dropped true).
+func (r *recorder) fail(err error, dropped bool) {
+	kind := kindDropped
+	if !dropped {
+		kind = errorKind(err)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if dropped {
+		r.dropped++
+	} else {
+		r.failed++
+	}
+	r.errors[kind]++
+	if _, ok := r.samples[kind]; !ok && err != nil {
+		r.samples[kind] = err
+	}
+}
+
+func (r *recorder) counts() (started, ready, failed int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.started, r.ready, r.failed
+}
+
+// open is the number of sessions ready and not dropped.
+func (r *recorder) open() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.ready - r.dropped
+}
+
+// runLoad measures tg idle, ramps cfg.Sessions sessions up at cfg.Rate,
+// holds them, closes them and reports. Cancelling ctx stops early with a
+// partial report.
+func runLoad(ctx context.Context, cfg loadConfig, tg target, accounts []account, log io.Writer) (*Report, error) {
+	if len(accounts) < cfg.Sessions {
+		return nil, fmt.Errorf("%d sessions need %d accounts; the keys file has %d (run seed)",
+			cfg.Sessions, cfg.Sessions, len(accounts))
+	}
+	connect, err := connector(cfg.Client)
+	if err != nil {
+		return nil, err
+	}
+	l := &loadRun{cfg: cfg, tg: tg, connect: connect, rec: newRecorder(), release: make(chan struct{}),
+		rep: &Report{Target: tg.Name, Addr: tg.Addr, PID: tg.PID, Client: cfg.Client, Sessions: cfg.Sessions,
+			Rate: cfg.Rate, Latencies: map[string]Latency{}}}
+	idle, err := l.measureIdle(ctx)
+	if err != nil {
+		return nil, err
+	}
+	l.ramp(ctx, accounts)
+	ramped, err := takeSnapshot(tg.PID)
+	if err == nil {
+		l.rep.CPU.Ramp = phase(idle, ramped)
+		l.measureHold(ctx, ramped)
+	}
+	close(l.release)
+	l.running.Wait()
+	if err != nil {
+		return nil, fmt.Errorf("measure %s after the ramp: %w", tg.Name, err)
+	}
+	finish(l.rep, l.rec, log)
+	return l.rep, nil
+}
+
+// loadRun is one run's state while it goes on.
+type loadRun struct {
+	cfg     loadConfig
+	tg      target
+	connect connectFunc
+	rec     *recorder
+	rep     *Report
+	first   snapshot
+	release chan struct{} // closed when the hold is over
+	running sync.WaitGroup
+}
+
+// measureIdle reads the server before any session and after the baseline
+// pause, and returns the second reading.
+func (l *loadRun) measureIdle(ctx context.Context) (snapshot, error) {
+	var err error
+	if l.first, err = takeSnapshot(l.tg.PID); err != nil {
+		return snapshot{}, fmt.Errorf("measure %s: %w", l.tg.Name, err)
+	}
+	pause(ctx, l.cfg.Baseline)
+	idle, err := takeSnapshot(l.tg.PID)
+	if err != nil {
+		return snapshot{}, fmt.Errorf("measure %s: %w", l.tg.Name, err)
+	}
+	l.rep.CPU.Baseline = phase(l.first, idle)
+	l.rep.Memory.BaselineRSS, l.rep.Memory.BaselinePSS = idle.Server.RSS, idle.Server.PSS
+	return idle, nil
+}
+
+// ramp starts the sessions on schedule and returns once every one has
+// either reached its dashboard or failed.
+func (l *loadRun) ramp(ctx context.Context, accounts []account) {
+	var connecting sync.WaitGroup
+	bar := startProgress(l.cfg.Progress, l.tg.Name, l.cfg.Sessions, l.rec.counts)
+	start := time.Now()
+	for i := range l.cfg.Sessions {
+		at := start.Add(time.Duration(float64(i) / l.cfg.Rate * float64(time.Second)))
+		if !pause(ctx, time.Until(at)) {
+			l.rep.Interrupted = true
+			break
+		}
+		d := dialSpec{Addr: l.tg.Addr, User: l.tg.User, Signer: accounts[i].Signer,
+			Marker: l.tg.Marker(accounts[i]), Timeout: l.cfg.Timeout}
+		connecting.Add(1)
+		l.running.Add(1)
+		l.rec.start()
+		go func() {
+			defer l.running.Done()
+			hold(ctx, l.connect, d, l.rec, connecting.Done, l.release)
+		}()
+	}
+	connecting.Wait()
+	bar.Stop()
+}
+
+// measureHold waits for the sessions to settle, measures the hold and
+// records what the load tool itself cost.
+func (l *loadRun) measureHold(ctx context.Context, last snapshot) {
+	if pause(ctx, l.cfg.Settle) {
+		h0, err0 := takeSnapshot(l.tg.PID)
+		l.rep.Interrupted = l.rep.Interrupted || !pause(ctx, l.cfg.Hold)
+		h1, err1 := takeSnapshot(l.tg.PID)
+		if err0 == nil && err1 == nil {
+			l.rep.CPU.Hold = phase(h0, h1)
+			m := &l.rep.Memory
+			m.HeldRSS, m.HeldPSS, m.Processes = h1.Server.RSS, h1.Server.PSS, h1.Server.Procs
+			last = h1
+		}
+	} else {
+		l.rep.Interrupted = true
+	}
+	l.rep.Held = l.rec.open()
+	l.rep.Tool.CPUSeconds = (last.Self - l.first.Self).Seconds()
+	if status, err := readProc(os.Getpid(), "status"); err == nil {
+		l.rep.Tool.RSS, _ = kBField(status, "VmRSS") // this process alone, not the sshd it may run
+	}
+}
+
+// hold runs one session: connect, report, then keep it open until release.
+func hold(ctx context.Context, connect connectFunc, d dialSpec, rec *recorder, connected func(),
+	release <-chan struct{}) {
+	s, took, err := connect(ctx, d)
+	if err != nil {
+		rec.fail(err, false)
+		connected()
+		return
+	}
+	rec.succeed(took)
+	connected()
+	// Work a session does once its dashboard is up goes here, timed with
+	// rec.observe: the numbers feature adds reserving a number and
+	// watching for its code (SMS-arrival-to-screen).
+	select {
+	case <-release:
+	case <-ctx.Done():
+	case <-s.Done():
+		rec.fail(nil, true)
+	}
+	s.Close()
+}
+
+// finish fills in what the recorder saw and logs one example per error kind.
+func finish(rep *Report, rec *recorder, log io.Writer) {
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	rep.Ready = rec.ready
+	for name, series := range rec.latencies {
+		rep.Latencies[name] = summarise(series)
+	}
+	if _, ok := rep.Latencies[latencyConnect]; !ok {
+		rep.Latencies[latencyConnect] = Latency{}
+	}
+	rep.Errors = rec.errors
+	if rep.Held > 0 && rep.Memory.HeldRSS > 0 {
+		rep.Memory.RSSPerSession = (rep.Memory.HeldRSS - rep.Memory.BaselineRSS) / int64(rep.Held)
+		rep.Memory.PSSPerSession = (rep.Memory.HeldPSS - rep.Memory.BaselinePSS) / int64(rep.Held)
+	}
+	for kind, err := range rec.samples {
+		fmt.Fprintf(log, "%s: %s, e.g. %v\n", rep.Target, kind, err)
+	}
+}
+
+// phase is what the server used between two snapshots, and what every
+// other process (not the server, not this tool) used meanwhile.
+func phase(from, to snapshot) Phase {
+	server := to.Server.CPU - from.Server.CPU
+	others := (to.Busy - from.Busy) - server - (to.Self - from.Self)
+	return Phase{CPU: server, Wall: to.Server.At.Sub(from.Server.At), Others: max(0, others)}
+}
+
+// pause sleeps d; false if ctx ended first.
+func pause(ctx context.Context, d time.Duration) bool {
+	if d <= 0 {
+		return ctx.Err() == nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}

@@ -1,0 +1,179 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+)
+
+// checkErased verifies that nothing identifying p remains in the database
+// (its rows, and every value of every table), while the payment records
+// and ledger rows stay, anonymous, and the books still balance.
+func checkErased(t *testing.T, s *Store, p person) {
+	t.Helper()
+	var email, hash any
+	var deleted int64
+	s.r.QueryRow(`SELECT email, password_hash, deleted_at FROM users WHERE id = ?`, p.User.ID).Scan(&email, &hash, &deleted)
+	if email != nil || hash != nil || deleted == 0 {
+		t.Fatalf("account row keeps email=%v hash=%v (deleted_at %d)", email, hash, deleted)
+	}
+	var ledger, orders, payments int
+	s.r.QueryRow(`SELECT (SELECT COUNT(*) FROM ledger WHERE user_id = ?1), (SELECT COUNT(*) FROM orders WHERE user_id = ?1),
+		(SELECT COUNT(*) FROM btc_payments b JOIN orders o ON o.id = b.order_id WHERE o.user_id = ?1)`, p.User.ID).
+		Scan(&ledger, &orders, &payments)
+	if ledger != 5 || orders != 2 || payments != 1 {
+		t.Fatalf("kept %d ledger rows, %d orders, %d payments; want 5, 2, 1 for accounting", ledger, orders, payments)
+	}
+	// A sign-in throttle is keyed by address, not by account: it is not
+	// the person's, and goes 15 minutes after the last failure anyway.
+	dump := strings.ToLower(dumpTables(t, s, "signin_throttle"))
+	for _, trace := range p.traces() {
+		if strings.Contains(dump, strings.ToLower(trace)) {
+			t.Errorf("%q remains:\n%s", trace, grepLines(dump, trace))
+		}
+	}
+	var notes int
+	s.r.QueryRow(`SELECT COUNT(*) FROM ledger WHERE user_id = ? AND note LIKE '%telegram%'`, p.User.ID).Scan(&notes)
+	if notes != 0 {
+		t.Errorf("%d ledger notes still name the person's numbers", notes)
+	}
+	checkOK(t, s)
+}
+
+func grepLines(text, needle string) string {
+	var out []string
+	for _, l := range strings.Split(text, "\n") {
+		if strings.Contains(l, needle) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
+}
+
+// Deleting one's own account leaves nothing that identifies the person,
+// in the tables or in the database files.
+func TestDeleteAccountLeavesNothingPersonal(t *testing.T) {
+	s, _ := openTest(t)
+	ctx := context.Background()
+	alice := newPerson(t, s, "alicetag", "203.0.113.10")
+	bob := newPerson(t, s, "bobtag", "203.0.113.20")
+	must(t, s.truncateWAL(ctx))
+	if files := fileBytes(t, s); !strings.Contains(files, alice.Email()) || !strings.Contains(files, "4242, alicetag") {
+		t.Fatal("the files do not hold the person's data before the deletion: the search below proves nothing")
+	}
+	if err := s.DeleteAccount(ctx, alice.User.ID, "correct horse"); err != nil {
+		t.Fatal(err)
+	}
+	checkErased(t, s, alice)
+	files := fileBytes(t, s)
+	for _, trace := range []string{alice.Email(), "4242, alicetag", "help me please, alicetag", alice.Key.Fingerprint} {
+		if strings.Contains(files, trace) {
+			t.Errorf("%q lingers in the database files", trace)
+		}
+	}
+	if e, err := s.Export(ctx, bob.User.ID); err != nil || len(e.Reservations) != 2 || len(e.Keys) != 1 {
+		t.Fatalf("the other account was touched: %+v %v", e, err)
+	}
+}
+
+func TestDeleteAccountAsAdmin(t *testing.T) {
+	s, _ := openTest(t)
+	ctx := context.Background()
+	admin := newAdmin(t, s, "boss@example.com")
+	other := newAdmin(t, s, "other-admin@example.com")
+	alice := newPerson(t, s, "alicetag", "203.0.113.10")
+	plain := newUser(t, s, "plain@example.com")
+
+	before := snapshot(t, s)
+	for name, a := range map[string]Actor{"user": {UserID: plain.ID}, "victim": {UserID: alice.User.ID}} {
+		if _, err := s.DeleteAccountAsAdmin(ctx, a, alice.Email(), "asked by mail"); !errors.Is(err, ErrNotAdmin) {
+			t.Errorf("%s: %v, want ErrNotAdmin", name, err)
+		}
+	}
+	for _, c := range []struct {
+		email, reason string
+		want          error
+	}{
+		{alice.Email(), "  ", ErrBadReason},
+		{"not an email", "x", ErrBadEmail},
+		{"nobody@example.com", "x", ErrNoUser},
+		{"boss@example.com", "x", ErrDeleteSelf},
+		{"other-admin@example.com", "x", ErrDeleteAdmin},
+	} {
+		if _, err := s.DeleteAccountAsAdmin(ctx, admin, c.email, c.reason); !errors.Is(err, c.want) {
+			t.Errorf("delete %q (%q): %v, want %v", c.email, c.reason, err, c.want)
+		}
+	}
+	if after := snapshot(t, s); after != before {
+		t.Fatalf("refused erasures changed data:\n%s\nwant\n%s", after, before)
+	}
+	if _, err := s.UserByID(ctx, other.UserID); err != nil {
+		t.Fatal(err)
+	}
+
+	// What admins typed may name the person: the search before the
+	// erasure, a reason elsewhere. The email must not outlive the account
+	// there either.
+	if _, _, err := s.AdminUsers(ctx, admin, "AliceTag@example.com", 10); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CreditAsAdmin(ctx, admin, "plain@example.com", 5, "as agreed with ALICETAG@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	sub := s.Hub().Subscribe(alice.User.ID)
+	defer sub.Close()
+	d, err := s.DeleteAccountAsAdmin(ctx, admin, " AliceTag@Example.com ", "signed request from the account's email, ticket 12")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.UserID != alice.User.ID || d.AuditID == 0 || d.DeletedAt.IsZero() {
+		t.Fatalf("result %+v", d)
+	}
+	for e := range sub.C {
+		if e.Kind == EventAccountDeleted {
+			break // the person's sessions are told to end
+		}
+	}
+	log, _ := s.AuditLog(ctx, 3)
+	if log[2].Target != "[erased account]" || log[1].Reason != "as agreed with [erased account]" {
+		t.Fatalf("admin text keeps the email: %+v", log[1:])
+	}
+	if rows, _ := s.Ledger(ctx, plain.ID, 1); rows[0].Note != "as agreed with [erased account]" {
+		t.Fatalf("a ledger note keeps the email: %q", rows[0].Note)
+	}
+	wantDetail := "erased 1 keys, 2 numbers, 1 support threads; kept 5 ledger rows, 2 orders, anonymous"
+	if len(log) != 3 || log[0].ID != d.AuditID || log[0].Action != AuditDeleteAccount || log[0].ActorID != admin.UserID ||
+		log[0].TargetUserID != alice.User.ID || log[0].Reason != "signed request from the account's email, ticket 12" ||
+		log[0].Detail != wantDetail || log[0].RemoteAddr != adminOrigin.RemoteAddr {
+		t.Fatalf("audit %+v", log)
+	}
+	checkErased(t, s, alice)
+	if _, err := s.DeleteAccountAsAdmin(ctx, admin, alice.Email(), "again"); !errors.Is(err, ErrNoUser) {
+		t.Fatalf("second erasure: %v", err)
+	}
+	again, err := s.CreateUser(ctx, alice.Email(), "a new secret", origin)
+	if err != nil || again.ID == alice.User.ID {
+		t.Fatalf("the email cannot sign up again: %+v %v", again, err)
+	}
+}
+
+// The erasure and its audit row commit together or not at all.
+func TestAdminErasureAndAuditAreOneTransaction(t *testing.T) {
+	s, _ := openTest(t)
+	ctx := context.Background()
+	admin := newAdmin(t, s, "boss@example.com")
+	alice := newPerson(t, s, "alicetag", "203.0.113.10")
+	if _, err := s.w.Exec(`CREATE TRIGGER fail AFTER UPDATE OF deleted_at ON users
+		BEGIN SELECT RAISE(ABORT, 'injected failure'); END`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.DeleteAccountAsAdmin(ctx, admin, alice.Email(), "x"); err == nil {
+		t.Fatal("erasure succeeded despite the injected failure")
+	}
+	log, _ := s.AuditLog(ctx, 10)
+	e, err := s.Export(ctx, alice.User.ID)
+	if len(log) != 0 || err != nil || len(e.Keys) != 1 || len(e.Reservations) != 2 {
+		t.Fatalf("a failed erasure left audit %+v, account %v", log, err)
+	}
+}

@@ -1,0 +1,240 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+)
+
+// Export is everything WantSMS holds on one person (privacy policy §10,
+// "access" and "portability"), read in one snapshot. It is assembled here,
+// in one place, from rows selected by the person's account id only, so no
+// other person's data can enter it. The password hash is never read.
+//
+// A feature that adds a table of personal data adds its section here;
+// TestExportCoversEveryTableWithUserID fails until it does.
+type Export struct {
+	At      time.Time // when the snapshot was taken
+	Account User
+	Keys    []Key           // oldest first
+	Events  []SecurityEvent // sign-ins, failures and changes, oldest first
+	// Reservations are every number the person rented that we still hold
+	// (the purge removes them a year after they ended), oldest first, each
+	// with its SMS.
+	Reservations []Reservation
+	Orders       []ExportOrder // top-ups, the payment records we keep, oldest first
+	Ledger       []LedgerEntry // every movement of the balance, oldest first
+	Support      []SupportThread
+}
+
+// ExportOrder is an order with what the processor reported about it.
+type ExportOrder struct {
+	Order
+	ChargedCents    int64  // what Stripe says it charged (0 when unknown)
+	ChargedCurrency string // its currency ("" when unknown)
+	BTCPayments     []BTCPayment
+}
+
+// querier is what the export reads through: its read transaction.
+type querier interface {
+	QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row
+}
+
+// Export returns everything held on a live account, as of now.
+func (s *Store) Export(ctx context.Context, userID int64) (Export, error) {
+	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return Export{}, fmt.Errorf("export: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // read-only: nothing to undo
+	e := Export{At: s.now()}
+	e.Account, err = scanUser(tx.QueryRowContext(ctx,
+		`SELECT `+userColumns+` FROM users WHERE id = ? AND deleted_at IS NULL`, userID))
+	if err != nil {
+		return Export{}, err
+	}
+	for _, section := range []func(context.Context, querier, *Export) error{
+		exportKeys, exportEvents, exportReservations, exportOrders, exportLedger, exportSupport,
+	} {
+		if err := section(ctx, tx, &e); err != nil {
+			return Export{}, fmt.Errorf("export account %d: %w", userID, err)
+		}
+	}
+	return e, nil
+}
+
+type scanner interface{ Scan(...any) error }
+
+// collect runs a query and scans every row.
+func collect[T any](ctx context.Context, q querier, scan func(scanner) (T, error), query string, args ...any) ([]T, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+func exportKeys(ctx context.Context, q querier, e *Export) (err error) {
+	e.Keys, err = collect(ctx, q, func(r scanner) (Key, error) {
+		var k Key
+		var added int64
+		var used sql.NullInt64
+		err := r.Scan(&k.ID, &k.UserID, &k.Fingerprint, &k.PublicKey, &k.Name, &added, &used)
+		k.AddedAt, k.LastUsedAt = time.Unix(added, 0), timeOrZero(used)
+		return k, err
+	}, `SELECT id, user_id, fingerprint, public_key, name, added_at, last_used_at FROM ssh_keys
+		WHERE user_id = ? ORDER BY id`, e.Account.ID)
+	return err
+}
+
+func exportEvents(ctx context.Context, q querier, e *Export) (err error) {
+	e.Events, err = collect(ctx, q, func(r scanner) (SecurityEvent, error) {
+		var ev SecurityEvent
+		var at int64
+		err := r.Scan(&ev.ID, &ev.UserID, &ev.Kind, &ev.RemoteAddr, &ev.ClientVersion, &ev.Detail, &at)
+		ev.At = time.Unix(at, 0)
+		return ev, err
+	}, `SELECT id, user_id, kind, remote_addr, client_version, detail, created_at FROM security_events
+		WHERE user_id = ? ORDER BY id`, e.Account.ID)
+	return err
+}
+
+func exportReservations(ctx context.Context, q querier, e *Export) error {
+	rs, err := collect(ctx, q, func(r scanner) (Reservation, error) { return scanReservation(r) },
+		`SELECT `+reservationColumns+` FROM reservations WHERE user_id = ? ORDER BY id`, e.Account.ID)
+	if err != nil {
+		return err
+	}
+	idx := make(map[int64]int, len(rs))
+	for i, r := range rs {
+		idx[r.ID] = i
+	}
+	msgs, err := collect(ctx, q, func(r scanner) (Message, error) {
+		var m Message
+		var at int64
+		err := r.Scan(&m.ID, &m.ReservationID, &m.ProviderID, &m.Sender, &m.Body, &m.Code, &at)
+		m.ReceivedAt = time.Unix(at, 0)
+		return m, err
+	}, `SELECT m.id, m.reservation_id, m.provider_id, m.sender, m.body, m.code, m.received_at
+		FROM messages m JOIN reservations r ON r.id = m.reservation_id
+		WHERE r.user_id = ? ORDER BY m.received_at, m.id`, e.Account.ID)
+	if err != nil {
+		return err
+	}
+	for _, m := range msgs {
+		if i, ok := idx[m.ReservationID]; ok {
+			rs[i].Messages = append(rs[i].Messages, m)
+		}
+	}
+	e.Reservations = rs
+	return nil
+}
+
+func exportOrders(ctx context.Context, q querier, e *Export) error {
+	orders, err := collect(ctx, q, func(r scanner) (ExportOrder, error) {
+		var o ExportOrder
+		var cents sql.NullInt64
+		var cur sql.NullString
+		var err error
+		o.Order, err = scanOrder(prefixScanner{r, []any{&cents, &cur}})
+		o.ChargedCents, o.ChargedCurrency = cents.Int64, cur.String
+		return o, err
+	}, `SELECT charged_cents, charged_currency, `+orderColumns+` FROM orders WHERE user_id = ? ORDER BY id`,
+		e.Account.ID)
+	if err != nil {
+		return err
+	}
+	idx := make(map[int64]int, len(orders))
+	for i, o := range orders {
+		idx[o.ID] = i
+	}
+	type paymentOf struct {
+		order int64
+		p     BTCPayment
+	}
+	pays, err := collect(ctx, q, func(r scanner) (paymentOf, error) {
+		var x paymentOf
+		var credited sql.NullInt64
+		var first, updated int64
+		err := r.Scan(&x.order, &x.p.Txid, &x.p.Status, &x.p.ValueSats, &x.p.RBF, &credited, &first, &updated)
+		x.p.Credited, x.p.CreditedCents = credited.Valid, credited.Int64
+		x.p.FirstSeenAt, x.p.UpdatedAt = time.Unix(first, 0), time.Unix(updated, 0)
+		return x, err
+	}, `SELECT p.order_id, p.txid, p.status, p.value_sats, p.rbf, p.credited_cents, p.first_seen_at, p.updated_at
+		FROM btc_payments p JOIN orders o ON o.id = p.order_id
+		WHERE o.user_id = ? ORDER BY p.first_seen_at, p.txid`, e.Account.ID)
+	if err != nil {
+		return err
+	}
+	for _, x := range pays {
+		if i, ok := idx[x.order]; ok {
+			orders[i].BTCPayments = append(orders[i].BTCPayments, x.p)
+		}
+	}
+	e.Orders = orders
+	return nil
+}
+
+// prefixScanner scans leading columns into pre before handing the rest
+// to a scan function written for those columns alone.
+type prefixScanner struct {
+	r   scanner
+	pre []any
+}
+
+func (p prefixScanner) Scan(dest ...any) error { return p.r.Scan(append(p.pre, dest...)...) }
+
+func exportLedger(ctx context.Context, q querier, e *Export) (err error) {
+	e.Ledger, err = collect(ctx, q, func(r scanner) (LedgerEntry, error) {
+		var l LedgerEntry
+		var at int64
+		err := r.Scan(&l.ID, &l.UserID, &l.AmountCents, &l.Kind, &l.Reference, &l.Note, &at)
+		l.At = time.Unix(at, 0)
+		return l, err
+	}, `SELECT id, user_id, amount_cents, kind, reference, note, created_at FROM ledger
+		WHERE user_id = ? ORDER BY id`, e.Account.ID)
+	return err
+}
+
+func exportSupport(ctx context.Context, q querier, e *Export) error {
+	// Which staff member wrote a reply is theirs, not the person's: only
+	// that it came from staff is exported.
+	type row struct {
+		t SupportThread
+		m SupportMessage
+	}
+	rows, err := collect(ctx, q, func(r scanner) (row, error) {
+		var x row
+		var status string
+		var created, updated, at int64
+		err := r.Scan(&x.t.ID, &status, &created, &updated, &x.m.ID, &x.m.FromStaff, &x.m.Body, &at)
+		x.t.UserID, x.t.Email, x.t.Open = e.Account.ID, e.Account.Email, status == "open"
+		x.t.CreatedAt, x.t.UpdatedAt = time.Unix(created, 0), time.Unix(updated, 0)
+		x.m.ThreadID, x.m.At = x.t.ID, time.Unix(at, 0)
+		return x, err
+	}, `SELECT t.id, t.status, t.created_at, t.updated_at, m.id, m.from_staff, m.body, m.created_at
+		FROM support_threads t JOIN support_messages m ON m.thread_id = t.id
+		WHERE t.user_id = ? ORDER BY t.id, m.id`, e.Account.ID)
+	if err != nil {
+		return err
+	}
+	for _, x := range rows {
+		if n := len(e.Support); n == 0 || e.Support[n-1].ID != x.t.ID {
+			e.Support = append(e.Support, x.t)
+		}
+		last := &e.Support[len(e.Support)-1]
+		last.Messages = append(last.Messages, x.m)
+	}
+	return nil
+}

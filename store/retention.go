@@ -1,0 +1,118 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// Retention of numbers (privacy policy §4.2 and §9, DESIGN.md
+// "Retention"). Two promises, two stages, both kept by the hourly purge:
+//
+//   - 6 months after a reservation ended, what was only needed to operate
+//     it goes: which provider, the provider's activation id, what it cost
+//     us, and the provider's id of each SMS. The person's own view of it
+//     (number, service, country, messages, codes, price) stays.
+//   - 1 year after it ended, that view goes too: the reservation and its
+//     SMS are deleted, and the ledger rows that paid for it keep only
+//     their amount, kind and reference ("res:42"), for accounting. History
+//     never shows a reservation past that age even before the purge runs
+//     (HistoryRetention).
+//
+// secure_delete is on, and the purge ends by truncating the write-ahead
+// log (truncateWAL), so what is removed does not linger in the files.
+
+// ReservationDetailRetention is how long a reservation's operational
+// details are kept after it ended: "up to 6 months". 180 days is under the
+// shortest run of six calendar months (181 days), hourly runs included.
+const ReservationDetailRetention = 180 * 24 * time.Hour
+
+// Names of the retention steps in a PurgeReport.
+const (
+	PurgeReservationDetails = "reservation details (provider, reference, cost) older than 6 months"
+	PurgeLedgerNotes        = "ledger notes naming a number older than 1 year"
+	PurgeMessages           = "SMS of numbers older than 1 year"
+	PurgeReservations       = "numbers (dashboard history) older than 1 year"
+)
+
+// detailsDue selects the reservations ended before ?1 whose details are
+// still there (index reservations_details): a live reservation never has
+// an empty provider reference (CreateReservation refuses one), so an
+// empty one marks those already scrubbed.
+const detailsDue = `SELECT id FROM reservations
+	WHERE ended_at IS NOT NULL AND provider_ref <> '' AND ended_at < ?1`
+
+// historyDue selects the reservations ended before ?1 (index
+// reservations_ended).
+const historyDue = `SELECT id FROM reservations WHERE ended_at IS NOT NULL AND ended_at < ?1`
+
+func init() {
+	purgeSteps = append(purgeSteps,
+		purgeStep{PurgeReservationDetails, scrubReservationDetails},
+		purgeStep{PurgeLedgerNotes, func(ctx context.Context, tx *Tx, now time.Time) (int64, error) {
+			// Reserve rows note the service and country: history, which
+			// goes now. Refund rows note only why ("expired"): kept.
+			return tx.execCount(ctx, `UPDATE ledger SET note = '' WHERE kind = ?2 AND note <> ''
+				AND reference IN (SELECT 'res:' || id FROM (`+historyDue+`))`,
+				now.Add(-HistoryRetention).Unix(), LedgerReserve)
+		}},
+		purgeStep{PurgeMessages, func(ctx context.Context, tx *Tx, now time.Time) (int64, error) {
+			// Before their reservations, so that the report counts them
+			// (the cascade would delete them silently).
+			return tx.execCount(ctx, `DELETE FROM messages WHERE reservation_id IN (`+historyDue+`)`,
+				now.Add(-HistoryRetention).Unix())
+		}},
+		purgeStep{PurgeReservations, func(ctx context.Context, tx *Tx, now time.Time) (int64, error) {
+			return tx.execCount(ctx, `DELETE FROM reservations WHERE id IN (`+historyDue+`)`,
+				now.Add(-HistoryRetention).Unix())
+		}},
+	)
+}
+
+// scrubReservationDetails removes the operational details of reservations
+// that ended ReservationDetailRetention ago and reports how many.
+func scrubReservationDetails(ctx context.Context, tx *Tx, now time.Time) (int64, error) {
+	cutoff := now.Add(-ReservationDetailRetention).Unix()
+	// A message's provider id becomes one of our own making. OR IGNORE: the
+	// (reservation, provider id) pair is unique, and an upstream that sent
+	// an id shaped like ours must not stop the purge for everyone; such an
+	// id, its own invention, stays.
+	if _, err := tx.ExecContext(ctx, `UPDATE OR IGNORE messages SET provider_id = 'purged:' || id
+		WHERE reservation_id IN (`+detailsDue+`)`, cutoff); err != nil {
+		return 0, fmt.Errorf("scrub message ids: %w", err)
+	}
+	return tx.execCount(ctx, `UPDATE reservations SET provider = '', provider_ref = '', cost_micros = 0
+		WHERE id IN (`+detailsDue+`)`, cutoff)
+}
+
+// truncateWAL checkpoints the write-ahead log into the database file and
+// truncates it to nothing, so that the old versions of purged or erased
+// rows it still holds are gone too (secure_delete only zeroes the pages
+// themselves). Best effort: readers in the middle of a long query make it
+// give up after walTruncateWait, and the next purge, at most an hour
+// later, tries again. The writer is held meanwhile, so the wait is short.
+func (s *Store) truncateWAL(ctx context.Context) error {
+	conn, err := s.w.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("truncate wal: %w", err)
+	}
+	defer conn.Close()
+	var busyMS int64
+	if err := conn.QueryRowContext(ctx, `PRAGMA busy_timeout`).Scan(&busyMS); err != nil {
+		return fmt.Errorf("truncate wal: %w", err)
+	}
+	if _, err := conn.ExecContext(ctx, fmt.Sprintf("PRAGMA busy_timeout = %d", walTruncateWait.Milliseconds())); err != nil {
+		return fmt.Errorf("truncate wal: %w", err)
+	}
+	defer func() { _, _ = conn.ExecContext(context.Background(), fmt.Sprintf("PRAGMA busy_timeout = %d", busyMS)) }()
+	// The answer's first column says whether readers made it give up: then
+	// the next purge tries again, nothing is wrong.
+	var busy, logFrames, done int
+	if err := conn.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &logFrames, &done); err != nil {
+		return fmt.Errorf("truncate wal: %w", err)
+	}
+	return nil
+}
+
+// walTruncateWait bounds how long truncateWAL waits for readers.
+const walTruncateWait = 200 * time.Millisecond

@@ -1,0 +1,244 @@
+package tui
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/wantsms/wantsms/provider"
+	"github.com/wantsms/wantsms/store"
+	"github.com/wantsms/wantsms/tui/sanitize"
+)
+
+// The Admin pane's Numbers section: every open reservation, live, with a
+// filter (/) by service, country, provider and state, and force-cancel
+// (x) with a full refund, the number given back upstream.
+
+// numbersShown is how many open numbers the section lists at most.
+const numbersShown = 500
+
+type adminNumbers struct {
+	c      *Common
+	filter string
+	q      store.ReservationQuery
+	res    []store.Reservation
+	cur    listCursor
+	rows   int
+	form   *form
+	cancel bool // the form is the force-cancel reason
+	live   liveLoad
+	st     adminStatus
+}
+
+type adminNumbersMsg struct {
+	res []store.Reservation
+	err error
+}
+
+func newAdminNumbers(c *Common) *adminNumbers {
+	return &adminNumbers{c: c, q: store.ReservationQuery{Limit: numbersShown}}
+}
+
+func (n *adminNumbers) title() string { return "Numbers" }
+
+func (n *adminNumbers) capturing() bool { return n.form != nil }
+
+func (n *adminNumbers) deep() bool { return n.form != nil }
+
+func (n *adminNumbers) load() tea.Cmd {
+	if !n.live.begin() {
+		return nil
+	}
+	return n.fetch()
+}
+
+func (n *adminNumbers) fetch() tea.Cmd {
+	c, a, q := n.c, n.c.actor(), n.q
+	return func() tea.Msg {
+		list, err := c.Deps.Store.AdminOpenReservations(c.Ctx, a, q)
+		return adminNumbersMsg{res: list, err: err}
+	}
+}
+
+func (n *adminNumbers) update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case adminNumbersMsg:
+		again := n.live.end()
+		if msg.err != nil {
+			n.st.err = n.c.explain(msg.err)
+		} else {
+			n.res = msg.res
+			n.cur.clamp(len(n.res))
+		}
+		if again {
+			return n.fetch()
+		}
+	case adminEventMsg:
+		if k := msg.event.Kind; k == store.EventReservation || k == store.EventMessage || msg.missed {
+			return n.load()
+		}
+	case adminDoneMsg:
+		if msg.to != n {
+			return nil
+		}
+		n.st.busy = false
+		if msg.err != nil {
+			n.st.err = n.c.explain(msg.err)
+			return nil
+		}
+		n.form, n.cancel, n.st.notice = nil, false, msg.notice
+		return n.load()
+	case tea.KeyMsg:
+		if n.st.busy {
+			return nil
+		}
+		return n.key(msg)
+	}
+	return nil
+}
+
+func (n *adminNumbers) key(msg tea.KeyMsg) tea.Cmd {
+	k := n.c.Keys
+	if n.form != nil {
+		if key.Matches(msg, k.Back) {
+			n.form, n.cancel = nil, false
+			n.st.clear()
+			return nil
+		}
+		submit, cmd := n.form.update(msg)
+		if submit {
+			return n.submit()
+		}
+		return cmd
+	}
+	n.st.clear()
+	switch {
+	case n.cur.key(k, msg, len(n.res), n.rows):
+	case key.Matches(msg, k.AdminSearch):
+		n.form = newForm(n.c, fieldSpec{label: "Filter", limit: 80, hint: "e.g. telegram gb sim active"})
+		n.form.setWidth(adminFormWidth)
+		n.form.inputs[0].SetValue(n.filter)
+	case key.Matches(msg, k.Back) && n.filter != "":
+		n.filter, n.q = "", store.ReservationQuery{Limit: numbersShown}
+		return n.load()
+	case key.Matches(msg, k.AdminCancel) && len(n.res) > 0:
+		n.cancel, n.form = true, newForm(n.c, fieldSpec{label: "Reason", limit: store.MaxReasonLen,
+			hint: "why support refunds this number"})
+		n.form.setWidth(adminFormWidth)
+	case key.Matches(msg, k.AdminOpenUser) && len(n.res) > 0:
+		id := n.res[n.cur.at].UserID
+		return func() tea.Msg { return adminOpenUserMsg{userID: id} }
+	case key.Matches(msg, k.AdminRefresh):
+		return n.load()
+	}
+	return nil
+}
+
+func (n *adminNumbers) submit() tea.Cmd {
+	if !n.cancel {
+		q, err := parseNumbersFilter(n.form.value(0))
+		if err != nil {
+			n.st.err = n.c.explain(err)
+			return nil
+		}
+		n.filter, n.q, n.form, n.cur = strings.TrimSpace(n.form.value(0)), q, nil, listCursor{}
+		return n.load()
+	}
+	ops := n.c.Deps.Operations
+	if ops == nil {
+		n.st.err = "Force-cancel needs the provider engine, which this server does not run."
+		return nil
+	}
+	c, a, r, reason := n.c, n.c.actor(), n.res[n.cur.at], n.form.value(0)
+	n.st.busy = true
+	return adminRun(n, func() (string, error) {
+		got, err := ops.ForceCancel(c.Ctx, a, r.ID, reason)
+		return fmt.Sprintf("Number %s cancelled, %s refunded to %s.", r.Phone, FormatCents(got.PriceCents),
+			userRef(r.UserID)), err
+	})
+}
+
+var errBadNumbersFilter = adminInputError{errors.New("filter with words: a service, a country, a provider, active or received")}
+
+// parseNumbersFilter reads "telegram gb sim active": each word is a state,
+// a service code, a country code or else a provider name.
+func parseNumbersFilter(s string) (store.ReservationQuery, error) {
+	q := store.ReservationQuery{Limit: numbersShown}
+	for _, w := range strings.Fields(strings.ToLower(s)) {
+		_, isService := provider.LookupService(w)
+		_, isCountry := provider.LookupCountry(w)
+		switch st := store.ReservationState(w); {
+		case st.Open() && q.State == "":
+			q.State = st
+		case isService && q.Service == "":
+			q.Service = w
+		case isCountry && q.Country == "":
+			q.Country = w
+		case q.Provider == "" && !isService && !isCountry:
+			q.Provider = w
+		default:
+			return q, errBadNumbersFilter
+		}
+	}
+	return q, nil
+}
+
+func (n *adminNumbers) help() []key.Binding {
+	k := n.c.Keys
+	if n.form != nil {
+		return []key.Binding{key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "ok")), k.Back}
+	}
+	return []key.Binding{k.AdminSearch, k.AdminCancel, k.AdminOpenUser}
+}
+
+func (n *adminNumbers) view(w, h int) []string {
+	st := n.c.Styles
+	head := st.Subtitle.Render("Open numbers") + st.Muted.Render(fmt.Sprintf("  %d, live", len(n.res)))
+	if n.filter != "" {
+		head += st.Muted.Render(" · filter: ") + st.Text.Render(sanitize.Truncate(sanitize.Line(n.filter), 30))
+	}
+	lines := []string{head}
+	if n.form != nil {
+		if n.cancel && len(n.res) > 0 {
+			r := n.res[n.cur.at]
+			lines = append(lines, st.Warning.Render(fmt.Sprintf("Force-cancel %s (%s %s, %s) and refund %s to %s?",
+				r.Phone, r.Service, r.Country, r.State, FormatCents(r.PriceCents), userRef(r.UserID))))
+		}
+		lines = append(lines, n.form.view())
+	}
+	lines = append(lines, st.Muted.Render(fmt.Sprintf("  %-7s %-7s %-10s %-2s %-10s %-8s %7s %3s %s", "ID", "USER",
+		"SERVICE", "CC", "PROVIDER", "STATE", "PRICE", "SMS", "ENDS")))
+	n.rows = max(1, h-len(lines)-4)
+	from, to := n.cur.window(len(n.res), n.rows)
+	for i := from; i < to; i++ {
+		r := n.res[i]
+		row := fmt.Sprintf("%-7s %-7s %s %-2s %s %-8s %7s %3d %s", userRef(r.ID), userRef(r.UserID),
+			cell(r.Service, 10), r.Country, cell(r.Provider, 10), r.State, FormatCents(r.PriceCents), len(r.Messages),
+			r.ExpiresAt.UTC().Format("15:04"))
+		lines = append(lines, markedRow(st, i == n.cur.at, row))
+	}
+	if len(n.res) == 0 {
+		lines = append(lines, st.Muted.Render("  No open number."))
+	}
+	lines = append(lines, "", n.detail(w))
+	return append(lines, n.st.view(st))
+}
+
+// detail shows the selected number, its code and its times.
+func (n *adminNumbers) detail(w int) string {
+	if len(n.res) == 0 {
+		return ""
+	}
+	r := n.res[n.cur.at]
+	parts := []string{r.Phone, "ref " + r.ProviderRef, "reserved " + r.CreatedAt.UTC().Format("15:04")}
+	if code := r.LatestCode(); code != "" {
+		parts = append(parts, "code "+code)
+	}
+	if r.Simulated {
+		parts = append(parts, "simulated")
+	}
+	return n.c.Styles.Muted.Render(sanitize.Truncate(sanitize.Line(strings.Join(parts, " · ")), w))
+}

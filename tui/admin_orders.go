@@ -1,0 +1,209 @@
+package tui
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/wantsms/wantsms/store"
+	"github.com/wantsms/wantsms/tui/sanitize"
+)
+
+// The Admin pane's Orders section: top-ups filtered by status (s) and
+// processor (p), or looked up (/) by order number, Checkout Session id,
+// PaymentIntent id, Bitcoin address or txid. Accounts show as #id; enter
+// opens the account. The list follows new orders live.
+
+// ordersShown is how many orders one page lists.
+const ordersShown = 200
+
+var (
+	orderStatusCycle = []store.OrderStatus{"", store.OrderCreated, store.OrderPending, store.OrderPaid,
+		store.OrderFailed, store.OrderExpired}
+	processorCycle = []store.Processor{"", store.ProcessorStripe, store.ProcessorBlockonomics}
+)
+
+type adminOrders struct {
+	c      *Common
+	status int // index in orderStatusCycle
+	proc   int // index in processorCycle
+	ref    string
+	orders []store.Order
+	cur    listCursor
+	rows   int
+	form   *form
+	live   liveLoad
+	st     adminStatus
+}
+
+type adminOrdersMsg struct {
+	orders []store.Order
+	err    error
+}
+
+func newAdminOrders(c *Common) *adminOrders { return &adminOrders{c: c} }
+
+func (o *adminOrders) title() string { return "Orders" }
+
+func (o *adminOrders) capturing() bool { return o.form != nil }
+
+func (o *adminOrders) deep() bool { return o.form != nil }
+
+func (o *adminOrders) load() tea.Cmd {
+	if !o.live.begin() {
+		return nil
+	}
+	return o.fetch()
+}
+
+func (o *adminOrders) fetch() tea.Cmd {
+	c, a := o.c, o.c.actor()
+	q := store.OrderQuery{Status: orderStatusCycle[o.status], Processor: processorCycle[o.proc], Ref: o.ref,
+		Limit: ordersShown}
+	return func() tea.Msg {
+		list, err := c.Deps.Store.AdminOrders(c.Ctx, a, q)
+		return adminOrdersMsg{orders: list, err: err}
+	}
+}
+
+func (o *adminOrders) update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case adminOrdersMsg:
+		again := o.live.end()
+		if msg.err != nil {
+			o.st.err = o.c.explain(msg.err)
+		} else {
+			o.orders = msg.orders
+			o.cur.clamp(len(o.orders))
+		}
+		if again {
+			return o.fetch()
+		}
+	case adminEventMsg:
+		// A lookup is audited: only lists follow events.
+		if (msg.event.Kind == store.EventOrder || msg.missed) && o.ref == "" {
+			return o.load()
+		}
+	case tea.KeyMsg:
+		return o.key(msg)
+	}
+	return nil
+}
+
+func (o *adminOrders) key(msg tea.KeyMsg) tea.Cmd {
+	k := o.c.Keys
+	if o.form != nil {
+		if key.Matches(msg, k.Back) {
+			o.form = nil
+			return nil
+		}
+		submit, cmd := o.form.update(msg)
+		if !submit {
+			return cmd
+		}
+		o.ref, o.form, o.cur = strings.TrimSpace(o.form.value(0)), nil, listCursor{}
+		return o.load()
+	}
+	o.st.clear()
+	switch {
+	case o.cur.key(k, msg, len(o.orders), o.rows):
+	case key.Matches(msg, k.AdminStatus):
+		o.status, o.cur = (o.status+1)%len(orderStatusCycle), listCursor{}
+		return o.load()
+	case key.Matches(msg, k.AdminProc):
+		o.proc, o.cur = (o.proc+1)%len(processorCycle), listCursor{}
+		return o.load()
+	case key.Matches(msg, k.AdminSearch):
+		o.form = newForm(o.c, fieldSpec{label: "Look up", limit: 128,
+			hint: "order number, cs_…, pi_…, bc1… or txid"})
+		o.form.setWidth(adminFormWidth)
+	case key.Matches(msg, k.Back) && o.ref != "":
+		o.ref = ""
+		return o.load()
+	case key.Matches(msg, k.AdminRefresh):
+		return o.load()
+	case key.Matches(msg, k.AdminOpenUser) && len(o.orders) > 0:
+		id := o.orders[o.cur.at].UserID
+		return func() tea.Msg { return adminOpenUserMsg{userID: id} }
+	}
+	return nil
+}
+
+func (o *adminOrders) help() []key.Binding {
+	k := o.c.Keys
+	if o.form != nil {
+		return []key.Binding{key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "look up")), k.Back}
+	}
+	filter := key.NewBinding(key.WithKeys("s", "p"), key.WithHelp("s/p", "filter"))
+	return []key.Binding{filter, k.AdminSearch, k.AdminOpenUser}
+}
+
+// via names a processor by what the person paid with.
+func via(p store.Processor) string {
+	switch p {
+	case store.ProcessorStripe:
+		return "card"
+	case store.ProcessorBlockonomics:
+		return "bitcoin"
+	}
+	return string(p)
+}
+
+func orDefault(s, d string) string {
+	if s == "" {
+		return d
+	}
+	return s
+}
+
+func (o *adminOrders) view(w, h int) []string {
+	st := o.c.Styles
+	head := st.Subtitle.Render("Orders") + st.Muted.Render(fmt.Sprintf("  status %s · processor %s",
+		orDefault(string(orderStatusCycle[o.status]), "any"), orDefault(string(processorCycle[o.proc]), "any")))
+	if o.ref != "" {
+		head = st.Subtitle.Render("Orders for ") + st.Text.Render(sanitize.Truncate(sanitize.Line(o.ref), 50))
+	}
+	lines := []string{head}
+	if o.form != nil {
+		lines = append(lines, o.form.view())
+	}
+	lines = append(lines, st.Muted.Render(fmt.Sprintf("  %-16s %-7s %-7s %-8s %8s %8s %s", "ORDER", "USER",
+		"VIA", "STATUS", "AMOUNT", "CREDITED", "CREATED")))
+	o.rows = max(1, h-len(lines)-4)
+	from, to := o.cur.window(len(o.orders), o.rows)
+	for i := from; i < to; i++ {
+		or := o.orders[i]
+		row := fmt.Sprintf("%-16s %-7s %-7s %-8s %8s %8s %s", or.Number, userRef(or.UserID), via(or.Processor),
+			or.Status, FormatCents(or.AmountCents), FormatCents(or.Credited), when(or.CreatedAt))
+		lines = append(lines, markedRow(st, i == o.cur.at, row))
+	}
+	if len(o.orders) == 0 {
+		lines = append(lines, st.Muted.Render("  No order."))
+	}
+	lines = append(lines, "", o.detail(w))
+	return append(lines, o.st.view(st))
+}
+
+// detail shows the processor references of the selected order.
+func (o *adminOrders) detail(w int) string {
+	st := o.c.Styles
+	if len(o.orders) == 0 {
+		return ""
+	}
+	or := o.orders[o.cur.at]
+	var refs []string
+	for _, r := range []string{or.SessionID, or.PaymentIntentID, or.BTCAddress} {
+		if r != "" {
+			refs = append(refs, r)
+		}
+	}
+	if or.Note != "" {
+		refs = append(refs, or.Note)
+	}
+	if len(refs) == 0 {
+		refs = []string{"no processor reference yet"}
+	}
+	return st.Muted.Render(sanitize.Truncate(sanitize.Line(strings.Join(refs, " · ")), w))
+}

@@ -1,0 +1,181 @@
+package tui
+
+import (
+	"fmt"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/wantsms/wantsms/provider/engine"
+	"github.com/wantsms/wantsms/store"
+	"github.com/wantsms/wantsms/tui/sanitize"
+)
+
+// The Admin pane's Providers section: each upstream, on or off (e flips
+// it at once, for new numbers), its balance, the share of its numbers that
+// got an SMS and the share of calls that failed over the last hour and
+// day, and its last error.
+
+type adminProviders struct {
+	c       *Common
+	reports []engine.ProviderReport
+	cur     listCursor
+	confirm bool // asking before switching the selected provider
+	st      adminStatus
+}
+
+type adminProvidersMsg struct {
+	reports []engine.ProviderReport
+	err     error
+}
+
+func newAdminProviders(c *Common) *adminProviders { return &adminProviders{c: c} }
+
+func (p *adminProviders) title() string { return "Providers" }
+
+func (p *adminProviders) capturing() bool { return false }
+
+func (p *adminProviders) deep() bool { return p.confirm }
+
+func (p *adminProviders) load() tea.Cmd {
+	ops := p.c.Deps.Operations
+	if ops == nil {
+		p.st.err = "No provider engine runs in this server."
+		return nil
+	}
+	c, a := p.c, p.c.actor()
+	p.st.busy = true
+	return func() tea.Msg {
+		r, err := ops.ProviderReports(c.Ctx, a)
+		return adminProvidersMsg{reports: r, err: err}
+	}
+}
+
+func (p *adminProviders) update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case adminProvidersMsg:
+		p.st.busy = false
+		if msg.err != nil {
+			p.st.err = p.c.explain(msg.err)
+			return nil
+		}
+		p.reports = msg.reports
+		p.cur.clamp(len(p.reports))
+	case adminDoneMsg:
+		if msg.to != p {
+			return nil
+		}
+		p.st.busy = false
+		if msg.err != nil {
+			p.st.err = p.c.explain(msg.err)
+			return nil
+		}
+		p.st.notice = msg.notice
+		return p.load()
+	case tea.KeyMsg:
+		if p.st.busy {
+			return nil
+		}
+		return p.key(msg)
+	}
+	return nil
+}
+
+func (p *adminProviders) key(msg tea.KeyMsg) tea.Cmd {
+	k := p.c.Keys
+	if p.confirm {
+		p.confirm = false
+		if key.Matches(msg, k.Yes) {
+			return p.toggle()
+		}
+		return nil
+	}
+	p.st.clear()
+	switch {
+	case p.cur.key(k, msg, len(p.reports), len(p.reports)):
+	case key.Matches(msg, k.AdminToggle) && len(p.reports) > 0:
+		p.confirm = true
+	case key.Matches(msg, k.AdminRefresh):
+		return p.load()
+	}
+	return nil
+}
+
+func (p *adminProviders) toggle() tea.Cmd {
+	c, a, ops := p.c, p.c.actor(), p.c.Deps.Operations
+	r := p.reports[p.cur.at]
+	name, on := r.Provider, !r.Enabled
+	p.st.busy = true
+	return adminRun(p, func() (string, error) {
+		what := "off: no new numbers from it"
+		if on {
+			what = "on"
+		}
+		return fmt.Sprintf("%s is %s.", name, what), ops.SetProviderEnabled(c.Ctx, a, name, on)
+	})
+}
+
+func (p *adminProviders) help() []key.Binding {
+	k := p.c.Keys
+	if p.confirm {
+		return []key.Binding{k.Yes, k.No}
+	}
+	return []key.Binding{k.AdminToggle, k.AdminRefresh}
+}
+
+// rate shows a share in percent, or "—" when there is nothing to count.
+func rate(pct int64, ok bool) string {
+	if !ok {
+		return "—"
+	}
+	return fmt.Sprintf("%d%%", pct)
+}
+
+// smsRate is the share of decided numbers (those that got an SMS or
+// ended without one) that got one, and how many were decided.
+func smsRate(o store.Outcome) string {
+	pct, ok := o.SuccessPercent()
+	return fmt.Sprintf("%s of %d", rate(pct, ok), o.WithSMS+o.NoSMS)
+}
+
+func (p *adminProviders) view(w, h int) []string {
+	st := p.c.Styles
+	lines := []string{st.Subtitle.Render("Providers") + st.Muted.Render("  SMS: ended numbers that got one · "+
+		"ERR: failed calls"),
+		st.Muted.Render(fmt.Sprintf("  %-12s %-4s %13s %10s %10s %6s %7s", "NAME", "ON", "BALANCE", "SMS 1H",
+			"SMS 24H", "ERR 1H", "ERR 24H"))}
+	for i, r := range p.reports {
+		on, bal := "off", r.Balance.String()
+		if r.Enabled {
+			on = "on"
+		}
+		if r.BalanceErr != "" {
+			bal = "?"
+		}
+		row := fmt.Sprintf("%s %-4s %13s %10s %10s %6s %7s", cell(r.Provider, 12), on, bal, smsRate(r.SMSHour),
+			smsRate(r.SMSDay), rate(r.Hour.ErrorPercent()), rate(r.Day.ErrorPercent()))
+		lines = append(lines, markedRow(st, i == p.cur.at, row))
+	}
+	if len(p.reports) > 0 {
+		r := p.reports[p.cur.at]
+		lines = append(lines, "", st.Subtitle.Render(sanitize.Line(r.Provider)))
+		last := "no error since start"
+		if r.LastError != "" {
+			last = "last error " + when(r.LastErrorAt) + ": " + r.LastError
+		}
+		lines = append(lines, st.Muted.Render(sanitize.Truncate(sanitize.Line(last), w)))
+		if r.BalanceErr != "" {
+			lines = append(lines, st.Error.Render(sanitize.Truncate(sanitize.Line("balance: "+r.BalanceErr), w)))
+		}
+		lines = append(lines, st.Muted.Render(fmt.Sprintf("%d calls since start, %d failed · catalogue of %d offers, %s",
+			r.Calls, r.Errors, r.Offers, when(r.CatalogueAt))))
+		if p.confirm {
+			verb := "Switch off " + r.Provider + "? New numbers come from the others; open ones carry on."
+			if !r.Enabled {
+				verb = "Switch " + r.Provider + " back on?"
+			}
+			lines = append(lines, "", st.Warning.Render(sanitize.Line(verb)+" (y/n)"))
+		}
+	}
+	return append(lines, "", p.st.view(st))
+}

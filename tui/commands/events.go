@@ -1,0 +1,144 @@
+package commands
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/wantsms/wantsms/store"
+	"github.com/wantsms/wantsms/tui"
+)
+
+// Streams (reserve, wait, again) print events: with --json one object
+// per line, the number's fields with "event" first.
+const (
+	evReserved = "reserved" // reserve: the number is yours
+	evAgain    = "again"    // again: another SMS was asked for
+	evSMS      = "sms"      // an SMS arrived: "code" holds the newest code
+	evEnd      = "end"      // the number ended before an SMS came
+)
+
+type eventJSON struct {
+	Event string `json:"event"`
+	reservationJSON
+}
+
+func event(kind string, r store.Reservation) eventJSON {
+	return eventJSON{Event: kind, reservationJSON: reservationOf(r)}
+}
+
+// WriteText writes the event on a line or two.
+func (e eventJSON) WriteText(w io.Writer) error {
+	var err error
+	switch e.Event {
+	case evReserved:
+		sim := ""
+		if e.Simulated {
+			sim = " (simulated)"
+		}
+		_, err = fmt.Fprintf(w, "reserved %d: %s, %s in %s, %s%s; open until %s\n", e.ID, e.Phone.String(),
+			serviceName(e.Service), countryName(e.Country), tui.FormatCents(e.PriceCents), sim, e.ExpiresAt.String())
+	case evAgain:
+		_, err = fmt.Fprintf(w, "asked for another SMS on %d (%s)\n", e.ID, e.Phone.String())
+	case evSMS:
+		if n := len(e.Messages); n > 0 {
+			err = e.Messages[n-1].writeLine(w)
+		}
+		if err == nil && e.Code != "" {
+			_, err = fmt.Fprintf(w, "code %s\n", e.Code.String())
+		}
+	case evEnd:
+		_, err = fmt.Fprintf(w, "reservation %d ended: %s\n", e.ID, e.stateText())
+	}
+	return err
+}
+
+// errLiveEnded: the store's live updates stopped (the server is closing).
+var errLiveEnded = errors.New("live updates ended")
+
+// awaitSMS waits, without polling, for the number to hold more than seen
+// messages (it prints the "sms" event and returns nil), to end first (the
+// "end" event, then ExitNoSMS), or for limit to pass (ExitWaitedOut; 0
+// waits as long as the number lives). It listens to the account's live
+// events as the dashboard does, reading the number again on each change.
+func awaitSMS(c *Call, id int64, seen int, limit time.Duration) error {
+	sub := c.Deps.Store.Hub().Subscribe(c.User.ID)
+	defer sub.Close()
+	var timeout <-chan time.Time
+	if limit > 0 {
+		t := time.NewTimer(limit)
+		defer t.Stop()
+		timeout = t.C
+	}
+	for {
+		// Read after subscribing: a change from now on is an event.
+		r, err := c.Deps.Store.UserReservation(c.Ctx, c.User.ID, id)
+		if err != nil {
+			return reservationErr(id, err)
+		}
+		switch {
+		case len(r.Messages) > seen:
+			return c.Print(event(evSMS, r))
+		case !r.State.Open():
+			if err := c.Print(event(evEnd, r)); err != nil {
+				return err
+			}
+			return endedErr(r, seen)
+		}
+		if err := nextChange(c.Ctx, sub, id, timeout); errors.Is(err, errWaitedOut) {
+			return Exit(ExitWaitedOut, "no SMS on %d within %s; it stays open until %s (%s gives the credits "+
+				"back if none comes)", id, short(limit), Timestamp(r.ExpiresAt), c.Deps.SSHWith("", fmt.Sprintf("cancel %d", id)))
+		} else if err != nil {
+			return err
+		}
+	}
+}
+
+var errWaitedOut = errors.New("waited out")
+
+// nextChange returns at the next event about reservation id (or when
+// events were missed), when timeout fires (errWaitedOut) or ctx ends.
+func nextChange(ctx context.Context, sub *store.Subscription, id int64, timeout <-chan time.Time) error {
+	for {
+		select {
+		case ev, ok := <-sub.C:
+			if !ok {
+				return errLiveEnded
+			}
+			if sub.Missed() || concerns(ev, id) {
+				return nil
+			}
+		case <-timeout:
+			return errWaitedOut
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// concerns reports whether an event may change what a wait on
+// reservation id sees.
+func concerns(ev store.Event, id int64) bool {
+	switch ev.Kind {
+	case store.EventReservation, store.EventMessage:
+		return ev.Ref == id
+	case store.EventAccountDeleted:
+		return true
+	}
+	return false
+}
+
+// endedErr is ExitNoSMS with what became of the number.
+func endedErr(r store.Reservation, seen int) error {
+	what := "without an SMS"
+	if seen > 0 {
+		what = "without another SMS"
+	}
+	if r.Refunded {
+		return Exit(ExitNoSMS, "reservation %d ended %s (%s): %s refunded", r.ID, what, r.State,
+			tui.FormatCents(r.PriceCents))
+	}
+	return Exit(ExitNoSMS, "reservation %d ended %s (%s)", r.ID, what, r.State)
+}

@@ -1,0 +1,263 @@
+package commands
+
+import (
+	"encoding/json"
+	"io"
+	"time"
+
+	"github.com/wantsms/wantsms/store"
+)
+
+// Export document identity: a reader checks both before it reads the
+// rest. The version changes only when a field changes meaning or goes
+// away; new fields may appear within a version.
+const (
+	exportFormat  = "wantsms-export"
+	exportVersion = 1
+)
+
+// exportDoc is everything we hold on the person (privacy policy §10,
+// access and portability), as one JSON document. The shape is documented
+// by its tags and by the example in the README's reference.
+type exportDoc struct {
+	Format         string          `json:"format"`  // always "wantsms-export"
+	Version        int             `json:"version"` // 1
+	ExportedAt     Timestamp       `json:"exported_at"`
+	Account        exportAccount   `json:"account"`
+	Keys           []exportKey     `json:"keys"`            // oldest first
+	SecurityEvents []exportEvent   `json:"security_events"` // oldest first; kept 180 days
+	Reservations   []exportNumber  `json:"reservations"`    // oldest first; kept 1 year after they ended
+	Orders         []exportOrder   `json:"orders"`          // top-ups: the payment records we keep
+	Ledger         []exportMove    `json:"ledger"`          // every change of the balance, oldest first
+	Support        []exportThread  `json:"support_threads"` // conversations with us, oldest first
+	Retention      exportRetention `json:"retention"`       // how long we keep what, as the policy says
+}
+
+type exportAccount struct {
+	ID           int64     `json:"id"`
+	Email        Untrusted `json:"email"`
+	Role         string    `json:"role"` // "user" or "admin"
+	BalanceCents int64     `json:"balance_cents"`
+	Currency     string    `json:"currency"`
+	CreatedAt    Timestamp `json:"created_at"`
+	BannedAt     Timestamp `json:"banned_at"` // null unless suspended
+	BanReason    Untrusted `json:"ban_reason"`
+}
+
+type exportKey struct {
+	Name        Untrusted `json:"name"`
+	Fingerprint string    `json:"fingerprint"`
+	PublicKey   string    `json:"public_key"`
+	AddedAt     Timestamp `json:"added_at"`
+	LastUsedAt  Timestamp `json:"last_used_at"`
+}
+
+type exportEvent struct {
+	Kind    string    `json:"kind"` // signup, signin, signin_failed, key_linked, password_changed, …
+	At      Timestamp `json:"at"`
+	Address string    `json:"address"` // where the connection came from
+	Client  Untrusted `json:"client"`  // the SSH client's version string
+	Detail  Untrusted `json:"detail"`
+}
+
+type exportNumber struct {
+	ID         int64       `json:"id"`
+	Service    string      `json:"service"`
+	Country    string      `json:"country"`
+	Phone      string      `json:"phone"`
+	State      string      `json:"state"` // active, received, finished, cancelled, expired, failed
+	PriceCents int64       `json:"price_cents"`
+	Refunded   bool        `json:"refunded"`
+	Simulated  bool        `json:"simulated"`
+	Provider   string      `json:"provider"`     // "" once the details are removed, 6 months after the end
+	Reference  string      `json:"provider_ref"` // the provider's activation id; "" likewise
+	CreatedAt  Timestamp   `json:"created_at"`
+	ExpiresAt  Timestamp   `json:"expires_at"`
+	EndedAt    Timestamp   `json:"ended_at"` // null while open
+	Messages   []exportSMS `json:"messages"`
+}
+
+type exportSMS struct {
+	Sender     Untrusted     `json:"sender"`
+	Body       UntrustedText `json:"body"`
+	Code       Untrusted     `json:"code"`
+	ReceivedAt Timestamp     `json:"received_at"`
+}
+
+type exportOrder struct {
+	Number      string         `json:"number"`
+	Processor   string         `json:"processor"` // "stripe" or "blockonomics"
+	Status      string         `json:"status"`    // created, pending, paid, failed, expired
+	AmountCents int64          `json:"amount_cents"`
+	Currency    string         `json:"currency"`
+	Credits     int64          `json:"credits"`
+	Credited    int64          `json:"credited"`
+	Note        string         `json:"note"`
+	CreatedAt   Timestamp      `json:"created_at"`
+	PaidAt      Timestamp      `json:"paid_at"`
+	Card        *exportCard    `json:"card"`    // null unless paid by card
+	Bitcoin     *exportBitcoin `json:"bitcoin"` // null unless paid in Bitcoin
+}
+
+type exportCard struct {
+	SessionID       string `json:"stripe_session"`
+	PaymentIntent   string `json:"stripe_payment_intent"`
+	ChargedCents    int64  `json:"charged_cents"`
+	ChargedCurrency string `json:"charged_currency"`
+}
+
+type exportBitcoin struct {
+	Address      string     `json:"address"`
+	PriceCents   int64      `json:"price_cents_per_btc"` // the locked price
+	ExpectedSats int64      `json:"expected_sats"`
+	ReceivedSats int64      `json:"received_sats"` // confirmed
+	Transactions []exportTx `json:"transactions"`
+}
+
+type exportTx struct {
+	Txid          string    `json:"txid"`
+	Status        int       `json:"status"` // 0 unconfirmed, 1 one confirmation, 2 confirmed
+	ValueSats     int64     `json:"value_sats"`
+	CreditedCents int64     `json:"credited_cents"`
+	FirstSeenAt   Timestamp `json:"first_seen_at"`
+}
+
+type exportMove struct {
+	AmountCents int64     `json:"amount_cents"` // positive credits, negative debits
+	Kind        string    `json:"kind"`         // grant, topup, reserve, refund, adjust
+	Reference   string    `json:"reference"`    // an order number, "res:<reservation id>", …
+	Note        Untrusted `json:"note"`
+	At          Timestamp `json:"at"`
+}
+
+type exportThread struct {
+	Open      bool               `json:"open"`
+	CreatedAt Timestamp          `json:"created_at"`
+	Messages  []exportSupportMsg `json:"messages"`
+}
+
+type exportSupportMsg struct {
+	From string        `json:"from"` // "you" or "staff"
+	Body UntrustedText `json:"body"`
+	At   Timestamp     `json:"at"`
+}
+
+type exportRetention struct {
+	ReservationDetailsDays int `json:"reservation_details_days"`
+	HistoryDays            int `json:"history_days"`
+	SecurityEventsDays     int `json:"security_events_days"`
+}
+
+// WriteText writes the document indented, for `export > mydata.json`.
+func (d exportDoc) WriteText(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	return enc.Encode(d)
+}
+
+func exportCommand() *Command {
+	return &Command{
+		Name:    "export",
+		Summary: "everything we hold on you, as one JSON document",
+		Help: "Your account, keys, sign-in records, numbers and their SMS, top-ups, ledger and support " +
+			"conversations, read in one snapshot: ssh -T HOST export > mydata.json. Never anybody else's data, " +
+			"never your password (only its hash is stored, and that is not exported either). Without --json the " +
+			"document is indented; with it, it is on one line.",
+		Example: exampleExport(),
+		Run: func(c *Call) error {
+			e, err := c.Deps.Store.Export(c.Ctx, c.User.ID)
+			if err != nil {
+				return err
+			}
+			return c.Print(newExportDoc(e))
+		},
+	}
+}
+
+// retention is the store's retention periods, in whole days.
+func retention() exportRetention {
+	days := func(d time.Duration) int { return int(d / (24 * time.Hour)) }
+	return exportRetention{ReservationDetailsDays: days(store.ReservationDetailRetention),
+		HistoryDays: days(store.HistoryRetention), SecurityEventsDays: days(store.SecurityEventRetention)}
+}
+
+func newExportDoc(e store.Export) exportDoc {
+	a := e.Account
+	d := exportDoc{Format: exportFormat, Version: exportVersion, ExportedAt: Timestamp(e.At),
+		Account: exportAccount{ID: a.ID, Email: Untrusted(a.Email), Role: string(a.Role), BalanceCents: a.BalanceCents,
+			Currency: currency, CreatedAt: Timestamp(a.CreatedAt), BannedAt: Timestamp(a.BannedAt),
+			BanReason: Untrusted(a.BanReason)},
+		Keys: make([]exportKey, 0, len(e.Keys)), SecurityEvents: make([]exportEvent, 0, len(e.Events)),
+		Reservations: make([]exportNumber, 0, len(e.Reservations)), Orders: make([]exportOrder, 0, len(e.Orders)),
+		Ledger: make([]exportMove, 0, len(e.Ledger)), Support: make([]exportThread, 0, len(e.Support)),
+		Retention: retention(),
+	}
+	for _, k := range e.Keys {
+		d.Keys = append(d.Keys, exportKey{Name: Untrusted(k.Name), Fingerprint: k.Fingerprint, PublicKey: k.PublicKey,
+			AddedAt: Timestamp(k.AddedAt), LastUsedAt: Timestamp(k.LastUsedAt)})
+	}
+	for _, ev := range e.Events {
+		d.SecurityEvents = append(d.SecurityEvents, exportEvent{Kind: string(ev.Kind), At: Timestamp(ev.At),
+			Address: ev.RemoteAddr, Client: Untrusted(ev.ClientVersion), Detail: Untrusted(ev.Detail)})
+	}
+	for _, r := range e.Reservations {
+		d.Reservations = append(d.Reservations, newExportNumber(r))
+	}
+	for _, o := range e.Orders {
+		d.Orders = append(d.Orders, newExportOrder(o))
+	}
+	for _, l := range e.Ledger {
+		d.Ledger = append(d.Ledger, exportMove{AmountCents: l.AmountCents, Kind: string(l.Kind),
+			Reference: l.Reference, Note: Untrusted(l.Note), At: Timestamp(l.At)})
+	}
+	for _, t := range e.Support {
+		d.Support = append(d.Support, newExportThread(t))
+	}
+	return d
+}
+
+func newExportNumber(r store.Reservation) exportNumber {
+	n := exportNumber{ID: r.ID, Service: r.Service, Country: r.Country, Phone: r.Phone, State: string(r.State),
+		PriceCents: r.PriceCents, Refunded: r.Refunded, Simulated: r.Simulated, Provider: r.Provider,
+		Reference: r.ProviderRef, CreatedAt: Timestamp(r.CreatedAt), ExpiresAt: Timestamp(r.ExpiresAt),
+		EndedAt: Timestamp(r.EndedAt), Messages: make([]exportSMS, 0, len(r.Messages))}
+	for _, m := range r.Messages {
+		n.Messages = append(n.Messages, exportSMS{Sender: Untrusted(m.Sender), Body: UntrustedText(m.Body),
+			Code: Untrusted(m.Code), ReceivedAt: Timestamp(m.ReceivedAt)})
+	}
+	return n
+}
+
+func newExportOrder(o store.ExportOrder) exportOrder {
+	out := exportOrder{Number: o.Number, Processor: string(o.Processor), Status: string(o.Status),
+		AmountCents: o.AmountCents, Currency: o.Currency, Credits: o.Credits, Credited: o.Credited, Note: o.Note,
+		CreatedAt: Timestamp(o.CreatedAt), PaidAt: Timestamp(o.PaidAt)}
+	switch o.Processor {
+	case store.ProcessorStripe:
+		out.Card = &exportCard{SessionID: o.SessionID, PaymentIntent: o.PaymentIntentID,
+			ChargedCents: o.ChargedCents, ChargedCurrency: o.ChargedCurrency}
+	case store.ProcessorBlockonomics:
+		b := &exportBitcoin{Address: o.BTCAddress, PriceCents: o.BTCPriceCents, ExpectedSats: o.BTCExpectedSats,
+			ReceivedSats: o.BTCReceivedSats, Transactions: make([]exportTx, 0, len(o.BTCPayments))}
+		for _, p := range o.BTCPayments {
+			b.Transactions = append(b.Transactions, exportTx{Txid: p.Txid, Status: p.Status, ValueSats: p.ValueSats,
+				CreditedCents: p.CreditedCents, FirstSeenAt: Timestamp(p.FirstSeenAt)})
+		}
+		out.Bitcoin = b
+	}
+	return out
+}
+
+func newExportThread(t store.SupportThread) exportThread {
+	out := exportThread{Open: t.Open, CreatedAt: Timestamp(t.CreatedAt),
+		Messages: make([]exportSupportMsg, 0, len(t.Messages))}
+	for _, m := range t.Messages {
+		from := "you"
+		if m.FromStaff {
+			from = "staff"
+		}
+		out.Messages = append(out.Messages, exportSupportMsg{From: from, Body: UntrustedText(m.Body), At: Timestamp(m.At)})
+	}
+	return out
+}

@@ -1,0 +1,46 @@
+package commands
+
+import "time"
+
+// exampleExport is the export of a small account: one of everything. It
+// documents the document's shape in help and in the README.
+func exampleExport() exportDoc {
+	at := func(minutes int) Timestamp {
+		return Timestamp(time.Time(exampleTime).Add(time.Duration(minutes) * time.Minute))
+	}
+	return exportDoc{Format: exportFormat, Version: exportVersion, ExportedAt: at(90),
+		Account: exportAccount{ID: 7, Email: "alice@example.com", Role: "user", BalanceCents: 925, Currency: currency,
+			CreatedAt: exampleTime},
+		Keys: []exportKey{{Name: "laptop", Fingerprint: "SHA256:2Rq0yJ0tG2mK4x0Yb6o1b8rXk9m1c7jQx3e5s0aZ1Lw",
+			PublicKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHx8YnVpbGQtZXhhbXBsZS1rZXktbm90LXJlYWw",
+			AddedAt:   at(1), LastUsedAt: at(60)}},
+		SecurityEvents: []exportEvent{
+			{Kind: "signup", At: exampleTime, Address: "203.0.113.5:50022", Client: "SSH-2.0-OpenSSH_9.6",
+				Detail: "accepted the privacy policy; confirmed 13 or older"},
+			{Kind: "key_linked", At: at(1), Address: "203.0.113.5:50022", Client: "SSH-2.0-OpenSSH_9.6",
+				Detail: "SHA256:2Rq0yJ0tG2mK4x0Yb6o1b8rXk9m1c7jQx3e5s0aZ1Lw"},
+		},
+		Reservations: []exportNumber{{ID: 42, Service: "telegram", Country: "gb", Phone: "+447700900123",
+			State: "finished", PriceCents: 75, Provider: "smsactivate", Reference: "53533933",
+			CreatedAt: at(10), ExpiresAt: at(30), EndedAt: at(12),
+			Messages: []exportSMS{{Sender: "Telegram", Body: "Telegram code: 73519", Code: "73519", ReceivedAt: at(11)}}}},
+		Orders: []exportOrder{
+			{Number: "k7mp3xq9rt2vw8ya", Processor: "stripe", Status: "paid", AmountCents: 1000, Currency: "usd",
+				Credits: 1000, Credited: 1000, CreatedAt: at(5), PaidAt: at(6),
+				Card: &exportCard{SessionID: "cs_test_a1b2c3", PaymentIntent: "pi_3Nx", ChargedCents: 1000,
+					ChargedCurrency: "usd"}},
+			{Number: "h4ns8dqe2cuw5fzb", Processor: "blockonomics", Status: "expired", AmountCents: 500,
+				Currency: "usd", Credits: 500, CreatedAt: at(40),
+				Bitcoin: &exportBitcoin{Address: "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq", PriceCents: 5_000_000,
+					ExpectedSats: 10_000, Transactions: []exportTx{}}},
+		},
+		Ledger: []exportMove{
+			{AmountCents: 1000, Kind: "topup", Reference: "k7mp3xq9rt2vw8ya", At: at(6)},
+			{AmountCents: -75, Kind: "reserve", Reference: "res:42", Note: "telegram gb", At: at(10)},
+		},
+		Support: []exportThread{{Open: true, CreatedAt: at(20), Messages: []exportSupportMsg{
+			{From: "you", Body: "Hello, my code came late.", At: at(20)},
+			{From: "staff", Body: "Sorry about that: fixed now.", At: at(25)}}}},
+		Retention: retention(),
+	}
+}

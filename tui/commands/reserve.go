@@ -1,0 +1,75 @@
+package commands
+
+import (
+	"time"
+
+	"github.com/wantsms/wantsms/provider"
+	"github.com/wantsms/wantsms/tui"
+)
+
+// Bounds of the reserve command's flags.
+const (
+	// maxPriceCents bounds --max-price: a number costs cents to a few
+	// dollars, so $100 is far above any offer.
+	maxPriceCents = 10_000
+	// maxWait bounds --wait and --timeout: numbers live 20 minutes by
+	// default, and an hour covers any lifetime a server is likely to set.
+	maxWait = time.Hour
+)
+
+func reserveCommand() *Command {
+	service := Arg("SERVICE", Service, "what the number is for")
+	country := Flag("country", Country, "the number's country (default: the cheapest with stock)")
+	maxPrice := Flag("max-price", Cents(maxPriceCents), "take only an offer at this price or below")
+	wait := Flag("wait", Duration(time.Second, maxWait), "then wait this long for the first SMS")
+	return &Command{
+		Name:    "reserve",
+		Summary: "reserve a number; with --wait, wait for its SMS and print the code",
+		Help: "Prints the reservation at once (event \"reserved\"): its id, for status, wait, cancel, finish " +
+			"and again, and the number. The price is the one prices shows now, debited at once and refunded in " +
+			"full if no SMS comes. With --wait the command stays until the first SMS arrives and prints it " +
+			"(event \"sms\", its \"code\" field holds the code; status 0), or the wait ends first (status 3: the " +
+			"number stays open), or the number ends without an SMS (event \"end\", status 4: refunded). With " +
+			"--json each event is one JSON object on its own line.",
+		Params:  []Param{service, country, maxPrice, wait},
+		Stream:  true,
+		Example: eventJSON{Event: evSMS, reservationJSON: exampleReservation},
+		Run: func(c *Call) error {
+			o, err := pickOffer(c, service.Get(c), country.Get(c), maxPrice.Get(c))
+			if err != nil {
+				return err
+			}
+			r, err := c.Deps.Numbers.Reserve(c.Ctx, c.User.ID, o.Service, o.Country, o.SellCents)
+			if err != nil {
+				return err
+			}
+			if err := c.Print(event(evReserved, r)); err != nil {
+				return err
+			}
+			if !wait.Given(c) {
+				return nil
+			}
+			return awaitSMS(c, r.ID, 0, wait.Get(c))
+		},
+	}
+}
+
+// pickOffer chooses what to reserve: the cheapest offer of the service
+// (in the country, when given) at maxCents or below (0: any price). Its
+// price is what the person agrees to pay, as a price confirmed in the
+// Numbers pane is: if it rose meanwhile, the engine refuses.
+func pickOffer(c *Call, service, country string, maxCents int64) (provider.RoutedOffer, error) {
+	offers, err := offersFor(c, service, country)
+	if err != nil {
+		return provider.RoutedOffer{}, err
+	}
+	if len(offers) == 0 {
+		return provider.RoutedOffer{}, Exit(ExitRefused, "no %s numbers%s in stock right now: try another "+
+			"country, or again in a few minutes", serviceName(service), inCountry(country))
+	}
+	if o := offers[0]; maxCents > 0 && o.SellCents > maxCents {
+		return o, Exit(ExitRefused, "the cheapest %s number%s costs %s, more than --max-price %d (%s)",
+			serviceName(service), inCountry(country), tui.FormatCents(o.SellCents), maxCents, tui.FormatCents(maxCents))
+	}
+	return offers[0], nil
+}
