@@ -49,8 +49,9 @@ type Report struct {
 	Seed               uint64
 	Kills, EarlyKills  int // early: before the server had answered its health check
 	Duration           time.Duration
-	Reserved, Found    int // reservations acknowledged on a screen, and found in the database
-	Cancels            int // cancels acknowledged on a screen
+	Reserved, Found    int // reservations acknowledged (on a screen, or by the reserve command), and found
+	ByCommand          int // of those acknowledged: by the reserve command
+	Cancels            int // cancels acknowledged (on a screen, or by the cancel command)
 	Reservations       int // reservations in the database at the end
 	Refunded, Finished int // of those: refunded (cancelled, expired, failed), finished with an SMS
 	OpenAtLastStart    int // open when the server started for the last time
@@ -66,12 +67,12 @@ type Report struct {
 // String is the report as one paragraph for the test log.
 func (r Report) String() string {
 	return fmt.Sprintf("seed %d: %d SIGKILLs (%d before the health check) in %v; "+
-		"reservations acknowledged %d, found %d; cancels acknowledged %d; %d reservations in all, %d refunded, "+
+		"reservations acknowledged %d (%d by command), found %d; cancels acknowledged %d; %d reservations in all, %d refunded, "+
 		"%d finished with an SMS, %d open at the last start; card credits acknowledged %d, found once %d; "+
 		"bitcoin credits acknowledged %d, found once %d; `wantsms credit` acknowledged %d, found once %d; "+
 		"SMS pushes acknowledged %d, accounted for %d; %d webhook deliveries; %d ledger rows; "+
 		"start to health check %s",
-		r.Seed, r.Kills, r.EarlyKills, r.Duration.Round(time.Millisecond), r.Reserved, r.Found, r.Cancels,
+		r.Seed, r.Kills, r.EarlyKills, r.Duration.Round(time.Millisecond), r.Reserved, r.ByCommand, r.Found, r.Cancels,
 		r.Reservations, r.Refunded, r.Finished, r.OpenAtLastStart, r.Card, r.CardFound, r.BTC, r.BTCFound,
 		r.Credits, r.CredFound, r.Pushes, r.PushFound, r.Deliveries, r.LedgerRows, spread(r.StartToReady))
 }

@@ -111,13 +111,13 @@ func txidOf(order string) string {
 // creditRunner is the operator running `wantsms credit` on the server's
 // data directory, one after another, credits and a few debits.
 func (w *world) creditRunner(rng *rand.Rand) func(context.Context) {
-	people := append(append([]person(nil), w.reservers...), w.payers...)
+	people := append(append(append([]person(nil), w.reservers...), w.scripters...), w.payers...)
 	return func(ctx context.Context) {
 		for n := 0; ctx.Err() == nil; n++ {
 			p := people[rng.IntN(len(people))]
 			cents := int64(1 + rng.IntN(500))
-			if p.email[:8] == "reserver" && rng.IntN(5) == 0 {
-				cents = -cents // the reservers hold thousands of dollars
+			if p.funded && rng.IntN(5) == 0 {
+				cents = -cents // a debit: they hold thousands of dollars
 			}
 			reason := fmt.Sprintf("crash credit %d", n)
 			cmd := w.server.command("credit", p.email, strconv.FormatInt(cents, 10), "--reason", reason, "--data", w.dir)

@@ -148,9 +148,16 @@ func (w *world) checkAcks(t *testing.T, ctx context.Context, rep *Report) {
 	w.acks.mu.Lock()
 	defer w.acks.mu.Unlock()
 	a := &w.acks
+	scripted := map[int64]bool{}
+	for _, p := range w.scripters {
+		scripted[p.id] = true
+	}
 	for id, phones := range a.reserved {
 		for _, phone := range phones {
 			rep.Reserved++
+			if scripted[id] {
+				rep.ByCommand++
+			}
 			if w.count(t, ctx, `SELECT COUNT(*) FROM reservations WHERE user_id = ? AND phone = ?`, id, phone) == 1 {
 				rep.Found++
 			} else {
@@ -162,6 +169,14 @@ func (w *world) checkAcks(t *testing.T, ctx context.Context, rep *Report) {
 			t.Errorf("account %d: %d cancels shown on screen, %d cancelled in the database", id, want, got)
 		}
 		rep.Cancels += a.cancels[id]
+	}
+	for _, id := range a.cancelled {
+		rep.Cancels++
+		if w.count(t, ctx, `SELECT COUNT(*) FROM reservations r WHERE r.id = ? AND r.state = 'cancelled'
+			AND r.refunded = 1 AND (SELECT COUNT(*) FROM ledger l WHERE l.kind = 'refund'
+				AND l.reference = 'res:' || r.id) = 1`, id) != 1 {
+			t.Errorf("reservation %d reported cancelled by the cancel command, not cancelled and refunded once", id)
+		}
 	}
 	for _, o := range w.cards {
 		n := w.count(t, ctx, `SELECT COUNT(*) FROM ledger WHERE kind = 'topup' AND reference = ? AND amount_cents = ?

@@ -33,9 +33,10 @@ const (
 
 // person is an account with a linked key.
 type person struct {
-	id    int64
-	email string
-	key   ssh.Signer
+	id     int64
+	email  string
+	key    ssh.Signer
+	funded bool // seeded with credits
 }
 
 // world is everything a run needs: the data directory seeded with
@@ -51,6 +52,7 @@ type world struct {
 	up        *fake.Server
 	btc       *blockonomicsfake.Fake
 	reservers []person
+	scripters []person
 	payers    []person
 	cards     []store.Order
 	coins     []store.Order
@@ -102,7 +104,7 @@ const cardsPerPayer = 20
 func (w *world) seed(t *testing.T) {
 	t.Helper()
 	payers := max(8, w.cfg.Kills)
-	writes := int64(3*(payers+w.cfg.Reservers) + payers*2*(cardsPerPayer+1))
+	writes := int64(3*(payers+2*w.cfg.Reservers) + payers*2*(cardsPerPayer+1))
 	step := time.Hour + time.Minute
 	base := time.Now().Add(-time.Duration(writes+1) * step)
 	var tick atomic.Int64
@@ -115,6 +117,7 @@ func (w *world) seed(t *testing.T) {
 	ctx := context.Background()
 	for i := range w.cfg.Reservers {
 		w.reservers = append(w.reservers, newPerson(t, st, fmt.Sprintf("reserver%d@crash.example", i), 1_000_000))
+		w.scripters = append(w.scripters, newPerson(t, st, fmt.Sprintf("script%d@crash.example", i), 1_000_000))
 	}
 	w.payers = make([]person, payers)
 	cards := make([][]store.Order, payers)
@@ -164,7 +167,7 @@ func newPerson(t *testing.T, st *store.Store, email string, cents int64) person 
 			t.Fatal(err)
 		}
 	}
-	return person{id: u.ID, email: email, key: key}
+	return person{id: u.ID, email: email, key: key, funded: cents > 0}
 }
 
 // cardAmounts are the packs the seeded card orders are for.
@@ -209,6 +212,9 @@ func (w *world) drivers() []func(context.Context) {
 	for _, p := range w.reservers {
 		out = append(out, w.reserver(p, w.rng()))
 	}
+	for _, p := range w.scripters {
+		out = append(out, w.scripter(p, w.rng()))
+	}
 	return append(out, w.stripePoster(w.rng()), w.stripePoster(w.rng()), w.btcPoster(w.rng()),
 		w.creditRunner(w.rng()), w.smsPusher(w.rng()))
 }
@@ -218,8 +224,9 @@ func (w *world) drivers() []func(context.Context) {
 type acks struct {
 	mu         sync.Mutex
 	reserved   map[int64][]string // phones shown, per account
-	cancels    map[int64]int
-	card       map[string]bool // order numbers
+	cancels    map[int64]int      // per account, on a screen (which number is not known)
+	cancelled  []int64            // reservations a `cancel` command reported cancelled
+	card       map[string]bool    // order numbers
 	coin       map[string]bool
 	credits    []credit
 	pushes     []push
