@@ -60,14 +60,8 @@ func (s *Store) SignIn(ctx context.Context, email, password string, o Origin) (U
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return User{}, fmt.Errorf("sign in: %w", err)
 	}
-	if wait, err := s.throttleWait(ctx, keys); err != nil {
+	if err := s.claimAttempt(ctx, keys, id, o); err != nil {
 		return User{}, err
-	} else if wait > 0 {
-		if err := s.RecordSecurityEvent(ctx, id, SecuritySigninThrottled, o, ""); err != nil {
-			return User{}, err
-		}
-		s.counters.signinThrottled.Add(1)
-		return User{}, &ThrottledError{Wait: wait}
 	}
 	if !hash.Valid {
 		hash.String = s.dummyHash(ctx)
@@ -77,13 +71,7 @@ func (s *Store) SignIn(ctx context.Context, email, password string, o Origin) (U
 		return User{}, fmt.Errorf("sign in: %w", err)
 	}
 	if !ok || id == 0 {
-		err := s.write(ctx, func(tx *Tx) error {
-			if err := tx.countFailure(ctx, keys); err != nil {
-				return err
-			}
-			return tx.recordEvent(ctx, id, SecuritySigninFailed, o, "")
-		})
-		if err != nil {
+		if err := s.RecordSecurityEvent(ctx, id, SecuritySigninFailed, o, ""); err != nil {
 			return User{}, err
 		}
 		s.counters.signinFailed.Add(1)
@@ -92,6 +80,12 @@ func (s *Store) SignIn(ctx context.Context, email, password string, o Origin) (U
 	err = s.write(ctx, func(tx *Tx) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM signin_throttle WHERE key = ?`, keys[0]); err != nil {
 			return fmt.Errorf("reset throttle: %w", err)
+		}
+		// The attempt was counted as a failure of its address up front:
+		// take that back.
+		if _, err := tx.ExecContext(ctx, `UPDATE signin_throttle SET failures = failures - 1
+			WHERE key = ? AND failures > 0`, keys[1]); err != nil {
+			return fmt.Errorf("uncount attempt: %w", err)
 		}
 		return tx.recordEvent(ctx, id, SecuritySignin, o, "password")
 	})
@@ -102,14 +96,42 @@ func (s *Store) SignIn(ctx context.Context, email, password string, o Origin) (U
 	return s.UserByID(ctx, id)
 }
 
-// throttleWait is how long the caller must still wait before trying again.
-func (s *Store) throttleWait(ctx context.Context, keys []string) (time.Duration, error) {
+// claimAttempt lets a sign-in attempt through the throttle or refuses it
+// (*ThrottledError, recorded). The check and counting the attempt as a
+// failure, before its password is even looked at, are one transaction:
+// guesses sent at the same moment over many connections see each other,
+// so only one gets through each time the delay lifts (checked apart,
+// every guess in flight got through together). A success takes the count
+// back.
+func (s *Store) claimAttempt(ctx context.Context, keys []string, userID int64, o Origin) error {
 	var wait time.Duration
-	now := s.now()
+	err := s.write(ctx, func(tx *Tx) error {
+		var err error
+		if wait, err = throttleWait(ctx, tx, s.now(), keys); err != nil {
+			return err
+		}
+		if wait > 0 {
+			return tx.recordEvent(ctx, userID, SecuritySigninThrottled, o, "")
+		}
+		return tx.countFailure(ctx, keys)
+	})
+	switch {
+	case err != nil:
+		return err
+	case wait > 0:
+		s.counters.signinThrottled.Add(1)
+		return &ThrottledError{Wait: wait}
+	}
+	return nil
+}
+
+// throttleWait is how long the caller must still wait before trying again.
+func throttleWait(ctx context.Context, tx *Tx, now time.Time, keys []string) (time.Duration, error) {
+	var wait time.Duration
 	for _, k := range keys {
 		var failures int
 		var last int64
-		err := s.r.QueryRowContext(ctx, `SELECT failures, last_at FROM signin_throttle WHERE key = ?`, k).
+		err := tx.QueryRowContext(ctx, `SELECT failures, last_at FROM signin_throttle WHERE key = ?`, k).
 			Scan(&failures, &last)
 		if errors.Is(err, sql.ErrNoRows) {
 			continue

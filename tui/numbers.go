@@ -262,14 +262,17 @@ func (p *numbersPane) reserve() tea.Cmd {
 	}
 }
 
-// rebuild computes the list for the current mode and filter.
+// rebuild computes the list for the current mode and filter. Past the
+// service list it is the chosen service's countries, which "n" goes back
+// to: offers reloaded after a refused reservation must not turn them into
+// services.
 func (p *numbersPane) rebuild() {
 	f := strings.ToLower(strings.TrimSpace(p.filter))
 	p.rows = p.rows[:0]
-	if p.mode == numCountries {
-		p.rows = p.countryRows(f)
-	} else {
+	if p.mode == numServices {
 		p.rows = p.serviceRows(f)
+	} else {
+		p.rows = p.countryRows(f)
 	}
 	p.cursor = min(p.cursor, max(0, len(p.rows)-1))
 	if f != "" {

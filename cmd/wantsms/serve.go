@@ -37,7 +37,7 @@ func runServe(ctx context.Context, args []string, _, stderr io.Writer) error {
 	f.String(&level, "log-level", "WANTSMS_LOG_LEVEL", "info", "log level: debug, info, warn or error")
 	f.String(&format, "log-format", "WANTSMS_LOG_FORMAT", "text", "log format: text or json")
 	f.Duration(&cfg.SSH.HandshakeTimeout, "handshake-timeout", "WANTSMS_HANDSHAKE_TIMEOUT", 30*time.Second,
-		"cut connections not authenticated in this time")
+		"cut connections not authenticated with a session open in this time")
 	f.Int(&cfg.SSH.MaxAuthTries, "max-auth-tries", "WANTSMS_MAX_AUTH_TRIES", 6, "authentication attempts per connection")
 	f.Int(&cfg.SSH.MaxConns, "max-conns", "WANTSMS_MAX_CONNS", 15000, "open SSH connections in total")
 	f.Int(&cfg.SSH.MaxConnsPerIP, "max-conns-per-ip", "WANTSMS_MAX_CONNS_PER_IP", 32,

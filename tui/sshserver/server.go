@@ -31,9 +31,11 @@ type Config struct {
 	Addr        string // listen address (default ":2222")
 	HostKeyPath string // created if missing (ed25519), reused across restarts
 
-	// HandshakeTimeout cuts connections that have not authenticated in
-	// time (default 30 s; OpenSSH allows 120 s for people typing
-	// passwords, but our SSH-level auth never prompts).
+	// HandshakeTimeout cuts connections that have not authenticated and
+	// opened a session in time (default 30 s; OpenSSH allows 120 s for
+	// people typing passwords, but our SSH-level auth never prompts).
+	// Every key authenticates here, so a connection that never opens a
+	// session would otherwise hold its slot for as long as it likes.
 	HandshakeTimeout time.Duration
 	// MaxAuthTries caps authentication attempts per connection (default 6,
 	// OpenSSH's default).
@@ -181,12 +183,12 @@ func (s *Server) onConn(ctx ssh.Context, conn net.Conn) net.Conn {
 	}
 	tc := &trackedConn{Conn: conn, release: func() { s.limits.release(ip) }}
 	// The library resets deadlines on every read, so a deadline cannot
-	// bound the handshake: a timer closes the connection unless it has
-	// authenticated by then (the library stores the connection in the
-	// context only after authentication).
+	// bound the handshake: a timer closes the connection unless a session
+	// has started on it by then (stopHandshakeTimer).
 	tc.timer = time.AfterFunc(s.cfg.HandshakeTimeout, func() {
-		if ctx.Value(ssh.ContextKeyConn) == nil {
-			s.log.Info("handshake timeout", "remote", conn.RemoteAddr().String())
+		if ctx.Value(sessionStarted{}) == nil {
+			s.log.Info("handshake timeout", "remote", conn.RemoteAddr().String(),
+				"authenticated", ctx.Value(ssh.ContextKeyConn) != nil)
 			_ = tc.Close()
 		}
 	})
@@ -195,11 +197,16 @@ func (s *Server) onConn(ctx ssh.Context, conn net.Conn) net.Conn {
 }
 
 // handshakeTimerKey holds a connection's handshake timer in its context,
-// so the session stops it once authenticated instead of letting it fire.
+// so the session stops it once it starts instead of letting it fire.
 type handshakeTimerKey struct{}
+
+// sessionStarted marks a connection's context once a session runs on it,
+// for a timer that fires while the session is starting.
+type sessionStarted struct{}
 
 // stopHandshakeTimer is called when a session starts: the handshake is over.
 func stopHandshakeTimer(ctx ssh.Context) {
+	ctx.SetValue(sessionStarted{}, true)
 	if t, ok := ctx.Value(handshakeTimerKey{}).(*time.Timer); ok {
 		t.Stop()
 	}

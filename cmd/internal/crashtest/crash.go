@@ -1,0 +1,178 @@
+// Package crashtest proves that WantSMS survives being killed: it runs
+// the real server as a child process on loopback ports with a temporary
+// data directory, drives it at full speed the ways the world reaches it
+// (people reserving and cancelling numbers in the dashboard over SSH, the
+// provider pushing SMS to its webhook, Stripe and Blockonomics confirming
+// payments, the operator crediting accounts with `wantsms credit`), kills
+// it with SIGKILL at random moments and starts it again each time. At the
+// end it checks the books: SQLite's integrity_check, every acknowledged
+// credit present exactly once, no refund twice, ledger sums equal to
+// balances, and every open reservation resumed and then ended, refunded
+// when it got no SMS.
+//
+// The test that runs it lives in cmd/wantsms, whose test binary can act as
+// the wantsms binary itself.
+package crashtest
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os/exec"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+)
+
+// Config sets a crash run up.
+type Config struct {
+	// Command makes the command that runs `wantsms ARGS...`.
+	Command func(args ...string) *exec.Cmd
+	// Kills is how many times the server is killed (at least 20 in CI).
+	Kills int
+	// Seed drives every random choice of the run; print it to replay.
+	Seed uint64
+	// Lifetime is how long a number stays open: short, so that numbers
+	// reserved during the run end (with or without SMS) within it.
+	Lifetime time.Duration
+	// Reservers is how many people reserve and cancel in the dashboard.
+	Reservers int
+}
+
+// DefaultLifetime keeps every number reserved during a run open across a
+// few kills, and short enough that all have ended a few seconds after.
+const DefaultLifetime = 6 * time.Second
+
+// Report is what a run did and found.
+type Report struct {
+	Seed               uint64
+	Kills, EarlyKills  int // early: before the server had answered its health check
+	Duration           time.Duration
+	Reserved, Found    int // reservations acknowledged (on a screen, or by the reserve command), and found
+	ByCommand          int // of those acknowledged: by the reserve command
+	Cancels            int // cancels acknowledged (on a screen, or by the cancel command)
+	Reservations       int // reservations in the database at the end
+	Refunded, Finished int // of those: refunded (cancelled, expired, failed), finished with an SMS
+	OpenAtLastStart    int // open when the server started for the last time
+	Card, CardFound    int // card payments acknowledged (2xx), and credited once
+	BTC, BTCFound      int // confirmed Bitcoin payments acknowledged, and credited once
+	Credits, CredFound int // `wantsms credit` runs that exited 0, and their ledger rows
+	Pushes, PushFound  int // SMS pushes acknowledged, and stored (or their number had ended)
+	Deliveries         int // webhook deliveries sent in all, redeliveries included
+	LedgerRows         int
+	StartToReady       []time.Duration // per start that got there: process start to health check answered
+}
+
+// String is the report as one paragraph for the test log.
+func (r Report) String() string {
+	return fmt.Sprintf("seed %d: %d SIGKILLs (%d before the health check) in %v; "+
+		"reservations acknowledged %d (%d by command), found %d; cancels acknowledged %d; %d reservations in all, %d refunded, "+
+		"%d finished with an SMS, %d open at the last start; card credits acknowledged %d, found once %d; "+
+		"bitcoin credits acknowledged %d, found once %d; `wantsms credit` acknowledged %d, found once %d; "+
+		"SMS pushes acknowledged %d, accounted for %d; %d webhook deliveries; %d ledger rows; "+
+		"start to health check %s",
+		r.Seed, r.Kills, r.EarlyKills, r.Duration.Round(time.Millisecond), r.Reserved, r.ByCommand, r.Found, r.Cancels,
+		r.Reservations, r.Refunded, r.Finished, r.OpenAtLastStart, r.Card, r.CardFound, r.BTC, r.BTCFound,
+		r.Credits, r.CredFound, r.Pushes, r.PushFound, r.Deliveries, r.LedgerRows, spread(r.StartToReady))
+}
+
+// Run does a whole crash run and fails t on anything lost or doubled.
+func Run(t *testing.T, cfg Config) Report {
+	t.Helper()
+	if cfg.Lifetime <= 0 {
+		cfg.Lifetime = DefaultLifetime
+	}
+	if cfg.Reservers <= 0 {
+		cfg.Reservers = 3
+	}
+	start := time.Now()
+	w := newWorld(t, cfg)
+	srv := w.server
+	t.Cleanup(srv.abandon)
+	srv.start(t)
+	if err := srv.waitReady(readyTimeout); err != nil {
+		t.Fatalf("first start: %v\n%s", err, srv.logTail())
+	}
+	stopDrivers := w.startDrivers()
+	defer stopDrivers() // a failure below ends the test: the drivers stop first
+	rep := Report{Seed: cfg.Seed}
+	rng := rand.New(rand.NewPCG(cfg.Seed, 0x5eed))
+	for range cfg.Kills {
+		if early := killAtRandom(t, srv, rng); early {
+			rep.EarlyKills++
+		}
+		rep.Kills++
+	}
+	stopDrivers()
+	// One more crash with the drivers quiet: what is open now must be
+	// resumed by a fresh start.
+	if err := srv.waitReady(readyTimeout); err != nil {
+		t.Fatalf("start before the last kill: %v\n%s", err, srv.logTail())
+	}
+	srv.kill(t)
+	rep.Kills++
+	open := w.openReservations(t)
+	srv.start(t)
+	w.verify(t, open, &rep)
+	rep.Duration = time.Since(start)
+	rep.StartToReady = srv.readyTimes()
+	return rep
+}
+
+// startDrivers runs every driver until the returned func is called; that
+// func waits for them all to stop.
+func (w *world) startDrivers() (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	for _, d := range w.drivers() {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			d(ctx)
+		}()
+	}
+	return func() {
+		cancel()
+		wg.Wait()
+	}
+}
+
+// killAtRandom lets the server run for a random while and kills it, then
+// starts it again. One kill in four comes within the first moments of a
+// start, often before it answers its health check (resuming reservations,
+// mid-migration check); it reports whether this one did.
+func killAtRandom(t *testing.T, srv *server, rng *rand.Rand) (early bool) {
+	t.Helper()
+	if rng.IntN(4) == 0 {
+		time.Sleep(time.Duration(rng.IntN(300)) * time.Millisecond)
+		early = !srv.ready()
+	} else {
+		if err := srv.waitReady(readyTimeout); err != nil {
+			t.Fatalf("restart: %v\n%s", err, srv.logTail())
+		}
+		time.Sleep(minUp + time.Duration(rng.Int64N(int64(maxUp-minUp))))
+	}
+	srv.kill(t)
+	srv.start(t)
+	return early
+}
+
+// How long the server runs between two kills once up: long enough for
+// work to be under way, short enough for many kills in a minute.
+const (
+	minUp        = 200 * time.Millisecond
+	maxUp        = 3 * time.Second
+	readyTimeout = 60 * time.Second
+)
+
+// spread writes the median and range of durations.
+func spread(d []time.Duration) string {
+	if len(d) == 0 {
+		return "n/a"
+	}
+	s := slices.Clone(d)
+	slices.Sort(s)
+	r := func(d time.Duration) time.Duration { return d.Round(time.Millisecond) }
+	return fmt.Sprintf("median %v (%v–%v, %d starts)", r(s[len(s)/2]), r(s[0]), r(s[len(s)-1]), len(s))
+}

@@ -1,0 +1,235 @@
+package crashtest
+
+import (
+	"context"
+	"database/sql"
+	"testing"
+	"time"
+)
+
+// openRes is a reservation open when the server was killed the last time.
+type openRes struct {
+	id      int64
+	expires time.Time
+}
+
+// openReservations reads the open reservations while no server runs.
+func (w *world) openReservations(t *testing.T) []openRes {
+	t.Helper()
+	rows, err := w.db.Query(`SELECT id, expires_at FROM reservations WHERE ended_at IS NULL`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []openRes
+	for rows.Next() {
+		var r openRes
+		var exp int64
+		if err := rows.Scan(&r.id, &exp); err != nil {
+			t.Fatal(err)
+		}
+		r.expires = time.Unix(exp, 0)
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// overdueSlack is how long after a start a reservation past its lifetime
+// may still be open: the engine ends those at once, after a last look
+// upstream, on a loaded machine.
+const overdueSlack = 10 * time.Second
+
+// verify waits for every reservation open at the last kill to be resumed
+// and to end, stops the server cleanly, and checks the books.
+func (w *world) verify(t *testing.T, open []openRes, rep *Report) {
+	t.Helper()
+	rep.OpenAtLastStart = len(open)
+	srv := w.server
+	if err := srv.waitReady(readyTimeout); err != nil {
+		t.Fatalf("last start: %v\n%s", err, srv.logTail())
+	}
+	w.waitResumedAndEnded(t, open)
+	if err := srv.stop(30 * time.Second); err != nil {
+		t.Fatalf("stop after the run: %v\n%s", err, srv.logTail())
+	}
+	if races := srv.raceReports(); races != "" {
+		t.Fatalf("the server reported a data race:\n%s", races)
+	}
+	if out, err := w.server.command("check", "--data", w.dir).CombinedOutput(); err != nil {
+		t.Fatalf("wantsms check: %v\n%s", err, out)
+	}
+	ctx := context.Background()
+	for _, c := range []struct{ what, query string }{
+		{"reservations still open", `SELECT COUNT(*) FROM reservations WHERE ended_at IS NULL`},
+		{"reservations without exactly one debit of their price", `SELECT COUNT(*) FROM reservations r WHERE
+			(SELECT COUNT(*) FROM ledger l WHERE l.kind = 'reserve' AND l.reference = 'res:' || r.id
+				AND l.amount_cents = -r.price_cents) <> 1`},
+		{"reservations whose refund flag and refund rows disagree", `SELECT COUNT(*) FROM reservations r WHERE
+			r.refunded <> (SELECT COUNT(*) FROM ledger l WHERE l.kind = 'refund' AND l.reference = 'res:' || r.id
+				AND l.amount_cents = r.price_cents)`},
+		{"refunds given twice", `SELECT COUNT(*) FROM (SELECT reference FROM ledger WHERE kind = 'refund'
+			GROUP BY reference HAVING COUNT(*) > 1)`},
+		{"reservations refunded in an unrefunded state or the reverse", `SELECT COUNT(*) FROM reservations
+			WHERE refunded <> (state IN ('cancelled', 'expired', 'failed'))`},
+		{"refunded reservations that had an SMS", `SELECT COUNT(*) FROM reservations r WHERE r.refunded = 1
+			AND EXISTS (SELECT 1 FROM messages m WHERE m.reservation_id = r.id)`},
+		{"finished reservations without an SMS", `SELECT COUNT(*) FROM reservations r WHERE r.state = 'finished'
+			AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.reservation_id = r.id)`},
+		{"debits or refunds of no reservation", `SELECT COUNT(*) FROM ledger WHERE kind IN ('reserve', 'refund')
+			AND reference NOT IN (SELECT 'res:' || id FROM reservations)`},
+		{"top-ups credited twice", `SELECT COUNT(*) FROM (SELECT reference FROM ledger WHERE kind = 'topup'
+			GROUP BY reference HAVING COUNT(*) > 1)`},
+		{"operator credits recorded twice", `SELECT COUNT(*) FROM (SELECT note FROM ledger WHERE kind = 'grant'
+			AND note LIKE 'crash credit %' GROUP BY note HAVING COUNT(*) > 1)`},
+	} {
+		if n := w.count(t, ctx, c.query); n != 0 {
+			t.Errorf("%d %s", n, c.what)
+		}
+	}
+	w.checkAcks(t, ctx, rep)
+	rep.Reservations = w.count(t, ctx, `SELECT COUNT(*) FROM reservations`)
+	rep.Refunded = w.count(t, ctx, `SELECT COUNT(*) FROM reservations WHERE refunded = 1`)
+	rep.Finished = w.count(t, ctx, `SELECT COUNT(*) FROM reservations WHERE state = 'finished'`)
+	rep.LedgerRows = w.count(t, ctx, `SELECT COUNT(*) FROM ledger`)
+}
+
+// waitResumedAndEnded checks that the fresh start ended at once what was
+// overdue, then waits for everything else to end in its time.
+func (w *world) waitResumedAndEnded(t *testing.T, open []openRes) {
+	t.Helper()
+	last := time.Now()
+	for _, r := range open {
+		last = later(last, r.expires)
+	}
+	checkedOverdue := false
+	started := time.Now()
+	for {
+		var overdue, left int
+		for _, r := range open {
+			var ended sql.NullInt64
+			if err := w.db.QueryRow(`SELECT ended_at FROM reservations WHERE id = ?`, r.id).Scan(&ended); err != nil {
+				t.Fatal(err)
+			}
+			if ended.Valid {
+				continue
+			}
+			left++
+			if time.Since(r.expires) > overdueSlack && time.Since(started) > overdueSlack {
+				overdue++
+			}
+		}
+		if overdue > 0 && !checkedOverdue {
+			t.Errorf("%d reservations still open %v after their lifetime, after the restart", overdue, overdueSlack)
+			checkedOverdue = true
+		}
+		if left == 0 {
+			return
+		}
+		if time.Since(last) > overdueSlack+20*time.Second {
+			t.Fatalf("%d of %d reservations open at the last kill never ended\n%s", left, len(open), w.server.logTail())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
+
+// checkAcks finds every acknowledged thing in the books, exactly once.
+func (w *world) checkAcks(t *testing.T, ctx context.Context, rep *Report) {
+	t.Helper()
+	w.acks.mu.Lock()
+	defer w.acks.mu.Unlock()
+	a := &w.acks
+	scripted := map[int64]bool{}
+	for _, p := range w.scripters {
+		scripted[p.id] = true
+	}
+	for id, phones := range a.reserved {
+		for _, phone := range phones {
+			rep.Reserved++
+			if scripted[id] {
+				rep.ByCommand++
+			}
+			if w.count(t, ctx, `SELECT COUNT(*) FROM reservations WHERE user_id = ? AND phone = ?`, id, phone) == 1 {
+				rep.Found++
+			} else {
+				t.Errorf("reservation of %s for account %d shown on screen, not in the database (once)", phone, id)
+			}
+		}
+		if got, want := w.count(t, ctx, `SELECT COUNT(*) FROM reservations WHERE user_id = ? AND state = 'cancelled'`, id),
+			a.cancels[id]; got < want {
+			t.Errorf("account %d: %d cancels shown on screen, %d cancelled in the database", id, want, got)
+		}
+		rep.Cancels += a.cancels[id]
+	}
+	for _, id := range a.cancelled {
+		rep.Cancels++
+		if w.count(t, ctx, `SELECT COUNT(*) FROM reservations r WHERE r.id = ? AND r.state = 'cancelled'
+			AND r.refunded = 1 AND (SELECT COUNT(*) FROM ledger l WHERE l.kind = 'refund'
+				AND l.reference = 'res:' || r.id) = 1`, id) != 1 {
+			t.Errorf("reservation %d reported cancelled by the cancel command, not cancelled and refunded once", id)
+		}
+	}
+	for _, o := range w.cards {
+		n := w.count(t, ctx, `SELECT COUNT(*) FROM ledger WHERE kind = 'topup' AND reference = ? AND amount_cents = ?
+			AND user_id = ?`, o.Number, o.Credits, o.UserID)
+		if a.card[o.Number] {
+			rep.Card++
+			rep.CardFound += n
+			if n != 1 {
+				t.Errorf("card order %s acknowledged, credited %d times", o.Number, n)
+			}
+		}
+	}
+	for _, o := range w.coins {
+		n := w.count(t, ctx, `SELECT COUNT(*) FROM ledger WHERE kind = 'topup' AND reference = ? AND amount_cents > 0
+			AND user_id = ?`, o.Number+":"+txidOf(o.Number), o.UserID)
+		if a.coin[o.Number] {
+			rep.BTC++
+			rep.BTCFound += n
+			if n != 1 {
+				t.Errorf("bitcoin order %s confirmed and acknowledged, credited %d times", o.Number, n)
+			}
+		}
+	}
+	for _, c := range a.credits {
+		rep.Credits++
+		n := w.count(t, ctx, `SELECT COUNT(*) FROM ledger l JOIN users u ON u.id = l.user_id WHERE l.kind = 'grant'
+			AND l.note = ? AND l.amount_cents = ? AND u.email = ?`, c.reason, c.cents, c.email)
+		rep.CredFound += n
+		if n != 1 {
+			t.Errorf("`wantsms credit %s %d` (%s) exited 0, found %d times", c.email, c.cents, c.reason, n)
+		}
+	}
+	for _, p := range a.pushes {
+		rep.Pushes++
+		stored := w.count(t, ctx, `SELECT COUNT(*) FROM messages m JOIN reservations r ON r.id = m.reservation_id
+			WHERE r.provider_ref = ? AND m.body = ?`, p.ref, p.text)
+		endedBefore := w.count(t, ctx, `SELECT COUNT(*) FROM reservations WHERE provider_ref = ? AND ended_at <= ?`,
+			p.ref, p.at.Unix()+1)
+		if stored == 1 || stored == 0 && endedBefore > 0 {
+			rep.PushFound++
+		} else {
+			t.Errorf("SMS push %q to activation %s acknowledged: stored %d times, number ended before: %v",
+				p.text, p.ref, stored, endedBefore > 0)
+		}
+	}
+	rep.Deliveries = a.deliveries
+}
+
+func (w *world) count(t *testing.T, ctx context.Context, query string, args ...any) int {
+	t.Helper()
+	var n int
+	if err := w.db.QueryRowContext(ctx, query, args...).Scan(&n); err != nil {
+		t.Fatalf("%s: %v", query, err)
+	}
+	return n
+}
