@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"math/big"
+
+	"github.com/wantsms/wantsms/store"
 )
 
 // SatsPerBTC is the number of satoshis in one bitcoin.
@@ -104,12 +106,12 @@ func CreditFor(q Quote, valueSats int64) (cents int64, note string) {
 	case valueSats > q.ExpectedSats:
 		c := max(received, q.AmountCents)
 		return c, fmt.Sprintf("overpaid: %s sent for a %s quote, %s credited",
-			FormatBTC(valueSats), FormatBTC(q.ExpectedSats), FormatCents(c))
+			FormatBTC(valueSats), FormatBTC(q.ExpectedSats), store.FormatCents(c))
 	case (q.ExpectedSats-valueSats)*100 <= q.ExpectedSats*underpaySlackPercent:
 		return q.AmountCents, fmt.Sprintf("underpaid within %d%%: %s sent for a %s quote, quoted %s credited",
-			underpaySlackPercent, FormatBTC(valueSats), FormatBTC(q.ExpectedSats), FormatCents(q.AmountCents))
+			underpaySlackPercent, FormatBTC(valueSats), FormatBTC(q.ExpectedSats), store.FormatCents(q.AmountCents))
 	default:
 		return received, fmt.Sprintf("underpaid: %s sent for a %s quote, %s of %s credited",
-			FormatBTC(valueSats), FormatBTC(q.ExpectedSats), FormatCents(received), FormatCents(q.AmountCents))
+			FormatBTC(valueSats), FormatBTC(q.ExpectedSats), store.FormatCents(received), store.FormatCents(q.AmountCents))
 	}
 }

@@ -215,7 +215,7 @@ func (p *Payments) btcRule(ctx context.Context, cb Callback) (store.BTCRule, err
 	return func(o store.Order, before, total int64) (int64, string) {
 		cents := CentsFor(total-before, price)
 		return cents, fmt.Sprintf("arrived after the price lock: %s BTC credited at %s per BTC",
-			FormatBTC(total-before), FormatCents(price))
+			FormatBTC(total-before), store.FormatCents(price))
 	}, nil
 }
 

@@ -6,6 +6,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/wantsms/wantsms/store"
 )
 
 // Pack limits. One credit is one US cent, so a pack's credits equal its cents.
@@ -78,10 +80,10 @@ func (p Packs) Validate() error {
 	for i, c := range p.FixedCents {
 		if c < p.MinCents || c > p.MaxCents {
 			return fmt.Errorf("packs: pack %s outside %s–%s",
-				FormatCents(c), FormatCents(p.MinCents), FormatCents(p.MaxCents))
+				store.FormatCents(c), store.FormatCents(p.MinCents), store.FormatCents(p.MaxCents))
 		}
 		if i > 0 && c <= p.FixedCents[i-1] {
-			return fmt.Errorf("packs: pack %s not in ascending order", FormatCents(c))
+			return fmt.Errorf("packs: pack %s not in ascending order", store.FormatCents(c))
 		}
 	}
 	return nil
@@ -128,20 +130,9 @@ func allDigits(s string) bool {
 	return true
 }
 
-// FormatCents renders cents as dollars with two decimals: 2500 → "$25.00",
-// -150 → "-$1.50".
-func FormatCents(cents int64) string {
-	sign := ""
-	u := uint64(cents)
-	if cents < 0 {
-		sign, u = "-", uint64(-cents) // wraps correctly for math.MinInt64 too
-	}
-	return fmt.Sprintf("%s$%d.%02d", sign, u/100, u%100)
-}
-
 // shortDollars is FormatCents without ".00" for whole dollars: "$2", "$2.50".
 func shortDollars(cents int64) string {
-	return strings.TrimSuffix(FormatCents(cents), ".00")
+	return strings.TrimSuffix(store.FormatCents(cents), ".00")
 }
 
 // ParsePacks reads a price list from configuration: fixed packs as a comma

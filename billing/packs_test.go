@@ -2,7 +2,6 @@ package billing
 
 import (
 	"errors"
-	"math"
 	"testing"
 )
 
@@ -88,23 +87,6 @@ func TestParseAmountMessages(t *testing.T) {
 	}
 	if got, err := p.ParseAmount("1.5"); err != nil || got != 150 {
 		t.Errorf("configured minimum = %d, %v", got, err)
-	}
-}
-
-func TestFormatCents(t *testing.T) {
-	cases := map[int64]string{
-		0:             "$0.00",
-		5:             "$0.05",
-		2500:          "$25.00",
-		2550:          "$25.50",
-		-150:          "-$1.50",
-		123456789:     "$1234567.89",
-		math.MinInt64: "-$92233720368547758.08",
-	}
-	for in, want := range cases {
-		if got := FormatCents(in); got != want {
-			t.Errorf("FormatCents(%d) = %q, want %q", in, got, want)
-		}
 	}
 }
 

@@ -11,6 +11,8 @@ import (
 
 	"github.com/stripe/stripe-go/v76"
 	"github.com/stripe/stripe-go/v76/checkout/session"
+
+	"github.com/wantsms/wantsms/store"
 )
 
 // Stripe Checkout figures.
@@ -220,7 +222,7 @@ func checkOrder(order string, cents int64) error {
 	}
 	if cents < stripeMinChargeCents || cents > stripeMaxCents {
 		return fmt.Errorf("stripe checkout for order %s: amount %s outside %s–%s",
-			order, FormatCents(cents), FormatCents(stripeMinChargeCents), FormatCents(stripeMaxCents))
+			order, store.FormatCents(cents), store.FormatCents(stripeMinChargeCents), store.FormatCents(stripeMaxCents))
 	}
 	return nil
 }

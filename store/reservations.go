@@ -108,6 +108,9 @@ var (
 type OpenLimitError struct{ Max int }
 
 func (e *OpenLimitError) Error() string {
+	if e.Max == 1 {
+		return "you already have an open number, the most at once: finish or cancel it first"
+	}
 	return fmt.Sprintf("you already have %d open numbers, the most at once: finish or cancel one first", e.Max)
 }
 

@@ -13,7 +13,7 @@ type InsufficientFundsError struct{ PriceCents, BalanceCents int64 }
 
 func (e *InsufficientFundsError) Error() string {
 	return fmt.Sprintf("not enough credits: this number costs %s and your balance is %s",
-		dollars(e.PriceCents), dollars(e.BalanceCents))
+		FormatCents(e.PriceCents), FormatCents(e.BalanceCents))
 }
 
 // UserFacing tells the person both amounts.
@@ -71,7 +71,3 @@ func (r Reservation) CheckAgain() error {
 	}
 	return nil
 }
-
-// dollars writes cents as "$1.50" (never negative here: prices and
-// balances, which the schema keeps at zero or above).
-func dollars(cents int64) string { return fmt.Sprintf("$%d.%02d", cents/100, cents%100) }

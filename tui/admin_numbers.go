@@ -156,7 +156,7 @@ func (n *adminNumbers) submit() tea.Cmd {
 	n.st.busy = true
 	return adminRun(n, func() (string, error) {
 		got, err := ops.ForceCancel(c.Ctx, a, r.ID, reason)
-		return fmt.Sprintf("Number %s cancelled, %s refunded to %s.", r.Phone, FormatCents(got.PriceCents),
+		return fmt.Sprintf("Number %s cancelled, %s refunded to %s.", r.Phone, store.FormatCents(got.PriceCents),
 			userRef(r.UserID)), err
 	})
 }
@@ -205,7 +205,7 @@ func (n *adminNumbers) view(w, h int) []string {
 		if n.cancel && len(n.res) > 0 {
 			r := n.res[n.cur.at]
 			lines = append(lines, st.Warning.Render(fmt.Sprintf("Force-cancel %s (%s %s, %s) and refund %s to %s?",
-				r.Phone, r.Service, r.Country, r.State, FormatCents(r.PriceCents), userRef(r.UserID))))
+				r.Phone, r.Service, r.Country, r.State, store.FormatCents(r.PriceCents), userRef(r.UserID))))
 		}
 		lines = append(lines, n.form.view())
 	}
@@ -216,7 +216,7 @@ func (n *adminNumbers) view(w, h int) []string {
 	for i := from; i < to; i++ {
 		r := n.res[i]
 		row := fmt.Sprintf("%-7s %-7s %s %-2s %s %-8s %7s %3d %s", userRef(r.ID), userRef(r.UserID),
-			cell(r.Service, 10), r.Country, cell(r.Provider, 10), r.State, FormatCents(r.PriceCents), len(r.Messages),
+			cell(r.Service, 10), r.Country, cell(r.Provider, 10), r.State, store.FormatCents(r.PriceCents), len(r.Messages),
 			r.ExpiresAt.UTC().Format("15:04"))
 		lines = append(lines, markedRow(st, i == n.cur.at, row))
 	}

@@ -176,7 +176,7 @@ func (o *adminOrders) view(w, h int) []string {
 	for i := from; i < to; i++ {
 		or := o.orders[i]
 		row := fmt.Sprintf("%-16s %-7s %-7s %-8s %8s %8s %s", or.Number, userRef(or.UserID), via(or.Processor),
-			or.Status, FormatCents(or.AmountCents), FormatCents(or.Credited), when(or.CreatedAt))
+			or.Status, store.FormatCents(or.AmountCents), store.FormatCents(or.Credited), when(or.CreatedAt))
 		lines = append(lines, markedRow(st, i == o.cur.at, row))
 	}
 	if len(o.orders) == 0 {

@@ -264,7 +264,7 @@ func (p *adminPrices) view(w, h int) []string {
 			mark = " override"
 		}
 		row := fmt.Sprintf("%s %-2s %s %9s %7s %7s%s", cell(r.Service, 12), r.Country, cell(r.Provider, 12),
-			r.Cost.String(), store.FormatMarkup(int64(r.Markup)), FormatCents(r.SellCents), mark)
+			r.Cost.String(), store.FormatMarkup(int64(r.Markup)), store.FormatCents(r.SellCents), mark)
 		lines = append(lines, markedRow(st, i == p.cur.at, row))
 	}
 	if len(vis) == 0 && !p.st.busy {

@@ -82,8 +82,8 @@ func (u *adminUsers) submitPageForm() tea.Cmd {
 			if cents < 0 {
 				what = "Debited"
 			}
-			return fmt.Sprintf("%s %s: balance %s (ledger %s).", what, FormatCents(abs(cents)),
-				FormatCents(r.BalanceCents), r.Reference), err
+			return fmt.Sprintf("%s %s: balance %s (ledger %s).", what, store.FormatCents(abs(cents)),
+				store.FormatCents(r.BalanceCents), r.Reference), err
 		})
 	}
 	return nil
@@ -119,7 +119,7 @@ func (u *adminUsers) pageLines(w, h int) []string {
 	}
 	lines := []string{
 		st.Subtitle.Render(sanitize.Truncate(sanitize.Line(us.Email), 40)) + st.Muted.Render(fmt.Sprintf("  %s · %s · ",
-			userRef(us.ID), us.Role)) + st.Balance.Render(FormatCents(us.BalanceCents)) + st.Muted.Render(" · ") + status,
+			userRef(us.ID), us.Role)) + st.Balance.Render(store.FormatCents(us.BalanceCents)) + st.Muted.Render(" · ") + status,
 		st.Muted.Render(fmt.Sprintf("joined %s · %s · %s · %s",
 			us.CreatedAt.UTC().Format("2006-01-02"), plural(len(p.Keys), "key"), plural(len(p.Reservations), "number"),
 			plural(len(p.Orders), "order"))),
@@ -156,21 +156,21 @@ func (u *adminUsers) pageTable(w int) (string, []string) {
 	switch u.pageView {
 	case 0:
 		for _, e := range p.Ledger {
-			rows = append(rows, fmt.Sprintf("%-11s %-7s %9s %-16s %s", when(e.At), e.Kind, FormatCents(e.AmountCents),
+			rows = append(rows, fmt.Sprintf("%-11s %-7s %9s %-16s %s", when(e.At), e.Kind, store.FormatCents(e.AmountCents),
 				cell(e.Reference, 16), cell(e.Note, rest)))
 		}
 		return fmt.Sprintf("%-11s %-7s %9s %-16s %s", "WHEN", "KIND", "AMOUNT", "REFERENCE", "NOTE"), rows
 	case 1:
 		for _, r := range p.Reservations {
 			rows = append(rows, fmt.Sprintf("%-7s %-11s %-10s %-3s %-9s %7s %s", userRef(r.ID), when(r.CreatedAt),
-				cell(r.Service, 10), r.Country, r.State, FormatCents(r.PriceCents), cell(r.Provider, 12)))
+				cell(r.Service, 10), r.Country, r.State, store.FormatCents(r.PriceCents), cell(r.Provider, 12)))
 		}
 		return fmt.Sprintf("%-7s %-11s %-10s %-3s %-9s %7s %s", "ID", "WHEN", "SERVICE", "CC", "STATE", "PRICE",
 			"PROVIDER"), rows
 	case 2:
 		for _, o := range p.Orders {
 			rows = append(rows, fmt.Sprintf("%-16s %-12s %-8s %8s %8s %s", o.Number, o.Processor, o.Status,
-				FormatCents(o.AmountCents), FormatCents(o.Credited), when(o.CreatedAt)))
+				store.FormatCents(o.AmountCents), store.FormatCents(o.Credited), when(o.CreatedAt)))
 		}
 		return fmt.Sprintf("%-16s %-12s %-8s %8s %8s %s", "ORDER", "PROCESSOR", "STATUS", "AMOUNT", "CREDITED",
 			"WHEN"), rows

@@ -227,7 +227,7 @@ func (u *adminUsers) view(w, h int) []string {
 	for i := from; i < to; i++ {
 		us := u.users[i]
 		row := fmt.Sprintf("%-6s %s %-5s %9s  %s", userRef(us.ID), cell(us.Email, 32), us.Role,
-			FormatCents(us.BalanceCents), cell(statusOf(us), max(8, w-62)))
+			store.FormatCents(us.BalanceCents), cell(statusOf(us), max(8, w-62)))
 		lines = append(lines, markedRow(st, i == u.cur.at, row))
 	}
 	if len(u.users) == 0 && !u.status.busy {

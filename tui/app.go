@@ -332,7 +332,7 @@ func (m *Model) header() string {
 		left += st.Warning.Render(" admin")
 	}
 	right := st.HeaderEmail.Render(sanitize.Truncate(sanitize.Line(m.c.User.Email), 36)) + "  " +
-		st.Balance.Render(FormatCents(m.c.User.BalanceCents))
+		st.Balance.Render(store.FormatCents(m.c.User.BalanceCents))
 	gap := max(1, m.c.Width-2-lipgloss.Width(left)-lipgloss.Width(right))
 	return st.Header.Render(left + strings.Repeat(" ", gap) + right)
 }
@@ -372,13 +372,4 @@ func (m *Model) tooSmall() string {
 	msg := fmt.Sprintf("Window too small: %d×%d.\nWantSMS needs at least %d×%d.\n\nEnlarge the window, or press ctrl+c to quit.",
 		m.c.Width, m.c.Height, MinWidth, MinHeight)
 	return lipgloss.Place(m.c.Width, m.c.Height, lipgloss.Center, lipgloss.Center, st.Warning.Render(msg))
-}
-
-// FormatCents shows an amount of credits as dollars: 1234 → "$12.34".
-func FormatCents(c int64) string {
-	sign := ""
-	if c < 0 {
-		sign, c = "-", -c
-	}
-	return fmt.Sprintf("%s$%d.%02d", sign, c/100, c%100)
 }

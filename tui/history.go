@@ -217,7 +217,7 @@ func (p *history) rowView(i int, r store.Reservation) string {
 	}
 	return marker + style.Render(fmt.Sprintf("%-10s %-11s ", r.CreatedAt.UTC().Format("2006-01-02"),
 		sanitize.Truncate(serviceName(r.Service), 11))) + lipgloss.NewStyle().Width(4).Render(flag) +
-		style.Render(fmt.Sprintf("%-15s %6s  ", sanitize.Truncate(sanitize.Line(r.Phone), 15), FormatCents(r.PriceCents))) +
+		style.Render(fmt.Sprintf("%-15s %6s  ", sanitize.Truncate(sanitize.Line(r.Phone), 15), store.FormatCents(r.PriceCents))) +
 		stateStyle.Render(state)
 }
 

@@ -224,7 +224,7 @@ func (p *inbox) act() tea.Cmd {
 		switch what {
 		case inboxCancel:
 			_, err = n.Cancel(c.Ctx, uid, r.ID)
-			notice = fmt.Sprintf("Cancelled: %s refunded.", FormatCents(r.PriceCents))
+			notice = fmt.Sprintf("Cancelled: %s refunded.", store.FormatCents(r.PriceCents))
 		case inboxFinish:
 			_, err = n.Finish(c.Ctx, uid, r.ID)
 			notice = "Finished: the number is closed."
@@ -334,7 +334,7 @@ func (p *inbox) status() []string {
 	if p.confirm != inboxNone && p.cursor < len(p.open) {
 		r := p.open[p.cursor]
 		q := map[inboxAction]string{
-			inboxCancel: fmt.Sprintf("Cancel %s? You get %s back.", r.Phone, FormatCents(r.PriceCents)),
+			inboxCancel: fmt.Sprintf("Cancel %s? You get %s back.", r.Phone, store.FormatCents(r.PriceCents)),
 			inboxFinish: fmt.Sprintf("Finish %s? No more SMS will arrive on it.", r.Phone),
 			inboxAgain:  fmt.Sprintf("Ask for another SMS on %s? It is free.", r.Phone),
 		}[p.confirm]

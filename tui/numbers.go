@@ -444,7 +444,7 @@ func (p *numbersPane) rowView(i int) string {
 	if i == p.cursor {
 		marker, name = st.Selected.Render("▸ "), st.Selected
 	}
-	price := FormatCents(r.cents)
+	price := store.FormatCents(r.cents)
 	if p.mode == numServices {
 		price = "from " + price
 	}
@@ -459,14 +459,14 @@ func (p *numbersPane) rowView(i int) string {
 func (p *numbersPane) confirmView() []string {
 	st := p.c.Styles
 	o, bal := p.offer, p.c.User.BalanceCents
-	after := FormatCents(bal) + " → " + FormatCents(bal-o.SellCents)
+	after := store.FormatCents(bal) + " → " + store.FormatCents(bal-o.SellCents)
 	if !p.affordable() {
-		after = FormatCents(bal)
+		after = store.FormatCents(bal)
 	}
 	lines := []string{st.Title.Render("Reserve this number?"), "",
 		st.Label.Render("Service") + st.Text.Render(serviceName(o.Service)),
 		st.Label.Render("Country") + st.Text.Render(countryName(o.Country)),
-		st.Label.Render("Price") + st.Strong.Render(FormatCents(o.SellCents)),
+		st.Label.Render("Price") + st.Strong.Render(store.FormatCents(o.SellCents)),
 		st.Label.Render("Balance") + st.Text.Render(after),
 		st.Label.Render("Lifetime") + st.Text.Render(fmt.Sprintf("%s; refunded in full if no SMS arrives",
 			minutes(p.c.Deps.Numbers.Lifetime()))),

@@ -263,7 +263,7 @@ func (w *wallet) enter() tea.Cmd {
 		w.form = newForm(w.c, fieldSpec{label: "Amount $", limit: 12, hint: w.rangeHint()})
 		w.form.setWidth(min(w.w, 40))
 		if w.custom > 0 {
-			w.form.inputs[0].SetValue(strings.TrimPrefix(billing.FormatCents(w.custom), "$"))
+			w.form.inputs[0].SetValue(strings.TrimPrefix(store.FormatCents(w.custom), "$"))
 		}
 		return nil
 	}
@@ -272,7 +272,7 @@ func (w *wallet) enter() tea.Cmd {
 
 func (w *wallet) rangeHint() string {
 	p := w.packs()
-	return billing.FormatCents(p.MinCents) + " to " + billing.FormatCents(p.MaxCents)
+	return store.FormatCents(p.MinCents) + " to " + store.FormatCents(p.MaxCents)
 }
 
 func (w *wallet) customKey(msg tea.KeyMsg) tea.Cmd {

@@ -46,7 +46,7 @@ func (w *wallet) cardView() string {
 	o := w.order
 	link := w.c.Deps.Payments.PayLink(o.Number)
 	lines := []string{
-		st.Title.Render("Pay " + billing.FormatCents(o.AmountCents) + " by card"),
+		st.Title.Render("Pay " + store.FormatCents(o.AmountCents) + " by card"),
 		st.Muted.Render("Order " + o.Number),
 		"",
 	}
@@ -91,7 +91,7 @@ func (w *wallet) cardStatus() []string {
 	var first, second string
 	switch {
 	case o.Status == store.OrderPaid:
-		first = st.Success.Render("✓ paid: " + billing.FormatCents(o.Credited) + " credited")
+		first = st.Success.Render("✓ paid: " + store.FormatCents(o.Credited) + " credited")
 	case o.Status == store.OrderPending:
 		first, second = st.Warning.Render("◐ payment processing"), st.Muted.Render("credited when it clears")
 	case o.Status == store.OrderFailed:
@@ -116,7 +116,7 @@ func (w *wallet) bitcoinView() string {
 	st := w.c.Styles
 	o := w.order
 	lines := []string{
-		st.Title.Render("Pay " + billing.FormatCents(o.AmountCents) + " in Bitcoin"),
+		st.Title.Render("Pay " + store.FormatCents(o.AmountCents) + " in Bitcoin"),
 		st.Muted.Render("Order " + o.Number),
 		"",
 	}
@@ -125,7 +125,7 @@ func (w *wallet) bitcoinView() string {
 		lines = append(lines, w.addressLines(o.BTCAddress)...)
 		lines = append(lines, "")
 	}
-	lines = append(lines, w.label("Price")+st.Text.Render(billing.FormatCents(o.BTCPriceCents)+" per BTC"))
+	lines = append(lines, w.label("Price")+st.Text.Render(store.FormatCents(o.BTCPriceCents)+" per BTC"))
 	if o.Status != store.OrderPaid {
 		lines = append(lines, w.label("")+w.lockLine())
 	}
@@ -222,7 +222,7 @@ func (w *wallet) bitcoinDetail(step int, p store.BTCPayment) []string {
 	case 2:
 		return []string{billing.FormatBTC(p.ValueSats) + " BTC, 1 confirmation"}
 	}
-	d := []string{"✓ " + billing.FormatCents(o.Credited) + " credited"}
+	d := []string{"✓ " + store.FormatCents(o.Credited) + " credited"}
 	if o.Note != "" && o.Note != "paid as quoted" {
 		note := lipgloss.NewStyle().Width(max(10, w.textCols()-payLabel)).Render(o.Note)
 		d = append(d, strings.Split(note, "\n")...)

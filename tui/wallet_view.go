@@ -6,7 +6,6 @@ import (
 
 	"github.com/charmbracelet/lipgloss"
 
-	"github.com/wantsms/wantsms/billing"
 	"github.com/wantsms/wantsms/store"
 )
 
@@ -43,12 +42,12 @@ func (w *wallet) message() string {
 
 func (w *wallet) balanceLine() string {
 	st := w.c.Styles
-	return st.Label.Render("Balance") + st.Balance.Render(FormatCents(w.c.User.BalanceCents))
+	return st.Label.Render("Balance") + st.Balance.Render(store.FormatCents(w.c.User.BalanceCents))
 }
 
 // payBalanceLine is the balance with the pay screen's narrower labels.
 func (w *wallet) payBalanceLine() string {
-	return w.label("Balance") + w.c.Styles.Balance.Render(FormatCents(w.c.User.BalanceCents))
+	return w.label("Balance") + w.c.Styles.Balance.Render(store.FormatCents(w.c.User.BalanceCents))
 }
 
 func (w *wallet) methodName(m int) string {
@@ -92,11 +91,11 @@ func (w *wallet) amountRow() string {
 	fixed := w.packs().FixedCents
 	parts := make([]string, 0, len(fixed)+1)
 	for i, c := range fixed {
-		parts = append(parts, w.choice(strings.TrimSuffix(billing.FormatCents(c), ".00"), i == w.amount, true))
+		parts = append(parts, w.choice(strings.TrimSuffix(store.FormatCents(c), ".00"), i == w.amount, true))
 	}
 	other := "other…"
 	if w.custom > 0 {
-		other = "other " + billing.FormatCents(w.custom)
+		other = "other " + store.FormatCents(w.custom)
 	}
 	parts = append(parts, w.choice(other, w.amount == len(fixed), true))
 	return w.marker(rowAmount) + st.Label.Render("Amount") + strings.Join(parts, " ")
@@ -140,9 +139,9 @@ func (w *wallet) hint() string {
 	case w.chosenCents() == 0 || w.amount == len(w.packs().FixedCents):
 		return st.Key.Render("  enter") + st.Muted.Render(" type an amount, "+w.rangeHint())
 	}
-	verb := " pay " + billing.FormatCents(w.chosenCents()) + " by card"
+	verb := " pay " + store.FormatCents(w.chosenCents()) + " by card"
 	if w.method == methodBitcoin {
-		verb = " pay " + billing.FormatCents(w.chosenCents()) + " in bitcoin"
+		verb = " pay " + store.FormatCents(w.chosenCents()) + " in bitcoin"
 	}
 	return st.Key.Render("  enter") + st.Muted.Render(verb)
 }
@@ -182,10 +181,10 @@ func (w *wallet) historyLine(i int) string {
 		credits = o.Credited
 	}
 	text := fmt.Sprintf("%-16s  %-16s  %-7s  %8s  %7d  ", o.Number, o.CreatedAt.UTC().Format("2006-01-02 15:04"),
-		method, billing.FormatCents(o.AmountCents), credits)
+		method, store.FormatCents(o.AmountCents), credits)
 	if w.narrow() {
 		text = fmt.Sprintf("%-16s  %-10s  %-7s  %8s  ", o.Number, o.CreatedAt.UTC().Format("2006-01-02"),
-			method, billing.FormatCents(o.AmountCents))
+			method, store.FormatCents(o.AmountCents))
 	}
 	style := st.Text
 	if w.row == rowHistory+i {

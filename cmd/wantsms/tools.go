@@ -28,14 +28,39 @@ func openForTool(dir string) (*store.Store, error) {
 	return service.OpenStore(dir, store.Options{Relay: true})
 }
 
-func runAdmin(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	f := newFlags("admin", stderr)
-	var dir string
-	dataFlag(f, &dir)
+// toolLine is a tool's parsed command line: the data directory and the
+// positional arguments.
+type toolLine struct {
+	dir string
+	pos []string
+}
+
+// parseTool parses a tool's command line: --data, the flags extra adds
+// (may be nil), and positional arguments only if the tool takes some.
+func parseTool(name string, args []string, stderr io.Writer, positional bool, extra func(*flags)) (toolLine, error) {
+	f := newFlags(name, stderr)
+	var l toolLine
+	dataFlag(f, &l.dir)
+	if extra != nil {
+		extra(f)
+	}
 	pos, err := f.parse(args)
 	if err != nil {
-		return flagError(err)
+		return l, flagError(err)
 	}
+	if !positional && len(pos) > 0 {
+		return l, usagef("unexpected argument %q", pos[0])
+	}
+	l.pos = pos
+	return l, nil
+}
+
+func runAdmin(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	l, err := parseTool("admin", args, stderr, true, nil)
+	if err != nil {
+		return err
+	}
+	pos, dir := l.pos, l.dir
 	if len(pos) != 2 || (pos[0] != "grant" && pos[0] != "revoke") {
 		return usagef("want grant or revoke and one email")
 	}
@@ -60,14 +85,14 @@ func runAdmin(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 }
 
 func runCredit(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	f := newFlags("credit", stderr)
-	var dir, reason string
-	dataFlag(f, &dir)
-	f.fs.StringVar(&reason, "reason", "", "why (kept in the ledger; required)")
-	pos, err := f.parse(args)
+	var reason string
+	l, err := parseTool("credit", args, stderr, true, func(f *flags) {
+		f.fs.StringVar(&reason, "reason", "", "why (kept in the ledger; required)")
+	})
 	if err != nil {
-		return flagError(err)
+		return err
 	}
+	pos, dir := l.pos, l.dir
 	if len(pos) != 2 {
 		return usagef("want an email and an amount in cents")
 	}
@@ -94,26 +119,21 @@ func runCredit(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	res, err := st.Move(ctx, store.Movement{UserID: u.ID, AmountCents: cents, Kind: store.LedgerGrant,
 		Reference: "cli-" + randomHex(8), Note: reason})
 	if errors.Is(err, store.ErrInsufficientFunds) {
-		return fmt.Errorf("%s has only %s: %w", u.Email, dollars(u.BalanceCents), err)
+		return fmt.Errorf("%s has only %s: %w", u.Email, store.FormatCents(u.BalanceCents), err)
 	}
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "%s %s: balance %s\n", verb(cents), u.Email, dollars(res.BalanceCents))
+	fmt.Fprintf(stdout, "%s %s: balance %s\n", verb(cents), u.Email, store.FormatCents(res.BalanceCents))
 	return nil
 }
 
 func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	f := newFlags("check", stderr)
-	var dir string
-	dataFlag(f, &dir)
-	pos, err := f.parse(args)
+	l, err := parseTool("check", args, stderr, false, nil)
 	if err != nil {
-		return flagError(err)
+		return err
 	}
-	if len(pos) > 0 {
-		return usagef("unexpected argument %q", pos[0])
-	}
+	dir := l.dir
 	st, err := service.OpenStore(dir, store.Options{})
 	if err != nil {
 		return err
@@ -130,7 +150,7 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	for _, m := range rep.Mismatches {
 		fmt.Fprintf(stdout, "balance mismatch: account %d (%s) balance %s, ledger sums to %s\n",
-			m.UserID, m.Email, dollars(m.BalanceCents), dollars(m.LedgerCents))
+			m.UserID, m.Email, store.FormatCents(m.BalanceCents), store.FormatCents(m.LedgerCents))
 	}
 	for _, o := range rep.Orders {
 		fmt.Fprintf(stdout, "order mismatch: %s\n", o)
@@ -143,16 +163,11 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 }
 
 func runPurge(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	f := newFlags("purge", stderr)
-	var dir string
-	dataFlag(f, &dir)
-	pos, err := f.parse(args)
+	l, err := parseTool("purge", args, stderr, false, nil)
 	if err != nil {
-		return flagError(err)
+		return err
 	}
-	if len(pos) > 0 {
-		return usagef("unexpected argument %q", pos[0])
-	}
+	dir := l.dir
 	st, err := openForTool(dir)
 	if err != nil {
 		return err
@@ -175,13 +190,11 @@ func runPurge(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 }
 
 func runBackup(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	f := newFlags("backup", stderr)
-	var dir string
-	dataFlag(f, &dir)
-	pos, err := f.parse(args)
+	l, err := parseTool("backup", args, stderr, true, nil)
 	if err != nil {
-		return flagError(err)
+		return err
 	}
+	pos, dir := l.pos, l.dir
 	if len(pos) != 1 {
 		return usagef("want one destination file")
 	}
@@ -199,17 +212,9 @@ func runBackup(ctx context.Context, args []string, stdout, stderr io.Writer) err
 
 func verb(cents int64) string {
 	if cents < 0 {
-		return "debited " + dollars(-cents) + " from"
+		return "debited " + store.FormatCents(-cents) + " from"
 	}
-	return "credited " + dollars(cents) + " to"
-}
-
-func dollars(c int64) string {
-	sign := ""
-	if c < 0 {
-		sign, c = "-", -c
-	}
-	return fmt.Sprintf("%s$%d.%02d", sign, c/100, c%100)
+	return "credited " + store.FormatCents(cents) + " to"
 }
 
 func randomHex(n int) string {

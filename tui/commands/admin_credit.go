@@ -5,7 +5,6 @@ import (
 	"io"
 
 	"github.com/wantsms/wantsms/store"
-	"github.com/wantsms/wantsms/tui"
 )
 
 type creditResult struct {
@@ -17,8 +16,8 @@ type creditResult struct {
 }
 
 func (r creditResult) WriteText(w io.Writer) error {
-	_, err := fmt.Fprintf(w, "credited %s to %s: balance %s (audit #%d)\n", tui.FormatCents(r.AmountCents),
-		r.Email, tui.FormatCents(r.BalanceCents), r.AuditID)
+	_, err := fmt.Fprintf(w, "credited %s to %s: balance %s (audit #%d)\n", store.FormatCents(r.AmountCents),
+		r.Email, store.FormatCents(r.BalanceCents), r.AuditID)
 	return err
 }
 

@@ -6,7 +6,6 @@ import (
 	"strconv"
 
 	"github.com/wantsms/wantsms/store"
-	"github.com/wantsms/wantsms/tui"
 )
 
 // defaultUsersPage is how many accounts `admin users` lists unless told:
@@ -40,7 +39,7 @@ func (r usersResult) WriteText(w io.Writer) error {
 			status = "suspended: " + u.BanReason.String()
 		}
 		rows = append(rows, []string{strconv.FormatInt(u.ID, 10), u.Email.String(), u.Role,
-			tui.FormatCents(u.BalanceCents), u.CreatedAt.String(), status})
+			store.FormatCents(u.BalanceCents), u.CreatedAt.String(), status})
 	}
 	if err := table(w, []string{"ID", "EMAIL", "ROLE", "BALANCE", "CREATED", "STATUS"}, rows); err != nil {
 		return err

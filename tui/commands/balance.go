@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/wantsms/wantsms/tui"
+	"github.com/wantsms/wantsms/store"
 )
 
 // currency is the only one WantSMS counts in: every amount is US cents.
@@ -16,7 +16,7 @@ type balanceResult struct {
 }
 
 func (r balanceResult) WriteText(w io.Writer) error {
-	_, err := fmt.Fprintln(w, tui.FormatCents(r.BalanceCents))
+	_, err := fmt.Fprintln(w, store.FormatCents(r.BalanceCents))
 	return err
 }
 

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/wantsms/wantsms/tui"
+	"github.com/wantsms/wantsms/store"
 )
 
 // actionResult is a number after an action: the number's JSON, and a line
@@ -41,7 +41,7 @@ func cancelCommand() *Command {
 			}
 			r = reload(c, r)
 			return c.Print(actionResult{reservationJSON: reservationOf(r),
-				line: fmt.Sprintf("cancelled %d (%s): %s refunded", r.ID, Untrusted(r.Phone), tui.FormatCents(r.PriceCents))})
+				line: fmt.Sprintf("cancelled %d (%s): %s refunded", r.ID, Untrusted(r.Phone), store.FormatCents(r.PriceCents))})
 		},
 	}
 }

@@ -6,7 +6,8 @@ import (
 	"strconv"
 
 	"github.com/wantsms/wantsms/provider"
-	"github.com/wantsms/wantsms/tui"
+
+	"github.com/wantsms/wantsms/store"
 )
 
 type countriesResult struct {
@@ -29,7 +30,7 @@ func (r countriesResult) WriteText(w io.Writer) error {
 	}
 	rows := make([][]string, 0, len(r.Countries))
 	for _, c := range r.Countries {
-		rows = append(rows, []string{c.Code, c.Name, "+" + c.CallingCode, "from " + tui.FormatCents(c.FromCents),
+		rows = append(rows, []string{c.Code, c.Name, "+" + c.CallingCode, "from " + store.FormatCents(c.FromCents),
 			strconv.Itoa(c.Stock), strconv.Itoa(c.Services)})
 	}
 	return table(w, []string{"COUNTRY", "NAME", "CODE", "PRICE", "STOCK", "SERVICES"}, rows)

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/wantsms/wantsms/store"
-	"github.com/wantsms/wantsms/tui"
 )
 
 // Streams (reserve, wait, again) print events: with --json one object
@@ -39,7 +38,7 @@ func (e eventJSON) WriteText(w io.Writer) error {
 			sim = " (simulated)"
 		}
 		_, err = fmt.Fprintf(w, "reserved %d: %s, %s in %s, %s%s; open until %s\n", e.ID, e.Phone.String(),
-			serviceName(e.Service), countryName(e.Country), tui.FormatCents(e.PriceCents), sim, e.ExpiresAt.String())
+			serviceName(e.Service), countryName(e.Country), store.FormatCents(e.PriceCents), sim, e.ExpiresAt.String())
 	case evAgain:
 		_, err = fmt.Fprintf(w, "asked for another SMS on %d (%s)\n", e.ID, e.Phone.String())
 	case evSMS:
@@ -138,7 +137,7 @@ func endedErr(r store.Reservation, seen int) error {
 	}
 	if r.Refunded {
 		return Exit(ExitNoSMS, "reservation %d ended %s (%s): %s refunded", r.ID, what, r.State,
-			tui.FormatCents(r.PriceCents))
+			store.FormatCents(r.PriceCents))
 	}
 	return Exit(ExitNoSMS, "reservation %d ended %s (%s)", r.ID, what, r.State)
 }

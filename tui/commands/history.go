@@ -6,7 +6,6 @@ import (
 	"strconv"
 
 	"github.com/wantsms/wantsms/store"
-	"github.com/wantsms/wantsms/tui"
 )
 
 // History page sizes: a screenful by default, and a bound on one answer.
@@ -28,7 +27,7 @@ func (r historyResult) WriteText(w io.Writer) error {
 	rows := make([][]string, 0, len(r.Reservations))
 	for _, x := range r.Reservations {
 		rows = append(rows, []string{strconv.FormatInt(x.ID, 10), x.EndedAt.String(), x.Service, x.Country,
-			x.Phone.String(), tui.FormatCents(x.PriceCents), x.stateText(), x.Code.String()})
+			x.Phone.String(), store.FormatCents(x.PriceCents), x.stateText(), x.Code.String()})
 	}
 	if err := table(w, []string{"ID", "ENDED", "SERVICE", "COUNTRY", "NUMBER", "PRICE", "STATE", "CODE"}, rows); err != nil {
 		return err

@@ -6,7 +6,6 @@ import (
 	"strconv"
 
 	"github.com/wantsms/wantsms/store"
-	"github.com/wantsms/wantsms/tui"
 )
 
 // Orders listed: a screenful by default; the Wallet loads at most 50.
@@ -44,8 +43,8 @@ func (r ordersResult) WriteText(w io.Writer) error {
 		if o.Open {
 			status += " (open)"
 		}
-		rows = append(rows, []string{o.Order, o.CreatedAt.String(), o.Method, tui.FormatCents(o.AmountCents),
-			status, tui.FormatCents(o.CreditedCents), o.Note.String()})
+		rows = append(rows, []string{o.Order, o.CreatedAt.String(), o.Method, store.FormatCents(o.AmountCents),
+			status, store.FormatCents(o.CreditedCents), o.Note.String()})
 	}
 	return table(w, []string{"ORDER", "CREATED", "METHOD", "AMOUNT", "STATUS", "CREDITED", "NOTE"}, rows)
 }

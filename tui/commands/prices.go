@@ -7,7 +7,8 @@ import (
 	"strconv"
 
 	"github.com/wantsms/wantsms/provider"
-	"github.com/wantsms/wantsms/tui"
+
+	"github.com/wantsms/wantsms/store"
 )
 
 type pricesResult struct {
@@ -29,7 +30,7 @@ func (r pricesResult) WriteText(w io.Writer) error {
 	}
 	rows := make([][]string, 0, len(r.Prices))
 	for _, p := range r.Prices {
-		row := []string{p.Service, p.Country, countryName(p.Country), tui.FormatCents(p.PriceCents),
+		row := []string{p.Service, p.Country, countryName(p.Country), store.FormatCents(p.PriceCents),
 			strconv.Itoa(p.Stock)}
 		if p.Simulated {
 			row = append(row, "simulated")

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/wantsms/wantsms/store"
-	"github.com/wantsms/wantsms/tui"
 	"github.com/wantsms/wantsms/tui/sanitize"
 )
 
@@ -64,7 +63,7 @@ func (r reservationJSON) open() bool { return time.Time(r.EndedAt).IsZero() }
 
 // WriteText writes the number in full: a row per fact, then its SMS.
 func (r reservationJSON) WriteText(w io.Writer) error {
-	price := tui.FormatCents(r.PriceCents)
+	price := store.FormatCents(r.PriceCents)
 	if r.Simulated {
 		price += " (simulated: a built-in test number, no real SMS)"
 	}

@@ -4,7 +4,8 @@ import (
 	"time"
 
 	"github.com/wantsms/wantsms/provider"
-	"github.com/wantsms/wantsms/tui"
+
+	"github.com/wantsms/wantsms/store"
 )
 
 // Bounds of the reserve command's flags.
@@ -69,7 +70,7 @@ func pickOffer(c *Call, service, country string, maxCents int64) (provider.Route
 	}
 	if o := offers[0]; maxCents > 0 && o.SellCents > maxCents {
 		return o, Exit(ExitRefused, "the cheapest %s number%s costs %s, more than --max-price %d (%s)",
-			serviceName(service), inCountry(country), tui.FormatCents(o.SellCents), maxCents, tui.FormatCents(maxCents))
+			serviceName(service), inCountry(country), store.FormatCents(o.SellCents), maxCents, store.FormatCents(maxCents))
 	}
 	return offers[0], nil
 }

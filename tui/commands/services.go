@@ -6,7 +6,8 @@ import (
 	"strconv"
 
 	"github.com/wantsms/wantsms/provider"
-	"github.com/wantsms/wantsms/tui"
+
+	"github.com/wantsms/wantsms/store"
 )
 
 type servicesResult struct {
@@ -28,7 +29,7 @@ func (r servicesResult) WriteText(w io.Writer) error {
 	}
 	rows := make([][]string, 0, len(r.Services))
 	for _, s := range r.Services {
-		rows = append(rows, []string{s.Code, s.Name, "from " + tui.FormatCents(s.FromCents),
+		rows = append(rows, []string{s.Code, s.Name, "from " + store.FormatCents(s.FromCents),
 			strconv.Itoa(s.Stock), strconv.Itoa(s.Countries)})
 	}
 	return table(w, []string{"SERVICE", "NAME", "PRICE", "STOCK", "COUNTRIES"}, rows)

@@ -6,7 +6,6 @@ import (
 
 	"github.com/wantsms/wantsms/billing"
 	"github.com/wantsms/wantsms/store"
-	"github.com/wantsms/wantsms/tui"
 )
 
 // The payment methods of topup, as typed.
@@ -41,10 +40,10 @@ func (r topupResult) WriteText(w io.Writer) error {
 	var err error
 	if r.Card != nil {
 		_, err = fmt.Fprintf(w, "order %s: pay %s by card until %s at\n  %s\n(or directly: %s)\n", r.Order,
-			tui.FormatCents(r.AmountCents), r.ExpiresAt, r.Card.PayLink, r.Card.CheckoutURL)
+			store.FormatCents(r.AmountCents), r.ExpiresAt, r.Card.PayLink, r.Card.CheckoutURL)
 	} else if r.BTC != nil {
 		_, err = fmt.Fprintf(w, "order %s: send exactly %s BTC to\n  %s\nprice locked at %s per BTC until %s; "+
-			"in a wallet: %s\n", r.Order, r.BTC.AmountBTC, r.BTC.Address, tui.FormatCents(r.BTC.PriceCentsPerBTC),
+			"in a wallet: %s\n", r.Order, r.BTC.AmountBTC, r.BTC.Address, store.FormatCents(r.BTC.PriceCentsPerBTC),
 			r.ExpiresAt, r.BTC.PaymentURI)
 	}
 	if err == nil {

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/wantsms/wantsms/tui"
+	"github.com/wantsms/wantsms/store"
 )
 
 type whoamiResult struct {
@@ -25,7 +25,7 @@ func (r whoamiResult) WriteText(w io.Writer) error {
 	rows := [][]string{
 		{"email", r.Email.String()},
 		{"role", r.Role},
-		{"balance", tui.FormatCents(r.BalanceCents)},
+		{"balance", store.FormatCents(r.BalanceCents)},
 		{"key", fmt.Sprintf("%s (%s)", r.Key.Fingerprint, r.Key.Name)},
 	}
 	if r.Banned {

@@ -95,7 +95,7 @@ func TestSameRefusalOpenLimit(t *testing.T) {
 	ok(t, env, key, "reserve whatsapp")
 	before := env.Balance(u.ID)
 	stdout, stderr, status := env.Run(t, key, "reserve telegram")
-	if status != 2 || stdout != "" || !strings.HasPrefix(stderr, "wantsms: you already have 1 open numbers") {
+	if status != 2 || stdout != "" || !strings.HasPrefix(stderr, "wantsms: you already have an open number") {
 		t.Fatalf("command: %d %q %q", status, stdout, stderr)
 	}
 	term := env.Dial(t, key)
