@@ -109,3 +109,63 @@ func (tx *Tx) seedAccount(ctx context.Context, a LoadTestAccount, hash string) (
 	}
 	return int(created), nil
 }
+
+// seedGrantNote marks the credit given to load-test accounts in the ledger.
+const seedGrantNote = "load-test credit from wantsms-load seed"
+
+// TopUpLoadTestAccounts raises the balance of each account (by email) to
+// at least cents with a grant, so load runs can reserve numbers; accounts
+// already holding that much are left alone. It returns how many were
+// credited. Like SeedLoadTestAccounts it is for test data only.
+func (s *Store) TopUpLoadTestAccounts(ctx context.Context, emails []string, cents int64) (int, error) {
+	if cents < 1 {
+		return 0, ErrBadAmount
+	}
+	credited := 0
+	for start := 0; start < len(emails); start += seedBatch {
+		batch := emails[start:min(start+seedBatch, len(emails))]
+		n := 0
+		err := s.write(ctx, func(tx *Tx) error {
+			n = 0
+			for _, email := range batch {
+				added, err := tx.topUpLoadTestAccount(ctx, email, cents)
+				if err != nil {
+					return fmt.Errorf("top up %s: %w", email, err)
+				}
+				n += added
+			}
+			return nil
+		})
+		if err != nil {
+			return credited, err
+		}
+		credited += n
+	}
+	return credited, nil
+}
+
+// topUpLoadTestAccount grants what one account lacks; it returns 1 when
+// it credited the account.
+func (tx *Tx) topUpLoadTestAccount(ctx context.Context, email string, cents int64) (int, error) {
+	email, err := NormalizeEmail(email)
+	if err != nil {
+		return 0, err
+	}
+	var id, balance, rows int64
+	err = tx.QueryRowContext(ctx, `SELECT id, balance_cents, (SELECT COUNT(*) FROM ledger WHERE user_id = users.id)
+		FROM users WHERE email = ? AND deleted_at IS NULL`, email).Scan(&id, &balance, &rows)
+	if err != nil {
+		return 0, fmt.Errorf("find user: %w", err)
+	}
+	if balance >= cents {
+		return 0, nil
+	}
+	// The count of the account's ledger rows makes the reference unique
+	// for each top-up: rows are only ever added.
+	res, err := tx.move(ctx, Movement{UserID: id, AmountCents: cents - balance, Kind: LedgerGrant,
+		Reference: fmt.Sprintf("load-test:%d:%d", id, rows), Note: seedGrantNote})
+	if err != nil || !res.Applied {
+		return 0, err
+	}
+	return 1, nil
+}

@@ -119,3 +119,39 @@ func TestSeedLoadTestAccountsKeepsTheKeyLimit(t *testing.T) {
 		t.Errorf("key %d: %v, want ErrTooManyKeys", MaxKeysPerUser+1, err)
 	}
 }
+
+// Load-test accounts are topped up to the amount asked, through the
+// ledger (so balances still equal ledger sums), and only when short.
+func TestTopUpLoadTestAccountsRaisesBalancesOnce(t *testing.T) {
+	s, _ := openTest(t)
+	ctx := context.Background()
+	accounts := loadAccounts(t, 3)
+	if _, err := s.SeedLoadTestAccounts(ctx, "load password", accounts); err != nil {
+		t.Fatal(err)
+	}
+	emails := []string{accounts[0].Email, accounts[1].Email, accounts[2].Email}
+	if n, err := s.TopUpLoadTestAccounts(ctx, emails, 1000); err != nil || n != 3 {
+		t.Fatalf("first top-up: %d, %v; want 3 credited", n, err)
+	}
+	u, err := s.UserByEmail(ctx, emails[1])
+	if err != nil || u.BalanceCents != 1000 {
+		t.Fatalf("balance %+v, %v; want 1000", u, err)
+	}
+	// One account spends; a second top-up credits only what it lacks.
+	if _, err := s.Move(ctx, Movement{UserID: u.ID, AmountCents: -300, Kind: LedgerReserve, Reference: "res:1"}); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := s.TopUpLoadTestAccounts(ctx, emails, 1000); err != nil || n != 1 {
+		t.Fatalf("second top-up: %d, %v; want 1 credited", n, err)
+	}
+	var sum int64
+	if err := s.r.QueryRowContext(ctx, `SELECT SUM(amount_cents) FROM ledger WHERE user_id = ?`, u.ID).Scan(&sum); err != nil || sum != 1000 {
+		t.Errorf("ledger sum %d, %v; want 1000", sum, err)
+	}
+	if _, err := s.TopUpLoadTestAccounts(ctx, []string{"nobody@example.com"}, 1000); err == nil {
+		t.Error("top-up of an unknown account succeeded")
+	}
+	if _, err := s.TopUpLoadTestAccounts(ctx, emails, 0); !errors.Is(err, ErrBadAmount) {
+		t.Errorf("zero top-up: %v", err)
+	}
+}

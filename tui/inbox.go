@@ -3,6 +3,7 @@ package tui
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
@@ -65,7 +66,15 @@ func (p *inbox) load() tea.Cmd {
 	}
 }
 
-func (p *inbox) showsCountdown() bool { return len(p.open) > 0 }
+// nextChange is when the soonest countdown on the Inbox changes (-1: none).
+func (p *inbox) nextChange() time.Duration {
+	now := p.c.now()
+	out := time.Duration(-1)
+	for _, r := range p.open {
+		out = soonest(out, clockChange(r.ExpiresAt.Sub(now)))
+	}
+	return out
+}
 
 func (p *inbox) Update(msg tea.Msg) (Component, tea.Cmd) {
 	switch msg := msg.(type) {
@@ -74,7 +83,7 @@ func (p *inbox) Update(msg tea.Msg) (Component, tea.Cmd) {
 			p.err = p.c.explain(msg.err)
 			return p, nil
 		}
-		return p, tea.Batch(p.loaded1(msg.open), p.tick.ensure(p.showsCountdown()))
+		return p, tea.Batch(p.loaded1(msg.open), p.tick.ensure(p.nextChange()))
 	case inboxDoneMsg:
 		p.busy, p.confirm = false, inboxNone
 		p.err, p.notice = p.c.explain(msg.err), msg.notice
@@ -89,12 +98,12 @@ func (p *inbox) Update(msg tea.Msg) (Component, tea.Cmd) {
 		}
 	case paneActivatedMsg:
 		p.tick.active = true
-		return p, tea.Batch(p.load(), p.tick.ensure(p.showsCountdown()))
+		return p, tea.Batch(p.load(), p.tick.ensure(p.nextChange()))
 	case paneDeactivatedMsg:
 		p.tick.active = false
 	case countdownTick:
 		if msg.owner == p.tick.owner {
-			return p, p.tick.tick(p.showsCountdown())
+			return p, p.tick.tick(msg, p.nextChange())
 		}
 	case tea.KeyMsg:
 		if !p.busy {

@@ -94,7 +94,19 @@ func (p *numbersPane) load() tea.Cmd {
 	return func() tea.Msg { return offersLoadedMsg{offers: c.Deps.Numbers.Offers(c.Ctx)} }
 }
 
-func (p *numbersPane) showsCountdown() bool { return p.mode == numReserved && p.res.State.Open() }
+// nextChange is when the reserved number's countdowns (its end, the
+// cancel guard) next change on screen (-1: none shown).
+func (p *numbersPane) nextChange() time.Duration {
+	if p.mode != numReserved || !p.res.State.Open() {
+		return -1
+	}
+	now := p.c.now()
+	wait := clockChange(p.res.ExpiresAt.Sub(now))
+	if p.res.State == store.ResActive {
+		wait = soonest(wait, clockChange(p.res.CancelAfter.Sub(now)))
+	}
+	return wait
+}
 
 func (p *numbersPane) Update(msg tea.Msg) (Component, tea.Cmd) {
 	switch msg := msg.(type) {
@@ -117,12 +129,12 @@ func (p *numbersPane) Update(msg tea.Msg) (Component, tea.Cmd) {
 		}
 	case paneActivatedMsg:
 		p.tick.active = true
-		return p, tea.Batch(p.load(), p.tick.ensure(p.showsCountdown()))
+		return p, tea.Batch(p.load(), p.tick.ensure(p.nextChange()))
 	case paneDeactivatedMsg:
 		p.tick.active = false
 	case countdownTick:
 		if msg.owner == p.tick.owner {
-			return p, p.tick.tick(p.showsCountdown())
+			return p, p.tick.tick(msg, p.nextChange())
 		}
 	case tea.KeyMsg:
 		return p, p.key(msg)
@@ -137,7 +149,7 @@ func (p *numbersPane) reserved(msg reservedMsg) tea.Cmd {
 		return p.load() // prices or stock changed: show the new ones
 	}
 	p.mode, p.res, p.err, p.notice = numReserved, msg.res, "", ""
-	return p.tick.ensure(p.showsCountdown())
+	return p.tick.ensure(p.nextChange())
 }
 
 // explain words a refusal, adding the way out where there is one.

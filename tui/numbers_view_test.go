@@ -134,21 +134,62 @@ func TestViewInboxEmptyAndHistory(t *testing.T) {
 	golden(t, "history_filtered_80x24", m.View(), 80, 24)
 }
 
-// The countdown ticks only while a pane that shows one is in view.
+// The countdown ticks only while a pane that shows one is in view, one
+// tick at a time, and a sooner change supersedes a later tick.
 func TestCountdownTicksOnlyWhenShown(t *testing.T) {
 	tk := ticker{owner: "x"}
-	if tk.ensure(true) != nil {
+	if tk.ensure(time.Second) != nil {
 		t.Fatal("a pane out of view started a tick")
 	}
 	tk.active = true
-	if tk.ensure(false) != nil {
+	if tk.ensure(-1) != nil {
 		t.Fatal("a tick without a countdown")
 	}
-	if tk.ensure(true) == nil || tk.ensure(true) != nil {
+	if tk.ensure(time.Minute) == nil || tk.ensure(time.Minute) != nil {
 		t.Fatal("want exactly one tick running")
 	}
+	late := countdownTick{owner: "x", gen: tk.gen}
+	if tk.ensure(time.Second) == nil {
+		t.Fatal("a sooner change did not get its own tick")
+	}
+	if tk.tick(late, time.Second) != nil {
+		t.Fatal("a superseded tick re-armed the timer")
+	}
+	current := countdownTick{owner: "x", gen: tk.gen}
 	tk.active = false
-	if tk.tick(true) != nil {
+	if tk.tick(current, time.Second) != nil {
 		t.Fatal("the tick went on after the pane left the view")
+	}
+}
+
+// Above two minutes a countdown shows whole minutes, so it changes once a
+// minute; clockChange says exactly when the text changes.
+func TestClockChangesWhenItsTextDoes(t *testing.T) {
+	for d, want := range map[time.Duration]string{
+		0: "0:00", -time.Second: "0:00", 1500 * time.Millisecond: "0:02", 2 * time.Minute: "2:00",
+		2*time.Minute + time.Second: "3 min", 20 * time.Minute: "20 min", 19*time.Minute + 59*time.Second: "20 min",
+		59 * time.Minute: "59 min", 59*time.Minute + time.Second: "1 h 00", 125 * time.Minute: "2 h 05",
+	} {
+		if got := clock(d); got != want {
+			t.Errorf("clock(%v) = %q, want %q", d, got, want)
+		}
+	}
+	if clockChange(0) != -1 || clockChange(-time.Second) != -1 {
+		t.Error("a countdown at zero changes")
+	}
+	for d := 10 * time.Millisecond; d < 70*time.Minute; d += 7919 * time.Millisecond / 10 {
+		w := clockChange(d)
+		if w <= 0 {
+			t.Fatalf("clockChange(%v) = %v", d, w)
+		}
+		if d-w > 0 && clock(d-w) == clock(d) {
+			t.Errorf("clockChange(%v) = %v, but the text is still %q then", d, w, clock(d))
+		}
+		if before := d - w + tickMargin + time.Millisecond; clock(before) != clock(d) {
+			t.Errorf("clockChange(%v) = %v, but the text changed earlier (%q at %v left)", d, w, clock(before), before)
+		}
+	}
+	if w := clockChange(20 * time.Minute); w < 59*time.Second {
+		t.Errorf("a 20-minute countdown wakes after %v; want about a minute", w)
 	}
 }

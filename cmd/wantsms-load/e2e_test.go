@@ -6,11 +6,13 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/wantsms/wantsms/cmd/internal/service"
 	"github.com/wantsms/wantsms/cmd/internal/testenv"
 )
 
@@ -19,6 +21,7 @@ type jsonRun struct {
 	Target    string `json:"target"`
 	PID       int    `json:"pid"`
 	Sessions  int    `json:"sessions"`
+	SMS       int    `json:"sms"`
 	Ready     int    `json:"ready"`
 	Held      int    `json:"held"`
 	Latencies map[string]struct {
@@ -87,6 +90,83 @@ func TestRunHoldsSessionsOnARealServer(t *testing.T) {
 	}
 }
 
+// The SMS phase against a real WantSMS whose simulator never sends by
+// itself: every session reserves a number, shows it on its Inbox, and
+// gets its code through the signed webhook; the report times each.
+func TestRunTimesSMSFromWebhookToScreen(t *testing.T) {
+	const secret = "load-test-secret"
+	env := testenv.Start(t, testenv.SimNumbers(time.Hour, true, time.Hour), func(c *service.Config) {
+		c.Numbers.SimWebhookSecret = secret
+	})
+	keys := filepath.Join(t.TempDir(), "keys")
+	var out, errOut bytes.Buffer
+	if code := run(context.Background(), []string{"seed", "--data", env.Dir, "--accounts", "4", "--keys", keys},
+		&out, &errOut); code != exitOK {
+		t.Fatalf("seed: exit %d: %s", code, errOut.String())
+	}
+	runs, stderr, code := runJSON(t, "run", "--addr", env.Svc.SSHAddr(), "--keys", keys, "--sessions", "4",
+		"--rate", "100", "--hold", "0s", "--settle", "0s", "--baseline", "0s", "--json",
+		"--sms-rate", "100", "--http", env.Svc.HTTPAddr(), "--data", env.Dir, "--webhook-secret", secret,
+		"--sms-measure", "0s")
+	if code != exitOK || len(runs) != 1 {
+		t.Fatalf("run: exit %d, %d runs; stderr:\n%s", code, len(runs), stderr)
+	}
+	r := runs[0]
+	for _, series := range []string{latencyReserve, latencyInbox, latencySMS} {
+		if l := r.Latencies[series]; l.Count != 4 || l.P50 <= 0 {
+			t.Errorf("%s latency %+v; want 4 timed", series, l)
+		}
+	}
+	if r.SMS != 4 || len(r.Errors) != 0 {
+		t.Errorf("report %+v; want 4 sessions armed, no errors", r)
+	}
+	// Each account's number got the code the tool pushed, once.
+	for _, a := range mustKeys(t, keys) {
+		u, err := env.Store().UserByEmail(context.Background(), a.Email)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rs := env.Reservations(u.ID)
+		if len(rs) != 1 || len(rs[0].Messages) != 1 || !codeShape.MatchString(rs[0].LatestCode()) {
+			t.Errorf("%s: reservations %+v; want one with one pushed code", a.Email, rs)
+		}
+	}
+}
+
+// A wrong secret is refused by the server: every SMS counts as refused.
+func TestRunCountsRefusedWebhooks(t *testing.T) {
+	env := testenv.Start(t, testenv.SimNumbers(time.Hour, true, time.Hour), func(c *service.Config) {
+		c.Numbers.SimWebhookSecret = "right"
+	})
+	keys := filepath.Join(t.TempDir(), "keys")
+	var out, errOut bytes.Buffer
+	if code := run(context.Background(), []string{"seed", "--data", env.Dir, "--accounts", "2", "--keys", keys},
+		&out, &errOut); code != exitOK {
+		t.Fatalf("seed: exit %d: %s", code, errOut.String())
+	}
+	runs, stderr, code := runJSON(t, "run", "--addr", env.Svc.SSHAddr(), "--keys", keys, "--sessions", "2",
+		"--hold", "0s", "--settle", "0s", "--baseline", "0s", "--json", "--sms-rate", "100",
+		"--http", env.Svc.HTTPAddr(), "--data", env.Dir, "--webhook-secret", "wrong", "--sms-measure", "0s")
+	if code != exitFail || len(runs) != 1 || runs[0].Errors[kindWebhook] != 2 {
+		t.Fatalf("exit %d, runs %+v; want 2 refused webhooks:\n%s", code, runs, stderr)
+	}
+	if !strings.Contains(stderr, "401") {
+		t.Errorf("the refusal is not shown:\n%s", stderr)
+	}
+}
+
+// codeShape is what newCode makes.
+var codeShape = regexp.MustCompile(`^[0-9]{4}-[0-9]{4}$`)
+
+func mustKeys(t *testing.T, path string) []account {
+	t.Helper()
+	a, err := readKeys(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
 // Keys nobody linked land on the sign-in screen, never on a dashboard:
 // the run counts them by kind and exits 1. The vt client is used here.
 func TestRunCountsSessionsThatNeverReachTheDashboard(t *testing.T) {
@@ -119,6 +199,9 @@ func TestRunRefusesBadArguments(t *testing.T) {
 		{"run", "--rate", "0"},
 		{"run", "--client", "telnet"},
 		{"run", "--timeout", "0s"},
+		{"run", "--sms-rate", "10"}, // no --data
+		{"run", "--sms-rate", "10", "--data", "d", "--webhook-secret", "s", "--client", clientVT},
+		{"run", "--sms-rate", "-1"},
 		{"nosuch"},
 	} {
 		if _, _, code := runJSON(t, args...); code != exitUsage {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"sync"
 	"time"
 )
@@ -28,6 +29,7 @@ type loadConfig struct {
 	Timeout  time.Duration // per session, dial to marker
 	Client   string        // clientStream or clientVT
 	Progress io.Writer     // nil: no progress bar
+	SMS      smsConfig     // SMS-arrival-to-screen; off when its Rate is 0
 }
 
 // latencyConnect names the dial-to-dashboard series.
@@ -66,6 +68,17 @@ func (r *recorder) observe(series string, d time.Duration) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.latencies[series] = append(r.latencies[series], d)
+}
+
+// problem counts an error of a session that stays open (a reservation
+// refused, an SMS never shown): it is in the errors, not in the failed.
+func (r *recorder) problem(kind string, err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.errors[kind]++
+	if _, ok := r.samples[kind]; !ok && err != nil {
+		r.samples[kind] = err
+	}
 }
 
 // fail counts a session that never got ready (dropped false) or ended
@@ -125,6 +138,9 @@ func runLoad(ctx context.Context, cfg loadConfig, tg target, accounts []account,
 	if err == nil {
 		l.rep.CPU.Ramp = phase(idle, ramped)
 		l.measureHold(ctx, ramped)
+		if cfg.SMS.Rate > 0 && ctx.Err() == nil {
+			l.smsPhase(ctx)
+		}
 	}
 	close(l.release)
 	l.running.Wait()
@@ -145,6 +161,39 @@ type loadRun struct {
 	first   snapshot
 	release chan struct{} // closed when the hold is over
 	running sync.WaitGroup
+
+	mu   sync.Mutex
+	live []held // sessions that reached their dashboard, for the SMS phase
+}
+
+// held is a session that reached its dashboard and is being held.
+type held struct {
+	index int // in the keys file
+	acct  account
+	s     session
+}
+
+// keep records a session that reached its dashboard.
+func (l *loadRun) keep(h held) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.live = append(l.live, h)
+}
+
+// held lists the sessions kept that are still open, in keys-file order.
+func (l *loadRun) held() []held {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	out := make([]held, 0, len(l.live))
+	for _, h := range l.live {
+		select {
+		case <-h.s.Done():
+		default:
+			out = append(out, h)
+		}
+	}
+	slices.SortFunc(out, func(a, b held) int { return a.index - b.index })
+	return out
 }
 
 // measureIdle reads the server before any session and after the baseline
@@ -181,9 +230,10 @@ func (l *loadRun) ramp(ctx context.Context, accounts []account) {
 		connecting.Add(1)
 		l.running.Add(1)
 		l.rec.start()
+		keep := func(s session) { l.keep(held{index: i, acct: accounts[i], s: s}) }
 		go func() {
 			defer l.running.Done()
-			hold(ctx, l.connect, d, l.rec, connecting.Done, l.release)
+			hold(ctx, l.connect, d, l.rec, keep, connecting.Done, l.release)
 		}()
 	}
 	connecting.Wait()
@@ -213,8 +263,9 @@ func (l *loadRun) measureHold(ctx context.Context, last snapshot) {
 	}
 }
 
-// hold runs one session: connect, report, then keep it open until release.
-func hold(ctx context.Context, connect connectFunc, d dialSpec, rec *recorder, connected func(),
+// hold runs one session: connect, report, hand it to keep (the SMS
+// phase works on it from there), then keep it open until release.
+func hold(ctx context.Context, connect connectFunc, d dialSpec, rec *recorder, keep func(session), connected func(),
 	release <-chan struct{}) {
 	s, took, err := connect(ctx, d)
 	if err != nil {
@@ -223,10 +274,8 @@ func hold(ctx context.Context, connect connectFunc, d dialSpec, rec *recorder, c
 		return
 	}
 	rec.succeed(took)
+	keep(s)
 	connected()
-	// Work a session does once its dashboard is up goes here, timed with
-	// rec.observe: the numbers feature adds reserving a number and
-	// watching for its code (SMS-arrival-to-screen).
 	select {
 	case <-release:
 	case <-ctx.Done():

@@ -49,6 +49,7 @@ func compareOpenSSH(ctx context.Context, c runConfig, accounts []account, log io
 	defer sshd.stop()
 	cfg := c.Load
 	cfg.Sessions = n
+	cfg.SMS = smsConfig{} // a forced command has no numbers
 	tg := target{Name: "openssh", Addr: sshd.addr, User: sshd.user, PID: sshd.cmd.Process.Pid,
 		Marker: func(account) string { return opensshMarker }}
 	rep, err := runLoad(ctx, cfg, tg, accounts, log)

@@ -22,6 +22,7 @@ type Report struct {
 	Held        int     `json:"held"`     // still open when the hold ended
 	Rate        float64 `json:"rate_per_s"`
 	Interrupted bool    `json:"interrupted,omitempty"`
+	SMS         int     `json:"sms,omitempty"` // sessions armed with a number for the SMS phase
 
 	// Latencies by name: "connect" is dial to dashboard on screen.
 	Latencies map[string]Latency `json:"latency_ms"`
@@ -41,6 +42,7 @@ type Memory struct {
 	BaselinePSS   int64 `json:"baseline_pss"`
 	HeldPSS       int64 `json:"held_pss"`
 	PSSPerSession int64 `json:"pss_per_session"`
+	SMSRSS        int64 `json:"sms_rss,omitempty"` // after the SMS phase, every session with a number
 }
 
 // CPU of the server's process tree in each phase.
@@ -48,6 +50,10 @@ type CPU struct {
 	Baseline Phase `json:"baseline"` // before any session
 	Ramp     Phase `json:"ramp"`     // first dial to the last session ready
 	Hold     Phase `json:"hold"`     // sessions open and idle
+	// Numbers: every session on its Inbox with a number open (its
+	// countdown ticking), no SMS yet. SMS: while the SMS are pushed.
+	Numbers Phase `json:"numbers_open"`
+	SMS     Phase `json:"sms"`
 }
 
 // Phase is CPU time spent over a wall-clock span: by the server, and by
@@ -156,6 +162,12 @@ func writeTable(w io.Writer, out Output) error {
 	row("CPU before sessions", func(r *Report) string { return phaseCell(r.CPU.Baseline) })
 	row("CPU during ramp", func(r *Report) string { return phaseCell(r.CPU.Ramp) })
 	row("CPU during hold", func(r *Report) string { return phaseCell(r.CPU.Hold) })
+	if anySMS(out.Runs) {
+		row("sessions with a number", func(r *Report) string { return fmt.Sprint(r.SMS) })
+		row("CPU, numbers open", func(r *Report) string { return phaseCell(r.CPU.Numbers) })
+		row("CPU during SMS", func(r *Report) string { return phaseCell(r.CPU.SMS) })
+		row("RSS after SMS", func(r *Report) string { return bytesIEC(r.Memory.SMSRSS) })
+	}
 	row("errors", func(r *Report) string { return errorsCell(r.Errors) })
 	row("open files limit", func(r *Report) string {
 		return fmt.Sprintf("server %s, tool %d", limitCell(r.Limits.ServerOpenFiles), r.Limits.ToolOpenFiles)
@@ -164,6 +176,10 @@ func writeTable(w io.Writer, out Output) error {
 		return fmt.Sprintf("%.1f s CPU, %s RSS", r.Tool.CPUSeconds, bytesIEC(r.Tool.RSS))
 	})
 	return tw.Flush()
+}
+
+func anySMS(runs []*Report) bool {
+	return slices.ContainsFunc(runs, func(r *Report) bool { return r.SMS > 0 })
 }
 
 // latencyNames lists every latency series of the runs, "connect" first.

@@ -87,9 +87,11 @@ func parseRun(args []string, stderr io.Writer) (runConfig, error) {
 	fs.DurationVar(&l.Timeout, "timeout", defaultTimeout, "per session, longest time from dialling to the dashboard")
 	fs.StringVar(&l.Client, "client", clientStream,
 		"stream: scan the output for the dashboard (light); vt: a terminal emulator per session (heavy)")
+	smsFlags(fs, &l.SMS)
 	if err := parseFlags(fs, args); err != nil {
 		return c, err
 	}
+	l.SMS.Secret = webhookSecret(l.SMS.Secret)
 	switch {
 	case l.Sessions < 1:
 		return c, usagef("--sessions must be at least 1")
@@ -100,7 +102,7 @@ func parseRun(args []string, stderr io.Writer) (runConfig, error) {
 	case l.Client != clientStream && l.Client != clientVT:
 		return c, usagef("--client must be %s or %s", clientStream, clientVT)
 	}
-	return c, nil
+	return c, checkSMS(l)
 }
 
 // execute runs the load against WantSMS and, if asked, OpenSSH.

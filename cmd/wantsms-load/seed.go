@@ -19,7 +19,12 @@ type seedConfig struct {
 	Accounts int
 	KeysFile string
 	Password string // empty: a random one nobody knows (key sign-in only)
+	Credit   int64  // each account's balance is raised to at least this (cents)
 }
+
+// defaultCredit lets each account reserve numbers over many runs: a sim
+// number costs cents to about a dollar, and each run reserves one.
+const defaultCredit = 2000
 
 func runSeed(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("seed", flag.ContinueOnError)
@@ -29,11 +34,15 @@ func runSeed(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.IntVar(&c.Accounts, "accounts", 100, "how many accounts the keys file and the database must hold")
 	fs.StringVar(&c.KeysFile, "keys", "wantsms-load.keys", "keys file to write (private keys, mode 0600); existing keys are reused")
 	fs.StringVar(&c.Password, "password", "", "password of the accounts (default: random, so they sign in by key only)")
+	fs.Int64Var(&c.Credit, "credit", defaultCredit, "raise each account's balance to at least this many cents (0: leave it)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if c.Accounts < 1 {
 		return usagef("--accounts must be at least 1")
+	}
+	if c.Credit < 0 {
+		return usagef("--credit must not be negative")
 	}
 	start := time.Now()
 	created, err := seed(ctx, c)
@@ -71,9 +80,19 @@ func seed(ctx context.Context, c seedConfig) (int, error) {
 		return 0, err
 	}
 	defer st.Close()
-	created, err := st.SeedLoadTestAccounts(ctx, c.Password, loadTestAccounts(all[:c.Accounts]))
+	seeded := loadTestAccounts(all[:c.Accounts])
+	created, err := st.SeedLoadTestAccounts(ctx, c.Password, seeded)
 	if err != nil {
 		return created, fmt.Errorf("seed %s: %w", c.DataDir, err)
+	}
+	if c.Credit > 0 {
+		emails := make([]string, len(seeded))
+		for i, a := range seeded {
+			emails[i] = a.Email
+		}
+		if _, err := st.TopUpLoadTestAccounts(ctx, emails, c.Credit); err != nil {
+			return created, fmt.Errorf("credit the accounts in %s: %w", c.DataDir, err)
+		}
 	}
 	return created, nil
 }

@@ -34,10 +34,14 @@ func TestSeedCreatesAccountsAndReusesKeys(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	for _, a := range all {
+	for i, a := range all {
 		u, err := st.SignInWithKey(ctx, store.SpecOf(a.Signer.PublicKey()).Fingerprint, store.Origin{})
 		if err != nil || u.Email != a.Email {
 			t.Errorf("%s: signed in as %q, %v", a.Email, u.Email, err)
+		}
+		// The command line credits by default; seed() without Credit does not.
+		if want := map[bool]int64{true: defaultCredit, false: 0}[i < 3]; u.BalanceCents != want {
+			t.Errorf("%s: balance %d, want %d", a.Email, u.BalanceCents, want)
 		}
 	}
 }
@@ -47,6 +51,7 @@ func TestSeedRefusesBadArguments(t *testing.T) {
 	for _, args := range [][]string{
 		{"seed", "--accounts", "0"},
 		{"seed", "extra"},
+		{"seed", "--credit", "-1"},
 		{"seed", "--password", "short", "--data", t.TempDir(), "--keys", filepath.Join(t.TempDir(), "k"), "--accounts", "1"},
 	} {
 		if code := run(context.Background(), args, &out, &errOut); code == exitOK {

@@ -38,6 +38,8 @@ func numbersFlags(f *flags, nc *service.NumbersConfig) (finish func() error) {
 	f.Duration(&nc.SimJitter, "sim-jitter", "WANTSMS_SIM_JITTER", sim.DefaultJitter, "sim: the wait varies by ± this")
 	f.Int(&nc.SimNeverSharePct, "sim-never-share", "WANTSMS_SIM_NEVER_SHARE", int(sim.DefaultNeverShare*100),
 		"sim: percent of numbers that never get an SMS (so refunds happen)")
+	f.String(&nc.SimWebhookSecret, "sim-webhook-secret", "WANTSMS_SIM_WEBHOOK_SECRET", "",
+		"sim: secret that signs SMS pushed to /webhooks/provider/sim (load tests; empty: pushes refused)")
 	f.Int(&seed, "sim-seed", "WANTSMS_SIM_SEED", 1, "sim: seed of its numbers, codes and prices")
 	f.Bool(&nc.AllowSimWithLivePayments, "allow-sim-with-live-payments", "WANTSMS_ALLOW_SIM_WITH_LIVE_PAYMENTS", false,
 		"run sim even next to a live Stripe key (sk_live_…)")

@@ -30,6 +30,10 @@ type NumbersConfig struct {
 	// WebhookSecret signs SMS pushed by SMS-Activate-protocol upstreams to
 	// /webhooks/provider/smsactivate.
 	WebhookSecret string
+	// SimWebhookSecret, when set, lets SMS for simulated numbers be pushed
+	// to /webhooks/provider/sim signed with it, like an upstream's: the
+	// load tool times SMS from arrival to screen that way.
+	SimWebhookSecret string
 
 	MarkupBP    int           // sell price = cost × MarkupBP / 10000
 	Lifetime    time.Duration // how long a number stays open
@@ -101,9 +105,13 @@ func (s *Service) buildNumbers() (*numbers, error) {
 	if err := n.addUpstreams(nc, names); err != nil {
 		return nil, err
 	}
+	secrets := map[string][]byte{"smsactivate": []byte(nc.WebhookSecret)}
+	if names["sim"] && nc.SimWebhookSecret != "" {
+		secrets[sim.Name] = []byte(nc.SimWebhookSecret)
+	}
 	n.engine = engine.New(s.Store, n.router, engine.Config{
 		Lifetime: nc.Lifetime, CancelGuard: nc.CancelGuard, MaxOpen: nc.MaxOpen, Clock: clock, Log: s.log,
-		Secrets: map[string][]byte{"smsactivate": []byte(nc.WebhookSecret)}, Simulated: simulated,
+		Secrets: secrets, Simulated: simulated,
 	})
 	return n, nil
 }

@@ -122,3 +122,33 @@ func TestStreamWaitForFailsWhenSessionEnds(t *testing.T) {
 		t.Errorf("Err() = %v for a clean exit", err)
 	}
 }
+
+// A command runs beside the interactive session on the same connection,
+// which stays usable after it.
+func TestStreamRunsACommandOnItsConnection(t *testing.T) {
+	srv := startServer(t, nil, cssh.EmulatePty())
+	o := Options{Addr: srv.addr, Signers: []ssh.Signer{newTestKey(t)}, Command: "keys"}
+	s, err := DialStream(t.Context(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.Start(); err != nil {
+		t.Fatal(err)
+	}
+	out, status, err := s.Run(t.Context(), "status 3")
+	if err != nil || status != 3 || len(out) != 0 {
+		t.Fatalf("Run = %q, %d, %v; want no output and status 3", out, status, err)
+	}
+	if err := s.Type("after"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.WaitFor(wait, `got "after"`); err != nil {
+		t.Errorf("the interactive session after Run: %v", err)
+	}
+	s.Close()
+	<-s.Done()
+	if _, _, err := s.Run(t.Context(), "status 0"); err == nil {
+		t.Error("Run on a closed connection succeeded")
+	}
+}
