@@ -205,7 +205,7 @@ func TestCommandOffers(t *testing.T) {
 		t.Fatalf("prices text:\n%s", out)
 	}
 	refused(t, env, key, "prices --service tele", 1, "did you mean telegram?")
-	refused(t, env, key, "countries --service tg", 1, "want a service code like telegram")
+	refused(t, env, key, "countries --service tq", 1, "want a service code like telegram")
 	refused(t, env, key, "services --country zz", 1, "want a country code like gb")
 	refused(t, env, key, "reserve nosuch", 1, "usage: reserve SERVICE")
 }
