@@ -145,6 +145,10 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case tea.KeyMsg:
 		m.c.Session.Touch()
+		// bubbletea hands every session the same slice for the space
+		// key, and bubbles' text inputs clean runes in place: each
+		// session gets its own copy.
+		msg.Runes = append([]rune(nil), msg.Runes...)
 		return m.updateKey(msg)
 	case authDoneMsg:
 		m.c.User, m.c.UserID = msg.user, msg.user.ID
@@ -302,12 +306,13 @@ func (m *Model) View() string {
 		return m.centered(m.link.View(), m.help.ShortHelpView(m.link.help()))
 	}
 	pane := m.panes[m.active]
-	body := lipgloss.NewStyle().Width(w - 4).Height(h - m.chrome()).MaxHeight(h - m.chrome()).
-		Render(pane.View())
-	footer := m.footer(pane)
-	rule := st.Muted.Render(strings.Repeat("─", w))
-	return lipgloss.JoinVertical(lipgloss.Left, m.header(), m.tabs(), rule,
-		st.Body.Render(body), st.Header.MaxWidth(w).Render(footer))
+	var f frame
+	f.add(m.header())
+	f.add(m.tabs())
+	f.add(st.Muted.Render(strings.Repeat("─", w)))
+	f.addBody(pane.View(), w-4, h-m.chrome(), strings.Repeat(" ", st.Body.GetPaddingLeft()))
+	f.add(st.Header.MaxWidth(w).Render(m.footer(pane)))
+	return f.String()
 }
 
 func (m *Model) footer(pane Component) string {

@@ -135,7 +135,7 @@ func (f *form) view() string {
 		label := st.Label
 		if i == f.focus {
 			marker = st.FocusedIn.Render("▸ ")
-			label = label.Foreground(accent)
+			label = label.Foreground(st.FocusedIn.GetForeground())
 		}
 		if s.checkbox {
 			box := "[ ]"

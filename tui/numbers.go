@@ -420,7 +420,8 @@ func (p *numbersPane) listView() []string {
 	if p.filter != "" {
 		filter = st.Label.Render("Filter") + st.FocusedIn.Render(sanitize.Line(p.filter)+"▏") + st.Muted.Render("  esc clears")
 	}
-	if p.allSimulated() {
+	allSim := p.allSimulated()
+	if allSim {
 		title += st.Sim.Render("  simulated numbers")
 	}
 	lines := []string{st.Title.Render(title), filter, "",
@@ -435,12 +436,14 @@ func (p *numbersPane) listView() []string {
 	visible := max(1, p.h-6)
 	top := max(0, min(p.cursor-visible/2, len(p.rows)-visible))
 	for i := top; i < min(len(p.rows), top+visible); i++ {
-		lines = append(lines, p.rowView(i))
+		lines = append(lines, p.rowView(i, allSim))
 	}
 	return lines
 }
 
-func (p *numbersPane) rowView(i int) string {
+// rowView draws one row; allSim (every offer simulated, said once in the
+// title) is worked out once per view, not once per row.
+func (p *numbersPane) rowView(i int, allSim bool) string {
 	st := p.c.Styles
 	r := p.rows[i]
 	marker, name := "  ", st.Text
@@ -452,7 +455,7 @@ func (p *numbersPane) rowView(i int) string {
 		price = "from " + price
 	}
 	sim := ""
-	if r.sim && !p.allSimulated() {
+	if r.sim && !allSim {
 		sim = st.Sim.Render(" simulated")
 	}
 	return marker + name.Width(34).Render(sanitize.Truncate(r.label, 33)) + " " +

@@ -45,6 +45,8 @@ type Screen struct {
 	height  int
 	repaint bool // everything must be redrawn (resize, start)
 	stopped bool
+	stale   bool          // the view changed: ask view for the frame
+	view    func() string // the program's view, for Invalidate
 
 	wake chan struct{} // capacity 1: a write is due
 	done chan struct{} // closed by Stop
@@ -67,6 +69,26 @@ func New(out io.Writer, fps int) *Screen {
 func (s *Screen) Start() {
 	_, _ = io.WriteString(s.out, enterAltScreen+hideCursor+pasteOn)
 	go s.run()
+}
+
+// Source sets where Invalidate takes frames from. view is called on the
+// writer goroutine, never while the screen's lock is held, so it may take
+// the program's own lock.
+func (s *Screen) Source(view func() string) {
+	s.mu.Lock()
+	s.view = view
+	s.mu.Unlock()
+}
+
+// Invalidate says the program's view changed. The frame is rendered when
+// it is written, not now: a burst of updates within one frame gap (a
+// dashboard's panes loading at sign-in, say) costs one render, not one
+// per update. It never blocks.
+func (s *Screen) Invalidate() {
+	s.mu.Lock()
+	s.stale, s.dirty = true, true
+	s.mu.Unlock()
+	s.poke()
 }
 
 // Frame hands over the program's latest view; it never blocks.
@@ -162,8 +184,18 @@ func (s *Screen) flush() bool {
 		return false
 	}
 	frame, raw, w, h, repaint := s.frame, s.raw, s.width, s.height, s.repaint
-	s.raw, s.dirty, s.repaint = nil, false, false
+	view := s.view
+	if !s.stale {
+		view = nil
+	}
+	s.raw, s.dirty, s.repaint, s.stale = nil, false, false, false
 	s.mu.Unlock()
+	if view != nil {
+		frame = view()
+		s.mu.Lock()
+		s.frame = frame
+		s.mu.Unlock()
+	}
 
 	var buf bytes.Buffer
 	for _, r := range raw {

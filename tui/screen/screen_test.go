@@ -2,6 +2,7 @@ package screen
 
 import (
 	"bytes"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -217,4 +218,35 @@ func TestResizeWritesWithTheNextFrame(t *testing.T) {
 		t.Fatalf("writes %d, last %q; want the clear and the frame in write 2", term.count(), w)
 	}
 	s.Stop()
+}
+
+// A burst of invalidations renders the view once or twice (the first
+// write, then one after the frame gap), not once per invalidation, and the
+// screen ends on the latest view.
+func TestInvalidateRendersLazily(t *testing.T) {
+	term := newRecorder(20, 5)
+	s := New(term, 2) // a 500 ms gap: the burst below fits in it
+	var mu sync.Mutex
+	renders, latest := 0, 0
+	s.Source(func() string {
+		mu.Lock()
+		defer mu.Unlock()
+		renders++
+		return "view " + strconv.Itoa(latest)
+	})
+	s.Start()
+	s.Resize(20, 5)
+	for i := 1; i <= 100; i++ {
+		mu.Lock()
+		latest = i
+		mu.Unlock()
+		s.Invalidate()
+	}
+	showing(t, term, "view 100")
+	s.Stop()
+	mu.Lock()
+	defer mu.Unlock()
+	if renders > 2 {
+		t.Fatalf("%d renders for a burst of 100 invalidations, want at most 2", renders)
+	}
 }

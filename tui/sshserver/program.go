@@ -1,6 +1,8 @@
 package sshserver
 
 import (
+	"sync"
+
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/wantsms/wantsms/tui/screen"
@@ -8,26 +10,52 @@ import (
 
 // framed runs the dashboard's model with its frames going to a Screen
 // instead of bubbletea's ticking renderer (the program is started
-// WithoutRenderer). bubbletea calls View after every Update anyway; here
-// that one call feeds the screen.
+// WithoutRenderer). An update only invalidates the screen; the screen's
+// writer renders the model when it writes, at most once per frame gap,
+// so the dozen messages of a sign-in cost one or two renders, not a dozen.
 type framed struct {
+	m   *lockedModel
+	scr *screen.Screen
+}
+
+// lockedModel is the current model, shared by the program's goroutine
+// (Update) and the screen's writer (View), which take turns.
+type lockedModel struct {
+	mu    sync.Mutex
 	inner tea.Model
-	scr   *screen.Screen
+}
+
+func (l *lockedModel) view() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.inner.View()
+}
+
+func newFramed(inner tea.Model, scr *screen.Screen) framed {
+	f := framed{m: &lockedModel{inner: inner}, scr: scr}
+	scr.Source(f.m.view)
+	return f
 }
 
 func (f framed) Init() tea.Cmd {
-	cmd := f.inner.Init()
-	f.scr.Frame(f.inner.View())
+	f.m.mu.Lock()
+	cmd := f.m.inner.Init()
+	f.m.mu.Unlock()
+	f.scr.Invalidate()
 	return cmd
 }
 
 func (f framed) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	f.m.mu.Lock()
+	m, cmd := f.m.inner.Update(msg)
+	f.m.inner = m
+	// The size changes with the model laid out for it: the writer never
+	// sees the one without the other.
 	if ws, ok := msg.(tea.WindowSizeMsg); ok {
 		f.scr.Resize(ws.Width, ws.Height)
 	}
-	m, cmd := f.inner.Update(msg)
-	f.inner = m
-	f.scr.Frame(m.View())
+	f.m.mu.Unlock()
+	f.scr.Invalidate()
 	return f, cmd
 }
 

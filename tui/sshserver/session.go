@@ -137,7 +137,7 @@ func (s *Server) runDashboard(ctx context.Context, sess ssh.Session, winCh <-cha
 		Goodbye: live.setReason, Emit: scr.Emit}
 	model := tui.New(c, user)
 	defer model.Close()
-	p := tea.NewProgram(framed{inner: model, scr: scr},
+	p := tea.NewProgram(newFramed(model, scr),
 		tea.WithInput(sess), tea.WithOutput(sess), tea.WithoutRenderer(),
 		tea.WithContext(ctx), tea.WithoutSignalHandler())
 	scr.Start()

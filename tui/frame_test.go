@@ -1,0 +1,23 @@
+package tui
+
+import (
+	"reflect"
+	"testing"
+)
+
+// A pane's view becomes exactly height rows, indented: a too-wide row
+// wraps at a space, rows past height are cut, blank rows fill the rest.
+func TestFrameBody(t *testing.T) {
+	var f frame
+	f.add("head")
+	f.addBody("short\nthis row is too wide\n\x1b[1mbold\x1b[0m", 12, 5, "  ")
+	want := []string{"head", "  short", "  this row is", "  too wide", "  \x1b[1mbold\x1b[0m", ""}
+	if !reflect.DeepEqual(f.rows, want) {
+		t.Fatalf("rows %q, want %q", f.rows, want)
+	}
+	var cut frame
+	cut.addBody("1\n2\n3\n4", 10, 2, "")
+	if !reflect.DeepEqual(cut.rows, []string{"1", "2"}) {
+		t.Fatalf("cut to 2 rows: %q", cut.rows)
+	}
+}
