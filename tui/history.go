@@ -29,7 +29,7 @@ type history struct {
 	cursor  int
 	loaded  bool
 	filter  string
-	input   textinput.Model
+	input   *textinput.Model // only while the filter is edited
 	editing bool
 	err     string
 }
@@ -41,17 +41,31 @@ type historyLoadedMsg struct {
 	err  error
 }
 
-func newHistory(c *Common) *history {
+func newHistory(c *Common) *history { return &history{c: c} }
+
+// editFilter makes the filter's field, which exists only while it is
+// edited: a text input is some 4 KB, times every session.
+func (p *history) editFilter() tea.Cmd {
 	in := textinput.New()
 	in.Prompt, in.CharLimit, in.Placeholder = "", 40, "service, country, number, code…"
-	in.Cursor.Style, in.PlaceholderStyle = c.Styles.FocusedIn, c.Styles.Muted
-	return &history{c: c, input: in}
+	in.Cursor.Style, in.PlaceholderStyle = p.c.Styles.FocusedIn, p.c.Styles.Muted
+	in.Width = p.inputWidth()
+	in.SetValue(p.filter)
+	p.input, p.editing = &in, true
+	return p.input.Focus()
 }
 
-func (p *history) Title() string    { return "History" }
-func (p *history) Init() tea.Cmd    { return nil }
-func (p *history) SetSize(w, h int) { p.w, p.h = w, h; p.input.Width = max(10, min(40, w-20)) }
-func (p *history) Capturing() bool  { return p.editing }
+func (p *history) inputWidth() int { return max(10, min(40, p.w-20)) }
+
+func (p *history) Title() string { return "History" }
+func (p *history) Init() tea.Cmd { return nil }
+func (p *history) SetSize(w, h int) {
+	p.w, p.h = w, h
+	if p.input != nil {
+		p.input.Width = p.inputWidth()
+	}
+}
+func (p *history) Capturing() bool { return p.editing }
 
 func (p *history) load() tea.Cmd {
 	c, uid, page, text := p.c, p.c.UserID, p.page, strings.TrimSpace(p.filter)
@@ -111,26 +125,21 @@ func (p *history) key(msg tea.KeyMsg) tea.Cmd {
 	if p.editing {
 		switch msg.Type {
 		case tea.KeyEnter:
-			p.editing, p.filter, p.page, p.cursor = false, p.input.Value(), 0, 0
-			p.input.Blur()
+			p.editing, p.filter, p.page, p.cursor, p.input = false, p.input.Value(), 0, 0, nil
 			return p.load()
 		case tea.KeyEsc:
-			p.editing = false
-			p.input.Blur()
-			p.input.SetValue(p.filter)
+			p.editing, p.input = false, nil
 			return nil
 		}
-		var cmd tea.Cmd
-		p.input, cmd = p.input.Update(msg)
+		in, cmd := p.input.Update(msg)
+		p.input = &in
 		return cmd
 	}
 	switch {
 	case key.Matches(msg, k.Filter):
-		p.editing = true
-		return p.input.Focus()
+		return p.editFilter()
 	case key.Matches(msg, k.Back) && p.filter != "":
 		p.filter, p.page, p.cursor = "", 0, 0
-		p.input.SetValue("")
 		return p.load()
 	case key.Matches(msg, k.Up):
 		p.cursor = max(0, p.cursor-1)

@@ -63,8 +63,13 @@ type KeyMap struct {
 	AdminOpenUser key.Binding
 }
 
-// DefaultKeys returns the keymap.
-func DefaultKeys() *KeyMap {
+// DefaultKeys returns the keymap. Every session shares it, so it is never
+// changed after this.
+func DefaultKeys() *KeyMap { return defaultKeys }
+
+var defaultKeys = newKeyMap()
+
+func newKeyMap() *KeyMap {
 	b := func(keys []string, k, help string) key.Binding {
 		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(k, help))
 	}

@@ -1,7 +1,9 @@
 package tui
 
 import (
+	"io"
 	"strconv"
+	"sync"
 
 	"github.com/charmbracelet/lipgloss"
 	"github.com/muesli/termenv"
@@ -83,7 +85,31 @@ func fixed(r *lipgloss.Renderer, c lipgloss.AdaptiveColor) lipgloss.TerminalColo
 	}
 }
 
-// NewStyles builds the styles for one session's renderer.
+// sharedStyles holds one Styles per kind of terminal (colour profile,
+// dark or light background): a Styles is some 10 KB, and 10,000 sessions
+// need at most eight different ones.
+var sharedStyles sync.Map // terminalKind → *Styles
+
+type terminalKind struct {
+	profile termenv.Profile
+	dark    bool
+}
+
+// StylesFor gives the shared styles for a terminal with this colour
+// profile and background. Their renderer writes nowhere: styles only
+// render strings, and the screen writes them.
+func StylesFor(profile termenv.Profile, dark bool) *Styles {
+	k := terminalKind{profile, dark}
+	if st, ok := sharedStyles.Load(k); ok {
+		return st.(*Styles)
+	}
+	r := lipgloss.NewRenderer(io.Discard, termenv.WithProfile(profile))
+	r.SetHasDarkBackground(dark)
+	st, _ := sharedStyles.LoadOrStore(k, NewStyles(r))
+	return st.(*Styles)
+}
+
+// NewStyles builds the styles for one renderer.
 func NewStyles(r *lipgloss.Renderer) *Styles {
 	ns := r.NewStyle
 	accent, subtle, text, good := fixed(r, accent), fixed(r, subtle), fixed(r, text), fixed(r, good)

@@ -133,7 +133,7 @@ func (s *Server) runDashboard(ctx context.Context, sess ssh.Session, winCh <-cha
 	// What the dashboard's work logs (store, engine, payments) carries
 	// the session and its address.
 	ctx = logctx.With(ctx, "session", shortID(ts.ID), "remote", ts.Origin.RemoteAddr)
-	c := &tui.Common{Ctx: ctx, Deps: s.deps, Session: ts, Styles: tui.NewStyles(r), Keys: tui.DefaultKeys(),
+	c := &tui.Common{Ctx: ctx, Deps: s.deps, Session: ts, Styles: tui.StylesFor(r.ColorProfile(), r.HasDarkBackground()), Keys: tui.DefaultKeys(),
 		Goodbye: live.setReason, Emit: scr.Emit}
 	model := tui.New(c, user)
 	defer model.Close()
