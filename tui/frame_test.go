@@ -39,6 +39,9 @@ func TestServiceRowsShared(t *testing.T) {
 	if f := a.serviceRows("wh"); len(f) != 1 || f[0].code != "whatsapp" || &f[0] == &ra[1] {
 		t.Fatalf("filtered rows %v", f)
 	}
+	if tg := a.serviceRows("tg"); len(tg) != 1 || tg[0].code != "telegram" {
+		t.Fatalf("the alias tg finds %v", tg)
+	}
 	c := &numbersPane{c: &Common{}, offers: append([]provider.RoutedOffer(nil), offers[:1]...)}
 	if rc := c.serviceRows(""); len(rc) != 1 {
 		t.Fatalf("other offers got the cached rows: %v", rc)

@@ -327,7 +327,7 @@ func (p *numbersPane) buildServiceRows(f string) []numberRow {
 	}
 	out := make([]numberRow, 0, len(best))
 	for _, s := range provider.Services() {
-		if r := best[s.Code]; r != nil && matches(f, r.label, r.code) {
+		if r := best[s.Code]; r != nil && (matches(f, r.label, r.code) || isAlias(f, r.code)) {
 			out = append(out, *r)
 		}
 	}
@@ -368,6 +368,12 @@ func (p *numbersPane) simulated(o provider.RoutedOffer) bool {
 
 // matches: the filter starts the code or a word of the name ("te" finds
 // Telegram, "king" United Kingdom, "twit" X (Twitter)).
+// isAlias: the market's short code ("tg" for Telegram) finds its service.
+func isAlias(f, code string) bool {
+	s, ok := provider.LookupService(f)
+	return ok && s.Code == code
+}
+
 func matches(f, name, code string) bool {
 	if f == "" || strings.HasPrefix(code, f) || strings.HasPrefix(strings.ToLower(name), f) {
 		return true

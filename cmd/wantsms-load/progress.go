@@ -100,6 +100,6 @@ func progressLine(started, ready, failed, total int, elapsed time.Duration) stri
 		filled = min(progressWidth, progressWidth*(ready+failed)/total)
 	}
 	bar := strings.Repeat("#", filled) + strings.Repeat(".", progressWidth-filled)
-	return fmt.Sprintf("[%s] %d/%d ready, %d failed, %d connecting, %.1f s",
+	return fmt.Sprintf("[%s] %d/%d ready, %d failed, %d in flight, %.1f s",
 		bar, ready, total, failed, started-ready-failed, elapsed.Seconds())
 }

@@ -111,7 +111,7 @@ func TestBytesIEC(t *testing.T) {
 
 func TestProgressLineAndLogMode(t *testing.T) {
 	line := progressLine(60, 50, 5, 100, 1500*time.Millisecond)
-	want := "[################..............] 50/100 ready, 5 failed, 5 connecting, 1.5 s"
+	want := "[################..............] 50/100 ready, 5 failed, 5 in flight, 1.5 s"
 	if line != want {
 		t.Errorf("progressLine =\n%q, want\n%q", line, want)
 	}
