@@ -3,8 +3,6 @@ package tui
 import (
 	"reflect"
 	"testing"
-
-	"github.com/wantsms/wantsms/provider"
 )
 
 // A pane's view becomes exactly height rows, indented: a too-wide row
@@ -21,29 +19,5 @@ func TestFrameBody(t *testing.T) {
 	cut.addBody("1\n2\n3\n4", 10, 2, "")
 	if !reflect.DeepEqual(cut.rows, []string{"1", "2"}) {
 		t.Fatalf("cut to 2 rows: %q", cut.rows)
-	}
-}
-
-// Sessions looking at the same offers share one unfiltered service list;
-// a filter gets its own.
-func TestServiceRowsShared(t *testing.T) {
-	offers := []provider.RoutedOffer{
-		{Service: "telegram", Country: "gb", Stock: 3, SellCents: 50},
-		{Service: "whatsapp", Country: "gb", Stock: 1, SellCents: 70},
-	}
-	a, b := &numbersPane{c: &Common{}, offers: offers}, &numbersPane{c: &Common{}, offers: offers}
-	ra, rb := a.serviceRows(""), b.serviceRows("")
-	if len(ra) != 2 || &ra[0] != &rb[0] {
-		t.Fatalf("rows not shared: %v %v", ra, rb)
-	}
-	if f := a.serviceRows("wh"); len(f) != 1 || f[0].code != "whatsapp" || &f[0] == &ra[1] {
-		t.Fatalf("filtered rows %v", f)
-	}
-	if tg := a.serviceRows("tg"); len(tg) != 1 || tg[0].code != "telegram" {
-		t.Fatalf("the alias tg finds %v", tg)
-	}
-	c := &numbersPane{c: &Common{}, offers: append([]provider.RoutedOffer(nil), offers[:1]...)}
-	if rc := c.serviceRows(""); len(rc) != 1 {
-		t.Fatalf("other offers got the cached rows: %v", rc)
 	}
 }
