@@ -196,6 +196,15 @@ func (s *Screen) flush() bool {
 		s.frame = frame
 		s.mu.Unlock()
 	}
+	if frame == "" && len(raw) == 0 && repaint {
+		// Nothing to show yet (the program has no size): clearing the
+		// screen now would start a frame gap, and the first real frame
+		// would wait for it.
+		s.mu.Lock()
+		s.repaint = true
+		s.mu.Unlock()
+		return false
+	}
 
 	var buf bytes.Buffer
 	for _, r := range raw {

@@ -250,3 +250,41 @@ func TestInvalidateRendersLazily(t *testing.T) {
 		t.Fatalf("%d renders for a burst of 100 invalidations, want at most 2", renders)
 	}
 }
+
+// A program with nothing to show yet (no size) writes nothing: its first
+// real frame is the first paint, not one frame gap after an empty one.
+func TestEmptyFirstViewWritesNothing(t *testing.T) {
+	term := newRecorder(20, 5)
+	s := New(term, 1) // a one-second gap would show as a second write
+	var mu sync.Mutex
+	view, asked := "", 0
+	s.Source(func() string {
+		mu.Lock()
+		defer mu.Unlock()
+		asked++
+		return view
+	})
+	s.Start() // write 1: modes
+	s.Invalidate()
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(time.Millisecond) {
+		mu.Lock()
+		n := asked
+		mu.Unlock()
+		if n > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the writer never asked for the view")
+		}
+	}
+	mu.Lock()
+	view = "dash"
+	mu.Unlock()
+	s.Resize(20, 5)
+	s.Invalidate()
+	showing(t, term, "dash")
+	if n := term.count(); n != 2 || !bytes.Contains(term.last(), []byte(clearScreen)) {
+		t.Fatalf("%d writes, the last %q: want the modes, then the first paint", n, term.last())
+	}
+	s.Stop()
+}
