@@ -68,7 +68,8 @@ func inboxWith20(b *testing.B) tea.Model {
 		}
 	}
 	u, _ = st.UserByID(ctx, u.ID)
-	rend := lipgloss.NewRenderer(io.Discard, termenv.WithProfile(termenv.ANSI256))
+	rend := lipgloss.NewRenderer(io.Discard)
+	rend.SetColorProfile(termenv.ANSI256) // lipgloss would detect io.Discard: no colours
 	c := &Common{Ctx: ctx, Deps: Deps{Store: st, Numbers: eng, SSHCommand: "ssh -p 2222 localhost"},
 		Session: &Session{ID: "bench"}, Styles: NewStyles(rend), Keys: DefaultKeys()}
 	var m tea.Model = New(c, &u)

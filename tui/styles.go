@@ -103,7 +103,8 @@ func StylesFor(profile termenv.Profile, dark bool) *Styles {
 	if st, ok := sharedStyles.Load(k); ok {
 		return st.(*Styles)
 	}
-	r := lipgloss.NewRenderer(io.Discard, termenv.WithProfile(profile))
+	r := lipgloss.NewRenderer(io.Discard)
+	r.SetColorProfile(profile) // lipgloss would detect io.Discard: no colours
 	r.SetHasDarkBackground(dark)
 	st, _ := sharedStyles.LoadOrStore(k, NewStyles(r))
 	return st.(*Styles)
