@@ -151,7 +151,9 @@ func (a *account) keyList() []string {
 		}
 		this := ""
 		if a.c.Session.Key != nil && a.c.Session.Key.Fingerprint == k.Fingerprint {
-			this = st.Success.Render(" ●")
+			// Linked during this session, it has no sign-in on record
+			// yet, but it is in use right now.
+			this, used = st.Success.Render(" ●"), "now"
 		}
 		lines = append(lines, marker+name.Width(18).Render(sanitize.Truncate(k.Name, 17))+
 			st.Muted.Render(fmt.Sprintf("%-21s %-11s %s", shortFingerprint(k.Fingerprint),
