@@ -6,6 +6,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/wantsms/wantsms/store/storetest"
 )
 
 // person is an account with something in every table that holds personal
@@ -99,55 +101,11 @@ func err2[T any](_ T, err error) error { return err }
 // per line prefixed by its table, except the tables in skip.
 func dumpTables(t *testing.T, s *Store, skip ...string) string {
 	t.Helper()
-	var tables []string
-	rows, err := s.r.Query(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`)
+	dump, err := storetest.Dump(s.r, skip...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for rows.Next() {
-		var name string
-		rows.Scan(&name)
-		tables = append(tables, name)
-	}
-	rows.Close()
-	var b strings.Builder
-	for _, table := range tables {
-		if contains(skip, table) {
-			continue
-		}
-		rows, err := s.r.Query(`SELECT * FROM ` + table)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cols, _ := rows.Columns()
-		for rows.Next() {
-			vals := make([]any, len(cols))
-			ptrs := make([]any, len(cols))
-			for i := range vals {
-				ptrs[i] = &vals[i]
-			}
-			rows.Scan(ptrs...)
-			fmt.Fprintf(&b, "%s: ", table)
-			for _, v := range vals {
-				if bs, ok := v.([]byte); ok {
-					v = string(bs)
-				}
-				fmt.Fprintf(&b, "%v | ", v)
-			}
-			b.WriteString("\n")
-		}
-		rows.Close()
-	}
-	return b.String()
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
+	return dump
 }
 
 // fileBytes is the database file and its write-ahead log, as they are on

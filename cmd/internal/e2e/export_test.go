@@ -15,6 +15,7 @@ import (
 	"github.com/wantsms/wantsms/cmd/internal/service"
 	"github.com/wantsms/wantsms/cmd/internal/testenv"
 	"github.com/wantsms/wantsms/store"
+	"github.com/wantsms/wantsms/store/storetest"
 )
 
 // customer is an account with a key, a number that got an SMS, a paid card
@@ -274,56 +275,9 @@ func queryDB(t *testing.T, env *testenv.Env, q string, args ...any) *sql.Row {
 // dumpDB is every value of every table but those in skip, as text.
 func dumpDB(t *testing.T, env *testenv.Env, skip ...string) string {
 	t.Helper()
-	db := openDB(t, env)
-	rows, err := db.Query(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`)
+	dump, err := storetest.Dump(openDB(t, env), skip...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var tables []string
-	for rows.Next() {
-		var name string
-		rows.Scan(&name)
-		if !contains(skip, name) {
-			tables = append(tables, name)
-		}
-	}
-	rows.Close()
-	var b strings.Builder
-	for _, table := range tables {
-		rows, err := db.Query(`SELECT * FROM ` + table + ` ORDER BY rowid`)
-		if err != nil {
-			rows, err = db.Query(`SELECT * FROM ` + table) // WITHOUT ROWID
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		cols, _ := rows.Columns()
-		for rows.Next() {
-			vals := make([]any, len(cols))
-			ptrs := make([]any, len(cols))
-			for i := range vals {
-				ptrs[i] = &vals[i]
-			}
-			rows.Scan(ptrs...)
-			fmt.Fprintf(&b, "%s:", table)
-			for _, v := range vals {
-				if bs, ok := v.([]byte); ok {
-					v = string(bs)
-				}
-				fmt.Fprintf(&b, " %v |", v)
-			}
-			b.WriteString("\n")
-		}
-		rows.Close()
-	}
-	return b.String()
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
+	return dump
 }
