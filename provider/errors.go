@@ -34,6 +34,22 @@ var (
 	ErrBadSignature = errors.New("bad webhook signature")
 )
 
+// answerErrors are the typed errors an upstream's answer maps to.
+var answerErrors = []error{ErrNoNumbers, ErrNoBalance, ErrBadService, ErrEarlyCancel,
+	ErrUnknownActivation, ErrBadState, ErrUnavailable, ErrMaxPrice}
+
+// IsAnswerError reports whether err is one of the typed errors an adapter
+// maps its upstream's answers to, the ones the router and the engine act
+// on: an answer we cannot read must never surface as anything else.
+func IsAnswerError(err error) bool {
+	for _, e := range answerErrors {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
+}
+
 // excerptLimit bounds how much of an upstream answer goes into an error
 // message: enough to recognise it, not enough to flood a log.
 const excerptLimit = 80

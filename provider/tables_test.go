@@ -1,6 +1,8 @@
 package provider
 
 import (
+	"errors"
+	"fmt"
 	"regexp"
 	"testing"
 )
@@ -95,5 +97,16 @@ func TestServiceAliases(t *testing.T) {
 	}
 	if _, ok := LookupService("xx"); ok {
 		t.Error("an unknown code was found")
+	}
+}
+
+func TestIsAnswerError(t *testing.T) {
+	if !IsAnswerError(fmt.Errorf("buy: %w", ErrNoNumbers)) {
+		t.Error("a wrapped ErrNoNumbers is an answer error")
+	}
+	for _, err := range []error{nil, ErrNotSupported, errors.New("EOF")} {
+		if IsAnswerError(err) {
+			t.Errorf("%v is not an answer error", err)
+		}
 	}
 }

@@ -1,7 +1,6 @@
 package fivesim_test
 
 import (
-	"errors"
 	"io"
 	"net/http"
 	"strings"
@@ -28,19 +27,6 @@ func (a *answers) RoundTrip(r *http.Request) (*http.Response, error) {
 	}
 	return &http.Response{StatusCode: status, Header: http.Header{}, Request: r,
 		Body: io.NopCloser(strings.NewReader(body))}, nil
-}
-
-// classified reports whether err is one of the typed errors the router
-// and the engine act on.
-func classified(err error) bool {
-	for _, sentinel := range []error{provider.ErrNoNumbers, provider.ErrNoBalance, provider.ErrBadService,
-		provider.ErrEarlyCancel, provider.ErrUnknownActivation, provider.ErrBadState, provider.ErrUnavailable,
-		provider.ErrMaxPrice} {
-		if errors.Is(err, sentinel) {
-			return true
-		}
-	}
-	return false
 }
 
 // FuzzAnswers feeds every call of the client an arbitrary answer: none
@@ -115,7 +101,7 @@ func fuzzClient(t *testing.T, status int, first, rest string) *fivesim.Client {
 
 func mustClassify(t *testing.T, call string, err error) {
 	t.Helper()
-	if err != nil && !classified(err) {
+	if err != nil && !provider.IsAnswerError(err) {
 		t.Fatalf("%s: unclassified error %v", call, err)
 	}
 }

@@ -1,7 +1,6 @@
 package smsactivate_test
 
 import (
-	"errors"
 	"io"
 	"net/http"
 	"strings"
@@ -27,20 +26,6 @@ func (a *answers) RoundTrip(r *http.Request) (*http.Response, error) {
 	}
 	return &http.Response{StatusCode: http.StatusOK, Header: http.Header{}, Request: r,
 		Body: io.NopCloser(strings.NewReader(body))}, nil
-}
-
-// classified reports whether err is one of the typed errors the router
-// and the engine act on: an answer we cannot read must never surface as
-// an unclassified error.
-func classified(err error) bool {
-	for _, sentinel := range []error{provider.ErrNoNumbers, provider.ErrNoBalance, provider.ErrBadService,
-		provider.ErrEarlyCancel, provider.ErrUnknownActivation, provider.ErrBadState, provider.ErrUnavailable,
-		provider.ErrMaxPrice} {
-		if errors.Is(err, sentinel) {
-			return true
-		}
-	}
-	return false
 }
 
 // FuzzAnswers feeds every call of the client an arbitrary answer (the
@@ -79,7 +64,7 @@ func fuzzClient(t *testing.T, first, rest string, v2 bool) *smsactivate.Client {
 func checkNumber(t *testing.T, first, rest string, n provider.Number, err error) {
 	t.Helper()
 	if err != nil {
-		if !classified(err) {
+		if !provider.IsAnswerError(err) {
 			t.Fatalf("buy with %q, %q: unclassified error %v", first, rest, err)
 		}
 		return
@@ -117,7 +102,7 @@ func checkCalls(t *testing.T, first, rest string) {
 
 func mustClassify(t *testing.T, call string, err error) {
 	t.Helper()
-	if err != nil && !classified(err) {
+	if err != nil && !provider.IsAnswerError(err) {
 		t.Fatalf("%s: unclassified error %v", call, err)
 	}
 }
