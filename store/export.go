@@ -36,12 +36,6 @@ type ExportOrder struct {
 	BTCPayments     []BTCPayment
 }
 
-// querier is what the export reads through: its read transaction.
-type querier interface {
-	QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error)
-	QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row
-}
-
 // Export returns everything held on a live account, as of now.
 func (s *Store) Export(ctx context.Context, userID int64) (Export, error) {
 	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
@@ -65,48 +59,15 @@ func (s *Store) Export(ctx context.Context, userID int64) (Export, error) {
 	return e, nil
 }
 
-type scanner interface{ Scan(...any) error }
-
-// collect runs a query and scans every row.
-func collect[T any](ctx context.Context, q querier, scan func(scanner) (T, error), query string, args ...any) ([]T, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []T
-	for rows.Next() {
-		v, err := scan(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
-}
-
 func exportKeys(ctx context.Context, q querier, e *Export) (err error) {
-	e.Keys, err = collect(ctx, q, func(r scanner) (Key, error) {
-		var k Key
-		var added int64
-		var used sql.NullInt64
-		err := r.Scan(&k.ID, &k.UserID, &k.Fingerprint, &k.PublicKey, &k.Name, &added, &used)
-		k.AddedAt, k.LastUsedAt = time.Unix(added, 0), timeOrZero(used)
-		return k, err
-	}, `SELECT id, user_id, fingerprint, public_key, name, added_at, last_used_at FROM ssh_keys
-		WHERE user_id = ? ORDER BY id`, e.Account.ID)
+	e.Keys, err = collect(ctx, q, scanKey, `SELECT `+keyColumns+` FROM ssh_keys WHERE user_id = ? ORDER BY id`,
+		e.Account.ID)
 	return err
 }
 
 func exportEvents(ctx context.Context, q querier, e *Export) (err error) {
-	e.Events, err = collect(ctx, q, func(r scanner) (SecurityEvent, error) {
-		var ev SecurityEvent
-		var at int64
-		err := r.Scan(&ev.ID, &ev.UserID, &ev.Kind, &ev.RemoteAddr, &ev.ClientVersion, &ev.Detail, &at)
-		ev.At = time.Unix(at, 0)
-		return ev, err
-	}, `SELECT id, user_id, kind, remote_addr, client_version, detail, created_at FROM security_events
-		WHERE user_id = ? ORDER BY id`, e.Account.ID)
+	e.Events, err = collect(ctx, q, scanSecurityEvent,
+		`SELECT `+securityEventColumns+` FROM security_events WHERE user_id = ? ORDER BY id`, e.Account.ID)
 	return err
 }
 
@@ -196,14 +157,8 @@ type prefixScanner struct {
 func (p prefixScanner) Scan(dest ...any) error { return p.r.Scan(append(p.pre, dest...)...) }
 
 func exportLedger(ctx context.Context, q querier, e *Export) (err error) {
-	e.Ledger, err = collect(ctx, q, func(r scanner) (LedgerEntry, error) {
-		var l LedgerEntry
-		var at int64
-		err := r.Scan(&l.ID, &l.UserID, &l.AmountCents, &l.Kind, &l.Reference, &l.Note, &at)
-		l.At = time.Unix(at, 0)
-		return l, err
-	}, `SELECT id, user_id, amount_cents, kind, reference, note, created_at FROM ledger
-		WHERE user_id = ? ORDER BY id`, e.Account.ID)
+	e.Ledger, err = collect(ctx, q, scanLedgerEntry,
+		`SELECT `+ledgerColumns+` FROM ledger WHERE user_id = ? ORDER BY id`, e.Account.ID)
 	return err
 }
 

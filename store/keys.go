@@ -128,24 +128,23 @@ func (s *Store) LinkKey(ctx context.Context, userID int64, k KeySpec, name strin
 
 // Keys lists an account's keys, oldest first.
 func (s *Store) Keys(ctx context.Context, userID int64) ([]Key, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT id, user_id, fingerprint, public_key, name, added_at, last_used_at
-		FROM ssh_keys WHERE user_id = ? ORDER BY id`, userID)
+	keys, err := collect(ctx, s.r, scanKey, `SELECT `+keyColumns+` FROM ssh_keys WHERE user_id = ? ORDER BY id`, userID)
 	if err != nil {
 		return nil, fmt.Errorf("list keys: %w", err)
 	}
-	defer rows.Close()
-	var out []Key
-	for rows.Next() {
-		var k Key
-		var added int64
-		var used sql.NullInt64
-		if err := rows.Scan(&k.ID, &k.UserID, &k.Fingerprint, &k.PublicKey, &k.Name, &added, &used); err != nil {
-			return nil, fmt.Errorf("scan key: %w", err)
-		}
-		k.AddedAt, k.LastUsedAt = time.Unix(added, 0), timeOrZero(used)
-		out = append(out, k)
-	}
-	return out, rows.Err()
+	return keys, nil
+}
+
+// keyColumns are what scanKey reads, in its order.
+const keyColumns = `id, user_id, fingerprint, public_key, name, added_at, last_used_at`
+
+func scanKey(r scanner) (Key, error) {
+	var k Key
+	var added int64
+	var used sql.NullInt64
+	err := r.Scan(&k.ID, &k.UserID, &k.Fingerprint, &k.PublicKey, &k.Name, &added, &used)
+	k.AddedAt, k.LastUsedAt = time.Unix(added, 0), timeOrZero(used)
+	return k, err
 }
 
 // RenameKey renames one of the account's own keys.

@@ -104,21 +104,21 @@ type LedgerEntry struct {
 
 // Ledger lists an account's most recent ledger rows, newest first.
 func (s *Store) Ledger(ctx context.Context, userID int64, limit int) ([]LedgerEntry, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT id, user_id, amount_cents, kind, reference, note, created_at
-		FROM ledger WHERE user_id = ? ORDER BY id DESC LIMIT ?`, userID, limit)
+	rows, err := collect(ctx, s.r, scanLedgerEntry,
+		`SELECT `+ledgerColumns+` FROM ledger WHERE user_id = ? ORDER BY id DESC LIMIT ?`, userID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("list ledger: %w", err)
 	}
-	defer rows.Close()
-	var out []LedgerEntry
-	for rows.Next() {
-		var e LedgerEntry
-		var at int64
-		if err := rows.Scan(&e.ID, &e.UserID, &e.AmountCents, &e.Kind, &e.Reference, &e.Note, &at); err != nil {
-			return nil, fmt.Errorf("scan ledger row: %w", err)
-		}
-		e.At = time.Unix(at, 0)
-		out = append(out, e)
-	}
-	return out, rows.Err()
+	return rows, nil
+}
+
+// ledgerColumns are what scanLedgerEntry reads, in its order.
+const ledgerColumns = `id, user_id, amount_cents, kind, reference, note, created_at`
+
+func scanLedgerEntry(r scanner) (LedgerEntry, error) {
+	var e LedgerEntry
+	var at int64
+	err := r.Scan(&e.ID, &e.UserID, &e.AmountCents, &e.Kind, &e.Reference, &e.Note, &at)
+	e.At = time.Unix(at, 0)
+	return e, err
 }

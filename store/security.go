@@ -77,21 +77,22 @@ func (s *Store) RecordSecurityEvent(ctx context.Context, userID int64, kind Secu
 
 // SecurityEvents lists an account's most recent events, newest first.
 func (s *Store) SecurityEvents(ctx context.Context, userID int64, limit int) ([]SecurityEvent, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT id, COALESCE(user_id, 0), kind, remote_addr, client_version, detail, created_at
-		FROM security_events WHERE user_id = ? ORDER BY id DESC LIMIT ?`, userID, limit)
+	events, err := collect(ctx, s.r, scanSecurityEvent,
+		`SELECT `+securityEventColumns+` FROM security_events WHERE user_id = ? ORDER BY id DESC LIMIT ?`, userID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("list security events: %w", err)
 	}
-	defer rows.Close()
-	var out []SecurityEvent
-	for rows.Next() {
-		var e SecurityEvent
-		var at int64
-		if err := rows.Scan(&e.ID, &e.UserID, &e.Kind, &e.RemoteAddr, &e.ClientVersion, &e.Detail, &at); err != nil {
-			return nil, fmt.Errorf("scan security event: %w", err)
-		}
-		e.At = time.Unix(at, 0)
-		out = append(out, e)
-	}
-	return out, rows.Err()
+	return events, nil
+}
+
+// securityEventColumns are what scanSecurityEvent reads, in its order (an
+// event before sign-in has no account: 0).
+const securityEventColumns = `id, COALESCE(user_id, 0), kind, remote_addr, client_version, detail, created_at`
+
+func scanSecurityEvent(r scanner) (SecurityEvent, error) {
+	var e SecurityEvent
+	var at int64
+	err := r.Scan(&e.ID, &e.UserID, &e.Kind, &e.RemoteAddr, &e.ClientVersion, &e.Detail, &at)
+	e.At = time.Unix(at, 0)
+	return e, err
 }
