@@ -38,8 +38,8 @@ type Screen struct {
 	minGap time.Duration
 
 	mu      sync.Mutex
-	frame   string   // latest frame, not yet written if dirty
-	dirty   bool     // frame or raw changed since the last write
+	frame   string   // the view last written
+	dirty   bool     // view, size or raw changed since the last write
 	raw     []string // sequences to write before the next frame
 	width   int
 	height  int
@@ -89,19 +89,6 @@ func (s *Screen) Invalidate() {
 	s.stale, s.dirty = true, true
 	s.mu.Unlock()
 	s.poke()
-}
-
-// Frame hands over the program's latest view; it never blocks.
-func (s *Screen) Frame(view string) {
-	s.mu.Lock()
-	if view != s.frame {
-		s.frame, s.dirty = view, true
-	}
-	dirty := s.dirty
-	s.mu.Unlock()
-	if dirty {
-		s.poke()
-	}
 }
 
 // Resize records the terminal's size; the next Frame is drawn in full at

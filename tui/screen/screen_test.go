@@ -57,6 +57,33 @@ func (r *recorder) last() []byte {
 	return r.writes[len(r.writes)-1]
 }
 
+// program stands in for a program: show sets its view and invalidates
+// the screen, as the dashboard's updates do.
+type program struct {
+	mu   sync.Mutex
+	view string
+	s    *Screen
+}
+
+func attach(s *Screen) *program {
+	p := &program{s: s}
+	s.Source(p.current)
+	return p
+}
+
+func (p *program) current() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.view
+}
+
+func (p *program) show(view string) {
+	p.mu.Lock()
+	p.view = view
+	p.mu.Unlock()
+	p.s.Invalidate()
+}
+
 // showing waits until the emulated screen starts with want.
 func showing(t *testing.T, r *recorder, want string) {
 	t.Helper()
@@ -84,18 +111,19 @@ func settle(t *testing.T, r *recorder, n int) {
 func TestFramesReachTheTerminalAndOnlyChangedLinesAreWritten(t *testing.T) {
 	term := newRecorder(20, 5)
 	s := New(term, 1000)
+	p := attach(s)
 	s.Start() // write 1: modes
 	s.Resize(20, 5)
-	s.Frame("hello\nworld\nthird")
+	p.show("hello\nworld\nthird")
 	showing(t, term, "hello\nworld\nthird")
 	n := term.count()
-	s.Frame("hello\nWORLD\nthird")
+	p.show("hello\nWORLD\nthird")
 	settle(t, term, n+1)
 	w := term.last()
 	if bytes.Contains(w, []byte("hello")) || bytes.Contains(w, []byte("third")) || !bytes.Contains(w, []byte("WORLD")) {
 		t.Fatalf("the update rewrote unchanged lines: %q", w)
 	}
-	s.Frame("short")
+	p.show("short")
 	showing(t, term, "short\n\n")
 	s.Stop()
 	if !bytes.Contains(term.last(), []byte(leaveAltScreen)) || !bytes.Contains(term.last(), []byte(showCursor)) {
@@ -106,9 +134,10 @@ func TestFramesReachTheTerminalAndOnlyChangedLinesAreWritten(t *testing.T) {
 func TestLongLinesTruncatedAndFullWidthLineKept(t *testing.T) {
 	term := newRecorder(10, 3)
 	s := New(term, 1000)
+	p := attach(s)
 	s.Start()
 	s.Resize(10, 3)
-	s.Frame("0123456789ABCDEF\nexactly10!\nnext")
+	p.show("0123456789ABCDEF\nexactly10!\nnext")
 	showing(t, term, "0123456789\n")
 	if got := term.screen(); got != "0123456789\nexactly10!\nnext" {
 		t.Fatalf("screen:\n%q", got)
@@ -120,12 +149,13 @@ func TestLongLinesTruncatedAndFullWidthLineKept(t *testing.T) {
 func TestBurstsCoalesce(t *testing.T) {
 	term := newRecorder(20, 3)
 	s := New(term, 10) // 100 ms between writes
+	p := attach(s)
 	s.Start()
 	s.Resize(20, 3)
 	for i := range 200 {
-		s.Frame(strings.Repeat("x", i%20))
+		p.show(strings.Repeat("x", i%20))
 	}
-	s.Frame("final")
+	p.show("final")
 	deadline := time.Now().Add(5 * time.Second)
 	for !strings.HasPrefix(term.screen(), "final") {
 		if time.Now().After(deadline) {
@@ -142,12 +172,13 @@ func TestBurstsCoalesce(t *testing.T) {
 func TestEmitGoesOutInOrderWithFrames(t *testing.T) {
 	term := newRecorder(20, 3)
 	s := New(term, 1000)
+	p := attach(s)
 	s.Start()
 	s.Resize(20, 3)
-	s.Frame("a")
+	p.show("a")
 	showing(t, term, "a")
 	s.Emit("\x1b]52;c;aGk=\x07")
-	s.Frame("b")
+	p.show("b")
 	showing(t, term, "b")
 	s.Stop()
 	term.mu.Lock()
@@ -166,14 +197,15 @@ func TestEmitGoesOutInOrderWithFrames(t *testing.T) {
 func TestStopIsIdempotentAndIdleWritesNothing(t *testing.T) {
 	term := newRecorder(20, 3)
 	s := New(term, 1000)
+	p := attach(s)
 	s.Start()
 	s.Resize(20, 3)
-	s.Frame("same")
+	p.show("same")
 	showing(t, term, "same")
 	time.Sleep(20 * time.Millisecond)
 	before := term.count()
 	for range 50 {
-		s.Frame("same") // unchanged: no write
+		p.show("same") // unchanged: no write
 	}
 	time.Sleep(20 * time.Millisecond)
 	if n := term.count(); n != before {
@@ -205,14 +237,15 @@ func (discard) Write(p []byte) (int, error) { return len(p), nil }
 func TestResizeWritesWithTheNextFrame(t *testing.T) {
 	term := newRecorder(20, 3)
 	s := New(term, 1) // a 1 s gap after every write
-	s.Start()         // write 1: modes
+	p := attach(s)
+	s.Start() // write 1: modes
 	settle(t, term, 1)
 	s.Resize(20, 3)
 	time.Sleep(20 * time.Millisecond) // room for a premature write
 	if n := term.count(); n != 1 {
 		t.Fatalf("%d writes after a resize alone, want none", n-1)
 	}
-	s.Frame("hello")
+	p.show("hello")
 	showing(t, term, "hello")
 	if w := term.last(); term.count() != 2 || !bytes.Contains(w, []byte(clearScreen)) {
 		t.Fatalf("writes %d, last %q; want the clear and the frame in write 2", term.count(), w)
