@@ -1,9 +1,9 @@
 // Package screen writes a dashboard's frames to one terminal (an SSH
 // session). It replaces bubbletea's renderer, which redraws on a ticker
 // that wakes every session dozens of times a second even when nothing
-// changes: here a frame is written when the program produces one, changed
-// lines only, at most FPS times a second, and an idle session costs no
-// timer and no wake-up at all.
+// changes: here the program's view is rendered and written when it says
+// the view changed (Invalidate), changed lines only, at most FPS times a
+// second, and an idle session costs no timer and no wake-up at all.
 //
 // One goroutine per screen owns the output, so raw sequences (a clipboard
 // copy, a bell) never interleave with a frame.
@@ -91,7 +91,7 @@ func (s *Screen) Invalidate() {
 	s.poke()
 }
 
-// Resize records the terminal's size; the next Frame is drawn in full at
+// Resize records the terminal's size; the next frame is drawn in full at
 // that size. It writes nothing by itself: a resize is always followed by
 // a frame laid out for the new size, and drawing the old frame first
 // would make that one wait a whole frame gap (the first dashboard of
