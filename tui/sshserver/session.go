@@ -9,7 +9,6 @@ import (
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/ssh"
 	"github.com/muesli/termenv"
 
@@ -127,13 +126,12 @@ func (s *Server) runCommand(sess ssh.Session) int {
 // returns why the server ended it ("" when the person quit).
 func (s *Server) runDashboard(ctx context.Context, sess ssh.Session, winCh <-chan ssh.Window,
 	ts *tui.Session, user *store.User) string {
-	r := newRenderer(sess)
 	live := &liveSession{}
 	scr := screen.New(sess, s.cfg.FPS)
 	// What the dashboard's work logs (store, engine, payments) carries
 	// the session and its address.
 	ctx = logctx.With(ctx, "session", shortID(ts.ID), "remote", ts.Origin.RemoteAddr)
-	c := &tui.Common{Ctx: ctx, Deps: s.deps, Session: ts, Styles: tui.StylesFor(r.ColorProfile(), r.HasDarkBackground()), Keys: tui.DefaultKeys(),
+	c := &tui.Common{Ctx: ctx, Deps: s.deps, Session: ts, Styles: sessionStyles(sess), Keys: tui.DefaultKeys(),
 		Goodbye: live.setReason, Emit: scr.Emit}
 	model := tui.New(c, user)
 	defer model.Close()
@@ -186,19 +184,17 @@ func (s *Server) watchInput(ts *tui.Session, live *liveSession) (stop func()) {
 	return func() { t.Stop() }
 }
 
-// newRenderer builds the session's lipgloss renderer from what the client
-// told us (TERM, NO_COLOR, COLORFGBG). Unlike wish's helper it never
-// queries the terminal, which would stall every connection on clients that
-// do not answer.
-func newRenderer(sess ssh.Session) *lipgloss.Renderer {
+// sessionStyles picks the shared styles for what the client told us
+// (TERM, NO_COLOR, COLORFGBG). Unlike wish's helper it never queries the
+// terminal, which would stall every connection on clients that do not
+// answer.
+func sessionStyles(sess ssh.Session) *tui.Styles {
 	env := sshEnviron(sess.Environ())
-	r := lipgloss.NewRenderer(sess, termenv.WithEnvironment(env), termenv.WithUnsafe(),
-		termenv.WithColorCache(true))
+	profile := termenv.NewOutput(sess, termenv.WithEnvironment(env), termenv.WithUnsafe()).EnvColorProfile()
 	if term := env.Getenv("TERM"); term == "" || term == "dumb" {
-		r.SetColorProfile(termenv.Ascii)
+		profile = termenv.Ascii
 	}
-	r.SetHasDarkBackground(!lightBackground(env.Getenv("COLORFGBG")))
-	return r
+	return tui.StylesFor(profile, !lightBackground(env.Getenv("COLORFGBG")))
 }
 
 // lightBackground reads rxvt's COLORFGBG ("fg;bg"): background colours 7
