@@ -80,18 +80,9 @@ func (s *Store) AdminOrders(ctx context.Context, a Actor, q OrderQuery) ([]Order
 }
 
 func (s *Store) queryOrders(ctx context.Context, q string, args ...any) ([]Order, error) {
-	rows, err := s.r.QueryContext(ctx, q, args...)
+	orders, err := collect(ctx, s.r, scanOrder, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list orders: %w", err)
 	}
-	defer rows.Close()
-	var out []Order
-	for rows.Next() {
-		o, err := scanOrder(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, o)
-	}
-	return out, rows.Err()
+	return orders, nil
 }

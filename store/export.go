@@ -72,7 +72,7 @@ func exportEvents(ctx context.Context, q querier, e *Export) (err error) {
 }
 
 func exportReservations(ctx context.Context, q querier, e *Export) error {
-	rs, err := collect(ctx, q, func(r scanner) (Reservation, error) { return scanReservation(r) },
+	rs, err := collect(ctx, q, scanReservation,
 		`SELECT `+reservationColumns+` FROM reservations WHERE user_id = ? ORDER BY id`, e.Account.ID)
 	if err != nil {
 		return err

@@ -125,7 +125,7 @@ const orderColumns = `id, number, user_id, processor, status, credits, credited,
 	COALESCE(btc_address, ''), COALESCE(btc_price_cents, 0), COALESCE(btc_expected_sats, 0), btc_received_sats,
 	note, created_at, expires_at, paid_at, updated_at`
 
-func scanOrder(row interface{ Scan(...any) error }) (Order, error) {
+func scanOrder(row scanner) (Order, error) {
 	var o Order
 	var created, updated int64
 	var expires, paid sql.NullInt64
@@ -304,19 +304,6 @@ func (s *Store) OrderByNumber(ctx context.Context, number string) (Order, error)
 
 // Orders lists an account's most recent orders, newest first.
 func (s *Store) Orders(ctx context.Context, userID int64, limit int) ([]Order, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT `+orderColumns+` FROM orders WHERE user_id = ?
-		ORDER BY id DESC LIMIT ?`, userID, limit)
-	if err != nil {
-		return nil, fmt.Errorf("list orders: %w", err)
-	}
-	defer rows.Close()
-	var out []Order
-	for rows.Next() {
-		o, err := scanOrder(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, o)
-	}
-	return out, rows.Err()
+	return s.queryOrders(ctx, `SELECT `+orderColumns+` FROM orders WHERE user_id = ? ORDER BY id DESC LIMIT ?`,
+		userID, limit)
 }

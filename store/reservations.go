@@ -123,7 +123,7 @@ func ResRef(id int64) string { return "res:" + strconv.FormatInt(id, 10) }
 const reservationColumns = `id, user_id, service, country, phone, provider, provider_ref, simulated, cost_micros,
 	price_cents, state, created_at, expires_at, cancel_after, ended_at, refunded`
 
-func scanReservation(row interface{ Scan(...any) error }) (Reservation, error) {
+func scanReservation(row scanner) (Reservation, error) {
 	var r Reservation
 	var created, expires, cancelAfter int64
 	var ended sql.NullInt64
@@ -260,20 +260,11 @@ func (s *Store) AllOpenReservations(ctx context.Context) ([]Reservation, error) 
 }
 
 func (s *Store) queryReservations(ctx context.Context, q string, args ...any) ([]Reservation, error) {
-	rows, err := s.r.QueryContext(ctx, q, args...)
+	rs, err := collect(ctx, s.r, scanReservation, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list reservations: %w", err)
 	}
-	defer rows.Close()
-	var out []Reservation
-	for rows.Next() {
-		r, err := scanReservation(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return rs, nil
 }
 
 // EndReservation ends an open reservation in state to, in one

@@ -76,7 +76,7 @@ func NormalizeEmail(s string) (string, error) {
 
 const userColumns = `id, COALESCE(email, ''), role, balance_cents, created_at, banned_at, ban_reason`
 
-func scanUser(row interface{ Scan(...any) error }) (User, error) {
+func scanUser(row scanner) (User, error) {
 	var u User
 	var created int64
 	var banned sql.NullInt64
