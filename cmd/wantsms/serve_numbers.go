@@ -2,6 +2,7 @@ package main
 
 import (
 	"strings"
+	"time"
 
 	"github.com/wantsms/wantsms/cmd/internal/service"
 	"github.com/wantsms/wantsms/provider/engine"
@@ -14,6 +15,7 @@ import (
 func numbersFlags(f *flags, nc *service.NumbersConfig) (finish func() error) {
 	var providers string
 	var seed, markup int
+	var freeze bool
 	f.String(&providers, "providers", "WANTSMS_PROVIDERS", "",
 		"number providers, comma-separated: sim, smsactivate, fivesim (default: those with credentials, else sim)")
 	f.String(&nc.SMSActivateURL, "smsactivate-url", "WANTSMS_SMSACTIVATE_URL", "",
@@ -41,10 +43,15 @@ func numbersFlags(f *flags, nc *service.NumbersConfig) (finish func() error) {
 	f.String(&nc.SimWebhookSecret, "sim-webhook-secret", "WANTSMS_SIM_WEBHOOK_SECRET", "",
 		"sim: secret that signs SMS pushed to /webhooks/provider/sim (load tests; empty: pushes refused)")
 	f.Int(&seed, "sim-seed", "WANTSMS_SIM_SEED", 1, "sim: seed of its numbers, codes and prices")
+	f.Bool(&freeze, "sim-freeze-prices", "WANTSMS_SIM_FREEZE_PRICES", false,
+		"sim: keep prices and stock as they are at start (they drift every 10 minutes otherwise)")
 	f.Bool(&nc.AllowSimWithLivePayments, "allow-sim-with-live-payments", "WANTSMS_ALLOW_SIM_WITH_LIVE_PAYMENTS", false,
 		"run sim even next to a live Stripe key (sk_live_…)")
 	return func() error {
 		nc.SimSeed, nc.MarkupBP = int64(seed), markup
+		if freeze {
+			nc.SimMarketAt = time.Now()
+		}
 		for _, p := range strings.Split(providers, ",") {
 			if p = strings.TrimSpace(p); p != "" {
 				nc.Providers = append(nc.Providers, p)

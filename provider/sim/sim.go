@@ -56,6 +56,10 @@ type Options struct {
 	// process that keeps reservations across restarts gives each run its
 	// own (e.g. the start time in milliseconds), so ids never repeat.
 	FirstRef uint64
+	// MarketAt, when set, holds prices and stock at what they were at that
+	// moment, whatever the clock says: tests that look at a price and then
+	// reserve must not straddle a drift period. Zero follows Clock.
+	MarketAt time.Time
 }
 
 // DefaultOptions are realistic settings for trying the service.
@@ -132,7 +136,7 @@ func (s *Sim) Catalogue(ctx context.Context) ([]provider.Offer, error) {
 	if err := s.usable(ctx); err != nil {
 		return nil, err
 	}
-	now := s.opt.Clock.Now()
+	now := s.marketTime()
 	out := make([]provider.Offer, 0, len(styles)*len(phonePlans))
 	for _, svc := range provider.Services() {
 		if _, ok := styles[svc.Code]; !ok {
@@ -179,6 +183,14 @@ func (s *Sim) lockOpen(ctx context.Context) error {
 	return nil
 }
 
+// marketTime is the moment whose prices and stock the Sim sells at.
+func (s *Sim) marketTime() time.Time {
+	if !s.opt.MarketAt.IsZero() {
+		return s.opt.MarketAt
+	}
+	return s.opt.Clock.Now()
+}
+
 // rngFor is a generator for one purpose, deterministic from the seed.
 func (s *Sim) rngFor(a, b uint64) *rand.Rand {
 	return rand.New(rand.NewPCG(uint64(s.opt.Seed)^a, b))
@@ -194,7 +206,7 @@ func (s *Sim) Buy(ctx context.Context, service, country string, maxCost provider
 	}
 	defer s.mu.Unlock()
 	now := s.opt.Clock.Now()
-	cost, stock := market(s.opt.Seed, service, country, now)
+	cost, stock := market(s.opt.Seed, service, country, s.marketTime())
 	switch {
 	case stock == 0:
 		return provider.Number{}, fmt.Errorf("%s buy %s/%s: %w", s.opt.Name, service, country, provider.ErrNoNumbers)

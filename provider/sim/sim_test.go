@@ -71,6 +71,25 @@ func TestCatalogue(t *testing.T) {
 	}
 }
 
+// A market held at one moment does not drift, and sells at that moment's
+// prices: what a test reads is what it pays.
+func TestMarketAtHoldsPrices(t *testing.T) {
+	s, clk := newTestSim(t, Options{Seed: 7, MarketAt: t0})
+	first, _ := s.Catalogue(context.Background())
+	for range 12 {
+		clk.Advance(driftPeriod)
+		later, _ := s.Catalogue(context.Background())
+		if !equalOffers(first, later) {
+			t.Fatalf("held market drifted after %v", clk.Now().Sub(t0))
+		}
+	}
+	o := inStock(t, s, "telegram")
+	n, err := s.Buy(context.Background(), o.Service, o.Country, o.Cost)
+	if err != nil || n.Cost != o.Cost {
+		t.Fatalf("buy at the held price %v: %+v, %v", o.Cost, n, err)
+	}
+}
+
 func equalOffers(a, b []provider.Offer) bool {
 	if len(a) != len(b) {
 		return false

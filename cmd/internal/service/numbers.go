@@ -46,6 +46,9 @@ type NumbersConfig struct {
 	SimNeverSharePct int // share of sim numbers that never get an SMS, in percent
 	// SimClock drives the simulator and the engine (tests); default the wall clock.
 	SimClock sim.Clock
+	// SimMarketAt, when set, holds the sim's prices and stock at that
+	// moment (no drift): tests, and --sim-freeze-prices.
+	SimMarketAt time.Time
 
 	// StripeSecretKey is read only to refuse running the simulator next
 	// to live payments: people would pay real money for fake numbers.
@@ -118,7 +121,7 @@ func (s *Service) buildNumbers() (*numbers, error) {
 
 func simOptions(nc NumbersConfig, clock sim.Clock) sim.Options {
 	o := sim.DefaultOptions()
-	o.Seed, o.Clock = nc.SimSeed, clock
+	o.Seed, o.Clock, o.MarketAt = nc.SimSeed, clock, nc.SimMarketAt
 	if nc.SimSMSDelay > 0 {
 		o.SMSDelay, o.Jitter = nc.SimSMSDelay, nc.SimJitter
 	}

@@ -24,6 +24,12 @@ import (
 // about speed.
 const Wait = 20 * time.Second
 
+// MarketAt is the moment whose simulated prices and stock every test
+// server sells at: the simulator's market drifts every 10 minutes, and a
+// test that reads a price and then reserves must not straddle a drift.
+// Tests of drift itself set Numbers.SimMarketAt back to zero.
+var MarketAt = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+
 // Env is one running WantSMS.
 type Env struct {
 	t   testing.TB
@@ -38,6 +44,7 @@ func Start(t testing.TB, options ...func(*service.Config)) *Env {
 	t.Helper()
 	cfg := service.Config{DataDir: t.TempDir(), SSHAddr: "127.0.0.1:0", HTTPAddr: "127.0.0.1:0",
 		Log: testLogger(), RelayInterval: 50 * time.Millisecond}
+	cfg.Numbers.SimMarketAt = MarketAt
 	for _, o := range options {
 		o(&cfg)
 	}
