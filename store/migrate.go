@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"embed"
+	"errors"
 	"fmt"
 	"io/fs"
 	"sort"
@@ -78,17 +80,93 @@ func (s *Store) applyMigrations(ctx context.Context, all []migration) error {
 		if applied[m.version] {
 			continue
 		}
-		err := s.write(ctx, func(tx *Tx) error {
-			if _, err := tx.ExecContext(ctx, m.sql); err != nil {
-				return err
-			}
-			_, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`,
-				m.version, m.name, tx.now)
-			return err
-		})
-		if err != nil {
+		apply := s.applyMigration
+		if m.rebuilds() {
+			apply = s.applyRebuild
+		}
+		if err := apply(ctx, m); err != nil {
 			return fmt.Errorf("apply migration %s: %w", m.name, err)
 		}
+	}
+	return nil
+}
+
+// rebuildMarker opens a migration that rebuilds tables (SQLite changes a
+// constraint or AUTOINCREMENT only by copying a table into a new one).
+// Such a migration runs with foreign keys off, as SQLite's procedure for
+// changing a table asks, and must leave no dangling reference: it is
+// checked with foreign_key_check before it commits.
+const rebuildMarker = "-- migrate: rebuild"
+
+func (m migration) rebuilds() bool { return strings.HasPrefix(m.sql, rebuildMarker) }
+
+// applyMigration runs m in one transaction with its schema_migrations row,
+// so a crash leaves the schema at a whole step.
+func (s *Store) applyMigration(ctx context.Context, m migration) error {
+	return s.write(ctx, func(tx *Tx) error {
+		if _, err := tx.ExecContext(ctx, m.sql); err != nil {
+			return err
+		}
+		return recordMigration(ctx, tx.Tx, m, tx.now)
+	})
+}
+
+// applyRebuild runs a table-rebuilding migration on the writer's one
+// connection with foreign keys off for its duration (the pragma is a no-op
+// inside a transaction, so it is set around it), then checks every
+// reference before committing. Migrations run before the store serves
+// anyone, so nothing else uses the connection meanwhile.
+func (s *Store) applyRebuild(ctx context.Context, m migration) (err error) {
+	conn, err := s.w.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("writer connection: %w", err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `PRAGMA foreign_keys = OFF`); err != nil {
+		return fmt.Errorf("foreign keys off: %w", err)
+	}
+	defer func() {
+		if _, ferr := conn.ExecContext(context.Background(), `PRAGMA foreign_keys = ON`); ferr != nil && err == nil {
+			err = fmt.Errorf("foreign keys back on: %w", ferr)
+		}
+	}()
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, m.sql); err != nil {
+		return err
+	}
+	if err := foreignKeyCheck(ctx, tx); err != nil {
+		return err
+	}
+	if err := recordMigration(ctx, tx, m, s.unixNow()); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// foreignKeyCheck fails with the first reference that points nowhere.
+func foreignKeyCheck(ctx context.Context, tx *sql.Tx) error {
+	var table, parent string
+	var rowid sql.NullInt64
+	var fkid int
+	err := tx.QueryRowContext(ctx, `PRAGMA foreign_key_check`).Scan(&table, &rowid, &parent, &fkid)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil
+	case err != nil:
+		return fmt.Errorf("foreign key check: %w", err)
+	}
+	return fmt.Errorf("foreign key check: row %d of %s points at a missing %s row", rowid.Int64, table, parent)
+}
+
+func recordMigration(ctx context.Context, tx *sql.Tx, m migration, now int64) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`,
+		m.version, m.name, now)
+	if err != nil {
+		return fmt.Errorf("record migration: %w", err)
 	}
 	return nil
 }

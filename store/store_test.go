@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -267,5 +268,46 @@ func TestWriterNotHeldByOthersBacklog(t *testing.T) {
 		case <-time.After(30 * time.Second):
 			t.Fatal("a write never returned while others kept writing")
 		}
+	}
+}
+
+func TestRebuildMigrationRunsWithForeignKeysOffAndChecksThem(t *testing.T) {
+	s, _ := openTest(t)
+	ctx := context.Background()
+	parent := migration{version: 9100, name: "9100_parent.sql", sql: `
+		CREATE TABLE parent (id INTEGER PRIMARY KEY) STRICT;
+		CREATE TABLE child (id INTEGER PRIMARY KEY, parent_id INTEGER NOT NULL REFERENCES parent (id)) STRICT;
+		INSERT INTO parent (id) VALUES (1), (2);
+		INSERT INTO child (parent_id) VALUES (1), (2);`}
+	// The table a reference points at is replaced: only possible with
+	// foreign keys off.
+	rebuild := migration{version: 9101, name: "9101_rebuild.sql", sql: rebuildMarker + `
+		CREATE TABLE parent_new (id INTEGER PRIMARY KEY AUTOINCREMENT) STRICT;
+		INSERT INTO parent_new (id) SELECT id FROM parent;
+		DROP TABLE parent;
+		ALTER TABLE parent_new RENAME TO parent;`}
+	if err := s.applyMigrations(ctx, []migration{parent, rebuild}); err != nil {
+		t.Fatal(err)
+	}
+	var seq int
+	if err := s.r.QueryRow(`SELECT seq FROM sqlite_sequence WHERE name = 'parent'`).Scan(&seq); err != nil || seq != 2 {
+		t.Fatalf("sequence %d, %v: want 2 (the copied ids)", seq, err)
+	}
+	// A rebuild that leaves a dangling reference is refused whole.
+	broken := migration{version: 9102, name: "9102_broken.sql", sql: rebuildMarker + `
+		DELETE FROM parent WHERE id = 2;
+		CREATE TABLE dropped_too (x INTEGER) STRICT;`}
+	err := s.applyMigrations(ctx, []migration{broken})
+	if err == nil || !strings.Contains(err.Error(), "child") {
+		t.Fatalf("a dangling reference was committed: %v", err)
+	}
+	var n int
+	s.r.QueryRow(`SELECT COUNT(*) FROM parent`).Scan(&n)
+	if n != 2 {
+		t.Fatalf("%d parents: the refused rebuild was half applied", n)
+	}
+	// Foreign keys are on again for everything that follows.
+	if _, err := s.w.Exec(`INSERT INTO child (parent_id) VALUES (99)`); err == nil {
+		t.Fatal("foreign keys stayed off after the rebuild")
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -81,15 +82,9 @@ func Start(tb testing.TB) string {
 	if err != nil {
 		tb.Fatalf("stripe-mock: %v", err)
 	}
-	cmd := exec.Command(bin, "-http-addr", "127.0.0.1:0", "-https-addr", "127.0.0.1:0")
-	setGroup(cmd)
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		tb.Fatalf("stripe-mock stdout: %v", err)
-	}
 	var stderr strings.Builder
-	cmd.Stderr = &limitedWriter{w: &stderr, n: 4096}
-	if err := cmd.Start(); err != nil {
+	cmd, stdout, err := startProcess(bin, &limitedWriter{w: &stderr, n: 4096})
+	if err != nil {
 		tb.Fatalf("start stripe-mock: %v", err)
 	}
 	tb.Cleanup(func() { stop(cmd) })
@@ -98,6 +93,31 @@ func Start(tb testing.TB) string {
 		tb.Fatalf("stripe-mock: %v (stderr: %s)", err, stderr.String())
 	}
 	return "http://" + addr
+}
+
+// startProcess starts the binary, retrying while the system says it is
+// busy: with an empty build cache, test binaries of several packages run
+// `go tool` at once, and one may still be writing the executable another
+// was already told about (ETXTBSY), for a moment.
+func startProcess(bin string, stderr io.Writer) (*exec.Cmd, io.Reader, error) {
+	deadline := time.Now().Add(startLimit)
+	for wait := 50 * time.Millisecond; ; wait = min(2*wait, time.Second) {
+		cmd := exec.Command(bin, "-http-addr", "127.0.0.1:0", "-https-addr", "127.0.0.1:0")
+		setGroup(cmd)
+		cmd.Stderr = stderr
+		stdout, err := cmd.StdoutPipe()
+		if err != nil {
+			return nil, nil, err
+		}
+		err = cmd.Start()
+		if err == nil {
+			return cmd, stdout, nil
+		}
+		if !errors.Is(err, syscall.ETXTBSY) || time.Now().After(deadline) {
+			return nil, nil, err
+		}
+		time.Sleep(wait)
+	}
 }
 
 // waitAddr reads stdout until the HTTP address line, then keeps draining it
