@@ -6,6 +6,9 @@
 //
 // I/O never happens in Update or View: it runs in tea.Cmds that return
 // messages.
+//
+// May import from this repository: billing, provider, provider/engine,
+// store, tui/qr, tui/sanitize.
 package tui
 
 import (

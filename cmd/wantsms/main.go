@@ -1,5 +1,14 @@
 // Command wantsms runs the WantSMS service (`wantsms` or `wantsms serve`)
 // and the operator's tools that work on the same data directory.
+//
+// main.go holds the subcommand table and the usage; serve.go runs the
+// service through cmd/internal/service; the other files are the operator's
+// tools, each working on the store of the data directory (credit, admin,
+// check, purge, backup) or standing in for a payment processor (dev).
+//
+// May import from this repository: billing, billing/blockonomicsfake,
+// billing/stripetest, cmd/internal/service, provider/engine,
+// provider/fivesim, provider/sim, store.
 package main
 
 import (

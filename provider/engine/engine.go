@@ -11,6 +11,9 @@
 // is rebuilt from the open reservations in the database on Start, so a
 // restart resumes every reservation and refunds those that expired while
 // the server was down.
+//
+// May import from this repository: provider, provider/sim (its Clock, so
+// tests can hold time still), store, store/metrics.
 package engine
 
 import (

@@ -19,6 +19,10 @@
 // Results go to stdout as text, or with --json as one JSON document (JSON
 // Lines for streams); messages go to stderr; untrusted strings are
 // sanitized in both forms (output.go).
+//
+// May import from this repository: billing, provider, store, tui (the
+// formatting of reservations and prices the dashboard shows too),
+// tui/sanitize.
 package commands
 
 import (

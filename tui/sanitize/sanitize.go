@@ -11,6 +11,8 @@
 // (Unicode category Cf, with two emoji exceptions explained in emoji.go),
 // or invalid UTF-8. Text is idempotent, and clean input comes back as the
 // very same string without allocating.
+//
+// May import from this repository: nothing.
 package sanitize
 
 import (
