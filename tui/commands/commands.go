@@ -3,8 +3,9 @@
 // of the front door's split (a PTY gets the dashboard in package tui).
 //
 // Commands are data (Command, with typed Params made by Arg and Flag):
-// the parser, `help`, `COMMAND --help` and the README's reference are
-// generated from the definitions. A command line goes through four steps,
+// the parser, `help`, `COMMAND --help` and the reference (README.md in
+// this directory, and the list in the repository's README) are generated
+// from the definitions. A command line goes through four steps,
 // in this order, and stops at the first that fails:
 //
 //  1. Parse, a pure function of the words: a bad line never reaches the
