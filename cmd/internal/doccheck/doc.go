@@ -8,5 +8,6 @@
 //
 // The package is tests only; it has no code of its own.
 //
-// May import from this repository (its tests): nothing.
+// May import from this repository (its tests): billing (the Stripe events
+// the README must name).
 package doccheck
