@@ -72,19 +72,21 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case len(args) > 0 && !strings.HasPrefix(args[0], "-"):
 		name, args = args[0], args[1:]
 	}
-	if name == helpCommand.name {
-		if len(args) > 0 {
-			// `wantsms help credit` is `wantsms credit -h`.
-			return run(ctx, []string{args[0], "-h"}, stdout, stderr)
-		}
+	if name == helpCommand.name && len(args) == 0 {
 		usage(ctx, stdout)
 		return exitOK
+	}
+	flagsOut := stderr // where a command prints its flags on -h
+	if name == helpCommand.name {
+		// `wantsms help credit` is `wantsms credit -h`, on stdout like
+		// the rest of the help.
+		name, args, flagsOut = args[0], []string{"-h"}, stdout
 	}
 	for _, c := range commands() {
 		if c.name != name {
 			continue
 		}
-		err := c.run(ctx, args, stdout, stderr)
+		err := c.run(ctx, args, stdout, flagsOut)
 		var ue usageError
 		switch {
 		case err == nil:
