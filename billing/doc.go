@@ -11,4 +11,9 @@
 //
 // Money is integer US cents everywhere (one credit is one cent); no float
 // ever holds an amount.
+//
+// Below billing sits only the store: the dashboard, the commands and the
+// HTTP listener call it, never the other way round.
+//
+// May import from this repository: store, store/metrics.
 package billing

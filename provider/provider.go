@@ -7,6 +7,9 @@
 // Adapters receive no user data at all: the interface carries only
 // protocol facts (service, country, cost cap, activation reference), so
 // nothing that identifies a WantSMS user can ever be sent upstream.
+//
+// May import from this repository: nothing (the adapters and the engine
+// build on it).
 package provider
 
 import (

@@ -41,9 +41,9 @@ var services = []Service{
 	{"grab", "Grab"},
 }
 
-// serviceAliases are the two-letter codes the market uses for the best
-// known services (SMS-Activate protocol, upstream-protocols.md §1.1:
-// tg, wa, vi, go, fb, tw, ig, ds): people and scripts type them.
+// serviceAliases are the two-letter codes the SMS-Activate protocol uses
+// for the best known services (its `service` parameter: tg, wa, vi, go,
+// fb, tw, ig, ds); people and scripts used to them type them here too.
 var serviceAliases = map[string]string{
 	"tg": "telegram", "wa": "whatsapp", "vi": "viber", "go": "google",
 	"fb": "facebook", "tw": "twitter", "ig": "instagram", "ds": "discord",

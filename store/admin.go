@@ -96,8 +96,8 @@ func printable(s string, max int) bool {
 type Actor struct {
 	UserID int64
 	// Key is the fingerprint of the linked key the session proved. Admin
-	// powers live only in sessions that proved a key (DESIGN.md,
-	// "Identity"): requireAdmin refuses an actor without one, or whose key
+	// powers live only in sessions that proved a key, so a password
+	// alone never reaches them: requireAdmin refuses an actor without one, or whose key
 	// is no longer linked to the account. The session layer passes a key
 	// only when the account was resolved from it at the start of the
 	// session, never after a password sign-in.

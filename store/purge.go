@@ -9,7 +9,8 @@ import (
 // Retention periods promised by the privacy policy.
 const (
 	// SecurityEventRetention: sign-ins, failures, addresses and client
-	// versions are kept 180 days (DESIGN.md, "Retention").
+	// versions are kept 180 days: the "limited period" of security
+	// records in tui/privacy-policy.txt §4.2, as the README promises.
 	SecurityEventRetention = 180 * 24 * time.Hour
 )
 

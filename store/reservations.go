@@ -10,8 +10,10 @@ import (
 	"time"
 )
 
-// ReservationState is where a reservation stands (DESIGN.md, "A
-// reservation's life").
+// ReservationState is where a reservation stands. It starts active (paid,
+// waiting for an SMS), becomes received with its first SMS, and ends once:
+// finished after an SMS, or cancelled, expired or failed without one,
+// each of those three with a full refund in the same transaction.
 type ReservationState string
 
 // The states of a reservation. Active and received are open; the others

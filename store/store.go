@@ -6,6 +6,11 @@
 // One writer connection takes every write in an immediate transaction, so
 // writers queue in Go instead of failing with SQLITE_BUSY; a pool of
 // read-only connections serves queries concurrently thanks to WAL.
+//
+// The store is the bottom layer: every other package may use it, and it
+// uses none of them.
+//
+// May import from this repository: nothing.
 package store
 
 import (

@@ -6,6 +6,9 @@
 //
 // I/O never happens in Update or View: it runs in tea.Cmds that return
 // messages.
+//
+// May import from this repository: billing, provider, provider/engine,
+// store, tui/qr, tui/sanitize.
 package tui
 
 import (
@@ -17,9 +20,11 @@ import (
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/wantsms/wantsms/billing"
 	"github.com/wantsms/wantsms/store"
+	"github.com/wantsms/wantsms/tui/sanitize"
 )
 
 // Deps are the services a session works with.
@@ -80,6 +85,16 @@ type Common struct {
 	// in order with the frames. Only sequences built here, never text from
 	// outside.
 	Emit func(seq string)
+}
+
+// copyToClipboard puts text on the person's own clipboard with OSC 52 (a
+// write to the system clipboard, which terminals that allow it honour,
+// over SSH too). The text is cleaned first: what a person pastes must not
+// carry escape sequences a provider or processor slipped into it.
+func (c *Common) copyToClipboard(text string) {
+	if c.Emit != nil {
+		c.Emit(ansi.SetSystemClipboard(sanitize.Line(text)))
+	}
 }
 
 // SSHWith is the SSH command with extra client flags and a remote command,

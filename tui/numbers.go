@@ -1,7 +1,6 @@
 package tui
 
 import (
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"sort"
@@ -202,9 +201,7 @@ func (p *numbersPane) key(msg tea.KeyMsg) tea.Cmd {
 // tells the person.
 func copyCmd(c *Common, owner, text, what string) tea.Cmd {
 	return func() tea.Msg {
-		if c.Emit != nil {
-			c.Emit("\x1b]52;c;" + base64.StdEncoding.EncodeToString([]byte(sanitize.Line(text))) + "\a")
-		}
+		c.copyToClipboard(text)
 		return copiedMsg{owner: owner, what: what}
 	}
 }

@@ -1,7 +1,6 @@
 package tui
 
 import (
-	"encoding/base64"
 	"strings"
 	"time"
 
@@ -369,7 +368,7 @@ func (w *wallet) tick(msg walletTickMsg) tea.Cmd {
 }
 
 // copyPayment puts what a payer pastes (the Checkout URL, the bitcoin
-// address) on the clipboard with OSC 52, which many terminals honour.
+// address) on the clipboard.
 func (w *wallet) copyPayment() {
 	if w.c.Emit == nil {
 		return
@@ -378,7 +377,7 @@ func (w *wallet) copyPayment() {
 	if w.order.Processor == store.ProcessorBlockonomics {
 		text, what = w.order.BTCAddress, "address"
 	}
-	w.c.Emit("\x1b]52;c;" + base64.StdEncoding.EncodeToString([]byte(text)) + "\a")
+	w.c.copyToClipboard(text)
 	w.notice = "Copied the " + what + " to your clipboard."
 }
 

@@ -3,6 +3,11 @@
 // the way Blockonomics does, records every request, can be told to fail or
 // to answer slowly, and drives callbacks to our server the way Blockonomics
 // sends them.
+//
+// It is test scaffolding only: no production code imports it except
+// `wantsms dev`, which plays Blockonomics for a local server.
+//
+// May import from this repository: nothing.
 package blockonomicsfake
 
 import (

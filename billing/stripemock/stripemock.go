@@ -3,6 +3,8 @@
 // a tool, so `go tool -n stripe-mock` builds it into the build cache and
 // prints its path. Each test gets its own process on loopback ports, killed
 // with its process group when the test ends.
+//
+// May import from this repository: nothing.
 package stripemock
 
 import (

@@ -3,6 +3,8 @@
 // (webhook.GenerateTestSignedPayload), for tests and for `wantsms dev
 // stripe-event`, which fires one at a local server by hand. stripe-mock
 // sends no webhooks, so this is how a payment is completed locally.
+//
+// May import from this repository: nothing.
 package stripetest
 
 import (

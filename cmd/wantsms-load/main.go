@@ -5,6 +5,9 @@
 // dashboard latency, the server's memory and CPU, and errors by kind, side
 // by side with a throw-away OpenSSH server on request. It starts no
 // WantSMS itself: it points at one (see README, "Performance").
+//
+// May import from this repository: cmd/internal/service,
+// cmd/internal/sshterm, provider, store.
 package main
 
 import (

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/wantsms/wantsms/billing"
@@ -23,12 +24,27 @@ var devStripeTypes = map[string]string{
 	"expired":         billing.EventCheckoutExpired,
 }
 
+const devUsage = `usage: wantsms dev COMMAND [ARGS] [FLAGS]
+
+  stripe-event ORDER          sign a Checkout event for a card order and post it to the server's webhook
+  btc-callback ORDER          send a Blockonomics callback for a Bitcoin order
+  blockonomics                serve a fake Blockonomics API for BLOCKONOMICS_API_BASE
+
+They find the server as it was started: the data directory from --data or
+WANTSMS_DATA, its address from --url, else WANTSMS_PUBLIC_URL, else
+--http-addr or WANTSMS_HTTP_ADDR. ` + "`wantsms dev COMMAND -h`" + ` lists a command's flags.
+`
+
 // runDev runs the tools for trying payments on a local server: stripe-mock
 // sends no webhooks and a local server gets no Blockonomics callbacks, so
 // these play the processors' part.
 func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return usagef("want stripe-event, btc-callback or blockonomics")
+		return usagef("want stripe-event, btc-callback or blockonomics (wantsms help dev)")
+	}
+	if isHelpFlag(args[0]) {
+		fmt.Fprint(stdout, devUsage)
+		return errHelp
 	}
 	switch args[0] {
 	case "stripe-event":
@@ -39,6 +55,29 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return devBlockonomics(ctx, args[1:], stdout, stderr)
 	}
 	return usagef("unknown dev command %q", args[0])
+}
+
+// devServer is where a dev command finds the running server: by the same
+// flags and environment variables the server was started with, so one
+// started with another data directory or port is found without
+// repeating them.
+type devServer struct{ base, httpAddr string }
+
+func devServerFlags(f *flags, dir *string) *devServer {
+	s := &devServer{}
+	dataFlag(f, dir)
+	f.String(&s.base, "url", "WANTSMS_PUBLIC_URL", "",
+		"base URL of the running server's HTTP listener (default http://localhost:PORT of --http-addr)")
+	f.String(&s.httpAddr, "http-addr", "WANTSMS_HTTP_ADDR", defaultHTTPAddr, "the server's HTTP listen address")
+	return s
+}
+
+// url is the server's HTTP base, as the server itself derives its own.
+func (s *devServer) url() (string, error) {
+	if s.base != "" {
+		return strings.TrimRight(s.base, "/"), nil
+	}
+	return localURL(s.httpAddr)
 }
 
 // devOrder reads an order from the data directory.
@@ -57,10 +96,9 @@ func devOrder(ctx context.Context, dir, number string) (store.Order, error) {
 
 func devStripeEvent(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	f := newFlags("dev stripe-event", stderr)
-	var dir, base, secret, typ string
+	var dir, secret, typ string
 	var unpaid bool
-	dataFlag(f, &dir)
-	f.String(&base, "url", "WANTSMS_PUBLIC_URL", billing.DefaultPublicURL, "base URL of the running server")
+	server := devServerFlags(f, &dir)
 	f.Secret(&secret, "stripe-webhook-secret", "STRIPE_WEBHOOK_SECRET", "the server's webhook signing secret, whsec_…")
 	f.fs.StringVar(&typ, "type", "completed", "completed, async-succeeded, async-failed or expired")
 	f.fs.BoolVar(&unpaid, "unpaid", false, "a completed session whose payment is still on its way (payment_status unpaid)")
@@ -71,6 +109,10 @@ func devStripeEvent(ctx context.Context, args []string, stdout, stderr io.Writer
 	evType, ok := devStripeTypes[typ]
 	if len(pos) != 1 || !ok || secret == "" {
 		return usagef("want one order number, a --type of completed, async-succeeded, async-failed or expired, and STRIPE_WEBHOOK_SECRET")
+	}
+	base, err := server.url()
+	if err != nil {
+		return err
 	}
 	o, err := devOrder(ctx, dir, pos[0])
 	if err != nil {
@@ -95,11 +137,10 @@ func devStripeEvent(ctx context.Context, args []string, stdout, stderr io.Writer
 
 func devBTCCallback(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	f := newFlags("dev btc-callback", stderr)
-	var dir, base, secret, txid string
+	var dir, secret, txid string
 	var status int
 	var sats int64
-	dataFlag(f, &dir)
-	f.String(&base, "url", "WANTSMS_PUBLIC_URL", billing.DefaultPublicURL, "base URL of the running server")
+	server := devServerFlags(f, &dir)
 	f.Secret(&secret, "blockonomics-callback-secret", "BLOCKONOMICS_CALLBACK_SECRET", "the server's callback secret")
 	f.fs.IntVar(&status, "status", 2, "0 unconfirmed, 1 one confirmation, 2 confirmed")
 	f.fs.Int64Var(&sats, "sats", 0, "satoshis sent (default: the amount quoted)")
@@ -110,6 +151,10 @@ func devBTCCallback(ctx context.Context, args []string, stdout, stderr io.Writer
 	}
 	if len(pos) != 1 || secret == "" {
 		return usagef("want one order number and BLOCKONOMICS_CALLBACK_SECRET")
+	}
+	base, err := server.url()
+	if err != nil {
+		return err
 	}
 	o, err := devOrder(ctx, dir, pos[0])
 	if err != nil {

@@ -59,3 +59,34 @@ func TestSecretsNotInUsage(t *testing.T) {
 		t.Fatalf("usage:\n%s", usage)
 	}
 }
+
+// The dev commands find a server started on another data directory and
+// port through the same environment variables the server read, with no
+// flag repeated: the README's local walk-through works as written for
+// any WANTSMS_DATA and WANTSMS_HTTP_ADDR.
+func TestDevEventsFindTheServerFromItsEnvironment(t *testing.T) {
+	env := testenv.StartWithPayments(t)
+	t.Setenv("STRIPE_WEBHOOK_SECRET", testenv.StripeWebhookSecret)
+	t.Setenv("BLOCKONOMICS_CALLBACK_SECRET", testenv.BTCCallbackSecret)
+	t.Setenv("WANTSMS_DATA", env.Dir)
+	t.Setenv("WANTSMS_HTTP_ADDR", env.Svc.HTTPAddr())
+	t.Setenv("WANTSMS_PUBLIC_URL", "") // unset: the server then derives it from its HTTP address
+	u, _ := env.NewUser("dev-env@example.com")
+	ctx := context.Background()
+	card, err := env.Svc.Payments().OpenCard(ctx, u, 700)
+	if err != nil {
+		t.Fatal(err)
+	}
+	btc, err := env.Svc.Payments().OpenBitcoin(ctx, u, 300)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"dev", "stripe-event", card.Number}, {"dev", "btc-callback", btc.Number}} {
+		if code, out, errOut := wantsms(t, args...); code != exitOK || !strings.Contains(out, "HTTP 200") {
+			t.Fatalf("%v: exit %d, %s%s", args, code, out, errOut)
+		}
+	}
+	if u, _ := env.Store().UserByID(ctx, u.ID); u.BalanceCents != 1000 {
+		t.Fatalf("balance %d, want 1000", u.BalanceCents)
+	}
+}

@@ -24,6 +24,10 @@ type envFlag struct{ name, env string }
 func newFlags(name string, out io.Writer) *flags {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(out)
+	fs.Usage = func() {
+		fmt.Fprintf(out, "flags of wantsms %s (a flag beats its environment variable, which beats the default):\n", name)
+		fs.PrintDefaults()
+	}
 	return &flags{fs: fs}
 }
 

@@ -1,5 +1,14 @@
 // Command wantsms runs the WantSMS service (`wantsms` or `wantsms serve`)
 // and the operator's tools that work on the same data directory.
+//
+// main.go holds the subcommand table and the usage; serve.go runs the
+// service through cmd/internal/service; the other files are the operator's
+// tools, each working on the store of the data directory (credit, admin,
+// check, purge, backup) or standing in for a payment processor (dev).
+//
+// May import from this repository: billing, billing/blockonomicsfake,
+// billing/stripetest, cmd/internal/service, provider/engine,
+// provider/fivesim, provider/sim, store.
 package main
 
 import (
@@ -8,7 +17,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"sort"
 	"strings"
 )
 
@@ -35,9 +43,12 @@ func commands() []command {
 		{"check", "[flags]", "verify ledger sums equal balances and the database's integrity", runCheck},
 		{"purge", "[flags]", "remove now every record past its retention period", runPurge},
 		{"backup", "FILE [flags]", "write a consistent copy of the database (also while serving)", runBackup},
-		{"dev", "stripe-event|btc-callback ORDER", "try payments locally (also: dev blockonomics)", runDev},
+		{"dev", "stripe-event|btc-callback|blockonomics", "play Stripe or Blockonomics for a local server", runDev},
 	}
 }
+
+// helpCommand is listed with the others; run answers it before them.
+var helpCommand = command{name: "help", args: "[COMMAND]", summary: "this usage, or one command's flags (also: -h)"}
 
 // usageError is a wrong command line: usage is printed and the exit
 // status is 2.
@@ -54,18 +65,28 @@ func main() {
 // run executes one command line and returns the exit status.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	name := "serve"
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+	switch {
+	case len(args) == 1 && isHelpFlag(args[0]):
+		// `wantsms -h`: the whole usage, not only serve's flags.
+		name, args = helpCommand.name, nil
+	case len(args) > 0 && !strings.HasPrefix(args[0], "-"):
 		name, args = args[0], args[1:]
 	}
-	if name == "help" || name == "-h" || name == "--help" {
-		usage(stdout)
+	if name == helpCommand.name && len(args) == 0 {
+		usage(ctx, stdout)
 		return exitOK
+	}
+	flagsOut := stderr // where a command prints its flags on -h
+	if name == helpCommand.name {
+		// `wantsms help credit` is `wantsms credit -h`, on stdout like
+		// the rest of the help.
+		name, args, flagsOut = args[0], []string{"-h"}, stdout
 	}
 	for _, c := range commands() {
 		if c.name != name {
 			continue
 		}
-		err := c.run(ctx, args, stdout, stderr)
+		err := c.run(ctx, args, stdout, flagsOut)
 		var ue usageError
 		switch {
 		case err == nil:
@@ -81,17 +102,25 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	fmt.Fprintf(stderr, "wantsms: unknown command %q\n\n", name)
-	usage(stderr)
+	listCommands(stderr)
 	return exitUsage
 }
 
-func usage(w io.Writer) {
+func isHelpFlag(arg string) bool { return arg == "-h" || arg == "-help" || arg == "--help" }
+
+// usage is what `wantsms -h` and `wantsms help` print: every command with
+// one line each, then the flags of serve, which `wantsms` alone runs.
+func usage(ctx context.Context, w io.Writer) {
+	listCommands(w)
+	fmt.Fprintln(w)
+	_ = runServe(ctx, []string{"-h"}, w, w) // prints the flags and returns errHelp
+}
+
+func listCommands(w io.Writer) {
 	fmt.Fprintln(w, "usage: wantsms [COMMAND] [ARGS] [FLAGS]")
 	fmt.Fprintln(w, "\ncommands:")
-	cs := commands()
-	sort.SliceStable(cs, func(i, j int) bool { return i == 0 && j != 0 })
-	for _, c := range cs {
-		fmt.Fprintf(w, "  %-8s %-36s %s\n", c.name, c.args, c.summary)
+	for _, c := range append(commands(), helpCommand) {
+		fmt.Fprintf(w, "  %-7s %-40s %s\n", c.name, c.args, c.summary)
 	}
-	fmt.Fprintln(w, "\nEvery command takes --data DIR (env WANTSMS_DATA, default ./data); `wantsms COMMAND -h` lists its flags.")
+	fmt.Fprintln(w, "\nEvery command takes --data DIR (env WANTSMS_DATA, default ./data); `wantsms help COMMAND` lists its flags.")
 }

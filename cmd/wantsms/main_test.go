@@ -220,3 +220,39 @@ func TestBackupCommand(t *testing.T) {
 		t.Fatal("no destination must be a usage error")
 	}
 }
+
+// `wantsms -h` and `wantsms help` list every subcommand, one line each,
+// then the flags of serve (what `wantsms` alone runs); `wantsms help
+// COMMAND` is that command's flags; `wantsms serve -h` stays serve's flags.
+func TestHelpListsEverySubcommandThenServeFlags(t *testing.T) {
+	for _, args := range [][]string{{"-h"}, {"--help"}, {"-help"}, {"help"}} {
+		status, stdout, stderr := wantsms(t, args...)
+		if status != exitOK || stderr != "" {
+			t.Fatalf("wantsms %v: status %d, stderr %q", args, status, stderr)
+		}
+		list, flags, ok := strings.Cut(stdout, "flags of wantsms serve")
+		if !ok || !strings.Contains(flags, "-ssh-addr") || !strings.Contains(flags, "WANTSMS_HTTP_ADDR") {
+			t.Fatalf("wantsms %v: no serve flags after the commands:\n%s", args, stdout)
+		}
+		for _, c := range append(commands(), helpCommand) {
+			if !strings.Contains(list, "\n  "+c.name+" ") || !strings.Contains(list, c.summary) {
+				t.Errorf("wantsms %v: the list lacks %s (%s):\n%s", args, c.name, c.summary, list)
+			}
+		}
+	}
+	if status, stdout, _ := wantsms(t, "help", "credit"); status != exitOK || !strings.Contains(stdout, "-reason") ||
+		strings.Contains(stdout, "-ssh-addr") {
+		t.Errorf("wantsms help credit: status %d, want credit's flags only on stdout:\n%s", status, stdout)
+	}
+	if status, stdout, _ := wantsms(t, "help", "dev"); status != exitOK ||
+		!strings.Contains(stdout, "stripe-event ORDER") || !strings.Contains(stdout, "WANTSMS_HTTP_ADDR") {
+		t.Errorf("wantsms help dev: status %d:\n%s", status, stdout)
+	}
+	if status, stdout, stderr := wantsms(t, "serve", "-h"); status != exitOK || strings.Contains(stdout+stderr, "commands:") ||
+		!strings.Contains(stdout+stderr, "-ssh-addr") {
+		t.Errorf("wantsms serve -h: status %d:\n%s%s", status, stdout, stderr)
+	}
+	if status, _, stderr := wantsms(t, "help", "bogus"); status != exitUsage || !strings.Contains(stderr, "unknown command") {
+		t.Errorf("wantsms help bogus: status %d, stderr %q", status, stderr)
+	}
+}

@@ -47,11 +47,19 @@ func (p *payFlags) finish(httpAddr string) (billing.Config, error) {
 	}
 	p.cfg.Packs = packs
 	if p.cfg.PublicURL == "" {
-		_, port, err := net.SplitHostPort(httpAddr)
-		if err != nil {
-			return billing.Config{}, fmt.Errorf("--http-addr %q: %w", httpAddr, err)
+		if p.cfg.PublicURL, err = localURL(httpAddr); err != nil {
+			return billing.Config{}, err
 		}
-		p.cfg.PublicURL = "http://localhost:" + port
 	}
 	return p.cfg, nil
+}
+
+// localURL is the HTTP base of a server listening on httpAddr, as seen
+// from its own host: the public URL when none is configured.
+func localURL(httpAddr string) (string, error) {
+	_, port, err := net.SplitHostPort(httpAddr)
+	if err != nil {
+		return "", fmt.Errorf("--http-addr %q: %w", httpAddr, err)
+	}
+	return "http://localhost:" + port, nil
 }

@@ -1,5 +1,6 @@
-// Package engine drives every reservation through its life (DESIGN.md, "A
-// reservation's life"): it buys a number through the provider Router and
+// Package engine drives every reservation through its life, from active
+// (paid for, waiting) through received (an SMS came) to one end state
+// (store.ReservationState): it buys a number through the provider Router and
 // records it with its debit in one transaction, learns about SMS by
 // polling pull providers (with backoff and jitter, under each provider's
 // rate limit), by the pushes of Pushers and by signed webhooks, cancels,
@@ -10,6 +11,9 @@
 // is rebuilt from the open reservations in the database on Start, so a
 // restart resumes every reservation and refunds those that expired while
 // the server was down.
+//
+// May import from this repository: provider, provider/sim (its Clock, so
+// tests can hold time still), store, store/metrics.
 package engine
 
 import (
@@ -27,10 +31,11 @@ import (
 	"github.com/wantsms/wantsms/store/metrics"
 )
 
-// Defaults, from the market (upstream-protocols §3 and DESIGN.md): a
-// number lives 20 minutes, cancel is allowed after 2 (SMS-Activate's own
-// lock), and a user holds at most 10 open numbers (DaisySMS allows 20 per
-// account; 10 per person leaves room for many people per upstream account).
+// Defaults, from what upstreams allow: a number lives 20 minutes (the
+// usual activation lifetime), cancel is allowed after 2 (SMS-Activate
+// refuses a cancel earlier than that), and a person holds at most 10 open
+// numbers (DaisySMS allows 20 per upstream account; 10 per person leaves
+// room for several people on one upstream account).
 const (
 	DefaultLifetime    = 20 * time.Minute
 	DefaultCancelGuard = 2 * time.Minute

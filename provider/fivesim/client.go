@@ -3,6 +3,8 @@
 // 5sim's HTTP errors and 400 texts to the provider package's typed
 // errors. Only protocol data is sent: the token, and for guest calls not
 // even that.
+//
+// May import from this repository: provider.
 package fivesim
 
 import (

@@ -5,6 +5,8 @@
 // messages to subscribers as they arrive. Everything is deterministic from
 // the seed and the clock. Idle numbers cost nothing: a number that will
 // receive holds one runtime timer, never a goroutine.
+//
+// May import from this repository: provider.
 package sim
 
 import (

@@ -4,6 +4,8 @@
 // upper-case tokens, integer ids; anything else is
 // provider.ErrUnavailable with the answer quoted. Only protocol
 // parameters are ever sent upstream.
+//
+// May import from this repository: provider.
 package smsactivate
 
 import (

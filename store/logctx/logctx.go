@@ -3,6 +3,9 @@
 // wrapped by Handler adds them to every line logged with a context
 // (InfoContext, ErrorContext…), so the store, the engine and the payment
 // desk tag their lines with the session without knowing about sessions.
+//
+// May import from this repository: nothing (it sits under store so that
+// every layer may use it).
 package logctx
 
 import (

@@ -6,6 +6,8 @@
 //
 // Label values must never carry personal data (no emails, addresses,
 // numbers or keys): only states, statuses, outcomes and provider names.
+//
+// May import from this repository: nothing.
 package metrics
 
 import (

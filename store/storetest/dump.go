@@ -1,5 +1,9 @@
 // Package storetest holds what the store's own tests and the service's
-// end-to-end tests both need to look into a database.
+// end-to-end tests both need to look into a database: Dump, every value of
+// every table as text, so a test can search it for what must not linger
+// (an erased email, a purged number) or compare two states of the books.
+//
+// May import from this repository: nothing.
 package storetest
 
 import (

@@ -12,7 +12,7 @@ import (
 )
 
 // Command is one command as data: the parser, help, `COMMAND --help` and
-// the README's reference are all generated from it.
+// the reference in README.md are all generated from it.
 type Command struct {
 	Name    string // one word, lower-case
 	Summary string // one line for the command list

@@ -3,8 +3,9 @@
 // of the front door's split (a PTY gets the dashboard in package tui).
 //
 // Commands are data (Command, with typed Params made by Arg and Flag):
-// the parser, `help`, `COMMAND --help` and the README's reference are
-// generated from the definitions. A command line goes through four steps,
+// the parser, `help`, `COMMAND --help` and the reference (README.md in
+// this directory, and the list in the repository's README) are generated
+// from the definitions. A command line goes through four steps,
 // in this order, and stops at the first that fails:
 //
 //  1. Parse, a pure function of the words: a bad line never reaches the
@@ -19,6 +20,10 @@
 // Results go to stdout as text, or with --json as one JSON document (JSON
 // Lines for streams); messages go to stderr; untrusted strings are
 // sanitized in both forms (output.go).
+//
+// May import from this repository: billing, provider, store, tui (the
+// formatting of reservations and prices the dashboard shows too),
+// tui/sanitize.
 package commands
 
 import (

@@ -18,7 +18,7 @@ const (
 
 // exportDoc is everything we hold on the person (privacy policy §10,
 // access and portability), as one JSON document. The shape is documented
-// by its tags and by the example in the README's reference.
+// by its tags and by the example in the reference (README.md).
 type exportDoc struct {
 	Format         string          `json:"format"`  // always "wantsms-export"
 	Version        int             `json:"version"` // 1

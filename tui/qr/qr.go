@@ -34,6 +34,8 @@
 // URI, but not a live Checkout URL with its long #fragment (300–400 bytes,
 // about version 12–14, 37–41 rows). For those, show a short link on our own
 // host that redirects to the Checkout page, or render into a larger window.
+//
+// May import from this repository: nothing.
 package qr
 
 import (

@@ -3,13 +3,16 @@
 // that came from outside passes through Text, Line or Truncate before it
 // reaches a terminal, whether through a TUI view or plain SSH command output,
 // so that a message can never move the cursor, change colours, set the
-// window title or write the clipboard (DESIGN.md, "Untrusted text").
+// window title or write the clipboard: an SMS is written by whoever sent
+// it, and a provider's or a person's text by whoever controls them.
 //
 // The output of Text never holds ESC, any other C0 control except '\n',
 // DEL, a C1 control, a bidirectional or other invisible format character
 // (Unicode category Cf, with two emoji exceptions explained in emoji.go),
 // or invalid UTF-8. Text is idempotent, and clean input comes back as the
 // very same string without allocating.
+//
+// May import from this repository: nothing.
 package sanitize
 
 import (

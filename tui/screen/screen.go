@@ -7,6 +7,8 @@
 //
 // One goroutine per screen owns the output, so raw sequences (a clipboard
 // copy, a bell) never interleave with a frame.
+//
+// May import from this repository: nothing.
 package screen
 
 import (

@@ -4,6 +4,8 @@
 // then resolves the account only from the key the session proved. A
 // session with a PTY gets the dashboard; one without gets the command
 // interface.
+//
+// May import from this repository: store, store/logctx, tui, tui/screen.
 package sshserver
 
 import (

@@ -12,6 +12,10 @@
 //
 // The test that runs it lives in cmd/wantsms, whose test binary can act as
 // the wantsms binary itself.
+//
+// May import from this repository: billing, billing/blockonomicsfake,
+// billing/stripetest, cmd/internal/service, cmd/internal/sshterm, provider,
+// provider/smsactivate/fake, store.
 package crashtest
 
 import (

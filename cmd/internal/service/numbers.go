@@ -60,9 +60,9 @@ type NumbersConfig struct {
 // the margin pays for payment fees, refunds' upstream costs and running.
 const DefaultMarkupBP = 15_000
 
-// Request budgets per upstream, below the published limits (SMSPool 32
-// req/s, DaisySim check 60/min; upstream-protocols §3): 10 requests a
-// second with bursts of 20.
+// Request budgets per upstream, below the limits providers publish (SMSPool
+// allows 32 requests a second, DaisySim 60 status checks a minute): 10
+// requests a second with bursts of 20.
 var upstreamRate = provider.Rate{Every: 100 * time.Millisecond, Burst: 20}
 
 // ErrSimWithLivePayments refuses to start the simulator next to a live

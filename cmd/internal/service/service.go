@@ -2,6 +2,15 @@
 // SSH server with the dashboard, and the HTTP listener. cmd/wantsms runs it;
 // end-to-end tests start it on loopback ports with a temporary data
 // directory, exactly as a person would run it.
+//
+// It owns the wiring and nothing else: which provider adapters run, the
+// engine's and the payment desk's settings, the HTTP routes, the hourly
+// purge, and the order of start and shutdown. Everything it starts lives
+// in the packages below it.
+//
+// May import from this repository: billing, provider, provider/engine,
+// provider/fivesim, provider/sim, provider/smsactivate, store, store/logctx,
+// store/metrics, tui, tui/commands, tui/sshserver.
 package service
 
 import (

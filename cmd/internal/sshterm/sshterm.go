@@ -11,6 +11,8 @@
 //
 // It also runs commands without a PTY ([Run]) for `ssh host cmd` style
 // calls. Host keys are accepted blindly: this is a test client.
+//
+// May import from this repository: nothing.
 package sshterm
 
 import (

@@ -2,6 +2,10 @@
 // service on loopback ports with a temporary data directory, reached by a
 // real SSH client through cmd/internal/sshterm. It is the one place where
 // tests get a running server.
+//
+// May import from this repository: billing, billing/blockonomicsfake,
+// billing/stripemock, billing/stripetest, cmd/internal/service,
+// cmd/internal/sshterm, store.
 package testenv
 
 import (

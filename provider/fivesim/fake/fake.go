@@ -3,6 +3,8 @@
 // scripted life) that answers like 5sim (JSON orders, 400 texts, 401,
 // 404). It can be told to answer anything, or slowly, and records every
 // request for assertions. Other packages' end-to-end tests reuse it.
+//
+// May import from this repository: provider.
 package fake
 
 import (

@@ -3,6 +3,8 @@
 // with a scripted life) that answers with the protocol's exact strings.
 // It can be told to answer any word or garbage, or slowly, and records
 // every request for assertions. Other packages' end-to-end tests reuse it.
+//
+// May import from this repository: provider.
 package fake
 
 import (
