@@ -15,10 +15,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/url"
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
@@ -44,6 +46,9 @@ type Options struct {
 	// Rand draws order numbers (default crypto/rand); view tests pass a
 	// fixed source so that screens, QR codes included, are reproducible.
 	Rand io.Reader
+	// Log receives what goes wrong after a change is committed, which
+	// the caller can no longer be told about (default: discarded).
+	Log *slog.Logger
 }
 
 // Store is the database handle shared by the whole process.
@@ -56,6 +61,9 @@ type Store struct {
 	hashSem chan struct{}
 	relay   bool
 	rand    io.Reader
+	log     *slog.Logger
+
+	releaser atomic.Pointer[Releaser] // gives numbers back upstream before an erasure
 
 	counters counters // events since open, for /metrics
 
@@ -91,7 +99,7 @@ func Open(path string, opts Options) (*Store, error) {
 	w.SetConnMaxLifetime(0)
 
 	s := &Store{path: path, w: w, hub: NewHub(), now: opts.Clock,
-		hashSem: make(chan struct{}, opts.MaxConcurrentHashes), relay: opts.Relay, rand: opts.Rand}
+		hashSem: make(chan struct{}, opts.MaxConcurrentHashes), relay: opts.Relay, rand: opts.Rand, log: opts.Log}
 	if err := s.migrate(context.Background()); err != nil {
 		w.Close()
 		return nil, err
@@ -125,6 +133,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MaxConcurrentHashes <= 0 {
 		o.MaxConcurrentHashes = runtime.GOMAXPROCS(0)
+	}
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
 	}
 	return o
 }
