@@ -79,6 +79,9 @@ func Open(path string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("open store: path %q must not contain '?' or '#'", path)
 	}
 	opts = opts.withDefaults()
+	if err := restrictFiles(path); err != nil {
+		return nil, err
+	}
 	busy := opts.BusyTimeout.Milliseconds()
 	common := url.Values{}
 	common.Set("_busy_timeout", fmt.Sprint(busy))
