@@ -210,8 +210,11 @@ func (s *Store) release(ctx context.Context, userID int64, released map[int64]bo
 // checkReleased refuses to erase an account holding an open number that
 // was not given back upstream.
 func (tx *Tx) checkReleased(ctx context.Context, userID int64, released map[int64]bool) error {
-	open, err := collect(ctx, tx, func(r scanner) (id int64, err error) { return id, r.Scan(&id) },
-		`SELECT id FROM reservations WHERE user_id = ? AND ended_at IS NULL`, userID)
+	open, err := collect(ctx, tx, func(r scanner) (int64, error) {
+		var id int64
+		err := r.Scan(&id)
+		return id, err
+	}, `SELECT id FROM reservations WHERE user_id = ? AND ended_at IS NULL`, userID)
 	if err != nil {
 		return fmt.Errorf("open numbers of the account: %w", err)
 	}
