@@ -43,20 +43,17 @@ func (s *Store) ChangeEmail(ctx context.Context, userID int64, password, newEmai
 var deleteHooks []func(ctx context.Context, tx *Tx, userID int64) error
 
 // DeleteAccount erases a person from WantSMS at once, after checking the
-// password: keys, security events and everything registered in
-// deleteHooks go; the account row stays as an anonymous anchor (no email,
-// no password) for the ledger and payment records, which accounting must
-// keep. Open sessions of the account are told to end. The email is free
-// to sign up again as a new account.
+// password: open numbers are given back upstream, then keys, security
+// events and everything registered in deleteHooks go; the account row
+// stays as an anonymous anchor (no email, no password) for the ledger and
+// payment records, which accounting must keep. Open sessions of the
+// account are told to end. The email is free to sign up again as a new
+// account. See erase for what happens around the transaction.
 func (s *Store) DeleteAccount(ctx context.Context, userID int64, password string) error {
 	if err := s.checkUserPassword(ctx, userID, password); err != nil {
 		return err
 	}
-	if err := s.write(ctx, func(tx *Tx) error { return tx.deleteAccount(ctx, userID) }); err != nil {
-		return err
-	}
-	_ = s.truncateWAL(ctx) // best effort: the hourly purge does it again
-	return nil
+	return s.erase(ctx, userID, func(tx *Tx) error { return tx.deleteAccount(ctx, userID) })
 }
 
 // deleteAccount is the erasure itself, shared with the admin's erasure of
@@ -83,6 +80,5 @@ func (tx *Tx) deleteAccount(ctx context.Context, userID int64) error {
 	if n, _ := res.RowsAffected(); n == 0 {
 		return ErrNoUser
 	}
-	tx.notify(Event{UserID: userID, Kind: EventAccountDeleted})
-	return nil
+	return nil // erase tells the account's sessions, once the files are clean
 }

@@ -81,7 +81,7 @@ func (s *Store) ForceEndReservation(ctx context.Context, a Actor, id int64, reas
 			WHERE id = ?`, tx.now, id); err != nil {
 			return fmt.Errorf("force-cancel reservation %d: %w", id, err)
 		}
-		if _, err := tx.move(ctx, Movement{UserID: r.UserID, AmountCents: r.PriceCents, Kind: LedgerRefund,
+		if _, err := tx.moveNew(ctx, Movement{UserID: r.UserID, AmountCents: r.PriceCents, Kind: LedgerRefund,
 			Reference: ResRef(id), Note: "cancelled by support"}); err != nil {
 			return err
 		}

@@ -11,11 +11,12 @@ import (
 
 // Backup writes a consistent copy of the database to dest while the
 // service keeps running (VACUUM INTO reads one snapshot; writers are not
-// blocked), then opens the copy and runs integrity_check on it.
+// blocked), then opens the copy and runs integrity_check on it. The copy
+// is created 0600, as the database is; dest must not exist yet.
 func (s *Store) Backup(ctx context.Context, dest string) error {
-	if _, err := os.Stat(dest); err == nil {
+	if err := createPrivate(dest); errors.Is(err, os.ErrExist) {
 		return fmt.Errorf("backup: %s already exists", dest)
-	} else if !errors.Is(err, os.ErrNotExist) {
+	} else if err != nil {
 		return fmt.Errorf("backup: %w", err)
 	}
 	// A reader connection of its own: VACUUM INTO writes only the new file.
@@ -25,6 +26,7 @@ func (s *Store) Backup(ctx context.Context, dest string) error {
 	}
 	defer db.Close()
 	if _, err := db.ExecContext(ctx, `VACUUM INTO ?`, dest); err != nil {
+		_ = os.Remove(dest) // the empty file made above, not a backup
 		return fmt.Errorf("backup to %s: %w", dest, err)
 	}
 	return VerifyFile(ctx, dest)

@@ -21,7 +21,11 @@ type CheckReport struct {
 	Mismatches []BalanceMismatch
 	// Orders are top-ups whose credited amount differs from their ledger
 	// rows, or that were credited without being paid.
-	Orders     []string
+	Orders []string
+	// References are ledger rows whose reference names another account's
+	// reservation, order or audit row, or nothing, and reservations
+	// without their ledger rows (see check_refs.go).
+	References []string
 	Users      int
 	LedgerRows int
 }
@@ -29,11 +33,12 @@ type CheckReport struct {
 // OK reports whether nothing is wrong.
 func (r CheckReport) OK() bool {
 	return len(r.Integrity) == 1 && r.Integrity[0] == "ok" && len(r.ForeignKey) == 0 && len(r.Mismatches) == 0 &&
-		len(r.Orders) == 0
+		len(r.Orders) == 0 && len(r.References) == 0
 }
 
 // Check verifies the money invariant (for every account the ledger sums to
-// the balance) and SQLite's own integrity.
+// the balance), that each ledger row names what is its own account's, and
+// SQLite's own integrity.
 func (s *Store) Check(ctx context.Context) (CheckReport, error) {
 	var r CheckReport
 	var err error
@@ -64,7 +69,10 @@ func (s *Store) Check(ctx context.Context) (CheckReport, error) {
 	if err := rows.Err(); err != nil {
 		return r, err
 	}
-	r.Orders, err = s.checkOrders(ctx)
+	if r.Orders, err = s.checkOrders(ctx); err != nil {
+		return r, err
+	}
+	r.References, err = s.checkReferences(ctx)
 	return r, err
 }
 

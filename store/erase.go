@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -60,7 +61,8 @@ type AdminDeletion struct {
 // as DeleteAccount, checked and recorded in the same transaction. The
 // person's open sessions end. An admin's own account and other admin
 // accounts are refused: the first has the Account pane, the second must
-// lose its role on the server host first.
+// lose its role on the server host first. Everything is checked before
+// any number is given back upstream, and again in the transaction.
 func (s *Store) DeleteAccountAsAdmin(ctx context.Context, a Actor, email, reason string) (AdminDeletion, error) {
 	email, err := NormalizeEmail(email)
 	if err != nil {
@@ -69,20 +71,24 @@ func (s *Store) DeleteAccountAsAdmin(ctx context.Context, a Actor, email, reason
 	if reason, err = CleanReason(reason); err != nil {
 		return AdminDeletion{}, err
 	}
+	// Before the lookup: a non-admin learns nothing about who exists.
+	if err := s.CheckActor(ctx, a); err != nil {
+		return AdminDeletion{}, err
+	}
+	target, err := erasable(ctx, s.r, a, email)
+	if err != nil {
+		return AdminDeletion{}, err
+	}
 	var out AdminDeletion
-	err = s.write(ctx, func(tx *Tx) error {
+	err = s.erase(ctx, target.ID, func(tx *Tx) error {
 		if err := tx.requireAdmin(ctx, a); err != nil {
-			return err // before the lookup: a non-admin learns nothing about who exists
+			return err
 		}
-		target, err := scanUser(tx.QueryRowContext(ctx,
-			`SELECT `+userColumns+` FROM users WHERE email = ? AND deleted_at IS NULL`, email))
-		switch {
+		switch u, err := erasable(ctx, tx, a, email); {
 		case err != nil:
 			return err
-		case target.ID == a.UserID:
-			return ErrDeleteSelf
-		case target.IsAdmin():
-			return ErrDeleteAdmin
+		case u.ID != target.ID:
+			return ErrNoUser // the email moved to another account meanwhile
 		}
 		if out.Detail, err = tx.erasureSummary(ctx, target.ID); err != nil {
 			return err
@@ -99,8 +105,125 @@ func (s *Store) DeleteAccountAsAdmin(ctx context.Context, a Actor, email, reason
 	if err != nil {
 		return AdminDeletion{}, err
 	}
-	_ = s.truncateWAL(ctx) // best effort: the hourly purge does it again
 	return out, nil
+}
+
+// erasable finds the live account of email and refuses what an admin may
+// not erase: their own account and other admins'.
+func erasable(ctx context.Context, q rowQueryer, a Actor, email string) (User, error) {
+	u, err := scanUser(q.QueryRowContext(ctx,
+		`SELECT `+userColumns+` FROM users WHERE email = ? AND deleted_at IS NULL`, email))
+	switch {
+	case err != nil:
+		return User{}, err
+	case u.ID == a.UserID:
+		return User{}, ErrDeleteSelf
+	case u.IsAdmin():
+		return User{}, ErrDeleteAdmin
+	}
+	return u, nil
+}
+
+// Releaser gives an account's open numbers back upstream before an
+// erasure deletes them, as a cancel does, and returns once each is given
+// back or its provider failed to. The reservation engine, which knows the
+// providers, registers one with SetReleaser; a store without one (the
+// command-line tools, which erase nobody) deletes open numbers as they are.
+type Releaser func(ctx context.Context, open []Reservation)
+
+// SetReleaser registers what gives numbers back upstream before an erasure.
+func (s *Store) SetReleaser(r Releaser) { s.releaser.Store(&r) }
+
+// ErrErasureRace refuses an erasure after numbers kept being reserved on
+// the account while it was being erased.
+var ErrErasureRace error = userErr("numbers are being reserved on this account at this very moment: try again")
+
+// errReservedMeanwhile makes erase give back a number reserved on the
+// account after the others were given back, and try again.
+var errReservedMeanwhile = errors.New("a number was reserved during the erasure")
+
+// eraseRounds bounds how many times erase gives back numbers reserved
+// meanwhile by another session of the account before it gives up.
+const eraseRounds = 5
+
+// erase carries out an erasure that is allowed: it gives the account's
+// open numbers back upstream (the Releaser), then runs del in one
+// transaction, which must find no open number left that was not given
+// back, and truncates the write-ahead log so that the erased rows do not
+// linger in it. Only then are the account's sessions told to end
+// (EventAccountDeleted): a person who sees the erasure done finds nothing
+// of theirs left in the database files.
+//
+// It completes even if the caller hangs up half-way: the person asked for
+// it, and numbers may already be given back. A number that an upstream
+// failed to take back is erased all the same: a person's erasure does not
+// wait for a provider, and no job acts on a number once its row is gone.
+func (s *Store) erase(ctx context.Context, userID int64, del func(tx *Tx) error) error {
+	ctx = context.WithoutCancel(ctx)
+	released := map[int64]bool{}
+	for range eraseRounds {
+		if err := s.release(ctx, userID, released); err != nil {
+			return err
+		}
+		err := s.write(ctx, func(tx *Tx) error {
+			if err := tx.checkReleased(ctx, userID, released); err != nil {
+				return err
+			}
+			return del(tx)
+		})
+		if errors.Is(err, errReservedMeanwhile) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if err := s.truncateWAL(ctx); err != nil {
+			s.log.ErrorContext(ctx, "erasure: the erased rows stay in the write-ahead log until the next purge",
+				"user", userID, "err", err)
+		}
+		s.hub.Publish(Event{UserID: userID, Kind: EventAccountDeleted})
+		return nil
+	}
+	return ErrErasureRace
+}
+
+// release gives back upstream the account's open numbers not given back
+// yet, and adds them to released.
+func (s *Store) release(ctx context.Context, userID int64, released map[int64]bool) error {
+	open, err := s.queryReservations(ctx, `SELECT `+reservationColumns+` FROM reservations
+		WHERE user_id = ? AND ended_at IS NULL ORDER BY id`, userID)
+	if err != nil {
+		return err
+	}
+	var fresh []Reservation
+	for _, r := range open {
+		if !released[r.ID] {
+			fresh, released[r.ID] = append(fresh, r), true
+		}
+	}
+	if r := s.releaser.Load(); r != nil && len(fresh) > 0 {
+		(*r)(ctx, fresh)
+	}
+	return nil
+}
+
+// checkReleased refuses to erase an account holding an open number that
+// was not given back upstream.
+func (tx *Tx) checkReleased(ctx context.Context, userID int64, released map[int64]bool) error {
+	open, err := collect(ctx, tx, func(r scanner) (int64, error) {
+		var id int64
+		err := r.Scan(&id)
+		return id, err
+	}, `SELECT id FROM reservations WHERE user_id = ? AND ended_at IS NULL`, userID)
+	if err != nil {
+		return fmt.Errorf("open numbers of the account: %w", err)
+	}
+	for _, id := range open {
+		if !released[id] {
+			return errReservedMeanwhile
+		}
+	}
+	return nil
 }
 
 // erasureSummary counts what an erasure removes and what it keeps.

@@ -2,8 +2,12 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
+	"log/slog"
+	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -175,5 +179,101 @@ func TestAdminErasureAndAuditAreOneTransaction(t *testing.T) {
 	e, err := s.Export(ctx, alice.User.ID)
 	if len(log) != 0 || err != nil || len(e.Keys) != 1 || len(e.Reservations) != 2 {
 		t.Fatalf("a failed erasure left audit %+v, account %v", log, err)
+	}
+}
+
+// A number reserved by another session of the account while its numbers
+// are being given back is given back too before anything is erased; an
+// account on which numbers keep coming is not erased at all.
+func TestErasureGivesBackNumbersReservedMeanwhile(t *testing.T) {
+	s, _ := openTest(t)
+	ctx := context.Background()
+	u := newUser(t, s, "racing@example.com")
+	credit(t, s, u, 1000)
+	first, err := s.CreateReservation(ctx, newRes(u, 10))
+	must(t, err)
+	var given [][]int64
+	who, reserveWhile := u, 1 // the other session's account, and in how many rounds it reserves
+	s.SetReleaser(func(ctx context.Context, open []Reservation) {
+		var ids []int64
+		for _, r := range open {
+			ids = append(ids, r.ID)
+		}
+		given = append(given, ids)
+		if len(given) <= reserveWhile {
+			must(t, err2(s.CreateReservation(ctx, newRes(who, 10))))
+		}
+	})
+	if err := s.DeleteAccount(ctx, u.ID, "correct horse"); err != nil {
+		t.Fatal(err)
+	}
+	if len(given) != 2 || len(given[0]) != 1 || given[0][0] != first.ID || len(given[1]) != 1 || given[1][0] <= first.ID {
+		t.Fatalf("given back %v: want the first number, then the one reserved meanwhile", given)
+	}
+	if n, _ := s.CountOpen(ctx, u.ID); n != 0 {
+		t.Fatalf("%d numbers left", n)
+	}
+
+	v := newUser(t, s, "flood@example.com")
+	credit(t, s, v, 1000)
+	must(t, err2(s.CreateReservation(ctx, newRes(v, 10))))
+	given, who, reserveWhile = nil, v, eraseRounds
+	if err := s.DeleteAccount(ctx, v.ID, "correct horse"); !errors.Is(err, ErrErasureRace) {
+		t.Fatalf("erasure while numbers keep coming: %v", err)
+	}
+	if _, err := s.UserByID(ctx, v.ID); err != nil {
+		t.Fatalf("the account was erased although a number was never given back: %v", err)
+	}
+	checkLedger(t, s)
+}
+
+// syncBuffer is a log destination safe for concurrent writers.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// A reader that keeps a snapshot from before the erasure stops the log
+// from being truncated: the erasure is done all the same, the operator is
+// told in the log, and the next purge truncates it.
+func TestErasureLogsAnUntruncatedLog(t *testing.T) {
+	var logged syncBuffer
+	s, err := Open(filepath.Join(t.TempDir(), "wantsms.db"), Options{Log: slog.New(slog.NewTextHandler(&logged, nil))})
+	must(t, err)
+	defer s.Close()
+	ctx := context.Background()
+	u := newUser(t, s, "stuck@example.com")
+	must(t, err2(s.WriteSupport(ctx, u.ID, "a question zq9")))
+	snapshot, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	must(t, err)
+	var n int
+	must(t, snapshot.QueryRow(`SELECT COUNT(*) FROM users`).Scan(&n))
+
+	must(t, s.DeleteAccount(ctx, u.ID, "correct horse"))
+	if _, err := s.UserByEmail(ctx, "stuck@example.com"); !errors.Is(err, ErrNoUser) {
+		t.Fatalf("the account is still there: %v", err)
+	}
+	if !strings.Contains(logged.String(), "erased rows stay in the write-ahead log") {
+		t.Fatalf("nothing logged about the log left as it was:\n%s", logged.String())
+	}
+	if !strings.Contains(fileBytes(t, s), "a question zq9") {
+		t.Fatal("the log was truncated although a reader held it: the test proves nothing")
+	}
+	must(t, snapshot.Rollback())
+	must(t, err2(s.Purge(ctx)))
+	if strings.Contains(fileBytes(t, s), "a question zq9") {
+		t.Fatal("the purge left the erased text in the files")
 	}
 }

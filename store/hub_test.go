@@ -29,7 +29,7 @@ func TestHubPublishesAfterCommitOnlyToOwner(t *testing.T) {
 	default:
 	}
 	// A failed transaction publishes nothing.
-	s.Move(ctx, Movement{UserID: a.ID, AmountCents: -999, Kind: LedgerAdjust, Reference: "y"})
+	s.Move(ctx, Movement{UserID: a.ID, AmountCents: -999, Kind: LedgerGrant, Reference: "y"})
 	select {
 	case e := <-subA.C:
 		t.Fatalf("rolled-back movement published %+v", e)

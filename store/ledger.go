@@ -82,6 +82,17 @@ func (tx *Tx) move(ctx context.Context, m Movement) (MoveResult, error) {
 	return MoveResult{Applied: true, BalanceCents: bal}, nil
 }
 
+// moveNew is move for a movement whose reference is new by construction,
+// such as a reservation's debit or refund: a reference already in the
+// ledger names something else, and then nothing is written at all.
+func (tx *Tx) moveNew(ctx context.Context, m Movement) (MoveResult, error) {
+	r, err := tx.move(ctx, m)
+	if err == nil && !r.Applied {
+		return r, fmt.Errorf("ledger %s %s: the reference is already used", m.Kind, m.Reference)
+	}
+	return r, err
+}
+
 func (tx *Tx) balance(ctx context.Context, userID int64) (int64, error) {
 	var b int64
 	err := tx.QueryRowContext(ctx, `SELECT balance_cents FROM users WHERE id = ?`, userID).Scan(&b)

@@ -170,7 +170,7 @@ func (s *Store) CreateReservation(ctx context.Context, n NewReservation) (Reserv
 		if err != nil {
 			return fmt.Errorf("insert reservation: %w", err)
 		}
-		if _, err := tx.move(ctx, Movement{UserID: n.UserID, AmountCents: -n.PriceCents, Kind: LedgerReserve,
+		if _, err := tx.moveNew(ctx, Movement{UserID: n.UserID, AmountCents: -n.PriceCents, Kind: LedgerReserve,
 			Reference: ResRef(r.ID), Note: n.Service + " " + n.Country}); err != nil {
 			return err
 		}
@@ -296,7 +296,7 @@ func (s *Store) EndReservation(ctx context.Context, id int64, to ReservationStat
 			return fmt.Errorf("end reservation %d: %w", id, err)
 		}
 		if refund {
-			if _, err := tx.move(ctx, Movement{UserID: r.UserID, AmountCents: r.PriceCents, Kind: LedgerRefund,
+			if _, err := tx.moveNew(ctx, Movement{UserID: r.UserID, AmountCents: r.PriceCents, Kind: LedgerRefund,
 				Reference: ResRef(id), Note: string(to)}); err != nil {
 				return err
 			}

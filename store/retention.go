@@ -87,10 +87,17 @@ func scrubReservationDetails(ctx context.Context, tx *Tx, now time.Time) (int64,
 // truncateWAL checkpoints the write-ahead log into the database file and
 // truncates it to nothing, so that the old versions of purged or erased
 // rows it still holds are gone too (secure_delete only zeroes the pages
-// themselves). Best effort: readers in the middle of a long query make it
-// give up after walTruncateWait, and the next purge, at most an hour
-// later, tries again. The writer is held meanwhile, so the wait is short.
+// themselves). It holds the writer meanwhile, so no new write comes in
+// between, and ignores the caller's cancellation: a person who erased
+// their account and left at once is owed it as much as anyone.
+//
+// A reader still reading an older snapshot makes a checkpoint give up
+// (SQLite then answers "busy"); it is tried again until readers let it
+// or walTruncateWait has passed, and then reported as failed: the next
+// purge, at most an hour later, tries again.
 func (s *Store) truncateWAL(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), walTruncateWait)
+	defer cancel()
 	conn, err := s.w.Conn(ctx)
 	if err != nil {
 		return fmt.Errorf("truncate wal: %w", err)
@@ -100,18 +107,31 @@ func (s *Store) truncateWAL(ctx context.Context) error {
 	if err := conn.QueryRowContext(ctx, `PRAGMA busy_timeout`).Scan(&busyMS); err != nil {
 		return fmt.Errorf("truncate wal: %w", err)
 	}
-	if _, err := conn.ExecContext(ctx, fmt.Sprintf("PRAGMA busy_timeout = %d", walTruncateWait.Milliseconds())); err != nil {
+	// Each try waits a little for readers, then lets go of the lock for
+	// them to finish.
+	if _, err := conn.ExecContext(ctx, fmt.Sprintf("PRAGMA busy_timeout = %d", walTryWait.Milliseconds())); err != nil {
 		return fmt.Errorf("truncate wal: %w", err)
 	}
 	defer func() { _, _ = conn.ExecContext(context.Background(), fmt.Sprintf("PRAGMA busy_timeout = %d", busyMS)) }()
-	// The answer's first column says whether readers made it give up: then
-	// the next purge tries again, nothing is wrong.
-	var busy, logFrames, done int
-	if err := conn.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &logFrames, &done); err != nil {
-		return fmt.Errorf("truncate wal: %w", err)
+	for tries := 1; ; tries++ {
+		// The first column says whether readers made it give up.
+		var busy, logFrames, done int
+		if err := conn.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &logFrames, &done); err != nil {
+			return fmt.Errorf("truncate wal (try %d): %w", tries, err)
+		}
+		if busy == 0 {
+			return nil
+		}
+		if ctx.Err() != nil {
+			return fmt.Errorf("truncate wal: readers kept an older snapshot for %s (%d tries)", walTruncateWait, tries)
+		}
 	}
-	return nil
 }
 
-// walTruncateWait bounds how long truncateWAL waits for readers.
-const walTruncateWait = 200 * time.Millisecond
+// walTruncateWait bounds how long truncateWAL tries, holding the writer;
+// walTryWait is how long one try waits for readers. Reads take
+// milliseconds, so a snapshot older than that is a stuck reader.
+const (
+	walTruncateWait = 2 * time.Second
+	walTryWait      = 100 * time.Millisecond
+)

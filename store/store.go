@@ -20,10 +20,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/url"
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
@@ -49,6 +51,9 @@ type Options struct {
 	// Rand draws order numbers (default crypto/rand); view tests pass a
 	// fixed source so that screens, QR codes included, are reproducible.
 	Rand io.Reader
+	// Log receives what goes wrong after a change is committed, which
+	// the caller can no longer be told about (default: discarded).
+	Log *slog.Logger
 }
 
 // Store is the database handle shared by the whole process.
@@ -61,6 +66,9 @@ type Store struct {
 	hashSem chan struct{}
 	relay   bool
 	rand    io.Reader
+	log     *slog.Logger
+
+	releaser atomic.Pointer[Releaser] // gives numbers back upstream before an erasure
 
 	counters counters // events since open, for /metrics
 
@@ -76,6 +84,9 @@ func Open(path string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("open store: path %q must not contain '?' or '#'", path)
 	}
 	opts = opts.withDefaults()
+	if err := restrictFiles(path); err != nil {
+		return nil, err
+	}
 	busy := opts.BusyTimeout.Milliseconds()
 	common := url.Values{}
 	common.Set("_busy_timeout", fmt.Sprint(busy))
@@ -96,7 +107,7 @@ func Open(path string, opts Options) (*Store, error) {
 	w.SetConnMaxLifetime(0)
 
 	s := &Store{path: path, w: w, hub: NewHub(), now: opts.Clock,
-		hashSem: make(chan struct{}, opts.MaxConcurrentHashes), relay: opts.Relay, rand: opts.Rand}
+		hashSem: make(chan struct{}, opts.MaxConcurrentHashes), relay: opts.Relay, rand: opts.Rand, log: opts.Log}
 	if err := s.migrate(context.Background()); err != nil {
 		w.Close()
 		return nil, err
@@ -130,6 +141,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MaxConcurrentHashes <= 0 {
 		o.MaxConcurrentHashes = runtime.GOMAXPROCS(0)
+	}
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
 	}
 	return o
 }
@@ -175,6 +189,11 @@ func (s *Store) unixNow() int64 { return s.now().Unix() }
 // meanwhile are run batch by batch by a goroutine that lives only while
 // there is a backlog. Each fn of a batch runs in its own savepoint, so
 // one that fails leaves the others untouched.
+//
+// ctx decides only whether fn starts: a caller that gives up while
+// queued gets ErrNotApplied, and once fn has started it runs to its end
+// whatever becomes of ctx (see Tx). The answer is nil exactly when fn's
+// work is committed.
 func (s *Store) write(ctx context.Context, fn func(tx *Tx) error) error {
 	req := writeReq{ctx: ctx, fn: fn, done: make(chan error, 1)}
 	s.wmu.Lock()
@@ -233,7 +252,12 @@ type writeReq struct {
 }
 
 // runBatch runs writes in one transaction, each in a savepoint when there
-// are several, commits once and answers each.
+// are several, commits once and answers each with its true outcome: nil
+// only for work that is committed. Should the transaction itself be lost
+// half-way (SQLite rolls a whole transaction back on some errors), the
+// batch stops there: the work already run went with it and the work not
+// yet run is not started, for it would run outside any transaction; all
+// of them are told they were not applied.
 func (s *Store) runBatch(batch []writeReq) {
 	errs := make([]error, len(batch))
 	txs := make([]*Tx, len(batch))
@@ -250,54 +274,79 @@ func (s *Store) runBatch(batch []writeReq) {
 	defer answer()
 	sqlTx, err := s.w.BeginTx(context.Background(), nil)
 	if err != nil {
-		fill(errs, fmt.Errorf("begin: %w", err))
+		fill(errs, notApplied(fmt.Errorf("begin: %w", err)))
 		return
 	}
 	saves := len(batch) > 1
 	for i, r := range batch {
 		txs[i] = &Tx{Tx: sqlTx, now: s.unixNow()}
-		errs[i] = s.runOne(r, txs[i], saves)
+		var lost error
+		errs[i], lost = s.runOne(r, txs[i], saves)
+		if lost != nil {
+			_ = sqlTx.Rollback() // whatever is left of it
+			lost = notApplied(fmt.Errorf("the shared transaction was lost: %w", lost))
+			for j := range errs[:i] {
+				if errs[j] == nil {
+					errs[j] = lost
+				}
+			}
+			errs[i] = errors.Join(errs[i], lost)
+			fill(errs[i+1:], lost)
+			return
+		}
 	}
 	if !saves && errs[0] != nil {
 		_ = sqlTx.Rollback()
 		return
 	}
 	if err := sqlTx.Commit(); err != nil {
+		err = notApplied(fmt.Errorf("commit: %w", err))
 		for i := range errs {
 			if errs[i] == nil {
-				errs[i] = fmt.Errorf("commit: %w", err)
+				errs[i] = err
 			}
 		}
 	}
 }
 
-// runOne runs one write inside the shared transaction.
-func (s *Store) runOne(r writeReq, tx *Tx, savepoint bool) error {
+// runOne runs one write inside the shared transaction. err is the write's
+// own outcome; lost reports that the transaction itself is gone (its
+// savepoint can be neither rolled back to nor released), so nothing more
+// may run in it.
+func (s *Store) runOne(r writeReq, tx *Tx, savepoint bool) (err, lost error) {
 	if err := r.ctx.Err(); err != nil {
-		return err
+		return notApplied(err), nil // given up before it started
 	}
 	if savepoint {
 		if _, err := tx.ExecContext(r.ctx, `SAVEPOINT w`); err != nil {
-			return fmt.Errorf("savepoint: %w", err)
+			return notApplied(fmt.Errorf("savepoint: %w", err)), err
 		}
 	}
-	err := r.fn(tx)
+	err = r.fn(tx)
 	if err == nil && s.relay {
 		err = tx.relayEvents(r.ctx)
 	}
 	if !savepoint {
-		return err
+		return err, nil // the commit says whether the transaction held
 	}
 	if err != nil {
-		if _, rerr := tx.ExecContext(context.Background(), `ROLLBACK TO w`); rerr != nil {
-			err = errors.Join(err, fmt.Errorf("rollback to savepoint: %w", rerr))
+		if _, rerr := tx.ExecContext(r.ctx, `ROLLBACK TO w`); rerr != nil {
+			return err, fmt.Errorf("rollback to savepoint: %w", rerr)
 		}
 	}
-	if _, rerr := tx.ExecContext(context.Background(), `RELEASE w`); rerr != nil && err == nil {
-		err = fmt.Errorf("release savepoint: %w", rerr)
+	if _, rerr := tx.ExecContext(r.ctx, `RELEASE w`); rerr != nil {
+		return err, fmt.Errorf("release savepoint: %w", rerr)
 	}
-	return err
+	return err, nil
 }
+
+// ErrNotApplied marks a write that left no trace in the database: it was
+// given up before it started, or the transaction it shared was lost. Any
+// other error of a write is the write's own refusal or failure, which
+// leaves no trace either.
+var ErrNotApplied = errors.New("not applied")
+
+func notApplied(err error) error { return fmt.Errorf("%w: %w", ErrNotApplied, err) }
 
 func fill(errs []error, err error) {
 	for i := range errs {
@@ -306,10 +355,40 @@ func fill(errs []error, err error) {
 }
 
 // Tx is a write transaction that collects events to publish after commit.
+//
+// Its statements ignore the cancellation of the context they are given:
+// the transaction is shared by a batch of callers (runBatch), and SQLite
+// answers an interrupted write by rolling back the whole transaction, so
+// one caller that hangs up would undo the work of others. A caller that
+// gives up before its turn is not run at all; once its work started, it
+// completes (or fails) on its own merits.
 type Tx struct {
 	*sql.Tx
 	now    int64 // one timestamp for everything written in the transaction
 	events []Event
+}
+
+// ExecContext runs a statement in the transaction, whatever becomes of ctx.
+func (tx *Tx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return tx.Tx.ExecContext(context.WithoutCancel(ctx), query, args...)
+}
+
+// QueryContext runs a query in the transaction, whatever becomes of ctx.
+func (tx *Tx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return tx.Tx.QueryContext(context.WithoutCancel(ctx), query, args...)
+}
+
+// QueryRowContext runs a one-row query in the transaction, whatever
+// becomes of ctx.
+func (tx *Tx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	return tx.Tx.QueryRowContext(context.WithoutCancel(ctx), query, args...)
+}
+
+// PrepareContext prepares a statement for the transaction, whatever
+// becomes of ctx (the statement's own calls take the context given them:
+// use the Tx's methods instead).
+func (tx *Tx) PrepareContext(ctx context.Context, query string) (*sql.Stmt, error) {
+	return tx.Tx.PrepareContext(context.WithoutCancel(ctx), query)
 }
 
 // notify queues an event for publication once the transaction commits.

@@ -105,7 +105,7 @@ func TestLedgerIdempotentAndOverdraft(t *testing.T) {
 	if err != nil || r2.Applied || r2.BalanceCents != 500 {
 		t.Fatalf("repeated move: %+v %v; want not applied, balance 500", r2, err)
 	}
-	_, err = s.Move(ctx, Movement{UserID: u.ID, AmountCents: -501, Kind: LedgerAdjust, Reference: "debit-1"})
+	_, err = s.Move(ctx, Movement{UserID: u.ID, AmountCents: -501, Kind: LedgerGrant, Reference: "debit-1"})
 	if !errors.Is(err, ErrInsufficientFunds) {
 		t.Fatalf("overdraft: %v, want ErrInsufficientFunds", err)
 	}
@@ -113,7 +113,7 @@ func TestLedgerIdempotentAndOverdraft(t *testing.T) {
 	if len(rows) != 1 {
 		t.Fatalf("%d ledger rows, want 1 (the refused debit must leave none)", len(rows))
 	}
-	if _, err := s.Move(ctx, Movement{UserID: u.ID, AmountCents: -500, Kind: LedgerAdjust, Reference: "debit-2"}); err != nil {
+	if _, err := s.Move(ctx, Movement{UserID: u.ID, AmountCents: -500, Kind: LedgerGrant, Reference: "debit-2"}); err != nil {
 		t.Fatalf("debit to zero: %v", err)
 	}
 	if rep, err := s.Check(ctx); err != nil || !rep.OK() {
@@ -205,7 +205,7 @@ func TestGroupCommitIsolatesFailures(t *testing.T) {
 			if i%2 == 1 {
 				amount = -1000 // overdraft: refused
 			}
-			_, err := s.Move(ctx, Movement{UserID: u.ID, AmountCents: amount, Kind: LedgerAdjust, Reference: fmt.Sprint("b", i)})
+			_, err := s.Move(ctx, Movement{UserID: u.ID, AmountCents: amount, Kind: LedgerGrant, Reference: fmt.Sprint("b", i)})
 			errs <- err
 		}()
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -105,6 +106,49 @@ func TestCreditAdminAndCheck(t *testing.T) {
 	status, out, _ = wantsms(t, "check", "--data", dir)
 	if status != exitFail || !strings.Contains(out, "balance mismatch: account 1 (a@example.com) balance $999.99, ledger sums to $15.00") {
 		t.Fatalf("check missed the tampering: %d %q", status, out)
+	}
+}
+
+// A ledger row that names another account's number (or none) is found
+// by `wantsms check` although every balance still matches its ledger.
+func TestCheckFindsMisattributedLedgerRow(t *testing.T) {
+	dir := t.TempDir()
+	alice, bob := newAccount(t, dir, "alice@example.com"), newAccount(t, dir, "bob@example.com")
+	st, err := service.OpenStore(dir, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := st.Move(ctx, store.Movement{UserID: alice.ID, AmountCents: 100, Kind: store.LedgerGrant, Reference: "g"}); err != nil {
+		t.Fatal(err)
+	}
+	r, err := st.CreateReservation(ctx, store.NewReservation{UserID: alice.ID, Service: "telegram", Country: "gb",
+		Phone: "+447700900123", Provider: "sim", ProviderRef: "1", PriceCents: 40, Lifetime: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	if status, out, _ := wantsms(t, "check", "--data", dir); status != 0 || !strings.Contains(out, "every row names what is its account's") {
+		t.Fatalf("check on a sound database: %d %q", status, out)
+	}
+	db, err := sql.Open("sqlite", filepath.Join(dir, service.DatabaseFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, q := range []string{ // the refund of alice's number, to bob
+		fmt.Sprintf(`INSERT INTO ledger (user_id, amount_cents, kind, reference, created_at) VALUES (%d, 40, 'refund', 'res:%d', 0)`, bob.ID, r.ID),
+		fmt.Sprintf(`UPDATE users SET balance_cents = 40 WHERE id = %d`, bob.ID),
+	} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	status, out, _ := wantsms(t, "check", "--data", dir)
+	want := fmt.Sprintf("reference mismatch: ledger row 3 (refund res:%d, 40 cents, account %d): the reservation is account %d's",
+		r.ID, bob.ID, alice.ID)
+	if status != exitFail || !strings.Contains(out, want) || strings.Contains(out, "balance mismatch") {
+		t.Fatalf("check: %d %q\nwant %q", status, out, want)
 	}
 }
 

@@ -155,10 +155,13 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	for _, o := range rep.Orders {
 		fmt.Fprintf(stdout, "order mismatch: %s\n", o)
 	}
+	for _, r := range rep.References {
+		fmt.Fprintf(stdout, "reference mismatch: %s\n", r)
+	}
 	if !rep.OK() {
 		return errors.New("problems found (see above)")
 	}
-	fmt.Fprintln(stdout, "ledger: every balance equals its ledger sum")
+	fmt.Fprintln(stdout, "ledger: every balance equals its ledger sum, every row names what is its account's")
 	return nil
 }
 

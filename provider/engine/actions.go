@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/wantsms/wantsms/provider"
 	"github.com/wantsms/wantsms/store"
@@ -179,4 +180,26 @@ func (e *Engine) isPuller(name string) bool {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	return e.pullers[name]
+}
+
+// releaseForErasure gives back upstream the open numbers of an account
+// being erased, as a cancel does (finished instead when an SMS came), and
+// stops watching them: the store calls it before it deletes their rows
+// (store.Releaser). An upstream that refuses or fails does not hold up
+// the erasure, which is the person's right: it is logged, and the
+// upstream ends the activation at its own expiry.
+func (e *Engine) releaseForErasure(ctx context.Context, open []store.Reservation) {
+	var wg sync.WaitGroup
+	for _, r := range open {
+		e.forget(r.ID)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			cctx, cancel := context.WithTimeout(ctx, upstreamTimeout)
+			defer cancel()
+			e.log.InfoContext(ctx, "number given back for an erasure", "reservation", r.ID, "provider", r.Provider,
+				"upstream", e.giveBackForced(cctx, r))
+		}()
+	}
+	wg.Wait()
 }

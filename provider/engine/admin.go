@@ -210,7 +210,9 @@ func (e *Engine) ForceCancel(ctx context.Context, a store.Actor, id int64, reaso
 	return r, nil
 }
 
-// giveBackForced ends an activation upstream and says how it went.
+// giveBackForced ends an activation upstream and says how it went: it is
+// cancelled while no SMS came, finished otherwise, also when the upstream
+// refuses the cancel because an SMS came that we have not seen yet.
 func (e *Engine) giveBackForced(ctx context.Context, r store.Reservation) string {
 	p, ok := e.router.Provider(r.Provider)
 	if !ok {
@@ -220,7 +222,11 @@ func (e *Engine) giveBackForced(ctx context.Context, r store.Reservation) string
 	if r.State == store.ResReceived {
 		op, call = "finished", p.Finish
 	}
-	switch err := call(ctx, r.ProviderRef); {
+	err := call(ctx, r.ProviderRef)
+	if op == "cancelled" && errors.Is(err, provider.ErrBadState) {
+		op, err = "finished", p.Finish(ctx, r.ProviderRef)
+	}
+	switch {
 	case err == nil:
 		return op
 	case errors.Is(err, provider.ErrUnknownActivation):

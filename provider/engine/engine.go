@@ -147,11 +147,14 @@ func New(st *store.Store, router *provider.Router, cfg Config) *Engine {
 
 // Start applies the admins' run-time settings (markup overrides,
 // providers switched off), subscribes to the providers that push, resumes
-// every open reservation from the database and starts the timer loop.
+// every open reservation from the database, starts the timer loop, and
+// becomes the store's Releaser: an erased account's numbers are given
+// back upstream first.
 func (e *Engine) Start(ctx context.Context) error {
 	if err := e.applySettings(ctx); err != nil {
 		return fmt.Errorf("admin settings: %w", err)
 	}
+	e.st.SetReleaser(e.releaseForErasure)
 	for _, s := range e.router.Stats() {
 		p, _ := e.router.Provider(s.Provider)
 		if pu, ok := unwrap(p).(provider.Pusher); ok {

@@ -233,7 +233,7 @@ func TestRecordingFailureGivesNumberBack(t *testing.T) {
 	u := r.user("b@example.com", 1000)
 	// The balance is spent between the buy and the recording.
 	drain := func() {
-		if _, err := r.st.Move(ctx, store.Movement{UserID: u.ID, AmountCents: -1000, Kind: store.LedgerAdjust,
+		if _, err := r.st.Move(ctx, store.Movement{UserID: u.ID, AmountCents: -1000, Kind: store.LedgerGrant,
 			Reference: "drain"}); err != nil {
 			t.Error(err)
 		}

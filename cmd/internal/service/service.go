@@ -111,7 +111,7 @@ func Start(cfg Config) (*Service, error) {
 	if cfg.SweepInterval <= 0 {
 		cfg.SweepInterval = time.Minute
 	}
-	st, err := OpenStore(cfg.DataDir, store.Options{Clock: cfg.Clock})
+	st, err := OpenStore(cfg.DataDir, store.Options{Clock: cfg.Clock, Log: cfg.Log})
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,197 @@
+package store
+
+import (
+	"context"
+	"fmt"
+)
+
+// References: every ledger row of a kind that names something (a
+// reservation, an order, an audit row) must name a thing of its own
+// account, and every reservation must have its debit (and its refund when
+// refunded). Grants name nothing: their reference is only made unique.
+// Kinds added later are not looked at until they are added here.
+//
+// A reservation may be missing from under its ledger rows for two
+// documented reasons only, which check tells from "names nobody":
+//   - the account was erased (it is tombstoned: deleted_at is set), which
+//     deletes its numbers and keeps its ledger;
+//   - the retention purge deleted it, a year after it ended (see
+//     HistoryRetention). A number ends after its debit and its refund
+//     were written, so a row younger than HistoryRetention cannot name a
+//     purged number; an older one may.
+//
+// Orders and audit rows are never deleted: a reference to a missing one
+// names nobody.
+
+// checkReferences reports every ledger row whose reference names another
+// account's thing or nothing, and every reservation without its rows.
+func (s *Store) checkReferences(ctx context.Context) ([]string, error) {
+	var out []string
+	for _, c := range []func(context.Context) ([]string, error){
+		s.checkReservationRefs, s.checkReservationRows, s.checkTopupRefs, s.checkAdjustRefs,
+	} {
+		found, err := c(ctx)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, found...)
+	}
+	return out, nil
+}
+
+// ledgerRef is a ledger row, as a problem with its reference is reported.
+type ledgerRef struct {
+	id, userID, amount int64
+	kind, ref          string
+}
+
+func (r ledgerRef) String() string {
+	return fmt.Sprintf("ledger row %d (%s %s, %d cents, account %d)", r.id, r.kind, r.ref, r.amount, r.userID)
+}
+
+// problems runs q, whose rows start with a ledger row's id, user_id,
+// amount_cents, kind and reference, and collects what judge finds wrong
+// with each ("" when nothing); judge scans the columns after those.
+func (s *Store) problems(ctx context.Context, judge func(sc scanner, l *ledgerRef, more ...any) (string, error),
+	q string, args ...any) ([]string, error) {
+	found, err := collect(ctx, s.r, func(sc scanner) (string, error) {
+		var l ledgerRef
+		return judge(sc, &l, &l.id, &l.userID, &l.amount, &l.kind, &l.ref)
+	}, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	out := found[:0]
+	for _, p := range found {
+		if p != "" {
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}
+
+// checkReservationRefs: reserve and refund rows name a reservation of
+// their account, for its price (refunds only of one marked refunded), or
+// one gone for a documented reason.
+func (s *Store) checkReservationRefs(ctx context.Context) ([]string, error) {
+	purgeable := s.now().Add(-HistoryRetention).Unix()
+	found, err := s.problems(ctx, func(sc scanner, l *ledgerRef, cols ...any) (string, error) {
+		var erased, exists, refunded bool
+		var createdAt, owner, price int64
+		if err := sc.Scan(append(cols, &erased, &createdAt, &exists, &owner, &price, &refunded)...); err != nil {
+			return "", err
+		}
+		switch {
+		case !exists && (erased || createdAt < purgeable):
+			return "", nil // gone with the erased account, or by the purge
+		case !exists:
+			return l.String() + ": names no reservation", nil
+		case owner != l.userID:
+			return fmt.Sprintf("%s: the reservation is account %d's", l, owner), nil
+		case l.kind == string(LedgerReserve) && l.amount != -price, l.kind == string(LedgerRefund) && l.amount != price:
+			return fmt.Sprintf("%s: the reservation's price is %d cents", l, price), nil
+		case l.kind == string(LedgerRefund) && !refunded:
+			return l.String() + ": the reservation is not marked refunded", nil
+		}
+		return "", nil
+	}, `SELECT l.id, l.user_id, l.amount_cents, l.kind, l.reference, u.deleted_at IS NOT NULL, l.created_at,
+			r.id IS NOT NULL, COALESCE(r.user_id, 0), COALESCE(r.price_cents, 0), COALESCE(r.refunded, 0)
+		FROM ledger l JOIN users u ON u.id = l.user_id
+		LEFT JOIN reservations r ON l.reference GLOB 'res:[0-9]*' AND r.id = CAST(substr(l.reference, 5) AS INTEGER)
+		WHERE l.kind IN (?, ?) ORDER BY l.id`, LedgerReserve, LedgerRefund)
+	if err != nil {
+		return nil, fmt.Errorf("check reservation references: %w", err)
+	}
+	return found, nil
+}
+
+// checkReservationRows: every reservation has its debit, and a refund
+// when it is marked refunded.
+func (s *Store) checkReservationRows(ctx context.Context) ([]string, error) {
+	found, err := collect(ctx, s.r, func(sc scanner) (string, error) {
+		var id int64
+		var refunded, debit, back bool
+		if err := sc.Scan(&id, &refunded, &debit, &back); err != nil {
+			return "", err
+		}
+		switch {
+		case !debit:
+			return fmt.Sprintf("reservation %d has no debit in the ledger", id), nil
+		case refunded && !back:
+			return fmt.Sprintf("reservation %d is marked refunded without a refund in the ledger", id), nil
+		}
+		return "", nil
+	}, `SELECT r.id, r.refunded,
+			EXISTS (SELECT 1 FROM ledger WHERE kind = ?1 AND reference = 'res:' || r.id),
+			EXISTS (SELECT 1 FROM ledger WHERE kind = ?2 AND reference = 'res:' || r.id)
+		FROM reservations r ORDER BY r.id`, LedgerReserve, LedgerRefund)
+	if err != nil {
+		return nil, fmt.Errorf("check reservations' ledger rows: %w", err)
+	}
+	out := found[:0]
+	for _, p := range found {
+		if p != "" {
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}
+
+// checkTopupRefs: top-up rows name an order of their account ("NUMBER",
+// or "NUMBER:TXID" per Bitcoin transaction, one seen for that order).
+func (s *Store) checkTopupRefs(ctx context.Context) ([]string, error) {
+	found, err := s.problems(ctx, func(sc scanner, l *ledgerRef, cols ...any) (string, error) {
+		var exists, txSeen bool
+		var owner int64
+		if err := sc.Scan(append(cols, &exists, &owner, &txSeen)...); err != nil {
+			return "", err
+		}
+		switch {
+		case !exists:
+			return l.String() + ": names no order", nil
+		case owner != l.userID:
+			return fmt.Sprintf("%s: the order is account %d's", l, owner), nil
+		case !txSeen:
+			return l.String() + ": names no Bitcoin transaction of the order", nil
+		}
+		return "", nil
+	}, `SELECT l.id, l.user_id, l.amount_cents, l.kind, l.reference, o.id IS NOT NULL, COALESCE(o.user_id, 0),
+			instr(l.reference, ':') = 0 OR EXISTS (SELECT 1 FROM btc_payments b WHERE b.order_id = o.id
+				AND b.txid = substr(l.reference, instr(l.reference, ':') + 1))
+		FROM ledger l LEFT JOIN orders o ON o.number = CASE instr(l.reference, ':')
+			WHEN 0 THEN l.reference ELSE substr(l.reference, 1, instr(l.reference, ':') - 1) END
+		WHERE l.kind = ? ORDER BY l.id`, LedgerTopup)
+	if err != nil {
+		return nil, fmt.Errorf("check top-up references: %w", err)
+	}
+	return found, nil
+}
+
+// checkAdjustRefs: an admin's correction names its audit row ("audit:N"),
+// a credit or debit of the same account.
+func (s *Store) checkAdjustRefs(ctx context.Context) ([]string, error) {
+	found, err := s.problems(ctx, func(sc scanner, l *ledgerRef, cols ...any) (string, error) {
+		var exists, creditOrDebit bool
+		var target int64
+		if err := sc.Scan(append(cols, &exists, &target, &creditOrDebit)...); err != nil {
+			return "", err
+		}
+		switch {
+		case !exists:
+			return l.String() + ": names no audit row", nil
+		case !creditOrDebit:
+			return l.String() + ": its audit row is no credit or debit", nil
+		case target != l.userID:
+			return fmt.Sprintf("%s: its audit row is about account %d", l, target), nil
+		}
+		return "", nil
+	}, `SELECT l.id, l.user_id, l.amount_cents, l.kind, l.reference, a.id IS NOT NULL,
+			COALESCE(a.target_user_id, 0), COALESCE(a.action IN (?, ?), 0)
+		FROM ledger l LEFT JOIN admin_audit a ON l.reference GLOB 'audit:[0-9]*'
+			AND a.id = CAST(substr(l.reference, 7) AS INTEGER)
+		WHERE l.kind = ? ORDER BY l.id`, AuditCredit, AuditDebit, LedgerAdjust)
+	if err != nil {
+		return nil, fmt.Errorf("check correction references: %w", err)
+	}
+	return found, nil
+}
