@@ -2,6 +2,7 @@ package tui
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -17,7 +18,7 @@ import (
 // the env's frozen clock, so screens are the same on every run.
 func withNumbers(t *testing.T, e *viewEnv) *engine.Engine {
 	t.Helper()
-	clock := sim.NewFakeClock(e.store.Now())
+	clock := e.clock
 	sm := sim.New(sim.Options{Seed: 3, Clock: clock, SMSDelay: time.Hour})
 	t.Cleanup(func() { sm.Close() })
 	r := provider.NewRouter(provider.RouterConfig{Markup: 15_000, Now: clock.Now})
@@ -105,11 +106,20 @@ func TestViewInboxPane(t *testing.T) {
 	m = press(m, "down")
 	m = typeKeys(m, "x")
 	golden(t, "inbox_cancel_received_80x24", m.View(), 80, 24)
+	// Within the cancel guard, x says when instead of asking; the help
+	// offers no cancel until the guard has passed.
 	m = press(m, "up")
 	m = typeKeys(m, "x")
-	golden(t, "inbox_cancel_confirm_80x24", m.View(), 80, 24)
-	m = typeKeys(m, "y")
 	golden(t, "inbox_cancel_guard_80x24", m.View(), 80, 24)
+	e.clock.Advance(90 * time.Second)
+	if v := m.View(); !strings.Contains(v, "try again in 30 s") || !strings.Contains(v, "Can be cancelled in 0:30") ||
+		strings.Contains(v, "x cancel") {
+		t.Fatalf("30 s before the guard passes:\n%s", v)
+	}
+	e.clock.Advance(30 * time.Second)
+	golden(t, "inbox_guard_passed_80x24", m.View(), 80, 24)
+	m = typeKeys(m, "x")
+	golden(t, "inbox_cancel_confirm_80x24", m.View(), 80, 24)
 }
 
 func TestViewInboxEmptyAndHistory(t *testing.T) {
