@@ -26,6 +26,11 @@ func stillSim(clock *sim.FakeClock, guard time.Duration) func(*service.Config) {
 	}
 }
 
+// stillSimNow is stillSim from now, without a guard.
+func stillSimNow() func(*service.Config) {
+	return stillSim(sim.NewFakeClock(time.Now().Truncate(time.Second)), 0)
+}
+
 // reserveByCommand reserves a number from a script's connection.
 func reserveByCommand(t *testing.T, env *testenv.Env, key ssh.Signer, service string) resJSON {
 	t.Helper()
@@ -46,7 +51,7 @@ func footer(screen string) string {
 // reserved meanwhile from another connection neither moves the cursor nor
 // takes over the question, and y cancels the number the person chose.
 func TestInboxQuestionStaysOnItsNumber(t *testing.T) {
-	env := testenv.Start(t, stillSim(sim.NewFakeClock(time.Now().Truncate(time.Second)), 0))
+	env := testenv.Start(t, stillSimNow())
 	u, key := env.NewUser("chooser@example.com")
 	env.Credit(u.ID, 1000, "g1")
 	chosen := reserveByCommand(t, env, key, "telegram")
@@ -118,7 +123,7 @@ func TestInboxCancelGuardSaysWhen(t *testing.T) {
 // A question closes, saying why, when its number ends elsewhere (a
 // script, another session) before the person answers.
 func TestInboxQuestionClosesWhenItsNumberEnds(t *testing.T) {
-	env := testenv.Start(t, stillSim(sim.NewFakeClock(time.Now().Truncate(time.Second)), 0))
+	env := testenv.Start(t, stillSimNow())
 	u, key := env.NewUser("stale@example.com")
 	env.Credit(u.ID, 1000, "g1")
 	r := reserveByCommand(t, env, key, "telegram")
