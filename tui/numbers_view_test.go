@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	tea "github.com/charmbracelet/bubbletea"
 
@@ -12,6 +13,7 @@ import (
 	"github.com/wantsms/wantsms/provider/engine"
 	"github.com/wantsms/wantsms/provider/sim"
 	"github.com/wantsms/wantsms/store"
+	"github.com/wantsms/wantsms/tui/sanitize"
 )
 
 // withNumbers gives a view env the real engine over a seeded simulator on
@@ -202,4 +204,45 @@ func TestClockChangesWhenItsTextDoes(t *testing.T) {
 	if w := clockChange(20 * time.Minute); w < 59*time.Second {
 		t.Errorf("a 20-minute countdown wakes after %v; want about a minute", w)
 	}
+}
+
+// The code box splits a code between characters: a code with non-ASCII
+// letters (stored before upstream codes were cleaned, or from a provider
+// that got through) never puts half a character, a stray byte that a
+// terminal may take for a C1 control, on the screen.
+func TestCodeBoxSplitsCharacters(t *testing.T) {
+	for _, code := range []string{"ÄÄÄÄÄÄ1", "ééé123", "日本語コード", "12345Ä", "Ä\u0085Ä\u009bÄÄ"} {
+		if got := spacedCode(code); !cleanTerminalText(got) || strings.ReplaceAll(got, " ", "") != sanitize.Line(code) {
+			t.Errorf("spacedCode(%q) = %q", code, got)
+		}
+	}
+	e := newViewEnv(t)
+	eng := withNumbers(t, e)
+	m, u := e.signedIn("umlaut@example.com", 1000)
+	r, err := eng.Reserve(context.Background(), u.ID, "telegram", "gb", 300)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.store.AddMessage(context.Background(), r.ID, store.NewMessage{ProviderID: "1",
+		Body: "Dein Code: ÄÄÄÄÄÄ1", Code: "ÄÄÄÄÄÄ1"}); err != nil {
+		t.Fatal(err)
+	}
+	m = typeKeys(m, "2")
+	v := m.View()
+	if !strings.Contains(v, "ÄÄÄÄ ÄÄ1") || !cleanTerminalText(v) {
+		t.Fatalf("the code box:\n%q", v)
+	}
+}
+
+// cleanTerminalText: valid UTF-8 with no C1 control (U+0080–U+009F).
+func cleanTerminalText(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if r >= 0x80 && r <= 0x9f {
+			return false
+		}
+	}
+	return true
 }

@@ -36,6 +36,9 @@ type Script struct {
 	Never bool
 	// Text is the full SMS; "{code}" is replaced by the code.
 	Text string
+	// Code, when set, is the code every SMS carries instead of six
+	// digits: a clone may put any text there.
+	Code string
 	// CancelLocked answers EARLY_CANCEL_DENIED to a cancel.
 	CancelLocked bool
 	// RetryBare answers STATUS_WAIT_RETRY without the previous code.

@@ -91,6 +91,9 @@ func (s *Server) getStatus(a *activation) string {
 		if !a.script.Never && a.polls > a.script.CodeAfterPolls {
 			a.codes++
 			a.code = fmt.Sprintf("%d%05d", a.codes, a.id%100_000)
+			if a.script.Code != "" {
+				a.code = a.script.Code
+			}
 			a.status = stOK
 			return "STATUS_OK:" + a.code
 		}
