@@ -331,7 +331,12 @@ func (p *inbox) check(a inboxAction, r store.Reservation) error {
 	case inboxFinish:
 		return r.CheckFinish()
 	case inboxAgain:
-		return r.CheckAgain()
+		if err := r.CheckAgain(); err != nil {
+			return err
+		}
+		if n := p.c.Deps.Numbers; n != nil && !n.CanAgain(r.Provider) {
+			return engine.ErrNoAgain
+		}
 	case inboxCopyCode:
 		if r.LatestCode() == "" {
 			return errNoCode

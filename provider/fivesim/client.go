@@ -189,6 +189,7 @@ func textError(text string) error {
 }
 
 var (
-	_ provider.Provider = (*Client)(nil)
-	_ provider.Banner   = (*Client)(nil)
+	_ provider.Provider     = (*Client)(nil)
+	_ provider.Banner       = (*Client)(nil)
+	_ provider.AgainSupport = (*Client)(nil)
 )

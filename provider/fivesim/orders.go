@@ -208,6 +208,9 @@ func (c *Client) Again(context.Context, string) error {
 	return fmt.Errorf("%s again: %w", c.cfg.Name, provider.ErrNotSupported)
 }
 
+// SupportsAgain: no, see Again.
+func (c *Client) SupportsAgain() bool { return false }
+
 func (c *Client) orderCall(ctx context.Context, op, ref string) (order, error) {
 	if _, err := orderID(provider.Numeric(ref)); err != nil {
 		return order{}, fmt.Errorf("%s %s %q: %w", c.cfg.Name, op, ref, provider.ErrUnknownActivation)

@@ -6,6 +6,7 @@ import (
 
 	"github.com/wantsms/wantsms/cmd/internal/service"
 	"github.com/wantsms/wantsms/cmd/internal/testenv"
+	fivesimfake "github.com/wantsms/wantsms/provider/fivesim/fake"
 	"github.com/wantsms/wantsms/provider/smsactivate/fake"
 )
 
@@ -50,4 +51,28 @@ func TestSMSActivateCloneNumbers(t *testing.T) {
 	if env.Balance(u.ID) != before || len(env.Reservations(u.ID)) != 1 {
 		t.Fatal("the refused number was charged or recorded")
 	}
+}
+
+// 5sim has no "another SMS": the Inbox does not offer it on its numbers,
+// and says why when asked anyway.
+func TestNoAnotherSMSWhereTheProviderHasNone(t *testing.T) {
+	up := fivesimfake.New(fivesimfake.Options{})
+	defer up.Close()
+	up.SetPrice("england", "telegram", "virtual8", "0.50", 10)
+	up.SetScript(fivesimfake.Script{SMSAfterChecks: 0, Text: "Telegram code {code}", Sender: "Telegram"})
+	env := testenv.Start(t, func(c *service.Config) {
+		c.Numbers.Providers = []string{"fivesim"}
+		c.Numbers.FiveSimURL, c.Numbers.FiveSimToken = up.BaseURL(), up.Token()
+	})
+	u, key := env.NewUser("five@example.com")
+	env.Credit(u.ID, 500, "g1")
+	reserveByCommand(t, env, key, "telegram --country gb")
+	term := env.Dial(t, key)
+	openPane(t, term, "Inbox", "Inbox · 1 open")
+	expect(t, term, "Telegram code")
+	if f := footer(term.Screen()); !strings.Contains(f, "f finish") || strings.Contains(f, "another SMS") {
+		t.Fatalf("help bar on a received 5sim number: %q", f)
+	}
+	term.Type("a")
+	expect(t, term, "This provider cannot send another SMS on the same number.")
 }
