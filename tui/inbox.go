@@ -113,12 +113,19 @@ func (p *inbox) nextChange() time.Duration {
 	}
 	if r, ok := p.current(); ok && r.State == store.ResActive {
 		wait := r.CancelAfter.Sub(now)
-		out = soonest(out, clockChange(wait))
-		if p.showsRefusal(r) {
+		if wait <= secondsFrom+time.Second || p.showsRefusal(r) {
 			out = soonest(out, secondChange(wait))
+		} else {
+			out = soonest(out, clockChange(wait))
 		}
 	}
 	return out
+}
+
+// guardLeft shows the wait of a cancel guard rounded up to the second,
+// as the engine's refusal does: "0:42" and "try again in 42 s" agree.
+func guardLeft(wait time.Duration) string {
+	return clock((wait + time.Second - time.Nanosecond).Truncate(time.Second))
 }
 
 // secondChange is how long until a wait written in whole seconds rounded
@@ -462,7 +469,7 @@ func (p *inbox) detail(r store.Reservation) []string {
 	} else {
 		waiting := "Waiting for the SMS… it shows here by itself."
 		if wait := r.CancelAfter.Sub(p.c.now()); wait > 0 && r.State == store.ResActive {
-			waiting += " Can be cancelled in " + clock(wait) + "."
+			waiting += " Can be cancelled in " + guardLeft(wait) + "."
 		}
 		lines = append(lines, strings.Split(st.Muted.Width(max(20, p.w)).Render(waiting), "\n")...)
 	}

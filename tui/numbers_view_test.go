@@ -246,3 +246,29 @@ func cleanTerminalText(s string) bool {
 	}
 	return true
 }
+
+// A failed action's message is about its number as it stood: it goes by
+// itself once that number changes (here, its SMS came), not at the next
+// key press long after it stopped being true.
+func TestInboxFailureGoesWhenItsNumberChanges(t *testing.T) {
+	e := newViewEnv(t)
+	eng := withNumbers(t, e)
+	m, u := e.signedIn("stale@example.com", 1000)
+	r, err := eng.Reserve(context.Background(), u.ID, "telegram", "gb", 300)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m = typeKeys(m, "2")
+	m = drive(m, inboxDoneMsg{id: r.ID, err: engine.ErrCancelLater})
+	if v := m.View(); !strings.Contains(v, "does not let this number go yet") {
+		t.Fatalf("no failure shown:\n%s", v)
+	}
+	if _, err := e.store.AddMessage(context.Background(), r.ID, store.NewMessage{ProviderID: "1",
+		Body: "Telegram code 55123", Code: "55123"}); err != nil {
+		t.Fatal(err)
+	}
+	m = drive(m, eventMsg{event: store.Event{UserID: u.ID, Kind: store.EventMessage, Ref: r.ID}})
+	if v := m.View(); strings.Contains(v, "does not let this number go yet") || !strings.Contains(v, "│  55123") {
+		t.Fatalf("the stale failure outlived its number's change:\n%s", v)
+	}
+}
