@@ -50,6 +50,13 @@ type Pusher interface {
 	Subscribe(sink func(ref string, m Message))
 }
 
+// AgainSupport is implemented by providers that can say up front whether
+// they send another SMS on a number (5sim cannot), so that it is offered
+// only where it works; without it, Again is assumed to work.
+type AgainSupport interface {
+	SupportsAgain() bool
+}
+
 // Banner is implemented by providers that can report a number as banned by
 // the target service (SMS-Activate status 8, 5sim /ban), which cancels it.
 type Banner interface {

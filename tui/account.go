@@ -45,6 +45,7 @@ type account struct {
 	keys    []store.Key
 	events  []store.SecurityEvent
 	cursor  int
+	target  store.Key // the key a question or rename is about, whatever the list does meanwhile
 	mode    accountMode
 	form    *form
 	privacy *privacyView
@@ -108,8 +109,8 @@ func (a *account) Update(msg tea.Msg) (Component, tea.Cmd) {
 			a.err = a.c.explain(msg.err)
 			return a, nil
 		}
-		a.keys, a.events = msg.keys, msg.events
-		a.cursor = min(a.cursor, max(0, len(a.keys)-1))
+		a.keysLoaded(msg.keys)
+		a.events = msg.events
 	case accountDoneMsg:
 		a.busy = false
 		if msg.err != nil {

@@ -24,10 +24,11 @@ func (a *account) keysKey(msg tea.KeyMsg) tea.Cmd {
 		a.open(accountAddKey, fieldSpec{label: "Key", limit: 8192, hint: "ssh-ed25519 AAAA… you@laptop"},
 			fieldSpec{label: "Name", limit: store.MaxKeyNameLen, hint: "optional, e.g. laptop"})
 	case key.Matches(msg, k.Rename) && len(a.keys) > 0:
+		a.target = a.keys[a.cursor]
 		a.open(accountRename, fieldSpec{label: "New name", limit: store.MaxKeyNameLen})
-		a.form.inputs[0].SetValue(a.keys[a.cursor].Name)
+		a.form.inputs[0].SetValue(a.target.Name)
 	case key.Matches(msg, k.Remove) && len(a.keys) > 0:
-		a.mode = accountRemove
+		a.mode, a.target = accountRemove, a.keys[a.cursor]
 	case key.Matches(msg, k.Password):
 		a.open(accountPassword, fieldSpec{label: "Current", secret: true, limit: passwordFieldLimit},
 			fieldSpec{label: "New", secret: true, limit: passwordFieldLimit},
@@ -62,7 +63,7 @@ func (a *account) submitKeys() tea.Cmd {
 			return fmt.Sprintf("Key %q added.", k.Name), err
 		})
 	case accountRename:
-		id, name := a.keys[a.cursor].ID, a.form.value(0)
+		id, name := a.target.ID, a.form.value(0)
 		return a.run(func() (string, error) {
 			return "Key renamed.", st.RenameKey(c.Ctx, uid, id, name, o)
 		})
@@ -95,8 +96,33 @@ func (a *account) submitKeys() tea.Cmd {
 	return nil
 }
 
+// keysLoaded takes a fresh key list: the cursor stays on the key it was
+// on (a key added or removed elsewhere shifts the rows), and a removal
+// still to be confirmed closes if its key went meanwhile.
+func (a *account) keysLoaded(keys []store.Key) {
+	var selected int64
+	if a.cursor < len(a.keys) {
+		selected = a.keys[a.cursor].ID
+	}
+	a.keys = keys
+	a.cursor = min(a.cursor, max(0, len(keys)-1))
+	gone := a.mode == accountRemove
+	for i, k := range keys {
+		if k.ID == selected {
+			a.cursor = i
+		}
+		if k.ID == a.target.ID {
+			gone = false
+		}
+	}
+	if gone {
+		a.mode, a.err = accountList, fmt.Sprintf("Key %q was removed meanwhile.", a.target.Name)
+	}
+}
+
+// removeSelected removes the key the question was about.
 func (a *account) removeSelected() tea.Cmd {
-	c, uid, k := a.c, a.c.UserID, a.keys[a.cursor]
+	c, uid, k := a.c, a.c.UserID, a.target
 	return a.run(func() (string, error) {
 		return fmt.Sprintf("Key %q removed.", k.Name), c.Deps.Store.RemoveKey(c.Ctx, uid, k.ID, c.Session.Origin)
 	})
@@ -123,7 +149,7 @@ func (a *account) keysView() []string {
 		return append(lines, st.Subtitle.Render("Add a key"),
 			st.Muted.Render("Paste one line of your public key file, e.g. ~/.ssh/id_ed25519.pub"), "", a.form.view())
 	case accountRename:
-		return append(lines, st.Subtitle.Render("Rename "+sanitize.Line(a.keys[a.cursor].Name)), "", a.form.view())
+		return append(lines, st.Subtitle.Render("Rename "+sanitize.Line(a.target.Name)), "", a.form.view())
 	case accountPassword:
 		return append(lines, st.Subtitle.Render("Change password"), "", a.form.view())
 	case accountEmail:
@@ -163,7 +189,7 @@ func (a *account) keyList() []string {
 		lines = append(lines, st.Success.Render("  ●")+st.Muted.Render(" the key of this session"))
 	}
 	if a.mode == accountRemove {
-		k := a.keys[a.cursor]
+		k := a.target
 		warn := ""
 		if a.c.Session.Key != nil && a.c.Session.Key.Fingerprint == k.Fingerprint {
 			warn = " You are connected with it: next time you will need your password."

@@ -47,6 +47,19 @@ func (l *listCursor) key(k *KeyMap, msg tea.KeyMsg, n, rows int) bool {
 
 func (l *listCursor) clamp(n int) { l.at = max(0, min(l.at, n-1)) }
 
+// keep puts the cursor back on the row whose id is id after a live reload
+// of n rows (idOf gives a row's id), so rows added or gone elsewhere never
+// move it off the one chosen; it stays in place when that row is gone.
+func (l *listCursor) keep(id int64, n int, idOf func(i int) int64) {
+	l.clamp(n)
+	for i := range n {
+		if idOf(i) == id {
+			l.at = i
+			return
+		}
+	}
+}
+
 // window returns the rows [from, to) to show in rows lines, keeping the
 // cursor in view.
 func (l *listCursor) window(n, rows int) (from, to int) {

@@ -28,7 +28,8 @@ type adminNumbers struct {
 	cur    listCursor
 	rows   int
 	form   *form
-	cancel bool // the form is the force-cancel reason
+	cancel bool              // the form is the force-cancel reason
+	target store.Reservation // the number the force-cancel is about
 	live   liveLoad
 	st     adminStatus
 }
@@ -70,8 +71,9 @@ func (n *adminNumbers) update(msg tea.Msg) tea.Cmd {
 		if msg.err != nil {
 			n.st.err = n.c.explain(msg.err)
 		} else {
+			selected := n.selected()
 			n.res = msg.res
-			n.cur.clamp(len(n.res))
+			n.cur.keep(selected, len(n.res), func(i int) int64 { return n.res[i].ID })
 		}
 		if again {
 			return n.fetch()
@@ -100,6 +102,14 @@ func (n *adminNumbers) update(msg tea.Msg) tea.Cmd {
 	return nil
 }
 
+// selected is the id of the number under the cursor (0: none).
+func (n *adminNumbers) selected() int64 {
+	if n.cur.at < len(n.res) {
+		return n.res[n.cur.at].ID
+	}
+	return 0
+}
+
 func (n *adminNumbers) key(msg tea.KeyMsg) tea.Cmd {
 	k := n.c.Keys
 	if n.form != nil {
@@ -125,7 +135,8 @@ func (n *adminNumbers) key(msg tea.KeyMsg) tea.Cmd {
 		n.filter, n.q = "", store.ReservationQuery{Limit: numbersShown}
 		return n.load()
 	case key.Matches(msg, k.AdminCancel) && len(n.res) > 0:
-		n.cancel, n.form = true, newForm(n.c, fieldSpec{label: "Reason", limit: store.MaxReasonLen,
+		n.cancel, n.target = true, n.res[n.cur.at]
+		n.form = newForm(n.c, fieldSpec{label: "Reason", limit: store.MaxReasonLen,
 			hint: "why support refunds this number"})
 		n.form.setWidth(adminFormWidth)
 	case key.Matches(msg, k.AdminOpenUser) && len(n.res) > 0:
@@ -152,7 +163,7 @@ func (n *adminNumbers) submit() tea.Cmd {
 		n.st.err = "Force-cancel needs the provider engine, which this server does not run."
 		return nil
 	}
-	c, a, r, reason := n.c, n.c.actor(), n.res[n.cur.at], n.form.value(0)
+	c, a, r, reason := n.c, n.c.actor(), n.target, n.form.value(0)
 	n.st.busy = true
 	return adminRun(n, func() (string, error) {
 		got, err := ops.ForceCancel(c.Ctx, a, r.ID, reason)
@@ -202,8 +213,8 @@ func (n *adminNumbers) view(w, h int) []string {
 	}
 	lines := []string{head}
 	if n.form != nil {
-		if n.cancel && len(n.res) > 0 {
-			r := n.res[n.cur.at]
+		if n.cancel {
+			r := n.target
 			lines = append(lines, st.Warning.Render(fmt.Sprintf("Force-cancel %s (%s %s, %s) and refund %s to %s?",
 				r.Phone, r.Service, r.Country, r.State, store.FormatCents(r.PriceCents), userRef(r.UserID))))
 		}

@@ -20,7 +20,8 @@ type adminProviders struct {
 	c       *Common
 	reports []engine.ProviderReport
 	cur     listCursor
-	confirm bool // asking before switching the selected provider
+	confirm bool                  // asking before switching the selected provider
+	target  engine.ProviderReport // the provider the question is about, as it was then
 	st      adminStatus
 }
 
@@ -59,8 +60,17 @@ func (p *adminProviders) update(msg tea.Msg) tea.Cmd {
 			p.st.err = p.c.explain(msg.err)
 			return nil
 		}
+		var selected string
+		if p.cur.at < len(p.reports) {
+			selected = p.reports[p.cur.at].Provider
+		}
 		p.reports = msg.reports
 		p.cur.clamp(len(p.reports))
+		for i, r := range p.reports {
+			if r.Provider == selected {
+				p.cur.at = i
+			}
+		}
 	case adminDoneMsg:
 		if msg.to != p {
 			return nil
@@ -94,7 +104,7 @@ func (p *adminProviders) key(msg tea.KeyMsg) tea.Cmd {
 	switch {
 	case p.cur.key(k, msg, len(p.reports), len(p.reports)):
 	case key.Matches(msg, k.AdminToggle) && len(p.reports) > 0:
-		p.confirm = true
+		p.confirm, p.target = true, p.reports[p.cur.at]
 	case key.Matches(msg, k.AdminRefresh):
 		return p.load()
 	}
@@ -103,8 +113,9 @@ func (p *adminProviders) key(msg tea.KeyMsg) tea.Cmd {
 
 func (p *adminProviders) toggle() tea.Cmd {
 	c, a, ops := p.c, p.c.actor(), p.c.Deps.Operations
-	r := p.reports[p.cur.at]
-	name, on := r.Provider, !r.Enabled
+	// What was asked: switch that provider to the other state it was in
+	// then (another admin may have switched it meanwhile: then it stays).
+	name, on := p.target.Provider, !p.target.Enabled
 	p.st.busy = true
 	return adminRun(p, func() (string, error) {
 		what := "off: no new numbers from it"
@@ -170,9 +181,9 @@ func (p *adminProviders) view(w, h int) []string {
 		lines = append(lines, st.Muted.Render(fmt.Sprintf("%d calls since start, %d failed · catalogue of %d offers, %s",
 			r.Calls, r.Errors, r.Offers, when(r.CatalogueAt))))
 		if p.confirm {
-			verb := "Switch off " + r.Provider + "? New numbers come from the others; open ones carry on."
-			if !r.Enabled {
-				verb = "Switch " + r.Provider + " back on?"
+			verb := "Switch off " + p.target.Provider + "? New numbers come from the others; open ones carry on."
+			if !p.target.Enabled {
+				verb = "Switch " + p.target.Provider + " back on?"
 			}
 			lines = append(lines, "", st.Warning.Render(sanitize.Line(verb)+" (y/n)"))
 		}

@@ -109,8 +109,12 @@ func (s *adminSupport) update(msg tea.Msg) tea.Cmd {
 		if msg.err != nil {
 			s.st.err = s.c.explain(msg.err)
 		} else {
+			var selected int64
+			if s.cur.at < len(s.threads) {
+				selected = s.threads[s.cur.at].ID
+			}
 			s.threads = msg.threads
-			s.cur.clamp(len(s.threads))
+			s.cur.keep(selected, len(s.threads), func(i int) int64 { return s.threads[i].ID })
 		}
 		if again {
 			return s.fetch()

@@ -244,3 +244,60 @@ func TestViewSupportPane(t *testing.T) {
 		t.Fatalf("after reading: %d unread, tabs %s", n, paneTitles(tm))
 	}
 }
+
+// "Switch off sim?" does what it said even when another admin switched
+// sim off meanwhile and the list was reloaded: y never switches it on.
+func TestAdminProviderQuestionKeepsItsWord(t *testing.T) {
+	e := newAdminEnv(t)
+	m := e.dashboard()
+	m = typeKeys(m, "7")
+	m = press(m, "left", "left", "left", "left")
+	m = typeKeys(m, "e")
+	if v := m.View(); !strings.Contains(v, "Switch off sim?") {
+		t.Fatalf("no question:\n%s", v)
+	}
+	other := store.Actor{UserID: e.boss.ID, Key: e.bossKey.Fingerprint}
+	if err := e.eng.SetProviderEnabled(context.Background(), other, "sim", false); err != nil {
+		t.Fatal(err)
+	}
+	m = typeKeys(m, "17") // away and back: the section reloads
+	if v := m.View(); !strings.Contains(v, "Switch off sim?") {
+		t.Fatalf("the question changed after the reload:\n%s", v)
+	}
+	m = typeKeys(m, "y")
+	if len(e.eng.Offers(context.Background())) != 0 {
+		t.Fatalf("y on \"Switch off sim?\" switched it back on:\n%s", m.View())
+	}
+}
+
+// The live support inbox keeps the cursor on the conversation chosen when
+// a newer one arrives above it: enter opens the chosen one.
+func TestAdminSupportCursorStaysOnItsThread(t *testing.T) {
+	e := newAdminEnv(t)
+	ctx := context.Background()
+	write := func(email, text string) {
+		u, err := e.store.CreateUser(ctx, email, "correct horse", store.Origin{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.store.WriteSupport(ctx, u.ID, text); err != nil {
+			t.Fatal(err)
+		}
+		e.clock.Advance(time.Minute) // newer threads sort first
+	}
+	e.clock.Advance(time.Minute)
+	write("carol@example.com", "Carol's question")
+	m := e.dashboard()
+	m = typeKeys(m, "7")
+	m = press(m, "left", "left")
+	m = press(m, "down")
+	if v := m.View(); !strings.Contains(v, "▸ #1") {
+		t.Fatalf("bob's thread not selected:\n%s", v)
+	}
+	write("dave@example.com", "Dave's question")
+	m = typeKeys(m, "17") // away and back: the inbox reloads
+	m = press(m, "enter")
+	if v := m.View(); !strings.Contains(v, "My Telegram number never got its code") {
+		t.Fatalf("enter opened another conversation:\n%s", v)
+	}
+}

@@ -17,5 +17,7 @@ type Numbers interface {
 	Finish(ctx context.Context, userID, id int64) (store.Reservation, error)
 	Again(ctx context.Context, userID, id int64) error
 	Simulated(providerName string) bool
+	// CanAgain reports whether the provider can send another SMS.
+	CanAgain(providerName string) bool
 	Lifetime() time.Duration
 }

@@ -9,11 +9,12 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 
+	"github.com/wantsms/wantsms/provider/engine"
 	"github.com/wantsms/wantsms/store"
 	"github.com/wantsms/wantsms/tui/sanitize"
 )
 
-// inboxAction is an action waiting for its y/n.
+// inboxAction is an action on the selected number.
 type inboxAction int
 
 const (
@@ -21,22 +22,49 @@ const (
 	inboxCancel
 	inboxFinish
 	inboxAgain
+	inboxCopyCode
 )
 
 // inbox is the Inbox pane: open numbers, their SMS as they arrive, the
 // code large, and the actions on a number.
+//
+// The selection is a number, not a row: reloads (a number reserved by a
+// script or another session, one that ended) keep the cursor on the
+// number the person chose, and a question (y/n) is bound to the number it
+// was asked about, whatever happens to the list meanwhile.
 type inbox struct {
-	c       *Common
-	w, h    int
-	open    []store.Reservation
-	loaded  bool
-	cursor  int
-	confirm inboxAction
-	busy    bool
-	err     string
-	notice  string
-	seen    map[int64]bool // message ids already shown: a new one rings
-	tick    ticker
+	c        *Common
+	w, h     int
+	open     []store.Reservation
+	loaded   bool
+	cursor   int
+	selected int64 // the selected number's id; 0 before there is one
+	confirm  inboxAction
+	target   store.Reservation // the number the open question is about
+	busy     bool
+	loadErr  string
+	refusal  *inboxRefusal
+	failure  *inboxFailure
+	notice   string
+	seen     map[int64]bool // message ids already shown: a new one rings
+	tick     ticker
+}
+
+// inboxRefusal is an action the rules refused on a number. Its words are
+// worked out again at every render, so the cancel guard's wait counts
+// down and the line goes as soon as the rule lets the action through.
+type inboxRefusal struct {
+	id     int64
+	action inboxAction
+}
+
+// inboxFailure is an action that failed on a number (id 0: on none in
+// particular). It is shown while that number is selected and stands as it
+// did after the failure (stamp), so it never outlives its truth.
+type inboxFailure struct {
+	id    int64
+	stamp string // "" until the reload after the failure sets it
+	text  string
 }
 
 type inboxLoadedMsg struct {
@@ -45,6 +73,7 @@ type inboxLoadedMsg struct {
 }
 
 type inboxDoneMsg struct {
+	id     int64
 	notice string
 	err    error
 }
@@ -66,27 +95,63 @@ func (p *inbox) load() tea.Cmd {
 	}
 }
 
-// nextChange is when the soonest countdown on the Inbox changes (-1: none).
+// current is the selected number.
+func (p *inbox) current() (store.Reservation, bool) {
+	if p.cursor < len(p.open) {
+		return p.open[p.cursor], true
+	}
+	return store.Reservation{}, false
+}
+
+// nextChange is when the Inbox next shows something else by itself: a
+// countdown, or the selected number's cancel guard ending (-1: never).
 func (p *inbox) nextChange() time.Duration {
 	now := p.c.now()
 	out := time.Duration(-1)
 	for _, r := range p.open {
 		out = soonest(out, clockChange(r.ExpiresAt.Sub(now)))
 	}
+	if r, ok := p.current(); ok && r.State == store.ResActive {
+		wait := r.CancelAfter.Sub(now)
+		if wait <= secondsFrom+time.Second || p.showsRefusal(r) {
+			out = soonest(out, secondChange(wait))
+		} else {
+			out = soonest(out, clockChange(wait))
+		}
+	}
 	return out
+}
+
+// guardLeft shows the wait of a cancel guard rounded up to the second,
+// as the engine's refusal does: "0:42" and "try again in 42 s" agree.
+func guardLeft(wait time.Duration) string {
+	return clock((wait + time.Second - time.Nanosecond).Truncate(time.Second))
+}
+
+// secondChange is how long until a wait written in whole seconds rounded
+// up (the engine's words for the cancel guard) shows one second less.
+func secondChange(wait time.Duration) time.Duration {
+	if wait <= 0 {
+		return -1
+	}
+	return (wait-time.Nanosecond)%time.Second + time.Nanosecond + tickMargin
 }
 
 func (p *inbox) Update(msg tea.Msg) (Component, tea.Cmd) {
 	switch msg := msg.(type) {
 	case inboxLoadedMsg:
 		if msg.err != nil {
-			p.err = p.c.explain(msg.err)
+			p.loadErr = p.c.explain(msg.err)
 			return p, nil
 		}
+		p.loadErr = ""
 		return p, tea.Batch(p.loaded1(msg.open), p.tick.ensure(p.nextChange()))
 	case inboxDoneMsg:
 		p.busy, p.confirm = false, inboxNone
-		p.err, p.notice = p.c.explain(msg.err), msg.notice
+		p.notice, p.failure = msg.notice, nil
+		if msg.err != nil {
+			p.failure = &inboxFailure{id: msg.id, text: p.c.explain(msg.err)}
+		}
 		return p, p.load()
 	case copiedMsg:
 		if msg.owner == "inbox" {
@@ -107,19 +172,17 @@ func (p *inbox) Update(msg tea.Msg) (Component, tea.Cmd) {
 		}
 	case tea.KeyMsg:
 		if !p.busy {
-			return p, p.key(msg)
+			cmd := p.key(msg)
+			return p, tea.Batch(cmd, p.tick.ensure(p.nextChange()))
 		}
 	}
 	return p, nil
 }
 
-// loaded1 takes a fresh list, keeps the cursor on the same number and
-// rings the bell for a code that was not there before.
+// loaded1 takes a fresh list: the cursor stays on the selected number
+// (on its neighbour if it ended), an open question follows its own number
+// or closes saying why, and a code that was not there before rings.
 func (p *inbox) loaded1(open []store.Reservation) tea.Cmd {
-	var selected int64
-	if p.cursor < len(p.open) {
-		selected = p.open[p.cursor].ID
-	}
 	first := p.seen == nil
 	if first {
 		p.seen = map[int64]bool{}
@@ -133,21 +196,23 @@ func (p *inbox) loaded1(open []store.Reservation) tea.Cmd {
 			}
 		}
 	}
-	known := map[int64]bool{}
-	for _, r := range p.open {
-		known[r.ID] = true
-	}
-	p.cursor = 0
+	p.open, p.loaded = open, true
+	p.cursor = min(p.cursor, max(0, len(open)-1))
 	for i, r := range open {
-		if r.ID == selected {
+		if r.ID == p.selected {
 			p.cursor = i
 		}
 	}
-	// A number just reserved comes first and is selected.
-	if p.loaded && len(open) > 0 && !known[open[0].ID] {
-		p.cursor = 0
+	p.selected = 0
+	if r, ok := p.current(); ok {
+		p.selected = r.ID
 	}
-	p.open, p.loaded = open, true
+	p.recheckQuestion()
+	if f := p.failure; f != nil && f.stamp == "" {
+		if r, ok := p.find(f.id); ok {
+			f.stamp = stamp(r)
+		}
+	}
 	if !ring {
 		return nil
 	}
@@ -161,6 +226,38 @@ func (p *inbox) loaded1(open []store.Reservation) tea.Cmd {
 	}
 }
 
+// recheckQuestion keeps an open question true to its number: it closes
+// when the number ended or the action no longer applies, and says why.
+func (p *inbox) recheckQuestion() {
+	if p.confirm == inboxNone {
+		return
+	}
+	r, ok := p.find(p.target.ID)
+	switch {
+	case !ok:
+		p.failure = &inboxFailure{text: sanitize.Line(p.target.Phone) + " ended meanwhile: nothing was done."}
+	case p.check(p.confirm, r) != nil:
+		p.refusal = &inboxRefusal{id: r.ID, action: p.confirm}
+	default:
+		p.target = r
+		return
+	}
+	p.confirm = inboxNone
+}
+
+func (p *inbox) find(id int64) (store.Reservation, bool) {
+	for _, r := range p.open {
+		if r.ID == id {
+			return r, true
+		}
+	}
+	return store.Reservation{}, false
+}
+
+// stamp is what a failure on a number holds true for: its state and how
+// many messages it has.
+func stamp(r store.Reservation) string { return fmt.Sprintf("%s/%d", r.State, len(r.Messages)) }
+
 func (p *inbox) key(msg tea.KeyMsg) tea.Cmd {
 	k := p.c.Keys
 	if p.confirm != inboxNone {
@@ -172,50 +269,111 @@ func (p *inbox) key(msg tea.KeyMsg) tea.Cmd {
 		}
 		return nil
 	}
-	p.err, p.notice = "", ""
-	if len(p.open) == 0 {
+	p.refusal, p.failure, p.notice = nil, nil, ""
+	r, ok := p.current()
+	if !ok {
 		return nil
 	}
-	r := p.open[p.cursor]
 	switch {
 	case key.Matches(msg, k.Up):
-		p.cursor = max(0, p.cursor-1)
+		p.move(-1)
 	case key.Matches(msg, k.Down):
-		p.cursor = min(len(p.open)-1, p.cursor+1)
+		p.move(1)
 	case key.Matches(msg, k.CopyCode):
-		if code := r.LatestCode(); code != "" {
+		if p.ask(inboxCopyCode, r) {
+			code := r.LatestCode()
 			return copyCmd(p.c, "inbox", code, "Code "+sanitize.Line(code))
 		}
-		p.err = "No code yet on this number."
 	case key.Matches(msg, k.CopyNumber):
 		return copyCmd(p.c, "inbox", r.Phone, "Number "+sanitize.Line(r.Phone))
 	case key.Matches(msg, k.CancelRes):
-		p.ask(inboxCancel, r.CheckCancel(), "Finish it with f.")
+		p.confirmIf(inboxCancel, r)
 	case key.Matches(msg, k.FinishRes):
-		p.ask(inboxFinish, r.CheckFinish(), "Press x to cancel it.")
+		p.confirmIf(inboxFinish, r)
 	case key.Matches(msg, k.AgainRes):
-		p.ask(inboxAgain, r.CheckAgain(), "")
+		p.confirmIf(inboxAgain, r)
 	}
 	return nil
 }
 
-// ask opens a confirmation, or says why the action does not apply: the
-// store's rule, in its words (those the engine and the commands give),
-// and the key that helps here.
-func (p *inbox) ask(a inboxAction, refused error, hint string) {
-	if refused == nil {
-		p.confirm = a
-		return
-	}
-	p.err = sentence(p.c.explain(refused)) + "."
-	if hint != "" {
-		p.err += " " + hint
+func (p *inbox) move(by int) {
+	p.cursor = max(0, min(len(p.open)-1, p.cursor+by))
+	if r, ok := p.current(); ok {
+		p.selected = r.ID
 	}
 }
 
-// act runs the confirmed action on the selected number.
+// confirmIf asks about an action on r, or says why it does not apply.
+func (p *inbox) confirmIf(a inboxAction, r store.Reservation) {
+	if p.ask(a, r) {
+		p.confirm, p.target = a, r
+	}
+}
+
+// ask reports whether the rules allow a on r now; if not, the refusal is
+// shown for r (refusal lines are about the number, not the row).
+func (p *inbox) ask(a inboxAction, r store.Reservation) bool {
+	if p.check(a, r) == nil {
+		return true
+	}
+	p.refusal = &inboxRefusal{id: r.ID, action: a}
+	return false
+}
+
+// errNoCode refuses to copy a code that has not come.
+var errNoCode = inboxError("no code yet on this number")
+
+type inboxError string
+
+func (e inboxError) Error() string      { return string(e) }
+func (e inboxError) UserFacing() string { return string(e) }
+
+// check is the rule for action a on r now: the store's and the engine's
+// own (the same the engine applies again, and that commands give), so the
+// Inbox offers, asks and refuses exactly as the action itself would.
+func (p *inbox) check(a inboxAction, r store.Reservation) error {
+	switch a {
+	case inboxCancel:
+		return engine.CheckCancel(r, p.c.now())
+	case inboxFinish:
+		return r.CheckFinish()
+	case inboxAgain:
+		if err := r.CheckAgain(); err != nil {
+			return err
+		}
+		if n := p.c.Deps.Numbers; n != nil && !n.CanAgain(r.Provider) {
+			return engine.ErrNoAgain
+		}
+	case inboxCopyCode:
+		if r.LatestCode() == "" {
+			return errNoCode
+		}
+	}
+	return nil
+}
+
+// showsRefusal reports whether the refusal on screen is about r and still
+// true.
+func (p *inbox) showsRefusal(r store.Reservation) bool {
+	return p.refusal != nil && p.refusal.id == r.ID && p.check(p.refusal.action, r) != nil
+}
+
+// refusalText words the refusal of a on r, in the rule's words, with the
+// key that helps instead where one does now.
+func (p *inbox) refusalText(a inboxAction, r store.Reservation) string {
+	text := sentence(p.c.explain(p.check(a, r))) + "."
+	switch {
+	case a == inboxCancel && r.State == store.ResReceived:
+		text += " Finish it with f."
+	case a == inboxFinish && p.check(inboxCancel, r) == nil:
+		text += " Press x to cancel it."
+	}
+	return text
+}
+
+// act runs the confirmed action on the number it was asked about.
 func (p *inbox) act() tea.Cmd {
-	c, uid, r, what := p.c, p.c.UserID, p.open[p.cursor], p.confirm
+	c, uid, r, what := p.c, p.c.UserID, p.target, p.confirm
 	p.busy = true
 	n := c.Deps.Numbers
 	return func() tea.Msg {
@@ -224,10 +382,10 @@ func (p *inbox) act() tea.Cmd {
 		switch what {
 		case inboxCancel:
 			_, err = n.Cancel(c.Ctx, uid, r.ID)
-			notice = fmt.Sprintf("Cancelled: %s refunded.", store.FormatCents(r.PriceCents))
+			notice = fmt.Sprintf("Cancelled %s: %s refunded.", sanitize.Line(r.Phone), store.FormatCents(r.PriceCents))
 		case inboxFinish:
 			_, err = n.Finish(c.Ctx, uid, r.ID)
-			notice = "Finished: the number is closed."
+			notice = "Finished " + sanitize.Line(r.Phone) + ": the number is closed."
 		case inboxAgain:
 			err = n.Again(c.Ctx, uid, r.ID)
 			notice = "Another SMS was asked for: it appears here when it comes."
@@ -235,19 +393,32 @@ func (p *inbox) act() tea.Cmd {
 		if err != nil {
 			notice = ""
 		}
-		return inboxDoneMsg{notice: notice, err: err}
+		return inboxDoneMsg{id: r.ID, notice: notice, err: err}
 	}
 }
 
+// ShortHelp offers only what the selected number allows now: the help
+// bar changes as its state changes and as its cancel guard passes.
 func (p *inbox) ShortHelp() []key.Binding {
 	k := p.c.Keys
 	if p.confirm != inboxNone {
 		return []key.Binding{k.Yes, k.No}
 	}
-	if len(p.open) == 0 {
+	r, ok := p.current()
+	if !ok {
 		return nil
 	}
-	return []key.Binding{k.CopyCode, k.CopyNumber, k.CancelRes, k.FinishRes, k.AgainRes}
+	var out []key.Binding
+	for _, a := range []struct {
+		action inboxAction
+		b      key.Binding
+	}{{inboxCopyCode, k.CopyCode}, {inboxNone, k.CopyNumber}, {inboxCancel, k.CancelRes},
+		{inboxFinish, k.FinishRes}, {inboxAgain, k.AgainRes}} {
+		if p.check(a.action, r) == nil {
+			out = append(out, a.b)
+		}
+	}
+	return out
 }
 
 func (p *inbox) FullHelp() [][]key.Binding {
@@ -296,7 +467,11 @@ func (p *inbox) detail(r store.Reservation) []string {
 	if code := r.LatestCode(); code != "" {
 		lines = append(lines, bigCode(st, code))
 	} else {
-		lines = append(lines, st.Muted.Render("Waiting for the SMS… it shows here by itself."))
+		waiting := "Waiting for the SMS… it shows here by itself."
+		if wait := r.CancelAfter.Sub(p.c.now()); wait > 0 && r.State == store.ResActive {
+			waiting += " Can be cancelled in " + guardLeft(wait) + "."
+		}
+		lines = append(lines, strings.Split(st.Muted.Width(max(20, p.w)).Render(waiting), "\n")...)
 	}
 	room := max(1, p.h-len(lines)-8-min(len(p.open), max(2, p.h/4)))
 	msgs := r.Messages
@@ -331,8 +506,8 @@ const newestMessageLines = 4
 
 func (p *inbox) status() []string {
 	st := p.c.Styles
-	if p.confirm != inboxNone && p.cursor < len(p.open) {
-		r := p.open[p.cursor]
+	if p.confirm != inboxNone {
+		r := p.target
 		q := map[inboxAction]string{
 			inboxCancel: fmt.Sprintf("Cancel %s? You get %s back.", r.Phone, store.FormatCents(r.PriceCents)),
 			inboxFinish: fmt.Sprintf("Finish %s? No more SMS will arrive on it.", r.Phone),
@@ -341,11 +516,21 @@ func (p *inbox) status() []string {
 		return []string{"", st.Warning.Render(sanitize.Line(q)) + "  " + st.Key.Render("y") + st.Text.Render(" yes  ") +
 			st.Key.Render("n") + st.Text.Render(" no")}
 	}
+	errLine := func(text string) []string {
+		return []string{"", st.Error.Width(max(20, p.w)).Render(sentence(text))}
+	}
+	r, ok := p.current()
 	switch {
 	case p.busy:
 		return []string{"", st.Muted.Render("Working…")}
-	case p.err != "":
-		return []string{"", st.Error.Width(max(20, p.w)).Render(sentence(p.err))}
+	case p.loadErr != "":
+		return errLine(p.loadErr)
+	case ok && p.showsRefusal(r):
+		return errLine(p.refusalText(p.refusal.action, r))
+	case p.failure != nil && p.failure.id == 0:
+		return errLine(p.failure.text)
+	case ok && p.failure != nil && p.failure.id == r.ID && (p.failure.stamp == "" || p.failure.stamp == stamp(r)):
+		return errLine(p.failure.text)
 	case p.notice != "":
 		return []string{"", st.Success.Render(p.notice)}
 	}

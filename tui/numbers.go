@@ -276,15 +276,26 @@ func (p *numbersPane) reserve() tea.Cmd {
 // service list it is the chosen service's countries, which "n" goes back
 // to: offers reloaded after a refused reservation must not turn them into
 // services.
+//
+// Reloaded offers (new prices reorder the countries) keep the cursor on
+// the row it was on.
 func (p *numbersPane) rebuild() {
+	var selected string
+	if p.cursor < len(p.rows) {
+		selected = p.rows[p.cursor].code
+	}
 	f := strings.ToLower(strings.TrimSpace(p.filter))
-	p.rows = p.rows[:0]
 	if p.mode == numServices {
 		p.rows = p.serviceRows(f)
 	} else {
 		p.rows = p.countryRows(f)
 	}
 	p.cursor = min(p.cursor, max(0, len(p.rows)-1))
+	for i, r := range p.rows {
+		if r.code == selected {
+			p.cursor = i
+		}
+	}
 	if f != "" {
 		p.cursor = 0
 	}

@@ -29,3 +29,21 @@ func TestServiceRowsShared(t *testing.T) {
 		t.Fatalf("other offers got the cached rows: %v", rc)
 	}
 }
+
+// New prices reorder the countries: reloaded offers keep the cursor on
+// the country it was on, not on whatever moved into its row.
+func TestCountryCursorFollowsReloadedOffers(t *testing.T) {
+	p := &numbersPane{c: &Common{}, mode: numCountries, service: "telegram", offers: []provider.RoutedOffer{
+		{Service: "telegram", Country: "gb", Stock: 3, SellCents: 50},
+		{Service: "telegram", Country: "de", Stock: 3, SellCents: 70},
+	}}
+	p.rebuild()
+	p.cursor = 1 // de
+	p.Update(offersLoadedMsg{offers: []provider.RoutedOffer{
+		{Service: "telegram", Country: "gb", Stock: 3, SellCents: 90},
+		{Service: "telegram", Country: "de", Stock: 3, SellCents: 70},
+	}})
+	if got := p.rows[p.cursor].code; got != "de" {
+		t.Fatalf("cursor on %s after the reload, want de", got)
+	}
+}

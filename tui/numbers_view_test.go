@@ -2,8 +2,10 @@ package tui
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	tea "github.com/charmbracelet/bubbletea"
 
@@ -11,13 +13,14 @@ import (
 	"github.com/wantsms/wantsms/provider/engine"
 	"github.com/wantsms/wantsms/provider/sim"
 	"github.com/wantsms/wantsms/store"
+	"github.com/wantsms/wantsms/tui/sanitize"
 )
 
 // withNumbers gives a view env the real engine over a seeded simulator on
 // the env's frozen clock, so screens are the same on every run.
 func withNumbers(t *testing.T, e *viewEnv) *engine.Engine {
 	t.Helper()
-	clock := sim.NewFakeClock(e.store.Now())
+	clock := e.clock
 	sm := sim.New(sim.Options{Seed: 3, Clock: clock, SMSDelay: time.Hour})
 	t.Cleanup(func() { sm.Close() })
 	r := provider.NewRouter(provider.RouterConfig{Markup: 15_000, Now: clock.Now})
@@ -105,11 +108,20 @@ func TestViewInboxPane(t *testing.T) {
 	m = press(m, "down")
 	m = typeKeys(m, "x")
 	golden(t, "inbox_cancel_received_80x24", m.View(), 80, 24)
+	// Within the cancel guard, x says when instead of asking; the help
+	// offers no cancel until the guard has passed.
 	m = press(m, "up")
 	m = typeKeys(m, "x")
-	golden(t, "inbox_cancel_confirm_80x24", m.View(), 80, 24)
-	m = typeKeys(m, "y")
 	golden(t, "inbox_cancel_guard_80x24", m.View(), 80, 24)
+	e.clock.Advance(90 * time.Second)
+	if v := m.View(); !strings.Contains(v, "try again in 30 s") || !strings.Contains(v, "Can be cancelled in 0:30") ||
+		strings.Contains(v, "x cancel") {
+		t.Fatalf("30 s before the guard passes:\n%s", v)
+	}
+	e.clock.Advance(30 * time.Second)
+	golden(t, "inbox_guard_passed_80x24", m.View(), 80, 24)
+	m = typeKeys(m, "x")
+	golden(t, "inbox_cancel_confirm_80x24", m.View(), 80, 24)
 }
 
 func TestViewInboxEmptyAndHistory(t *testing.T) {
@@ -191,5 +203,72 @@ func TestClockChangesWhenItsTextDoes(t *testing.T) {
 	}
 	if w := clockChange(20 * time.Minute); w < 59*time.Second {
 		t.Errorf("a 20-minute countdown wakes after %v; want about a minute", w)
+	}
+}
+
+// The code box splits a code between characters: a code with non-ASCII
+// letters (stored before upstream codes were cleaned, or from a provider
+// that got through) never puts half a character, a stray byte that a
+// terminal may take for a C1 control, on the screen.
+func TestCodeBoxSplitsCharacters(t *testing.T) {
+	for _, code := range []string{"ÄÄÄÄÄÄ1", "ééé123", "日本語コード", "12345Ä", "Ä\u0085Ä\u009bÄÄ"} {
+		if got := spacedCode(code); !cleanTerminalText(got) || strings.ReplaceAll(got, " ", "") != sanitize.Line(code) {
+			t.Errorf("spacedCode(%q) = %q", code, got)
+		}
+	}
+	e := newViewEnv(t)
+	eng := withNumbers(t, e)
+	m, u := e.signedIn("umlaut@example.com", 1000)
+	r, err := eng.Reserve(context.Background(), u.ID, "telegram", "gb", 300)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.store.AddMessage(context.Background(), r.ID, store.NewMessage{ProviderID: "1",
+		Body: "Dein Code: ÄÄÄÄÄÄ1", Code: "ÄÄÄÄÄÄ1"}); err != nil {
+		t.Fatal(err)
+	}
+	m = typeKeys(m, "2")
+	v := m.View()
+	if !strings.Contains(v, "ÄÄÄÄ ÄÄ1") || !cleanTerminalText(v) {
+		t.Fatalf("the code box:\n%q", v)
+	}
+}
+
+// cleanTerminalText: valid UTF-8 with no C1 control (U+0080–U+009F).
+func cleanTerminalText(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if r >= 0x80 && r <= 0x9f {
+			return false
+		}
+	}
+	return true
+}
+
+// A failed action's message is about its number as it stood: it goes by
+// itself once that number changes (here, its SMS came), not at the next
+// key press long after it stopped being true.
+func TestInboxFailureGoesWhenItsNumberChanges(t *testing.T) {
+	e := newViewEnv(t)
+	eng := withNumbers(t, e)
+	m, u := e.signedIn("stale@example.com", 1000)
+	r, err := eng.Reserve(context.Background(), u.ID, "telegram", "gb", 300)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m = typeKeys(m, "2")
+	m = drive(m, inboxDoneMsg{id: r.ID, err: engine.ErrCancelLater})
+	if v := m.View(); !strings.Contains(v, "does not let this number go yet") {
+		t.Fatalf("no failure shown:\n%s", v)
+	}
+	if _, err := e.store.AddMessage(context.Background(), r.ID, store.NewMessage{ProviderID: "1",
+		Body: "Telegram code 55123", Code: "55123"}); err != nil {
+		t.Fatal(err)
+	}
+	m = drive(m, eventMsg{event: store.Event{UserID: u.ID, Kind: store.EventMessage, Ref: r.ID}})
+	if v := m.View(); strings.Contains(v, "does not let this number go yet") || !strings.Contains(v, "│  55123") {
+		t.Fatalf("the stale failure outlived its number's change:\n%s", v)
 	}
 }

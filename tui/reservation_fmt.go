@@ -102,14 +102,17 @@ func stateLabel(r store.Reservation) string {
 }
 
 // spacedCode spreads a code out so it reads at a glance: "123456" →
-// "123 456", "G-123456" stays as it is.
+// "123 456", "G-123456" stays as it is. It splits between characters,
+// never inside one: half of a multi-byte letter is a stray byte that a
+// terminal may read as a control.
 func spacedCode(code string) string {
 	code = sanitize.Line(code)
-	if len(code) < 6 || strings.ContainsAny(code, "- ") {
+	chars := []rune(code)
+	if len(chars) < 6 || strings.ContainsAny(code, "- ") {
 		return code
 	}
-	half := (len(code) + 1) / 2
-	return code[:half] + " " + code[half:]
+	half := (len(chars) + 1) / 2
+	return string(chars[:half]) + " " + string(chars[half:])
 }
 
 // bigCode shows a code boxed and spread out, the thing on screen that

@@ -14,6 +14,7 @@ import (
 	"github.com/charmbracelet/lipgloss"
 	"github.com/muesli/termenv"
 
+	"github.com/wantsms/wantsms/provider/sim"
 	"github.com/wantsms/wantsms/store"
 )
 
@@ -21,16 +22,18 @@ var update = flag.Bool("update", false, "rewrite golden files")
 
 // viewEnv is a session's Common over a real store, rendered without colour
 // so golden files hold exactly what a person reads.
+// Its clock stands still unless a test advances it.
 type viewEnv struct {
 	t     *testing.T
 	store *store.Store
 	c     *Common
+	clock *sim.FakeClock
 }
 
 func newViewEnv(t *testing.T) *viewEnv {
 	t.Helper()
-	clock := func() time.Time { return time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC) }
-	st, err := store.Open(filepath.Join(t.TempDir(), "view.db"), store.Options{Clock: clock})
+	clock := sim.NewFakeClock(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))
+	st, err := store.Open(filepath.Join(t.TempDir(), "view.db"), store.Options{Clock: clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,7 +42,7 @@ func newViewEnv(t *testing.T) *viewEnv {
 	c := &Common{Ctx: context.Background(), Deps: Deps{Store: st, SSHCommand: "ssh -p 2222 localhost"},
 		Session: &Session{ID: "view"},
 		Styles:  NewStyles(r), Keys: DefaultKeys()}
-	return &viewEnv{t: t, store: st, c: c}
+	return &viewEnv{t: t, store: st, c: c, clock: clock}
 }
 
 // drive delivers a message and runs the commands it returns until the

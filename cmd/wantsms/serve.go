@@ -55,7 +55,7 @@ func runServe(ctx context.Context, args []string, _, stderr io.Writer) error {
 	f.String(&pprofAddr, "pprof-addr", "WANTSMS_PPROF_ADDR", "",
 		"debugging: serve Go profiles (/debug/pprof/) on this loopback address (default off)")
 	f.String(&cfg.MetricsToken, "metrics-token", "WANTSMS_METRICS_TOKEN", "",
-		"bearer token GET /metrics must bring (default: /metrics is open)")
+		"bearer token GET /metrics must bring (default: /metrics answers loopback only)")
 	pay := addPayFlags(f)
 	finishNumbers := numbersFlags(f, &cfg.Numbers)
 	pos, err := f.parse(args)

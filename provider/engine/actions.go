@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/wantsms/wantsms/provider"
 	"github.com/wantsms/wantsms/store"
@@ -94,11 +95,8 @@ func (e *Engine) Cancel(ctx context.Context, userID, id int64) (store.Reservatio
 	if err != nil {
 		return r, err
 	}
-	if err := r.CheckCancel(); err != nil {
+	if err := CheckCancel(r, e.cfg.Clock.Now()); err != nil {
 		return r, err
-	}
-	if wait := r.CancelAfter.Sub(e.cfg.Clock.Now()); wait > 0 {
-		return r, &CancelGuardError{Guard: r.CancelAfter.Sub(r.CreatedAt), Wait: wait}
 	}
 	p, ok := e.router.Provider(r.Provider)
 	if ok {
@@ -120,6 +118,20 @@ func (e *Engine) Cancel(ctx context.Context, userID, id int64) (store.Reservatio
 		e.forget(id)
 	}
 	return r, err
+}
+
+// CheckCancel is the whole rule Cancel applies before it asks upstream:
+// the number is still waiting for its first SMS and its early-cancel
+// guard has passed at now (a *CancelGuardError says how long to wait).
+// The dashboard checks it before it offers or asks for a cancel.
+func CheckCancel(r store.Reservation, now time.Time) error {
+	if err := r.CheckCancel(); err != nil {
+		return err
+	}
+	if wait := r.CancelAfter.Sub(now); wait > 0 {
+		return &CancelGuardError{Guard: r.CancelAfter.Sub(r.CreatedAt), Wait: wait}
+	}
+	return nil
 }
 
 // Finish closes a number that got its SMS.

@@ -208,6 +208,17 @@ func (e *Engine) Offers(ctx context.Context) []provider.RoutedOffer { return e.r
 // Simulated reports whether a provider's numbers are simulated.
 func (e *Engine) Simulated(providerName string) bool { return e.cfg.Simulated[providerName] }
 
+// CanAgain reports whether a provider can send another SMS on a number
+// (an unknown provider cannot).
+func (e *Engine) CanAgain(providerName string) bool {
+	p, ok := e.router.Provider(providerName)
+	if !ok {
+		return false
+	}
+	a, ok := unwrap(p).(provider.AgainSupport)
+	return !ok || a.SupportsAgain()
+}
+
 // Lifetime is how long a reservation stays open.
 func (e *Engine) Lifetime() time.Duration { return e.cfg.Lifetime }
 

@@ -104,10 +104,7 @@ func (e *Engine) ingest(ctx context.Context, r store.Reservation, msgs []provide
 // store adds one message; it reports whether the message is stored (now
 // or before).
 func (e *Engine) store(ctx context.Context, id int64, m provider.Message) bool {
-	code := m.Code
-	if code == "" {
-		code = provider.ExtractCode(m.Text)
-	}
+	code := provider.MessageCode(m.Code, m.Text)
 	msgID := m.ID
 	if msgID == "" {
 		msgID = provider.MessageID(code, m.Text)

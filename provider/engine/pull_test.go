@@ -134,6 +134,53 @@ func TestWebhookSignedStoresBadSignatureRefused(t *testing.T) {
 	}
 }
 
+// A code an upstream hands over is untrusted text shown large: polled or
+// pushed, only its ASCII letters, digits and dashes are kept; the SMS
+// text is stored whole.
+func TestUpstreamCodeKeptClean(t *testing.T) {
+	const weird = "Ä12\u0085 345-x\x1b[31m"
+	r, _, eng, _ := pullRig(t, fake.Script{CodeAfterPolls: 0, Code: weird, Text: "code {code}"})
+	u := r.user("weird@example.com", 1000)
+	polled, err := eng.Reserve(ctx, u.ID, "telegram", "gb", 50)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; r.res(polled.ID).State == store.ResActive; i++ {
+		if i > 200 {
+			t.Fatal("the code never came")
+		}
+		r.clock.Advance(time.Second)
+		time.Sleep(2 * time.Millisecond)
+	}
+	if msgs := r.messages(u, polled.ID); len(msgs) != 1 || msgs[0].Code != "12345-x31m" || msgs[0].Body != "code "+weird {
+		t.Fatalf("polled: %+v", msgs)
+	}
+
+	pushed, err := eng.Reserve(ctx, u.ID, "telegram", "gb", 50)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc(WebhookPattern, eng.ServeWebhook)
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	for _, code := range []string{"\u009b2J\u00a0G-7731", "ＡＢＣ"} {
+		body := []byte(fmt.Sprintf(`{"activationId":%s,"text":"Your code is 55123","code":%q,"receivedAt":""}`,
+			pushed.ProviderRef, code))
+		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/webhooks/provider/smsactivate", bytes.NewReader(body))
+		req.Header.Set(provider.WebhookSignatureHeader, provider.SignWebhook([]byte("s3cret"), body))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil || resp.StatusCode != http.StatusOK {
+			t.Fatalf("push: %v %v", resp, err)
+		}
+		resp.Body.Close()
+	}
+	msgs := r.messages(u, pushed.ID)
+	if len(msgs) != 2 || msgs[0].Code != "2JG-7731" || msgs[1].Code != "55123" { // ＡＢＣ: nothing usable, the text's
+		t.Fatalf("pushed: %+v", msgs)
+	}
+}
+
 // A run of random reservations, cancels, finishes, SMS and expiries: the
 // ledger holds and every refund matches an ended-without-SMS reservation.
 func TestLedgerHoldsAfterRandomRun(t *testing.T) {

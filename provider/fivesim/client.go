@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
@@ -45,6 +46,9 @@ type Config struct {
 	// CurrencyRate is Micros per unit of the account's currency; default
 	// provider.Dollar.
 	CurrencyRate provider.Micros
+	// Log records the orders cancelled because a buy's answer named one
+	// we could not use; default: discarded.
+	Log *slog.Logger
 }
 
 // Client talks to 5sim. It implements provider.Provider and
@@ -74,6 +78,9 @@ func New(cfg Config) (*Client, error) {
 	}
 	if cfg.CurrencyRate <= 0 {
 		cfg.CurrencyRate = provider.Dollar
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
 	}
 	return &Client{cfg: cfg, base: strings.TrimRight(cfg.BaseURL, "/")}, nil
 }
@@ -184,6 +191,7 @@ func textError(text string) error {
 }
 
 var (
-	_ provider.Provider = (*Client)(nil)
-	_ provider.Banner   = (*Client)(nil)
+	_ provider.Provider     = (*Client)(nil)
+	_ provider.Banner       = (*Client)(nil)
+	_ provider.AgainSupport = (*Client)(nil)
 )

@@ -1,8 +1,10 @@
 package fivesim_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
@@ -179,6 +181,53 @@ func TestPriceCap(t *testing.T) {
 	reqs := up.Requests()
 	if last := reqs[len(reqs)-1].URL.Path; !strings.HasPrefix(last, "/v1/user/cancel/") {
 		t.Errorf("not cancelled: %s", last)
+	}
+}
+
+// Orders worded otherwise (a phone without '+' or spaced, statuses in
+// lower case, fields we do not know) are read all the same.
+func TestOrderForms(t *testing.T) {
+	c, up := setup(t, fake.Options{}, nil)
+	up.SetPrice("england", "telegram", "virtual8", "0.9", 50)
+	up.SetScript(fake.Script{SMSAfterChecks: 0, Text: "code {code}"})
+	for _, d := range []fake.Dialect{{NoPlus: true}, {Spaces: true}, {LowerCase: true}, {Extra: "x"},
+		{NoPlus: true, Spaces: true, LowerCase: true, Extra: "y"}} {
+		up.SetDialect(d)
+		n, err := c.Buy(ctx, "telegram", "gb", 0)
+		if err != nil || !strings.HasPrefix(n.Phone, "+44") || strings.Contains(n.Phone, " ") {
+			t.Errorf("%+v: %+v %v", d, n, err)
+			continue
+		}
+		if st, err := c.Check(ctx, n.Ref); err != nil || st.State != provider.Received || len(st.Messages) != 1 {
+			t.Errorf("%+v: check %+v %v", d, st, err)
+		}
+	}
+}
+
+// An order we cannot use (a phone from no country we asked for) is
+// refused and cancelled at 5sim at once, refunded there.
+func TestUnusableOrderCancelled(t *testing.T) {
+	var log bytes.Buffer
+	c, up := setup(t, fake.Options{Balance: "10"}, func(c *fivesim.Config) {
+		c.Log = slog.New(slog.NewTextHandler(&log, nil))
+	})
+	up.SetPrice("england", "telegram", "virtual8", "0.9", 50)
+	up.SetDialect(fake.Dialect{ForeignPhone: true})
+	if _, err := c.Buy(ctx, "telegram", "gb", 0); !errors.Is(err, provider.ErrUnavailable) {
+		t.Fatalf("unusable order: %v", err)
+	}
+	reqs := up.Requests()
+	last := reqs[len(reqs)-1].URL.Path
+	id, ok := strings.CutPrefix(last, "/v1/user/cancel/")
+	if !ok {
+		t.Fatalf("not cancelled: last request %s", last)
+	}
+	n, _ := strconv.ParseInt(id, 10, 64)
+	if st := up.OrderStatus(n); st != "CANCELED" || up.Balance() != 10_000_000 {
+		t.Fatalf("order %s is %q at 5sim, balance %d", id, st, up.Balance())
+	}
+	if !strings.Contains(log.String(), "cancelled an order we cannot use") || !strings.Contains(log.String(), "ref="+id) {
+		t.Fatalf("not logged: %s", log.String())
 	}
 }
 

@@ -1,10 +1,13 @@
 package fivesim_test
 
 import (
+	"encoding/json"
 	"io"
 	"net/http"
+	"slices"
+	"strconv"
 	"strings"
-	"sync/atomic"
+	"sync"
 	"testing"
 
 	"github.com/wantsms/wantsms/provider"
@@ -13,25 +16,31 @@ import (
 
 // answers is an in-memory 5sim: the first request gets status and first,
 // every later one 200 and rest, so the fuzzer writes whatever 5sim could
-// answer without a socket per input.
+// answer without a socket per input. It records the paths asked for.
 type answers struct {
 	status      int
 	first, rest string
-	calls       atomic.Int32
+	mu          sync.Mutex
+	paths       []string
 }
 
 func (a *answers) RoundTrip(r *http.Request) (*http.Response, error) {
+	a.mu.Lock()
 	status, body := http.StatusOK, a.rest
-	if a.calls.Add(1) == 1 {
+	if len(a.paths) == 0 {
 		status, body = a.status, a.first
 	}
+	a.paths = append(a.paths, r.URL.Path)
+	a.mu.Unlock()
 	return &http.Response{StatusCode: status, Header: http.Header{}, Request: r,
 		Body: io.NopCloser(strings.NewReader(body))}, nil
 }
 
 // FuzzAnswers feeds every call of the client an arbitrary answer: none
 // may panic, every failure is a typed error, and what is accepted is
-// sane. Seeds: 5sim's real answers (testdata/fuzz/FuzzAnswers too).
+// sane. A buy gives either a usable number, the order its answer named,
+// or an error and a cancel of the order its answer named. Seeds: 5sim's
+// real answers and variants of them (testdata/fuzz/FuzzAnswers too).
 func FuzzAnswers(f *testing.F) {
 	order := `{"id":11631253,"phone":"+447700900123","operator":"virtual8","product":"telegram","price":0.9,` +
 		`"status":"RECEIVED","expires":"2026-11-25T12:15:00.000Z","sms":[],"created_at":"2026-11-25T12:00:00Z",` +
@@ -47,19 +56,68 @@ func FuzzAnswers(f *testing.F) {
 	f.Add(200, `{"id":1,"email":"x@example.com","balance":12.5,"rating":96}`, "")
 	f.Add(200, `{"id":1,"phone":"+447700900123","price":99,"status":"RECEIVED","expires":"2026-11-25T12:15:00Z"}`,
 		`{"id":1,"status":"CANCELED"}`)
+	// Variants: no '+', spaces, lower case, more fields, unknown words,
+	// and orders no one can use.
+	f.Add(200, strings.Replace(order, `"+447700900123"`, `"447700900123"`, 1), "")
+	f.Add(200, strings.Replace(strings.Replace(order, `"+447700900123"`, `"+44 7700 900123"`, 1), "RECEIVED",
+		"received", 1), "")
+	f.Add(200, strings.Replace(order, `"country":"england"}`, `"country":"england","extra":{"a":[1]}}`, 1), "")
+	f.Add(200, strings.Replace(order, `"+447700900123"`, `"+79036839671"`, 1), `{"id":11631253,"status":"CANCELED"}`)
+	f.Add(200, strings.Replace(order, "RECEIVED", "FROZEN", 1), "order not found")
+	f.Add(200, `{"id":"11631253","phone":true}`, "")
+	f.Add(400, "no free phones today, try tomorrow", "")
+	f.Add(400, "something new went wrong", "")
+	f.Add(200, `"no free phones"`, "")
 	f.Fuzz(func(t *testing.T, status int, first, rest string) {
 		if status < 100 || status > 999 {
 			status = 200
 		}
-		n, err := fuzzClient(t, status, first, rest).Buy(ctx, "telegram", "gb", 1_000_000)
+		up := &answers{status: status, first: first, rest: rest}
+		n, err := fuzzClientOn(t, up).Buy(ctx, "telegram", "gb", 1_000_000)
 		if err != nil {
 			mustClassify(t, "buy", err)
 		} else if !strings.HasPrefix(n.Phone, "+") || !digitsOnly(n.Phone[1:]) || !digitsOnly(n.Ref) ||
 			n.Ref[0] == '0' || n.Cost < 0 || n.Cost > 1_000_000 {
 			t.Fatalf("buy with %d %q, %q: accepted %+v", status, first, rest, n)
 		}
+		checkGivenBack(t, up, n, err)
 		checkCalls(t, status, first, rest)
 	})
+}
+
+// checkGivenBack: a buy that failed cancelled the order its answer named;
+// one that succeeded took that order.
+func checkGivenBack(t *testing.T, up *answers, n provider.Number, err error) {
+	t.Helper()
+	up.mu.Lock()
+	defer up.mu.Unlock()
+	named, ok := "", false
+	if up.status == http.StatusOK {
+		named, ok = namedIn(up.first)
+	}
+	cancelled := slices.Contains(up.paths, "/v1/user/cancel/"+named)
+	switch {
+	case err == nil && (!ok || n.Ref != named || len(up.paths) != 1):
+		t.Fatalf("bought %+v; the answer named %q; calls %v", n, named, up.paths)
+	case err != nil && ok && !cancelled:
+		t.Fatalf("buy failed (%v) without cancelling order %s its answer named; calls %v", err, named, up.paths)
+	}
+}
+
+// namedIn is the order id a buy's JSON answer names.
+func namedIn(answer string) (string, bool) {
+	var o struct {
+		ID provider.Numeric `json:"id"`
+	}
+	if json.Unmarshal([]byte(answer), &o) != nil {
+		return "", false
+	}
+	id := string(o.ID)
+	n, err := strconv.ParseUint(id, 10, 63)
+	if err != nil || n == 0 || len(id) > 18 || !digitsOnly(id) {
+		return "", false
+	}
+	return strconv.FormatUint(n, 10), true
 }
 
 // checkCalls runs every other call, each on a fresh upstream.
@@ -91,8 +149,13 @@ func checkCalls(t *testing.T, status int, first, rest string) {
 
 func fuzzClient(t *testing.T, status int, first, rest string) *fivesim.Client {
 	t.Helper()
+	return fuzzClientOn(t, &answers{status: status, first: first, rest: rest})
+}
+
+func fuzzClientOn(t *testing.T, up *answers) *fivesim.Client {
+	t.Helper()
 	c, err := fivesim.New(fivesim.Config{BaseURL: "http://upstream.invalid/v1", Token: "t",
-		HTTPClient: &http.Client{Transport: &answers{status: status, first: first, rest: rest}}})
+		HTTPClient: &http.Client{Transport: up}})
 	if err != nil {
 		t.Fatal(err)
 	}

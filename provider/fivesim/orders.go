@@ -1,11 +1,14 @@
 package fivesim
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/wantsms/wantsms/provider"
@@ -37,8 +40,15 @@ var states = map[string]provider.State{
 	"TIMEOUT": provider.Expired, "FINISHED": provider.Finished, "BANNED": provider.Banned,
 }
 
+// stateOf reads an order's status, in whatever case it comes.
+func stateOf(status string) (provider.State, bool) {
+	st, ok := states[strings.ToUpper(strings.TrimSpace(status))]
+	return st, ok
+}
+
 // Buy buys an activation with operator "any"; with a cap, maxPrice is
-// sent, and a number charged above it anyway is cancelled at once.
+// sent. An order we cannot use (charged above the cap anyway, or an
+// answer we cannot read that still names an order) is cancelled at once.
 func (c *Client) Buy(ctx context.Context, service, country string, maxCost provider.Micros) (provider.Number, error) {
 	prod, cname, err := c.names("buy", service, country)
 	if err != nil {
@@ -48,28 +58,77 @@ func (c *Client) Buy(ctx context.Context, service, country string, maxCost provi
 	if maxCost > 0 {
 		q.Set("maxPrice", provider.FormatAmount(maxCost, c.cfg.CurrencyRate))
 	}
-	var o order
+	var answer json.RawMessage
 	path := "/user/buy/activation/" + url.PathEscape(cname) + "/any/" + url.PathEscape(prod)
-	if err := c.do(ctx, request{op: "buy", path: path, query: q, notFound: provider.ErrBadService}, &o); err != nil {
+	if err := c.do(ctx, request{op: "buy", path: path, query: q, notFound: provider.ErrBadService}, &answer); err != nil {
 		return provider.Number{}, err
 	}
-	ref, err := orderID(o.ID)
-	if err != nil {
-		return provider.Number{}, c.garbage("buy", err)
+	if sentinel := textError(errText(answer)); sentinel != nil && !bytes.HasPrefix(answer, []byte("{")) {
+		return provider.Number{}, fmt.Errorf("%s buy: %w (upstream %s)", c.cfg.Name, sentinel, provider.Excerpt(answer))
 	}
-	n, err := c.number(ref, o, country)
-	if err != nil {
-		return provider.Number{}, c.garbage("buy", err)
-	}
-	if maxCost > 0 && n.Cost > maxCost {
-		cerr := c.Cancel(ctx, ref)
-		return provider.Number{}, errors.Join(fmt.Errorf("%s buy: charged %v over %v: %w", c.cfg.Name, n.Cost, maxCost, provider.ErrMaxPrice), cerr)
+	ref, named := namedOrder(answer)
+	n, err := c.boughtOrder(answer, country)
+	switch {
+	case err != nil:
+		return provider.Number{}, c.giveBack(ctx, ref, named, c.garbage("buy", err))
+	case maxCost > 0 && n.Cost > maxCost:
+		return provider.Number{}, c.giveBack(ctx, ref, named,
+			fmt.Errorf("%s buy: charged %v over %v: %w", c.cfg.Name, n.Cost, maxCost, provider.ErrMaxPrice))
 	}
 	return n, nil
 }
 
+// namedOrder is the order id a buy's answer names, if it names one,
+// whatever else it holds: an order it names is ours at 5sim.
+func namedOrder(answer []byte) (string, bool) {
+	var o struct {
+		ID provider.Numeric `json:"id"`
+	}
+	if json.Unmarshal(answer, &o) != nil {
+		return "", false
+	}
+	ref, err := orderID(o.ID)
+	return ref, err == nil
+}
+
+// boughtOrder reads a buy's answer: an order waiting for its SMS.
+func (c *Client) boughtOrder(answer []byte, country string) (provider.Number, error) {
+	var o order
+	if err := json.Unmarshal(answer, &o); err != nil {
+		return provider.Number{}, err
+	}
+	ref, err := orderID(o.ID)
+	if err != nil {
+		return provider.Number{}, err
+	}
+	if st, ok := stateOf(o.Status); !ok || st != provider.Waiting {
+		return provider.Number{}, fmt.Errorf("new order in status %q", o.Status)
+	}
+	return c.number(ref, o, country)
+}
+
+// giveBack cancels an order a buy's answer named but that we cannot use,
+// so that it is not paid for nothing, and logs it. It returns why the
+// answer was refused, with the cancel's failure if any.
+func (c *Client) giveBack(ctx context.Context, ref string, named bool, why error) error {
+	if !named {
+		return why
+	}
+	// The caller may be gone (a person who disconnected): the order is
+	// ours at 5sim all the same.
+	gctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), DefaultTimeout)
+	defer cancel()
+	if err := c.Cancel(gctx, ref); err != nil {
+		c.cfg.Log.ErrorContext(ctx, "could not cancel an order we cannot use", "provider", c.cfg.Name, "ref", ref,
+			"why", why, "err", err)
+		return errors.Join(why, err)
+	}
+	c.cfg.Log.WarnContext(ctx, "cancelled an order we cannot use", "provider", c.cfg.Name, "ref", ref, "why", why)
+	return why
+}
+
 func (c *Client) number(ref string, o order, country string) (provider.Number, error) {
-	phone, err := provider.NormalizePhone(o.Phone, country)
+	phone, err := provider.NormalizePhone(strings.TrimSpace(o.Phone), country)
 	if err != nil {
 		return provider.Number{}, err
 	}
@@ -93,7 +152,7 @@ func (c *Client) Check(ctx context.Context, ref string) (provider.Status, error)
 	if err != nil {
 		return provider.Status{}, err
 	}
-	state, ok := states[o.Status]
+	state, ok := stateOf(o.Status)
 	if !ok {
 		return provider.Status{}, c.garbage("check", fmt.Errorf("status %q", o.Status))
 	}
@@ -148,6 +207,9 @@ func (c *Client) Ban(ctx context.Context, ref string) error {
 func (c *Client) Again(context.Context, string) error {
 	return fmt.Errorf("%s again: %w", c.cfg.Name, provider.ErrNotSupported)
 }
+
+// SupportsAgain: no, see Again.
+func (c *Client) SupportsAgain() bool { return false }
 
 func (c *Client) orderCall(ctx context.Context, op, ref string) (order, error) {
 	if _, err := orderID(provider.Numeric(ref)); err != nil {

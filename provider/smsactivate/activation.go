@@ -2,6 +2,7 @@ package smsactivate
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
@@ -38,20 +39,60 @@ func (c *Client) Buy(ctx context.Context, service, country string, maxCost provi
 	if err != nil {
 		return provider.Number{}, err
 	}
-	// ACCESS_NUMBER:<activationId>:<phone>
-	parts := strings.Split(answer, ":")
-	if len(parts) != 3 || parts[0] != "ACCESS_NUMBER" {
-		return provider.Number{}, c.unexpected("getNumber", answer)
-	}
-	ref, err := parseID(parts[1])
+	ref, named := namedActivation(answer)
+	phone, err := c.accessNumberPhone(answer, country)
 	if err != nil {
-		return provider.Number{}, c.unexpected("getNumber", answer)
-	}
-	phone, err := provider.NormalizePhone(parts[2], country)
-	if err != nil || !allDigits(parts[2]) {
-		return provider.Number{}, c.unexpected("getNumber", answer)
+		return provider.Number{}, c.giveBack(ctx, "getNumber", ref, named, err)
 	}
 	return provider.Number{Ref: ref, Phone: phone, Cost: q.Cost}, nil
+}
+
+// accessNumberRef is the activation id an ACCESS_NUMBER:<id>:<phone>
+// answer names, if it names one. Clones vary the form: the word in lower
+// case, spaces around fields, more fields after the phone.
+func accessNumberRef(answer string) (string, bool) {
+	fields := strings.Split(answer, ":")
+	if len(fields) < 2 || !strings.EqualFold(strings.TrimSpace(fields[0]), "ACCESS_NUMBER") {
+		return "", false
+	}
+	ref, err := parseID(strings.TrimSpace(fields[1]))
+	return ref, err == nil
+}
+
+// accessNumberPhone is the number of an ACCESS_NUMBER answer in E.164:
+// the third field, with or without '+', spaced or not, in the country it
+// was bought for.
+func (c *Client) accessNumberPhone(answer, country string) (string, error) {
+	fields := strings.Split(answer, ":")
+	if _, named := accessNumberRef(answer); !named || len(fields) < 3 {
+		return "", c.unexpected("getNumber", answer)
+	}
+	phone, err := provider.NormalizePhone(strings.TrimSpace(fields[2]), country)
+	if err != nil {
+		return "", fmt.Errorf("%s getNumber: %w: %v in %s", c.cfg.Name, provider.ErrUnavailable, err, provider.Excerpt([]byte(answer)))
+	}
+	return phone, nil
+}
+
+// giveBack cancels (setStatus 8) an activation an answer named but that
+// we cannot use, so that it is not paid for nothing, and logs it. It
+// returns why the answer was refused, with the cancel's failure if any.
+func (c *Client) giveBack(ctx context.Context, action, ref string, named bool, why error) error {
+	if !named {
+		return why
+	}
+	// The caller may be gone (a person who disconnected): the activation
+	// is ours upstream all the same.
+	gctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), DefaultTimeout)
+	defer cancel()
+	if err := c.Cancel(gctx, ref); err != nil {
+		c.cfg.Log.ErrorContext(ctx, "could not give back an activation we cannot use", "provider", c.cfg.Name,
+			"action", action, "ref", ref, "why", why, "err", err)
+		return errors.Join(why, err)
+	}
+	c.cfg.Log.WarnContext(ctx, "gave back an activation we cannot use", "provider", c.cfg.Name, "action", action,
+		"ref", ref, "why", why)
+	return why
 }
 
 // numberV2 is getNumberV2's answer (protocol doc §1.5).
@@ -66,6 +107,38 @@ func (c *Client) buyV2(ctx context.Context, country string, params url.Values, m
 	if err != nil {
 		return provider.Number{}, err
 	}
+	ref, named := namedActivation(answer)
+	n, err := c.numberV2(answer, country)
+	switch {
+	case err != nil:
+		return provider.Number{}, c.giveBack(ctx, "getNumberV2", ref, named, err)
+	case maxCost > 0 && n.Cost > maxCost:
+		// Upstream ignored our maxPrice: give the number straight back.
+		return provider.Number{}, c.giveBack(ctx, "getNumberV2", ref, named,
+			fmt.Errorf("%s getNumberV2: charged %v over %v: %w", c.cfg.Name, n.Cost, maxCost, provider.ErrMaxPrice))
+	}
+	return n, nil
+}
+
+// namedActivation is the activation id an answer to getNumber or
+// getNumberV2 names, in either form, whatever else it holds (an error
+// status, fields we cannot read): an activation it names is ours upstream.
+func namedActivation(answer string) (string, bool) {
+	if ref, ok := accessNumberRef(answer); ok {
+		return ref, true
+	}
+	var v struct {
+		ActivationID provider.Numeric `json:"activationId"`
+	}
+	if !strings.HasPrefix(answer, "{") || json.Unmarshal([]byte(answer), &v) != nil {
+		return "", false
+	}
+	ref, err := parseID(string(v.ActivationID))
+	return ref, err == nil
+}
+
+// numberV2 reads getNumberV2's answer; the phone may come with '+'.
+func (c *Client) numberV2(answer, country string) (provider.Number, error) {
 	var v numberV2
 	if err := c.decodeJSON("getNumberV2", answer, &v); err != nil {
 		return provider.Number{}, err
@@ -74,18 +147,12 @@ func (c *Client) buyV2(ctx context.Context, country string, params url.Values, m
 	if err != nil {
 		return provider.Number{}, c.unexpected("getNumberV2", answer)
 	}
-	phone, perr := provider.NormalizePhone(string(v.PhoneNumber), country)
+	phone, perr := provider.NormalizePhone(strings.TrimSpace(string(v.PhoneNumber)), country)
 	cost, cerr := v.ActivationCost.Micros(c.cfg.CurrencyRate)
-	if perr != nil || cerr != nil || cost < 0 || !allDigits(string(v.PhoneNumber)) {
+	if perr != nil || cerr != nil || cost < 0 {
 		return provider.Number{}, c.unexpected("getNumberV2", answer)
 	}
-	n := provider.Number{Ref: ref, Phone: phone, Cost: cost}
-	if maxCost > 0 && cost > maxCost {
-		// Upstream ignored our maxPrice: give the number straight back.
-		cerr := c.Cancel(ctx, ref)
-		return provider.Number{}, errors.Join(fmt.Errorf("%s getNumberV2: charged %v over %v: %w", c.cfg.Name, cost, maxCost, provider.ErrMaxPrice), cerr)
-	}
-	return n, nil
+	return provider.Number{Ref: ref, Phone: phone, Cost: cost}, nil
 }
 
 // Check polls getStatus and, once a code came, fetches the full text.
@@ -186,13 +253,4 @@ func parseID(s string) (string, error) {
 		return "", fmt.Errorf("bad id %q", s)
 	}
 	return strconv.FormatInt(n, 10), nil
-}
-
-func allDigits(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return s != ""
 }

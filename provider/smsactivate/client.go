@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
@@ -52,6 +53,9 @@ type Config struct {
 	NumberV2 bool
 	// Now stamps polled messages; default time.Now.
 	Now func() time.Time
+	// Log records the activations given back because an answer named one
+	// we could not use; default: discarded.
+	Log *slog.Logger
 }
 
 // Client talks to one SMS-Activate protocol speaker. It implements
@@ -81,6 +85,9 @@ func New(cfg Config) (*Client, error) {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
 	}
 	return &Client{cfg: cfg, base: strings.TrimRight(cfg.BaseURL, "/") + handlerPath}, nil
 }

@@ -1,8 +1,10 @@
 package smsactivate_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
@@ -308,9 +310,8 @@ func TestMalformedNumbers(t *testing.T) {
 	up.SetPrice("tg", "0", "0.5", 50)
 	for _, answer := range []string{
 		"ACCESS_NUMBER:abc:79036839671", "ACCESS_NUMBER:-5:79036839671", "ACCESS_NUMBER:0:79036839671",
-		"ACCESS_NUMBER:1:2:3", "ACCESS_NUMBER:12608620", "ACCESS_NUMBER:12608620:+79036839671",
-		"ACCESS_NUMBER:12608620:4479036839671", "ACCESS_NUMBER:12608620:7903", "access_number:1:79036839671",
-		"ACCESS_NUMBER:1.5:79036839671",
+		"ACCESS_NUMBER:1:2:3", "ACCESS_NUMBER:12608620", "ACCESS_NUMBER:12608620:4479036839671",
+		"ACCESS_NUMBER:12608620:7903", "ACCESS_NUMBER:1.5:79036839671", "ACCESS_NUMBER:12608620:+7903683967a",
 	} {
 		up.Respond("getNumber", answer, 1)
 		if _, err := c.Buy(ctx, "telegram", "ru", 0); !errors.Is(err, provider.ErrUnavailable) {
@@ -334,6 +335,66 @@ func TestMalformedNumbers(t *testing.T) {
 		if err := c.Cancel(ctx, "12608621"); !errors.Is(err, provider.ErrUnavailable) {
 			t.Errorf("setStatus %q: %v", answer, err)
 		}
+	}
+}
+
+// Clones of the protocol word the number they hand out in their own ways:
+// every form that names an activation and a phone of the country asked
+// for is a number.
+func TestCloneNumberForms(t *testing.T) {
+	for _, v2 := range []bool{false, true} {
+		c, up := setup(t, fake.Options{}, func(c *smsactivate.Config) { c.NumberV2 = v2 })
+		up.SetPrice("tg", "0", "0.5", 50)
+		for _, d := range []fake.Dialect{{}, {PlusPhone: true}, {Spaces: true}, {LowerCase: true}, {Extra: "0.50"},
+			{PlusPhone: true, Spaces: true, LowerCase: true, Extra: "any"}} {
+			up.SetDialect(d)
+			n, err := c.Buy(ctx, "telegram", "ru", 0)
+			if err != nil || !strings.HasPrefix(n.Phone, "+7") || len(n.Phone) != 12 || n.Cost != 500_000 {
+				t.Errorf("v2 %v, %+v: %+v %v", v2, d, n, err)
+				continue
+			}
+			if state, _, ok := up.Status(n.Ref); !ok || state != "wait" {
+				t.Errorf("v2 %v, %+v: activation %s is %q upstream", v2, d, n.Ref, state)
+			}
+		}
+	}
+}
+
+// An answer that names an activation we cannot use (here a phone from no
+// country we asked for) is refused, and the activation is cancelled
+// upstream at once, refunded there: nothing is paid for nothing.
+func TestUnusableNumberGivenBack(t *testing.T) {
+	for _, v2 := range []bool{false, true} {
+		var log bytes.Buffer
+		c, up := setup(t, fake.Options{Balance: "10"}, func(c *smsactivate.Config) {
+			c.NumberV2, c.Log = v2, slog.New(slog.NewTextHandler(&log, nil))
+		})
+		up.SetPrice("tg", "0", "0.5", 50)
+		up.SetDialect(fake.Dialect{ForeignPhone: true, PlusPhone: true})
+		_, err := c.Buy(ctx, "telegram", "ru", 0)
+		if !errors.Is(err, provider.ErrUnavailable) {
+			t.Fatalf("v2 %v: %v", v2, err)
+		}
+		last := up.Requests()[len(up.Requests())-1].URL.Query()
+		if last.Get("action") != "setStatus" || last.Get("status") != "8" {
+			t.Fatalf("v2 %v: no cancel after an unusable number; last request %v", v2, last)
+		}
+		if state, _, _ := up.Status(last.Get("id")); state != "cancel" || up.Balance() != 10_000_000 {
+			t.Fatalf("v2 %v: activation %s is %q upstream, balance %d", v2, last.Get("id"), state, up.Balance())
+		}
+		if !strings.Contains(log.String(), "gave back an activation we cannot use") ||
+			!strings.Contains(log.String(), "ref="+last.Get("id")) {
+			t.Fatalf("v2 %v: not logged: %s", v2, log.String())
+		}
+	}
+	// A cancel the upstream refuses (too early) is said in the error.
+	c, up := setup(t, fake.Options{}, nil)
+	up.SetPrice("tg", "0", "0.5", 50)
+	up.SetDialect(fake.Dialect{ForeignPhone: true})
+	up.SetScript(fake.Script{CancelLocked: true})
+	if _, err := c.Buy(ctx, "telegram", "ru", 0); !errors.Is(err, provider.ErrUnavailable) ||
+		!errors.Is(err, provider.ErrEarlyCancel) {
+		t.Fatalf("refused give-back: %v", err)
 	}
 }
 

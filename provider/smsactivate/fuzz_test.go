@@ -1,10 +1,13 @@
 package smsactivate_test
 
 import (
+	"encoding/json"
 	"io"
 	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
-	"sync/atomic"
+	"sync"
 	"testing"
 
 	"github.com/wantsms/wantsms/provider"
@@ -13,25 +16,38 @@ import (
 
 // answers is an in-memory upstream: the first request gets first, every
 // later one rest. It lets the fuzzer write whatever an upstream could
-// answer without a socket per input.
+// answer without a socket per input, and records what was asked with
+// what answer.
 type answers struct {
 	first, rest string
-	calls       atomic.Int32
+	mu          sync.Mutex
+	calls       []call
+}
+
+type call struct {
+	query  url.Values
+	answer string
 }
 
 func (a *answers) RoundTrip(r *http.Request) (*http.Response, error) {
+	a.mu.Lock()
 	body := a.rest
-	if a.calls.Add(1) == 1 {
+	if len(a.calls) == 0 {
 		body = a.first
 	}
+	a.calls = append(a.calls, call{r.URL.Query(), body})
+	a.mu.Unlock()
 	return &http.Response{StatusCode: http.StatusOK, Header: http.Header{}, Request: r,
 		Body: io.NopCloser(strings.NewReader(body))}, nil
 }
 
 // FuzzAnswers feeds every call of the client an arbitrary answer (the
 // first request one, the rest another, for calls that make two): none may
-// panic, every failure is a typed error, and what is accepted is sane.
-// Seeds: the protocol's real answers (testdata/fuzz/FuzzAnswers too).
+// panic, every failure is a typed error, and what is accepted is sane. A
+// buy gives either a usable number, the one its answer named, or an error
+// and a cancel (setStatus 8) of every activation its answer named.
+// Seeds: the protocol's real answers, clones' variants of them
+// (testdata/fuzz/FuzzAnswers too).
 func FuzzAnswers(f *testing.F) {
 	f.Add(`{"16":{"tg":{"cost":0.5,"count":3}}}`, "ACCESS_NUMBER:12608621:447700900123")
 	f.Add(`{"16":{"tg":{"cost":"12.5","count":"0"}}}`, "NO_NUMBERS")
@@ -41,20 +57,92 @@ func FuzzAnswers(f *testing.F) {
 	f.Add(`{"activationId":"77","phoneNumber":"447700900123","activationCost":"0.50"}`, "ACCESS_CANCEL")
 	f.Add(`{"status":"error","error":"NO_BALANCE"}`, "BAD_KEY")
 	f.Add("WRONG_MAX_PRICE:0.75", "EARLY_CANCEL_DENIED")
+	// Clones: '+', spaces, lower case, more fields, words we do not know.
+	f.Add(`{"16":{"tg":{"cost":0.5,"count":3}}}`, "ACCESS_NUMBER:12608621:+447700900123")
+	f.Add(`{"16":{"tg":{"cost":0.5,"count":3}}}`, "access_number : 12608621 : +44 7700 900123 : 0.5")
+	f.Add(`{"16":{"tg":{"cost":0.5,"count":3}}}`, "ACCESS_NUMBER:12608621:79036839671")
+	f.Add(`{"16":{"tg":{"cost":0.5,"count":3}}}`, "ACCESS_NUMBER:12608621")
+	f.Add(`{"16":{"tg":{"cost":0.5,"count":3}}}`, "NO_NUMBERS_RIGHT_NOW")
+	f.Add(`{"activationid":77,"phonenumber":"+447700900123","activationcost":0.5,"extra":[1]}`, "ACCESS_CANCEL")
+	f.Add(`{"activationId":77,"phoneNumber":"+1 201 555 0123","activationCost":"0.50"}`, "EARLY_CANCEL_DENIED")
+	f.Add(`{"status":"error","error":"WHATEVER","activationId":77}`, "ACCESS_CANCEL")
 	f.Fuzz(func(t *testing.T, first, rest string) {
 		for _, v2 := range []bool{false, true} {
-			c := fuzzClient(t, first, rest, v2)
-			n, err := c.Buy(ctx, "telegram", "gb", 1_000_000)
+			up := &answers{first: first, rest: rest}
+			n, err := fuzzClientOn(t, up, v2).Buy(ctx, "telegram", "gb", 1_000_000)
 			checkNumber(t, first, rest, n, err)
+			checkGivenBack(t, up, n, err)
 		}
 		checkCalls(t, first, rest)
 	})
 }
 
+// checkGivenBack: a buy that failed cancelled every activation its answer
+// named; one that succeeded took the activation named.
+func checkGivenBack(t *testing.T, up *answers, n provider.Number, err error) {
+	t.Helper()
+	up.mu.Lock()
+	defer up.mu.Unlock()
+	named, cancelled := map[string]bool{}, map[string]bool{}
+	for _, c := range up.calls {
+		switch c.query.Get("action") {
+		case "getNumber", "getNumberV2":
+			if id, ok := namedIn(c.answer); ok {
+				named[id] = true
+			}
+		case "setStatus":
+			if c.query.Get("status") == "8" {
+				cancelled[c.query.Get("id")] = true
+			}
+		}
+	}
+	if err == nil {
+		if len(named) != 1 || !named[n.Ref] || len(cancelled) != 0 {
+			t.Fatalf("bought %+v; answers named %v, cancelled %v", n, named, cancelled)
+		}
+		return
+	}
+	for id := range named {
+		if !cancelled[id] {
+			t.Fatalf("buy failed (%v) without cancelling activation %s its answer named; calls %+v", err, id, up.calls)
+		}
+	}
+}
+
+// namedIn is the activation id an answer names, by the protocol's forms
+// as clones vary them: ACCESS_NUMBER:<id>:… (any case, spaces around
+// fields), or JSON with an activationId.
+func namedIn(answer string) (string, bool) {
+	answer = strings.TrimSpace(answer)
+	id := ""
+	if fields := strings.Split(answer, ":"); len(fields) >= 2 &&
+		strings.EqualFold(strings.TrimSpace(fields[0]), "access_number") {
+		id = strings.TrimSpace(fields[1])
+	} else if strings.HasPrefix(answer, "{") {
+		var v struct {
+			ActivationID provider.Numeric `json:"activationId"`
+		}
+		if json.Unmarshal([]byte(answer), &v) != nil {
+			return "", false
+		}
+		id = string(v.ActivationID)
+	}
+	n, err := strconv.ParseUint(id, 10, 63)
+	if err != nil || n == 0 || len(id) > 18 || !digitsOnly(id) {
+		return "", false
+	}
+	return strconv.FormatUint(n, 10), true
+}
+
 func fuzzClient(t *testing.T, first, rest string, v2 bool) *smsactivate.Client {
 	t.Helper()
+	return fuzzClientOn(t, &answers{first: first, rest: rest}, v2)
+}
+
+func fuzzClientOn(t *testing.T, up *answers, v2 bool) *smsactivate.Client {
+	t.Helper()
 	c, err := smsactivate.New(smsactivate.Config{BaseURL: "http://upstream.invalid", APIKey: "k", NumberV2: v2,
-		HTTPClient: &http.Client{Transport: &answers{first: first, rest: rest}}})
+		HTTPClient: &http.Client{Transport: up}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -101,7 +101,8 @@ func reserveOnce(term *sshterm.Term) (string, error) {
 	return m[1], nil
 }
 
-// cancelNewest cancels the selected (newest) open number in Inbox; it
+// cancelNewest cancels the selected open number in Inbox (the newest when
+// the Inbox first loaded; the selection then stays on its number); it
 // reports whether the screen said it was cancelled (an SMS may have come
 // first, or its lifetime ended).
 func cancelNewest(term *sshterm.Term) (bool, error) {
@@ -128,7 +129,7 @@ func cancelNewest(term *sshterm.Term) (bool, error) {
 	if err := term.WaitGone(screenWait, "back."); err != nil {
 		return false, err
 	}
-	return strings.Contains(term.Screen(), "Cancelled:"), nil
+	return strings.Contains(term.Screen(), "Cancelled +"), nil
 }
 
 // sleep waits d or until ctx ends.

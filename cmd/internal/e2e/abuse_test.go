@@ -235,14 +235,15 @@ func refusedReserve(term *sshterm.Term, maxOpen int) error {
 	return term.WaitFor(testenv.Wait, "choose a country")
 }
 
-// refusedCancel asks to cancel the selected number and expects the guard.
+// refusedCancel asks to cancel the selected number and expects the guard
+// (refused before any question), then clears the line with another key.
 func refusedCancel(term *sshterm.Term) error {
 	term.Type("x")
-	if err := term.WaitFor(testenv.Wait, "back."); err != nil {
+	if err := term.WaitFor(testenv.Wait, "after it was reserved"); err != nil {
 		return err
 	}
-	term.Type("y")
-	return term.WaitFor(testenv.Wait, "can be cancelled")
+	term.Type("n")
+	return term.WaitFor(testenv.Wait, "copied to your clipboard")
 }
 
 // latency measures how long a credit takes to show on a person's screen.

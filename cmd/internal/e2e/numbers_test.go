@@ -131,7 +131,7 @@ func TestCancelRefunds(t *testing.T) {
 	term.Type("x")
 	expect(t, term, "You get "+tuiCents(r.PriceCents)+" back")
 	term.Type("y")
-	expect(t, term, "Cancelled: "+tuiCents(r.PriceCents)+" refunded")
+	expect(t, term, "Cancelled "+r.Phone+": "+tuiCents(r.PriceCents)+" refunded")
 	expect(t, term, "$2.00")
 	if got := env.Balance(u.ID); got != 200 {
 		t.Fatalf("balance %d after cancelling", got)

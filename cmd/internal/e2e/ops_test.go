@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"log/slog"
+	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -94,6 +95,59 @@ func TestMetricsToken(t *testing.T) {
 			t.Errorf("Authorization %q: %d, want %d", auth, got, want)
 		}
 	}
+}
+
+// Without a token, /metrics answers this machine only: a scrape from
+// another address is refused, one from loopback served; with a token, the
+// token decides wherever the scrape comes from. The other address is one
+// of this machine's own that is not loopback, reaching the loopback
+// listener (the test is skipped on a machine that has none).
+func TestMetricsLoopbackOnlyWithoutToken(t *testing.T) {
+	other := nonLoopbackAddr(t)
+	from := func(src net.IP) *http.Client {
+		d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: src}}
+		return &http.Client{Transport: &http.Transport{DialContext: d.DialContext}}
+	}
+	get := func(c *http.Client, env *testenv.Env, auth string) int {
+		req, _ := http.NewRequest("GET", env.URL("/metrics"), nil)
+		if auth != "" {
+			req.Header.Set("Authorization", auth)
+		}
+		res, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	open := testenv.Start(t)
+	if got := get(from(other), open, ""); got != http.StatusForbidden {
+		t.Errorf("scrape from %s without a token configured: %d, want 403", other, got)
+	}
+	if got := get(http.DefaultClient, open, ""); got != http.StatusOK {
+		t.Errorf("scrape from loopback: %d", got)
+	}
+	locked := testenv.Start(t, func(c *service.Config) { c.MetricsToken = "s3cret" })
+	for auth, want := range map[string]int{"": 401, "Bearer s3cret": 200} {
+		if got := get(from(other), locked, auth); got != want {
+			t.Errorf("scrape from %s with a token configured, Authorization %q: %d, want %d", other, auth, got, want)
+		}
+	}
+}
+
+// nonLoopbackAddr is an address of this machine that is not loopback.
+func nonLoopbackAddr(t *testing.T) net.IP {
+	addrs, err := net.InterfaceAddrs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range addrs {
+		if n, ok := a.(*net.IPNet); ok && n.IP.To4() != nil && !n.IP.IsLoopback() && !n.IP.IsLinkLocalUnicast() {
+			return n.IP
+		}
+	}
+	t.Skip("this machine has no address but loopback")
+	return nil
 }
 
 // Webhook outcomes are counted by source and outcome, and nothing about

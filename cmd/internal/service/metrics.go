@@ -4,7 +4,9 @@ import (
 	"context"
 	"crypto/sha256"
 	"crypto/subtle"
+	"net"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"github.com/wantsms/wantsms/store"
@@ -19,8 +21,14 @@ const metricsTimeout = 2 * time.Second
 // in one query (reservations by state, orders by status). Labels hold
 // states, outcomes and provider names, never anything about a person.
 // With a MetricsToken configured, the scrape must bring it as a bearer
-// token.
+// token; without one, only this machine (a loopback address) may scrape:
+// the counters say how the business runs, which is nobody else's affair.
 func (s *Service) serveMetrics(w http.ResponseWriter, r *http.Request) {
+	if s.cfg.MetricsToken == "" && !fromLoopback(r) {
+		http.Error(w, "forbidden: /metrics answers only this machine unless a metrics token is set",
+			http.StatusForbidden)
+		return
+	}
 	if !s.metricsAllowed(r) {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="metrics"`)
 		http.Error(w, "unauthorized", http.StatusUnauthorized)
@@ -52,6 +60,18 @@ func (s *Service) metricsAllowed(r *http.Request) bool {
 	got := sha256.Sum256([]byte(r.Header.Get("Authorization")))
 	want := sha256.Sum256([]byte("Bearer " + s.cfg.MetricsToken))
 	return subtle.ConstantTimeCompare(got[:], want[:]) == 1
+}
+
+// fromLoopback reports whether a request came from this machine. A proxy
+// on this machine forwards from loopback too: route /metrics there only
+// with a token set.
+func fromLoopback(r *http.Request) bool {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return false
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.Unmap().IsLoopback()
 }
 
 // eventFamilies are the in-process counters and levels.

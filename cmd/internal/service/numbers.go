@@ -3,6 +3,7 @@ package service
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"time"
 
@@ -105,7 +106,7 @@ func (s *Service) buildNumbers() (*numbers, error) {
 			return nil, err
 		}
 	}
-	if err := n.addUpstreams(nc, names); err != nil {
+	if err := n.addUpstreams(nc, names, s.log); err != nil {
 		return nil, err
 	}
 	secrets := map[string][]byte{"smsactivate": []byte(nc.WebhookSecret)}
@@ -135,13 +136,16 @@ func simOptions(nc NumbersConfig, clock sim.Clock) sim.Options {
 	return o
 }
 
-func (n *numbers) addUpstreams(nc NumbersConfig, names map[string]bool) error {
+// addUpstreams adds the configured upstreams; log records the activations
+// they give back.
+func (n *numbers) addUpstreams(nc NumbersConfig, names map[string]bool, log *slog.Logger) error {
 	if names["smsactivate"] {
 		rate, err := currencyRate(nc.SMSActivateRate)
 		if err != nil {
 			return fmt.Errorf("smsactivate currency rate: %w", err)
 		}
-		c, err := smsactivate.New(smsactivate.Config{BaseURL: nc.SMSActivateURL, APIKey: nc.SMSActivateKey, CurrencyRate: rate})
+		c, err := smsactivate.New(smsactivate.Config{BaseURL: nc.SMSActivateURL, APIKey: nc.SMSActivateKey, CurrencyRate: rate,
+			Log: log})
 		if err != nil {
 			return fmt.Errorf("smsactivate: %w", err)
 		}
@@ -154,7 +158,7 @@ func (n *numbers) addUpstreams(nc NumbersConfig, names map[string]bool) error {
 		if err != nil {
 			return fmt.Errorf("fivesim currency rate: %w", err)
 		}
-		c, err := fivesim.New(fivesim.Config{BaseURL: nc.FiveSimURL, Token: nc.FiveSimToken, CurrencyRate: rate})
+		c, err := fivesim.New(fivesim.Config{BaseURL: nc.FiveSimURL, Token: nc.FiveSimToken, CurrencyRate: rate, Log: log})
 		if err != nil {
 			return fmt.Errorf("fivesim: %w", err)
 		}

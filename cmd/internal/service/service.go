@@ -61,7 +61,7 @@ type Config struct {
 	// SweepInterval is how often expired orders are closed (default 1 min).
 	SweepInterval time.Duration
 	// MetricsToken, when set, must come as "Authorization: Bearer TOKEN"
-	// with every GET /metrics; empty leaves /metrics open.
+	// with every GET /metrics; empty opens /metrics to loopback only.
 	MetricsToken string
 }
 
@@ -170,6 +170,9 @@ func (s *Service) start() error {
 		}
 	})
 	s.log.Info("wantsms serving", "ssh", s.SSHAddr(), "http", s.HTTPAddr(), "data", s.cfg.DataDir)
+	if s.cfg.MetricsToken == "" {
+		s.log.Info("GET /metrics answers only this machine (loopback); set --metrics-token to scrape it from elsewhere")
+	}
 	return nil
 }
 

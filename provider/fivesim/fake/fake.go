@@ -38,6 +38,18 @@ type Script struct {
 	NoSMSID        bool // leave the SMS id out, as some answers do
 }
 
+// Dialect is how the server words its orders, as 5sim's answers vary (or
+// a server that speaks its API may): the zero Dialect is 5sim's own.
+type Dialect struct {
+	NoPlus    bool   // the phone without its leading '+'
+	Spaces    bool   // the phone spaced: "+44 7700 900123"
+	LowerCase bool   // statuses in lower case: "received"
+	Extra     string // one more field in every order ("extra")
+	// ForeignPhone hands out a phone from no country asked for: an order
+	// no one can use.
+	ForeignPhone bool
+}
+
 // Request is one recorded request.
 type Request struct {
 	Method string
@@ -95,6 +107,7 @@ type Server struct {
 	orders    map[int64]*order
 	nextID    int64
 	script    Script
+	dialect   Dialect
 	overrides []override
 	delay     time.Duration
 	reqs      []Request
@@ -145,6 +158,13 @@ func (s *Server) SetScript(sc Script) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.script = sc
+}
+
+// SetDialect sets how orders are worded from now on.
+func (s *Server) SetDialect(d Dialect) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.dialect = d
 }
 
 // Respond makes the next times requests whose path (after /v1) starts

@@ -66,7 +66,31 @@ func (s *Server) userCall(parts []string) (int, string) {
 	default:
 		return http.StatusNotFound, "404 page not found"
 	}
-	return http.StatusOK, jsonOf(o)
+	return http.StatusOK, s.dialect.order(o)
+}
+
+// order words an order in the dialect.
+func (d Dialect) order(o *order) string {
+	w := *o
+	if d.ForeignPhone {
+		w.Phone = "+999" + w.Phone[len(w.Phone)-9:] // no country's calling code
+	}
+	if d.Spaces {
+		w.Phone = w.Phone[:len(w.Phone)-10] + " " + w.Phone[len(w.Phone)-10:len(w.Phone)-6] + " " + w.Phone[len(w.Phone)-6:]
+	}
+	if d.NoPlus {
+		w.Phone = strings.TrimPrefix(w.Phone, "+")
+	}
+	if d.LowerCase {
+		w.Status = strings.ToLower(w.Status)
+	}
+	if d.Extra == "" {
+		return jsonOf(w)
+	}
+	var m map[string]any
+	json.Unmarshal([]byte(jsonOf(w)), &m)
+	m["extra"] = d.Extra
+	return jsonOf(m)
 }
 
 func (s *Server) buy(country, operator, product string) (int, string) {
@@ -100,7 +124,7 @@ func (s *Server) buy(country, operator, product string) (int, string) {
 		cost: best.cost, script: s.script,
 	}
 	s.orders[o.ID] = o
-	return http.StatusOK, jsonOf(o)
+	return http.StatusOK, s.dialect.order(o)
 }
 
 // tick moves the scripted life on by one check.

@@ -38,10 +38,26 @@ type Script struct {
 	Never bool
 	// Text is the full SMS; "{code}" is replaced by the code.
 	Text string
+	// Code, when set, is the code every SMS carries instead of six
+	// digits: a clone may put any text there.
+	Code string
 	// CancelLocked answers EARLY_CANCEL_DENIED to a cancel.
 	CancelLocked bool
 	// RetryBare answers STATUS_WAIT_RETRY without the previous code.
 	RetryBare bool
+}
+
+// Dialect is how a clone of the protocol words the number it hands out,
+// in getNumber's ACCESS_NUMBER answer and getNumberV2's JSON. The zero
+// Dialect is SMS-Activate's own.
+type Dialect struct {
+	PlusPhone bool   // the phone with a leading '+': "ACCESS_NUMBER:1:+79001234567"
+	Spaces    bool   // spaces around fields, and inside the phone: "+7 900 123 45 67"
+	LowerCase bool   // the word, or the JSON keys, in lower case: "access_number:…"
+	Extra     string // one more field after the phone (a JSON key "extra" in V2)
+	// ForeignPhone hands out a phone from another country than the one
+	// asked for: an answer that names an activation no one can use.
+	ForeignPhone bool
 }
 
 // Request is one recorded request.
@@ -90,6 +106,7 @@ type Server struct {
 	acts      map[int64]*activation
 	nextID    int64
 	script    Script
+	dialect   Dialect
 	overrides []override
 	delay     time.Duration
 	status    int
@@ -142,6 +159,13 @@ func (s *Server) SetScript(sc Script) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.script = sc
+}
+
+// SetDialect sets how numbers are handed out from now on.
+func (s *Server) SetDialect(d Dialect) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.dialect = d
 }
 
 // Respond makes the next times calls of action (or of every action, for

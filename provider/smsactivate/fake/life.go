@@ -60,15 +60,52 @@ func (s *Server) getNumber(q url.Values, v2 bool) string {
 	a := &activation{id: s.nextID, service: key[1], cid: key[0], cost: p.cost, status: stWait, script: s.script}
 	a.phone = callingCodes[key[0]] + fmt.Sprintf("%010d", 9_000_000_000+s.nextID%1_000_000_000)
 	s.acts[a.id] = a
+	return s.dialect.number(a, key[0], v2)
+}
+
+// number words a new activation's answer in the dialect.
+func (d Dialect) number(a *activation, countryID string, v2 bool) string {
+	phone := a.phone
+	if d.ForeignPhone {
+		phone = "999" + phone[len(phone)-9:] // no country's calling code
+	}
+	if d.Spaces && v2 {
+		phone = phone[:len(phone)-7] + " " + phone[len(phone)-7:len(phone)-4] + " " + phone[len(phone)-4:]
+	}
+	if d.PlusPhone {
+		phone = "+" + phone
+	}
 	if v2 {
-		b, _ := json.Marshal(map[string]any{
-			"activationId": a.id, "phoneNumber": a.phone, "activationCost": json.Number(decimal(a.cost)),
-			"countryCode": key[0], "canGetAnotherSms": "1", "activationTime": "2025-01-01 12:00:00",
+		m := map[string]any{
+			"activationId": a.id, "phoneNumber": phone, "activationCost": json.Number(decimal(a.cost)),
+			"countryCode": countryID, "canGetAnotherSms": "1", "activationTime": "2025-01-01 12:00:00",
 			"activationOperator": "any",
-		})
+		}
+		if d.Extra != "" {
+			m["extra"] = d.Extra
+		}
+		if d.LowerCase {
+			lower := map[string]any{}
+			for k, v := range m {
+				lower[strings.ToLower(k)] = v
+			}
+			m = lower
+		}
+		b, _ := json.Marshal(m)
 		return string(b)
 	}
-	return fmt.Sprintf("ACCESS_NUMBER:%d:%s", a.id, a.phone)
+	fields := []string{"ACCESS_NUMBER", strconv.FormatInt(a.id, 10), phone}
+	if d.LowerCase {
+		fields[0] = "access_number"
+	}
+	if d.Extra != "" {
+		fields = append(fields, d.Extra)
+	}
+	sep := ":"
+	if d.Spaces {
+		sep = " : "
+	}
+	return strings.Join(fields, sep)
 }
 
 func (s *Server) withActivation(q url.Values, f func(*activation) string) string {
@@ -91,6 +128,9 @@ func (s *Server) getStatus(a *activation) string {
 		if !a.script.Never && a.polls > a.script.CodeAfterPolls {
 			a.codes++
 			a.code = fmt.Sprintf("%d%05d", a.codes, a.id%100_000)
+			if a.script.Code != "" {
+				a.code = a.script.Code
+			}
 			a.status = stOK
 			return "STATUS_OK:" + a.code
 		}
