@@ -93,7 +93,8 @@ func TestCommandWhoami(t *testing.T) {
 		t.Fatalf("whoami --json: %+v", got)
 	}
 	// The role is read afresh for each command.
-	if _, err := env.Store().SetRole(context.Background(), "who@example.com", store.RoleAdmin); err != nil {
+	if _, _, err := env.Store().GrantAdmin(context.Background(), "who@example.com", store.SpecOf(key.PublicKey()),
+		"test"); err != nil {
 		t.Fatal(err)
 	}
 	okJSON(t, env, key, "whoami --json", &got)
