@@ -144,7 +144,7 @@ func (a *account) keysView() []string {
 	if u.IsAdmin() {
 		role = "admin"
 		if !a.c.Standing.Admin {
-			role += " (only with a key the server host enrolled for admin use)"
+			role += " (admin powers need a host-enrolled key)"
 		}
 	}
 	lines := []string{
