@@ -63,7 +63,11 @@ func keysCommand() *Command {
 		Example: keysResult{Keys: []keyJSON{{ID: 1, Name: "laptop",
 			Fingerprint: "SHA256:2Rq0yJ0tG2mK4x0Yb6o1b8rXk9m1c7jQx3e5s0aZ1Lw",
 			PublicKey:   "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHx8YnVpbGQtZXhhbXBsZS1rZXktbm90LXJlYWw",
-			AddedAt:     exampleTime, LastUsedAt: exampleTime, Current: true}}},
+			AddedAt:     exampleTime, LastUsedAt: exampleTime, Current: true},
+			{ID: 0, Name: "work", Fingerprint: "SHA256:Xw9tq3D6mVbH0pL2sK8rJ5nC1yF4gE7aU0iO2zR6eTk",
+				PublicKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBN3b3JrLWxhcHRvcC1leGFtcGxlLWtleS1ub3Q",
+				AddedAt:   exampleTime, Pending: true,
+				PendingUntil: Timestamp(time.Time(exampleTime).Add(store.PendingKeyLife))}}},
 		Run: func(c *Call) error {
 			keys, err := c.Deps.Store.Keys(c.Ctx, c.User.ID)
 			if err != nil {
