@@ -26,7 +26,9 @@ var (
 
 // HostOrigin is where the server host's tools act from, in security
 // events; by names the operating-system account that ran the tool.
-func HostOrigin(by string) Origin { return Origin{RemoteAddr: "server host", ClientVersion: by} }
+func HostOrigin(by string) Origin {
+	return Origin{RemoteAddr: "server host", ClientVersion: "wantsms admin (" + by + ")"}
+}
 
 // GrantAdmin gives the account the admin role and enrols k for admin use.
 // k is a key linked to the account (a fingerprint is enough), or a public

@@ -70,8 +70,8 @@ func (a *account) submitKeys() tea.Cmd {
 		// proves it. The answer is the same whoever holds the key.
 		return a.run(func() (string, error) {
 			k, err := st.AddPendingKey(c.Ctx, uid, spec, name, o)
-			return fmt.Sprintf("Key %q added, pending: connect with it and sign in with your password by %s "+
-				"to link it.", k.Name, k.PendingUntil.UTC().Format("2 Jan 15:04 UTC")), err
+			return fmt.Sprintf("Key %q added, pending: connect with it and sign in by %s.", k.Name,
+				k.PendingUntil.UTC().Format("2 Jan 15:04 UTC")), err
 		})
 	case accountRename:
 		id, name := a.keys[a.cursor].ID, a.form.value(0)
@@ -190,9 +190,6 @@ func (a *account) keyList() []string {
 		if !k.LastUsedAt.IsZero() {
 			used = k.LastUsedAt.UTC().Format("2006-01-02 15:04")
 		}
-		if k.Admin() {
-			used += " · admin"
-		}
 		this := ""
 		if k.Pending() {
 			used = "pending until " + k.PendingUntil.UTC().Format("Jan 2")
@@ -200,6 +197,9 @@ func (a *account) keyList() []string {
 			// Linked during this session, it has no sign-in on record
 			// yet, but it is in use right now.
 			this, used = st.Success.Render(" ●"), "now"
+		}
+		if k.Admin() {
+			used += " · admin"
 		}
 		lines = append(lines, marker+name.Width(18).Render(sanitize.Truncate(k.Name, 17))+
 			st.Muted.Render(fmt.Sprintf("%-21s %-11s %s", shortFingerprint(k.Fingerprint),
@@ -209,7 +209,7 @@ func (a *account) keyList() []string {
 		lines = append(lines, st.Success.Render("  ●")+st.Muted.Render(" the key of this session"))
 	}
 	if pending > 0 {
-		lines = append(lines, st.Muted.Render("  Pending keys sign nobody in: connect with one and sign in with your password to link it."))
+		lines = append(lines, st.Muted.Render("  A pending key is linked once you connect with it and sign in."))
 	}
 	if a.mode == accountRemove {
 		k := a.keys[a.cursor]

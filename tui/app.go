@@ -201,7 +201,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		switch {
 		case msg.proved != nil:
-			m.notice = "Key " + shortFingerprint(msg.proved.Fingerprint) + " linked: it was waiting for this connection."
+			m.notice = "Key \"" + sanitize.Line(msg.proved.Name) + "\" linked: it was waiting for this connection."
 		case m.c.Session.Key != nil:
 			m.phase, m.link = phaseLink, newLink(m.c)
 			return m, nil

@@ -200,7 +200,7 @@ func operator() string {
 		name = u.Username
 	}
 	host, _ := os.Hostname()
-	return "wantsms admin (" + name + "@" + host + ")"
+	return name + "@" + host
 }
 
 func runCredit(ctx context.Context, args []string, stdout, stderr io.Writer) error {
