@@ -303,7 +303,7 @@ func TestPasswordGuessingOverSSH(t *testing.T) {
 					t.Error(err)
 					return
 				}
-				throttled[i] = throttled[i] || strings.Contains(term.Screen(), "too many failed")
+				throttled[i] = throttled[i] || strings.Contains(term.Screen(), "too many attempts")
 			}
 		}()
 	}
@@ -334,7 +334,7 @@ func guessOnce(term *sshterm.Term, password string) error {
 	term.Press(sshterm.Enter)
 	return term.WaitUntil(testenv.Wait, "a refusal", func(s string) bool {
 		return !strings.Contains(s, "•••") && // the masked password (the help has single •)
-			(strings.Contains(s, "wrong email or password") || strings.Contains(s, "too many failed"))
+			(strings.Contains(s, "wrong email or password") || strings.Contains(s, "too many attempts"))
 	})
 }
 
