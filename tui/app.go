@@ -141,14 +141,19 @@ func waitEvent(sub *store.Subscription) tea.Cmd {
 	}
 }
 
-// reloadUser reads the account again and checks that what the session
-// rests on still holds.
-func (m *Model) reloadUser() tea.Cmd {
+// reloadUser reads the account again and, with check, whether what the
+// session rests on still holds: only a change to the account (keys,
+// password, role) or missed events can have taken it away, so an SMS or a
+// balance change costs no more than the read.
+func (m *Model) reloadUser(check bool) tea.Cmd {
 	c, standing := m.c, m.c.Standing
 	return func() tea.Msg {
-		lapse, err := c.Deps.Store.CheckStanding(c.Ctx, standing)
-		if err != nil {
-			return userLoadedMsg{err: err, checked: standing}
+		lapse := store.StandingHolds
+		if check {
+			var err error
+			if lapse, err = c.Deps.Store.CheckStanding(c.Ctx, standing); err != nil {
+				return userLoadedMsg{err: err, checked: standing}
+			}
 		}
 		u, err := c.Deps.Store.UserByID(c.Ctx, c.UserID)
 		return userLoadedMsg{user: u, err: err, lapse: lapse, checked: standing}
@@ -166,7 +171,11 @@ func (m *Model) lapsed(msg userLoadedMsg) bool {
 	if msg.lapse == store.LapsePasswordChanged && m.c.passwordChanges > 0 {
 		return false
 	}
-	m.c.goodbye(lapseGoodbye[msg.lapse])
+	goodbye := lapseGoodbye[msg.lapse]
+	if msg.lapse == store.LapseAdminEnded && msg.user.Banned() {
+		goodbye = "This session's admin powers ended: the account is suspended."
+	}
+	m.c.goodbye(goodbye)
 	return true
 }
 
@@ -227,7 +236,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.c.goodbye(accountDeletedGoodbye)
 			return m, tea.Quit
 		}
-		return m, tea.Batch(m.broadcast(msg), m.reloadUser(), rearm)
+		check := msg.missed || msg.event.Kind == store.EventAccount
+		return m, tea.Batch(m.broadcast(msg), m.reloadUser(check), rearm)
 	case rearmMsg:
 		// Returned on its own, not in a batch: a batch would keep one more
 		// goroutine per idle session waiting for it to end.
@@ -243,7 +253,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return m, m.broadcast(msg)
 	case standingChangedMsg:
-		return m, m.reloadUser()
+		return m, m.reloadUser(true)
 	}
 	return m, m.broadcast(msg)
 }
