@@ -11,7 +11,7 @@ func (s *Store) ChangeEmail(ctx context.Context, userID int64, password, newEmai
 	if err != nil {
 		return User{}, err
 	}
-	if err := s.checkUserPassword(ctx, userID, password); err != nil {
+	if err := s.confirmPassword(ctx, userID, password, o, "to change the email"); err != nil {
 		return User{}, err
 	}
 	err = s.write(ctx, func(tx *Tx) error {
@@ -43,14 +43,15 @@ func (s *Store) ChangeEmail(ctx context.Context, userID int64, password, newEmai
 var deleteHooks []func(ctx context.Context, tx *Tx, userID int64) error
 
 // DeleteAccount erases a person from WantSMS at once, after checking the
-// password: open numbers are given back upstream, then keys, security
-// events and everything registered in deleteHooks go; the account row
-// stays as an anonymous anchor (no email, no password) for the ledger and
-// payment records, which accounting must keep. Open sessions of the
-// account are told to end. The email is free to sign up again as a new
-// account. See erase for what happens around the transaction.
-func (s *Store) DeleteAccount(ctx context.Context, userID int64, password string) error {
-	if err := s.checkUserPassword(ctx, userID, password); err != nil {
+// password (through the sign-in throttle): open numbers are given back
+// upstream, then keys, security events and everything registered in
+// deleteHooks go; the account row stays as an anonymous anchor (no email,
+// no password) for the ledger and payment records, which accounting must
+// keep. Open sessions of the account are told to end. The email is free to
+// sign up again as a new account. See erase for what happens around the
+// transaction.
+func (s *Store) DeleteAccount(ctx context.Context, userID int64, password string, o Origin) error {
+	if err := s.confirmPassword(ctx, userID, password, o, "to delete the account"); err != nil {
 		return err
 	}
 	return s.erase(ctx, userID, func(tx *Tx) error { return tx.deleteAccount(ctx, userID) })

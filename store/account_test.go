@@ -49,10 +49,10 @@ func TestDeleteAccountErasesPersonKeepsLedger(t *testing.T) {
 	sub := s.Hub().Subscribe(u.ID)
 	defer sub.Close()
 
-	if err := s.DeleteAccount(ctx, u.ID, "wrong"); !errors.Is(err, ErrCurrentPassword) {
+	if err := s.DeleteAccount(ctx, u.ID, "wrong", origin); !errors.Is(err, ErrCurrentPassword) {
 		t.Fatalf("deleted with a wrong password: %v", err)
 	}
-	if err := s.DeleteAccount(ctx, u.ID, "correct horse"); err != nil {
+	if err := s.DeleteAccount(ctx, u.ID, "correct horse", origin); err != nil {
 		t.Fatal(err)
 	}
 	for e := range sub.C {

@@ -34,12 +34,24 @@ const (
 
 // Errors of admin actions.
 var (
-	ErrNotAdmin     error = userErr("this needs an admin account")
+	ErrNotAdmin error = userErr("this needs an admin account")
+	// ErrNotAdminKey refuses an admin account whose session did not prove
+	// a key enrolled for admin use; errors.Is takes it for ErrNotAdmin.
+	ErrNotAdminKey  error = notAdminKey{}
 	ErrBadReason    error = userErr(fmt.Sprintf("a reason is 1 to %d printable characters", MaxReasonLen))
 	ErrBadAmount    error = userErr(fmt.Sprintf("an amount is a whole number of cents from 1 to %d", MaxAdminCreditCents))
 	ErrBadSearch    error = userErr(fmt.Sprintf("a search is at most %d printable characters", MaxUserSearchLen))
 	errBadPageLimit       = errors.New("user list limit out of range")
 )
+
+type notAdminKey struct{}
+
+func (notAdminKey) Error() string {
+	return "admin powers need a key enrolled for admin use on the server host " +
+		"(wantsms admin grant EMAIL --key FINGERPRINT); this session's key is not"
+}
+func (e notAdminKey) UserFacing() string { return e.Error() }
+func (notAdminKey) Is(target error) bool { return target == ErrNotAdmin }
 
 // CheckAdmin returns ErrNotAdmin unless the account may act as an admin:
 // it holds the admin role and is not banned.
@@ -96,11 +108,11 @@ func printable(s string, max int) bool {
 type Actor struct {
 	UserID int64
 	// Key is the fingerprint of the linked key the session proved. Admin
-	// powers live only in sessions that proved a key, so a password
-	// alone never reaches them: requireAdmin refuses an actor without one, or whose key
-	// is no longer linked to the account. The session layer passes a key
-	// only when the account was resolved from it at the start of the
-	// session, never after a password sign-in.
+	// powers live only in sessions that proved a key the server host
+	// enrolled for admin use (GrantAdmin): requireAdmin refuses an actor
+	// without one, whatever keys the account links. The session layer
+	// passes a key only when the account was resolved from it at the start
+	// of the session, never after a password sign-in.
 	Key    string
 	Origin Origin
 }
@@ -159,20 +171,34 @@ type rowQueryer interface {
 }
 
 // checkActor: the account is live, holds the admin role, is not banned,
-// and the key its session proved is linked to it.
+// and the key its session proved is one of its keys enrolled for admin use
+// from the server host (a key linked from the dashboard is not enough: a
+// password is all that takes).
 func checkActor(ctx context.Context, q rowQueryer, a Actor) error {
 	if a.Key == "" {
 		return ErrNotAdmin
 	}
-	u, err := scanUser(q.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = ? AND deleted_at IS NULL
-		AND EXISTS (SELECT 1 FROM ssh_keys WHERE user_id = users.id AND fingerprint = ?)`, a.UserID, a.Key))
+	u, err := scanUser(q.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = ? AND deleted_at IS NULL`,
+		a.UserID))
 	if errors.Is(err, ErrNoUser) {
 		return ErrNotAdmin
 	}
 	if err != nil {
 		return err
 	}
-	return u.CheckAdmin()
+	if err := u.CheckAdmin(); err != nil {
+		return err
+	}
+	var enrolled bool
+	err = q.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM ssh_keys k JOIN admin_keys a ON a.key_id = k.id
+		WHERE k.user_id = ? AND k.fingerprint = ?)`, a.UserID, a.Key).Scan(&enrolled)
+	if err != nil {
+		return fmt.Errorf("check admin key: %w", err)
+	}
+	if !enrolled {
+		return ErrNotAdminKey
+	}
+	return nil
 }
 
 // audit records an admin action and returns the row's id.

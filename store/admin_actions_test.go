@@ -106,7 +106,7 @@ func TestEveryAdminActionRefusedWithoutAdminPowers(t *testing.T) {
 		t.Fatal(err)
 	}
 	revoked := newAdmin(t, s, "was@example.com")
-	if _, err := s.SetRole(ctx, "was@example.com", RoleUser); err != nil {
+	if _, err := s.RevokeAdmin(ctx, "was@example.com", "test"); err != nil {
 		t.Fatal(err)
 	}
 	banned := newAdmin(t, s, "banned@example.com")
@@ -115,17 +115,35 @@ func TestEveryAdminActionRefusedWithoutAdminPowers(t *testing.T) {
 	}
 	unlinked := newAdmin(t, s, "unlinked@example.com")
 	keys, _ := s.Keys(ctx, unlinked.UserID)
+	if err := s.RemoveKey(ctx, unlinked.UserID, keys[0].ID, origin); !errors.Is(err, ErrAdminKeyHeld) {
+		t.Fatalf("an admin key removed from the dashboard: %v", err)
+	}
+	if err := s.RemoveAdminKey(ctx, "unlinked@example.com", keys[0].Fingerprint, "test"); err != nil {
+		t.Fatal(err)
+	}
 	if err := s.RemoveKey(ctx, unlinked.UserID, keys[0].ID, origin); err != nil {
 		t.Fatal(err)
 	}
+	// An admin's key linked from the dashboard (password alone), and one
+	// whose enrolment the host removed.
+	dashboard, err := s.LinkKey(ctx, admin.UserID, SpecOf(newPub(t)), "", origin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	unenrolled := newAdmin(t, s, "unenrolled@example.com")
+	if err := s.RemoveAdminKey(ctx, "unenrolled@example.com", unenrolled.Key, "test"); err != nil {
+		t.Fatal(err)
+	}
 	actors := map[string]Actor{
-		"user with a key":             {UserID: plain.ID, Key: plainKey.Fingerprint},
-		"revoked admin":               revoked,
-		"banned admin":                banned,
-		"admin by password":           {UserID: admin.UserID, Origin: adminOrigin}, // no key proved
-		"admin with another's key":    {UserID: admin.UserID, Key: plainKey.Fingerprint},
-		"admin whose key was removed": unlinked,
-		"no such account":             {UserID: 999, Key: plainKey.Fingerprint},
+		"user with a key":              {UserID: plain.ID, Key: plainKey.Fingerprint},
+		"revoked admin":                revoked,
+		"banned admin":                 banned,
+		"admin by password":            {UserID: admin.UserID, Origin: adminOrigin}, // no key proved
+		"admin with another's key":     {UserID: admin.UserID, Key: plainKey.Fingerprint},
+		"admin whose key was removed":  unlinked,
+		"admin with a dashboard key":   {UserID: admin.UserID, Key: dashboard.Fingerprint},
+		"admin with an unenrolled key": unenrolled,
+		"no such account":              {UserID: 999, Key: plainKey.Fingerprint},
 	}
 	before := snapshot(t, s)
 	for name, call := range adminCalls(bob, m.ThreadID, r.ID) {

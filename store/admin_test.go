@@ -15,10 +15,7 @@ var adminOrigin = Origin{RemoteAddr: "198.51.100.9:4000"}
 func newAdmin(t *testing.T, s *Store, email string) Actor {
 	t.Helper()
 	u := newUser(t, s, email)
-	if _, err := s.SetRole(context.Background(), email, RoleAdmin); err != nil {
-		t.Fatal(err)
-	}
-	k, err := s.LinkKey(context.Background(), u.ID, SpecOf(newPub(t)), "admin key", origin)
+	_, k, err := s.GrantAdmin(context.Background(), email, SpecOf(newPub(t)), "test")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,7 +109,7 @@ func TestAdminActionsRefusedToNonAdmins(t *testing.T) {
 	ctx := context.Background()
 	plain := newUser(t, s, "plain@example.com")
 	revoked := newAdmin(t, s, "was@example.com")
-	if _, err := s.SetRole(ctx, "was@example.com", RoleUser); err != nil {
+	if _, err := s.RevokeAdmin(ctx, "was@example.com", "test"); err != nil {
 		t.Fatal(err)
 	}
 	banned := newAdmin(t, s, "banned@example.com")

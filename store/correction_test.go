@@ -13,7 +13,7 @@ func TestPasswordChangeAndSignupAreRecorded(t *testing.T) {
 	s, _ := openTest(t)
 	ctx := context.Background()
 	u := newUser(t, s, "fix@example.com")
-	if err := s.ChangePassword(ctx, u.ID, "correct horse", "a better secret", origin); err != nil {
+	if _, err := s.ChangePassword(ctx, u.ID, "correct horse", "a better secret", origin); err != nil {
 		t.Fatal(err)
 	}
 	evs, err := s.SecurityEvents(ctx, u.ID, 10)

@@ -66,7 +66,7 @@ func TestDeleteAccountLeavesNothingPersonal(t *testing.T) {
 	if files := fileBytes(t, s); !strings.Contains(files, alice.Email()) || !strings.Contains(files, "4242, alicetag") {
 		t.Fatal("the files do not hold the person's data before the deletion: the search below proves nothing")
 	}
-	if err := s.DeleteAccount(ctx, alice.User.ID, "correct horse"); err != nil {
+	if err := s.DeleteAccount(ctx, alice.User.ID, "correct horse", origin); err != nil {
 		t.Fatal(err)
 	}
 	checkErased(t, s, alice)

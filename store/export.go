@@ -17,7 +17,7 @@ import (
 type Export struct {
 	At      time.Time // when the snapshot was taken
 	Account User
-	Keys    []Key           // oldest first
+	Keys    []Key           // linked keys oldest first, then pending ones (pasted, not proved yet)
 	Events  []SecurityEvent // sign-ins, failures and changes, oldest first
 	// Reservations are every number the person rented that we still hold
 	// (the purge removes them a year after they ended), oldest first, each
@@ -62,6 +62,11 @@ func (s *Store) Export(ctx context.Context, userID int64) (Export, error) {
 func exportKeys(ctx context.Context, q querier, e *Export) (err error) {
 	e.Keys, err = collect(ctx, q, scanKey, `SELECT `+keyColumns+` FROM ssh_keys WHERE user_id = ? ORDER BY id`,
 		e.Account.ID)
+	if err != nil {
+		return err
+	}
+	pending, err := pendingKeys(ctx, q, e.Account.ID, e.At.Unix())
+	e.Keys = append(e.Keys, pending...)
 	return err
 }
 

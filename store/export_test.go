@@ -72,7 +72,7 @@ func TestExportHoldsThePersonOnly(t *testing.T) {
 		}
 	}
 
-	if err := s.DeleteAccount(ctx, alice.User.ID, "correct horse"); err != nil {
+	if err := s.DeleteAccount(ctx, alice.User.ID, "correct horse", origin); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.Export(ctx, alice.User.ID); !errors.Is(err, ErrNoUser) {
@@ -88,6 +88,7 @@ func TestExportCoversEveryTableWithUserID(t *testing.T) {
 	known := map[string]string{
 		"users":             "Export.Account",
 		"ssh_keys":          "Export.Keys",
+		"pending_keys":      "Export.Keys (pending ones)",
 		"security_events":   "Export.Events",
 		"reservations":      "Export.Reservations",
 		"orders":            "Export.Orders",

@@ -24,7 +24,12 @@ const (
 
 // Errors about keys.
 var (
-	ErrKeyTaken    error = userErr("this key is already linked to an account")
+	// ErrKeyTaken is said only to a session that proved the key (linking
+	// the key it connected with): its holder may know where it is linked.
+	ErrKeyTaken      error = userErr("this key is already linked to an account")
+	ErrKeyLinkedHere error = userErr("this key is already linked to your account")
+	ErrAdminKeyHeld  error = userErr("this key is enrolled for admin use: the server host removes it " +
+		"(wantsms admin remove-key EMAIL FINGERPRINT), then it can be removed here")
 	ErrNoKey       error = userErr("no such key")
 	ErrTooManyKeys error = userErr(fmt.Sprintf("an account can hold at most %d keys", MaxKeysPerUser))
 	ErrBadKeyName  error = userErr(fmt.Sprintf("a key name is 1 to %d printable characters", MaxKeyNameLen))
@@ -65,16 +70,28 @@ func ParseAuthorizedKey(line string) (KeySpec, error) {
 	return spec, nil
 }
 
-// Key is a public key linked to an account.
+// Key is a public key linked to an account, or waiting to be (pending).
 type Key struct {
-	ID          int64
+	ID          int64 // numbered apart for pending keys
 	UserID      int64
 	Fingerprint string
 	PublicKey   string
 	Name        string
 	AddedAt     time.Time
 	LastUsedAt  time.Time // zero if never used to sign in
+	// AdminSince is when the server host enrolled the key for admin use;
+	// zero for an ordinary key.
+	AdminSince time.Time
+	// PendingUntil is when a pasted key that no connection has proved yet
+	// expires; zero for a linked key.
+	PendingUntil time.Time
 }
+
+// Pending reports whether the key waits for a connection to prove it.
+func (k Key) Pending() bool { return !k.PendingUntil.IsZero() }
+
+// Admin reports whether the key is enrolled for admin use.
+func (k Key) Admin() bool { return !k.AdminSince.IsZero() }
 
 // CleanKeyName trims and checks a key name.
 func CleanKeyName(name string) (string, error) {
@@ -90,40 +107,75 @@ func CleanKeyName(name string) (string, error) {
 	return name, nil
 }
 
-// LinkKey attaches a key to an account. An empty name becomes the key's
-// comment or "key N".
+// LinkKey attaches a key to an account at once. Only for a key that was
+// proved: the session's own key (it signed with it while signed in to the
+// account), or the server host's word. A pasted key waits instead
+// (AddPendingKey). An empty name becomes the key's comment or "key N".
 func (s *Store) LinkKey(ctx context.Context, userID int64, k KeySpec, name string, o Origin) (Key, error) {
+	var out Key
+	err := s.write(ctx, func(tx *Tx) error {
+		var err error
+		out, err = tx.linkKey(ctx, userID, k, name, o, k.Fingerprint)
+		return err
+	})
+	return out, err
+}
+
+// linkKey inserts a proved key; detail is its security event's.
+func (tx *Tx) linkKey(ctx context.Context, userID int64, k KeySpec, name string, o Origin, detail string) (Key, error) {
 	if name == "" {
 		name = k.Comment
 	}
-	var out Key
-	err := s.write(ctx, func(tx *Tx) error {
-		var n int
-		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM ssh_keys WHERE user_id = ?`, userID).Scan(&n); err != nil {
-			return fmt.Errorf("count keys: %w", err)
-		}
-		if n >= MaxKeysPerUser {
-			return ErrTooManyKeys
-		}
-		nm, err := CleanKeyName(name)
-		if err != nil {
-			nm = fmt.Sprintf("key %d", n+1)
-		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO ssh_keys (user_id, fingerprint, public_key, name, added_at)
-			VALUES (?, ?, ?, ?, ?) ON CONFLICT (fingerprint) DO NOTHING`, userID, k.Fingerprint, k.PublicKey, nm, tx.now)
-		if err != nil {
-			return fmt.Errorf("link key: %w", err)
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return ErrKeyTaken
-		}
-		id, _ := res.LastInsertId()
-		out = Key{ID: id, UserID: userID, Fingerprint: k.Fingerprint, PublicKey: k.PublicKey, Name: nm,
-			AddedAt: time.Unix(tx.now, 0)}
-		tx.notify(Event{UserID: userID, Kind: EventAccount})
-		return tx.recordEvent(ctx, userID, SecurityKeyLinked, o, k.Fingerprint)
-	})
-	return out, err
+	var owner int64
+	err := tx.QueryRowContext(ctx, `SELECT user_id FROM ssh_keys WHERE fingerprint = ?`, k.Fingerprint).Scan(&owner)
+	switch {
+	case err == nil && owner == userID:
+		return Key{}, ErrKeyLinkedHere
+	case err == nil:
+		return Key{}, ErrKeyTaken
+	case !errors.Is(err, sql.ErrNoRows):
+		return Key{}, fmt.Errorf("find key: %w", err)
+	}
+	n, err := tx.countKeys(ctx, userID)
+	if err != nil {
+		return Key{}, err
+	}
+	if n >= MaxKeysPerUser {
+		return Key{}, ErrTooManyKeys
+	}
+	nm, err := CleanKeyName(name)
+	if err != nil {
+		nm = fmt.Sprintf("key %d", n+1)
+	}
+	res, err := tx.ExecContext(ctx, `INSERT INTO ssh_keys (user_id, fingerprint, public_key, name, added_at)
+		VALUES (?, ?, ?, ?, ?)`, userID, k.Fingerprint, k.PublicKey, nm, tx.now)
+	if err != nil {
+		return Key{}, fmt.Errorf("link key: %w", err)
+	}
+	id, _ := res.LastInsertId()
+	// A copy of it waiting on this account is now moot.
+	if _, err := tx.ExecContext(ctx, `DELETE FROM pending_keys WHERE user_id = ? AND fingerprint = ?`,
+		userID, k.Fingerprint); err != nil {
+		return Key{}, fmt.Errorf("drop pending key: %w", err)
+	}
+	tx.notify(Event{UserID: userID, Kind: EventAccount})
+	if err := tx.recordEvent(ctx, userID, SecurityKeyLinked, o, detail); err != nil {
+		return Key{}, err
+	}
+	return Key{ID: id, UserID: userID, Fingerprint: k.Fingerprint, PublicKey: k.PublicKey, Name: nm,
+		AddedAt: time.Unix(tx.now, 0)}, nil
+}
+
+// countKeys counts an account's keys, linked and pending (unexpired):
+// MaxKeysPerUser bounds both together.
+func (tx *Tx) countKeys(ctx context.Context, userID int64) (int, error) {
+	var n int
+	err := tx.QueryRowContext(ctx, `SELECT (SELECT COUNT(*) FROM ssh_keys WHERE user_id = ?) +
+		(SELECT COUNT(*) FROM pending_keys WHERE user_id = ? AND expires_at > ?)`, userID, userID, tx.now).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("count keys: %w", err)
+	}
+	return n, nil
 }
 
 // Keys lists an account's keys, oldest first.
@@ -135,15 +187,16 @@ func (s *Store) Keys(ctx context.Context, userID int64) ([]Key, error) {
 	return keys, nil
 }
 
-// keyColumns are what scanKey reads, in its order.
-const keyColumns = `id, user_id, fingerprint, public_key, name, added_at, last_used_at`
+// keyColumns are what scanKey reads from ssh_keys, in its order.
+const keyColumns = `id, user_id, fingerprint, public_key, name, added_at, last_used_at,
+	(SELECT enrolled_at FROM admin_keys WHERE key_id = ssh_keys.id)`
 
 func scanKey(r scanner) (Key, error) {
 	var k Key
 	var added int64
-	var used sql.NullInt64
-	err := r.Scan(&k.ID, &k.UserID, &k.Fingerprint, &k.PublicKey, &k.Name, &added, &used)
-	k.AddedAt, k.LastUsedAt = time.Unix(added, 0), timeOrZero(used)
+	var used, admin sql.NullInt64
+	err := r.Scan(&k.ID, &k.UserID, &k.Fingerprint, &k.PublicKey, &k.Name, &added, &used, &admin)
+	k.AddedAt, k.LastUsedAt, k.AdminSince = time.Unix(added, 0), timeOrZero(used), timeOrZero(admin)
 	return k, err
 }
 
@@ -157,7 +210,10 @@ func (s *Store) RenameKey(ctx context.Context, userID, keyID int64, name string,
 		`UPDATE ssh_keys SET name = ? WHERE id = ? AND user_id = ?`, nm, keyID, userID)
 }
 
-// RemoveKey unlinks one of the account's own keys.
+// RemoveKey unlinks one of the account's own keys; the sessions it
+// identified end (CheckStanding). A key enrolled for admin use is the
+// server host's to remove first (ErrAdminKeyHeld): a password alone must
+// not take an admin's key away either.
 func (s *Store) RemoveKey(ctx context.Context, userID, keyID int64, o Origin) error {
 	return s.keyChange(ctx, userID, keyID, SecurityKeyRemoved, o,
 		`DELETE FROM ssh_keys WHERE id = ? AND user_id = ?`, keyID, userID)
@@ -172,6 +228,16 @@ func (s *Store) keyChange(ctx context.Context, userID, keyID int64, kind Securit
 		}
 		if err != nil {
 			return fmt.Errorf("find key: %w", err)
+		}
+		if kind == SecurityKeyRemoved {
+			var admin bool
+			if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM admin_keys WHERE key_id = ?)`,
+				keyID).Scan(&admin); err != nil {
+				return fmt.Errorf("find admin key: %w", err)
+			}
+			if admin {
+				return ErrAdminKeyHeld
+			}
 		}
 		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
 			return fmt.Errorf("%s: %w", kind, err)

@@ -423,7 +423,7 @@ func TestDeleteAccountErasesNumbersAndSMS(t *testing.T) {
 	credit(t, s, u, 100)
 	r, _ := s.CreateReservation(ctx, newRes(u, 10))
 	s.AddMessage(ctx, r.ID, NewMessage{ProviderID: "1", Body: "code 1234", Code: "1234"})
-	if err := s.DeleteAccount(ctx, u.ID, "correct horse"); err != nil {
+	if err := s.DeleteAccount(ctx, u.ID, "correct horse", origin); err != nil {
 		t.Fatal(err)
 	}
 	var n int

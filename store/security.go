@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net"
 	"time"
+
+	"github.com/wantsms/wantsms/store/netaddr"
 )
 
 // SecurityKind names a security-relevant event on an account.
@@ -23,6 +25,9 @@ const (
 	SecurityPasswordChanged SecurityKind = "password_changed"
 	SecurityEmailChanged    SecurityKind = "email_changed"
 	SecurityRoleChanged     SecurityKind = "role_changed"
+	SecurityKeyPending      SecurityKind = "key_pending"        // a key pasted, waiting for a connection to prove it
+	SecurityAdminKeyEnroll  SecurityKind = "admin_key_enrolled" // the server host enrolled a key for admin use
+	SecurityAdminKeyRemove  SecurityKind = "admin_key_removed"  // the server host took a key's admin use away
 )
 
 // Origin is where a request came from, as recorded in security events.
@@ -31,7 +36,11 @@ type Origin struct {
 	ClientVersion string // the SSH client's version string
 }
 
-// host is the address without its port, the unit of per-address throttling.
+// throttleKey is the per-address sign-in throttle's key: one per IPv4
+// address, one per IPv6 /64 (netaddr.Group).
+func (o Origin) throttleKey() string { return "addr:" + netaddr.Group(o.RemoteAddr) }
+
+// host is the address without its port.
 func (o Origin) host() string {
 	if h, _, err := net.SplitHostPort(o.RemoteAddr); err == nil {
 		return h

@@ -23,14 +23,15 @@ const (
 	throttleWindow   = 15 * time.Minute
 )
 
-// ThrottledError refuses a sign-in attempt until Wait has passed.
+// ThrottledError refuses a sign-in (or sign-up) attempt until Wait has
+// passed.
 type ThrottledError struct{ Wait time.Duration }
 
 // UserFacing makes the wait visible to the person signing in.
 func (e *ThrottledError) UserFacing() string { return e.Error() }
 
 func (e *ThrottledError) Error() string {
-	return fmt.Sprintf("too many failed attempts: try again in %d s", int(e.Wait.Round(time.Second)/time.Second))
+	return fmt.Sprintf("too many attempts: try again in %d s", int(e.Wait.Round(time.Second)/time.Second))
 }
 
 func throttleDelay(failures int) time.Duration {
@@ -48,72 +49,135 @@ func throttleDelay(failures int) time.Duration {
 // the same error after the same work; throttled attempts are refused before
 // any hashing. Every outcome is recorded as a security event.
 func (s *Store) SignIn(ctx context.Context, email, password string, o Origin) (User, error) {
+	u, _, err := s.SignInWithPassword(ctx, email, password, o)
+	return u, err
+}
+
+// SignInWithPassword is SignIn for a session that stays open: it also
+// returns the session's standing, which ends it once the password changes
+// (CheckStanding).
+func (s *Store) SignInWithPassword(ctx context.Context, email, password string, o Origin) (User, Standing, error) {
 	e, err := NormalizeEmail(email)
 	if err != nil {
-		return User{}, err
+		return User{}, Standing{}, err
 	}
-	keys := []string{"email:" + e, "addr:" + o.host()}
 	var id int64
 	var hash sql.NullString
 	err = s.r.QueryRowContext(ctx, `SELECT id, password_hash FROM users WHERE email = ? AND deleted_at IS NULL`, e).
 		Scan(&id, &hash)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return User{}, fmt.Errorf("sign in: %w", err)
+		return User{}, Standing{}, fmt.Errorf("sign in: %w", err)
 	}
-	if err := s.claimAttempt(ctx, keys, id, o); err != nil {
-		return User{}, err
-	}
-	if !hash.Valid {
-		hash.String = s.dummyHash(ctx)
-	}
-	ok, err := s.verifyPassword(ctx, hash.String, password)
+	ok, err := s.throttledCheck(ctx, attempt{email: e, userID: id, hash: hash, origin: o}, password)
 	if err != nil {
-		return User{}, fmt.Errorf("sign in: %w", err)
+		return User{}, Standing{}, err
 	}
-	if !ok || id == 0 {
-		if err := s.RecordSecurityEvent(ctx, id, SecuritySigninFailed, o, ""); err != nil {
-			return User{}, err
-		}
-		s.counters.signinFailed.Add(1)
-		return User{}, ErrWrongPassword
+	if !ok {
+		return User{}, Standing{}, ErrWrongPassword
 	}
-	err = s.write(ctx, func(tx *Tx) error {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM signin_throttle WHERE key = ?`, keys[0]); err != nil {
-			return fmt.Errorf("reset throttle: %w", err)
-		}
-		// The attempt was counted as a failure of its address up front:
-		// take that back.
-		if _, err := tx.ExecContext(ctx, `UPDATE signin_throttle SET failures = failures - 1
-			WHERE key = ? AND failures > 0`, keys[1]); err != nil {
-			return fmt.Errorf("uncount attempt: %w", err)
-		}
-		return tx.recordEvent(ctx, id, SecuritySignin, o, "password")
-	})
-	if err != nil {
-		return User{}, err
+	if err := s.signedIn(ctx, e, id, o, "password"); err != nil {
+		return User{}, Standing{}, err
 	}
-	s.counters.signinPassword.Add(1)
-	return s.UserByID(ctx, id)
+	u, err := s.UserByID(ctx, id)
+	return u, Standing{UserID: id, Password: passwordTag(hash.String)}, err
 }
 
-// claimAttempt lets a sign-in attempt through the throttle or refuses it
+// signedIn records a password sign-in that succeeded and takes back what
+// its attempt counted against the throttle.
+func (s *Store) signedIn(ctx context.Context, email string, id int64, o Origin, detail string) error {
+	err := s.write(ctx, func(tx *Tx) error {
+		if err := tx.clearThrottle(ctx, attempt{email: email, origin: o}); err != nil {
+			return err
+		}
+		return tx.recordEvent(ctx, id, SecuritySignin, o, detail)
+	})
+	if err == nil {
+		s.counters.signinPassword.Add(1)
+	}
+	return err
+}
+
+// attempt is one password check that goes through the sign-in throttle:
+// a sign-in, a sign-up with an email that has an account, or a signed-in
+// person confirming a change with their password.
+type attempt struct {
+	email  string         // normalised; the throttle's per-account key
+	userID int64          // the account the email names, 0 for none
+	hash   sql.NullString // its password hash (NULL: none, the dummy is checked)
+	origin Origin
+	// detail says, in the account's security events, what the password
+	// was for: "" for a sign-in.
+	detail string
+}
+
+func (a attempt) keys() []string { return []string{"email:" + a.email, a.origin.throttleKey()} }
+
+// throttledCheck verifies a password through the throttle of the email and
+// of the address: refused (*ThrottledError) before any hashing while
+// either waits, counted as a failure before the hash is even looked at,
+// and recorded on the account when wrong. The caller takes the count back
+// on success (clearThrottle). An unknown email costs the same work as a
+// wrong password.
+func (s *Store) throttledCheck(ctx context.Context, a attempt, password string) (bool, error) {
+	if err := s.claimAttempt(ctx, a); err != nil {
+		return false, err
+	}
+	hash := a.hash.String
+	if !a.hash.Valid {
+		hash = s.dummyHash(ctx)
+	}
+	ok, err := s.verifyPassword(ctx, hash, password)
+	if err != nil {
+		return false, fmt.Errorf("check password: %w", err)
+	}
+	if ok && a.userID != 0 {
+		return true, nil
+	}
+	if err := s.RecordSecurityEvent(ctx, a.userID, SecuritySigninFailed, a.origin, a.detail); err != nil {
+		return false, err
+	}
+	s.counters.signinFailed.Add(1)
+	return false, nil
+}
+
+// clearThrottle forgets the account's failures and takes back the count
+// the attempt put on its address up front.
+func (tx *Tx) clearThrottle(ctx context.Context, a attempt) error {
+	keys := a.keys()
+	if _, err := tx.ExecContext(ctx, `DELETE FROM signin_throttle WHERE key = ?`, keys[0]); err != nil {
+		return fmt.Errorf("reset throttle: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE signin_throttle SET failures = failures - 1
+		WHERE key = ? AND failures > 0`, keys[1]); err != nil {
+		return fmt.Errorf("uncount attempt: %w", err)
+	}
+	return nil
+}
+
+// claimAttempt lets a password check through the throttle or refuses it
 // (*ThrottledError, recorded). The check and counting the attempt as a
 // failure, before its password is even looked at, are one transaction:
 // guesses sent at the same moment over many connections see each other,
 // so only one gets through each time the delay lifts (checked apart,
 // every guess in flight got through together). A success takes the count
 // back.
-func (s *Store) claimAttempt(ctx context.Context, keys []string, userID int64, o Origin) error {
+func (s *Store) claimAttempt(ctx context.Context, a attempt) error {
+	return s.claim(ctx, a.keys(), a.keys(), a.userID, a.origin, a.detail)
+}
+
+// claim refuses, recorded as a throttled attempt on userID, while any of
+// check waits; otherwise it counts the attempt against every key of count.
+func (s *Store) claim(ctx context.Context, check, count []string, userID int64, o Origin, detail string) error {
 	var wait time.Duration
 	err := s.write(ctx, func(tx *Tx) error {
 		var err error
-		if wait, err = throttleWait(ctx, tx, s.now(), keys); err != nil {
+		if wait, err = throttleWait(ctx, tx, s.now(), check); err != nil {
 			return err
 		}
 		if wait > 0 {
-			return tx.recordEvent(ctx, userID, SecuritySigninThrottled, o, "")
+			return tx.recordEvent(ctx, userID, SecuritySigninThrottled, o, detail)
 		}
-		return tx.countFailure(ctx, keys)
+		return tx.countFailure(ctx, count)
 	})
 	switch {
 	case err != nil:

@@ -78,7 +78,7 @@ func TestDeleteAccountRemovesSupport(t *testing.T) {
 	ctx := context.Background()
 	u := newUser(t, s, "bye@example.com")
 	s.WriteSupport(ctx, u.ID, "please delete me")
-	if err := s.DeleteAccount(ctx, u.ID, "correct horse"); err != nil {
+	if err := s.DeleteAccount(ctx, u.ID, "correct horse", origin); err != nil {
 		t.Fatal(err)
 	}
 	var n int

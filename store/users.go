@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 	"unicode"
+
+	"github.com/wantsms/wantsms/store/netaddr"
 )
 
 // Role is what an account may do.
@@ -92,19 +94,27 @@ func scanUser(row scanner) (User, error) {
 	return u, nil
 }
 
-// CreateUser signs a person up and records the event. The email must be
-// free; the password must follow CheckPasswordRules.
+// CreateUser makes an account and records the event: the primitive under
+// SignUp, for the host's tools and tests. People sign up through SignUp,
+// which is throttled. The email must be free; the password must follow
+// CheckPasswordRules.
 func (s *Store) CreateUser(ctx context.Context, email, password string, o Origin) (User, error) {
+	u, _, err := s.createUser(ctx, email, password, o)
+	return u, err
+}
+
+// createUser also returns the new password's hash (for the standing).
+func (s *Store) createUser(ctx context.Context, email, password string, o Origin) (User, string, error) {
 	email, err := NormalizeEmail(email)
 	if err != nil {
-		return User{}, err
+		return User{}, "", err
 	}
 	if err := CheckPasswordRules(password); err != nil {
-		return User{}, err
+		return User{}, "", err
 	}
 	hash, err := s.hashPassword(ctx, password)
 	if err != nil {
-		return User{}, err
+		return User{}, "", err
 	}
 	var u User
 	err = s.write(ctx, func(tx *Tx) error {
@@ -125,8 +135,75 @@ func (s *Store) CreateUser(ctx context.Context, email, password string, o Origin
 		u, err = scanUser(tx.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = ?`, id))
 		return err
 	})
-	return u, err
+	return u, hash, err
 }
+
+// ErrSignUpExisting answers a sign-up with the email of an account and a
+// password that is not that account's.
+var ErrSignUpExisting error = userErr("cannot create an account with this email: if it is yours, sign in with its password")
+
+// SignUp is the sign-up screen's way in. Every attempt counts against its
+// address's sign-up budget (signupThrottleKey), checked before any
+// hashing, together with the address's sign-in throttle.
+//
+// Until emails are verified, a new email simply becomes an account, so
+// whether an email has one cannot be hidden from someone signing up with
+// it: the answers can only be made to cost what a sign-in guess costs. A
+// sign-up with the email of an existing account is therefore a sign-in
+// attempt on that account: the right password signs the person in (someone
+// who forgot they had an account finds their way in; existing is true),
+// a wrong one is throttled and recorded in the owner's Sign-in activity as
+// a failed attempt, exactly like a wrong password at the sign-in screen,
+// and answered with ErrSignUpExisting. Both paths hash once, so they take
+// the same time as creating an account.
+func (s *Store) SignUp(ctx context.Context, email, password string, o Origin) (u User, st Standing, existing bool, err error) {
+	e, err := NormalizeEmail(email)
+	if err != nil {
+		return User{}, Standing{}, false, err
+	}
+	if err := CheckPasswordRules(password); err != nil {
+		return User{}, Standing{}, false, err
+	}
+	budget := signupThrottleKey(o)
+	if err := s.claim(ctx, []string{budget, o.throttleKey()}, []string{budget}, 0, o, "sign-up"); err != nil {
+		return User{}, Standing{}, false, err
+	}
+	var id int64
+	var hash sql.NullString
+	err = s.r.QueryRowContext(ctx, `SELECT id, password_hash FROM users WHERE email = ? AND deleted_at IS NULL`, e).
+		Scan(&id, &hash)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		var h string
+		u, h, err = s.createUser(ctx, e, password, o)
+		if errors.Is(err, ErrEmailTaken) { // taken in the meantime
+			err = ErrSignUpExisting
+		}
+		return u, Standing{UserID: u.ID, Password: passwordTag(h)}, false, err
+	case err != nil:
+		return User{}, Standing{}, false, fmt.Errorf("sign up: %w", err)
+	}
+	ok, err := s.throttledCheck(ctx, attempt{email: e, userID: id, hash: hash, origin: o, detail: "sign-up with this email"},
+		password)
+	if err != nil {
+		return User{}, Standing{}, false, err
+	}
+	if !ok {
+		return User{}, Standing{}, false, ErrSignUpExisting
+	}
+	if err := s.signedIn(ctx, e, id, o, "password, at the sign-up screen"); err != nil {
+		return User{}, Standing{}, false, err
+	}
+	u, err = s.UserByID(ctx, id)
+	return u, Standing{UserID: id, Password: passwordTag(hash.String)}, true, err
+}
+
+// signupThrottleKey is an address's sign-up budget in the throttle table:
+// every attempt counts, a success too (an account made is what a flood
+// would make), so an address gets throttleFree sign-ups in a row, then
+// waits that double up to a minute, forgotten after throttleWindow of
+// quiet.
+func signupThrottleKey(o Origin) string { return "signup:" + netaddr.Group(o.RemoteAddr) }
 
 // UserByID returns a live (not deleted) account.
 func (s *Store) UserByID(ctx context.Context, id int64) (User, error) {
@@ -144,66 +221,60 @@ func (s *Store) UserByEmail(ctx context.Context, email string) (User, error) {
 		`SELECT `+userColumns+` FROM users WHERE email = ? AND deleted_at IS NULL`, e))
 }
 
-// SetRole grants or revokes admin. It is called only from the server host.
-func (s *Store) SetRole(ctx context.Context, email string, role Role) (User, error) {
-	if role != RoleUser && role != RoleAdmin {
-		return User{}, fmt.Errorf("unknown role %q", role)
-	}
-	u, err := s.UserByEmail(ctx, email)
-	if err != nil {
-		return User{}, err
-	}
-	err = s.write(ctx, func(tx *Tx) error {
-		if _, err := tx.ExecContext(ctx, `UPDATE users SET role = ? WHERE id = ?`, role, u.ID); err != nil {
-			return fmt.Errorf("set role: %w", err)
-		}
-		tx.notify(Event{UserID: u.ID, Kind: EventAccount})
-		return tx.recordEvent(ctx, u.ID, SecurityRoleChanged, Origin{RemoteAddr: "server host"}, string(role))
-	})
-	u.Role = role
-	return u, err
-}
-
-// ChangePassword replaces the password after checking the current one.
-func (s *Store) ChangePassword(ctx context.Context, userID int64, current, next string, o Origin) error {
+// ChangePassword replaces the password after checking the current one
+// (through the sign-in throttle). It returns the new password's tag: the
+// session that changed it keeps its standing with it (Standing.Password),
+// while every other session that signed in with the old password ends
+// (CheckStanding).
+func (s *Store) ChangePassword(ctx context.Context, userID int64, current, next string, o Origin) (string, error) {
 	if err := CheckPasswordRules(next); err != nil {
-		return err
+		return "", err
 	}
-	if err := s.checkUserPassword(ctx, userID, current); err != nil {
-		return err
+	if err := s.confirmPassword(ctx, userID, current, o, "to change the password"); err != nil {
+		return "", err
 	}
 	hash, err := s.hashPassword(ctx, next)
 	if err != nil {
-		return err
+		return "", err
 	}
-	return s.write(ctx, func(tx *Tx) error {
+	err = s.write(ctx, func(tx *Tx) error {
 		if _, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = ? WHERE id = ?`, hash, userID); err != nil {
 			return fmt.Errorf("change password: %w", err)
 		}
+		// Sessions signed in with the old password check their standing.
+		tx.notify(Event{UserID: userID, Kind: EventAccount})
 		return tx.recordEvent(ctx, userID, SecurityPasswordChanged, o, "")
 	})
+	if err != nil {
+		return "", err
+	}
+	return passwordTag(hash), nil
 }
 
-// checkUserPassword verifies the password of a signed-in account, for
-// confirming sensitive changes.
-func (s *Store) checkUserPassword(ctx context.Context, userID int64, pw string) error {
-	var hash sql.NullString
-	err := s.r.QueryRowContext(ctx, `SELECT password_hash FROM users WHERE id = ? AND deleted_at IS NULL`,
-		userID).Scan(&hash)
+// confirmPassword verifies the password of a signed-in account before a
+// sensitive change (what says why, in the account's security events). It
+// goes through the sign-in throttle like a sign-in: whoever holds a
+// session cannot guess the password faster than a stranger, and every
+// wrong guess shows in the owner's Sign-in activity.
+func (s *Store) confirmPassword(ctx context.Context, userID int64, pw string, o Origin, what string) error {
+	var email, hash sql.NullString
+	err := s.r.QueryRowContext(ctx, `SELECT email, password_hash FROM users WHERE id = ? AND deleted_at IS NULL`,
+		userID).Scan(&email, &hash)
 	if errors.Is(err, sql.ErrNoRows) {
 		return ErrNoUser
 	}
 	if err != nil {
 		return fmt.Errorf("read password: %w", err)
 	}
-	ok, err := s.verifyPassword(ctx, hash.String, pw)
+	a := attempt{email: email.String, userID: userID, hash: hash, origin: o, detail: what}
+	ok, err := s.throttledCheck(ctx, a, pw)
 	if err != nil {
-		return fmt.Errorf("check password: %w", err)
+		return err
 	}
 	if !ok {
 		return ErrCurrentPassword
 	}
-	return nil
+	return s.write(ctx, func(tx *Tx) error { return tx.clearThrottle(ctx, a) })
 }
 
 // BannedError refuses what a banned account may not do (reserve, top up);

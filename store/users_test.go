@@ -137,19 +137,19 @@ func TestChangePasswordAndRole(t *testing.T) {
 	s, _ := openTest(t)
 	ctx := context.Background()
 	u := newUser(t, s, "d@example.com")
-	if err := s.ChangePassword(ctx, u.ID, "wrong one!", "new password", origin); err == nil {
+	if _, err := s.ChangePassword(ctx, u.ID, "wrong one!", "new password", origin); err == nil {
 		t.Fatal("changed with a wrong current password")
 	}
-	if err := s.ChangePassword(ctx, u.ID, "correct horse", "new password", origin); err != nil {
+	if _, err := s.ChangePassword(ctx, u.ID, "correct horse", "new password", origin); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.SignIn(ctx, "d@example.com", "new password", origin); err != nil {
 		t.Fatalf("new password refused: %v", err)
 	}
-	if got, err := s.SetRole(ctx, "D@example.com", RoleAdmin); err != nil || !got.IsAdmin() {
+	if got, _, err := s.GrantAdmin(ctx, "D@example.com", SpecOf(newPub(t)), "test"); err != nil || !got.IsAdmin() {
 		t.Fatalf("grant: %+v %v", got, err)
 	}
-	if _, err := s.SetRole(ctx, "none@example.com", RoleAdmin); !errors.Is(err, ErrNoUser) {
+	if _, _, err := s.GrantAdmin(ctx, "none@example.com", SpecOf(newPub(t)), "test"); !errors.Is(err, ErrNoUser) {
 		t.Fatalf("grant unknown: %v", err)
 	}
 }

@@ -68,6 +68,9 @@ type accountLoadedMsg struct {
 type accountDoneMsg struct {
 	notice string
 	err    error
+	// password is set for this session's own password change: the new
+	// password's tag ("" when it failed).
+	password *string
 }
 
 // accountDeletedMsg: this session deleted its account.
@@ -97,6 +100,11 @@ func (a *account) load() tea.Cmd {
 		if err != nil {
 			return accountLoadedMsg{err: err}
 		}
+		pending, err := c.Deps.Store.PendingKeys(c.Ctx, uid)
+		if err != nil {
+			return accountLoadedMsg{err: err}
+		}
+		keys = append(keys, pending...)
 		events, err := c.Deps.Store.SecurityEvents(c.Ctx, uid, accountEventsShown)
 		return accountLoadedMsg{keys: keys, events: events, err: err}
 	}
@@ -113,16 +121,20 @@ func (a *account) Update(msg tea.Msg) (Component, tea.Cmd) {
 		a.events = msg.events
 	case accountDoneMsg:
 		a.busy = false
+		var changed tea.Cmd
+		if msg.password != nil {
+			changed = a.passwordChanged(*msg.password)
+		}
 		if msg.err != nil {
 			a.err = a.c.explain(msg.err)
 			if a.form != nil && a.mode != accountAddKey && a.mode != accountRename {
 				a.form.clear(true)
 				a.form.setFocus(0)
 			}
-			return a, nil
+			return a, changed
 		}
 		a.mode, a.form, a.err, a.notice = accountList, nil, "", msg.notice
-		return a, a.load()
+		return a, tea.Batch(a.load(), changed)
 	case accountDeletedMsg:
 		a.c.goodbye(accountDeletedGoodbye)
 		return a, tea.Quit

@@ -41,7 +41,7 @@ func (a *account) deleteAccount() tea.Cmd {
 	c, uid, pw := a.c, a.c.UserID, a.form.value(0)
 	a.busy, a.err = true, ""
 	return func() tea.Msg {
-		if err := c.Deps.Store.DeleteAccount(c.Ctx, uid, pw); err != nil {
+		if err := c.Deps.Store.DeleteAccount(c.Ctx, uid, pw, c.Session.Origin); err != nil {
 			return accountDoneMsg{err: err}
 		}
 		return accountDeletedMsg{}

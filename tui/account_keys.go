@@ -23,6 +23,8 @@ func (a *account) keysKey(msg tea.KeyMsg) tea.Cmd {
 	case key.Matches(msg, k.Add):
 		a.open(accountAddKey, fieldSpec{label: "Key", limit: 8192, hint: "ssh-ed25519 AAAA… you@laptop"},
 			fieldSpec{label: "Name", limit: store.MaxKeyNameLen, hint: "optional, e.g. laptop"})
+	case key.Matches(msg, k.Rename) && len(a.keys) > 0 && a.keys[a.cursor].Pending():
+		a.err = "A pending key is named when you add it: remove it and add it again to rename it."
 	case key.Matches(msg, k.Rename) && len(a.keys) > 0:
 		a.target = a.keys[a.cursor]
 		a.open(accountRename, fieldSpec{label: "New name", limit: store.MaxKeyNameLen})
@@ -58,9 +60,19 @@ func (a *account) submitKeys() tea.Cmd {
 				return nil
 			}
 		}
+		if c.Session.Key != nil && c.Session.Key.Fingerprint == spec.Fingerprint {
+			// This very connection signed with it: proved, linked at once.
+			return a.run(func() (string, error) {
+				k, err := st.LinkKey(c.Ctx, uid, spec, name, o)
+				return fmt.Sprintf("Key %q linked (this connection uses it).", k.Name), err
+			})
+		}
+		// Anyone may know a public key: it links only once a connection
+		// proves it. The answer is the same whoever holds the key.
 		return a.run(func() (string, error) {
-			k, err := st.LinkKey(c.Ctx, uid, spec, name, o)
-			return fmt.Sprintf("Key %q added.", k.Name), err
+			k, err := st.AddPendingKey(c.Ctx, uid, spec, name, o)
+			return fmt.Sprintf("Key %q added, pending: connect with it and sign in by %s.", k.Name,
+				k.PendingUntil.UTC().Format("2 Jan 15:04 UTC")), err
 		})
 	case accountRename:
 		id, name := a.target.ID, a.form.value(0)
@@ -79,9 +91,15 @@ func (a *account) submitKeys() tea.Cmd {
 			a.form.setFocus(0)
 			return nil
 		}
-		return a.run(func() (string, error) {
-			return "Password changed.", st.ChangePassword(c.Ctx, uid, cur, next, o)
-		})
+		// Until its answer arrives, the change's own event must not end
+		// this session (passwordChanged settles it).
+		c.passwordChanges++
+		a.busy, a.err = true, ""
+		return func() tea.Msg {
+			tag, err := st.ChangePassword(c.Ctx, uid, cur, next, o)
+			return accountDoneMsg{notice: "Password changed. Other sessions that signed in with the old one have ended.",
+				err: err, password: &tag}
+		}
 	case accountEmail:
 		email, pw := a.form.value(0), a.form.value(1)
 		if _, err := store.NormalizeEmail(email); err != nil {
@@ -100,18 +118,18 @@ func (a *account) submitKeys() tea.Cmd {
 // on (a key added or removed elsewhere shifts the rows), and a removal
 // still to be confirmed closes if its key went meanwhile.
 func (a *account) keysLoaded(keys []store.Key) {
-	var selected int64
+	var selected store.Key
 	if a.cursor < len(a.keys) {
-		selected = a.keys[a.cursor].ID
+		selected = a.keys[a.cursor]
 	}
 	a.keys = keys
 	a.cursor = min(a.cursor, max(0, len(keys)-1))
 	gone := a.mode == accountRemove
 	for i, k := range keys {
-		if k.ID == selected {
+		if sameKey(k, selected) {
 			a.cursor = i
 		}
-		if k.ID == a.target.ID {
+		if sameKey(k, a.target) {
 			gone = false
 		}
 	}
@@ -120,9 +138,31 @@ func (a *account) keysLoaded(keys []store.Key) {
 	}
 }
 
+
+// sameKey tells whether two list rows are the same key: linked and
+// pending keys are numbered apart.
+func sameKey(x, y store.Key) bool { return x.ID == y.ID && x.Pending() == y.Pending() }
+
+// passwordChanged settles this session's own password change: a session
+// that signed in with the password goes on with the new one, and checks
+// its standing again (another session may have changed it meanwhile).
+func (a *account) passwordChanged(tag string) tea.Cmd {
+	a.c.passwordChanges--
+	if tag != "" && a.c.Standing.Password != "" {
+		a.c.Standing.Password = tag
+	}
+	return func() tea.Msg { return standingChangedMsg{} }
+}
+
 // removeSelected removes the key the question was about.
 func (a *account) removeSelected() tea.Cmd {
 	c, uid, k := a.c, a.c.UserID, a.target
+	if k.Pending() {
+		return a.run(func() (string, error) {
+			return fmt.Sprintf("Pending key %q removed.", k.Name), c.Deps.Store.RemovePendingKey(c.Ctx, uid, k.ID,
+				c.Session.Origin)
+		})
+	}
 	return a.run(func() (string, error) {
 		return fmt.Sprintf("Key %q removed.", k.Name), c.Deps.Store.RemoveKey(c.Ctx, uid, k.ID, c.Session.Origin)
 	})
@@ -134,8 +174,8 @@ func (a *account) keysView() []string {
 	role := "user"
 	if u.IsAdmin() {
 		role = "admin"
-		if !a.c.ViaKey {
-			role += " (sign in with a linked key to use it)"
+		if !a.c.Standing.Admin {
+			role += " (admin powers need a host-enrolled key)"
 		}
 	}
 	lines := []string{
@@ -162,6 +202,12 @@ func (a *account) keysView() []string {
 func (a *account) keyList() []string {
 	st := a.c.Styles
 	lines := []string{st.Subtitle.Render(fmt.Sprintf("SSH keys (%d)", len(a.keys)))}
+	pending := 0
+	for _, k := range a.keys {
+		if k.Pending() {
+			pending++
+		}
+	}
 	if len(a.keys) == 0 {
 		return append(lines, st.Muted.Render("No key linked: you sign in with your password. Press a to add one."))
 	}
@@ -176,10 +222,15 @@ func (a *account) keyList() []string {
 			used = k.LastUsedAt.UTC().Format("2006-01-02 15:04")
 		}
 		this := ""
-		if a.c.Session.Key != nil && a.c.Session.Key.Fingerprint == k.Fingerprint {
+		if k.Pending() {
+			used = "pending until " + k.PendingUntil.UTC().Format("Jan 2")
+		} else if a.c.Session.Key != nil && a.c.Session.Key.Fingerprint == k.Fingerprint {
 			// Linked during this session, it has no sign-in on record
 			// yet, but it is in use right now.
 			this, used = st.Success.Render(" ●"), "now"
+		}
+		if k.Admin() {
+			used += " · admin"
 		}
 		lines = append(lines, marker+name.Width(18).Render(sanitize.Truncate(k.Name, 17))+
 			st.Muted.Render(fmt.Sprintf("%-21s %-11s %s", shortFingerprint(k.Fingerprint),
@@ -188,10 +239,16 @@ func (a *account) keyList() []string {
 	if a.c.Session.Key != nil {
 		lines = append(lines, st.Success.Render("  ●")+st.Muted.Render(" the key of this session"))
 	}
+	if pending > 0 {
+		lines = append(lines, st.Muted.Render("  A pending key is linked once you connect with it and sign in."))
+	}
 	if a.mode == accountRemove {
 		k := a.target
 		warn := ""
-		if a.c.Session.Key != nil && a.c.Session.Key.Fingerprint == k.Fingerprint {
+		switch {
+		case a.c.Standing.Key == k.Fingerprint:
+			warn = " This session signed in with it and ends; next time you will need your password."
+		case a.c.Session.Key != nil && a.c.Session.Key.Fingerprint == k.Fingerprint:
 			warn = " You are connected with it: next time you will need your password."
 		}
 		lines = append(lines, "", st.Warning.Render(fmt.Sprintf("Remove key %q?%s", sanitize.Line(k.Name), warn)),

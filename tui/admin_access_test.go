@@ -48,7 +48,7 @@ func TestAdminTabOnlyForAdminsSignedInByKey(t *testing.T) {
 	var pm tea.Model = New(e2.c, nil)
 	pm = drive(pm, tea.WindowSizeMsg{Width: 80, Height: 24})
 	pm = drive(pm, authDoneMsg{user: e2.boss})
-	if strings.Contains(paneTitles(pm), "Admin") || pm.(*Model).c.ViaKey {
+	if strings.Contains(paneTitles(pm), "Admin") || pm.(*Model).c.viaKey() {
 		t.Fatalf("a password sign-in has the tabs %s", paneTitles(pm))
 	}
 	if a := e2.c.actor(); a.Key != "" {
@@ -72,7 +72,7 @@ func TestAdminPaneActionsRefusedWithoutTheRole(t *testing.T) {
 	if !strings.Contains(m.View(), "Open numbers  2") {
 		t.Fatalf("numbers section:\n%s", m.View())
 	}
-	if _, err := e.store.SetRole(ctx, "boss@example.com", store.RoleUser); err != nil {
+	if _, err := e.store.RevokeAdmin(ctx, "boss@example.com", "test"); err != nil {
 		t.Fatal(err)
 	}
 	// The keys still reach the pane before the session learns of it.
@@ -85,17 +85,20 @@ func TestAdminPaneActionsRefusedWithoutTheRole(t *testing.T) {
 	if v := m.View(); !strings.Contains(v, "this needs an admin account") {
 		t.Fatalf("no refusal shown:\n%s", v)
 	}
-	// Once the session reloads the account, the pane says why it is empty.
+	// Once the session hears of it, it ends: its admin powers are gone.
+	var goodbye string
+	e.c.Goodbye = func(reason string) { goodbye = reason }
 	m = drive(m, eventMsg{event: store.Event{UserID: e.boss.ID, Kind: store.EventAccount}})
-	if v := m.View(); !strings.Contains(v, "no longer holds the admin role") {
-		t.Fatalf("after the role change:\n%s", v)
+	if !strings.Contains(goodbye, "admin powers ended") {
+		t.Fatalf("after the role change the session goes on (goodbye %q):\n%s", goodbye, m.View())
 	}
 
 	// A pane built for Bob's session, his key proved: refused too.
 	bobKey, _ := store.ParseAuthorizedKey(bobKeyLine)
 	c := *e.c
 	c.Session = &Session{ID: "bob", Key: &bobKey}
-	c.User, c.UserID, c.ViaKey = e.bob, e.bob.ID, true
+	c.User, c.UserID = e.bob, e.bob.ID
+	c.Standing = store.Standing{UserID: e.bob.ID, Key: bobKey.Fingerprint}
 	p := newAdmin(&c)
 	p.SetSize(76, 19)
 	// Its lists cannot load (refused); give it one as if it had.

@@ -49,7 +49,7 @@ func newAdminEnv(t *testing.T) *adminEnv {
 	ctx := context.Background()
 	o := store.Origin{RemoteAddr: "198.51.100.4:50312", ClientVersion: "SSH-2.0-OpenSSH_9.6"}
 	e.boss, e.bossKey = e.account("boss@example.com", bossKeyLine, o)
-	if _, err := st.SetRole(ctx, "boss@example.com", store.RoleAdmin); err != nil {
+	if _, _, err := st.GrantAdmin(ctx, "boss@example.com", store.KeySpec{Fingerprint: e.bossKey.Fingerprint}, "test"); err != nil {
 		t.Fatal(err)
 	}
 	e.boss, _ = st.UserByID(ctx, e.boss.ID)
@@ -106,7 +106,7 @@ func (e *adminEnv) account(email, keyLine string, o store.Origin) (store.User, s
 // dashboard opens the boss's dashboard as a session that proved the key.
 func (e *adminEnv) dashboard() tea.Model {
 	e.t.Helper()
-	e.c.Session.Key = &e.bossKey
+	e.c.Session.Key, e.c.Session.AdminKey = &e.bossKey, true
 	e.c.Session.Origin = store.Origin{RemoteAddr: "203.0.113.8:41000"}
 	u := e.boss
 	m := New(e.c, &u)

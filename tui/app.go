@@ -42,7 +42,8 @@ type Model struct {
 }
 
 // New builds the program's model. user is the account resolved from the
-// session's linked key, or nil when the person must sign in.
+// session's linked key (c.Session.Key), or nil when the person must sign
+// in.
 func New(c *Common, user *store.User) *Model {
 	m := &Model{c: c, help: help.New()}
 	m.help.Styles.ShortKey = c.Styles.HelpKey
@@ -52,7 +53,12 @@ func New(c *Common, user *store.User) *Model {
 	m.help.Styles.FullDesc = c.Styles.HelpDesc
 	m.help.Styles.FullSeparator = c.Styles.HelpSep
 	if user != nil {
-		c.User, c.UserID, c.ViaKey = *user, user.ID, true
+		c.User, c.UserID = *user, user.ID
+		c.Standing = store.Standing{UserID: user.ID}
+		if c.Session.Key != nil {
+			c.Standing.Key = c.Session.Key.Fingerprint
+			c.Standing.Admin = c.Session.AdminKey && user.CheckAdmin() == nil
+		}
 		m.phase = phaseDash
 	} else {
 		m.auth = newAuth(c)
@@ -108,7 +114,15 @@ type hubClosedMsg struct{}
 type userLoadedMsg struct {
 	user store.User
 	err  error
+	// lapse is what no longer holds of checked, the standing the session
+	// had when it asked.
+	lapse   store.Lapse
+	checked store.Standing
 }
+
+// standingChangedMsg asks for the standing to be checked again (after the
+// session changed it itself).
+type standingChangedMsg struct{}
 
 // rearmMsg asks for the event wait to be armed again.
 type rearmMsg struct{}
@@ -127,12 +141,51 @@ func waitEvent(sub *store.Subscription) tea.Cmd {
 	}
 }
 
-func (m *Model) reloadUser() tea.Cmd {
-	c := m.c
+// reloadUser reads the account again and, with check, whether what the
+// session rests on still holds: only a change to the account (keys,
+// password, role) or missed events can have taken it away, so an SMS or a
+// balance change costs no more than the read.
+func (m *Model) reloadUser(check bool) tea.Cmd {
+	c, standing := m.c, m.c.Standing
 	return func() tea.Msg {
+		lapse := store.StandingHolds
+		if check {
+			var err error
+			if lapse, err = c.Deps.Store.CheckStanding(c.Ctx, standing); err != nil {
+				return userLoadedMsg{err: err, checked: standing}
+			}
+		}
 		u, err := c.Deps.Store.UserByID(c.Ctx, c.UserID)
-		return userLoadedMsg{user: u, err: err}
+		return userLoadedMsg{user: u, err: err, lapse: lapse, checked: standing}
 	}
+}
+
+// lapsed reports whether a reload found the session's standing gone, and
+// says goodbye then. A reply about a standing the session has since
+// replaced (its own password change) is stale; so is a changed password
+// while this session's own change is in flight (a check follows it).
+func (m *Model) lapsed(msg userLoadedMsg) bool {
+	if msg.lapse == store.StandingHolds || msg.checked != m.c.Standing {
+		return false
+	}
+	if msg.lapse == store.LapsePasswordChanged && m.c.passwordChanges > 0 {
+		return false
+	}
+	goodbye := lapseGoodbye[msg.lapse]
+	if msg.lapse == store.LapseAdminEnded && msg.user.Banned() {
+		goodbye = "This session's admin powers ended: the account is suspended."
+	}
+	m.c.goodbye(goodbye)
+	return true
+}
+
+// lapseGoodbye is what a session that ends because its standing lapsed
+// prints.
+var lapseGoodbye = map[store.Lapse]string{
+	store.LapseAccountGone:     accountDeletedGoodbye,
+	store.LapseKeyRemoved:      "The SSH key this session signed in with was removed from the account. Goodbye.",
+	store.LapsePasswordChanged: "The account's password was changed in another session. Sign in again with the new password.",
+	store.LapseAdminEnded:      "This session's admin powers ended (revoked on the server host). Reconnect to continue.",
 }
 
 // Update routes messages: sizes and events to everyone, keys to the
@@ -151,8 +204,14 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		msg.Runes = append([]rune(nil), msg.Runes...)
 		return m.updateKey(msg)
 	case authDoneMsg:
-		m.c.User, m.c.UserID = msg.user, msg.user.ID
-		if m.c.Session.Key != nil {
+		m.c.User, m.c.UserID, m.c.Standing = msg.user, msg.user.ID, msg.standing
+		if msg.existing {
+			m.notice = "You had an account with this email already: signed in to it."
+		}
+		switch {
+		case msg.proved != nil:
+			m.notice = "Key \"" + sanitize.Line(msg.proved.Name) + "\" linked: it was waiting for this connection."
+		case m.c.Session.Key != nil:
 			m.phase, m.link = phaseLink, newLink(m.c)
 			return m, nil
 		}
@@ -177,7 +236,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.c.goodbye(accountDeletedGoodbye)
 			return m, tea.Quit
 		}
-		return m, tea.Batch(m.broadcast(msg), m.reloadUser(), rearm)
+		check := msg.missed || msg.event.Kind == store.EventAccount
+		return m, tea.Batch(m.broadcast(msg), m.reloadUser(check), rearm)
 	case rearmMsg:
 		// Returned on its own, not in a batch: a batch would keep one more
 		// goroutine per idle session waiting for it to end.
@@ -185,10 +245,15 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case hubClosedMsg:
 		return m, nil
 	case userLoadedMsg:
+		if m.lapsed(msg) {
+			return m, tea.Quit
+		}
 		if msg.err == nil {
 			m.c.User = msg.user
 		}
 		return m, m.broadcast(msg)
+	case standingChangedMsg:
+		return m, m.reloadUser(true)
 	}
 	return m, m.broadcast(msg)
 }
@@ -333,7 +398,7 @@ func (m *Model) globalHelp() []key.Binding {
 func (m *Model) header() string {
 	st := m.c.Styles
 	left := st.Brand.Render("WantSMS")
-	if m.c.User.IsAdmin() && m.c.ViaKey {
+	if m.c.Standing.Admin {
 		left += st.Warning.Render(" admin")
 	}
 	right := st.HeaderEmail.Render(sanitize.Truncate(sanitize.Line(m.c.User.Email), 36)) + "  " +

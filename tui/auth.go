@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"errors"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/key"
@@ -25,8 +26,15 @@ type authModel struct {
 
 // authDoneMsg says who signed in (or up).
 type authDoneMsg struct {
-	user   store.User
-	signup bool
+	user     store.User
+	standing store.Standing
+	signup   bool
+	// existing: a sign-up with the email and password of an account
+	// signed in to it.
+	existing bool
+	// proved is the session's key when it was waiting, pasted, on the
+	// account: this connection proved it, so it is linked now.
+	proved *store.Key
 }
 
 type authFailedMsg struct {
@@ -126,18 +134,37 @@ func (a *authModel) submit() tea.Cmd {
 	a.busy, a.err = true, ""
 	seq, signup, c := a.seq, a.signup, a.c
 	return func() tea.Msg {
-		var u store.User
+		done := authDoneMsg{signup: signup}
 		var err error
 		if signup {
-			u, err = c.Deps.Store.CreateUser(c.Ctx, email, pw, c.Session.Origin)
+			done.user, done.standing, done.existing, err = c.Deps.Store.SignUp(c.Ctx, email, pw, c.Session.Origin)
 		} else {
-			u, err = c.Deps.Store.SignIn(c.Ctx, email, pw, c.Session.Origin)
+			done.user, done.standing, err = c.Deps.Store.SignInWithPassword(c.Ctx, email, pw, c.Session.Origin)
 		}
 		if err != nil {
 			return authFailedMsg{seq: seq, err: err}
 		}
-		return authDoneMsg{user: u, signup: signup}
+		done.proved = provePendingKey(c, done.user.ID)
+		return done
 	}
+}
+
+// provePendingKey links the session's key if it was pasted on the account
+// and waits there: signing in with the password over a connection that
+// proved the key is what it waited for. nil when there was none (or it
+// could not be linked: the person is offered to link it as usual).
+func provePendingKey(c *Common, userID int64) *store.Key {
+	if c.Session.Key == nil {
+		return nil
+	}
+	k, err := c.Deps.Store.ProvePendingKey(c.Ctx, userID, *c.Session.Key, c.Session.Origin)
+	if err != nil {
+		if !errors.Is(err, store.ErrNoKey) {
+			c.explain(err) // logs what went wrong
+		}
+		return nil
+	}
+	return &k
 }
 
 func (a *authModel) help() []key.Binding {

@@ -50,6 +50,10 @@ type Session struct {
 	ID     string
 	Origin store.Origin
 	Key    *store.KeySpec // nil for a client without a key
+	// AdminKey is set by the SSH layer when Key identified an account
+	// whose admin powers it carries: enrolled for admin use on the server
+	// host (store.CheckActor passed as the session started).
+	AdminKey bool
 
 	lastInput atomic.Int64 // unix nanoseconds of the last key press
 }
@@ -76,9 +80,15 @@ type Common struct {
 	// User is the signed-in account, refreshed on every change event; read
 	// it only in Update and View.
 	User store.User
-	// ViaKey is true when the account was resolved from a linked key when
-	// the session started: the only kind of session with admin powers.
-	ViaKey bool
+	// Standing is what the session's identity rests on (the key that
+	// identified it, or the password it proved, and its admin powers),
+	// checked again on every change to the account: the session ends when
+	// it no longer holds. Read and written only in Update.
+	Standing store.Standing
+	// passwordChanges counts this session's own password changes in
+	// flight: the change's event may arrive before its answer, and must
+	// not end the session that made it.
+	passwordChanges int
 	// Goodbye, if set, records the line printed after the dashboard closes.
 	Goodbye func(reason string)
 	// Emit, if set, writes a raw terminal sequence (OSC 52 clipboard, BEL)
@@ -114,16 +124,17 @@ func (d Deps) SSHWith(flags, command string) string {
 	return base
 }
 
+// viaKey reports whether a linked key identified the session when it
+// started (rather than a password typed in it).
+func (c *Common) viaKey() bool { return c.Standing.Key != "" }
+
 // actor is the session's account as the store's admin actions want it.
 // It carries the proved key only when the account was resolved from that
-// key at the start of the session (ViaKey): after a password sign-in it
-// has none, and the store refuses every admin action.
+// key at the start of the session: after a password sign-in it has none,
+// and the store refuses every admin action; with a key, the store checks
+// that the host enrolled it for admin use.
 func (c *Common) actor() store.Actor {
-	a := store.Actor{UserID: c.UserID, Origin: c.Session.Origin}
-	if c.ViaKey && c.Session.Key != nil {
-		a.Key = c.Session.Key.Fingerprint
-	}
-	return a
+	return store.Actor{UserID: c.UserID, Key: c.Standing.Key, Origin: c.Session.Origin}
 }
 
 // goodbye sets the line shown once the dashboard has closed.

@@ -38,7 +38,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"serve", "[flags]", "run the service (the default)", runServe},
-		{"admin", "grant|revoke EMAIL [flags]", "give or take the admin role", runAdmin},
+		{"admin", "grant|keys|remove-key|revoke EMAIL", "the admin role and its keys (grant EMAIL --key KEY)", runAdmin},
 		{"credit", "EMAIL CENTS --reason TEXT [flags]", "credit (or, negative, debit) an account", runCredit},
 		{"check", "[flags]", "verify ledger sums equal balances and the database's integrity", runCheck},
 		{"purge", "[flags]", "remove now every record past its retention period", runPurge},

@@ -46,6 +46,10 @@ func TestUsageErrorsExitTwo(t *testing.T) {
 		{"admin", "--data", dir},
 		{"admin", "promote", "a@example.com", "--data", dir},
 		{"admin", "grant", "not-an-email", "--data", dir},
+		{"admin", "grant", "a@example.com", "--data", dir}, // no --key: explained
+		{"admin", "grant", "a@example.com", "--key", "/no/such/file.pub", "--data", dir},
+		{"admin", "keys", "a@example.com", "extra", "--data", dir},
+		{"admin", "revoke", "a@example.com", "--key", "SHA256:x", "--data", dir},
 		{"credit", "a@example.com", "100", "--data", dir},                       // no reason
 		{"credit", "a@example.com", "ten", "--reason", "x", "--data", dir},      // not a number
 		{"credit", "a@example.com", "0", "--reason", "x", "--data", dir},        // zero
@@ -76,7 +80,8 @@ func TestCreditAdminAndCheck(t *testing.T) {
 	if status, _, stderr = wantsms(t, "credit", "nobody@example.com", "5", "--reason", "x", "--data", dir); status != exitFail {
 		t.Fatalf("unknown account: %d %q", status, stderr)
 	}
-	if status, out, _ = wantsms(t, "admin", "grant", "a@example.com", "--data", dir); status != 0 ||
+	pub, _ := writePubKey(t)
+	if status, out, _ = wantsms(t, "admin", "grant", "a@example.com", "--key", pub, "--data", dir); status != 0 ||
 		!strings.Contains(out, "admin") {
 		t.Fatalf("grant: %d %q", status, out)
 	}

@@ -43,9 +43,12 @@ func runServe(ctx context.Context, args []string, _, stderr io.Writer) error {
 	f.Duration(&cfg.SSH.HandshakeTimeout, "handshake-timeout", "WANTSMS_HANDSHAKE_TIMEOUT", 30*time.Second,
 		"cut connections not authenticated with a session open in this time")
 	f.Int(&cfg.SSH.MaxAuthTries, "max-auth-tries", "WANTSMS_MAX_AUTH_TRIES", 6, "authentication attempts per connection")
-	f.Int(&cfg.SSH.MaxConns, "max-conns", "WANTSMS_MAX_CONNS", 15000, "open SSH connections in total")
+	f.Int(&cfg.SSH.MaxConns, "max-conns", "WANTSMS_MAX_CONNS", 15000,
+		"open SSH connections in total (a connection with N sessions counts N)")
 	f.Int(&cfg.SSH.MaxConnsPerIP, "max-conns-per-ip", "WANTSMS_MAX_CONNS_PER_IP", 32,
-		"open SSH connections per remote address (0: no cap)")
+		"open SSH connections per IPv4 address or IPv6 /64, sessions counted as in max-conns (0: no cap)")
+	f.Int(&cfg.SSH.MaxSessionsPerConn, "max-sessions-per-conn", "WANTSMS_MAX_SESSIONS_PER_CONN", 10,
+		"sessions (dashboards or commands) open at once on one SSH connection")
 	f.Duration(&cfg.SSH.MaxSession, "max-session", "WANTSMS_MAX_SESSION", 12*time.Hour, "longest session")
 	f.Duration(&cfg.SSH.InputIdle, "idle-timeout", "WANTSMS_IDLE_TIMEOUT", 30*time.Minute,
 		"end sessions after this long without a key press")
@@ -71,7 +74,8 @@ func runServe(ctx context.Context, args []string, _, stderr io.Writer) error {
 	if cfg.Log, err = newLogger(stderr, level, format); err != nil {
 		return usagef("%v", err)
 	}
-	if cfg.SSH.MaxConnsPerIP < 0 || cfg.SSH.MaxConns < 1 || cfg.SSH.MaxAuthTries < 1 || cfg.SSH.FPS < 1 {
+	if cfg.SSH.MaxConnsPerIP < 0 || cfg.SSH.MaxConns < 1 || cfg.SSH.MaxAuthTries < 1 || cfg.SSH.FPS < 1 ||
+		cfg.SSH.MaxSessionsPerConn < 1 {
 		return usagef("limits must be positive (max-conns-per-ip may be 0)")
 	}
 	if cfg.Payments, err = pay.finish(cfg.HTTPAddr); err != nil {

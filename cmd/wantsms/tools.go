@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"os/user"
 	"sort"
 	"strconv"
 	"strings"
@@ -55,33 +57,150 @@ func parseTool(name string, args []string, stderr io.Writer, positional bool, ex
 	return l, nil
 }
 
+// adminUsage is what `wantsms admin` takes.
+const adminUsage = "want one of: grant EMAIL --key FINGERPRINT|PUBKEY-FILE, keys EMAIL, " +
+	"remove-key EMAIL FINGERPRINT, revoke EMAIL"
+
+// runAdmin manages the admin role and the keys that carry it. Admin
+// powers work only in sessions that prove a key enrolled here, on the
+// server host: a password (and any key linked with it) never reaches them.
 func runAdmin(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	l, err := parseTool("admin", args, stderr, true, nil)
+	var keyArg string
+	l, err := parseTool("admin", args, stderr, true, func(f *flags) {
+		f.fs.StringVar(&keyArg, "key", "", "grant: the key to enrol for admin use: a fingerprint SHA256:… of a key "+
+			"linked to the account, or a public key file (id_ed25519.pub)")
+	})
 	if err != nil {
 		return err
 	}
-	pos, dir := l.pos, l.dir
-	if len(pos) != 2 || (pos[0] != "grant" && pos[0] != "revoke") {
-		return usagef("want grant or revoke and one email")
-	}
-	role := store.RoleAdmin
-	if pos[0] == "revoke" {
-		role = store.RoleUser
+	pos := l.pos
+	want := map[string]int{"grant": 2, "keys": 2, "remove-key": 3, "revoke": 2}
+	if len(pos) == 0 || want[pos[0]] != len(pos) {
+		return usagef(adminUsage)
 	}
 	if _, err := store.NormalizeEmail(pos[1]); err != nil {
 		return usagef("%q: %v", pos[1], err)
 	}
-	st, err := openForTool(dir)
+	if keyArg != "" && pos[0] != "grant" {
+		return usagef("--key goes with grant only")
+	}
+	var spec store.KeySpec
+	if pos[0] == "grant" {
+		if keyArg == "" {
+			return usagef("grant needs --key: admin powers work only in sessions that prove a key enrolled for " +
+				"admin use here, on the server host (a password, or a key linked from the dashboard, is not " +
+				"enough). Give --key FINGERPRINT for a key linked to the account (wantsms admin keys EMAIL lists " +
+				"them) or --key PUBKEY-FILE, the admin's public key file")
+		}
+		if spec, err = adminKeyArg(keyArg); err != nil {
+			return usagef("--key %s: %v", keyArg, err)
+		}
+	}
+	st, err := openForTool(l.dir)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	u, err := st.SetRole(ctx, pos[1], role)
-	if err != nil {
-		return fmt.Errorf("%s %s: %w", pos[0], pos[1], err)
+	by := operator()
+	switch pos[0] {
+	case "grant":
+		u, k, err := st.GrantAdmin(ctx, pos[1], spec, by)
+		if err != nil {
+			return fmt.Errorf("grant %s: %w", pos[1], err)
+		}
+		fmt.Fprintf(stdout, "%s has the admin role; key %s (%s) is enrolled for admin use.\n", u.Email, k.Fingerprint,
+			k.Name)
+		fmt.Fprintln(stdout, "Admin powers work in sessions that sign in with an enrolled key (connect again with it).")
+	case "keys":
+		return listAdminKeys(ctx, st, pos[1], stdout)
+	case "remove-key":
+		if err := st.RemoveAdminKey(ctx, pos[1], pos[2], by); err != nil {
+			return fmt.Errorf("remove-key %s %s: %w", pos[1], pos[2], err)
+		}
+		fmt.Fprintf(stdout, "%s is no longer enrolled for admin use on %s (it stays linked as an ordinary key); "+
+			"sessions using it lose their admin powers.\n", pos[2], pos[1])
+	case "revoke":
+		u, err := st.RevokeAdmin(ctx, pos[1], by)
+		if err != nil {
+			return fmt.Errorf("revoke %s: %w", pos[1], err)
+		}
+		fmt.Fprintf(stdout, "%s now has the %s role, and no admin key; its admin sessions end.\n", u.Email, u.Role)
 	}
-	fmt.Fprintf(stdout, "%s now has the %s role\n", u.Email, u.Role)
 	return nil
+}
+
+// maxPubKeyFile bounds the public key file read for --key: one line.
+const maxPubKeyFile = 16 << 10
+
+// adminKeyArg reads --key: a fingerprint, or a file holding one public key.
+func adminKeyArg(v string) (store.KeySpec, error) {
+	if strings.HasPrefix(v, "SHA256:") {
+		return store.KeySpec{Fingerprint: v}, nil
+	}
+	f, err := os.Open(v)
+	if err != nil {
+		return store.KeySpec{}, fmt.Errorf("neither a fingerprint (SHA256:…) nor a readable public key file: %w", err)
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxPubKeyFile+1))
+	if err != nil {
+		return store.KeySpec{}, err
+	}
+	var lines []string
+	for _, line := range strings.Split(string(b), "\n") {
+		if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "#") {
+			lines = append(lines, line)
+		}
+	}
+	if len(b) > maxPubKeyFile || len(lines) != 1 {
+		return store.KeySpec{}, errors.New("want a file holding one public key line (ssh-ed25519 AAAA… comment)")
+	}
+	spec, err := store.ParseAuthorizedKey(lines[0])
+	if err != nil {
+		return store.KeySpec{}, errors.New("not a public key: give the .pub file, e.g. ~/.ssh/id_ed25519.pub")
+	}
+	return spec, nil
+}
+
+// listAdminKeys prints the account's role and its linked keys, marking
+// those enrolled for admin use.
+func listAdminKeys(ctx context.Context, st *store.Store, email string, stdout io.Writer) error {
+	u, err := st.UserByEmail(ctx, email)
+	if err != nil {
+		return fmt.Errorf("%s: %w", email, err)
+	}
+	keys, err := st.Keys(ctx, u.ID)
+	if err != nil {
+		return err
+	}
+	admin, err := st.AdminKeys(ctx, u.ID)
+	if err != nil {
+		return err
+	}
+	by := map[int64]store.AdminKey{}
+	for _, k := range admin {
+		by[k.ID] = k
+	}
+	fmt.Fprintf(stdout, "%s: role %s, %d linked keys, %d enrolled for admin use\n", u.Email, u.Role, len(keys), len(admin))
+	for _, k := range keys {
+		mark := "-"
+		if a, ok := by[k.ID]; ok {
+			mark = "admin since " + a.AdminSince.UTC().Format("2006-01-02 15:04") + " UTC, by " + a.EnrolledBy
+		}
+		fmt.Fprintf(stdout, "  %s  %-20s  %s\n", k.Fingerprint, k.Name, mark)
+	}
+	return nil
+}
+
+// operator names who runs a host tool, for the account's security events:
+// the operating-system user and the host.
+func operator() string {
+	name := os.Getenv("USER")
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		name = u.Username
+	}
+	host, _ := os.Hostname()
+	return name + "@" + host
 }
 
 func runCredit(ctx context.Context, args []string, stdout, stderr io.Writer) error {

@@ -15,14 +15,11 @@ import (
 	"github.com/wantsms/wantsms/store"
 )
 
-// admin makes an admin account with a linked key, as a session that
-// proved the key would act.
+// admin makes an admin account with a key enrolled for admin use, as a
+// session that proved the key would act.
 func (r *rig) admin(email string) store.Actor {
 	r.t.Helper()
 	u := r.user(email, 0)
-	if _, err := r.st.SetRole(ctx, email, store.RoleAdmin); err != nil {
-		r.t.Fatal(err)
-	}
 	pub, _, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
 		r.t.Fatal(err)
@@ -31,7 +28,7 @@ func (r *rig) admin(email string) store.Actor {
 	if err != nil {
 		r.t.Fatal(err)
 	}
-	key, err := r.st.LinkKey(ctx, u.ID, store.SpecOf(k), "", store.Origin{})
+	_, key, err := r.st.GrantAdmin(ctx, email, store.SpecOf(k), "test")
 	if err != nil {
 		r.t.Fatal(err)
 	}

@@ -13,7 +13,8 @@
 //  2. Help, when asked for: public, no account needed.
 //  3. Identity, only from the key the session proved (exit status 1 when
 //     there is none or it is linked to no account), and the admin gate
-//     for anything under a command marked AdminOnly (exit status 1).
+//     for anything under a command marked AdminOnly: the admin role and a
+//     key the server host enrolled for admin use (exit status 1).
 //  4. Run, with the same store methods as the dashboard's panes; its
 //     error becomes the exit status (status.go).
 //
@@ -116,13 +117,20 @@ func (h *Handler) Run(ctx context.Context, r Request) int {
 		h.refused(r, "identity", inv.Name())
 		return h.fail(r, o)
 	}
+	c := &Call{Ctx: ctx, Deps: h.deps, User: user, Key: *r.Key, Origin: r.Origin, inv: inv, out: out}
 	if inv.AdminOnly() {
-		if err := user.CheckAdmin(); err != nil {
+		// The role, and a key the server host enrolled for admin use.
+		if err := h.deps.Store.CheckActor(ctx, c.Actor()); err != nil {
 			h.refused(r, "not an admin", inv.Name())
-			return h.fail(r, outcome{status: ExitUsage, msg: inv.Name() + ": " + err.Error()})
+			msg, ok := store.UserMessage(err)
+			if !ok {
+				h.log.Error("command: check admin", "session", shortID(r.SessionID), "remote", r.Origin.RemoteAddr,
+					"err", err)
+				return h.fail(r, outcome{status: ExitServer, msg: serverErrorMsg})
+			}
+			return h.fail(r, outcome{status: ExitUsage, msg: inv.Name() + ": " + msg})
 		}
 	}
-	c := &Call{Ctx: ctx, Deps: h.deps, User: user, Key: *r.Key, Origin: r.Origin, inv: inv, out: out}
 	return h.finish(ctx, r, inv, h.call(c), start)
 }
 

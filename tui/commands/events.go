@@ -72,6 +72,11 @@ func awaitSMS(c *Call, id int64, seen int, limit time.Duration) error {
 		timeout = t.C
 	}
 	for {
+		// The key this call was identified by may be unlinked meanwhile:
+		// the wait ends with it, as a dashboard signed in with it does.
+		if err := stillLinked(c); err != nil {
+			return err
+		}
 		// Read after subscribing: a change from now on is an event.
 		r, err := c.Deps.Store.UserReservation(c.Ctx, c.User.ID, id)
 		if err != nil {
@@ -123,10 +128,25 @@ func concerns(ev store.Event, id int64) bool {
 	switch ev.Kind {
 	case store.EventReservation, store.EventMessage:
 		return ev.Ref == id
-	case store.EventAccountDeleted:
+	case store.EventAccountDeleted, store.EventAccount:
 		return true
 	}
 	return false
+}
+
+// stillLinked ends a call whose key is no longer linked to its account.
+func stillLinked(c *Call) error {
+	lapse, err := c.Deps.Store.CheckStanding(c.Ctx, store.Standing{UserID: c.User.ID, Key: c.Key.Fingerprint})
+	switch {
+	case err != nil:
+		return err
+	case lapse == store.LapseAccountGone:
+		return Exit(ExitUsage, "the account was deleted: the wait ends here")
+	case lapse != store.StandingHolds:
+		return Exit(ExitUsage, "this SSH key (%s) is no longer linked to the account: the wait ends here",
+			c.Key.Fingerprint)
+	}
+	return nil
 }
 
 // endedErr is ExitNoSMS with what became of the number.

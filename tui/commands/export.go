@@ -45,11 +45,13 @@ type exportAccount struct {
 }
 
 type exportKey struct {
-	Name        Untrusted `json:"name"`
-	Fingerprint string    `json:"fingerprint"`
-	PublicKey   string    `json:"public_key"`
-	AddedAt     Timestamp `json:"added_at"`
-	LastUsedAt  Timestamp `json:"last_used_at"`
+	Name         Untrusted `json:"name"`
+	Fingerprint  string    `json:"fingerprint"`
+	PublicKey    string    `json:"public_key"`
+	AddedAt      Timestamp `json:"added_at"`
+	LastUsedAt   Timestamp `json:"last_used_at"`
+	AdminSince   Timestamp `json:"admin_since"`   // null unless enrolled for admin use on the server host
+	PendingUntil Timestamp `json:"pending_until"` // null unless pasted and not proved yet: it expires then
 }
 
 type exportEvent struct {
@@ -195,7 +197,8 @@ func newExportDoc(e store.Export) exportDoc {
 	}
 	for _, k := range e.Keys {
 		d.Keys = append(d.Keys, exportKey{Name: Untrusted(k.Name), Fingerprint: k.Fingerprint, PublicKey: k.PublicKey,
-			AddedAt: Timestamp(k.AddedAt), LastUsedAt: Timestamp(k.LastUsedAt)})
+			AddedAt: Timestamp(k.AddedAt), LastUsedAt: Timestamp(k.LastUsedAt), AdminSince: Timestamp(k.AdminSince),
+			PendingUntil: Timestamp(k.PendingUntil)})
 	}
 	for _, ev := range e.Events {
 		d.SecurityEvents = append(d.SecurityEvents, exportEvent{Kind: string(ev.Kind), At: Timestamp(ev.At),

@@ -189,13 +189,13 @@ func TestAdminGateCoversSubCommandsAddedLater(t *testing.T) {
 		stderr != "wantsms: admin later: this needs an admin account\n" {
 		t.Fatalf("user: %d %q ran=%d", status, stderr, ran)
 	}
-	if _, err := f.st.SetRole(ctx, "me@example.com", store.RoleAdmin); err != nil {
+	if _, _, err := f.st.GrantAdmin(ctx, "me@example.com", f.key, "test"); err != nil {
 		t.Fatal(err)
 	}
 	if _, _, status := f.run(ctx, h, "admin later"); status != ExitOK || ran != 1 {
 		t.Fatalf("admin: %d ran=%d", status, ran)
 	}
-	if _, err := f.st.SetRole(ctx, "me@example.com", store.RoleUser); err != nil {
+	if _, err := f.st.RevokeAdmin(ctx, "me@example.com", "test"); err != nil {
 		t.Fatal(err)
 	}
 	if _, _, status := f.run(ctx, h, "admin later"); status != ExitUsage || ran != 1 {

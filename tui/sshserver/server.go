@@ -24,6 +24,7 @@ import (
 	"github.com/charmbracelet/wish/recover"
 	gossh "golang.org/x/crypto/ssh"
 
+	"github.com/wantsms/wantsms/store/netaddr"
 	"github.com/wantsms/wantsms/tui"
 )
 
@@ -44,10 +45,16 @@ type Config struct {
 	MaxAuthTries int
 	// MaxConns caps open connections in total (default 15,000: below the
 	// ~20,000 open files a process may hold here, leaving room for the
-	// database and HTTP). MaxConnsPerIP caps them per remote address
-	// (0: no cap; the command line's default is 32).
+	// database and HTTP). MaxConnsPerIP caps them per client: an IPv4
+	// address, or an IPv6 /64 (0: no cap; the command line's default is
+	// 32). Both count sessions too: a connection with N sessions open
+	// counts N (connLimits).
 	MaxConns      int
 	MaxConnsPerIP int
+	// MaxSessionsPerConn caps the sessions (channels, each a dashboard or
+	// a command) open at once on one connection (default 10, OpenSSH's
+	// MaxSessions).
+	MaxSessionsPerConn int
 	// MaxSession ends any session after this long (default 12 h).
 	MaxSession time.Duration
 	// InputIdle ends a session after this long without a key press
@@ -75,6 +82,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MaxConns <= 0 {
 		c.MaxConns = 15000
+	}
+	if c.MaxSessionsPerConn <= 0 {
+		c.MaxSessionsPerConn = 10
 	}
 	if c.FPS <= 0 {
 		c.FPS = 30
@@ -129,6 +139,7 @@ func New(cfg Config, deps tui.Deps, commands CommandHandler) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("ssh server: %w", err)
 	}
+	srv.ChannelHandlers = map[string]ssh.ChannelHandler{"session": s.sessionChannel}
 	srv.ServerConfigCallback = func(ssh.Context) *gossh.ServerConfig {
 		return &gossh.ServerConfig{MaxAuthTries: cfg.MaxAuthTries}
 	}
@@ -178,12 +189,13 @@ func (s *Server) Shutdown(ctx context.Context) error {
 
 // onConn enforces the connection caps and the handshake timeout.
 func (s *Server) onConn(ctx ssh.Context, conn net.Conn) net.Conn {
-	ip := hostOf(conn.RemoteAddr())
-	if !s.limits.acquire(ip) {
+	group := netaddr.Group(conn.RemoteAddr().String())
+	if !s.limits.acquire(group) {
 		s.log.Warn("connection refused: too many connections", "remote", conn.RemoteAddr().String())
 		return nil
 	}
-	tc := &trackedConn{Conn: conn, release: func() { s.limits.release(ip) }}
+	ctx.SetValue(connSessionsKey{}, &connSessions{group: group})
+	tc := &trackedConn{Conn: conn, release: func() { s.limits.release(group) }}
 	// The library resets deadlines on every read, so a deadline cannot
 	// bound the handshake: a timer closes the connection unless a session
 	// has started on it by then (stopHandshakeTimer).
@@ -229,13 +241,6 @@ func (c *trackedConn) Close() error {
 		c.release()
 	})
 	return err
-}
-
-func hostOf(a net.Addr) string {
-	if h, _, err := net.SplitHostPort(a.String()); err == nil {
-		return h
-	}
-	return a.String()
 }
 
 // slogPrintf lets the recover middleware log through slog.

@@ -77,6 +77,8 @@ func (s *Server) handle(sess ssh.Session) {
 		switch {
 		case err == nil:
 			user = &u
+			// Admin powers only where the host enrolled this key for them.
+			ts.AdminKey = s.deps.Store.CheckActor(ctx, store.Actor{UserID: u.ID, Key: ts.Key.Fingerprint}) == nil
 		case !errors.Is(err, store.ErrNoUser):
 			go drain(winCh)
 			log.Error("resolve key", "err", err)

@@ -304,7 +304,7 @@ func TestPasswordGuessingOverSSH(t *testing.T) {
 					t.Error(err)
 					return
 				}
-				throttled[i] = throttled[i] || strings.Contains(term.Screen(), "too many failed")
+				throttled[i] = throttled[i] || strings.Contains(term.Screen(), "too many attempts")
 			}
 		}()
 	}
@@ -318,7 +318,7 @@ func TestPasswordGuessingOverSSH(t *testing.T) {
 	})
 	home := env.Dial(t, testenv.NewKey(t))
 	signIn(t, home, "target@example.com", testenv.Password)
-	expect(t, home, "too many failed attempts")
+	expect(t, home, "too many attempts")
 	clock.Advance(2 * time.Minute) // past the 60 s cap
 	home.Type(testenv.Password)    // a refused attempt clears the password field
 	home.Press(sshterm.Enter)
@@ -335,7 +335,7 @@ func guessOnce(term *sshterm.Term, password string) error {
 	term.Press(sshterm.Enter)
 	return term.WaitUntil(testenv.Wait, "a refusal", func(s string) bool {
 		return !strings.Contains(s, "•••") && // the masked password (the help has single •)
-			(strings.Contains(s, "wrong email or password") || strings.Contains(s, "too many failed"))
+			(strings.Contains(s, "wrong email or password") || strings.Contains(s, "too many attempts"))
 	})
 }
 

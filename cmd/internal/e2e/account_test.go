@@ -30,7 +30,7 @@ func TestAccountKeysAndPassword(t *testing.T) {
 	term.Press(sshterm.Enter, sshterm.Enter)
 	expect(t, term, "not a public key line")
 
-	// A real one is linked and works at once.
+	// A real one waits until a connection with it signs in, then works.
 	phone := testenv.NewKey(t)
 	term.Press(sshterm.ShiftTab)
 	for range 30 {
@@ -38,9 +38,14 @@ func TestAccountKeysAndPassword(t *testing.T) {
 	}
 	term.Paste(authorizedLine(phone, "phone"))
 	term.Press(sshterm.Enter, sshterm.Enter)
-	expect(t, term, `Key "phone" added`)
+	expect(t, term, `Key "phone" added, pending`)
 	expect(t, term, "SSH keys (2)")
+	fromPhone := env.Dial(t, phone)
+	signIn(t, fromPhone, "acct@example.com", testenv.Password)
+	openPane(t, fromPhone, "Account", "SSH keys (2)")
+	fromPhone.Type("q")
 	openPane(t, env.Dial(t, phone), "Account", "SSH keys (2)")
+	expect(t, term, "SSH keys (2)")
 
 	// Rename the second key.
 	term.Press(sshterm.Down)

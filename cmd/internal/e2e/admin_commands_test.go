@@ -58,7 +58,7 @@ func TestAdminCommandsGated(t *testing.T) {
 	}
 
 	ok(t, env, adminKey, "admin credit bob@example.com 100 --reason 'before revoke'")
-	if _, err := env.Store().SetRole(context.Background(), "boss@example.com", store.RoleUser); err != nil {
+	if _, err := env.Store().RevokeAdmin(context.Background(), "boss@example.com", "test"); err != nil {
 		t.Fatal(err) // what `wantsms admin revoke boss@example.com` does
 	}
 	before = state(t, env, admin, plain, bob)

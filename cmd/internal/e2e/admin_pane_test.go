@@ -10,7 +10,6 @@ import (
 
 	"github.com/wantsms/wantsms/cmd/internal/sshterm"
 	"github.com/wantsms/wantsms/cmd/internal/testenv"
-	"github.com/wantsms/wantsms/store"
 	"github.com/wantsms/wantsms/store/metrics"
 )
 
@@ -199,7 +198,7 @@ func TestAdminNeedsALinkedKeyAndTheRole(t *testing.T) {
 	byKey := env.Dial(t, key)
 	openPane(t, byKey, "Admin", "All accounts")
 	byKey.Type("q")
-	if _, err := env.Store().SetRole(context.Background(), "boss@example.com", store.RoleUser); err != nil {
+	if _, err := env.Store().RevokeAdmin(context.Background(), "boss@example.com", "test"); err != nil {
 		t.Fatal(err) // what `wantsms admin revoke` does
 	}
 	again := env.Dial(t, key)

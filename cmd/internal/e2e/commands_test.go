@@ -93,7 +93,8 @@ func TestCommandWhoami(t *testing.T) {
 		t.Fatalf("whoami --json: %+v", got)
 	}
 	// The role is read afresh for each command.
-	if _, err := env.Store().SetRole(context.Background(), "who@example.com", store.RoleAdmin); err != nil {
+	if _, _, err := env.Store().GrantAdmin(context.Background(), "who@example.com", store.SpecOf(key.PublicKey()),
+		"test"); err != nil {
 		t.Fatal(err)
 	}
 	okJSON(t, env, key, "whoami --json", &got)
@@ -104,13 +105,16 @@ func TestCommandWhoami(t *testing.T) {
 
 type keysJSON struct {
 	Keys []struct {
-		ID          int64   `json:"id"`
-		Name        string  `json:"name"`
-		Fingerprint string  `json:"fingerprint"`
-		PublicKey   string  `json:"public_key"`
-		AddedAt     string  `json:"added_at"`
-		LastUsedAt  *string `json:"last_used_at"`
-		Current     bool    `json:"current"`
+		ID           int64   `json:"id"`
+		Name         string  `json:"name"`
+		Fingerprint  string  `json:"fingerprint"`
+		PublicKey    string  `json:"public_key"`
+		AddedAt      string  `json:"added_at"`
+		LastUsedAt   *string `json:"last_used_at"`
+		Current      bool    `json:"current"`
+		Admin        bool    `json:"admin"`
+		Pending      bool    `json:"pending"`
+		PendingUntil *string `json:"pending_until"`
 	} `json:"keys"`
 }
 

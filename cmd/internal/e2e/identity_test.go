@@ -190,7 +190,7 @@ func TestWrongPasswordsGenericThrottledAndRecorded(t *testing.T) {
 		wrongPw.Press(sshterm.Enter)
 		eventually(t, func() bool { return failures() >= want })
 	}
-	expect(t, wrongPw, "too many failed attempts")
+	expect(t, wrongPw, "too many attempts")
 	// Once the wait is over, the owner gets in.
 	clock.Advance(2 * time.Minute)
 	wrongPw.Type(testenv.Password)

@@ -46,13 +46,16 @@ func DecodeStrict(t testing.TB, doc string, v any) {
 	}
 }
 
-// NewAdmin creates an account with a linked key and gives it the admin
-// role, as `wantsms admin grant` does from the server host.
+// NewAdmin creates an account whose key is enrolled for admin use, as
+// `wantsms admin grant EMAIL --key FILE` does from the server host.
 func (e *Env) NewAdmin(email string) (store.User, ssh.Signer) {
 	e.t.Helper()
-	u, key := e.NewUser(email)
-	u, err := e.Store().SetRole(context.Background(), email, store.RoleAdmin)
+	u, err := e.Store().CreateUser(context.Background(), email, Password, store.Origin{RemoteAddr: "test"})
 	if err != nil {
+		e.t.Fatalf("create %s: %v", email, err)
+	}
+	key := NewKey(e.t)
+	if u, _, err = e.Store().GrantAdmin(context.Background(), email, store.SpecOf(key.PublicKey()), "test"); err != nil {
 		e.t.Fatalf("grant admin to %s: %v", email, err)
 	}
 	return u, key
