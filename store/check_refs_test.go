@@ -24,7 +24,7 @@ func TestCheckFindsReferencesToOthersOrNobody(t *testing.T) {
 	alice := newPerson(t, s, "alicetag", "203.0.113.10")
 	bob := newPerson(t, s, "bobtag", "203.0.113.20")
 	erased := newPerson(t, s, "erasedtag", "203.0.113.30")
-	must(t, s.DeleteAccount(ctx, erased.User.ID, "correct horse")) // its numbers go, its ledger rows stay
+	must(t, s.DeleteAccount(ctx, erased.User.ID, "correct horse", origin)) // its numbers go, its ledger rows stay
 	goodwill, err := s.CreditAsAdmin(ctx, admin, alice.Email(), 70, "goodwill")
 	must(t, err)
 	if rep, err := s.Check(ctx); err != nil || !rep.OK() {

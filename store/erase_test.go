@@ -204,7 +204,7 @@ func TestErasureGivesBackNumbersReservedMeanwhile(t *testing.T) {
 			must(t, err2(s.CreateReservation(ctx, newRes(who, 10))))
 		}
 	})
-	if err := s.DeleteAccount(ctx, u.ID, "correct horse"); err != nil {
+	if err := s.DeleteAccount(ctx, u.ID, "correct horse", origin); err != nil {
 		t.Fatal(err)
 	}
 	if len(given) != 2 || len(given[0]) != 1 || given[0][0] != first.ID || len(given[1]) != 1 || given[1][0] <= first.ID {
@@ -218,7 +218,7 @@ func TestErasureGivesBackNumbersReservedMeanwhile(t *testing.T) {
 	credit(t, s, v, 1000)
 	must(t, err2(s.CreateReservation(ctx, newRes(v, 10))))
 	given, who, reserveWhile = nil, v, eraseRounds
-	if err := s.DeleteAccount(ctx, v.ID, "correct horse"); !errors.Is(err, ErrErasureRace) {
+	if err := s.DeleteAccount(ctx, v.ID, "correct horse", origin); !errors.Is(err, ErrErasureRace) {
 		t.Fatalf("erasure while numbers keep coming: %v", err)
 	}
 	if _, err := s.UserByID(ctx, v.ID); err != nil {
@@ -261,7 +261,7 @@ func TestErasureLogsAnUntruncatedLog(t *testing.T) {
 	var n int
 	must(t, snapshot.QueryRow(`SELECT COUNT(*) FROM users`).Scan(&n))
 
-	must(t, s.DeleteAccount(ctx, u.ID, "correct horse"))
+	must(t, s.DeleteAccount(ctx, u.ID, "correct horse", origin))
 	if _, err := s.UserByEmail(ctx, "stuck@example.com"); !errors.Is(err, ErrNoUser) {
 		t.Fatalf("the account is still there: %v", err)
 	}

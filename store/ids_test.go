@@ -50,7 +50,7 @@ func TestDeletedAccountsIDsAreNeverReused(t *testing.T) {
 	bobs := reserveAndCheckDebit(t, s, bob)
 	bobMsg, err := s.WriteSupport(ctx, bob.ID, "hello")
 	must(t, err)
-	must(t, s.DeleteAccount(ctx, bob.ID, "correct horse"))
+	must(t, s.DeleteAccount(ctx, bob.ID, "correct horse", origin))
 
 	reserveAndCheckDebit(t, s, alice, bobs.ID)
 	m, err := s.WriteSupport(ctx, alice.ID, "hello too")

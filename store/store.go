@@ -10,7 +10,7 @@
 // The store is the bottom layer: every other package may use it, and it
 // uses none of them.
 //
-// May import from this repository: nothing.
+// May import from this repository: store/netaddr.
 package store
 
 import (

@@ -138,7 +138,6 @@ func (a *account) keysLoaded(keys []store.Key) {
 	}
 }
 
-
 // sameKey tells whether two list rows are the same key: linked and
 // pending keys are numbered apart.
 func sameKey(x, y store.Key) bool { return x.ID == y.ID && x.Pending() == y.Pending() }

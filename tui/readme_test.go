@@ -24,7 +24,7 @@ func TestREADMENamesEveryTabInOrder(t *testing.T) {
 	}
 	para, _, _ = strings.Cut(para, "\n\n")
 	named := regexp.MustCompile("\\*\\*(\\w+)\\*\\*\\s+\\(`(\\d)`").FindAllStringSubmatch(para, -1)
-	admin := &Common{ViaKey: true, User: store.User{Role: store.RoleAdmin}}
+	admin := &Common{Standing: store.Standing{Admin: true}, User: store.User{Role: store.RoleAdmin}}
 	panes := newPanes(admin)
 	if len(named) != len(panes) {
 		t.Fatalf("README names %d tabs, the dashboard has %d:\n%s", len(named), len(panes), para)

@@ -170,7 +170,7 @@ func TestErasureGivesNumbersBackFirst(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	if err := r.st.DeleteAccount(ctx, u.ID, "correct horse"); err != nil {
+	if err := r.st.DeleteAccount(ctx, u.ID, "correct horse", store.Origin{}); err != nil {
 		t.Fatal(err)
 	}
 	want := []setStatus{
@@ -215,7 +215,7 @@ func TestErasureProceedsWhenUpstreamFails(t *testing.T) {
 	u, other := r.user(t, "leaving@example.com"), r.user(t, "staying@example.com")
 	res := r.reserve(t, u)
 	r.up.SetHTTPStatus(http.StatusBadGateway)
-	if err := r.st.DeleteAccount(ctx, u.ID, "correct horse"); err != nil {
+	if err := r.st.DeleteAccount(ctx, u.ID, "correct horse", store.Origin{}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := r.st.Reservation(ctx, res.ID); !errors.Is(err, store.ErrNoReservation) {

@@ -4,6 +4,8 @@
 // by its /64, the block one subscriber line or one server usually gets
 // whole: capping single IPv6 addresses caps nothing, since whoever holds a
 // /64 can pick 2^64 of them.
+//
+// May import from this repository: nothing.
 package netaddr
 
 import (

@@ -5,7 +5,7 @@
 // session with a PTY gets the dashboard; one without gets the command
 // interface.
 //
-// May import from this repository: store, store/logctx, tui, tui/screen.
+// May import from this repository: store, store/logctx, store/netaddr, tui, tui/screen.
 package sshserver
 
 import (

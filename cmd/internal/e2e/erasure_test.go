@@ -34,16 +34,6 @@ func deleteFromDashboard(t *testing.T, env *testenv.Env, key ssh.Signer) {
 	expect(t, term, "account has been deleted")
 }
 
-// reserveByCommand reserves a Telegram number with `reserve` and returns it.
-func reserveByCommand(t *testing.T, env *testenv.Env, key ssh.Signer) eventJSON {
-	t.Helper()
-	evs, stderr, status := stream(t, env, key, "reserve telegram --json")
-	if status != 0 || len(evs) != 1 || evs[0].Event != "reserved" {
-		t.Fatalf("reserve: status %d, %q, events %+v", status, stderr, evs)
-	}
-	return evs[0]
-}
-
 // A person erases their account right after reserving a number; the next
 // person to reserve is debited as usual (the erased number's id, which
 // the ledger still names, is not handed out again).
@@ -53,12 +43,12 @@ func TestReserveAfterAnErasureIsPaid(t *testing.T) {
 	bob, bobKey := env.NewUser("bob@example.com")
 	env.Credit(alice.ID, 500, "g-alice")
 	env.Credit(bob.ID, 500, "g-bob")
-	reserveByCommand(t, env, aliceKey)
-	bobs := reserveByCommand(t, env, bobKey)
+	reserveByCommand(t, env, aliceKey, "telegram")
+	bobs := reserveByCommand(t, env, bobKey, "telegram")
 	deleteFromDashboard(t, env, bobKey)
 
 	before := env.Balance(alice.ID)
-	r := reserveByCommand(t, env, aliceKey)
+	r := reserveByCommand(t, env, aliceKey, "telegram")
 	if r.ID <= bobs.ID {
 		t.Errorf("alice's number got id %d, which bob's erased number %d had or preceded", r.ID, bobs.ID)
 	}
@@ -84,8 +74,8 @@ func TestErasureCancelsOpenNumbersUpstream(t *testing.T) {
 	reserveTwo := func(email string) (ssh.Signer, []store.Reservation) {
 		u, key := env.NewUser(email)
 		env.Credit(u.ID, 500, "g-"+email)
-		reserveByCommand(t, env, key)
-		reserveByCommand(t, env, key)
+		reserveByCommand(t, env, key, "telegram")
+		reserveByCommand(t, env, key, "telegram")
 		return key, env.Reservations(u.ID)
 	}
 	selfKey, selfs := reserveTwo("self@example.com")
