@@ -40,10 +40,10 @@ import (
 const ReservationDetailRetention = 180 * 24 * time.Hour
 
 // OrderRetention is how long a closed order (a payment record) is kept
-// after its last change: 7 years, the longest that tax authorities where
-// our payers live commonly ask for business records (the US IRS's longest
-// ordinary period; most EU states ask 6 to 10, most often 7 or fewer).
-// 7×365+2 days is never shorter than seven calendar years.
+// after its last change: 7 years, the longest period the US IRS names for
+// keeping the records behind a tax return (the operator is a US company).
+// An operator bound by a longer law (10 years in Germany or France)
+// raises it. 7×365+2 days is never shorter than seven calendar years.
 const OrderRetention = (7*365 + 2) * 24 * time.Hour
 
 // SupportRetention is how long a support conversation is kept after it was

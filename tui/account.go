@@ -44,6 +44,7 @@ type account struct {
 	section accountSection
 	keys    []store.Key
 	events  []store.SecurityEvent
+	policy  string // the privacy policy version accepted at sign-up
 	cursor  int
 	mode    accountMode
 	form    *form
@@ -60,6 +61,7 @@ const accountEventsShown = 50
 type accountLoadedMsg struct {
 	keys   []store.Key
 	events []store.SecurityEvent
+	policy string
 	err    error
 }
 
@@ -97,7 +99,11 @@ func (a *account) load() tea.Cmd {
 			return accountLoadedMsg{err: err}
 		}
 		events, err := c.Deps.Store.SecurityEvents(c.Ctx, uid, accountEventsShown)
-		return accountLoadedMsg{keys: keys, events: events, err: err}
+		if err != nil {
+			return accountLoadedMsg{err: err}
+		}
+		policy, err := c.Deps.Store.PolicyVersionAccepted(c.Ctx, uid)
+		return accountLoadedMsg{keys: keys, events: events, policy: policy, err: err}
 	}
 }
 
@@ -108,7 +114,7 @@ func (a *account) Update(msg tea.Msg) (Component, tea.Cmd) {
 			a.err = a.c.explain(msg.err)
 			return a, nil
 		}
-		a.keys, a.events = msg.keys, msg.events
+		a.keys, a.events, a.policy = msg.keys, msg.events, msg.policy
 		a.cursor = min(a.cursor, max(0, len(a.keys)-1))
 	case accountDoneMsg:
 		a.busy = false
