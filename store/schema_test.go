@@ -26,7 +26,7 @@ var schema = map[string][]string{
 		"cost_micros", "price_cents", "state", "created_at", "expires_at", "cancel_after", "ended_at", "refunded"},
 	"messages": {"id", "reservation_id", "provider_id", "sender", "body", "code", "received_at"},
 	// Payment records (§6): our number, status, amounts, timestamps and the
-	// policyProcessors' references — a Checkout session and payment intent, a
+	// processors' references — a Checkout session and payment intent, a
 	// Bitcoin address and transactions. Never card details.
 	"orders": {"id", "number", "user_id", "processor", "status", "credits", "credited", "amount_cents", "currency",
 		"session_id", "checkout_url", "payment_intent", "charged_cents", "charged_currency", "livemode",
@@ -43,7 +43,7 @@ var schema = map[string][]string{
 	"schema_migrations": {"version", "name", "applied_at"},
 }
 
-// policyProcessors are the payment policyProcessors the policy names (§6): Stripe
+// policyProcessors are the payment processors the policy names (§6): Stripe
 // for cards, Blockonomics for Bitcoin. A third is a change of the policy.
 var policyProcessors = []string{"stripe", "blockonomics"}
 
