@@ -32,7 +32,7 @@ func (a *account) dataView() []string {
 		lines = append(lines, st.Text.Render(fmt.Sprintf("  %-28s", p.Label))+st.Muted.Render(p.Period()))
 	}
 	return append(lines,
-		st.Text.Render("Privacy policy accepted at sign-up: ")+st.Code.Render(policyAccepted(a.policy))+
+		st.Text.Render("Policy accepted at sign-up: ")+st.Code.Render(policyAccepted(a.policy))+
 			st.Muted.Render(policyCurrent(a.policy)),
 		st.Text.Render("No trackers, and your email never goes to number providers."),
 		"",

@@ -191,7 +191,7 @@ func TestSignUpAsksAgeAndRecordsThePolicyVersion(t *testing.T) {
 	openPane(t, term, "Account", "Profile & keys")
 	term.Press(sshterm.Left)
 	expect(t, term, "What we keep, and for how long")
-	if _, err := term.WaitForMatch(testenv.Wait, regexp.MustCompile(`Privacy policy accepted at sign-up: +`+
+	if _, err := term.WaitForMatch(testenv.Wait, regexp.MustCompile(`Policy accepted at sign-up: +`+
 		regexp.QuoteMeta(store.PrivacyPolicyVersion)+` +\(the current one\)`)); err != nil {
 		t.Fatal(err)
 	}
