@@ -20,8 +20,10 @@ import (
 //     were written, so a row younger than HistoryRetention cannot name a
 //     purged number; an older one may.
 //
-// Orders and audit rows are never deleted: a reference to a missing one
-// names nobody.
+// Orders and audit rows go only by the purge, OrderRetention after an
+// order closed and AuditRetention after an admin's action. Both are
+// written with (or before) the ledger rows that name them, so a row
+// younger than those periods that names a missing one names nobody.
 
 // checkReferences reports every ledger row whose reference names another
 // account's thing or nothing, and every reservation without its rows.
@@ -140,13 +142,16 @@ func (s *Store) checkReservationRows(ctx context.Context) ([]string, error) {
 // checkTopupRefs: top-up rows name an order of their account ("NUMBER",
 // or "NUMBER:TXID" per Bitcoin transaction, one seen for that order).
 func (s *Store) checkTopupRefs(ctx context.Context) ([]string, error) {
+	purgeable := s.now().Add(-OrderRetention).Unix()
 	found, err := s.problems(ctx, func(sc scanner, l *ledgerRef, cols ...any) (string, error) {
 		var exists, txSeen bool
-		var owner int64
-		if err := sc.Scan(append(cols, &exists, &owner, &txSeen)...); err != nil {
+		var owner, createdAt int64
+		if err := sc.Scan(append(cols, &createdAt, &exists, &owner, &txSeen)...); err != nil {
 			return "", err
 		}
 		switch {
+		case !exists && createdAt < purgeable:
+			return "", nil // the order closed long ago and was purged
 		case !exists:
 			return l.String() + ": names no order", nil
 		case owner != l.userID:
@@ -155,8 +160,8 @@ func (s *Store) checkTopupRefs(ctx context.Context) ([]string, error) {
 			return l.String() + ": names no Bitcoin transaction of the order", nil
 		}
 		return "", nil
-	}, `SELECT l.id, l.user_id, l.amount_cents, l.kind, l.reference, o.id IS NOT NULL, COALESCE(o.user_id, 0),
-			instr(l.reference, ':') = 0 OR EXISTS (SELECT 1 FROM btc_payments b WHERE b.order_id = o.id
+	}, `SELECT l.id, l.user_id, l.amount_cents, l.kind, l.reference, l.created_at, o.id IS NOT NULL,
+			COALESCE(o.user_id, 0), instr(l.reference, ':') = 0 OR EXISTS (SELECT 1 FROM btc_payments b WHERE b.order_id = o.id
 				AND b.txid = substr(l.reference, instr(l.reference, ':') + 1))
 		FROM ledger l LEFT JOIN orders o ON o.number = CASE instr(l.reference, ':')
 			WHEN 0 THEN l.reference ELSE substr(l.reference, 1, instr(l.reference, ':') - 1) END
@@ -170,13 +175,16 @@ func (s *Store) checkTopupRefs(ctx context.Context) ([]string, error) {
 // checkAdjustRefs: an admin's correction names its audit row ("audit:N"),
 // a credit or debit of the same account.
 func (s *Store) checkAdjustRefs(ctx context.Context) ([]string, error) {
+	purgeable := s.now().Add(-AuditRetention).Unix()
 	found, err := s.problems(ctx, func(sc scanner, l *ledgerRef, cols ...any) (string, error) {
 		var exists, creditOrDebit bool
-		var target int64
-		if err := sc.Scan(append(cols, &exists, &target, &creditOrDebit)...); err != nil {
+		var target, createdAt int64
+		if err := sc.Scan(append(cols, &createdAt, &exists, &target, &creditOrDebit)...); err != nil {
 			return "", err
 		}
 		switch {
+		case !exists && createdAt < purgeable:
+			return "", nil // the audit row was purged with its age
 		case !exists:
 			return l.String() + ": names no audit row", nil
 		case !creditOrDebit:
@@ -185,7 +193,7 @@ func (s *Store) checkAdjustRefs(ctx context.Context) ([]string, error) {
 			return fmt.Sprintf("%s: its audit row is about account %d", l, target), nil
 		}
 		return "", nil
-	}, `SELECT l.id, l.user_id, l.amount_cents, l.kind, l.reference, a.id IS NOT NULL,
+	}, `SELECT l.id, l.user_id, l.amount_cents, l.kind, l.reference, l.created_at, a.id IS NOT NULL,
 			COALESCE(a.target_user_id, 0), COALESCE(a.action IN (?, ?), 0)
 		FROM ledger l LEFT JOIN admin_audit a ON l.reference GLOB 'audit:[0-9]*'
 			AND a.id = CAST(substr(l.reference, 7) AS INTEGER)

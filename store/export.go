@@ -17,8 +17,11 @@ import (
 type Export struct {
 	At      time.Time // when the snapshot was taken
 	Account User
-	Keys    []Key           // linked keys oldest first, then pending ones (pasted, not proved yet)
-	Events  []SecurityEvent // sign-ins, failures and changes, oldest first
+	// PolicyVersion is the privacy policy version accepted at sign-up
+	// ("" before versions were recorded).
+	PolicyVersion string
+	Keys          []Key           // linked keys oldest first, then pending ones (pasted, not proved yet)
+	Events        []SecurityEvent // sign-ins, failures and changes, oldest first
 	// Reservations are every number the person rented that we still hold
 	// (the purge removes them a year after they ended), oldest first, each
 	// with its SMS.
@@ -48,6 +51,10 @@ func (s *Store) Export(ctx context.Context, userID int64) (Export, error) {
 		`SELECT `+userColumns+` FROM users WHERE id = ? AND deleted_at IS NULL`, userID))
 	if err != nil {
 		return Export{}, err
+	}
+	if err := tx.QueryRowContext(ctx, `SELECT policy_version FROM users WHERE id = ?`, userID).
+		Scan(&e.PolicyVersion); err != nil {
+		return Export{}, fmt.Errorf("export account %d: policy version: %w", userID, err)
 	}
 	for _, section := range []func(context.Context, querier, *Export) error{
 		exportKeys, exportEvents, exportReservations, exportOrders, exportLedger, exportSupport,

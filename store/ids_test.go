@@ -169,6 +169,11 @@ func TestMigrationNeverReissuesNamedIDs(t *testing.T) {
 		}
 	}
 	must(t, old.w.Close())
+	// The schema as 0008 leaves it: later migrations may change tables
+	// for their own reasons.
+	at8 := atVersion(t, path, 8)
+	after := schemaOf(t, at8.w)
+	must(t, at8.w.Close())
 
 	s, err := Open(path, Options{})
 	must(t, err)
@@ -183,7 +188,6 @@ func TestMigrationNeverReissuesNamedIDs(t *testing.T) {
 		t.Errorf("new support thread %d: want it above 2, which the audit trail names", m.ThreadID)
 	}
 
-	after := schemaOf(t, s.w)
 	rebuilt := regexp.MustCompile(`^CREATE TABLE "?(\w+?)"? \(`)
 	for name, q := range before {
 		got, ok := after[name]

@@ -18,6 +18,18 @@ import (
 //     never shows a reservation past that age even before the purge runs
 //     (HistoryRetention).
 //
+// What the policy does not give a period for gets one here, each kept by
+// the same purge (RetentionPeriods lists them all for the screens):
+//
+//   - orders, with their Bitcoin transactions and Stripe event ids, are
+//     payment records kept for accounting: deleted OrderRetention after
+//     their last change, once closed (paid, failed or expired). The
+//     ledger rows that credited them stay: the balance is their sum.
+//   - support conversations: deleted SupportRetention after the thread
+//     was closed. Open threads stay while the conversation goes on.
+//   - the admins' audit trail: rows deleted AuditRetention after the
+//     action.
+//
 // secure_delete is on, and the purge ends by truncating the write-ahead
 // log (truncateWAL), so what is removed does not linger in the files.
 
@@ -26,13 +38,49 @@ import (
 // shortest run of six calendar months (181 days), hourly runs included.
 const ReservationDetailRetention = 180 * 24 * time.Hour
 
+// OrderRetention is how long a closed order (a payment record) is kept
+// after its last change: 7 years, the longest period the US IRS names for
+// keeping the records behind a tax return (the operator is a US company).
+// An operator bound by a longer law (10 years in Germany or France)
+// raises it. 7×365+2 days is never shorter than seven calendar years.
+const OrderRetention = (7*365 + 2) * 24 * time.Hour
+
+// SupportRetention is how long a support conversation is kept after it was
+// closed: 1 year, as long as the number history it is usually about, so
+// that a question about a number can be answered as long as the number is
+// in the dashboard. 365 days is never longer than a calendar year.
+const SupportRetention = 365 * 24 * time.Hour
+
+// AuditRetention is how long a row of the admins' audit trail is kept:
+// 2 years, longer than the longest card dispute window (540 days), so an
+// admin's credit, refund or deletion can be explained for as long as a
+// payment can be contested. 2×365+1 days is never shorter than two
+// calendar years.
+const AuditRetention = (2*365 + 1) * 24 * time.Hour
+
 // Names of the retention steps in a PurgeReport.
 const (
 	PurgeReservationDetails = "reservation details (provider, reference, cost) older than 6 months"
 	PurgeLedgerNotes        = "ledger notes naming a number older than 1 year"
 	PurgeMessages           = "SMS of numbers older than 1 year"
 	PurgeReservations       = "numbers (dashboard history) older than 1 year"
+	PurgeOrders             = "payment records (orders) closed more than 7 years ago"
+	PurgeSupport            = "support conversations closed more than 1 year ago"
+	PurgeAudit              = "admin audit rows older than 2 years"
 )
+
+// ordersDue selects the closed orders whose last change is before ?1
+// (index orders_closed).
+const ordersDue = `SELECT id FROM orders WHERE status NOT IN ('created', 'pending') AND updated_at < ?1`
+
+// supportDue selects the threads closed before ?1 (index
+// support_threads_status): a closed thread takes no more messages, so its
+// last change is its closing.
+const supportDue = `SELECT id FROM support_threads WHERE status = 'closed' AND updated_at < ?1`
+
+// auditDue selects the audit rows written before ?1 (index
+// admin_audit_created).
+const auditDue = `SELECT id FROM admin_audit WHERE created_at < ?1`
 
 // detailsDue selects the reservations ended before ?1 whose details are
 // still there (index reservations_details): a live reservation never has
@@ -65,7 +113,32 @@ func init() {
 			return tx.execCount(ctx, `DELETE FROM reservations WHERE id IN (`+historyDue+`)`,
 				now.Add(-HistoryRetention).Unix())
 		}},
+		purgeStep{PurgeOrders, purgeOrders},
+		purgeStep{PurgeSupport, func(ctx context.Context, tx *Tx, now time.Time) (int64, error) {
+			// The messages go with their thread (ON DELETE CASCADE).
+			return tx.execCount(ctx, `DELETE FROM support_threads WHERE id IN (`+supportDue+`)`,
+				now.Add(-SupportRetention).Unix())
+		}},
+		purgeStep{PurgeAudit, func(ctx context.Context, tx *Tx, now time.Time) (int64, error) {
+			return tx.execCount(ctx, `DELETE FROM admin_audit WHERE id IN (`+auditDue+`)`, now.Add(-AuditRetention).Unix())
+		}},
 	)
+}
+
+// purgeOrders deletes the orders closed OrderRetention ago, and first what
+// refers to them: their Bitcoin transactions and any Stripe event id still
+// kept.
+func purgeOrders(ctx context.Context, tx *Tx, now time.Time) (int64, error) {
+	cutoff := now.Add(-OrderRetention).Unix()
+	for _, q := range []string{
+		`DELETE FROM btc_payments WHERE order_id IN (` + ordersDue + `)`,
+		`DELETE FROM stripe_events WHERE order_id IN (` + ordersDue + `)`,
+	} {
+		if _, err := tx.ExecContext(ctx, q, cutoff); err != nil {
+			return 0, fmt.Errorf("purge what refers to old orders: %w", err)
+		}
+	}
+	return tx.execCount(ctx, `DELETE FROM orders WHERE id IN (`+ordersDue+`)`, cutoff)
 }
 
 // scrubReservationDetails removes the operational details of reservations

@@ -156,7 +156,9 @@ func TestPurgedTextLeavesTheFiles(t *testing.T) {
 // every reservation.
 func TestPurgeQueriesUseTheirIndexes(t *testing.T) {
 	s, _ := openTest(t)
-	for q, index := range map[string]string{detailsDue: "reservations_details", historyDue: "reservations_ended"} {
+	for q, index := range map[string]string{detailsDue: "reservations_details", historyDue: "reservations_ended",
+		ordersDue: "orders_closed", supportDue: "support_threads_status",
+		auditDue: "admin_audit_created"} {
 		rows, err := s.r.Query(`EXPLAIN QUERY PLAN `+q, 1)
 		if err != nil {
 			t.Fatal(err)

@@ -118,8 +118,8 @@ func (s *Store) createUser(ctx context.Context, email, password string, o Origin
 	}
 	var u User
 	err = s.write(ctx, func(tx *Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO users (email, password_hash, created_at) VALUES (?, ?, ?)
-			ON CONFLICT DO NOTHING`, email, hash, tx.now)
+		res, err := tx.ExecContext(ctx, `INSERT INTO users (email, password_hash, created_at, policy_version)
+			VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`, email, hash, tx.now, PrivacyPolicyVersion)
 		if err != nil {
 			return fmt.Errorf("insert user: %w", err)
 		}

@@ -44,6 +44,7 @@ type account struct {
 	section accountSection
 	keys    []store.Key
 	events  []store.SecurityEvent
+	policy  string // the privacy policy version accepted at sign-up
 	cursor  int
 	target  store.Key // the key a question or rename is about, whatever the list does meanwhile
 	mode    accountMode
@@ -61,6 +62,7 @@ const accountEventsShown = 50
 type accountLoadedMsg struct {
 	keys   []store.Key
 	events []store.SecurityEvent
+	policy string
 	err    error
 }
 
@@ -106,7 +108,11 @@ func (a *account) load() tea.Cmd {
 		}
 		keys = append(keys, pending...)
 		events, err := c.Deps.Store.SecurityEvents(c.Ctx, uid, accountEventsShown)
-		return accountLoadedMsg{keys: keys, events: events, err: err}
+		if err != nil {
+			return accountLoadedMsg{err: err}
+		}
+		policy, err := c.Deps.Store.PolicyVersionAccepted(c.Ctx, uid)
+		return accountLoadedMsg{keys: keys, events: events, policy: policy, err: err}
 	}
 }
 
@@ -118,7 +124,7 @@ func (a *account) Update(msg tea.Msg) (Component, tea.Cmd) {
 			return a, nil
 		}
 		a.keysLoaded(msg.keys)
-		a.events = msg.events
+		a.events, a.policy = msg.events, msg.policy
 	case accountDoneMsg:
 		a.busy = false
 		var changed tea.Cmd

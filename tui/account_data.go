@@ -1,7 +1,11 @@
 package tui
 
 import (
+	"fmt"
+
 	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/wantsms/wantsms/store"
 )
 
 // The Account pane's third page: what we keep and for how long, the
@@ -21,20 +25,38 @@ func (a *account) dataView() []string {
 			a.form.view(),
 		}
 	}
-	return []string{
-		st.Subtitle.Render("What we keep"),
-		st.Text.Render("Numbers and their messages: 1 year; details for operating them: 6 months."),
-		st.Text.Render("Sign-in records: 180 days. Payments and the credit ledger: for accounting."),
-		st.Text.Render("We never send your email to number providers, and we run no trackers."),
-		"",
-		st.Key.Render("ctrl+p") + st.Text.Render("  read the privacy policy"),
-		"",
-		st.Subtitle.Render("Export my data"),
-		st.Text.Render("Everything we hold on you, as JSON (run it where your linked key is):"),
-		"  " + st.Code.Render(a.c.Deps.SSHWith("-T", "export")+" > mydata.json"),
-		"",
-		st.Key.Render("D") + st.Text.Render("       delete my account"),
+	// One screen of 80×24: the keys for the policy (ctrl+p) and deletion
+	// (D) are in the help bar.
+	lines := []string{st.Subtitle.Render("What we keep, and for how long")}
+	for _, p := range store.RetentionPeriods() {
+		lines = append(lines, st.Text.Render(fmt.Sprintf("  %-28s", p.Label))+st.Muted.Render(p.Period()))
 	}
+	return append(lines,
+		st.Text.Render("Policy accepted at sign-up: ")+st.Code.Render(policyAccepted(a.policy))+
+			st.Muted.Render(policyCurrent(a.policy)),
+		st.Text.Render("No trackers, and your email never goes to number providers."),
+		"",
+		st.Subtitle.Render("Export my data")+st.Text.Render(" (from where your linked key is):"),
+		"  "+st.Code.Render(a.c.Deps.SSHWith("-T", "export")+" > mydata.json"),
+	)
+}
+
+// policyAccepted names the policy version an account accepted; accounts
+// made before versions were recorded accepted the one of their time.
+func policyAccepted(version string) string {
+	if version == "" {
+		return "before " + store.FirstRecordedPolicyVersion
+	}
+	return version
+}
+
+// policyCurrent says whether a newer policy is in force than the one
+// accepted.
+func policyCurrent(version string) string {
+	if version == store.PrivacyPolicyVersion {
+		return "  (the current one)"
+	}
+	return "  (current: " + store.PrivacyPolicyVersion + ")"
 }
 
 func (a *account) deleteAccount() tea.Cmd {

@@ -3,18 +3,40 @@ package tui
 import (
 	_ "embed"
 	"fmt"
+	"strings"
 
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/viewport"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
+
+	"github.com/wantsms/wantsms/store"
 )
 
 // PrivacyPolicy is our published privacy policy; it ships with the
-// product and is shown in the dashboard and by `ssh HOST privacy`.
+// product and is shown, followed by RetentionSchedule, in the dashboard
+// and by `ssh HOST privacy`. Its "Last updated" date is
+// store.PrivacyPolicyVersion, the version sign-up records.
 //
 //go:embed privacy-policy.txt
 var PrivacyPolicy string
+
+// RetentionSchedule lists every retention period the service applies,
+// from the constants its purge runs on: the policy's §9 names the two
+// main ones; this is the whole list.
+func RetentionSchedule() string {
+	var b strings.Builder
+	b.WriteString("Retention periods in detail (with §9, as this service applies them)\n")
+	b.WriteString("A purge that runs every hour removes each record once its period is over.\n")
+	for _, p := range store.RetentionPeriods() {
+		b.WriteString("- " + p.String() + "\n")
+	}
+	return b.String()
+}
+
+// PrivacyDocument is what the policy screen and `privacy` show: the policy,
+// then the retention schedule.
+func PrivacyDocument() string { return PrivacyPolicy + "\n" + RetentionSchedule() }
 
 // privacyView shows the policy, scrollable, until the person goes back.
 type privacyView struct {
@@ -33,7 +55,7 @@ func newPrivacyView(c *Common, w, h int) *privacyView {
 
 func (p *privacyView) setSize(w, h int) {
 	p.vp.Width, p.vp.Height = w, max(3, h-2)
-	p.vp.SetContent(lipgloss.NewStyle().Width(w).Render(PrivacyPolicy))
+	p.vp.SetContent(lipgloss.NewStyle().Width(w).Render(PrivacyDocument()))
 }
 
 func (p *privacyView) update(msg tea.KeyMsg) tea.Cmd {

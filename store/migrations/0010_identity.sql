@@ -18,7 +18,7 @@ CREATE TABLE admin_keys (
 -- accounts: whether a key is linked elsewhere is never revealed to the
 -- person pasting it.
 CREATE TABLE pending_keys (
-    id          INTEGER PRIMARY KEY,
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
     user_id     INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
     fingerprint TEXT    NOT NULL,
     public_key  TEXT    NOT NULL,

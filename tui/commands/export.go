@@ -42,6 +42,9 @@ type exportAccount struct {
 	CreatedAt    Timestamp `json:"created_at"`
 	BannedAt     Timestamp `json:"banned_at"` // null unless suspended
 	BanReason    Untrusted `json:"ban_reason"`
+	// PrivacyPolicy is the version ("Last updated" date) of the privacy
+	// policy accepted at sign-up; "" for accounts older than versions.
+	PrivacyPolicy string `json:"privacy_policy_accepted"`
 }
 
 type exportKey struct {
@@ -148,6 +151,9 @@ type exportRetention struct {
 	ReservationDetailsDays int `json:"reservation_details_days"`
 	HistoryDays            int `json:"history_days"`
 	SecurityEventsDays     int `json:"security_events_days"`
+	SupportClosedDays      int `json:"support_days_after_closed"`
+	OrdersClosedDays       int `json:"orders_days_after_closed"`
+	AdminAuditDays         int `json:"admin_audit_days"`
 }
 
 // WriteText writes the document indented, for `export > mydata.json`.
@@ -181,7 +187,9 @@ func exportCommand() *Command {
 func retention() exportRetention {
 	days := func(d time.Duration) int { return int(d / (24 * time.Hour)) }
 	return exportRetention{ReservationDetailsDays: days(store.ReservationDetailRetention),
-		HistoryDays: days(store.HistoryRetention), SecurityEventsDays: days(store.SecurityEventRetention)}
+		HistoryDays: days(store.HistoryRetention), SecurityEventsDays: days(store.SecurityEventRetention),
+		SupportClosedDays: days(store.SupportRetention), OrdersClosedDays: days(store.OrderRetention),
+		AdminAuditDays: days(store.AuditRetention)}
 }
 
 func newExportDoc(e store.Export) exportDoc {
@@ -189,7 +197,7 @@ func newExportDoc(e store.Export) exportDoc {
 	d := exportDoc{Format: exportFormat, Version: exportVersion, ExportedAt: Timestamp(e.At),
 		Account: exportAccount{ID: a.ID, Email: Untrusted(a.Email), Role: string(a.Role), BalanceCents: a.BalanceCents,
 			Currency: currency, CreatedAt: Timestamp(a.CreatedAt), BannedAt: Timestamp(a.BannedAt),
-			BanReason: Untrusted(a.BanReason)},
+			BanReason: Untrusted(a.BanReason), PrivacyPolicy: e.PolicyVersion},
 		Keys: make([]exportKey, 0, len(e.Keys)), SecurityEvents: make([]exportEvent, 0, len(e.Events)),
 		Reservations: make([]exportNumber, 0, len(e.Reservations)), Orders: make([]exportOrder, 0, len(e.Orders)),
 		Ledger: make([]exportMove, 0, len(e.Ledger)), Support: make([]exportThread, 0, len(e.Support)),

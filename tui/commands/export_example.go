@@ -1,6 +1,10 @@
 package commands
 
-import "time"
+import (
+	"time"
+
+	"github.com/wantsms/wantsms/store"
+)
 
 // exampleExport is the export of a small account: one of everything. It
 // documents the document's shape in help and in the README.
@@ -10,7 +14,7 @@ func exampleExport() exportDoc {
 	}
 	return exportDoc{Format: exportFormat, Version: exportVersion, ExportedAt: at(90),
 		Account: exportAccount{ID: 7, Email: "alice@example.com", Role: "user", BalanceCents: 925, Currency: currency,
-			CreatedAt: exampleTime},
+			CreatedAt: exampleTime, PrivacyPolicy: store.PrivacyPolicyVersion},
 		Keys: []exportKey{{Name: "laptop", Fingerprint: "SHA256:2Rq0yJ0tG2mK4x0Yb6o1b8rXk9m1c7jQx3e5s0aZ1Lw",
 			PublicKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHx8YnVpbGQtZXhhbXBsZS1rZXktbm90LXJlYWw",
 			AddedAt:   at(1), LastUsedAt: at(60)}},

@@ -15,16 +15,17 @@ func (r privacyResult) WriteText(w io.Writer) error {
 	return err
 }
 
-// privacyCommand prints the privacy policy that ships with the product;
-// anybody may read it, with or without an account.
+// privacyCommand prints the privacy policy that ships with the product and
+// the retention periods the service applies; anybody may read them, with
+// or without an account.
 func privacyCommand() *Command {
 	return &Command{
 		Name:    "privacy",
-		Summary: "print our privacy policy (no account needed)",
+		Summary: "print our privacy policy and retention periods (no account needed)",
 		Public:  true,
 		Example: privacyResult{Policy: "Privacy Policy — WantSMS\n…"},
 		Run: func(c *Call) error {
-			return c.Print(privacyResult{Policy: tui.PrivacyPolicy})
+			return c.Print(privacyResult{Policy: tui.PrivacyDocument()})
 		},
 	}
 }

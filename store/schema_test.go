@@ -1,0 +1,136 @@
+package store
+
+import (
+	"context"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// schema is every table and column the migrations leave, with what the
+// table holds. A migration that adds a table or a column changes it here,
+// once someone has checked that it holds nothing the privacy policy
+// forbids: no full card number or security code (§6), no private key of
+// a wallet (§6), nothing for tracking (§5), and that the export, the
+// erasure and the retention purge know about it.
+var schema = map[string][]string{
+	"users": {"id", "email", "password_hash", "role", "balance_cents", "created_at", "banned_at", "ban_reason",
+		"deleted_at", "policy_version"},
+	"ssh_keys": {"id", "user_id", "fingerprint", "public_key", "name", "added_at", "last_used_at"},
+	// Admin use of a linked key, enrolled from the server host: who ran
+	// the tool there (an operating-system account), not a person's data.
+	"admin_keys": {"key_id", "enrolled_at", "enrolled_by"},
+	// A pasted public key waiting for a connection to prove it; it expires.
+	"pending_keys":    {"id", "user_id", "fingerprint", "public_key", "name", "added_at", "expires_at"},
+	"ledger":          {"id", "user_id", "amount_cents", "kind", "reference", "note", "created_at"},
+	"security_events": {"id", "user_id", "kind", "remote_addr", "client_version", "detail", "created_at"},
+	"signin_throttle": {"key", "failures", "last_at"},
+	"event_relay":     {"id", "user_id", "kind", "ref", "created_at"},
+	"reservations": {"id", "user_id", "service", "country", "phone", "provider", "provider_ref", "simulated",
+		"cost_micros", "price_cents", "state", "created_at", "expires_at", "cancel_after", "ended_at", "refunded"},
+	"messages": {"id", "reservation_id", "provider_id", "sender", "body", "code", "received_at"},
+	// Payment records (§6): our number, status, amounts, timestamps and the
+	// processors' references — a Checkout session and payment intent, a
+	// Bitcoin address and transactions. Never card details.
+	"orders": {"id", "number", "user_id", "processor", "status", "credits", "credited", "amount_cents", "currency",
+		"session_id", "checkout_url", "payment_intent", "charged_cents", "charged_currency", "livemode",
+		"btc_address", "btc_price_cents", "btc_expected_sats", "btc_received_sats", "note", "created_at",
+		"expires_at", "paid_at", "updated_at"},
+	"btc_payments": {"txid", "addr", "order_id", "status", "value_sats", "rbf", "credited_cents", "first_seen_at",
+		"updated_at"},
+	"stripe_events":     {"id", "type", "order_id", "received_at"},
+	"support_threads":   {"id", "user_id", "status", "created_at", "updated_at", "user_seen_id"},
+	"support_messages":  {"id", "thread_id", "from_staff", "staff_id", "body", "created_at"},
+	"admin_audit":       {"id", "actor_id", "action", "target_user_id", "target", "reason", "detail", "remote_addr", "created_at"},
+	"price_overrides":   {"service", "country", "markup_bp", "updated_by", "updated_at"},
+	"provider_settings": {"name", "enabled", "updated_by", "updated_at"},
+	"schema_migrations": {"version", "name", "applied_at"},
+}
+
+// policyProcessors are the payment processors the policy names (§6): Stripe
+// for cards, Blockonomics for Bitcoin. A third is a change of the policy.
+var policyProcessors = []string{"stripe", "blockonomics"}
+
+// forbiddenColumn matches column names of data the policy says we never
+// store: card numbers, security codes, expiry dates, bank accounts, wallet
+// keys and seeds.
+var forbiddenColumn = regexp.MustCompile(`(?i)card|\bpan\b|^pan_|_pan$|cvc|cvv|csc|security_code|expir(y|ation)_?(month|year|date)|` +
+	`exp_(month|year)|iban|account_number|routing|private_key|privkey|xprv|xpriv|seed|mnemonic|wif`)
+
+// The final schema holds exactly the tables and columns listed in schema,
+// none named like card data or a wallet's keys, and orders take only the
+// policyProcessors the policy names — in the CHECK constraint and in fact.
+func TestSchemaHoldsNoCardDataAndOnlyThePolicysProcessors(t *testing.T) {
+	s, _ := openTest(t)
+	ctx := context.Background()
+	rows, err := s.r.QueryContext(ctx, `SELECT m.name, c.name FROM sqlite_master m, pragma_table_info(m.name) c
+		WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' ORDER BY m.name, c.cid`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string][]string{}
+	for rows.Next() {
+		var table, col string
+		if err := rows.Scan(&table, &col); err != nil {
+			t.Fatal(err)
+		}
+		got[table] = append(got[table], col)
+		if forbiddenColumn.MatchString(col) {
+			t.Errorf("column %s.%s is named like card or wallet-key data, which we never store", table, col)
+		}
+	}
+	rows.Close()
+	for table, cols := range got {
+		want, ok := schema[table]
+		switch {
+		case !ok:
+			t.Errorf("table %s (%s) is not in the schema guard: check what it holds, then list it", table, strings.Join(cols, ", "))
+		case !slices.Equal(cols, want):
+			t.Errorf("table %s has columns %v; the guard lists %v: check what changed, then list it", table, cols, want)
+		}
+	}
+	for table := range schema {
+		if got[table] == nil {
+			t.Errorf("table %s is gone: drop it from the schema guard", table)
+		}
+	}
+
+	// Every CHECK list that names a processor names exactly ours.
+	var ddl strings.Builder
+	all, err := s.r.QueryContext(ctx, `SELECT sql FROM sqlite_master WHERE sql IS NOT NULL`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for all.Next() {
+		var q string
+		all.Scan(&q)
+		ddl.WriteString(q + "\n")
+	}
+	all.Close()
+	lists := regexp.MustCompile(`(?i)\bIN\s*\(([^()]*)\)`).FindAllStringSubmatch(ddl.String(), -1)
+	named := 0
+	for _, l := range lists {
+		var items []string
+		for _, it := range strings.Split(l[1], ",") {
+			items = append(items, strings.Trim(strings.TrimSpace(it), `'"`))
+		}
+		if slices.Contains(items, "stripe") || slices.Contains(items, "blockonomics") {
+			named++
+			if slices.Sort(items); !slices.Equal(items, []string{"blockonomics", "stripe"}) {
+				t.Errorf("a CHECK lists processors %v; the policy names %v", items, policyProcessors)
+			}
+		}
+	}
+	if named == 0 {
+		t.Error("no CHECK constraint limits the policyProcessors")
+	}
+	u := newUser(t, s, "payer@example.com")
+	for _, p := range append([]string{"paypal", "Stripe", ""}, policyProcessors...) {
+		_, err := s.w.ExecContext(ctx, `INSERT INTO orders (number, user_id, processor, credits, amount_cents,
+			created_at, updated_at) VALUES (?, ?, ?, 100, 100, 0, 0)`, "guard-"+p, u.ID, p)
+		if ours := slices.Contains(policyProcessors, p); (err == nil) != ours {
+			t.Errorf("an order paid through %q: %v (want it %s)", p, err, map[bool]string{true: "taken", false: "refused"}[ours])
+		}
+	}
+}
