@@ -26,14 +26,14 @@ const (
 
 // StripeEvents are the event types the Stripe endpoint must subscribe to.
 var StripeEvents = []string{EventCheckoutCompleted, EventCheckoutAsyncSucceeded, EventCheckoutAsyncFailed,
-	EventCheckoutExpired}
+	EventCheckoutExpired, EventChargeRefunded, EventDisputeCreated}
 
 // HandleStripe is POST /webhooks/stripe: the only place a card payment is
-// fulfilled. The signature is checked on the raw body; a bad signature, a
-// timestamp over 5 minutes old or a malformed event is answered 400 and
-// changes nothing; events of other types are acknowledged and ignored; a
-// redelivery is acknowledged and changes nothing. A store failure is a 500
-// so that Stripe retries.
+// fulfilled, or taken back. The signature is checked on the raw body; a bad
+// signature, a timestamp over 5 minutes old or a malformed event is
+// answered 400 and changes nothing; events of other types are acknowledged
+// and ignored; a redelivery is acknowledged and changes nothing. A store
+// failure is a 500 so that Stripe retries.
 func (p *Payments) HandleStripe(w http.ResponseWriter, r *http.Request) {
 	if !p.CardReady() {
 		http.NotFound(w, r)
@@ -68,7 +68,11 @@ func (p *Payments) HandleStripe(w http.ResponseWriter, r *http.Request) {
 		writeText(w, http.StatusOK, "ignored\n")
 		return
 	}
-	res, err := p.store.ApplyStripe(r.Context(), stripeUpdate(ev))
+	if ev.Reversal != "" {
+		p.handleReversal(w, r, ev)
+		return
+	}
+	res, err := p.store.ApplyStripe(r.Context(), p.stripeUpdate(ev))
 	if err != nil {
 		p.stripeHooks.Inc(metrics.OutcomeError)
 		p.log.Error("stripe event not applied", "event", ev.ID, "type", ev.Type, "checkout", ev.SessionID, "err", err)
@@ -86,11 +90,13 @@ func (p *Payments) HandleStripe(w http.ResponseWriter, r *http.Request) {
 
 // stripeUpdate says what a verified event means for its order. Only a
 // completed session whose payment_status is "paid" (or an async success)
-// credits; a completed one still unpaid waits for its delayed payment.
-func stripeUpdate(ev StripeEvent) store.StripeUpdate {
+// credits, and only if amount, currency and mode (test or live, as our
+// key) are the order's; a completed one still unpaid waits for its
+// delayed payment.
+func (p *Payments) stripeUpdate(ev StripeEvent) store.StripeUpdate {
 	u := store.StripeUpdate{EventID: ev.ID, EventType: ev.Type, SessionID: ev.SessionID,
 		OrderNumber: ev.ClientReferenceID, PaymentIntentID: ev.PaymentIntentID, AmountTotal: ev.AmountTotal,
-		Currency: ev.Currency, Livemode: ev.Livemode}
+		Currency: ev.Currency, Livemode: ev.Livemode, LiveKey: p.stripe.IsLiveKey()}
 	if u.OrderNumber == "" {
 		u.OrderNumber = ev.OrderNumber
 	}
@@ -121,12 +127,45 @@ func (p *Payments) logStripe(ev StripeEvent, res store.StripeResult) {
 	case res.Unknown:
 		p.log.Warn("stripe event for a session of no order of ours", attrs...)
 	case res.Mismatch != "":
-		p.log.Error("stripe charge differs from the order: check it", append(attrs, "order", res.Order.Number,
-			"mismatch", res.Mismatch)...)
+		p.log.Error("stripe payment differs from the order: held for review", append(attrs, "order",
+			res.Order.Number, "mismatch", res.Mismatch)...)
 	default:
 		p.log.Info("stripe event applied", append(attrs, "order", res.Order.Number, "status", res.Order.Status,
 			"credited", res.Credited)...)
 	}
+}
+
+// handleReversal takes back the credits of a refunded or disputed card
+// payment. An event of the other mode than our key (a test refund on a
+// live endpoint) moves nothing: it cannot be about a payment of ours.
+func (p *Payments) handleReversal(w http.ResponseWriter, r *http.Request, ev StripeEvent) {
+	attrs := []any{"event", ev.ID, "type", ev.Type, "payment_intent", ev.PaymentIntentID}
+	if ev.Livemode != p.stripe.IsLiveKey() {
+		p.stripeHooks.Inc(metrics.OutcomeIgnored)
+		p.log.Error("stripe reversal of the other mode than our key: ignored", append(attrs, "livemode", ev.Livemode)...)
+		writeText(w, http.StatusOK, "ignored\n")
+		return
+	}
+	res, err := p.store.ApplyStripeReversal(r.Context(), store.StripeReversal{EventID: ev.ID, EventType: ev.Type,
+		Kind: ev.Reversal, PaymentIntentID: ev.PaymentIntentID, AmountMinor: ev.ReversalMinor, Currency: ev.Currency})
+	switch {
+	case err != nil:
+		p.stripeHooks.Inc(metrics.OutcomeError)
+		p.log.Error("stripe reversal not applied", append(attrs, "err", err)...)
+		http.Error(w, "try again", http.StatusInternalServerError)
+		return
+	case res.Duplicate:
+		p.stripeHooks.Inc(metrics.OutcomeIgnored)
+		p.log.Info("stripe event already processed", attrs...)
+	case res.Unknown:
+		p.stripeHooks.Inc(metrics.OutcomeIgnored)
+		p.log.Warn("stripe reversal of a payment of no order of ours", attrs...)
+	default:
+		p.stripeHooks.Inc(metrics.OutcomeOK)
+		p.log.Warn("card payment taken back", append(attrs, "order", res.Order.Number, "status", res.Order.Status,
+			"amount", ev.ReversalMinor, "currency", ev.Currency, "credits_taken", res.Taken, "debt_cents", res.DebtCents)...)
+	}
+	writeText(w, http.StatusOK, "ok\n")
 }
 
 // HandleBlockonomics is GET /webhooks/blockonomics?secret=…: Blockonomics
