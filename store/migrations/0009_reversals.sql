@@ -83,3 +83,18 @@ CREATE INDEX orders_payment_intent ON orders (payment_intent) WHERE payment_inte
 -- minus the debt.
 ALTER TABLE users ADD COLUMN debt_cents INTEGER NOT NULL DEFAULT 0
     CHECK (debt_cents >= 0 AND (debt_cents = 0 OR balance_cents = 0));
+
+-- Bitcoin callbacks that could not be checked: a credit rests on what
+-- Blockonomics' own transaction lookup says, never on a callback's word,
+-- and when the lookup fails the claim waits here until the reconcile poll
+-- checks it (Blockonomics also calls again). Dropped once checked, or
+-- after a week; at most a few per order.
+CREATE TABLE btc_claims (
+    txid       TEXT    NOT NULL,
+    addr       TEXT    NOT NULL,
+    order_id   INTEGER NOT NULL REFERENCES orders (id),
+    claimed_at INTEGER NOT NULL,
+    PRIMARY KEY (txid, addr)
+) STRICT;
+
+CREATE INDEX btc_claims_claimed ON btc_claims (claimed_at);
