@@ -321,6 +321,7 @@ func (f *Fake) Addresses() []string {
 func (f *Fake) record(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+		r.Body = io.NopCloser(bytes.NewReader(body))
 		f.mu.Lock()
 		f.requests = append(f.requests, Request{r.Method, r.URL.Path, r.URL.Query(), r.Header.Get("Authorization"), string(body)})
 		delay, code, failBody := f.delay, f.failCode, f.failBody
