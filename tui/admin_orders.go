@@ -114,7 +114,7 @@ func (o *adminOrders) update(msg tea.Msg) tea.Cmd {
 func (o *adminOrders) openSettle(or store.Order) {
 	o.settle = or.Number
 	o.form = newForm(o.c, fieldSpec{label: "Credit $", limit: 12,
-		hint: "what was really paid; 0 rejects the order (nothing credited)"},
+		hint: "what was really paid; 0 rejects"},
 		fieldSpec{label: "Reason", limit: store.MaxReasonLen, hint: "kept in the order's note and the audit"})
 	o.form.setWidth(adminFormWidth)
 	if strings.EqualFold(or.ChargedCurrency, "usd") {
@@ -272,7 +272,7 @@ func (o *adminOrders) detail(w int) string {
 			refs = append(refs, r)
 		}
 	}
-	if or.ChargedCurrency != "" {
+	if or.ChargedCurrency != "" && or.Status != store.OrderReview { // a review's note says what was charged
 		refs = append(refs, "charged "+chargedText(or))
 	}
 	if or.Reversed > 0 {

@@ -44,6 +44,9 @@ func TestPaymentNotAsOrderedWaitsForAnAdmin(t *testing.T) {
 	if b := balanceOf(t, env, bob.ID); b != 0 {
 		t.Fatalf("balance %d after a 1 JPY payment of a $50 order", b)
 	}
+	if n := value(t, scrape(t, env.Env), "wantsms_orders", "status", "review", "processor", "stripe"); n != 1 {
+		t.Fatalf("/metrics counts %d orders in review, want 1", n)
+	}
 
 	user := env.Dial(t, bobKey)
 	openPane(t, user, "Wallet", o.Number)
