@@ -10,6 +10,7 @@ import (
 	"math/big"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -37,6 +38,10 @@ const (
 	maxPriceDigits = 32
 	// maxRemoteMessage bounds an error message quoted from the API.
 	maxRemoteMessage = 200
+	// MinCallbackSecretLen is the shortest callback secret accepted: the
+	// secret is all that stands between a stranger and our callback, so it
+	// must not be guessable (32 random characters are far beyond that).
+	MinCallbackSecretLen = 32
 )
 
 // ErrNoPrice means Blockonomics answered {"price": null}: the currency is
@@ -99,6 +104,10 @@ func NewBlockonomics(cfg BlockonomicsConfig) (*Blockonomics, error) {
 	}
 	if (cfg.APIKey == "") != (cfg.CallbackSecret == "") {
 		return nil, errors.New("blockonomics: API key and callback secret go together")
+	}
+	if n := len(cfg.CallbackSecret); n > 0 && n < MinCallbackSecretLen {
+		return nil, fmt.Errorf("blockonomics: the callback secret has %d characters, want at least %d "+
+			"(random, e.g. from `openssl rand -hex 24`)", n, MinCallbackSecretLen)
 	}
 	return &Blockonomics{cfg: cfg, client: &http.Client{Timeout: cfg.Timeout}}, nil
 }
@@ -186,6 +195,110 @@ func (b *Blockonomics) NewAddress(ctx context.Context) (string, error) {
 	return res.Address, nil
 }
 
+// Errors of TxDetail.
+var (
+	// ErrTxUnknown means Blockonomics does not know the transaction: a
+	// made-up txid, or one of another chain. Nothing is credited for it.
+	ErrTxUnknown = errors.New("blockonomics: no such transaction")
+	// ErrTxGarbled means Blockonomics answered with something that is not a
+	// transaction we can read; nothing is credited, the callback is retried.
+	ErrTxGarbled = errors.New("blockonomics: unreadable transaction")
+)
+
+// BTCTx is a transaction as Blockonomics reports it: its confirmation
+// status and its outputs.
+type BTCTx struct {
+	Txid    string
+	Status  int // BTCUnconfirmed, BTCPartiallyConfirmed or BTCConfirmed
+	Outputs []BTCOutput
+}
+
+// BTCOutput is one output of a transaction: satoshis paid to an address.
+type BTCOutput struct {
+	Addr string
+	Sats int64
+}
+
+// PaidTo is what the transaction pays to addr, over all its outputs.
+func (t BTCTx) PaidTo(addr string) int64 {
+	var sum int64
+	for _, o := range t.Outputs {
+		if o.Addr == addr {
+			sum = min(sum+o.Sats, maxSats) // each output is at most maxSats: no overflow
+		}
+	}
+	return sum
+}
+
+// txStatuses maps the status text of Blockonomics' transaction detail to
+// the callback's numbers; any other text is taken as unconfirmed, so a
+// status we do not understand never credits.
+var txStatuses = map[string]int{
+	"Unconfirmed":         BTCUnconfirmed,
+	"Partially Confirmed": BTCPartiallyConfirmed,
+	"Confirmed":           BTCConfirmed,
+}
+
+// maxTxOutputs bounds the outputs read from one transaction; a payment to
+// us has a handful, and a batch payout a few hundred.
+const maxTxOutputs = 5000
+
+// maxTxBody caps the transaction detail read; a large batch transaction
+// with every output listed stays under it.
+const maxTxBody = 1 << 20
+
+// TxDetail looks a transaction up at Blockonomics
+// (GET /api/tx_detail?txid=…): what it pays to whom, and whether it is
+// confirmed. This, not what a callback says, is what a Bitcoin credit
+// rests on. A transaction Blockonomics does not know gives ErrTxUnknown;
+// an answer that cannot be read gives ErrTxGarbled; anything else
+// (unreachable, a 5xx, a rate limit) is a transient error to retry.
+func (b *Blockonomics) TxDetail(ctx context.Context, txid string) (BTCTx, error) {
+	if !b.Configured() {
+		return BTCTx{}, ErrNotConfigured
+	}
+	body, err := b.callLimit(ctx, http.MethodGet, "/api/tx_detail?txid="+url.QueryEscape(txid), true, maxTxBody)
+	var be *BlockonomicsError
+	if errors.As(err, &be) && be.StatusCode >= 400 && be.StatusCode < 500 && be.StatusCode != http.StatusTooManyRequests &&
+		be.StatusCode != http.StatusUnauthorized && be.StatusCode != http.StatusForbidden {
+		return BTCTx{}, fmt.Errorf("transaction %s: %w: %w", txid, ErrTxUnknown, err)
+	}
+	if err != nil {
+		return BTCTx{}, err
+	}
+	return parseTxDetail(txid, body)
+}
+
+// parseTxDetail reads {"status": "Confirmed", "vout": [{"address": …,
+// "value": sats}, …], …}, satoshis as exact integers.
+func parseTxDetail(txid string, body []byte) (BTCTx, error) {
+	var res struct {
+		Status string `json:"status"`
+		Vout   []struct {
+			Address string      `json:"address"`
+			Value   json.Number `json:"value"`
+		} `json:"vout"`
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	if err := dec.Decode(&res); err != nil {
+		return BTCTx{}, fmt.Errorf("%w: transaction %s: %w", ErrTxGarbled, txid, err)
+	}
+	if len(res.Vout) == 0 || len(res.Vout) > maxTxOutputs {
+		return BTCTx{}, fmt.Errorf("%w: transaction %s: %d outputs", ErrTxGarbled, txid, len(res.Vout))
+	}
+	tx := BTCTx{Txid: txid, Status: txStatuses[res.Status], Outputs: make([]BTCOutput, 0, len(res.Vout))}
+	for _, o := range res.Vout {
+		sats, err := strconv.ParseInt(o.Value.String(), 10, 64)
+		if err != nil || sats < 0 || sats > maxSats {
+			return BTCTx{}, fmt.Errorf("%w: transaction %s: output value %q", ErrTxGarbled, txid,
+				cleanMessage(o.Value.String()))
+		}
+		tx.Outputs = append(tx.Outputs, BTCOutput{Addr: o.Address, Sats: sats})
+	}
+	return tx, nil
+}
+
 // plausibleAddress accepts the shapes of Bitcoin addresses (base58 and
 // bech32 are both alphanumeric, 26–90 characters); the wallet behind
 // Blockonomics is what really vouches for it.
@@ -204,6 +317,11 @@ func plausibleAddress(a string) bool {
 
 // call performs one request and returns the body of a 200 answer.
 func (b *Blockonomics) call(ctx context.Context, method, path string, auth bool) ([]byte, error) {
+	return b.callLimit(ctx, method, path, auth, maxBlockonomicsBody)
+}
+
+// callLimit is call reading at most limit bytes of the answer.
+func (b *Blockonomics) callLimit(ctx context.Context, method, path string, auth bool, limit int64) ([]byte, error) {
 	req, err := http.NewRequestWithContext(ctx, method, b.cfg.APIBase+path, nil)
 	if err != nil {
 		return nil, fmt.Errorf("blockonomics %s: %w", path, err)
@@ -217,7 +335,7 @@ func (b *Blockonomics) call(ctx context.Context, method, path string, auth bool)
 		return nil, fmt.Errorf("blockonomics %s: %w", path, err)
 	}
 	defer res.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(res.Body, maxBlockonomicsBody))
+	body, err := io.ReadAll(io.LimitReader(res.Body, limit))
 	if err != nil {
 		return nil, fmt.Errorf("blockonomics %s: %w", path, err)
 	}

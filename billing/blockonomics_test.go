@@ -14,7 +14,7 @@ import (
 
 const (
 	btcKey    = "bk_test_key"
-	btcSecret = "cb-secret-123"
+	btcSecret = "cb-secret-0123456789abcdef0123456789"
 )
 
 func newTestBlockonomics(t *testing.T, cfg BlockonomicsConfig) (*Blockonomics, *blockonomicsfake.Fake) {

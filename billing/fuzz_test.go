@@ -134,6 +134,12 @@ func FuzzStripeWebhook(f *testing.F) {
 		f.Add(stripetest.Payload(stripetest.Event{Type: typ, SessionID: d.card.SessionID, Order: d.card.Number,
 			AmountTotal: d.card.AmountCents, PaymentIntent: "pi_fuzz"}), true, "")
 	}
+	for _, typ := range []string{EventChargeRefunded, EventDisputeCreated} {
+		f.Add(stripetest.ChargePayload(stripetest.ChargeEvent{Type: typ, PaymentIntent: "pi_fuzz", Amount: 2500,
+			Refunded: 1000}), true, "")
+	}
+	f.Add([]byte(`{"id":"evt_r","type":"charge.refunded","data":{"object":{"object":"charge","id":"ch_1",`+
+		`"payment_intent":"pi_fuzz","amount":-5,"amount_refunded":99999999999999}}}`), true, "")
 	paid := stripetest.Payload(stripetest.Event{Type: EventCheckoutCompleted, SessionID: d.card.SessionID,
 		Order: d.card.Number, AmountTotal: 1, Currency: "eur"})
 	f.Add(paid, true, "")

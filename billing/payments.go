@@ -212,11 +212,14 @@ func (p *Payments) failOpen(ctx context.Context, o store.Order, msg string, caus
 	return &PaymentError{Msg: msg + ": please try again in a moment", Err: cause}
 }
 
-// RunSweep closes expired orders every interval until ctx ends (see
-// store.ExpireOrders).
+// RunSweep closes expired orders every interval (see store.ExpireOrders)
+// and looks up Bitcoin transactions not credited yet every ten minutes
+// (ReconcileBTC), until ctx ends.
 func (p *Payments) RunSweep(ctx context.Context, interval time.Duration) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
+	btc := time.NewTicker(btcReconcileInterval)
+	defer btc.Stop()
 	for {
 		select {
 		case <-ctx.Done():
@@ -226,6 +229,10 @@ func (p *Payments) RunSweep(ctx context.Context, interval time.Duration) {
 				p.log.Error("expire orders", "err", err)
 			} else if n > 0 {
 				p.log.Info("orders expired", "count", n)
+			}
+		case <-btc.C:
+			if _, err := p.ReconcileBTC(ctx); err != nil && !errors.Is(err, context.Canceled) {
+				p.log.Error("reconcile bitcoin payments", "err", err)
 			}
 		}
 	}

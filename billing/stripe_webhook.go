@@ -7,6 +7,8 @@ import (
 
 	"github.com/stripe/stripe-go/v76"
 	"github.com/stripe/stripe-go/v76/webhook"
+
+	"github.com/wantsms/wantsms/store"
 )
 
 // The Checkout event types WantSMS acts on (payment mode).
@@ -20,6 +22,12 @@ const (
 	EventCheckoutAsyncFailed = string(stripe.EventTypeCheckoutSessionAsyncPaymentFailed)
 	// EventCheckoutExpired: the session expired unpaid.
 	EventCheckoutExpired = string(stripe.EventTypeCheckoutSessionExpired)
+	// EventChargeRefunded: money of a charge was given back (in part or
+	// whole); its credits are taken back.
+	EventChargeRefunded = string(stripe.EventTypeChargeRefunded)
+	// EventDisputeCreated: the payer's bank disputes a charge and Stripe
+	// withdrew the amount; its credits are taken back.
+	EventDisputeCreated = string(stripe.EventTypeChargeDisputeCreated)
 )
 
 // PaymentStatusPaid is a Checkout session's payment_status once funds are
@@ -36,15 +44,23 @@ var (
 	ErrMalformedEvent = errors.New("stripe webhook: malformed event")
 )
 
-// StripeEvent is what a verified webhook says about a Checkout session.
-// Handled is false for event types other than the four Checkout ones: the
-// HTTP layer answers 2xx and ignores them; then only ID, Type, APIVersion and
-// Livemode are set.
+// StripeEvent is what a verified webhook says about a Checkout session or,
+// for a refund or dispute, about a charge. Handled is false for other event
+// types (and for charges made outside Checkout, without a PaymentIntent):
+// the HTTP layer answers 2xx and ignores them; then only ID, Type,
+// APIVersion and Livemode are set.
 type StripeEvent struct {
 	ID, Type   string
 	APIVersion string
 	Handled    bool
 	Livemode   bool
+
+	// Reversal is set for charge.refunded and charge.dispute.created, with
+	// PaymentIntentID, Currency and ReversalMinor: the charge's amount
+	// refunded so far, or the amount disputed, in the currency's smallest
+	// unit.
+	Reversal      store.ReversalKind
+	ReversalMinor int64
 
 	SessionID         string
 	Status            string // open, complete or expired
@@ -118,13 +134,21 @@ func (s *Stripe) ParseWebhook(payload []byte, sigHeader string) (StripeEvent, er
 		return StripeEvent{}, fmt.Errorf("%w: no id or type", ErrMalformedEvent)
 	}
 	out := StripeEvent{ID: ev.ID, Type: string(ev.Type), APIVersion: ev.APIVersion, Livemode: ev.Livemode}
-	if !isCheckoutEvent(out.Type) {
+	var fill func(*StripeEvent, *stripe.EventData) error
+	switch {
+	case isCheckoutEvent(out.Type):
+		fill = fillSession
+	case out.Type == EventChargeRefunded:
+		fill = fillRefund
+	case out.Type == EventDisputeCreated:
+		fill = fillDispute
+	default:
 		return out, nil
 	}
-	if err := fillSession(&out, ev.Data); err != nil {
+	if err := fill(&out, ev.Data); err != nil {
 		return StripeEvent{}, fmt.Errorf("%w: event %s (%s): %w", ErrMalformedEvent, out.ID, out.Type, err)
 	}
-	out.Handled = true
+	out.Handled = out.SessionID != "" || out.PaymentIntentID != ""
 	return out, nil
 }
 
@@ -161,5 +185,57 @@ func fillSession(out *StripeEvent, data *stripe.EventData) error {
 	out.OrderNumber = cs.Metadata["order"]
 	out.Currency = cs.Currency
 	out.AmountTotal = cs.AmountTotal
+	return nil
+}
+
+// chargeObject holds the few fields of a charge (charge.refunded) or a
+// dispute (charge.dispute.created) we read.
+type chargeObject struct {
+	Object         string     `json:"object"`
+	ID             string     `json:"id"`
+	PaymentIntent  idOrObject `json:"payment_intent"`
+	Currency       string     `json:"currency"`
+	Amount         int64      `json:"amount"`
+	AmountRefunded int64      `json:"amount_refunded"`
+}
+
+// decodeCharge decodes data.object as an object of the given kind.
+func decodeCharge(data *stripe.EventData, object string) (chargeObject, error) {
+	if data == nil || len(data.Raw) == 0 {
+		return chargeObject{}, errors.New("no data.object")
+	}
+	var c chargeObject
+	if err := json.Unmarshal(data.Raw, &c); err != nil {
+		return chargeObject{}, fmt.Errorf("data.object: %w", err)
+	}
+	if c.Object != object || c.ID == "" {
+		return chargeObject{}, fmt.Errorf("data.object is %q %q, want a %s with an id", c.Object, c.ID, object)
+	}
+	if c.Amount < 0 || c.AmountRefunded < 0 {
+		return chargeObject{}, fmt.Errorf("%s %s: negative amount", object, c.ID)
+	}
+	return c, nil
+}
+
+// fillRefund decodes a refunded charge: Stripe reports the running total
+// refunded, so a replay or a late delivery says nothing new.
+func fillRefund(out *StripeEvent, data *stripe.EventData) error {
+	c, err := decodeCharge(data, "charge")
+	if err != nil {
+		return err
+	}
+	out.Reversal, out.ReversalMinor = store.ReversalRefund, c.AmountRefunded
+	out.PaymentIntentID, out.Currency = string(c.PaymentIntent), c.Currency
+	return nil
+}
+
+// fillDispute decodes a dispute: the amount Stripe withdrew for it.
+func fillDispute(out *StripeEvent, data *stripe.EventData) error {
+	d, err := decodeCharge(data, "dispute")
+	if err != nil {
+		return err
+	}
+	out.Reversal, out.ReversalMinor = store.ReversalDispute, d.Amount
+	out.PaymentIntentID, out.Currency = string(d.PaymentIntent), d.Currency
 	return nil
 }

@@ -29,7 +29,7 @@ type OrderQuery struct {
 
 var (
 	orderStatuses = map[OrderStatus]bool{"": true, OrderCreated: true, OrderPending: true, OrderPaid: true,
-		OrderFailed: true, OrderExpired: true}
+		OrderFailed: true, OrderExpired: true, OrderReview: true, OrderRefunded: true, OrderDisputed: true}
 	processors = map[Processor]bool{"": true, ProcessorStripe: true, ProcessorBlockonomics: true}
 )
 

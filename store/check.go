@@ -10,7 +10,7 @@ import (
 type BalanceMismatch struct {
 	UserID       int64
 	Email        string
-	BalanceCents int64
+	BalanceCents int64 // the balance minus the debt
 	LedgerCents  int64
 }
 
@@ -52,9 +52,12 @@ func (s *Store) Check(ctx context.Context) (CheckReport, error) {
 		Scan(&r.Users, &r.LedgerRows); err != nil {
 		return r, fmt.Errorf("count: %w", err)
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT u.id, COALESCE(u.email, ''), u.balance_cents, COALESCE(l.total, 0)
+	// The ledger sums to what the account holds: its balance minus its
+	// debt (at most one of the two is above zero).
+	rows, err := s.r.QueryContext(ctx, `SELECT u.id, COALESCE(u.email, ''), u.balance_cents - u.debt_cents,
+		COALESCE(l.total, 0)
 		FROM users u LEFT JOIN (SELECT user_id, SUM(amount_cents) AS total FROM ledger GROUP BY user_id) l
-		ON l.user_id = u.id WHERE u.balance_cents <> COALESCE(l.total, 0) ORDER BY u.id`)
+		ON l.user_id = u.id WHERE u.balance_cents - u.debt_cents <> COALESCE(l.total, 0) ORDER BY u.id`)
 	if err != nil {
 		return r, fmt.Errorf("compare balances: %w", err)
 	}
@@ -72,6 +75,11 @@ func (s *Store) Check(ctx context.Context) (CheckReport, error) {
 	if r.Orders, err = s.checkOrders(ctx); err != nil {
 		return r, err
 	}
+	reversals, err := s.checkReversals(ctx)
+	if err != nil {
+		return r, err
+	}
+	r.Orders = append(r.Orders, reversals...)
 	r.References, err = s.checkReferences(ctx)
 	return r, err
 }
@@ -83,7 +91,8 @@ func (s *Store) checkOrders(ctx context.Context) ([]string, error) {
 		FROM orders o LEFT JOIN ledger l ON l.kind = 'topup' AND l.user_id = o.user_id
 			AND (l.reference = o.number OR l.reference LIKE o.number || ':%')
 		GROUP BY o.id
-		HAVING o.credited <> COALESCE(SUM(l.amount_cents), 0) OR (o.credited > 0 AND o.status <> 'paid')
+		HAVING o.credited <> COALESCE(SUM(l.amount_cents), 0)
+			OR (o.credited > 0 AND o.status NOT IN ('paid', 'refunded', 'disputed'))
 		ORDER BY o.id`)
 	if err != nil {
 		return nil, fmt.Errorf("check orders: %w", err)

@@ -31,12 +31,10 @@ type Export struct {
 	Support      []SupportThread
 }
 
-// ExportOrder is an order with what the processor reported about it.
+// ExportOrder is an order with the Bitcoin transactions seen paying it.
 type ExportOrder struct {
 	Order
-	ChargedCents    int64  // what Stripe says it charged (0 when unknown)
-	ChargedCurrency string // its currency ("" when unknown)
-	BTCPayments     []BTCPayment
+	BTCPayments []BTCPayment
 }
 
 // Export returns everything held on a live account, as of now.
@@ -116,15 +114,9 @@ func exportReservations(ctx context.Context, q querier, e *Export) error {
 
 func exportOrders(ctx context.Context, q querier, e *Export) error {
 	orders, err := collect(ctx, q, func(r scanner) (ExportOrder, error) {
-		var o ExportOrder
-		var cents sql.NullInt64
-		var cur sql.NullString
-		var err error
-		o.Order, err = scanOrder(prefixScanner{r, []any{&cents, &cur}})
-		o.ChargedCents, o.ChargedCurrency = cents.Int64, cur.String
-		return o, err
-	}, `SELECT charged_cents, charged_currency, `+orderColumns+` FROM orders WHERE user_id = ? ORDER BY id`,
-		e.Account.ID)
+		o, err := scanOrder(r)
+		return ExportOrder{Order: o}, err
+	}, `SELECT `+orderColumns+` FROM orders WHERE user_id = ? ORDER BY id`, e.Account.ID)
 	if err != nil {
 		return err
 	}
@@ -158,15 +150,6 @@ func exportOrders(ctx context.Context, q querier, e *Export) error {
 	e.Orders = orders
 	return nil
 }
-
-// prefixScanner scans leading columns into pre before handing the rest
-// to a scan function written for those columns alone.
-type prefixScanner struct {
-	r   scanner
-	pre []any
-}
-
-func (p prefixScanner) Scan(dest ...any) error { return p.r.Scan(append(p.pre, dest...)...) }
 
 func exportLedger(ctx context.Context, q querier, e *Export) (err error) {
 	e.Ledger, err = collect(ctx, q, scanLedgerEntry,

@@ -19,6 +19,11 @@ const (
 	LedgerReserve LedgerKind = "reserve" // a number handed out
 	LedgerRefund  LedgerKind = "refund"  // a reservation that got no SMS
 	LedgerAdjust  LedgerKind = "adjust"  // an admin's correction, with a reason
+	// LedgerReversal takes back the credits of a card payment Stripe
+	// refunded or the payer disputed (reference "ORDER:rev:TOTAL"). It is
+	// the one debit that may exceed the balance: the rest becomes the
+	// account's debt.
+	LedgerReversal LedgerKind = "reversal"
 )
 
 // ErrInsufficientFunds refuses a debit larger than the balance.
@@ -51,8 +56,46 @@ func (s *Store) Move(ctx context.Context, m Movement) (MoveResult, error) {
 	return r, err
 }
 
+// The balance updates of a movement. The ledger sums to the balance minus
+// the debt, and the two are never both above zero:
+//   - a credit pays the debt first, the rest raises the balance;
+//   - a debit must fit in the balance (no row changes otherwise);
+//   - a reversal takes what the balance holds and owes the rest.
+//
+// SQLite evaluates every SET expression on the row as it was.
+const (
+	creditBalance = `UPDATE users SET balance_cents = balance_cents + MAX(0, ?1 - debt_cents),
+		debt_cents = MAX(0, debt_cents - ?1) WHERE id = ?2 RETURNING balance_cents`
+	debitBalance = `UPDATE users SET balance_cents = balance_cents + ?1
+		WHERE id = ?2 AND balance_cents + ?1 >= 0 RETURNING balance_cents`
+	reverseBalance = `UPDATE users SET debt_cents = debt_cents + MAX(0, -?1 - balance_cents),
+		balance_cents = MAX(0, balance_cents + ?1) WHERE id = ?2 RETURNING balance_cents`
+)
+
 // move writes the ledger row and updates the cached balance inside tx.
 func (tx *Tx) move(ctx context.Context, m Movement) (MoveResult, error) {
+	if m.Kind == LedgerReversal {
+		return MoveResult{}, fmt.Errorf("movement %+v: a reversal goes through takeBack", m)
+	}
+	update := debitBalance
+	if m.AmountCents > 0 {
+		update = creditBalance
+	}
+	return tx.apply(ctx, m, update)
+}
+
+// takeBack writes a reversal (a negative movement of kind
+// LedgerReversal): what the balance holds is taken, the rest becomes debt.
+func (tx *Tx) takeBack(ctx context.Context, m Movement) (MoveResult, error) {
+	if m.Kind != LedgerReversal || m.AmountCents >= 0 {
+		return MoveResult{}, fmt.Errorf("movement %+v: not a reversal", m)
+	}
+	return tx.apply(ctx, m, reverseBalance)
+}
+
+// apply writes the ledger row of m, unless its reference was used, and
+// then runs update (?1 the amount, ?2 the account).
+func (tx *Tx) apply(ctx context.Context, m Movement, update string) (MoveResult, error) {
 	if m.AmountCents == 0 || m.Kind == "" || m.Reference == "" {
 		return MoveResult{}, fmt.Errorf("movement %+v: amount, kind and reference are required", m)
 	}
@@ -67,8 +110,7 @@ func (tx *Tx) move(ctx context.Context, m Movement) (MoveResult, error) {
 		return MoveResult{Applied: false, BalanceCents: bal}, err
 	}
 	var bal int64
-	err = tx.QueryRowContext(ctx, `UPDATE users SET balance_cents = balance_cents + ?
-		WHERE id = ? AND balance_cents + ? >= 0 RETURNING balance_cents`, m.AmountCents, m.UserID, m.AmountCents).Scan(&bal)
+	err = tx.QueryRowContext(ctx, update, m.AmountCents, m.UserID).Scan(&bal)
 	if errors.Is(err, sql.ErrNoRows) {
 		if _, err := tx.balance(ctx, m.UserID); err != nil {
 			return MoveResult{}, err

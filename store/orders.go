@@ -19,7 +19,9 @@ const (
 
 // OrderStatus is where an order is in its life. Paid, failed and expired
 // are final for Stripe; a Bitcoin order that expired unpaid still turns
-// paid if coins arrive later (the money is there).
+// paid if coins arrive later (the money is there). A card order in review
+// waits for an admin; a paid card order turns refunded or disputed when
+// Stripe takes its money back.
 type OrderStatus string
 
 // The order statuses.
@@ -29,6 +31,11 @@ const (
 	OrderPaid    OrderStatus = "paid"    // credited
 	OrderFailed  OrderStatus = "failed"  // the payment failed or the order could not be opened
 	OrderExpired OrderStatus = "expired" // the page closed or the price lock ended unpaid
+	// OrderReview: paid, but not as ordered (amount, currency, or a test
+	// payment on a live key): nothing credited until an admin settles it.
+	OrderReview   OrderStatus = "review"
+	OrderRefunded OrderStatus = "refunded" // Stripe refunded the payment: its credits were taken back
+	OrderDisputed OrderStatus = "disputed" // the payer disputed it: its credits were taken back
 )
 
 // Order limits.
@@ -89,6 +96,11 @@ type Order struct {
 	SessionID       string
 	CheckoutURL     string
 	PaymentIntentID string
+	ChargedCents    int64  // what Stripe says it charged (0 when unknown)
+	ChargedCurrency string // its currency ("" when unknown)
+	// Reversed is the credits taken back because Stripe refunded the
+	// payment or the payer disputed it.
+	Reversed int64
 
 	BTCAddress      string
 	BTCPriceCents   int64 // locked price, US cents per BTC
@@ -122,7 +134,7 @@ func (s *Store) newOrderNumber() (string, error) {
 
 const orderColumns = `id, number, user_id, processor, status, credits, credited, amount_cents, currency,
 	COALESCE(session_id, ''), COALESCE(checkout_url, ''), COALESCE(payment_intent, ''),
-	COALESCE(btc_address, ''), COALESCE(btc_price_cents, 0), COALESCE(btc_expected_sats, 0), btc_received_sats,
+	COALESCE(charged_cents, 0), COALESCE(charged_currency, ''), reversed, COALESCE(btc_address, ''), COALESCE(btc_price_cents, 0), COALESCE(btc_expected_sats, 0), btc_received_sats,
 	note, created_at, expires_at, paid_at, updated_at`
 
 func scanOrder(row scanner) (Order, error) {
@@ -131,7 +143,7 @@ func scanOrder(row scanner) (Order, error) {
 	var expires, paid sql.NullInt64
 	err := row.Scan(&o.ID, &o.Number, &o.UserID, &o.Processor, &o.Status, &o.Credits, &o.Credited,
 		&o.AmountCents, &o.Currency, &o.SessionID, &o.CheckoutURL, &o.PaymentIntentID,
-		&o.BTCAddress, &o.BTCPriceCents, &o.BTCExpectedSats, &o.BTCReceivedSats,
+		&o.ChargedCents, &o.ChargedCurrency, &o.Reversed, &o.BTCAddress, &o.BTCPriceCents, &o.BTCExpectedSats, &o.BTCReceivedSats,
 		&o.Note, &created, &expires, &paid, &updated)
 	if err != nil {
 		return Order{}, fmt.Errorf("scan order: %w", noRows(err, ErrNoOrder))

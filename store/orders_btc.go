@@ -208,23 +208,98 @@ func (s *Store) BTCPayments(ctx context.Context, orderID int64) ([]BTCPayment, e
 	return out, rows.Err()
 }
 
-// BTCFirstSeen is when a transaction paying addr was first reported, or
-// the zero time if it never was.
+// BTCFirstSeen is when a transaction paying addr was first reported (or
+// claimed, when it could not be checked at once), or the zero time if it
+// never was.
 func (s *Store) BTCFirstSeen(ctx context.Context, addr, txid string) (time.Time, error) {
-	var first int64
-	err := s.r.QueryRowContext(ctx, `SELECT first_seen_at FROM btc_payments WHERE txid = ? AND addr = ?`,
+	var first sql.NullInt64
+	err := s.r.QueryRowContext(ctx, `SELECT MIN(at) FROM (
+			SELECT first_seen_at AS at FROM btc_payments WHERE txid = ?1 AND addr = ?2
+			UNION ALL SELECT claimed_at FROM btc_claims WHERE txid = ?1 AND addr = ?2)`,
 		txid, addr).Scan(&first)
-	if errors.Is(err, sql.ErrNoRows) {
-		return time.Time{}, nil
-	}
 	if err != nil {
 		return time.Time{}, fmt.Errorf("bitcoin payment %s: %w", txid, err)
 	}
-	return time.Unix(first, 0), nil
+	if !first.Valid {
+		return time.Time{}, nil
+	}
+	return time.Unix(first.Int64, 0), nil
 }
 
 // OrderByAddress returns the Bitcoin order paid to addr.
 func (s *Store) OrderByAddress(ctx context.Context, addr string) (Order, error) {
 	return scanOrder(s.r.QueryRowContext(ctx, `SELECT `+orderColumns+` FROM orders
 		WHERE btc_address = ? AND processor = 'blockonomics'`, addr))
+}
+
+// Figures of the Bitcoin reconcile poll.
+const (
+	// BTCCheckWindow is how long after it was first seen a transaction (or
+	// an unchecked claim) is looked up again: a transaction unconfirmed
+	// after a week has left the mempools.
+	BTCCheckWindow = 7 * 24 * time.Hour
+	// maxClaimsPerOrder bounds the unchecked claims kept for one address:
+	// a real order gets one or two transactions.
+	maxClaimsPerOrder = 20
+)
+
+// Unchecked Bitcoin claims go with the retention purge after a week.
+func init() {
+	purgeSteps = append(purgeSteps, purgeStep{"unchecked Bitcoin claims older than 7 days",
+		func(ctx context.Context, tx *Tx, now time.Time) (int64, error) {
+			return tx.execCount(ctx, `DELETE FROM btc_claims WHERE claimed_at < ?`, now.Add(-BTCCheckWindow).Unix())
+		}})
+}
+
+// BTCCheck is a transaction paying one of our addresses to look up again.
+type BTCCheck struct{ Addr, Txid string }
+
+// ClaimBTC keeps a callback's transaction that could not be looked up
+// (Blockonomics did not answer), for the reconcile poll. It credits
+// nothing. An address no order has gives ErrUnknownAddress; past
+// maxClaimsPerOrder claims for an order, more are not kept.
+func (s *Store) ClaimBTC(ctx context.Context, addr, txid string) error {
+	return s.write(ctx, func(tx *Tx) error {
+		o, err := tx.order(ctx, `btc_address = ? AND processor = 'blockonomics'`, addr)
+		if errors.Is(err, ErrNoOrder) {
+			return fmt.Errorf("bitcoin address %s: %w", addr, ErrUnknownAddress)
+		}
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO btc_claims (txid, addr, order_id, claimed_at)
+			SELECT ?, ?, ?, ? WHERE (SELECT COUNT(*) FROM btc_claims WHERE order_id = ?) < ?
+			ON CONFLICT (txid, addr) DO NOTHING`, txid, addr, o.ID, tx.now, o.ID, maxClaimsPerOrder)
+		if err != nil {
+			return fmt.Errorf("claim bitcoin payment %s: %w", txid, err)
+		}
+		return nil
+	})
+}
+
+// DropBTCClaim forgets a claim once its transaction was looked up.
+func (s *Store) DropBTCClaim(ctx context.Context, addr, txid string) error {
+	return s.write(ctx, func(tx *Tx) error {
+		_, err := tx.ExecContext(ctx, `DELETE FROM btc_claims WHERE txid = ? AND addr = ?`, txid, addr)
+		if err != nil {
+			return fmt.Errorf("drop bitcoin claim %s: %w", txid, err)
+		}
+		return nil
+	})
+}
+
+// BTCToCheck lists, oldest first, the transactions to look up again: the
+// unchecked claims, and those seen paying an order but not credited yet
+// (their confirmation's callback may never have come through), first seen
+// within BTCCheckWindow.
+func (s *Store) BTCToCheck(ctx context.Context, limit int) ([]BTCCheck, error) {
+	since := s.unixNow() - int64(BTCCheckWindow/time.Second)
+	return collect(ctx, s.r, func(r scanner) (BTCCheck, error) {
+		var c BTCCheck
+		return c, r.Scan(&c.Addr, &c.Txid)
+	}, `SELECT addr, txid FROM (
+			SELECT addr, txid, claimed_at AS at FROM btc_claims WHERE claimed_at >= ?1
+			UNION SELECT addr, txid, first_seen_at AS at FROM btc_payments
+				WHERE credited_cents IS NULL AND first_seen_at >= ?1)
+		GROUP BY addr, txid ORDER BY MIN(at), txid LIMIT ?2`, since, limit)
 }

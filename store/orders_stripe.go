@@ -28,6 +28,9 @@ type StripeUpdate struct {
 	AmountTotal        int64 // cents charged
 	Currency           string
 	Livemode           bool
+	// LiveKey says the configured Stripe key moves real money: a payment
+	// made in the other mode is not what the order asked for.
+	LiveKey bool
 }
 
 // StripeResult says what ApplyStripe did.
@@ -37,14 +40,16 @@ type StripeResult struct {
 	Order     Order  // the order after the event (zero when Unknown or Duplicate)
 	Changed   bool   // the order's status moved
 	Credited  bool   // this event credited the order
-	Mismatch  string // what Stripe charged differs from the order: credited as ordered, to be checked
+	Mismatch  string // the payment differs from the order: held for review, nothing credited
 }
 
 // ApplyStripe applies a verified Checkout event in one transaction: the
 // event id is remembered (a redelivery changes nothing), the order is found
 // by its session id, its status moves forward only, and a paid order is
 // credited once — ledger row (kind topup, reference the order number) and
-// balance together. Events are published after commit.
+// balance together — if the payment is what the order asked for (amount,
+// currency, mode); otherwise it waits in review for an admin. Events are
+// published after commit.
 func (s *Store) ApplyStripe(ctx context.Context, u StripeUpdate) (StripeResult, error) {
 	if u.EventID == "" || u.SessionID == "" || u.Outcome < StripeProcessing || u.Outcome > StripeExpired {
 		return StripeResult{}, fmt.Errorf("apply stripe event %q: incomplete update", u.EventID)
@@ -113,7 +118,9 @@ func (tx *Tx) applyStripe(ctx context.Context, o Order, u StripeUpdate) (StripeR
 	var from []OrderStatus
 	switch u.Outcome {
 	case StripePaid:
-		r.Mismatch = chargeMismatch(o, u)
+		if r.Mismatch = chargeMismatch(o, u); r.Mismatch != "" {
+			return tx.holdForReview(ctx, o, u, r)
+		}
 		return tx.creditStripe(ctx, o, u, r)
 	case StripeProcessing:
 		to, from = OrderPending, []OrderStatus{OrderCreated}
@@ -140,7 +147,7 @@ func (tx *Tx) creditStripe(ctx context.Context, o Order, u StripeUpdate, r Strip
 	res, err := tx.ExecContext(ctx, `UPDATE orders SET status = 'paid', credited = credits, paid_at = ?,
 		payment_intent = COALESCE(NULLIF(?, ''), payment_intent), charged_cents = ?, charged_currency = ?,
 		livemode = ?, note = ?, updated_at = ? WHERE id = ? AND status IN ('created', 'pending', 'expired')`,
-		tx.now, u.PaymentIntentID, u.AmountTotal, u.Currency, u.Livemode, r.Mismatch, tx.now, o.ID)
+		tx.now, u.PaymentIntentID, u.AmountTotal, u.Currency, u.Livemode, "", tx.now, o.ID)
 	if err != nil {
 		return r, fmt.Errorf("pay order %s: %w", o.Number, err)
 	}
@@ -152,20 +159,62 @@ func (tx *Tx) creditStripe(ctx context.Context, o Order, u StripeUpdate, r Strip
 		}
 		r.Changed, r.Credited = true, mv.Applied
 		tx.notify(Event{UserID: o.UserID, Kind: EventOrder, Ref: o.ID})
+		// A refund or dispute delivered before this event takes its
+		// share back now.
+		if _, err := tx.settleReversal(ctx, o.ID, ""); err != nil {
+			return r, err
+		}
 	}
 	r.Order, err = tx.order(ctx, `id = ?`, o.ID)
 	return r, err
 }
 
-// chargeMismatch describes a charge that differs from the order ("" when
-// it matches). The order is still credited as ordered: the session was
-// created by us with our amount, so a difference is Stripe-side (a coupon,
-// a currency conversion) and for a person to look at, not a reason to keep
-// a paying customer's credits.
-func chargeMismatch(o Order, u StripeUpdate) string {
-	if u.AmountTotal == o.AmountCents && strings.EqualFold(u.Currency, o.Currency) {
-		return ""
+// holdForReview records a payment that differs from its order and credits
+// nothing: an admin settles it (SettleReview).
+func (tx *Tx) holdForReview(ctx context.Context, o Order, u StripeUpdate, r StripeResult) (StripeResult, error) {
+	res, err := tx.ExecContext(ctx, `UPDATE orders SET status = 'review', paid_at = ?,
+		payment_intent = COALESCE(NULLIF(?, ''), payment_intent), charged_cents = ?, charged_currency = ?,
+		livemode = ?, note = ?, updated_at = ? WHERE id = ? AND status IN ('created', 'pending', 'expired')`,
+		tx.now, u.PaymentIntentID, u.AmountTotal, u.Currency, u.Livemode, r.Mismatch, tx.now, o.ID)
+	if err != nil {
+		return r, fmt.Errorf("hold order %s for review: %w", o.Number, err)
 	}
-	return fmt.Sprintf("charged %d %s for an order of %d %s", u.AmountTotal, strings.ToLower(u.Currency),
-		o.AmountCents, o.Currency)
+	if n, _ := res.RowsAffected(); n > 0 {
+		r.Changed = true
+		tx.notify(Event{UserID: o.UserID, Kind: EventOrder, Ref: o.ID})
+		if _, err := tx.settleReversal(ctx, o.ID, ""); err != nil {
+			return r, err
+		}
+	}
+	r.Order, err = tx.order(ctx, `id = ?`, o.ID)
+	return r, err
+}
+
+// chargeMismatch describes a payment that is not what the order asked for
+// ("" when it is): another amount or currency (the session was created by
+// us with our amount, so a difference is a forged or altered session, a
+// coupon or a conversion), or a test-mode payment on a live key (or the
+// reverse). Such a payment is held for review, never credited on its own.
+func chargeMismatch(o Order, u StripeUpdate) string {
+	var why []string
+	if u.AmountTotal != o.AmountCents || !strings.EqualFold(u.Currency, o.Currency) {
+		why = append(why, fmt.Sprintf("charged %s for an order of %s", formatMoney(u.AmountTotal, u.Currency),
+			formatMoney(o.AmountCents, o.Currency)))
+	}
+	switch {
+	case u.LiveKey && !u.Livemode:
+		why = append(why, "a test-mode payment on a live key")
+	case !u.LiveKey && u.Livemode:
+		why = append(why, "a live payment on a test key")
+	}
+	return strings.Join(why, "; ")
+}
+
+// formatMoney shows an amount in a currency's smallest unit: "$50.00" for
+// US dollars, "1 jpy" for anything else (we sell in dollars only).
+func formatMoney(minor int64, currency string) string {
+	if strings.EqualFold(currency, "usd") {
+		return FormatCents(minor)
+	}
+	return fmt.Sprintf("%d %s", minor, strings.ToLower(currency))
 }

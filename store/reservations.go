@@ -143,8 +143,8 @@ func scanReservation(row scanner) (Reservation, error) {
 }
 
 // CreateReservation records a bought number and debits its price, in one
-// transaction. It refuses a banned account, an overdraft
-// (ErrInsufficientFunds) and a user at the open-reservation limit
+// transaction. It refuses a banned account, one in debt (*DebtError), an
+// overdraft (ErrInsufficientFunds) and a user at the open-reservation limit
 // (*OpenLimitError); then nothing is written and the caller gives the
 // number back upstream.
 func (s *Store) CreateReservation(ctx context.Context, n NewReservation) (Reservation, error) {
@@ -183,14 +183,18 @@ func (s *Store) CreateReservation(ctx context.Context, n NewReservation) (Reserv
 	return r, err
 }
 
-// checkCanReserve refuses a banned or deleted account and one at its
-// open-reservation limit.
+// checkCanReserve refuses a banned or deleted account, one that owes
+// money (*DebtError) and one at its open-reservation limit. Every
+// reservation passes here, in the transaction of its debit.
 func (tx *Tx) checkCanReserve(ctx context.Context, userID int64, maxOpen int) error {
 	u, err := scanUser(tx.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = ? AND deleted_at IS NULL`, userID))
 	if err != nil {
 		return err
 	}
 	if err := u.CheckNotBanned(); err != nil {
+		return err
+	}
+	if err := CheckNoDebt(u.DebtCents); err != nil {
 		return err
 	}
 	if maxOpen <= 0 {

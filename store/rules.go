@@ -31,6 +31,33 @@ func CheckAffordable(balanceCents, priceCents int64) error {
 	return nil
 }
 
+// ErrDebt refuses a reservation while the account owes money.
+var ErrDebt error = userErr("your account owes credits")
+
+// DebtError refuses a number while the account owes money: a card payment
+// was refunded or disputed after its credits were spent. It is ErrDebt
+// (errors.Is) with the amount.
+type DebtError struct{ DebtCents int64 }
+
+func (e *DebtError) Error() string {
+	return fmt.Sprintf("your account owes %s: a card payment was refunded or disputed after its credits were "+
+		"spent. Top up to settle it first; a top-up pays the debt before anything else", FormatCents(e.DebtCents))
+}
+
+// UserFacing tells the person what is owed and how to settle it.
+func (e *DebtError) UserFacing() string { return e.Error() }
+
+// Is makes the error match ErrDebt.
+func (e *DebtError) Is(target error) bool { return target == ErrDebt }
+
+// CheckNoDebt refuses a new number while the account owes debtCents.
+func CheckNoDebt(debtCents int64) error {
+	if debtCents > 0 {
+		return &DebtError{DebtCents: debtCents}
+	}
+	return nil
+}
+
 // Refusals of the actions on an open number.
 var (
 	ErrNoSMSYet    error = userErr("no SMS has arrived yet: cancel the number instead to get your credits back")

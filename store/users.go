@@ -34,6 +34,9 @@ type User struct {
 	CreatedAt    time.Time
 	BannedAt     time.Time // zero unless banned
 	BanReason    string
+	// DebtCents is what the account owes from card payments taken back
+	// after their credits were spent; never above zero with the balance.
+	DebtCents int64
 }
 
 // Banned reports whether the account is banned.
@@ -76,13 +79,13 @@ func NormalizeEmail(s string) (string, error) {
 	return e, nil
 }
 
-const userColumns = `id, COALESCE(email, ''), role, balance_cents, created_at, banned_at, ban_reason`
+const userColumns = `id, COALESCE(email, ''), role, balance_cents, debt_cents, created_at, banned_at, ban_reason`
 
 func scanUser(row scanner) (User, error) {
 	var u User
 	var created int64
 	var banned sql.NullInt64
-	err := row.Scan(&u.ID, &u.Email, &u.Role, &u.BalanceCents, &created, &banned, &u.BanReason)
+	err := row.Scan(&u.ID, &u.Email, &u.Role, &u.BalanceCents, &u.DebtCents, &created, &banned, &u.BanReason)
 	if errors.Is(err, sql.ErrNoRows) {
 		return User{}, ErrNoUser
 	}

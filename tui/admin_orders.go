@@ -14,14 +14,16 @@ import (
 // The Admin pane's Orders section: top-ups filtered by status (s) and
 // processor (p), or looked up (/) by order number, Checkout Session id,
 // PaymentIntent id, Bitcoin address or txid. Accounts show as #id; enter
-// opens the account. The list follows new orders live.
+// opens the account. The list follows new orders live. A card payment
+// held for review (paid, but not as ordered) is settled with v: credit
+// what was really paid, or 0 to reject it, with a reason for the audit.
 
 // ordersShown is how many orders one page lists.
 const ordersShown = 200
 
 var (
-	orderStatusCycle = []store.OrderStatus{"", store.OrderCreated, store.OrderPending, store.OrderPaid,
-		store.OrderFailed, store.OrderExpired}
+	orderStatusCycle = []store.OrderStatus{"", store.OrderReview, store.OrderCreated, store.OrderPending,
+		store.OrderPaid, store.OrderFailed, store.OrderExpired, store.OrderRefunded, store.OrderDisputed}
 	processorCycle = []store.Processor{"", store.ProcessorStripe, store.ProcessorBlockonomics}
 )
 
@@ -34,6 +36,7 @@ type adminOrders struct {
 	cur    listCursor
 	rows   int
 	form   *form
+	settle string // the order the form settles; "" when the form looks up
 	live   liveLoad
 	st     adminStatus
 }
@@ -86,10 +89,61 @@ func (o *adminOrders) update(msg tea.Msg) tea.Cmd {
 		if (msg.event.Kind == store.EventOrder || msg.missed) && o.ref == "" {
 			return o.load()
 		}
+	case adminDoneMsg:
+		if msg.to != o {
+			return nil
+		}
+		o.st.busy = false
+		if msg.err != nil {
+			o.st.err = o.c.explain(msg.err)
+			return nil
+		}
+		o.form, o.settle, o.st.notice = nil, "", msg.notice
+		return o.load()
 	case tea.KeyMsg:
+		if o.st.busy {
+			return nil
+		}
 		return o.key(msg)
 	}
 	return nil
+}
+
+// openSettle asks how to settle the selected order in review: the credits
+// prefilled with what was paid when that was in dollars.
+func (o *adminOrders) openSettle(or store.Order) {
+	o.settle = or.Number
+	o.form = newForm(o.c, fieldSpec{label: "Credit $", limit: 12,
+		hint: "what was really paid; 0 rejects"},
+		fieldSpec{label: "Reason", limit: store.MaxReasonLen, hint: "kept in the order's note and the audit"})
+	o.form.setWidth(adminFormWidth)
+	if strings.EqualFold(or.ChargedCurrency, "usd") {
+		o.form.inputs[0].SetValue(strings.TrimPrefix(store.FormatCents(min(or.ChargedCents, or.Credits)), "$"))
+	}
+}
+
+// submitSettle credits or rejects the order of the settle form.
+func (o *adminOrders) submitSettle() tea.Cmd {
+	cents, err := parseDollars(o.form.value(0))
+	if err == nil && cents < 0 {
+		err = errBadDollars
+	}
+	if err != nil {
+		o.st.err = o.c.explain(err)
+		return nil
+	}
+	c, a, number, reason := o.c, o.c.actor(), o.settle, o.form.value(1)
+	o.st.busy = true
+	return adminRun(o, func() (string, error) {
+		got, err := c.Deps.Store.SettleReview(c.Ctx, a, number, cents, reason)
+		if err != nil {
+			return "", err
+		}
+		if got.Status == store.OrderFailed {
+			return "Order " + number + " rejected: nothing credited.", nil
+		}
+		return "Order " + number + " settled: " + store.FormatCents(got.Credited) + " credited.", nil
+	})
 }
 
 func (o *adminOrders) key(msg tea.KeyMsg) tea.Cmd {
@@ -102,6 +156,9 @@ func (o *adminOrders) key(msg tea.KeyMsg) tea.Cmd {
 		submit, cmd := o.form.update(msg)
 		if !submit {
 			return cmd
+		}
+		if o.settle != "" {
+			return o.submitSettle()
 		}
 		o.ref, o.form, o.cur = strings.TrimSpace(o.form.value(0)), nil, listCursor{}
 		return o.load()
@@ -127,6 +184,12 @@ func (o *adminOrders) key(msg tea.KeyMsg) tea.Cmd {
 	case key.Matches(msg, k.AdminOpenUser) && len(o.orders) > 0:
 		id := o.orders[o.cur.at].UserID
 		return func() tea.Msg { return adminOpenUserMsg{userID: id} }
+	case key.Matches(msg, k.AdminSettle) && len(o.orders) > 0:
+		if or := o.orders[o.cur.at]; or.Status == store.OrderReview {
+			o.openSettle(or)
+		} else {
+			o.st.err = "Only an order in review is settled here: s shows those."
+		}
 	}
 	return nil
 }
@@ -134,9 +197,16 @@ func (o *adminOrders) key(msg tea.KeyMsg) tea.Cmd {
 func (o *adminOrders) help() []key.Binding {
 	k := o.c.Keys
 	if o.form != nil {
-		return []key.Binding{key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "look up")), k.Back}
+		verb := "look up"
+		if o.settle != "" {
+			verb = "settle"
+		}
+		return []key.Binding{key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", verb)), k.Back}
 	}
 	filter := key.NewBinding(key.WithKeys("s", "p"), key.WithHelp("s/p", "filter"))
+	if len(o.orders) > 0 && o.orders[o.cur.at].Status == store.OrderReview {
+		return []key.Binding{filter, k.AdminOpenUser, k.AdminSettle}
+	}
 	return []key.Binding{filter, k.AdminSearch, k.AdminOpenUser}
 }
 
@@ -167,6 +237,9 @@ func (o *adminOrders) view(w, h int) []string {
 	}
 	lines := []string{head}
 	if o.form != nil {
+		if o.settle != "" {
+			lines = append(lines, st.Warning.Render("Settle order "+o.settle+" (in review)"))
+		}
 		lines = append(lines, o.form.view())
 	}
 	lines = append(lines, st.Muted.Render(fmt.Sprintf("  %-16s %-7s %-7s %-8s %8s %8s %s", "ORDER", "USER",
@@ -199,6 +272,12 @@ func (o *adminOrders) detail(w int) string {
 			refs = append(refs, r)
 		}
 	}
+	if or.ChargedCurrency != "" && or.Status != store.OrderReview { // a review's note says what was charged
+		refs = append(refs, "charged "+chargedText(or))
+	}
+	if or.Reversed > 0 {
+		refs = append(refs, store.FormatCents(or.Reversed)+" taken back")
+	}
 	if or.Note != "" {
 		refs = append(refs, or.Note)
 	}
@@ -206,4 +285,12 @@ func (o *adminOrders) detail(w int) string {
 		refs = []string{"no processor reference yet"}
 	}
 	return st.Muted.Render(sanitize.Truncate(sanitize.Line(strings.Join(refs, " · ")), w))
+}
+
+// chargedText is what Stripe says it charged: "$50.00", or "1 jpy".
+func chargedText(or store.Order) string {
+	if strings.EqualFold(or.ChargedCurrency, "usd") {
+		return store.FormatCents(or.ChargedCents)
+	}
+	return fmt.Sprintf("%d %s", or.ChargedCents, strings.ToLower(or.ChargedCurrency))
 }

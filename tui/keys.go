@@ -61,6 +61,7 @@ type KeyMap struct {
 	AdminView     key.Binding
 	AdminSearch   key.Binding
 	AdminOpenUser key.Binding
+	AdminSettle   key.Binding
 }
 
 // DefaultKeys returns the keymap. Every session shares it, so it is never
@@ -129,5 +130,6 @@ func newKeyMap() *KeyMap {
 		AdminView:     b([]string{"[", "]"}, "[/]", "page"),
 		AdminSearch:   b([]string{"/"}, "/", "search"),
 		AdminOpenUser: b([]string{"enter"}, "enter", "account"),
+		AdminSettle:   b([]string{"v"}, "v", "settle"),
 	}
 }

@@ -255,9 +255,12 @@ func (p *numbersPane) choose() tea.Cmd {
 }
 
 // unaffordable is the store's refusal of the chosen offer on the current
-// balance (nil when it is covered): the same rule, in the same words, as
-// the engine applies to every reservation.
+// balance and debt (nil when it is covered): the same rules, in the same
+// words, as the engine applies to every reservation.
 func (p *numbersPane) unaffordable() error {
+	if err := store.CheckNoDebt(p.c.User.DebtCents); err != nil {
+		return err
+	}
 	return store.CheckAffordable(p.c.User.BalanceCents, p.offer.SellCents)
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/wantsms/wantsms/billing"
 	"github.com/wantsms/wantsms/store"
 	"github.com/wantsms/wantsms/tui/qr"
+	"github.com/wantsms/wantsms/tui/sanitize"
 )
 
 // minTextCols is the narrowest text column kept beside a QR code.
@@ -97,7 +98,16 @@ func (w *wallet) cardStatus() []string {
 	case o.Status == store.OrderFailed:
 		first = st.Error.Render("✗ payment failed")
 		if o.Note != "" {
-			second = st.Muted.Render(o.Note)
+			second = st.Muted.Render(sanitize.Line(o.Note))
+		}
+	case o.Status == store.OrderReview:
+		first = st.Warning.Render("◐ paid, under review: nothing credited yet")
+		second = st.Muted.Render("not as ordered (" + sanitize.Line(o.Note) + "): support settles it")
+	case o.Status == store.OrderRefunded || o.Status == store.OrderDisputed:
+		first = st.Error.Render("↺ " + string(o.Status) + ": " + store.FormatCents(o.Reversed) + " of " +
+			store.FormatCents(o.Credited) + " credited taken back")
+		if d := w.c.User.DebtCents; d > 0 {
+			second = st.Warning.Render("you owe " + store.FormatCents(d) + ": your next top-up pays it first")
 		}
 	case o.Status == store.OrderExpired || (o.Status == store.OrderCreated && !w.now().Before(o.ExpiresAt)):
 		first, second = st.Muted.Render("✗ expired: nothing was charged"), st.Muted.Render("open a new top-up")
@@ -224,7 +234,7 @@ func (w *wallet) bitcoinDetail(step int, p store.BTCPayment) []string {
 	}
 	d := []string{"✓ " + store.FormatCents(o.Credited) + " credited"}
 	if o.Note != "" && o.Note != "paid as quoted" {
-		note := lipgloss.NewStyle().Width(max(10, w.textCols()-payLabel)).Render(o.Note)
+		note := lipgloss.NewStyle().Width(max(10, w.textCols()-payLabel)).Render(sanitize.Line(o.Note))
 		d = append(d, strings.Split(note, "\n")...)
 	}
 	return d

@@ -55,7 +55,7 @@ func newWalletEnvAt(t *testing.T, configured bool, publicURL string) *walletEnv 
 	cfg := billing.Config{PublicURL: publicURL, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	if configured {
 		cfg.Stripe = billing.StripeConfig{SecretKey: "sk_test_view", WebhookSecret: "whsec_view"}
-		cfg.Blockonomics = billing.BlockonomicsConfig{APIKey: "key", CallbackSecret: "secret"}
+		cfg.Blockonomics = billing.BlockonomicsConfig{APIKey: "key", CallbackSecret: "secret-0123456789abcdef0123456789ab"}
 	}
 	pay, err := billing.NewPayments(e.store, cfg)
 	if err != nil {

@@ -42,12 +42,21 @@ func (w *wallet) message() string {
 
 func (w *wallet) balanceLine() string {
 	st := w.c.Styles
-	return st.Label.Render("Balance") + st.Balance.Render(store.FormatCents(w.c.User.BalanceCents))
+	return st.Label.Render("Balance") + st.Balance.Render(store.FormatCents(w.c.User.BalanceCents)) + w.debtNote()
 }
 
 // payBalanceLine is the balance with the pay screen's narrower labels.
 func (w *wallet) payBalanceLine() string {
-	return w.label("Balance") + w.c.Styles.Balance.Render(store.FormatCents(w.c.User.BalanceCents))
+	return w.label("Balance") + w.c.Styles.Balance.Render(store.FormatCents(w.c.User.BalanceCents)) + w.debtNote()
+}
+
+// debtNote follows the balance while the account owes money: a card
+// payment was refunded or disputed after its credits were spent.
+func (w *wallet) debtNote() string {
+	if d := w.c.User.DebtCents; d > 0 {
+		return w.c.Styles.Error.Render("  you owe " + store.FormatCents(d) + ": a top-up pays it first")
+	}
+	return ""
 }
 
 func (w *wallet) methodName(m int) string {
@@ -177,8 +186,13 @@ func (w *wallet) historyLine(i int) string {
 		method = "bitcoin"
 	}
 	credits := o.Credits
-	if o.Status == store.OrderPaid {
+	switch o.Status {
+	case store.OrderPaid:
 		credits = o.Credited
+	case store.OrderReview:
+		credits = 0
+	case store.OrderRefunded, store.OrderDisputed:
+		credits = o.Credited - o.Reversed
 	}
 	text := fmt.Sprintf("%-16s  %-16s  %-7s  %8s  %7d  ", o.Number, o.CreatedAt.UTC().Format("2006-01-02 15:04"),
 		method, store.FormatCents(o.AmountCents), credits)
@@ -204,7 +218,7 @@ func (w *wallet) statusStyle(s store.OrderStatus) lipgloss.Style {
 	switch s {
 	case store.OrderPaid:
 		return st.Success
-	case store.OrderFailed:
+	case store.OrderFailed, store.OrderRefunded, store.OrderDisputed:
 		return st.Error
 	case store.OrderExpired:
 		return st.Muted

@@ -1,8 +1,10 @@
-// Package stripetest builds Stripe Checkout webhook events the way Stripe
-// sends them and signs them with an endpoint secret
+// Package stripetest builds Stripe webhook events the way Stripe sends
+// them — Checkout session events, and the refunds and disputes of their
+// charges — and signs them with an endpoint secret
 // (webhook.GenerateTestSignedPayload), for tests and for `wantsms dev
 // stripe-event`, which fires one at a local server by hand. stripe-mock
-// sends no webhooks, so this is how a payment is completed locally.
+// sends no webhooks, so this is how a payment is completed (or taken
+// back) locally.
 //
 // May import from this repository: nothing.
 package stripetest
@@ -72,6 +74,56 @@ func Payload(e Event) []byte {
 	}
 	b, _ := json.Marshal(ev) // maps of strings and numbers always encode
 	return b
+}
+
+// ChargeEvent describes a refund (charge.refunded, whose object is the
+// charge) or a dispute (charge.dispute.created, whose object is the
+// dispute) of a card payment.
+type ChargeEvent struct {
+	ID            string // evt_…; "" draws one from the PaymentIntent, type and amounts
+	Type          string // charge.refunded or charge.dispute.created
+	PaymentIntent string // pi_…
+	Amount        int64  // the charge's amount, or the disputed amount
+	Refunded      int64  // charge.refunded: amount_refunded so far (0: all of Amount)
+	Currency      string // default "usd"
+	Livemode      bool
+}
+
+// ChargePayload is the JSON body Stripe would post for e.
+func ChargePayload(e ChargeEvent) []byte {
+	if e.Currency == "" {
+		e.Currency = "usd"
+	}
+	if e.Refunded == 0 {
+		e.Refunded = e.Amount
+	}
+	if e.ID == "" {
+		e.ID = fmt.Sprintf("evt_%s_%s_%d_%d", e.PaymentIntent, e.Type, e.Amount, e.Refunded)
+	}
+	var obj map[string]any
+	if e.Type == string(stripe.EventTypeChargeDisputeCreated) {
+		obj = map[string]any{"id": "dp_" + e.ID, "object": "dispute", "amount": e.Amount, "currency": e.Currency,
+			"charge": "ch_" + e.PaymentIntent, "payment_intent": e.PaymentIntent, "reason": "fraudulent",
+			"status": "needs_response", "livemode": e.Livemode}
+	} else {
+		obj = map[string]any{"id": "ch_" + e.PaymentIntent, "object": "charge", "amount": e.Amount,
+			"amount_captured": e.Amount, "amount_refunded": e.Refunded, "refunded": e.Refunded >= e.Amount,
+			"currency": e.Currency, "payment_intent": e.PaymentIntent, "paid": true, "status": "succeeded",
+			"livemode": e.Livemode}
+	}
+	ev := map[string]any{
+		"id": e.ID, "object": "event", "type": e.Type, "api_version": stripe.APIVersion, "created": time.Now().Unix(),
+		"livemode": e.Livemode, "pending_webhooks": 1, "data": map[string]any{"object": obj},
+	}
+	b, _ := json.Marshal(ev) // maps of strings, numbers and booleans always encode
+	return b
+}
+
+// PostCharge delivers a signed refund or dispute event and returns the
+// HTTP status.
+func PostCharge(ctx context.Context, url, secret string, e ChargeEvent) (int, error) {
+	body := ChargePayload(e)
+	return PostRaw(ctx, url, body, Sign(body, secret, time.Time{}))
 }
 
 // Sign returns the Stripe-Signature header of payload signed with secret at

@@ -22,6 +22,8 @@ var devStripeTypes = map[string]string{
 	"async-succeeded": billing.EventCheckoutAsyncSucceeded,
 	"async-failed":    billing.EventCheckoutAsyncFailed,
 	"expired":         billing.EventCheckoutExpired,
+	"refunded":        billing.EventChargeRefunded,
+	"disputed":        billing.EventDisputeCreated,
 }
 
 const devUsage = `usage: wantsms dev COMMAND [ARGS] [FLAGS]
@@ -34,6 +36,9 @@ They find the server as it was started: the data directory from --data or
 WANTSMS_DATA, its address from --url, else WANTSMS_PUBLIC_URL, else
 --http-addr or WANTSMS_HTTP_ADDR. ` + "`wantsms dev COMMAND -h`" + ` lists a command's flags.
 `
+
+// devTypeNames lists them for messages.
+const devTypeNames = "completed, async-succeeded, async-failed, expired, refunded or disputed"
 
 // runDev runs the tools for trying payments on a local server: stripe-mock
 // sends no webhooks and a local server gets no Blockonomics callbacks, so
@@ -96,19 +101,23 @@ func devOrder(ctx context.Context, dir, number string) (store.Order, error) {
 
 func devStripeEvent(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	f := newFlags("dev stripe-event", stderr)
-	var dir, secret, typ string
+	var dir, secret, typ, currency string
 	var unpaid bool
+	var amount int64
 	server := devServerFlags(f, &dir)
 	f.Secret(&secret, "stripe-webhook-secret", "STRIPE_WEBHOOK_SECRET", "the server's webhook signing secret, whsec_…")
-	f.fs.StringVar(&typ, "type", "completed", "completed, async-succeeded, async-failed or expired")
+	f.fs.StringVar(&typ, "type", "completed", devTypeNames)
 	f.fs.BoolVar(&unpaid, "unpaid", false, "a completed session whose payment is still on its way (payment_status unpaid)")
+	f.fs.Int64Var(&amount, "amount", 0, "cents charged (a session), refunded so far or disputed (default: the order's amount)")
+	f.fs.StringVar(&currency, "currency", "usd", "currency of --amount, e.g. jpy for an amount that is not the order's")
 	pos, err := f.parse(args)
 	if err != nil {
 		return flagError(err)
 	}
 	evType, ok := devStripeTypes[typ]
-	if len(pos) != 1 || !ok || secret == "" {
-		return usagef("want one order number, a --type of completed, async-succeeded, async-failed or expired, and STRIPE_WEBHOOK_SECRET")
+	if len(pos) != 1 || !ok || secret == "" || amount < 0 {
+		return usagef("want one order number, a --type of %s, no negative --amount, and STRIPE_WEBHOOK_SECRET",
+			devTypeNames)
 	}
 	base, err := server.url()
 	if err != nil {
@@ -121,36 +130,79 @@ func devStripeEvent(ctx context.Context, args []string, stdout, stderr io.Writer
 	if o.Processor != store.ProcessorStripe || o.SessionID == "" {
 		return fmt.Errorf("order %s is not a card order with a Checkout session", o.Number)
 	}
-	status := "paid"
-	if unpaid || evType == billing.EventCheckoutExpired || evType == billing.EventCheckoutAsyncFailed {
-		status = "unpaid"
+	if amount == 0 {
+		amount = o.AmountCents
 	}
-	ev := stripetest.Event{ID: "evt_dev_" + randomHex(12), Type: evType, SessionID: o.SessionID, Order: o.Number,
-		PaymentStatus: status, AmountTotal: o.AmountCents, PaymentIntent: "pi_dev_" + randomHex(8)}
-	code, err := stripetest.Post(ctx, base+billing.StripeWebhookPath, secret, ev)
+	url := base + billing.StripeWebhookPath
+	var id, what string
+	var code int
+	if evType == billing.EventChargeRefunded || evType == billing.EventDisputeCreated {
+		switch o.Status {
+		case store.OrderPaid, store.OrderReview, store.OrderRefunded, store.OrderDisputed:
+		default:
+			return fmt.Errorf("order %s is %s: pay it first (--type completed)", o.Number, o.Status)
+		}
+		ev := stripetest.ChargeEvent{ID: "evt_dev_" + randomHex(12), Type: evType, PaymentIntent: o.PaymentIntentID,
+			Amount: amount, Currency: currency}
+		if evType == billing.EventChargeRefunded {
+			ev.Amount = max(amount, o.AmountCents) // the charge; amount is what was refunded of it
+			ev.Refunded = amount
+		}
+		id, what = ev.ID, fmt.Sprintf("%d %s", amount, currency)
+		code, err = stripetest.PostCharge(ctx, url, secret, ev)
+	} else {
+		status := "paid"
+		if unpaid || evType == billing.EventCheckoutExpired || evType == billing.EventCheckoutAsyncFailed {
+			status = "unpaid"
+		}
+		ev := stripetest.Event{ID: "evt_dev_" + randomHex(12), Type: evType, SessionID: o.SessionID, Order: o.Number,
+			PaymentStatus: status, AmountTotal: amount, Currency: currency, PaymentIntent: "pi_dev_" + randomHex(8)}
+		id, what = ev.ID, fmt.Sprintf("%s, %d %s", status, amount, currency)
+		code, err = stripetest.Post(ctx, url, secret, ev)
+	}
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "%s %s (%s) for order %s: HTTP %d\n", ev.ID, evType, status, o.Number, code)
+	fmt.Fprintf(stdout, "%s %s (%s) for order %s: HTTP %d\n", id, evType, what, o.Number, code)
+	return delivered(code)
+}
+
+// delivered turns the server's answer into the command's outcome: a
+// delivery the server refused is a failure, whatever the reason.
+func delivered(code int) error {
+	if code < 200 || code > 299 {
+		return fmt.Errorf("the server refused the delivery: HTTP %d", code)
+	}
 	return nil
 }
 
 func devBTCCallback(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	f := newFlags("dev btc-callback", stderr)
-	var dir, secret, txid string
+	var dir, secret, txid, fake, key string
 	var status int
 	var sats int64
+	var forge bool
 	server := devServerFlags(f, &dir)
 	f.Secret(&secret, "blockonomics-callback-secret", "BLOCKONOMICS_CALLBACK_SECRET", "the server's callback secret")
+	f.String(&fake, "fake", "BLOCKONOMICS_API_BASE", "",
+		"the `wantsms dev blockonomics` the server looks transactions up at: the payment is put on its chain first")
+	f.Secret(&key, "blockonomics-api-key", "BLOCKONOMICS_API_KEY", "the fake's API key")
 	f.fs.IntVar(&status, "status", 2, "0 unconfirmed, 1 one confirmation, 2 confirmed")
 	f.fs.Int64Var(&sats, "sats", 0, "satoshis sent (default: the amount quoted)")
 	f.fs.StringVar(&txid, "txid", "", "transaction id, 64 hex digits (default: one derived from the order)")
+	f.fs.BoolVar(&forge, "forge", false, "send the callback only, of a payment nobody made: it must credit nothing")
 	pos, err := f.parse(args)
 	if err != nil {
 		return flagError(err)
 	}
 	if len(pos) != 1 || secret == "" {
 		return usagef("want one order number and BLOCKONOMICS_CALLBACK_SECRET")
+	}
+	if txid != "" && !isTxid(txid) {
+		return usagef("--txid %q: want 64 hex digits", txid)
+	}
+	if sats < 0 || status < billing.BTCPaymentError || status > billing.BTCConfirmed {
+		return usagef("want --status from -1 to 2 and no negative --sats")
 	}
 	base, err := server.url()
 	if err != nil {
@@ -170,17 +222,33 @@ func devBTCCallback(ctx context.Context, args []string, stdout, stderr io.Writer
 		sum := sha256.Sum256([]byte("dev-" + o.Number))
 		txid = hex.EncodeToString(sum[:])
 	}
+	if !forge && fake != "" && fake != billing.DefaultBlockonomicsBase {
+		if err := blockonomicsfake.SendBroadcast(ctx, fake, key, blockonomicsfake.Broadcast{Txid: txid,
+			Addr: o.BTCAddress, Sats: sats, Status: status}); err != nil {
+			return err
+		}
+	}
 	code, err := blockonomicsfake.SendCallback(ctx, base+billing.BlockonomicsCallbackPath, secret, status, o.BTCAddress, txid, sats, false)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "status %d, %s BTC, txid %s…, for order %s: HTTP %d\n", status, billing.FormatBTC(sats),
 		txid[:12], o.Number, code)
-	return nil
+	return delivered(code)
 }
 
-// devBlockonomics serves a fake Blockonomics API (price and new_address)
-// until interrupted, for BLOCKONOMICS_API_BASE.
+// isTxid reports whether s is 64 hex digits, as every Bitcoin txid is.
+func isTxid(s string) bool {
+	if len(s) != 64 {
+		return false
+	}
+	_, err := hex.DecodeString(s)
+	return err == nil
+}
+
+// devBlockonomics serves a fake Blockonomics API (price, new_address and
+// tx_detail, with the payments `dev btc-callback` puts on its chain) until
+// interrupted, for BLOCKONOMICS_API_BASE.
 func devBlockonomics(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	f := newFlags("dev blockonomics", stderr)
 	var addr, key string

@@ -16,6 +16,8 @@ func TestDevEventsPayOrders(t *testing.T) {
 	env := testenv.StartWithPayments(t)
 	t.Setenv("STRIPE_WEBHOOK_SECRET", testenv.StripeWebhookSecret)
 	t.Setenv("BLOCKONOMICS_CALLBACK_SECRET", testenv.BTCCallbackSecret)
+	t.Setenv("BLOCKONOMICS_API_BASE", env.Fake.URL) // the chain the server looks payments up on
+	t.Setenv("BLOCKONOMICS_API_KEY", testenv.BTCKey)
 	u, _ := env.NewUser("dev@example.com")
 	ctx := context.Background()
 	card, err := env.Svc.Payments().OpenCard(ctx, u, 1000)
@@ -46,6 +48,91 @@ func TestDevEventsPayOrders(t *testing.T) {
 	}
 	if u, _ := env.Store().UserByID(ctx, u.ID); u.BalanceCents != 1500 {
 		t.Fatalf("balance %d, want 1500", u.BalanceCents)
+	}
+}
+
+// The dev tools never panic, whatever they are given, and fail (exit
+// non-zero) when the server refuses the delivery. A forged callback (of a
+// payment nobody made) is delivered but credits nothing; a refund event
+// takes the credits back and leaves the account in debt.
+func TestDevToolsFailLoudlyAndNeverPanic(t *testing.T) {
+	env := testenv.StartWithPayments(t)
+	t.Setenv("BLOCKONOMICS_CALLBACK_SECRET", testenv.BTCCallbackSecret)
+	t.Setenv("BLOCKONOMICS_API_BASE", env.Fake.URL)
+	t.Setenv("BLOCKONOMICS_API_KEY", testenv.BTCKey)
+	u, _ := env.NewUser("devfail@example.com")
+	ctx := context.Background()
+	card, err := env.Svc.Payments().OpenCard(ctx, u, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	btc, err := env.Svc.Payments().OpenBitcoin(ctx, u, 500)
+	if err != nil {
+		t.Fatal(err)
+	}
+	devRun := func(secret string, args ...string) (int, string) {
+		t.Helper()
+		t.Setenv("STRIPE_WEBHOOK_SECRET", secret)
+		var out, errOut bytes.Buffer
+		code := run(ctx, append(args, "--data", env.Dir, "--url", env.URL("")), &out, &errOut)
+		return code, out.String() + errOut.String()
+	}
+	good := testenv.StripeWebhookSecret
+	for _, c := range []struct {
+		args []string
+		want int
+	}{
+		{[]string{"dev", "btc-callback", btc.Number, "--txid", "abc"}, exitUsage},
+		{[]string{"dev", "btc-callback", btc.Number, "--txid", strings.Repeat("z", 64)}, exitUsage},
+		{[]string{"dev", "btc-callback", btc.Number, "--sats", "-5"}, exitUsage},
+		{[]string{"dev", "btc-callback", btc.Number, "--status", "9"}, exitUsage},
+		{[]string{"dev", "btc-callback", card.Number}, exitFail},
+		{[]string{"dev", "stripe-event", card.Number, "--amount", "-1"}, exitUsage},
+		{[]string{"dev", "stripe-event", card.Number, "--type", "refunded"}, exitFail}, // not paid yet
+		{[]string{"dev", "stripe-event", "nosuchorder"}, exitFail},
+	} {
+		if code, out := devRun(good, c.args...); code != c.want {
+			t.Errorf("%v: exit %d, want %d\n%s", c.args, code, c.want, out)
+		}
+	}
+	if code, out := devRun(good, "dev", "btc-callback", btc.Number, "--forge"); code != exitOK ||
+		!strings.Contains(out, "HTTP 200") {
+		t.Fatalf("forged callback: exit %d\n%s", code, out)
+	}
+	if o, _ := env.Store().OrderByNumber(ctx, btc.Number); o.Status != store.OrderCreated || o.Credited != 0 {
+		t.Fatalf("a forged callback moved the order: %+v", o)
+	}
+	for _, args := range [][]string{
+		{"dev", "stripe-event", card.Number},
+		{"dev", "stripe-event", card.Number, "--type", "refunded"},
+	} {
+		if code, out := devRun(good, args...); code != exitOK {
+			t.Fatalf("%v: exit %d\n%s", args, code, out)
+		}
+	}
+	if got, _ := env.Store().UserByID(ctx, u.ID); got.BalanceCents != 0 || got.DebtCents != 0 {
+		t.Fatalf("paid then refunded: balance %d, debt %d", got.BalanceCents, got.DebtCents)
+	}
+	if o, _ := env.Store().OrderByNumber(ctx, card.Number); o.Status != store.OrderRefunded || o.Reversed != 1000 {
+		t.Fatalf("refunded order %+v", o)
+	}
+}
+
+// A delivery the server refuses (here an event signed with another secret,
+// answered 400) makes the dev tool fail.
+func TestDevRefusedDeliveryFails(t *testing.T) {
+	env := testenv.StartWithPayments(t)
+	t.Setenv("STRIPE_WEBHOOK_SECRET", "whsec_not_the_servers")
+	u, _ := env.NewUser("devrefused@example.com")
+	card, err := env.Svc.Payments().OpenCard(context.Background(), u, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out, errOut bytes.Buffer
+	code := run(context.Background(), []string{"dev", "stripe-event", card.Number, "--data", env.Dir, "--url", env.URL("")},
+		&out, &errOut)
+	if code != exitFail || !strings.Contains(out.String()+errOut.String(), "HTTP 400") {
+		t.Fatalf("refused delivery: exit %d\n%s%s", code, out.String(), errOut.String())
 	}
 }
 

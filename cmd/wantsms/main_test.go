@@ -109,7 +109,7 @@ func TestCreditAdminAndCheck(t *testing.T) {
 	}
 	db.Close()
 	status, out, _ = wantsms(t, "check", "--data", dir)
-	if status != exitFail || !strings.Contains(out, "balance mismatch: account 1 (a@example.com) balance $999.99, ledger sums to $15.00") {
+	if status != exitFail || !strings.Contains(out, "balance mismatch: account 1 (a@example.com) balance minus debt $999.99, ledger sums to $15.00") {
 		t.Fatalf("check missed the tampering: %d %q", status, out)
 	}
 }

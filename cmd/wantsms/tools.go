@@ -268,7 +268,7 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fmt.Fprintf(stdout, "foreign key violation: %s\n", fk)
 	}
 	for _, m := range rep.Mismatches {
-		fmt.Fprintf(stdout, "balance mismatch: account %d (%s) balance %s, ledger sums to %s\n",
+		fmt.Fprintf(stdout, "balance mismatch: account %d (%s) balance minus debt %s, ledger sums to %s\n",
 			m.UserID, m.Email, store.FormatCents(m.BalanceCents), store.FormatCents(m.LedgerCents))
 	}
 	for _, o := range rep.Orders {
@@ -280,7 +280,7 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if !rep.OK() {
 		return errors.New("problems found (see above)")
 	}
-	fmt.Fprintln(stdout, "ledger: every balance equals its ledger sum, every row names what is its account's")
+	fmt.Fprintln(stdout, "ledger: every balance (minus any debt) equals its ledger sum, every row names what is its account's")
 	return nil
 }
 

@@ -64,6 +64,9 @@ func (e *Engine) checkCanReserve(ctx context.Context, userID, priceCents int64) 
 	if err := u.CheckNotBanned(); err != nil {
 		return err
 	}
+	if err := store.CheckNoDebt(u.DebtCents); err != nil {
+		return err
+	}
 	if err := store.CheckAffordable(u.BalanceCents, priceCents); err != nil {
 		return err
 	}

@@ -11,11 +11,20 @@ import (
 const currency = "USD"
 
 type balanceResult struct {
-	BalanceCents int64  `json:"balance_cents"`
-	Currency     string `json:"currency"`
+	BalanceCents int64 `json:"balance_cents"`
+	// DebtCents is owed after a card payment was refunded or disputed once
+	// its credits were spent: the next top-up pays it first, and no number
+	// can be reserved until it is paid.
+	DebtCents int64  `json:"debt_cents"`
+	Currency  string `json:"currency"`
 }
 
 func (r balanceResult) WriteText(w io.Writer) error {
+	if r.DebtCents > 0 {
+		_, err := fmt.Fprintf(w, "%s (you owe %s: a top-up pays it first)\n", store.FormatCents(r.BalanceCents),
+			store.FormatCents(r.DebtCents))
+		return err
+	}
 	_, err := fmt.Fprintln(w, store.FormatCents(r.BalanceCents))
 	return err
 }
@@ -27,7 +36,8 @@ func balanceCommand() *Command {
 		Example: balanceResult{BalanceCents: 1250, Currency: currency},
 		Run: func(c *Call) error {
 			// c.User was read from the store when this call began.
-			return c.Print(balanceResult{BalanceCents: c.User.BalanceCents, Currency: currency})
+			return c.Print(balanceResult{BalanceCents: c.User.BalanceCents, DebtCents: c.User.DebtCents,
+				Currency: currency})
 		},
 	}
 }

@@ -38,6 +38,7 @@ type exportAccount struct {
 	Email        Untrusted `json:"email"`
 	Role         string    `json:"role"` // "user" or "admin"
 	BalanceCents int64     `json:"balance_cents"`
+	DebtCents    int64     `json:"debt_cents"` // owed after a card payment was taken back; paid by the next top-up
 	Currency     string    `json:"currency"`
 	CreatedAt    Timestamp `json:"created_at"`
 	BannedAt     Timestamp `json:"banned_at"` // null unless suspended
@@ -89,15 +90,19 @@ type exportSMS struct {
 	ReceivedAt Timestamp     `json:"received_at"`
 }
 
+// Orders carry what the payment processors said (ids, addresses, the
+// currency charged, notes quoting them): all of it passes the one
+// sanitizer, like everything else that came from outside.
 type exportOrder struct {
 	Number      string         `json:"number"`
 	Processor   string         `json:"processor"` // "stripe" or "blockonomics"
-	Status      string         `json:"status"`    // created, pending, paid, failed, expired
+	Status      string         `json:"status"`    // created, pending, paid, failed, expired, review, refunded, disputed
 	AmountCents int64          `json:"amount_cents"`
-	Currency    string         `json:"currency"`
+	Currency    Untrusted      `json:"currency"`
 	Credits     int64          `json:"credits"`
 	Credited    int64          `json:"credited"`
-	Note        string         `json:"note"`
+	Reversed    int64          `json:"reversed"` // credits taken back: the payment was refunded or disputed
+	Note        Untrusted      `json:"note"`
 	CreatedAt   Timestamp      `json:"created_at"`
 	PaidAt      Timestamp      `json:"paid_at"`
 	Card        *exportCard    `json:"card"`    // null unless paid by card
@@ -105,14 +110,14 @@ type exportOrder struct {
 }
 
 type exportCard struct {
-	SessionID       string `json:"stripe_session"`
-	PaymentIntent   string `json:"stripe_payment_intent"`
-	ChargedCents    int64  `json:"charged_cents"`
-	ChargedCurrency string `json:"charged_currency"`
+	SessionID       Untrusted `json:"stripe_session"`
+	PaymentIntent   Untrusted `json:"stripe_payment_intent"`
+	ChargedCents    int64     `json:"charged_cents"`
+	ChargedCurrency Untrusted `json:"charged_currency"`
 }
 
 type exportBitcoin struct {
-	Address      string     `json:"address"`
+	Address      Untrusted  `json:"address"`
 	PriceCents   int64      `json:"price_cents_per_btc"` // the locked price
 	ExpectedSats int64      `json:"expected_sats"`
 	ReceivedSats int64      `json:"received_sats"` // confirmed
@@ -120,7 +125,7 @@ type exportBitcoin struct {
 }
 
 type exportTx struct {
-	Txid          string    `json:"txid"`
+	Txid          Untrusted `json:"txid"`
 	Status        int       `json:"status"` // 0 unconfirmed, 1 one confirmation, 2 confirmed
 	ValueSats     int64     `json:"value_sats"`
 	CreditedCents int64     `json:"credited_cents"`
@@ -129,8 +134,8 @@ type exportTx struct {
 
 type exportMove struct {
 	AmountCents int64     `json:"amount_cents"` // positive credits, negative debits
-	Kind        string    `json:"kind"`         // grant, topup, reserve, refund, adjust
-	Reference   string    `json:"reference"`    // an order number, "res:<reservation id>", …
+	Kind        string    `json:"kind"`         // grant, topup, reserve, refund, adjust, reversal
+	Reference   Untrusted `json:"reference"`    // an order number, "res:<reservation id>", …
 	Note        Untrusted `json:"note"`
 	At          Timestamp `json:"at"`
 }
@@ -196,7 +201,7 @@ func newExportDoc(e store.Export) exportDoc {
 	a := e.Account
 	d := exportDoc{Format: exportFormat, Version: exportVersion, ExportedAt: Timestamp(e.At),
 		Account: exportAccount{ID: a.ID, Email: Untrusted(a.Email), Role: string(a.Role), BalanceCents: a.BalanceCents,
-			Currency: currency, CreatedAt: Timestamp(a.CreatedAt), BannedAt: Timestamp(a.BannedAt),
+			DebtCents: a.DebtCents, Currency: currency, CreatedAt: Timestamp(a.CreatedAt), BannedAt: Timestamp(a.BannedAt),
 			BanReason: Untrusted(a.BanReason), PrivacyPolicy: e.PolicyVersion},
 		Keys: make([]exportKey, 0, len(e.Keys)), SecurityEvents: make([]exportEvent, 0, len(e.Events)),
 		Reservations: make([]exportNumber, 0, len(e.Reservations)), Orders: make([]exportOrder, 0, len(e.Orders)),
@@ -220,7 +225,7 @@ func newExportDoc(e store.Export) exportDoc {
 	}
 	for _, l := range e.Ledger {
 		d.Ledger = append(d.Ledger, exportMove{AmountCents: l.AmountCents, Kind: string(l.Kind),
-			Reference: l.Reference, Note: Untrusted(l.Note), At: Timestamp(l.At)})
+			Reference: Untrusted(l.Reference), Note: Untrusted(l.Note), At: Timestamp(l.At)})
 	}
 	for _, t := range e.Support {
 		d.Support = append(d.Support, newExportThread(t))
@@ -242,18 +247,19 @@ func newExportNumber(r store.Reservation) exportNumber {
 
 func newExportOrder(o store.ExportOrder) exportOrder {
 	out := exportOrder{Number: o.Number, Processor: string(o.Processor), Status: string(o.Status),
-		AmountCents: o.AmountCents, Currency: o.Currency, Credits: o.Credits, Credited: o.Credited, Note: o.Note,
-		CreatedAt: Timestamp(o.CreatedAt), PaidAt: Timestamp(o.PaidAt)}
+		AmountCents: o.AmountCents, Currency: Untrusted(o.Currency), Credits: o.Credits, Credited: o.Credited,
+		Reversed: o.Reversed, Note: Untrusted(o.Note), CreatedAt: Timestamp(o.CreatedAt), PaidAt: Timestamp(o.PaidAt)}
 	switch o.Processor {
 	case store.ProcessorStripe:
-		out.Card = &exportCard{SessionID: o.SessionID, PaymentIntent: o.PaymentIntentID,
-			ChargedCents: o.ChargedCents, ChargedCurrency: o.ChargedCurrency}
+		out.Card = &exportCard{SessionID: Untrusted(o.SessionID), PaymentIntent: Untrusted(o.PaymentIntentID),
+			ChargedCents: o.ChargedCents, ChargedCurrency: Untrusted(o.ChargedCurrency)}
 	case store.ProcessorBlockonomics:
-		b := &exportBitcoin{Address: o.BTCAddress, PriceCents: o.BTCPriceCents, ExpectedSats: o.BTCExpectedSats,
-			ReceivedSats: o.BTCReceivedSats, Transactions: make([]exportTx, 0, len(o.BTCPayments))}
+		b := &exportBitcoin{Address: Untrusted(o.BTCAddress), PriceCents: o.BTCPriceCents,
+			ExpectedSats: o.BTCExpectedSats, ReceivedSats: o.BTCReceivedSats,
+			Transactions: make([]exportTx, 0, len(o.BTCPayments))}
 		for _, p := range o.BTCPayments {
-			b.Transactions = append(b.Transactions, exportTx{Txid: p.Txid, Status: p.Status, ValueSats: p.ValueSats,
-				CreditedCents: p.CreditedCents, FirstSeenAt: Timestamp(p.FirstSeenAt)})
+			b.Transactions = append(b.Transactions, exportTx{Txid: Untrusted(p.Txid), Status: p.Status,
+				ValueSats: p.ValueSats, CreditedCents: p.CreditedCents, FirstSeenAt: Timestamp(p.FirstSeenAt)})
 		}
 		out.Bitcoin = b
 	}

@@ -21,10 +21,11 @@ type ordersResult struct {
 type orderJSON struct {
 	Order         string    `json:"order"`
 	Method        string    `json:"method"` // "card" or "btc"
-	Status        string    `json:"status"` // created, pending, paid, failed, expired
+	Status        string    `json:"status"` // created, pending, paid, failed, expired, review, refunded, disputed
 	Open          bool      `json:"open"`   // it still waits for its payment
 	AmountCents   int64     `json:"amount_cents"`
 	CreditedCents int64     `json:"credited_cents"`
+	ReversedCents int64     `json:"reversed_cents"` // taken back: the payment was refunded or disputed
 	CreatedAt     Timestamp `json:"created_at"`
 	ExpiresAt     Timestamp `json:"expires_at"`
 	PaidAt        Timestamp `json:"paid_at"`  // null until paid
@@ -67,7 +68,8 @@ func ordersCommand() *Command {
 			r := ordersResult{Orders: make([]orderJSON, 0, len(orders))}
 			for _, o := range orders {
 				j := orderJSON{Order: o.Number, Method: methodCard, Status: string(o.Status), Open: o.Open(now),
-					AmountCents: o.AmountCents, CreditedCents: o.Credited, CreatedAt: Timestamp(o.CreatedAt),
+					AmountCents: o.AmountCents, CreditedCents: o.Credited, ReversedCents: o.Reversed,
+					CreatedAt: Timestamp(o.CreatedAt),
 					ExpiresAt: Timestamp(o.ExpiresAt), PaidAt: Timestamp(o.PaidAt), Note: Untrusted(o.Note)}
 				if o.Processor == store.ProcessorBlockonomics {
 					j.Method = methodBTC

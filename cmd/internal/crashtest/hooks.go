@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/wantsms/wantsms/billing"
-	"github.com/wantsms/wantsms/billing/blockonomicsfake"
 	"github.com/wantsms/wantsms/billing/stripetest"
 	"github.com/wantsms/wantsms/provider"
 )
@@ -79,7 +78,7 @@ func (w *world) btcPoster(rng *rand.Rand) func(context.Context) {
 			if acked && !redelivered(i) {
 				status = rng.IntN(2)
 			}
-			code, err := blockonomicsfake.SendCallback(ctx, url, btcSecret, status, o.BTCAddress, txidOf(o.Number),
+			code, err := w.btc.Callback(ctx, url, btcSecret, status, o.BTCAddress, txidOf(o.Number),
 				o.BTCExpectedSats, false)
 			w.acks.do(func() {
 				w.acks.deliveries++

@@ -26,7 +26,7 @@ const (
 	stripeKey     = "sk_test_crash"
 	stripeWebhook = "whsec_crash_run"
 	btcKey        = "bk_crash"
-	btcSecret     = "cb-crash-run"
+	btcSecret     = "cb-crash-run-0123456789abcdef0123"
 	hookSecret    = "crash hook secret"
 	btcPrice      = 786685 // US cents per BTC
 )

@@ -55,6 +55,7 @@ func TestCommandBalance(t *testing.T) {
 	}
 	var got struct {
 		BalanceCents int64  `json:"balance_cents"`
+		DebtCents    int64  `json:"debt_cents"`
 		Currency     string `json:"currency"`
 	}
 	okJSON(t, env, key, "balance --json", &got)

@@ -37,6 +37,7 @@ type ordersJSON struct {
 		Open          bool    `json:"open"`
 		AmountCents   int64   `json:"amount_cents"`
 		CreditedCents int64   `json:"credited_cents"`
+		ReversedCents int64   `json:"reversed_cents"`
 		CreatedAt     string  `json:"created_at"`
 		ExpiresAt     *string `json:"expires_at"`
 		PaidAt        *string `json:"paid_at"`

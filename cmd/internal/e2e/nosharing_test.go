@@ -122,7 +122,7 @@ func TestNoPersonalDataLeavesForUpstreams(t *testing.T) {
 		!strings.HasPrefix(evs[0].RemoteAddr, clientAddr+":") {
 		t.Fatalf("the client does not come from %s: %+v", clientAddr, evs)
 	}
-	topUpEverything(t, env, term, u)
+	topUpEverything(t, env, btc, term, u)
 	receiveTwoNumbers(t, term)
 
 	for _, secret := range personal(email, password, key) {
@@ -149,7 +149,7 @@ func TestNoPersonalDataLeavesForUpstreams(t *testing.T) {
 
 // topUpEverything pays a card top-up, opens a second (a client library's
 // telemetry would ride on later requests), and pays one in Bitcoin.
-func topUpEverything(t *testing.T, env *testenv.Env, term *sshterm.Term, u store.User) {
+func topUpEverything(t *testing.T, env *testenv.Env, btc *blockonomicsfake.Fake, term *sshterm.Term, u store.User) {
 	t.Helper()
 	ctx := context.Background()
 	openPane(t, term, "Wallet", "enter pay $5.00 by card")
@@ -172,7 +172,7 @@ func topUpEverything(t *testing.T, env *testenv.Env, term *sshterm.Term, u store
 	term.Press(sshterm.Down, sshterm.Right, sshterm.Enter) // $10 in Bitcoin
 	expect(t, term, "locked for")
 	o = env.LastOrder(t, u.ID)
-	code, err = blockonomicsfake.SendCallback(ctx, env.URL(billing.BlockonomicsCallbackPath),
+	code, err = btc.Callback(ctx, env.URL(billing.BlockonomicsCallbackPath),
 		testenv.BTCCallbackSecret, store.BTCStatusConfirmed, o.BTCAddress, strings.Repeat("7c", 32),
 		o.BTCExpectedSats, false)
 	if err != nil || code != http.StatusOK {

@@ -153,7 +153,7 @@ func gaugeFamilies(g store.Gauges) []metrics.Family {
 	ord := metrics.Family{Name: "wantsms_orders", Help: "Top-up orders in the database, by status and processor.",
 		Type: metrics.Gauge}
 	statuses := []store.OrderStatus{store.OrderCreated, store.OrderPending, store.OrderPaid, store.OrderFailed,
-		store.OrderExpired}
+		store.OrderExpired, store.OrderReview, store.OrderRefunded, store.OrderDisputed}
 	procs := []store.Processor{store.ProcessorStripe, store.ProcessorBlockonomics}
 	for _, st := range statuses {
 		for _, p := range procs {

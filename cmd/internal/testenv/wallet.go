@@ -22,7 +22,7 @@ const (
 	StripeKey           = "sk_test_wantsmsE2E" // stripe-mock wants sk_test_ and letters
 	StripeWebhookSecret = "whsec_wantsms_e2e"
 	BTCKey              = "bk_wantsms_e2e"
-	BTCCallbackSecret   = "cb-wantsms-e2e"
+	BTCCallbackSecret   = "cb-wantsms-e2e-0123456789abcdef01"
 )
 
 // PayEnv is a running WantSMS whose card payments go to a fresh stripe-mock
