@@ -140,7 +140,8 @@ func (s *Store) checkReservationRows(ctx context.Context) ([]string, error) {
 }
 
 // checkTopupRefs: top-up rows name an order of their account ("NUMBER",
-// or "NUMBER:TXID" per Bitcoin transaction, one seen for that order).
+// or "NUMBER:TXID" per Bitcoin transaction, one seen for that order), and
+// so do the rows that took a top-up back ("NUMBER:rev:TOTAL").
 func (s *Store) checkTopupRefs(ctx context.Context) ([]string, error) {
 	purgeable := s.now().Add(-OrderRetention).Unix()
 	found, err := s.problems(ctx, func(sc scanner, l *ledgerRef, cols ...any) (string, error) {
@@ -161,11 +162,11 @@ func (s *Store) checkTopupRefs(ctx context.Context) ([]string, error) {
 		}
 		return "", nil
 	}, `SELECT l.id, l.user_id, l.amount_cents, l.kind, l.reference, l.created_at, o.id IS NOT NULL,
-			COALESCE(o.user_id, 0), instr(l.reference, ':') = 0 OR EXISTS (SELECT 1 FROM btc_payments b WHERE b.order_id = o.id
-				AND b.txid = substr(l.reference, instr(l.reference, ':') + 1))
+			COALESCE(o.user_id, 0), l.kind = ?2 OR instr(l.reference, ':') = 0
+				OR EXISTS (SELECT 1 FROM btc_payments b WHERE b.order_id = o.id AND b.txid = substr(l.reference, instr(l.reference, ':') + 1))
 		FROM ledger l LEFT JOIN orders o ON o.number = CASE instr(l.reference, ':')
 			WHEN 0 THEN l.reference ELSE substr(l.reference, 1, instr(l.reference, ':') - 1) END
-		WHERE l.kind = ? ORDER BY l.id`, LedgerTopup)
+		WHERE l.kind IN (?1, ?2) ORDER BY l.id`, LedgerTopup, LedgerReversal)
 	if err != nil {
 		return nil, fmt.Errorf("check top-up references: %w", err)
 	}

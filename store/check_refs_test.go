@@ -62,6 +62,8 @@ func TestCheckFindsReferencesToOthersOrNobody(t *testing.T) {
 	forge(bob.User, 40, LedgerTopup, "nosuchorder")
 	forge(alice.User, 40, LedgerTopup, alice.BTC.Number+":"+strings.Repeat("cd", 32))
 	forge(bob.User, 40, LedgerAdjust, "audit:9999")
+	forge(bob.User, -20, LedgerReversal, alice.Card.Number+":rev:20")
+	forge(bob.User, -20, LedgerReversal, "nosuchorder:rev:20")
 	forge(bob.User, 30, LedgerRefund, ResRef(bob.Open.ID)) // not refunded
 	exec(`DELETE FROM ledger WHERE kind = ? AND reference = ?`, LedgerReserve, ResRef(bob.Ended.ID))
 	exec(`UPDATE users SET balance_cents = balance_cents + 50 WHERE id = ?`, bob.User.ID)
@@ -81,6 +83,8 @@ func TestCheckFindsReferencesToOthersOrNobody(t *testing.T) {
 		"(topup nosuchorder, 40 cents, account " + fmt.Sprint(bob.User.ID) + "): names no order",
 		"): names no Bitcoin transaction of the order",
 		"(adjust audit:9999, 40 cents, account " + fmt.Sprint(bob.User.ID) + "): names no audit row",
+		fmt.Sprintf("(reversal %s:rev:20, -20 cents, account %d): the order is account %d's", alice.Card.Number, bob.User.ID, alice.User.ID),
+		"(reversal nosuchorder:rev:20, -20 cents, account " + fmt.Sprint(bob.User.ID) + "): names no order",
 		fmt.Sprintf("(refund %s, 30 cents, account %d): the reservation is not marked refunded", ResRef(bob.Open.ID), bob.User.ID),
 		fmt.Sprintf("reservation %d has no debit in the ledger", bob.Ended.ID),
 	}

@@ -16,7 +16,7 @@ import (
 // erasure and the retention purge know about it.
 var schema = map[string][]string{
 	"users": {"id", "email", "password_hash", "role", "balance_cents", "created_at", "banned_at", "ban_reason",
-		"deleted_at", "policy_version"},
+		"deleted_at", "debt_cents", "policy_version"},
 	"ssh_keys": {"id", "user_id", "fingerprint", "public_key", "name", "added_at", "last_used_at"},
 	// Admin use of a linked key, enrolled from the server host: who ran
 	// the tool there (an operating-system account), not a person's data.
@@ -35,11 +35,14 @@ var schema = map[string][]string{
 	// Bitcoin address and transactions. Never card details.
 	"orders": {"id", "number", "user_id", "processor", "status", "credits", "credited", "amount_cents", "currency",
 		"session_id", "checkout_url", "payment_intent", "charged_cents", "charged_currency", "livemode",
-		"btc_address", "btc_price_cents", "btc_expected_sats", "btc_received_sats", "note", "created_at",
+		"refunded_cents", "disputed_cents", "reversed", "btc_address", "btc_price_cents", "btc_expected_sats", "btc_received_sats", "note", "created_at",
 		"expires_at", "paid_at", "updated_at"},
 	"btc_payments": {"txid", "addr", "order_id", "status", "value_sats", "rbf", "credited_cents", "first_seen_at",
 		"updated_at"},
-	"stripe_events":     {"id", "type", "order_id", "received_at"},
+	"stripe_events": {"id", "type", "order_id", "received_at"},
+	// A Bitcoin transaction a callback named while Blockonomics could not
+	// be asked about it: the txid and our address, until looked up.
+	"btc_claims":        {"txid", "addr", "order_id", "claimed_at"},
 	"support_threads":   {"id", "user_id", "status", "created_at", "updated_at", "user_seen_id"},
 	"support_messages":  {"id", "thread_id", "from_staff", "staff_id", "body", "created_at"},
 	"admin_audit":       {"id", "actor_id", "action", "target_user_id", "target", "reason", "detail", "remote_addr", "created_at"},
