@@ -157,7 +157,9 @@ func TestDevEventsFindTheServerFromItsEnvironment(t *testing.T) {
 	t.Setenv("BLOCKONOMICS_CALLBACK_SECRET", testenv.BTCCallbackSecret)
 	t.Setenv("WANTSMS_DATA", env.Dir)
 	t.Setenv("WANTSMS_HTTP_ADDR", env.Svc.HTTPAddr())
-	t.Setenv("WANTSMS_PUBLIC_URL", "") // unset: the server then derives it from its HTTP address
+	t.Setenv("WANTSMS_PUBLIC_URL", "")              // unset: the server then derives it from its HTTP address
+	t.Setenv("BLOCKONOMICS_API_BASE", env.Fake.URL) // the chain the server looks payments up on
+	t.Setenv("BLOCKONOMICS_API_KEY", testenv.BTCKey)
 	u, _ := env.NewUser("dev-env@example.com")
 	ctx := context.Background()
 	card, err := env.Svc.Payments().OpenCard(ctx, u, 700)

@@ -16,6 +16,7 @@ import (
 	"golang.org/x/crypto/ssh"
 
 	"github.com/wantsms/wantsms/billing"
+	"github.com/wantsms/wantsms/billing/stripetest"
 	"github.com/wantsms/wantsms/cmd/internal/testenv"
 	"github.com/wantsms/wantsms/store"
 )
@@ -26,14 +27,16 @@ import (
 // open number, a paid and an open card top-up, a failed one with a note, a
 // Bitcoin top-up with a confirmed and an unconfirmed transaction, ledger
 // rows of every kind with notes, a closed conversation with a staff reply
-// and an open one, and a suspension.
+// and an open one, a suspension, a pending key and a key enrolled for
+// admin use.
 func richAccount(t *testing.T, env *testenv.PayEnv) (store.User, ssh.Signer) {
 	t.Helper()
 	ctx := context.Background()
 	st := env.Store()
 	const email = "rich@example.com"
 	u, key := env.NewUser(email)
-	if _, err := st.LinkKey(ctx, u.ID, store.SpecOf(testenv.NewKey(t).PublicKey()), "work laptop",
+	laptop := store.SpecOf(testenv.NewKey(t).PublicKey())
+	if _, err := st.LinkKey(ctx, u.ID, laptop, "work laptop",
 		store.Origin{RemoteAddr: "198.51.100.4:2200", ClientVersion: "SSH-2.0-OpenSSH_9.6"}); err != nil {
 		t.Fatal(err)
 	}
@@ -100,6 +103,43 @@ func richAccount(t *testing.T, env *testenv.PayEnv) (store.User, ssh.Signer) {
 		t.Fatal(err)
 	}
 	ok(t, env.Env, adminKey, "admin ban "+email+" --reason 'chargeback'")
+	// A pasted key waiting for its proof, and the laptop's key enrolled
+	// for admin use on the server host.
+	if _, err := st.AddPendingKey(ctx, u.ID, store.SpecOf(testenv.NewKey(t).PublicKey()), "phone",
+		store.Origin{RemoteAddr: "198.51.100.4:2201"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := st.GrantAdmin(ctx, email, laptop, "operator@host"); err != nil {
+		t.Fatal(err)
+	}
+	return u, key
+}
+
+// debtor is an account whose card payment was refunded after most of its
+// credits were spent: the order shows what was taken back, the account
+// what it owes (an account holds a balance or a debt, never both).
+func debtor(t *testing.T, env *testenv.PayEnv) (store.User, ssh.Signer) {
+	t.Helper()
+	ctx := context.Background()
+	u, key := env.NewUser("owes@example.com")
+	o, err := env.Svc.Payments().OpenCard(ctx, u, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code := env.StripeEvent(t, "evt_owes", billing.EventCheckoutCompleted, o, true); code != 200 {
+		t.Fatalf("stripe webhook: %d", code)
+	}
+	if _, err := env.Store().CreateReservation(ctx, store.NewReservation{UserID: u.ID, Service: "whatsapp",
+		Country: "gb", Phone: "+447700900444", Provider: "sim", ProviderRef: "act-444", CostMicros: 120_000,
+		PriceCents: 950, Lifetime: time.Hour}); err != nil {
+		t.Fatal(err)
+	}
+	paid := env.LastOrder(t, u.ID)
+	if code, err := stripetest.PostCharge(ctx, env.URL(billing.StripeWebhookPath), testenv.StripeWebhookSecret,
+		stripetest.ChargeEvent{ID: "evt_owes_refund", Type: billing.EventChargeRefunded,
+			PaymentIntent: paid.PaymentIntentID, Amount: paid.ChargedCents}); err != nil || code != 200 {
+		t.Fatalf("refund: %d %v", code, err)
+	}
 	return u, key
 }
 
@@ -109,7 +149,20 @@ func richAccount(t *testing.T, env *testenv.PayEnv) (store.User, ssh.Signer) {
 // unnoticed. The account holds every kind of data, each field set.
 func TestExportIsTheWholeOfTheDatabase(t *testing.T) {
 	env := testenv.StartWithPayments(t)
-	u, key := richAccount(t, env)
+	var wants []any
+	for _, account := range []func(*testing.T, *testenv.PayEnv) (store.User, ssh.Signer){richAccount, debtor} {
+		u, key := account(t, env)
+		wants = append(wants, compareExport(t, env, u, key))
+	}
+	for _, path := range zeroEverywhere(wants) {
+		t.Errorf("%s is empty in every row of the accounts: the comparison proves nothing about it", path)
+	}
+}
+
+// compareExport exports the account over SSH and compares the document
+// with the one rebuilt from the database, which it returns.
+func compareExport(t *testing.T, env *testenv.PayEnv, u store.User, key ssh.Signer) any {
+	t.Helper()
 	before := time.Now().Add(-time.Second)
 	raw := ok(t, env.Env, key, "export --json")
 	after := time.Now().Add(time.Second)
@@ -126,11 +179,9 @@ func TestExportIsTheWholeOfTheDatabase(t *testing.T) {
 	if !reflect.DeepEqual(got, wantDoc) {
 		var diffs []string
 		diff("", wantDoc, got, &diffs)
-		t.Fatalf("the export differs from the database:\n%s", strings.Join(diffs, "\n"))
+		t.Fatalf("the export of %s differs from the database:\n%s", u.Email, strings.Join(diffs, "\n"))
 	}
-	for _, path := range zeroEverywhere(wantDoc) {
-		t.Errorf("%s is empty in every row of the rich account: the comparison proves nothing about it", path)
-	}
+	return wantDoc
 }
 
 // exportFromDB builds the export document from the database's rows, as
@@ -165,14 +216,14 @@ func exportFromDB(t *testing.T, db *sql.DB, uid int64) map[string]any {
 		}
 	}
 	var email, role, banReason, policy string
-	var balance int64
+	var balance, debt int64
 	var created, banned sql.NullInt64
-	must(db.QueryRow(`SELECT email, role, balance_cents, created_at, banned_at, ban_reason, policy_version
-		FROM users WHERE id = ?`, uid).Scan(&email, &role, &balance, &created, &banned, &banReason, &policy))
+	must(db.QueryRow(`SELECT email, role, balance_cents, debt_cents, created_at, banned_at, ban_reason, policy_version
+		FROM users WHERE id = ?`, uid).Scan(&email, &role, &balance, &debt, &created, &banned, &banReason, &policy))
 	day := func(d time.Duration) int { return int(d / (24 * time.Hour)) }
 	doc := map[string]any{
 		"format": "wantsms-export", "version": 1,
-		"account": map[string]any{"id": uid, "email": email, "role": role, "balance_cents": balance, "currency": "USD",
+		"account": map[string]any{"id": uid, "email": email, "role": role, "balance_cents": balance, "debt_cents": debt, "currency": "USD",
 			"created_at": stamp(created), "banned_at": stamp(banned), "ban_reason": banReason,
 			"privacy_policy_accepted": policy},
 		"retention": map[string]any{
@@ -180,14 +231,17 @@ func exportFromDB(t *testing.T, db *sql.DB, uid int64) map[string]any {
 			"security_events_days": day(store.SecurityEventRetention), "support_days_after_closed": day(store.SupportRetention),
 			"orders_days_after_closed": day(store.OrderRetention), "admin_audit_days": day(store.AuditRetention)},
 	}
-	doc["keys"] = rows(`SELECT name, fingerprint, public_key, added_at, last_used_at FROM ssh_keys
-		WHERE user_id = ? ORDER BY id`, func(r *sql.Rows) any {
+	key := func(r *sql.Rows) any {
 		var name, fp, pub string
-		var added, used sql.NullInt64
-		must(r.Scan(&name, &fp, &pub, &added, &used))
+		var added, used, admin, pending sql.NullInt64
+		must(r.Scan(&name, &fp, &pub, &added, &used, &admin, &pending))
 		return map[string]any{"name": name, "fingerprint": fp, "public_key": pub, "added_at": stamp(added),
-			"last_used_at": stamp(used)}
-	})
+			"last_used_at": stamp(used), "admin_since": stamp(admin), "pending_until": stamp(pending)}
+	}
+	doc["keys"] = append(rows(`SELECT k.name, k.fingerprint, k.public_key, k.added_at, k.last_used_at, a.enrolled_at,
+		NULL FROM ssh_keys k LEFT JOIN admin_keys a ON a.key_id = k.id WHERE k.user_id = ? ORDER BY k.id`, key),
+		rows(`SELECT name, fingerprint, public_key, added_at, NULL, NULL, expires_at FROM pending_keys
+			WHERE user_id = ? ORDER BY id`, key)...)
 	doc["security_events"] = rows(`SELECT kind, created_at, remote_addr, client_version, detail FROM security_events
 		WHERE user_id = ? ORDER BY id`, func(r *sql.Rows) any {
 		var kind, addr, client, detail string
@@ -209,18 +263,18 @@ func exportFromDB(t *testing.T, db *sql.DB, uid int64) map[string]any {
 				"provider_ref": ref, "created_at": stamp(created), "expires_at": stamp(expires), "ended_at": stamp(ended),
 				"messages": smsFromDB(t, db, id, stamp)}
 		})
-	doc["orders"] = rows(`SELECT id, number, processor, status, amount_cents, currency, credits, credited, note,
+	doc["orders"] = rows(`SELECT id, number, processor, status, amount_cents, currency, credits, credited, reversed, note,
 		created_at, paid_at, COALESCE(session_id, ''), COALESCE(payment_intent, ''), COALESCE(charged_cents, 0),
 		COALESCE(charged_currency, ''), COALESCE(btc_address, ''), COALESCE(btc_price_cents, 0),
 		COALESCE(btc_expected_sats, 0), btc_received_sats FROM orders WHERE user_id = ? ORDER BY id`,
 		func(r *sql.Rows) any {
-			var id, amount, credits, credited, charged, price, expected, received int64
+			var id, amount, credits, credited, reversed, charged, price, expected, received int64
 			var number, proc, status, currency, note, session, intent, chargedCur, addr string
 			var created, paid sql.NullInt64
-			must(r.Scan(&id, &number, &proc, &status, &amount, &currency, &credits, &credited, &note, &created, &paid,
+			must(r.Scan(&id, &number, &proc, &status, &amount, &currency, &credits, &credited, &reversed, &note, &created, &paid,
 				&session, &intent, &charged, &chargedCur, &addr, &price, &expected, &received))
 			o := map[string]any{"number": number, "processor": proc, "status": status, "amount_cents": amount,
-				"currency": currency, "credits": credits, "credited": credited, "note": note,
+				"currency": currency, "credits": credits, "credited": credited, "reversed": reversed, "note": note,
 				"created_at": stamp(created), "paid_at": stamp(paid), "card": nil, "bitcoin": nil}
 			switch proc {
 			case "stripe":

@@ -85,7 +85,7 @@ func TestPasswordConfirmationsGoThroughTheThrottle(t *testing.T) {
 		t.Fatalf("the account is gone: %v", err)
 	}
 	term.Press(sshterm.Esc)
-	expect(t, term, "delete my account")
+	expect(t, term, "D delete account")
 	term.Press(sshterm.Left) // Sign-in activity
 	expect(t, term, "wrong password: delete")
 	expect(t, term, "refused: too many tries")
