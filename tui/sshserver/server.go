@@ -101,6 +101,10 @@ type Server struct {
 	limits   *connLimits
 	sessions *registry
 	commands CommandHandler
+	// handlers counts session handlers still running: the library's
+	// Shutdown waits for connections only, and a handler may outlive its
+	// connection by the moment it takes to finish (log, close the model).
+	handlers sync.WaitGroup
 }
 
 // CommandHandler runs a command for a session without a PTY and returns
@@ -183,6 +187,18 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	err := s.srv.Shutdown(ctx)
 	if err != nil {
 		_ = s.srv.Close()
+	}
+	// Only once every handler has returned may the caller close what they
+	// use (the store).
+	done := make(chan struct{})
+	go func() {
+		s.handlers.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		return errors.Join(err, fmt.Errorf("session handlers still running: %w", ctx.Err()))
 	}
 	return err
 }

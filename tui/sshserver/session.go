@@ -22,6 +22,8 @@ import (
 // and runs the dashboard or a command.
 func (s *Server) middleware(next ssh.Handler) ssh.Handler {
 	return func(sess ssh.Session) {
+		s.handlers.Add(1)
+		defer s.handlers.Done()
 		defer func() {
 			// Only this session ends; the person is told, the stack logged.
 			if r := recover(); r != nil {
