@@ -215,8 +215,8 @@ func (w *world) drivers() []func(context.Context) {
 	for _, p := range w.scripters {
 		out = append(out, w.scripter(p, w.rng()))
 	}
-	return append(out, w.stripePoster(w.rng()), w.stripePoster(w.rng()), w.btcPoster(w.rng()),
-		w.creditRunner(w.rng()), w.smsPusher(w.rng()))
+	return append(out, w.stripePoster(w.rng()), w.stripePoster(w.rng()), w.reversalPoster(w.rng()),
+		w.btcPoster(w.rng()), w.creditRunner(w.rng()), w.smsPusher(w.rng()))
 }
 
 // acks is what the server acknowledged: a screen saying so, a 2xx, an
@@ -226,7 +226,9 @@ type acks struct {
 	reserved   map[int64][]string // phones shown, per account
 	cancels    map[int64]int      // per account, on a screen (which number is not known)
 	cancelled  []int64            // reservations a `cancel` command reported cancelled
-	card       map[string]bool    // order numbers
+	card       map[string]bool    // order numbers: paid as ordered
+	review     map[string]bool    // paid not as ordered
+	reversed   map[string]reversal
 	coin       map[string]bool
 	credits    []credit
 	pushes     []push
@@ -237,6 +239,10 @@ type credit struct {
 	email, reason string
 	cents         int64
 }
+
+// reversal is what Stripe took back of a card payment, as acknowledged:
+// the refunded total, the disputed amount (cents).
+type reversal struct{ refunded, disputed int64 }
 
 type push struct {
 	ref, text string
@@ -249,6 +255,7 @@ func (a *acks) do(f func()) {
 	if a.reserved == nil {
 		a.reserved, a.cancels = map[int64][]string{}, map[int64]int{}
 		a.card, a.coin = map[string]bool{}, map[string]bool{}
+		a.review, a.reversed = map[string]bool{}, map[string]reversal{}
 	}
 	f()
 }
