@@ -183,13 +183,14 @@ func (s *Server) SessionsStarted() int64 { return s.sessions.started.Load() }
 // shutdownGoodbye is what every session hears when the server stops.
 const shutdownGoodbye = "The WantSMS server is restarting. Please reconnect in a minute."
 
-// Shutdown says goodbye to every open session, lets no new one start,
-// waits for every session handler to return (or ctx to expire), and then
-// closes the listener and every connection. Only then may the caller
-// close what the handlers use (the store). Connections are closed rather
-// than waited for: one left without a session (a client keeping its
-// connection for reuse, ControlMaster) would hold the shutdown until ctx
-// expires.
+// Shutdown says goodbye to every open session, lets no new one start and
+// waits for every session handler to return (or ctx to expire): only then
+// may the caller close what the handlers use (the store). It then gives
+// the clients connCloseGrace to close their connections, as they do once
+// their sessions ended (closing first could reset a connection before a
+// goodbye reached its client), and closes those left: a connection kept
+// without a session (a client's ControlMaster) would otherwise hold the
+// shutdown until ctx expires.
 func (s *Server) Shutdown(ctx context.Context) error {
 	idle := s.handlers.close()
 	s.sessions.endAll(shutdownGoodbye)
@@ -199,8 +200,17 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	case <-ctx.Done():
 		err = fmt.Errorf("session handlers still running: %w", ctx.Err())
 	}
-	return errors.Join(err, s.srv.Close())
+	grace, cancel := context.WithTimeout(ctx, connCloseGrace)
+	defer cancel()
+	if s.srv.Shutdown(grace) != nil {
+		return errors.Join(err, s.srv.Close())
+	}
+	return err
 }
+
+// connCloseGrace is how long Shutdown waits for clients to close their
+// connections once their sessions ended: a round trip, on any network.
+const connCloseGrace = 2 * time.Second
 
 // onConn enforces the connection caps and the handshake timeout.
 func (s *Server) onConn(ctx ssh.Context, conn net.Conn) net.Conn {
