@@ -217,6 +217,17 @@ func (w *world) checkAcks(t *testing.T, ctx context.Context, rep *Report) {
 			t.Errorf("`wantsms credit %s %d` (%s) exited 0, found %d times", c.email, c.cents, c.reason, n)
 		}
 	}
+	for _, c := range a.adminCreds {
+		rep.AdminCredits++
+		n := w.count(t, ctx, `SELECT COUNT(*) FROM ledger l JOIN admin_audit a ON l.reference = 'audit:' || a.id
+			WHERE a.id = ? AND a.action = 'credit' AND a.target_user_id = ? AND l.kind = 'adjust' AND l.user_id = ?
+			AND l.amount_cents = ?`, c.auditID, c.userID, c.userID, c.cents)
+		rep.AdminCredFound += n
+		if n != 1 {
+			t.Errorf("admin credit of %d cents to account %d (audit %d) acknowledged, found %d times with its audit row",
+				c.cents, c.userID, c.auditID, n)
+		}
+	}
 	for _, p := range a.pushes {
 		rep.Pushes++
 		stored := w.count(t, ctx, `SELECT COUNT(*) FROM messages m JOIN reservations r ON r.id = m.reservation_id

@@ -54,6 +54,7 @@ type world struct {
 	reservers []person
 	scripters []person
 	payers    []person
+	admin     person // with a key the host enrolled for admin use
 	cards     []store.Order
 	coins     []store.Order
 	acks      acks
@@ -104,7 +105,7 @@ const cardsPerPayer = 20
 func (w *world) seed(t *testing.T) {
 	t.Helper()
 	payers := max(8, w.cfg.Kills)
-	writes := int64(3*(payers+2*w.cfg.Reservers) + payers*2*(cardsPerPayer+1))
+	writes := int64(3*(payers+2*w.cfg.Reservers) + payers*2*(cardsPerPayer+1) + 4)
 	step := time.Hour + time.Minute
 	base := time.Now().Add(-time.Duration(writes+1) * step)
 	var tick atomic.Int64
@@ -118,6 +119,10 @@ func (w *world) seed(t *testing.T) {
 	for i := range w.cfg.Reservers {
 		w.reservers = append(w.reservers, newPerson(t, st, fmt.Sprintf("reserver%d@crash.example", i), 1_000_000))
 		w.scripters = append(w.scripters, newPerson(t, st, fmt.Sprintf("script%d@crash.example", i), 1_000_000))
+	}
+	w.admin = newPerson(t, st, "admin@crash.example", 0)
+	if _, _, err := st.GrantAdmin(ctx, w.admin.email, store.SpecOf(w.admin.key.PublicKey()), "crash seed"); err != nil {
+		t.Fatal(err)
 	}
 	w.payers = make([]person, payers)
 	cards := make([][]store.Order, payers)
@@ -216,7 +221,7 @@ func (w *world) drivers() []func(context.Context) {
 		out = append(out, w.scripter(p, w.rng()))
 	}
 	return append(out, w.stripePoster(w.rng()), w.stripePoster(w.rng()), w.reversalPoster(w.rng()),
-		w.btcPoster(w.rng()), w.creditRunner(w.rng()), w.smsPusher(w.rng()))
+		w.btcPoster(w.rng()), w.creditRunner(w.rng()), w.adminCreditor(w.rng()), w.smsPusher(w.rng()))
 }
 
 // acks is what the server acknowledged: a screen saying so, a 2xx, an
@@ -231,6 +236,7 @@ type acks struct {
 	reversed   map[string]reversal
 	coin       map[string]bool
 	credits    []credit
+	adminCreds []adminCredit
 	pushes     []push
 	deliveries int
 }
@@ -238,6 +244,11 @@ type acks struct {
 type credit struct {
 	email, reason string
 	cents         int64
+}
+
+// adminCredit is an admin's credit acknowledged over SSH, by its audit row.
+type adminCredit struct {
+	userID, auditID, cents int64
 }
 
 // reversal is what Stripe took back of a card payment, as acknowledged:
