@@ -75,9 +75,10 @@ func (s *Store) adjust(ctx context.Context, a Actor, cents int64, reason string,
 			return err
 		}
 		// The audit row's id makes the ledger reference unique and ties the
-		// two rows together.
+		// two rows together: a reference already in the ledger names
+		// another correction, and then nothing is written at all.
 		out.Reference = fmt.Sprintf("audit:%d", out.AuditID)
-		res, err := tx.move(ctx, Movement{UserID: u.ID, AmountCents: cents, Kind: LedgerAdjust,
+		res, err := tx.moveNew(ctx, Movement{UserID: u.ID, AmountCents: cents, Kind: LedgerAdjust,
 			Reference: out.Reference, Note: reason})
 		if errors.Is(err, ErrInsufficientFunds) {
 			return ErrDebitOverdraft

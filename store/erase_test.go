@@ -277,3 +277,68 @@ func TestErasureLogsAnUntruncatedLog(t *testing.T) {
 		t.Fatal("the purge left the erased text in the files")
 	}
 }
+
+// The erasure meets what the trust work added: an admin's own account
+// (its enrolled key), a pasted key still pending, a debt left by a
+// disputed payment, an open number. The erasure goes through: the number
+// is given back, the keys (enrolled and pending) go and identify nobody,
+// the debt stays with the anonymous row for accounting, a refund arriving
+// afterwards is taken back there, and the email signs up afresh with
+// nothing of the old account: no key, no debt.
+func TestErasureOfAnAdminWithPendingKeyDebtAndOpenNumber(t *testing.T) {
+	s, _ := openTest(t)
+	ctx := context.Background()
+	var released []Reservation
+	s.SetReleaser(func(_ context.Context, open []Reservation) { released = append(released, open...) })
+	admin := newAdmin(t, s, "boss@example.com")
+	pasted := SpecOf(newPub(t))
+	must(t, err2(s.AddPendingKey(ctx, admin.UserID, pasted, "laptop", origin)))
+	boss := account(t, s, User{ID: admin.UserID})
+	paidCard(t, s, boss, 5000, "cs_boss", "pi_boss")
+	open, err := s.CreateReservation(ctx, newRes(boss, 4000))
+	must(t, err)
+	if r, err := s.ApplyStripeReversal(ctx, reversal("evt_dispute", ReversalDispute, "pi_boss", 2500)); err != nil ||
+		r.DebtCents != 1500 {
+		t.Fatalf("dispute: %+v %v; want a debt of 1500", r, err)
+	}
+
+	must(t, s.DeleteAccount(ctx, admin.UserID, "correct horse", origin))
+	if len(released) != 1 || released[0].ID != open.ID {
+		t.Fatalf("given back upstream: %+v, want the open number %d", released, open.ID)
+	}
+	for table, q := range map[string]string{
+		"linked keys":  `SELECT COUNT(*) FROM ssh_keys WHERE user_id = ?`,
+		"admin keys":   `SELECT COUNT(*) FROM admin_keys`,
+		"pending keys": `SELECT COUNT(*) FROM pending_keys WHERE user_id = ?`,
+	} {
+		if n := count(t, s, q, admin.UserID); n != 0 {
+			t.Errorf("%d %s of the erased account remain", n, table)
+		}
+	}
+	if err := s.CheckActor(ctx, admin); err == nil {
+		t.Error("the erased admin's key still acts as an admin")
+	}
+	var debt int64
+	must(t, s.r.QueryRow(`SELECT debt_cents FROM users WHERE id = ?`, admin.UserID).Scan(&debt))
+	if debt != 1500 {
+		t.Errorf("the anonymous row owes %d, want the 1500 kept for accounting", debt)
+	}
+	if r, err := s.ApplyStripeReversal(ctx, reversal("evt_refund", ReversalRefund, "pi_boss", 2500)); err != nil ||
+		r.DebtCents != 4000 {
+		t.Fatalf("a refund after the erasure: %+v %v; want the rest owed by the anonymous row", r, err)
+	}
+	checkOK(t, s)
+
+	again, _, existing, err := s.SignUp(ctx, "boss@example.com", "another horse", origin)
+	if err != nil || existing || again.ID == admin.UserID || again.DebtCents != 0 || again.IsAdmin() {
+		t.Fatalf("sign-up with the erased email: %+v existing=%v %v; want a new plain account without debt",
+			again, existing, err)
+	}
+	if _, err := s.ProvePendingKey(ctx, again.ID, pasted, origin); !errors.Is(err, ErrNoKey) {
+		t.Errorf("the erased account's pending key waits on the new one: %v", err)
+	}
+	if keys, err := s.Keys(ctx, again.ID); err != nil || len(keys) != 0 {
+		t.Errorf("the new account has keys %+v %v", keys, err)
+	}
+	checkOK(t, s)
+}

@@ -232,3 +232,58 @@ func TestReservationRefusedWhenItsReferenceIsTaken(t *testing.T) {
 		t.Fatalf("%d reservations, balance %d: the refused reservation left a trace", n, resBalance(t, s, alice))
 	}
 }
+
+// The audit purge deletes every row once the admins were quiet for
+// AuditRetention; an admin's credit then gets a new audit id all the
+// same, never one an old correction's ledger row ("audit:1") names, or
+// its money would not move while the audit row said it did.
+func TestPurgedAuditIDsAreNeverReused(t *testing.T) {
+	s, clock := openTest(t)
+	ctx := context.Background()
+	admin := newAdmin(t, s, "boss@example.com")
+	bob := newUser(t, s, "bob@example.com")
+	first, err := s.CreditAsAdmin(ctx, admin, bob.Email, 100, "goodwill")
+	must(t, err)
+	clock.Add(AuditRetention + day)
+	if rep := purge(t, s); rep[PurgeAudit] != 1 {
+		t.Fatalf("purge %v: want the one audit row gone", rep)
+	}
+	again, err := s.CreditAsAdmin(ctx, admin, bob.Email, 200, "goodwill again")
+	must(t, err)
+	if again.AuditID <= first.AuditID {
+		t.Errorf("the second credit's audit row got id %d, not above the purged %d the ledger names",
+			again.AuditID, first.AuditID)
+	}
+	if u, err := s.UserByID(ctx, bob.ID); err != nil || u.BalanceCents != 300 {
+		t.Fatalf("bob's balance %d (%v) after credits of 100 and 200: want 300", u.BalanceCents, err)
+	}
+	checkLedger(t, s)
+}
+
+// A database of the previous release whose audit trail the purge already
+// emptied: after the migration the next audit id is above every one the
+// ledger names.
+func TestMigrationNeverReissuesPurgedAuditIDs(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "wantsms.db")
+	old := atVersion(t, path, 11)
+	for _, q := range []string{
+		`INSERT INTO users (id, email, balance_cents, created_at) VALUES (1, 'bob@example.com', 100, 0)`,
+		`INSERT INTO ledger (user_id, amount_cents, kind, reference, created_at) VALUES (1, 100, 'adjust', 'audit:5', 0)`,
+	} {
+		if _, err := old.w.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	must(t, old.w.Close())
+	s, err := Open(path, Options{})
+	must(t, err)
+	defer s.Close()
+	admin := newAdmin(t, s, "boss@example.com")
+	c, err := s.CreditAsAdmin(context.Background(), admin, "bob@example.com", 200, "goodwill")
+	must(t, err)
+	if c.AuditID <= 5 || c.BalanceCents != 300 {
+		t.Fatalf("credit after the migration: audit id %d (want above 5, which the ledger names), balance %d (want 300)",
+			c.AuditID, c.BalanceCents)
+	}
+	checkLedger(t, s)
+}

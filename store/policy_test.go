@@ -179,3 +179,28 @@ func TestSignUpRecordsThePolicyVersion(t *testing.T) {
 		t.Fatalf("the version is the policy's date, YYYY-MM-DD: %v", err)
 	}
 }
+
+// A Bitcoin callback for the address of an order closed 7 years ago whose
+// transaction could not be looked up leaves a claim naming the order: the
+// purge takes the claim with the order instead of failing, with every
+// other retention of the hour, on the claim's reference.
+func TestPurgeOfOldOrdersTakesTheirClaims(t *testing.T) {
+	s, clock := openTest(t)
+	ctx := context.Background()
+	u := newUser(t, s, "payer@example.com")
+	o := btcOrder(t, s, u, 500, "bc1qoldaddress")
+	must(t, err2(s.ApplyBTC(ctx, BTCUpdate{Addr: "bc1qoldaddress", Txid: strings.Repeat("ab", 32),
+		Status: BTCStatusConfirmed, ValueSats: 10_000}, rule50k)))
+	clock.Add(OrderRetention + time.Hour)
+	must(t, s.ClaimBTC(ctx, "bc1qoldaddress", strings.Repeat("cd", 32)))
+	if rep := purge(t, s); rep[PurgeOrders] != 1 {
+		t.Fatalf("purged %v, want the old order", rep)
+	}
+	if _, err := s.OrderByNumber(ctx, o.Number); !errors.Is(err, ErrNoOrder) {
+		t.Fatalf("order %s: %v, want it gone", o.Number, err)
+	}
+	if n := count(t, s, `SELECT COUNT(*) FROM btc_claims`); n != 0 {
+		t.Fatalf("%d claims of the purged order remain", n)
+	}
+	checkLedger(t, s)
+}

@@ -126,12 +126,15 @@ func init() {
 }
 
 // purgeOrders deletes the orders closed OrderRetention ago, and first what
-// refers to them: their Bitcoin transactions and any Stripe event id still
-// kept.
+// refers to them: their Bitcoin transactions, any Stripe event id still
+// kept and any unchecked Bitcoin claim (a callback, this week, for the
+// address of an order that old: nothing can be credited to it once it is
+// gone, and a claim left behind would fail the whole purge).
 func purgeOrders(ctx context.Context, tx *Tx, now time.Time) (int64, error) {
 	cutoff := now.Add(-OrderRetention).Unix()
 	for _, q := range []string{
 		`DELETE FROM btc_payments WHERE order_id IN (` + ordersDue + `)`,
+		`DELETE FROM btc_claims WHERE order_id IN (` + ordersDue + `)`,
 		`DELETE FROM stripe_events WHERE order_id IN (` + ordersDue + `)`,
 	} {
 		if _, err := tx.ExecContext(ctx, q, cutoff); err != nil {

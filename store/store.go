@@ -156,15 +156,39 @@ func cloneValues(v url.Values) url.Values {
 	return c
 }
 
-// Close closes the database cleanly (checkpointing the WAL).
+// Close closes the database cleanly (checkpointing the WAL). database/sql
+// closes a connection still in use only once its user lets go of it, and
+// one being opened only once it is open: a dashboard's last command can
+// outlive its session by a moment. So Close waits, readers first, until
+// every connection is closed, the writer's last; only then are the files
+// at rest (no log left, nothing reopened) for whoever comes next: a copy,
+// a test removing the data directory.
 func (s *Store) Close() error {
 	s.hub.Close()
 	var errs []error
 	if s.r != nil {
-		errs = append(errs, s.r.Close())
+		errs = append(errs, s.r.Close(), waitClosed(s.r, "readers"))
 	}
-	errs = append(errs, s.w.Close())
+	errs = append(errs, s.w.Close(), waitClosed(s.w, "writer"))
 	return errors.Join(errs...)
+}
+
+// closeWait bounds how long Close waits for connections in use: reads and
+// writes take milliseconds, or at most the busy timeout when another
+// process holds the database.
+const closeWait = 10 * time.Second
+
+// waitClosed waits until the closed db has no connection left.
+func waitClosed(db *sql.DB, what string) error {
+	deadline := time.Now().Add(closeWait)
+	for db.Stats().OpenConnections > 0 {
+		if time.Now().After(deadline) {
+			return fmt.Errorf("close store: %d %s connections still in use after %s",
+				db.Stats().OpenConnections, what, closeWait)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	return nil
 }
 
 // Path is the database file's path.

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -309,5 +310,35 @@ func TestRebuildMigrationRunsWithForeignKeysOffAndChecksThem(t *testing.T) {
 	// Foreign keys are on again for everything that follows.
 	if _, err := s.w.Exec(`INSERT INTO child (parent_id) VALUES (99)`); err == nil {
 		t.Fatal("foreign keys stayed off after the rebuild")
+	}
+}
+
+// A read still running when the store is closed (a dashboard's last
+// command can outlive its session by a moment) keeps its connection:
+// Close returns only once it is done and the last connection has closed
+// the files cleanly (the write-ahead log checkpointed and removed), so
+// nothing touches the data directory after Close: not a test's cleanup
+// removing it, not an operator's copy.
+func TestCloseWaitsForConnectionsInUse(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(filepath.Join(dir, "wantsms.db"), Options{})
+	must(t, err)
+	newUser(t, s, "late@example.com")
+	rows, err := s.r.Query(`SELECT id FROM users`)
+	must(t, err)
+	closed := make(chan []string)
+	go func() {
+		must(t, s.Close())
+		var names []string
+		entries, _ := os.ReadDir(dir)
+		for _, e := range entries {
+			names = append(names, e.Name())
+		}
+		closed <- names
+	}()
+	time.Sleep(100 * time.Millisecond) // room for a Close that does not wait to return
+	must(t, rows.Close())
+	if names := <-closed; len(names) != 1 || names[0] != "wantsms.db" {
+		t.Fatalf("when Close returned the data directory held %q: a connection was still open on the files", names)
 	}
 }

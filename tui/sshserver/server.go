@@ -104,7 +104,7 @@ type Server struct {
 	// handlers counts session handlers still running: the library's
 	// Shutdown waits for connections only, and a handler may outlive its
 	// connection by the moment it takes to finish (log, close the model).
-	handlers sync.WaitGroup
+	handlers handlerGate
 }
 
 // CommandHandler runs a command for a session without a PTY and returns
@@ -180,28 +180,37 @@ func (s *Server) Sessions() int { return s.sessions.count() }
 // since the server was made, for /metrics.
 func (s *Server) SessionsStarted() int64 { return s.sessions.started.Load() }
 
-// Shutdown stops accepting, says goodbye to every open session and waits
-// for them to end (or ctx to expire, then closes what is left).
+// shutdownGoodbye is what every session hears when the server stops.
+const shutdownGoodbye = "The WantSMS server is restarting. Please reconnect in a minute."
+
+// Shutdown says goodbye to every open session, lets no new one start and
+// waits for every session handler to return (or ctx to expire): only then
+// may the caller close what the handlers use (the store). It then gives
+// the clients connCloseGrace to close their connections, as they do once
+// their sessions ended (closing first could reset a connection before a
+// goodbye reached its client), and closes those left: a connection kept
+// without a session (a client's ControlMaster) would otherwise hold the
+// shutdown until ctx expires.
 func (s *Server) Shutdown(ctx context.Context) error {
-	s.sessions.endAll("The WantSMS server is restarting. Please reconnect in a minute.")
-	err := s.srv.Shutdown(ctx)
-	if err != nil {
-		_ = s.srv.Close()
-	}
-	// Only once every handler has returned may the caller close what they
-	// use (the store).
-	done := make(chan struct{})
-	go func() {
-		s.handlers.Wait()
-		close(done)
-	}()
+	idle := s.handlers.close()
+	s.sessions.endAll(shutdownGoodbye)
+	var err error
 	select {
-	case <-done:
+	case <-idle:
 	case <-ctx.Done():
-		return errors.Join(err, fmt.Errorf("session handlers still running: %w", ctx.Err()))
+		err = fmt.Errorf("session handlers still running: %w", ctx.Err())
+	}
+	grace, cancel := context.WithTimeout(ctx, connCloseGrace)
+	defer cancel()
+	if s.srv.Shutdown(grace) != nil {
+		return errors.Join(err, s.srv.Close())
 	}
 	return err
 }
+
+// connCloseGrace is how long Shutdown waits for clients to close their
+// connections once their sessions ended: a round trip, on any network.
+const connCloseGrace = 2 * time.Second
 
 // onConn enforces the connection caps and the handshake timeout.
 func (s *Server) onConn(ctx ssh.Context, conn net.Conn) net.Conn {

@@ -22,8 +22,13 @@ import (
 // and runs the dashboard or a command.
 func (s *Server) middleware(next ssh.Handler) ssh.Handler {
 	return func(sess ssh.Session) {
-		s.handlers.Add(1)
-		defer s.handlers.Done()
+		if !s.handlers.enter() {
+			// The server is shutting down: this session came too late.
+			fmt.Fprintln(sess.Stderr(), shutdownGoodbye)
+			_ = sess.Exit(1)
+			return
+		}
+		defer s.handlers.leave()
 		defer func() {
 			// Only this session ends; the person is told, the stack logged.
 			if r := recover(); r != nil {

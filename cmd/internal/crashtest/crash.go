@@ -3,12 +3,15 @@
 // data directory, drives it at full speed the ways the world reaches it
 // (people reserving and cancelling numbers in the dashboard over SSH, the
 // provider pushing SMS to its webhook, Stripe and Blockonomics confirming
-// payments, the operator crediting accounts with `wantsms credit`), kills
+// payments and Stripe taking some back, the operator crediting accounts
+// with `wantsms credit` and an admin with `admin credit` over SSH), kills
 // it with SIGKILL at random moments and starts it again each time. At the
 // end it checks the books: SQLite's integrity_check, every acknowledged
-// credit present exactly once, no refund twice, ledger sums equal to
-// balances, and every open reservation resumed and then ended, refunded
-// when it got no SMS.
+// credit present exactly once (an admin's with its audit row), every card
+// payment refunded or disputed taken back exactly its share, once, a
+// payment not as ordered held for review and never credited, no refund
+// twice, ledger sums equal to balances (minus debts), and every open
+// reservation resumed and then ended, refunded when it got no SMS.
 //
 // The test that runs it lives in cmd/wantsms, whose test binary can act as
 // the wantsms binary itself.
@@ -50,22 +53,25 @@ const DefaultLifetime = 6 * time.Second
 
 // Report is what a run did and found.
 type Report struct {
-	Seed               uint64
-	Kills, EarlyKills  int // early: before the server had answered its health check
-	Duration           time.Duration
-	Reserved, Found    int // reservations acknowledged (on a screen, or by the reserve command), and found
-	ByCommand          int // of those acknowledged: by the reserve command
-	Cancels            int // cancels acknowledged (on a screen, or by the cancel command)
-	Reservations       int // reservations in the database at the end
-	Refunded, Finished int // of those: refunded (cancelled, expired, failed), finished with an SMS
-	OpenAtLastStart    int // open when the server started for the last time
-	Card, CardFound    int // card payments acknowledged (2xx), and credited once
-	BTC, BTCFound      int // confirmed Bitcoin payments acknowledged, and credited once
-	Credits, CredFound int // `wantsms credit` runs that exited 0, and their ledger rows
-	Pushes, PushFound  int // SMS pushes acknowledged, and stored (or their number had ended)
-	Deliveries         int // webhook deliveries sent in all, redeliveries included
-	LedgerRows         int
-	StartToReady       []time.Duration // per start that got there: process start to health check answered
+	Seed                         uint64
+	Kills, EarlyKills            int // early: before the server had answered its health check
+	Duration                     time.Duration
+	Reserved, Found              int // reservations acknowledged (on a screen, or by the reserve command), and found
+	ByCommand                    int // of those acknowledged: by the reserve command
+	Cancels                      int // cancels acknowledged (on a screen, or by the cancel command)
+	Reservations                 int // reservations in the database at the end
+	Refunded, Finished           int // of those: refunded (cancelled, expired, failed), finished with an SMS
+	OpenAtLastStart              int // open when the server started for the last time
+	Card, CardFound              int // card payments acknowledged (2xx), and credited once
+	Reviews, ReviewsFound        int // card payments not as ordered acknowledged, and held for review uncredited
+	Reversals, ReversalsFound    int // card payments refunded or disputed (acknowledged), and taken back exactly
+	BTC, BTCFound                int // confirmed Bitcoin payments acknowledged, and credited once
+	Credits, CredFound           int // `wantsms credit` runs that exited 0, and their ledger rows
+	AdminCredits, AdminCredFound int // `admin credit` over SSH acknowledged, and found with their audit rows
+	Pushes, PushFound            int // SMS pushes acknowledged, and stored (or their number had ended)
+	Deliveries                   int // webhook deliveries sent in all, redeliveries included
+	LedgerRows                   int
+	StartToReady                 []time.Duration // per start that got there: process start to health check answered
 }
 
 // String is the report as one paragraph for the test log.
@@ -73,12 +79,15 @@ func (r Report) String() string {
 	return fmt.Sprintf("seed %d: %d SIGKILLs (%d before the health check) in %v; "+
 		"reservations acknowledged %d (%d by command), found %d; cancels acknowledged %d; %d reservations in all, %d refunded, "+
 		"%d finished with an SMS, %d open at the last start; card credits acknowledged %d, found once %d; "+
+		"payments held for review %d, found %d; refunds and disputes %d, taken back exactly %d; "+
 		"bitcoin credits acknowledged %d, found once %d; `wantsms credit` acknowledged %d, found once %d; "+
+		"admin credits acknowledged %d, found once %d; "+
 		"SMS pushes acknowledged %d, accounted for %d; %d webhook deliveries; %d ledger rows; "+
 		"start to health check %s",
 		r.Seed, r.Kills, r.EarlyKills, r.Duration.Round(time.Millisecond), r.Reserved, r.ByCommand, r.Found, r.Cancels,
-		r.Reservations, r.Refunded, r.Finished, r.OpenAtLastStart, r.Card, r.CardFound, r.BTC, r.BTCFound,
-		r.Credits, r.CredFound, r.Pushes, r.PushFound, r.Deliveries, r.LedgerRows, spread(r.StartToReady))
+		r.Reservations, r.Refunded, r.Finished, r.OpenAtLastStart, r.Card, r.CardFound,
+		r.Reviews, r.ReviewsFound, r.Reversals, r.ReversalsFound, r.BTC, r.BTCFound,
+		r.Credits, r.CredFound, r.AdminCredits, r.AdminCredFound, r.Pushes, r.PushFound, r.Deliveries, r.LedgerRows, spread(r.StartToReady))
 }
 
 // Run does a whole crash run and fails t on anything lost or doubled.

@@ -31,6 +31,15 @@ const redeliverEvery = 8
 
 func redelivered(i int) bool { return i%redeliverEvery == 0 }
 
+// heldForReview marks the card orders whose payment is not what they
+// asked for (Stripe reports one cent charged): each is held for review,
+// never credited, however often its completion comes.
+func heldForReview(i int) bool { return i%redeliverEvery == 3 }
+
+// takenBack marks the card orders Stripe takes back once their payment
+// is acknowledged: refunded in part or whole, or disputed.
+func takenBack(i int) bool { return i%4 == 1 }
+
 // stripePoster is Stripe confirming card payments: a random order's
 // completion each time, as a redelivery of the same event or as a new
 // event for the same session (both happen), now and then an expiry.
@@ -40,10 +49,14 @@ func (w *world) stripePoster(rng *rand.Rand) func(context.Context) {
 		for n := 0; ctx.Err() == nil; n++ {
 			i := rng.IntN(len(w.cards))
 			o := w.cards[i]
+			review := heldForReview(i)
 			var acked bool
-			w.acks.do(func() { acked = w.acks.card[o.Number] })
+			w.acks.do(func() { acked = w.acks.card[o.Number] || w.acks.review[o.Number] })
 			ev := stripetest.Event{ID: "evt_crash_" + o.Number, Type: billing.EventCheckoutCompleted,
 				SessionID: o.SessionID, Order: o.Number, AmountTotal: o.AmountCents, PaymentIntent: "pi_crash_" + o.Number}
+			if review {
+				ev.AmountTotal = 1
+			}
 			if rng.IntN(2) == 0 {
 				ev.ID += "_" + strconv.Itoa(n)
 			}
@@ -54,9 +67,61 @@ func (w *world) stripePoster(rng *rand.Rand) func(context.Context) {
 			code, err := stripetest.Post(ctx, url, stripeWebhook, ev)
 			w.acks.do(func() {
 				w.acks.deliveries++
-				if err == nil && code/100 == 2 && paid {
+				switch {
+				case err != nil || code/100 != 2 || !paid:
+				case review:
+					w.acks.review[o.Number] = true
+				default:
 					w.acks.card[o.Number] = true
 				}
+			})
+			pause(ctx, rng, err)
+		}
+	}
+}
+
+// reversalPoster is Stripe taking card payments back (takenBack orders,
+// once their payment was acknowledged): refunds of a growing part of the
+// charge, as Stripe reports the running total, and disputes of the whole,
+// each now and then delivered again. Every reversal acknowledged must
+// have taken back its share of the credits, once.
+func (w *world) reversalPoster(rng *rand.Rand) func(context.Context) {
+	url := "http://" + w.server.httpAddr + billing.StripeWebhookPath
+	return func(ctx context.Context) {
+		for ctx.Err() == nil {
+			i := 1 + 4*rng.IntN(len(w.cards)/4) // a takenBack order
+			o := w.cards[i]
+			var paid bool
+			var before reversal
+			w.acks.do(func() { paid, before = w.acks.card[o.Number], w.acks.reversed[o.Number] })
+			if !paid {
+				pause(ctx, rng, nil)
+				continue
+			}
+			ev := stripetest.ChargeEvent{Type: billing.EventChargeRefunded, PaymentIntent: "pi_crash_" + o.Number,
+				Amount: o.AmountCents, Refunded: before.refunded}
+			switch {
+			case rng.IntN(3) == 0:
+				ev.Type, ev.Refunded = billing.EventDisputeCreated, 0
+			case before.refunded < o.AmountCents && rng.IntN(4) != 0: // else a redelivery
+				ev.Refunded += 1 + rng.Int64N(o.AmountCents-before.refunded)
+			}
+			if ev.Type == billing.EventChargeRefunded && ev.Refunded == 0 {
+				ev.Refunded = 1 + rng.Int64N(o.AmountCents)
+			}
+			code, err := stripetest.PostCharge(ctx, url, stripeWebhook, ev)
+			w.acks.do(func() {
+				w.acks.deliveries++
+				if err != nil || code/100 != 2 {
+					return
+				}
+				r := w.acks.reversed[o.Number]
+				if ev.Type == billing.EventDisputeCreated {
+					r.disputed = ev.Amount
+				} else {
+					r.refunded = max(r.refunded, ev.Refunded)
+				}
+				w.acks.reversed[o.Number] = r
 			})
 			pause(ctx, rng, err)
 		}

@@ -64,3 +64,27 @@ func runJSON(ctx context.Context, o sshterm.Options, command string, v any) bool
 	}
 	return json.NewDecoder(bytes.NewReader(out)).Decode(v) == nil
 }
+
+// adminCreditor is an admin crediting people over `ssh host admin
+// credit`, with the key the host enrolled: a credit is acknowledged by
+// exit status 0 and its JSON, which names its audit row.
+func (w *world) adminCreditor(rng *rand.Rand) func(context.Context) {
+	o := sshterm.Options{Addr: w.server.sshAddr, User: "admin", Signers: []ssh.Signer{w.admin.key}}
+	people := append(append([]person(nil), w.reservers...), w.payers...)
+	return func(ctx context.Context) {
+		for n := 0; ctx.Err() == nil; n++ {
+			p := people[rng.IntN(len(people))]
+			cents := int64(1 + rng.IntN(500))
+			var r struct {
+				AuditID int64 `json:"audit_id"`
+			}
+			cmd := fmt.Sprintf("admin credit %s %d --reason 'crash admin credit %d' --json", p.email, cents, n)
+			if !runJSON(ctx, o, cmd, &r) || r.AuditID == 0 {
+				sleep(ctx, 50*time.Millisecond)
+				continue
+			}
+			w.acks.do(func() { w.acks.adminCreds = append(w.acks.adminCreds, adminCredit{p.id, r.AuditID, cents}) })
+			pause(ctx, rng, nil)
+		}
+	}
+}

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"testing"
 	"time"
+
+	"github.com/wantsms/wantsms/store"
 )
 
 // openRes is a reservation open when the server was killed the last time.
@@ -178,7 +180,7 @@ func (w *world) checkAcks(t *testing.T, ctx context.Context, rep *Report) {
 			t.Errorf("reservation %d reported cancelled by the cancel command, not cancelled and refunded once", id)
 		}
 	}
-	for _, o := range w.cards {
+	for i, o := range w.cards {
 		n := w.count(t, ctx, `SELECT COUNT(*) FROM ledger WHERE kind = 'topup' AND reference = ? AND amount_cents = ?
 			AND user_id = ?`, o.Number, o.Credits, o.UserID)
 		if a.card[o.Number] {
@@ -187,6 +189,12 @@ func (w *world) checkAcks(t *testing.T, ctx context.Context, rep *Report) {
 			if n != 1 {
 				t.Errorf("card order %s acknowledged, credited %d times", o.Number, n)
 			}
+		}
+		if heldForReview(i) {
+			w.checkReview(t, ctx, o, a.review[o.Number], rep)
+		}
+		if r, ok := a.reversed[o.Number]; ok {
+			w.checkReversal(t, ctx, o, r, rep)
 		}
 	}
 	for _, o := range w.coins {
@@ -207,6 +215,17 @@ func (w *world) checkAcks(t *testing.T, ctx context.Context, rep *Report) {
 		rep.CredFound += n
 		if n != 1 {
 			t.Errorf("`wantsms credit %s %d` (%s) exited 0, found %d times", c.email, c.cents, c.reason, n)
+		}
+	}
+	for _, c := range a.adminCreds {
+		rep.AdminCredits++
+		n := w.count(t, ctx, `SELECT COUNT(*) FROM ledger l JOIN admin_audit a ON l.reference = 'audit:' || a.id
+			WHERE a.id = ? AND a.action = 'credit' AND a.target_user_id = ? AND l.kind = 'adjust' AND l.user_id = ?
+			AND l.amount_cents = ?`, c.auditID, c.userID, c.userID, c.cents)
+		rep.AdminCredFound += n
+		if n != 1 {
+			t.Errorf("admin credit of %d cents to account %d (audit %d) acknowledged, found %d times with its audit row",
+				c.cents, c.userID, c.auditID, n)
 		}
 	}
 	for _, p := range a.pushes {
@@ -232,4 +251,64 @@ func (w *world) count(t *testing.T, ctx context.Context, query string, args ...a
 		t.Fatalf("%s: %v", query, err)
 	}
 	return n
+}
+
+// checkReview: a card payment not as ordered is never credited, and once
+// acknowledged its order waits in review.
+func (w *world) checkReview(t *testing.T, ctx context.Context, o store.Order, acked bool, rep *Report) {
+	t.Helper()
+	var status string
+	var credited int64
+	if err := w.db.QueryRowContext(ctx, `SELECT status, credited FROM orders WHERE id = ?`, o.ID).
+		Scan(&status, &credited); err != nil {
+		t.Fatal(err)
+	}
+	topups := w.count(t, ctx, `SELECT COUNT(*) FROM ledger WHERE kind = 'topup' AND reference = ?`, o.Number)
+	if credited != 0 || topups != 0 {
+		t.Errorf("card order %s paid 1 cent of %d: credited %d, %d top-up rows; want nothing credited",
+			o.Number, o.AmountCents, credited, topups)
+	}
+	if acked {
+		rep.Reviews++
+		if status == string(store.OrderReview) {
+			rep.ReviewsFound++
+		} else {
+			t.Errorf("card order %s paid 1 cent of %d, acknowledged: status %s, want review", o.Number,
+				o.AmountCents, status)
+		}
+	}
+}
+
+// checkReversal: a refund or dispute acknowledged took back, in reversal
+// rows, the share of the credits that what the order records as refunded
+// and disputed (at least what was acknowledged) says was lost, once.
+func (w *world) checkReversal(t *testing.T, ctx context.Context, o store.Order, acked reversal, rep *Report) {
+	t.Helper()
+	var status string
+	var credited, charged, refunded, disputed, reversed int64
+	if err := w.db.QueryRowContext(ctx, `SELECT status, credited, COALESCE(charged_cents, 0), refunded_cents,
+		disputed_cents, reversed FROM orders WHERE id = ?`, o.ID).
+		Scan(&status, &credited, &charged, &refunded, &disputed, &reversed); err != nil {
+		t.Fatal(err)
+	}
+	rows := w.count(t, ctx, `SELECT COALESCE(-SUM(amount_cents), 0) FROM ledger WHERE kind = 'reversal'
+		AND reference LIKE ? || ':rev:%' AND user_id = ?`, o.Number, o.UserID)
+	rep.Reversals++
+	lost := min(refunded+disputed, charged)
+	want := credited // the same share of the credits, rounded up
+	if lost < charged {
+		want = (credited*lost + charged - 1) / charged
+	}
+	switch {
+	case refunded < acked.refunded || disputed < acked.disputed:
+		t.Errorf("card order %s: refunded %d and disputed %d acknowledged, %d and %d recorded", o.Number,
+			acked.refunded, acked.disputed, refunded, disputed)
+	case reversed != want || int64(rows) != want:
+		t.Errorf("card order %s: %d of %d cents lost, %d of %d credits to take back; took back %d (%d in the ledger)",
+			o.Number, lost, charged, want, credited, reversed, rows)
+	case status != string(store.OrderRefunded) && status != string(store.OrderDisputed):
+		t.Errorf("card order %s taken back: status %s", o.Number, status)
+	default:
+		rep.ReversalsFound++
+	}
 }

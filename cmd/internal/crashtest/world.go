@@ -54,6 +54,7 @@ type world struct {
 	reservers []person
 	scripters []person
 	payers    []person
+	admin     person // with a key the host enrolled for admin use
 	cards     []store.Order
 	coins     []store.Order
 	acks      acks
@@ -104,7 +105,7 @@ const cardsPerPayer = 20
 func (w *world) seed(t *testing.T) {
 	t.Helper()
 	payers := max(8, w.cfg.Kills)
-	writes := int64(3*(payers+2*w.cfg.Reservers) + payers*2*(cardsPerPayer+1))
+	writes := int64(3*(payers+2*w.cfg.Reservers) + payers*2*(cardsPerPayer+1) + 4)
 	step := time.Hour + time.Minute
 	base := time.Now().Add(-time.Duration(writes+1) * step)
 	var tick atomic.Int64
@@ -118,6 +119,10 @@ func (w *world) seed(t *testing.T) {
 	for i := range w.cfg.Reservers {
 		w.reservers = append(w.reservers, newPerson(t, st, fmt.Sprintf("reserver%d@crash.example", i), 1_000_000))
 		w.scripters = append(w.scripters, newPerson(t, st, fmt.Sprintf("script%d@crash.example", i), 1_000_000))
+	}
+	w.admin = newPerson(t, st, "admin@crash.example", 0)
+	if _, _, err := st.GrantAdmin(ctx, w.admin.email, store.SpecOf(w.admin.key.PublicKey()), "crash seed"); err != nil {
+		t.Fatal(err)
 	}
 	w.payers = make([]person, payers)
 	cards := make([][]store.Order, payers)
@@ -215,8 +220,8 @@ func (w *world) drivers() []func(context.Context) {
 	for _, p := range w.scripters {
 		out = append(out, w.scripter(p, w.rng()))
 	}
-	return append(out, w.stripePoster(w.rng()), w.stripePoster(w.rng()), w.btcPoster(w.rng()),
-		w.creditRunner(w.rng()), w.smsPusher(w.rng()))
+	return append(out, w.stripePoster(w.rng()), w.stripePoster(w.rng()), w.reversalPoster(w.rng()),
+		w.btcPoster(w.rng()), w.creditRunner(w.rng()), w.adminCreditor(w.rng()), w.smsPusher(w.rng()))
 }
 
 // acks is what the server acknowledged: a screen saying so, a 2xx, an
@@ -226,9 +231,12 @@ type acks struct {
 	reserved   map[int64][]string // phones shown, per account
 	cancels    map[int64]int      // per account, on a screen (which number is not known)
 	cancelled  []int64            // reservations a `cancel` command reported cancelled
-	card       map[string]bool    // order numbers
+	card       map[string]bool    // order numbers: paid as ordered
+	review     map[string]bool    // paid not as ordered
+	reversed   map[string]reversal
 	coin       map[string]bool
 	credits    []credit
+	adminCreds []adminCredit
 	pushes     []push
 	deliveries int
 }
@@ -237,6 +245,15 @@ type credit struct {
 	email, reason string
 	cents         int64
 }
+
+// adminCredit is an admin's credit acknowledged over SSH, by its audit row.
+type adminCredit struct {
+	userID, auditID, cents int64
+}
+
+// reversal is what Stripe took back of a card payment, as acknowledged:
+// the refunded total, the disputed amount (cents).
+type reversal struct{ refunded, disputed int64 }
 
 type push struct {
 	ref, text string
@@ -249,6 +266,7 @@ func (a *acks) do(f func()) {
 	if a.reserved == nil {
 		a.reserved, a.cancels = map[int64][]string{}, map[int64]int{}
 		a.card, a.coin = map[string]bool{}, map[string]bool{}
+		a.review, a.reversed = map[string]bool{}, map[string]reversal{}
 	}
 	f()
 }

@@ -328,6 +328,15 @@ func TestPasswordGuessingOverSSH(t *testing.T) {
 // guessOnce types a password into the sign-in form and waits for its
 // refusal: the field is cleared and an error shows.
 func guessOnce(term *sshterm.Term, password string) error {
+	return refusedOnce(term, password, "wrong email or password")
+}
+
+// refusedOnce types a password into the focused password field, submits
+// it and waits for its refusal (refusal, or the throttle's words): the
+// field is cleared and the error shows, so the form takes keys again. The
+// error alone proves nothing: the same words may still show from the
+// attempt before.
+func refusedOnce(term *sshterm.Term, password, refusal string) error {
 	term.Type(password)
 	if err := term.WaitFor(testenv.Wait, strings.Repeat("•", len(password))); err != nil {
 		return err
@@ -335,7 +344,7 @@ func guessOnce(term *sshterm.Term, password string) error {
 	term.Press(sshterm.Enter)
 	return term.WaitUntil(testenv.Wait, "a refusal", func(s string) bool {
 		return !strings.Contains(s, "•••") && // the masked password (the help has single •)
-			(strings.Contains(s, "wrong email or password") || strings.Contains(s, "too many attempts"))
+			(strings.Contains(s, refusal) || strings.Contains(s, "too many attempts"))
 	})
 }
 

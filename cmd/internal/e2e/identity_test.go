@@ -186,8 +186,9 @@ func TestWrongPasswordsGenericThrottledAndRecorded(t *testing.T) {
 		return n
 	}
 	for want := 2; want <= 6; want++ {
-		wrongPw.Type("wrong password")
-		wrongPw.Press(sshterm.Enter)
+		if err := guessOnce(wrongPw, "wrong password"); err != nil {
+			t.Fatal(err)
+		}
 		eventually(t, func() bool { return failures() >= want })
 	}
 	expect(t, wrongPw, "too many attempts")
@@ -223,8 +224,9 @@ func errorLine(screen string) string {
 	return ""
 }
 
-// eventually waits for a condition on the store (the answer to a key press
-// lands there before it reaches the screen).
+// eventually waits for a condition on the store. The answer to a key
+// press lands there before it reaches the screen: a test that types on
+// waits for the screen too (refusedOnce).
 func eventually(t *testing.T, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(testenv.Wait)
@@ -234,8 +236,6 @@ func eventually(t *testing.T, cond func() bool) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	// Let the reply that follows the store write reach the program.
-	time.Sleep(50 * time.Millisecond)
 }
 
 func clearField(term *sshterm.Term) {

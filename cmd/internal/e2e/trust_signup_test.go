@@ -73,8 +73,9 @@ func TestPasswordConfirmationsGoThroughTheThrottle(t *testing.T) {
 		return n
 	}
 	for i := range 5 {
-		term.Type(fmt.Sprintf("guess number %d", i))
-		term.Press(sshterm.Enter)
+		if err := refusedOnce(term, fmt.Sprintf("guess number %d", i), "the current password is wrong"); err != nil {
+			t.Fatal(err)
+		}
 		eventually(t, func() bool { return failures() == i+1 })
 		expect(t, term, "the current password is wrong")
 	}

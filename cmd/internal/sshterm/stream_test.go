@@ -140,12 +140,19 @@ func TestStreamRunsACommandOnItsConnection(t *testing.T) {
 	if err != nil || status != 3 || len(out) != 0 {
 		t.Fatalf("Run = %q, %d, %v; want no output and status 3", out, status, err)
 	}
-	// One byte: the server may read a longer input in pieces when busy.
+	// Watched before typing: WaitFor counts output from its call on, and
+	// the echo may come back before a busy test gets there. One byte: the
+	// server prints each read, and may read a longer input in pieces.
+	echo := s.Watch(`got "z"`)
 	if err := s.Type("z"); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.WaitFor(wait, `got "z"`); err != nil {
-		t.Errorf("the interactive session after Run: %v", err)
+	select {
+	case <-echo:
+	case <-s.Done():
+		t.Errorf("the interactive session ended after Run: %v", s.Err())
+	case <-time.After(wait):
+		t.Error("the interactive session after Run: no echo of what was typed")
 	}
 	s.Close()
 	<-s.Done()
