@@ -1,4 +1,4 @@
-package tui
+package auth
 
 import (
 	"errors"
@@ -9,23 +9,25 @@ import (
 	"github.com/charmbracelet/lipgloss"
 
 	"github.com/wantsms/wantsms/store"
+	"github.com/wantsms/wantsms/tui/kit"
 )
 
-// authModel is the sign-in / sign-up screen shown to a key that no account
+// signIn is the sign-in / sign-up screen shown to a key that no account
 // has linked, and to clients without a key.
-type authModel struct {
-	c       *Common
+type signIn struct {
+	c       *kit.Common
+	st      Store
 	signup  bool
-	form    *form
+	form    *kit.Form
 	err     string
 	busy    bool
 	seq     int // drops replies to an attempt the person has moved on from
-	privacy *privacyView
+	privacy *kit.PolicyView
 	w, h    int
 }
 
-// authDoneMsg says who signed in (or up).
-type authDoneMsg struct {
+// signedInMsg says who signed in (or up).
+type signedInMsg struct {
 	user     store.User
 	standing store.Standing
 	signup   bool
@@ -37,114 +39,115 @@ type authDoneMsg struct {
 	proved *store.Key
 }
 
-type authFailedMsg struct {
+type signInFailedMsg struct {
 	seq int
 	err error
 }
 
-func newAuth(c *Common) *authModel {
-	a := &authModel{c: c}
+func newSignIn(c *kit.Common, st Store) *signIn {
+	a := &signIn{c: c, st: st}
 	a.reset("")
 	return a
 }
 
-func (a *authModel) reset(email string) {
-	specs := []fieldSpec{
-		{label: "Email", limit: 254, hint: "you@example.com"},
-		{label: "Password", secret: true, limit: passwordFieldLimit},
+func (a *signIn) reset(email string) {
+	specs := []kit.Field{
+		{Label: "Email", Limit: 254, Hint: "you@example.com"},
+		{Label: "Password", Secret: true, Limit: kit.PasswordFieldLimit},
 	}
 	if a.signup {
-		specs = append(specs, fieldSpec{label: "Confirm", secret: true, limit: passwordFieldLimit},
-			fieldSpec{label: "I am 13 or older", checkbox: true})
+		specs = append(specs, kit.Field{Label: "Confirm", Secret: true, Limit: kit.PasswordFieldLimit},
+			kit.Field{Label: "I am 13 or older", Checkbox: true})
 	}
-	a.form = newForm(a.c, specs...)
-	a.form.setWidth(56)
+	a.form = kit.NewForm(a.c, specs...)
+	a.form.SetWidth(56)
 	if email != "" {
-		a.form.inputs[0].SetValue(email)
-		a.form.setFocus(1)
+		a.form.SetValue(0, email)
+		a.form.Focus(1)
 	}
 }
 
-func (a *authModel) Init() tea.Cmd { return nil }
-
-func (a *authModel) Update(msg tea.Msg) (*authModel, tea.Cmd) {
+func (a *signIn) update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
-	case authFailedMsg:
+	case signInFailedMsg:
 		if msg.seq == a.seq {
 			a.busy = false
-			a.err = a.c.explain(msg.err)
-			a.form.clear(true)
-			a.form.setFocus(1)
+			a.err = a.c.Explain(msg.err)
+			a.form.Clear(true)
+			a.form.Focus(1)
 		}
-	case privacyClosedMsg:
+	case kit.PolicyClosedMsg:
 		a.privacy = nil
 	case tea.KeyMsg:
 		if a.privacy != nil {
-			return a, a.privacy.update(msg)
+			return a.privacy.Update(msg)
+		}
+		if msg.String() == "esc" {
+			return tea.Quit // the way out, busy or not
 		}
 		if a.busy {
-			return a, nil
+			return nil
 		}
 		if key.Matches(msg, a.c.Keys.Privacy) {
-			a.privacy = newPrivacyView(a.c, min(a.w-4, 76), a.h-2)
-			return a, nil
+			a.privacy = kit.NewPolicyView(a.c, min(a.w-4, 76), a.h-2)
+			return nil
 		}
 		if key.Matches(msg, a.c.Keys.SwitchMode) {
 			a.signup = !a.signup
 			a.err = ""
-			a.reset(a.form.value(0))
-			return a, nil
+			a.reset(a.form.Value(0))
+			return nil
 		}
-		submit, cmd := a.form.update(msg)
+		submit, cmd := a.form.Update(msg)
 		if submit {
-			return a, a.submit()
+			return a.submit()
 		}
-		return a, cmd
+		return cmd
 	}
-	return a, nil
+	return nil
 }
 
 // submit checks what can be checked here, then asks the store.
-func (a *authModel) submit() tea.Cmd {
-	email, pw := strings.TrimSpace(a.form.value(0)), a.form.value(1)
+func (a *signIn) submit() tea.Cmd {
+	email, pw := strings.TrimSpace(a.form.Value(0)), a.form.Value(1)
 	if _, err := store.NormalizeEmail(email); err != nil {
-		a.err = a.c.explain(err)
-		a.form.setFocus(0)
+		a.err = a.c.Explain(err)
+		a.form.Focus(0)
 		return nil
 	}
 	if a.signup {
 		if err := store.CheckPasswordRules(pw); err != nil {
-			a.err = a.c.explain(err)
-			a.form.setFocus(1)
+			a.err = a.c.Explain(err)
+			a.form.Focus(1)
 			return nil
 		}
-		if pw != a.form.value(2) {
+		if pw != a.form.Value(2) {
 			a.err = "The two passwords do not match."
-			a.form.clear(true)
-			a.form.setFocus(1)
+			a.form.Clear(true)
+			a.form.Focus(1)
 			return nil
 		}
-		if a.form.value(3) == "" {
+		if a.form.Value(3) == "" {
 			a.err = "WantSMS is not for children under 13: tick the box to confirm your age."
-			a.form.setFocus(3)
+			a.form.Focus(3)
 			return nil
 		}
 	}
 	a.seq++
 	a.busy, a.err = true, ""
-	seq, signup, c := a.seq, a.signup, a.c
+	seq, signup, c, st := a.seq, a.signup, a.c, a.st
 	return func() tea.Msg {
-		done := authDoneMsg{signup: signup}
+		done := signedInMsg{signup: signup}
 		var err error
 		if signup {
-			done.user, done.standing, done.existing, err = c.Deps.Store.SignUp(c.Ctx, email, pw, c.Session.Origin)
+			done.user, done.standing, done.existing, err = st.SignUp(c.Ctx, email, pw, c.Session.Origin)
 		} else {
-			done.user, done.standing, err = c.Deps.Store.SignInWithPassword(c.Ctx, email, pw, c.Session.Origin)
+			done.user, done.standing, err = st.SignInWithPassword(c.Ctx, email, pw, c.Session.Origin)
 		}
 		if err != nil {
-			return authFailedMsg{seq: seq, err: err}
+			return signInFailedMsg{seq: seq, err: err}
 		}
-		done.proved = provePendingKey(c, done.user.ID)
+		done.proved = provePendingKey(c, st, done.user.ID)
 		return done
 	}
 }
@@ -153,21 +156,21 @@ func (a *authModel) submit() tea.Cmd {
 // and waits there: signing in with the password over a connection that
 // proved the key is what it waited for. nil when there was none (or it
 // could not be linked: the person is offered to link it as usual).
-func provePendingKey(c *Common, userID int64) *store.Key {
+func provePendingKey(c *kit.Common, st Store, userID int64) *store.Key {
 	if c.Session.Key == nil {
 		return nil
 	}
-	k, err := c.Deps.Store.ProvePendingKey(c.Ctx, userID, *c.Session.Key, c.Session.Origin)
+	k, err := st.ProvePendingKey(c.Ctx, userID, *c.Session.Key, c.Session.Origin)
 	if err != nil {
 		if !errors.Is(err, store.ErrNoKey) {
-			c.explain(err) // logs what went wrong
+			c.Explain(err) // logs what went wrong
 		}
 		return nil
 	}
 	return &k
 }
 
-func (a *authModel) help() []key.Binding {
+func (a *signIn) help() []key.Binding {
 	mode := a.c.Keys.SwitchMode
 	mode.SetHelp("ctrl+n", "sign up")
 	if a.signup {
@@ -179,21 +182,21 @@ func (a *authModel) help() []key.Binding {
 	privacy.SetHelp("ctrl+p", "privacy")
 	quit := key.NewBinding(key.WithKeys("esc", "ctrl+c"), key.WithHelp("esc", "quit"))
 	if a.privacy != nil {
-		return a.privacy.help()
+		return a.privacy.Help()
 	}
 	return []key.Binding{submit, next, mode, privacy, quit}
 }
 
-func (a *authModel) setSize(w, h int) {
+func (a *signIn) setSize(w, h int) {
 	a.w, a.h = w, h
 	if a.privacy != nil {
-		a.privacy.setSize(min(w-4, 76), h-2)
+		a.privacy.SetSize(min(w-4, 76), h-2)
 	}
 }
 
-func (a *authModel) View() string {
+func (a *signIn) view() string {
 	if a.privacy != nil {
-		return a.privacy.view()
+		return a.privacy.View()
 	}
 	st := a.c.Styles
 	title := "Sign in"
@@ -207,7 +210,7 @@ func (a *authModel) View() string {
 		"",
 		tabs,
 		"",
-		a.form.view(),
+		a.form.View(),
 		"",
 	}
 	switch {

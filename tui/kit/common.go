@@ -1,47 +1,29 @@
-// Package tui is what a person sees: the dashboard that runs inside each
-// SSH session. The root model (app.go) owns the session's phase (sign in,
-// link the key, dashboard), the header, tabs and help; each pane is one
-// Component in its own file. Shared look lives in styles.go, shared keys
-// in keys.go, and every untrusted string goes through tui/sanitize.
+// Package kit is what every screen of the dashboard is built from: the
+// session's Common (its context, identity, size, styles and keys), the
+// Pane interface the shell composes panes through and the messages it
+// sends them, the one keymap (keys.go) and the one set of styles
+// (styles.go), and the small pieces panes share: forms, a list cursor, a
+// status line, countdowns and their ticks, the code box, copying to the
+// clipboard and the privacy policy's reader.
 //
-// I/O never happens in Update or View: it runs in tea.Cmds that return
-// messages.
+// Panes import kit and never each other; kit knows no pane.
 //
-// May import from this repository: billing, provider, provider/engine,
-// store, tui/qr, tui/sanitize.
-package tui
+// May import from this repository: store, tui/privacy, tui/sanitize,
+// tui/wording.
+package kit
 
 import (
 	"context"
 	"log/slog"
-	"strings"
 	"sync/atomic"
 	"time"
 
-	"github.com/charmbracelet/bubbles/key"
-	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
 
-	"github.com/wantsms/wantsms/billing"
 	"github.com/wantsms/wantsms/store"
 	"github.com/wantsms/wantsms/tui/sanitize"
+	"github.com/wantsms/wantsms/tui/wording"
 )
-
-// Deps are the services a session works with.
-type Deps struct {
-	Store *store.Store
-	Log   *slog.Logger
-	// SSHCommand is how people reach this server, e.g. "ssh -p 2222
-	// localhost", for the commands the dashboard suggests.
-	SSHCommand string
-	// Payments opens top-ups; nil shows the Wallet without payment methods.
-	Payments *billing.Payments
-	// Numbers is the reservation engine; nil in screens that need none.
-	Numbers Numbers
-	// Operations is the provider side of the Admin pane (the engine);
-	// nil hides the sections that need it.
-	Operations Operations
-}
 
 // Session is what the SSH layer proved about the connection. Identity
 // comes only from Key (the key the client proved) or from a password
@@ -64,15 +46,19 @@ func (s *Session) Touch() { s.lastInput.Store(time.Now().UnixNano()) }
 // LastInput is the time of the last key press (or of Touch's first call).
 func (s *Session) LastInput() time.Time { return time.Unix(0, s.lastInput.Load()) }
 
-// Common is shared by the root model and every component of one session.
+// Common is shared by the root model and every screen of one session. It
+// carries no service: each pane is handed the narrow ones it uses.
 type Common struct {
 	Ctx     context.Context
-	Deps    Deps
+	Log     *slog.Logger
 	Session *Session
 	Styles  *Styles
 	Keys    *KeyMap
-	Width   int
-	Height  int
+	// SSHCommand is how people reach this server, e.g. "ssh -p 2222
+	// localhost", for the commands the dashboard suggests.
+	SSHCommand string
+	Width      int
+	Height     int
 
 	// UserID is the signed-in account's id, set once at sign-in. Commands
 	// (which run on other goroutines) read this, never User.
@@ -97,80 +83,65 @@ type Common struct {
 	Emit func(seq string)
 }
 
-// copyToClipboard puts text on the person's own clipboard with OSC 52 (a
+// CopyToClipboard puts text on the person's own clipboard with OSC 52 (a
 // write to the system clipboard, which terminals that allow it honour,
 // over SSH too). The text is cleaned first: what a person pastes must not
 // carry escape sequences a provider or processor slipped into it.
-func (c *Common) copyToClipboard(text string) {
+func (c *Common) CopyToClipboard(text string) {
 	if c.Emit != nil {
 		c.Emit(ansi.SetSystemClipboard(sanitize.Line(text)))
 	}
 }
 
 // SSHWith is the SSH command with extra client flags and a remote command,
-// e.g. SSHWith("-T", "export") → "ssh -T -p 2222 localhost export". Flags
-// must precede the host: OpenSSH reads everything after it as the command.
-func (d Deps) SSHWith(flags, command string) string {
-	base := d.SSHCommand
-	if base == "" {
-		base = "ssh localhost"
-	}
-	if flags != "" {
-		base = "ssh " + flags + strings.TrimPrefix(base, "ssh")
-	}
-	if command != "" {
-		base += " " + command
-	}
-	return base
+// e.g. SSHWith("-T", "export") → "ssh -T -p 2222 localhost export".
+func (c *Common) SSHWith(flags, command string) string {
+	return wording.SSHWith(c.SSHCommand, flags, command)
 }
 
-// viaKey reports whether a linked key identified the session when it
+// ViaKey reports whether a linked key identified the session when it
 // started (rather than a password typed in it).
-func (c *Common) viaKey() bool { return c.Standing.Key != "" }
+func (c *Common) ViaKey() bool { return c.Standing.Key != "" }
 
-// actor is the session's account as the store's admin actions want it.
+// Actor is the session's account as the store's admin actions want it.
 // It carries the proved key only when the account was resolved from that
 // key at the start of the session: after a password sign-in it has none,
 // and the store refuses every admin action; with a key, the store checks
 // that the host enrolled it for admin use.
-func (c *Common) actor() store.Actor {
+func (c *Common) Actor() store.Actor {
 	return store.Actor{UserID: c.UserID, Key: c.Standing.Key, Origin: c.Session.Origin}
 }
 
-// goodbye sets the line shown once the dashboard has closed.
-func (c *Common) goodbye(reason string) {
+// SayGoodbye sets the line shown once the dashboard has closed.
+func (c *Common) SayGoodbye(reason string) {
 	if c.Goodbye != nil {
 		c.Goodbye(reason)
 	}
 }
 
-// Component is one pane of the dashboard (or a screen of the sign-in flow).
-type Component interface {
-	Init() tea.Cmd
-	Update(tea.Msg) (Component, tea.Cmd)
-	View() string
-	// Title is the pane's tab label.
-	Title() string
-	ShortHelp() []key.Binding
-	FullHelp() [][]key.Binding
-	SetSize(width, height int)
-	// Capturing is true while a text field has focus: then keys that are
-	// global elsewhere (q, digits, ?) are typed into the field.
-	Capturing() bool
-}
+// PasswordChangeStarted and PasswordChangeSettled bracket this session's
+// own password change; PasswordChanging reports one in flight, whose
+// event must not end the session that made it.
+func (c *Common) PasswordChangeStarted() { c.passwordChanges++ }
 
-// explain turns an error into what the person is told: the message of a
+// PasswordChangeSettled: see PasswordChangeStarted.
+func (c *Common) PasswordChangeSettled() { c.passwordChanges-- }
+
+// PasswordChanging: see PasswordChangeStarted.
+func (c *Common) PasswordChanging() bool { return c.passwordChanges > 0 }
+
+// Explain turns an error into what the person is told: the message of a
 // person-facing error, or a generic apology after logging the details.
-func (c *Common) explain(err error) string {
+func (c *Common) Explain(err error) string {
 	if err == nil {
 		return ""
 	}
 	if msg, ok := store.UserMessage(err); ok {
 		return msg
 	}
-	if c.Ctx.Err() == nil && c.Deps.Log != nil {
+	if c.Ctx.Err() == nil && c.Log != nil {
 		// c.Ctx carries the session and its address (sshserver, logctx).
-		c.Deps.Log.ErrorContext(c.Ctx, "session error", "err", err)
+		c.Log.ErrorContext(c.Ctx, "session error", "err", err)
 	}
-	return "Something went wrong on our side. Please try again in a moment."
+	return Sentence(wording.ServerError) + "."
 }

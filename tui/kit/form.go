@@ -1,4 +1,4 @@
-package tui
+package kit
 
 import (
 	"strings"
@@ -12,51 +12,53 @@ import (
 	"github.com/wantsms/wantsms/store"
 )
 
-// fieldSpec describes one text field of a form.
-type fieldSpec struct {
-	label    string
-	secret   bool
-	limit    int
-	hint     string // placeholder
-	checkbox bool   // a yes/no box toggled with space instead of text
+// Field describes one text field of a form.
+type Field struct {
+	Label    string
+	Secret   bool
+	Limit    int
+	Hint     string // placeholder
+	Checkbox bool   // a yes/no box toggled with space instead of text
 }
 
-// form is a column of labelled fields: tab and arrows move between them,
+// Form is a column of labelled fields: tab and arrows move between them,
 // enter on the last one submits. Every form of the dashboard is one.
-type form struct {
+type Form struct {
 	c       *Common
-	specs   []fieldSpec
+	specs   []Field
 	inputs  []textinput.Model
 	checked []bool
 	focus   int
 	width   int
 }
 
-func newForm(c *Common, specs ...fieldSpec) *form {
-	f := &form{c: c, specs: specs, inputs: make([]textinput.Model, len(specs)), checked: make([]bool, len(specs))}
+// NewForm makes a form of these fields, the first one focused.
+func NewForm(c *Common, specs ...Field) *Form {
+	f := &Form{c: c, specs: specs, inputs: make([]textinput.Model, len(specs)), checked: make([]bool, len(specs))}
 	for i, s := range specs {
 		in := textinput.New()
 		in.Prompt = ""
-		in.Placeholder = s.hint
-		in.CharLimit = s.limit
+		in.Placeholder = s.Hint
+		in.CharLimit = s.Limit
 		// A static cursor needs no blink timer: idle sessions cost nothing.
 		in.Cursor.SetMode(cursor.CursorStatic)
 		in.Cursor.Style = c.Styles.FocusedIn
 		in.PlaceholderStyle = c.Styles.Muted
-		if s.secret {
+		if s.Secret {
 			in.EchoMode = textinput.EchoPassword
 			in.EchoCharacter = '•'
 		}
 		f.inputs[i] = in
 	}
-	f.setFocus(0)
+	f.Focus(0)
 	return f
 }
 
-func (f *form) setFocus(i int) {
+// Focus moves the focus to field i (wrapping around).
+func (f *Form) Focus(i int) {
 	f.focus = (i + len(f.inputs)) % len(f.inputs)
 	for j := range f.inputs {
-		if j == f.focus && !f.specs[j].checkbox {
+		if j == f.focus && !f.specs[j].Checkbox {
 			f.inputs[j].Focus()
 		} else {
 			f.inputs[j].Blur()
@@ -64,9 +66,9 @@ func (f *form) setFocus(i int) {
 	}
 }
 
-// value is the text of field i (checkboxes: "yes" or "").
-func (f *form) value(i int) string {
-	if f.specs[i].checkbox {
+// Value is the text of field i (checkboxes: "yes" or "").
+func (f *Form) Value(i int) string {
+	if f.specs[i].Checkbox {
 		if f.checked[i] {
 			return "yes"
 		}
@@ -75,40 +77,44 @@ func (f *form) value(i int) string {
 	return f.inputs[i].Value()
 }
 
-// clear empties the secret fields (after a failed attempt) or all fields.
-func (f *form) clear(onlySecrets bool) {
+// SetValue fills text field i.
+func (f *Form) SetValue(i int, s string) { f.inputs[i].SetValue(s) }
+
+// Clear empties the secret fields (after a failed attempt) or all fields.
+func (f *Form) Clear(onlySecrets bool) {
 	for i := range f.inputs {
-		if !onlySecrets || f.specs[i].secret {
+		if !onlySecrets || f.specs[i].Secret {
 			f.inputs[i].SetValue("")
 		}
 	}
 }
 
-func (f *form) setWidth(w int) {
+// SetWidth lays the form out for w columns.
+func (f *Form) SetWidth(w int) {
 	f.width = w
 	for i := range f.inputs {
 		f.inputs[i].Width = max(10, w-14)
 	}
 }
 
-// update handles a key; submit is true when enter was pressed on the last
+// Update handles a key; submit is true when enter was pressed on the last
 // field (or on any field when every field is filled).
-func (f *form) update(msg tea.KeyMsg) (submit bool, cmd tea.Cmd) {
+func (f *Form) Update(msg tea.KeyMsg) (submit bool, cmd tea.Cmd) {
 	k := f.c.Keys
 	switch {
 	case msg.String() == "enter":
 		if f.focus == len(f.inputs)-1 || f.allFilled() {
 			return true, nil
 		}
-		f.setFocus(f.focus + 1)
+		f.Focus(f.focus + 1)
 		return false, nil
 	case key.Matches(msg, k.NextIn):
-		f.setFocus(f.focus + 1)
+		f.Focus(f.focus + 1)
 		return false, nil
 	case key.Matches(msg, k.PrevIn):
-		f.setFocus(f.focus - 1)
+		f.Focus(f.focus - 1)
 		return false, nil
-	case f.specs[f.focus].checkbox:
+	case f.specs[f.focus].Checkbox:
 		if msg.String() == " " || msg.String() == "x" {
 			f.checked[f.focus] = !f.checked[f.focus]
 		}
@@ -118,16 +124,17 @@ func (f *form) update(msg tea.KeyMsg) (submit bool, cmd tea.Cmd) {
 	return false, cmd
 }
 
-func (f *form) allFilled() bool {
+func (f *Form) allFilled() bool {
 	for i := range f.inputs {
-		if !f.specs[i].checkbox && strings.TrimSpace(f.inputs[i].Value()) == "" {
+		if !f.specs[i].Checkbox && strings.TrimSpace(f.inputs[i].Value()) == "" {
 			return false
 		}
 	}
 	return true
 }
 
-func (f *form) view() string {
+// View draws the fields, the focused one marked.
+func (f *Form) View() string {
 	st := f.c.Styles
 	rows := make([]string, 0, len(f.inputs))
 	for i, s := range f.specs {
@@ -137,19 +144,19 @@ func (f *form) view() string {
 			marker = st.FocusedIn.Render("▸ ")
 			label = label.Foreground(st.FocusedIn.GetForeground())
 		}
-		if s.checkbox {
+		if s.Checkbox {
 			box := "[ ]"
 			if f.checked[i] {
 				box = "[x]"
 			}
-			rows = append(rows, marker+st.Text.Render(box+" "+s.label))
+			rows = append(rows, marker+st.Text.Render(box+" "+s.Label))
 			continue
 		}
-		rows = append(rows, marker+label.Render(s.label)+f.inputs[i].View())
+		rows = append(rows, marker+label.Render(s.Label)+f.inputs[i].View())
 	}
 	return lipgloss.JoinVertical(lipgloss.Left, rows...)
 }
 
-// passwordFieldLimit lets a too-long password be typed in full so the
+// PasswordFieldLimit lets a too-long password be typed in full so the
 // person is told the rule rather than having it cut silently.
-const passwordFieldLimit = 4 * store.MaxPasswordLen
+const PasswordFieldLimit = 4 * store.MaxPasswordLen

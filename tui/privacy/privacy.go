@@ -1,25 +1,23 @@
-package tui
+// Package privacy holds the privacy policy that ships with the product
+// (privacy-policy.txt) and the retention schedule printed after it: the
+// text the dashboard's policy screen and the `privacy` command both show.
+//
+// May import from this repository: store.
+package privacy
 
 import (
 	_ "embed"
-	"fmt"
 	"strings"
-
-	"github.com/charmbracelet/bubbles/key"
-	"github.com/charmbracelet/bubbles/viewport"
-	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/lipgloss"
 
 	"github.com/wantsms/wantsms/store"
 )
 
-// PrivacyPolicy is our published privacy policy; it ships with the
-// product and is shown, followed by RetentionSchedule, in the dashboard
-// and by `ssh HOST privacy`. Its "Last updated" date is
+// Policy is our published privacy policy, shown followed by
+// RetentionSchedule. Its "Last updated" date is
 // store.PrivacyPolicyVersion, the version sign-up records.
 //
 //go:embed privacy-policy.txt
-var PrivacyPolicy string
+var Policy string
 
 // RetentionSchedule lists every retention period the service applies,
 // from the constants its purge runs on: the policy's §9 names the two
@@ -34,47 +32,6 @@ func RetentionSchedule() string {
 	return b.String()
 }
 
-// PrivacyDocument is what the policy screen and `privacy` show: the policy,
-// then the retention schedule.
-func PrivacyDocument() string { return PrivacyPolicy + "\n" + RetentionSchedule() }
-
-// privacyView shows the policy, scrollable, until the person goes back.
-type privacyView struct {
-	c  *Common
-	vp viewport.Model
-}
-
-// privacyClosedMsg tells the owner of a privacyView that it was closed.
-type privacyClosedMsg struct{}
-
-func newPrivacyView(c *Common, w, h int) *privacyView {
-	p := &privacyView{c: c, vp: viewport.New(w, h)}
-	p.setSize(w, h)
-	return p
-}
-
-func (p *privacyView) setSize(w, h int) {
-	p.vp.Width, p.vp.Height = w, max(3, h-2)
-	p.vp.SetContent(lipgloss.NewStyle().Width(w).Render(PrivacyDocument()))
-}
-
-func (p *privacyView) update(msg tea.KeyMsg) tea.Cmd {
-	if key.Matches(msg, p.c.Keys.Back) || msg.String() == "q" {
-		return func() tea.Msg { return privacyClosedMsg{} }
-	}
-	var cmd tea.Cmd
-	p.vp, cmd = p.vp.Update(msg)
-	return cmd
-}
-
-func (p *privacyView) help() []key.Binding {
-	k := p.c.Keys
-	return []key.Binding{k.Up, k.Down, k.PageDown, k.Back}
-}
-
-func (p *privacyView) view() string {
-	st := p.c.Styles
-	head := st.Title.Render("Privacy policy") +
-		st.Muted.Render(fmt.Sprintf("  %3.0f%%  ↑/↓ scroll · esc back", p.vp.ScrollPercent()*100))
-	return lipgloss.JoinVertical(lipgloss.Left, head, "", p.vp.View())
-}
+// Document is what the policy screen and `privacy` show: the policy, then
+// the retention schedule.
+func Document() string { return Policy + "\n" + RetentionSchedule() }

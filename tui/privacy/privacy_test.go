@@ -1,4 +1,4 @@
-package tui
+package privacy
 
 import (
 	"crypto/sha256"
@@ -10,7 +10,7 @@ import (
 )
 
 // policyDigests is the SHA-256 of what the policy screen and `privacy`
-// show (PrivacyDocument), for each version sign-up may record. A new text
+// show (Document), for each version sign-up may record. A new text
 // under an old "Last updated" date would let sign-up record a version
 // that does not say what the person accepted.
 var policyDigests = map[string]string{
@@ -20,10 +20,10 @@ var policyDigests = map[string]string{
 // The policy shown carries the version sign-up records, and its text
 // changes only with a new version.
 func TestPolicyTextChangesOnlyWithItsVersion(t *testing.T) {
-	if !strings.Contains(PrivacyPolicy, "\nLast updated: "+store.PrivacyPolicyVersion+"\n") {
+	if !strings.Contains(Policy, "\nLast updated: "+store.PrivacyPolicyVersion+"\n") {
 		t.Fatalf("the policy's \"Last updated\" is not %s (store.PrivacyPolicyVersion)", store.PrivacyPolicyVersion)
 	}
-	got := fmt.Sprintf("%x", sha256.Sum256([]byte(PrivacyDocument())))
+	got := fmt.Sprintf("%x", sha256.Sum256([]byte(Document())))
 	if want := policyDigests[store.PrivacyPolicyVersion]; got != want {
 		t.Fatalf("the privacy policy or a retention period changed (digest %s) but its version is still %s:\n"+
 			"give it a new \"Last updated\" date (the text and store.PrivacyPolicyVersion) and add the digest here",

@@ -1,4 +1,11 @@
-package tui
+// Package account is the Account pane: who you are, your SSH keys (add,
+// rename, remove; a pasted key waits until a connection proves it), your
+// password and email (keys.go); what happened on the account, sign-ins
+// and failures (activity.go); and your data: what is kept and how long,
+// the policy, the export command and deleting the account (data.go).
+//
+// May import from this repository: store, tui/kit, tui/sanitize.
+package account
 
 import (
 	"strings"
@@ -8,6 +15,7 @@ import (
 	"github.com/charmbracelet/lipgloss"
 
 	"github.com/wantsms/wantsms/store"
+	"github.com/wantsms/wantsms/tui/kit"
 	"github.com/wantsms/wantsms/tui/sanitize"
 )
 
@@ -36,10 +44,11 @@ const (
 	accountPrivacy                     // reading the privacy policy
 )
 
-// account is the Account pane: who you are, your keys and password, what
+// Pane is the Account pane: who you are, your keys and password, what
 // happened on your account, and your data.
-type account struct {
-	c       *Common
+type Pane struct {
+	c       *kit.Common
+	st      Store
 	w, h    int
 	section accountSection
 	keys    []store.Key
@@ -48,8 +57,8 @@ type account struct {
 	cursor  int
 	target  store.Key // the key a question or rename is about, whatever the list does meanwhile
 	mode    accountMode
-	form    *form
-	privacy *privacyView
+	form    *kit.Form
+	privacy *kit.PolicyView
 	busy    bool
 	err     string
 	notice  string
@@ -59,15 +68,15 @@ type account struct {
 // more than fit on a screen, fewer than anyone scrolls through.
 const accountEventsShown = 50
 
-type accountLoadedMsg struct {
+type loadedMsg struct {
 	keys   []store.Key
 	events []store.SecurityEvent
 	policy string
 	err    error
 }
 
-// accountDoneMsg ends an action of the pane with a notice or an error.
-type accountDoneMsg struct {
+// doneMsg ends an action of the pane with a notice or an error.
+type doneMsg struct {
 	notice string
 	err    error
 	// password is set for this session's own password change: the new
@@ -75,84 +84,85 @@ type accountDoneMsg struct {
 	password *string
 }
 
-// accountDeletedMsg: this session deleted its account.
-type accountDeletedMsg struct{}
+// deletedMsg: this session deleted its account.
+type deletedMsg struct{}
 
-func newAccount(c *Common) *account { return &account{c: c} }
+// New makes the pane.
+func New(c *kit.Common, st Store) *Pane { return &Pane{c: c, st: st} }
 
-func (a *account) Title() string { return "Account" }
+func (a *Pane) Title() string { return "Account" }
 
-func (a *account) Init() tea.Cmd { return a.load() }
+func (a *Pane) Init() tea.Cmd { return a.load() }
 
-func (a *account) SetSize(w, h int) {
+func (a *Pane) SetSize(w, h int) {
 	a.w, a.h = w, h
 	if a.privacy != nil {
-		a.privacy.setSize(w, h-2)
+		a.privacy.SetSize(w, h-2)
 	}
 }
 
-func (a *account) Capturing() bool {
+func (a *Pane) Capturing() bool {
 	return a.mode != accountList && a.mode != accountRemove
 }
 
-func (a *account) load() tea.Cmd {
-	c, uid := a.c, a.c.UserID
+func (a *Pane) load() tea.Cmd {
+	c, st, uid := a.c, a.st, a.c.UserID
 	return func() tea.Msg {
-		keys, err := c.Deps.Store.Keys(c.Ctx, uid)
+		keys, err := st.Keys(c.Ctx, uid)
 		if err != nil {
-			return accountLoadedMsg{err: err}
+			return loadedMsg{err: err}
 		}
-		pending, err := c.Deps.Store.PendingKeys(c.Ctx, uid)
+		pending, err := st.PendingKeys(c.Ctx, uid)
 		if err != nil {
-			return accountLoadedMsg{err: err}
+			return loadedMsg{err: err}
 		}
 		keys = append(keys, pending...)
-		events, err := c.Deps.Store.SecurityEvents(c.Ctx, uid, accountEventsShown)
+		events, err := st.SecurityEvents(c.Ctx, uid, accountEventsShown)
 		if err != nil {
-			return accountLoadedMsg{err: err}
+			return loadedMsg{err: err}
 		}
-		policy, err := c.Deps.Store.PolicyVersionAccepted(c.Ctx, uid)
-		return accountLoadedMsg{keys: keys, events: events, policy: policy, err: err}
+		policy, err := st.PolicyVersionAccepted(c.Ctx, uid)
+		return loadedMsg{keys: keys, events: events, policy: policy, err: err}
 	}
 }
 
-func (a *account) Update(msg tea.Msg) (Component, tea.Cmd) {
+func (a *Pane) Update(msg tea.Msg) (kit.Pane, tea.Cmd) {
 	switch msg := msg.(type) {
-	case accountLoadedMsg:
+	case loadedMsg:
 		if msg.err != nil {
-			a.err = a.c.explain(msg.err)
+			a.err = a.c.Explain(msg.err)
 			return a, nil
 		}
 		a.keysLoaded(msg.keys)
 		a.events, a.policy = msg.events, msg.policy
-	case accountDoneMsg:
+	case doneMsg:
 		a.busy = false
 		var changed tea.Cmd
 		if msg.password != nil {
 			changed = a.passwordChanged(*msg.password)
 		}
 		if msg.err != nil {
-			a.err = a.c.explain(msg.err)
+			a.err = a.c.Explain(msg.err)
 			if a.form != nil && a.mode != accountAddKey && a.mode != accountRename {
-				a.form.clear(true)
-				a.form.setFocus(0)
+				a.form.Clear(true)
+				a.form.Focus(0)
 			}
 			return a, changed
 		}
 		a.mode, a.form, a.err, a.notice = accountList, nil, "", msg.notice
 		return a, tea.Batch(a.load(), changed)
-	case accountDeletedMsg:
-		a.c.goodbye(accountDeletedGoodbye)
+	case deletedMsg:
+		a.c.SayGoodbye(kit.AccountDeletedGoodbye)
 		return a, tea.Quit
-	case privacyClosedMsg:
+	case kit.PolicyClosedMsg:
 		if a.mode == accountPrivacy {
 			a.mode, a.privacy = accountList, nil
 		}
-	case eventMsg:
-		if msg.event.Kind == store.EventAccount || msg.missed {
+	case kit.EventMsg:
+		if msg.Event.Kind == store.EventAccount || msg.Missed {
 			return a, a.load()
 		}
-	case paneActivatedMsg:
+	case kit.ActivatedMsg:
 		return a, a.load()
 	case tea.KeyMsg:
 		if a.busy {
@@ -163,13 +173,13 @@ func (a *account) Update(msg tea.Msg) (Component, tea.Cmd) {
 	return a, nil
 }
 
-func (a *account) key(msg tea.KeyMsg) tea.Cmd {
+func (a *Pane) key(msg tea.KeyMsg) tea.Cmd {
 	k := a.c.Keys
 	switch a.mode {
 	case accountList:
 		return a.listKey(msg)
 	case accountPrivacy:
-		return a.privacy.update(msg)
+		return a.privacy.Update(msg)
 	case accountRemove:
 		switch {
 		case key.Matches(msg, k.Yes):
@@ -183,14 +193,14 @@ func (a *account) key(msg tea.KeyMsg) tea.Cmd {
 		a.mode, a.form, a.err = accountList, nil, ""
 		return nil
 	}
-	submit, cmd := a.form.update(msg)
+	submit, cmd := a.form.Update(msg)
 	if submit {
 		return a.submit()
 	}
 	return cmd
 }
 
-func (a *account) listKey(msg tea.KeyMsg) tea.Cmd {
+func (a *Pane) listKey(msg tea.KeyMsg) tea.Cmd {
 	k := a.c.Keys
 	a.err, a.notice = "", ""
 	switch {
@@ -201,7 +211,7 @@ func (a *account) listKey(msg tea.KeyMsg) tea.Cmd {
 		a.section = (a.section + 1) % 3
 		return a.load()
 	case key.Matches(msg, k.Privacy):
-		a.mode, a.privacy = accountPrivacy, newPrivacyView(a.c, a.w, a.h-2)
+		a.mode, a.privacy = accountPrivacy, kit.NewPolicyView(a.c, a.w, a.h-2)
 		return nil
 	}
 	switch a.section {
@@ -209,42 +219,42 @@ func (a *account) listKey(msg tea.KeyMsg) tea.Cmd {
 		return a.keysKey(msg)
 	case sectionData:
 		if key.Matches(msg, k.Delete) {
-			a.open(accountDelete, fieldSpec{label: "Password", secret: true, limit: passwordFieldLimit})
+			a.open(accountDelete, kit.Field{Label: "Password", Secret: true, Limit: kit.PasswordFieldLimit})
 		}
 	}
 	return nil
 }
 
-func (a *account) open(mode accountMode, specs ...fieldSpec) {
+func (a *Pane) open(mode accountMode, specs ...kit.Field) {
 	a.mode, a.err = mode, ""
-	a.form = newForm(a.c, specs...)
-	a.form.setWidth(min(a.w, 76))
+	a.form = kit.NewForm(a.c, specs...)
+	a.form.SetWidth(min(a.w, 76))
 }
 
 // run performs an action off the update loop and reports its outcome.
-func (a *account) run(action func() (string, error)) tea.Cmd {
+func (a *Pane) run(action func() (string, error)) tea.Cmd {
 	a.busy, a.err = true, ""
 	return func() tea.Msg {
 		notice, err := action()
-		return accountDoneMsg{notice: notice, err: err}
+		return doneMsg{notice: notice, err: err}
 	}
 }
 
-func (a *account) submit() tea.Cmd {
+func (a *Pane) submit() tea.Cmd {
 	if a.mode == accountDelete {
 		return a.deleteAccount()
 	}
 	return a.submitKeys()
 }
 
-func (a *account) ShortHelp() []key.Binding {
+func (a *Pane) ShortHelp() []key.Binding {
 	k := a.c.Keys
 	submit := key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "save"))
 	switch a.mode {
 	case accountRemove:
 		return []key.Binding{k.Yes, k.No}
 	case accountPrivacy:
-		return a.privacy.help()
+		return a.privacy.Help()
 	case accountDelete:
 		del := key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "delete for good"))
 		return []key.Binding{del, k.Back}
@@ -261,7 +271,7 @@ func (a *account) ShortHelp() []key.Binding {
 	return []key.Binding{k.Left}
 }
 
-func (a *account) FullHelp() [][]key.Binding {
+func (a *Pane) FullHelp() [][]key.Binding {
 	k := a.c.Keys
 	if a.mode == accountList && a.section == sectionKeys {
 		return [][]key.Binding{{k.Up, k.Down, k.Left}, {k.Add, k.Rename, k.Remove}, {k.Password, k.Email, k.Privacy}}
@@ -269,9 +279,9 @@ func (a *account) FullHelp() [][]key.Binding {
 	return [][]key.Binding{{k.Up, k.Down, k.Left}, a.ShortHelp()}
 }
 
-func (a *account) View() string {
+func (a *Pane) View() string {
 	if a.mode == accountPrivacy {
-		return a.privacy.view()
+		return a.privacy.View()
 	}
 	st := a.c.Styles
 	tabs := make([]string, len(sectionTitles))

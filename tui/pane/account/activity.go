@@ -1,10 +1,11 @@
-package tui
+package account
 
 import (
 	"fmt"
 	"strings"
 
 	"github.com/wantsms/wantsms/store"
+	"github.com/wantsms/wantsms/tui/kit"
 	"github.com/wantsms/wantsms/tui/sanitize"
 )
 
@@ -36,7 +37,7 @@ var failureLabels = map[string]string{
 	"to change the password":  "wrong password: new pw",
 }
 
-func (a *account) activityView() []string {
+func (a *Pane) activityView() []string {
 	st := a.c.Styles
 	lines := []string{st.Muted.Render("Times in UTC. Something you don't recognise? Change your password"),
 		st.Muted.Render("and remove the keys you don't know.")}
@@ -65,16 +66,8 @@ func (a *account) activityView() []string {
 		}
 		client := strings.TrimPrefix(e.ClientVersion, "SSH-2.0-")
 		row := fmt.Sprintf("%-16s  %-23s %-16s %s", e.At.UTC().Format("2006-01-02 15:04"), what,
-			sanitize.Truncate(hostOnly(e.RemoteAddr), 16), sanitize.Truncate(client, max(8, a.w-59)))
+			sanitize.Truncate(kit.HostOnly(e.RemoteAddr), 16), sanitize.Truncate(client, max(8, a.w-59)))
 		lines = append(lines, style.Render(row))
 	}
 	return lines
-}
-
-// hostOnly drops the source port, which means nothing to a person.
-func hostOnly(addr string) string {
-	if i := strings.LastIndexByte(addr, ':'); i > 0 && !strings.Contains(addr[i:], "]") {
-		return strings.Trim(addr[:i], "[]")
-	}
-	return addr
 }

@@ -1,4 +1,4 @@
-package tui
+package account
 
 import (
 	"fmt"
@@ -11,7 +11,7 @@ import (
 // The Account pane's third page: what we keep and for how long, the
 // policy, the export command, and deleting the account.
 
-func (a *account) dataView() []string {
+func (a *Pane) dataView() []string {
 	st := a.c.Styles
 	if a.mode == accountDelete {
 		return []string{
@@ -22,7 +22,7 @@ func (a *account) dataView() []string {
 			st.Text.Render("Kept without your email or keys, for accounting: payment records"),
 			st.Text.Render("and the credit ledger. Credits left are lost. There is no undo."),
 			"",
-			a.form.view(),
+			a.form.View(),
 		}
 	}
 	// One screen of 80×24: the keys for the policy (ctrl+p) and deletion
@@ -37,7 +37,7 @@ func (a *account) dataView() []string {
 		st.Text.Render("No trackers, and your email never goes to number providers."),
 		"",
 		st.Subtitle.Render("Export my data")+st.Text.Render(" (from where your linked key is):"),
-		"  "+st.Code.Render(a.c.Deps.SSHWith("-T", "export")+" > mydata.json"),
+		"  "+st.Code.Render(a.c.SSHWith("-T", "export")+" > mydata.json"),
 	)
 }
 
@@ -59,17 +59,13 @@ func policyCurrent(version string) string {
 	return "  (current: " + store.PrivacyPolicyVersion + ")"
 }
 
-func (a *account) deleteAccount() tea.Cmd {
-	c, uid, pw := a.c, a.c.UserID, a.form.value(0)
+func (a *Pane) deleteAccount() tea.Cmd {
+	c, st, uid, pw := a.c, a.st, a.c.UserID, a.form.Value(0)
 	a.busy, a.err = true, ""
 	return func() tea.Msg {
-		if err := c.Deps.Store.DeleteAccount(c.Ctx, uid, pw, c.Session.Origin); err != nil {
-			return accountDoneMsg{err: err}
+		if err := st.DeleteAccount(c.Ctx, uid, pw, c.Session.Origin); err != nil {
+			return doneMsg{err: err}
 		}
-		return accountDeletedMsg{}
+		return deletedMsg{}
 	}
 }
-
-// accountDeletedGoodbye ends every session of a deleted account, the one
-// that deleted it included.
-const accountDeletedGoodbye = "This WantSMS account has been deleted. Goodbye."

@@ -1,4 +1,4 @@
-package tui
+package account
 
 import (
 	"fmt"
@@ -8,12 +8,13 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/wantsms/wantsms/store"
+	"github.com/wantsms/wantsms/tui/kit"
 	"github.com/wantsms/wantsms/tui/sanitize"
 )
 
 // The Account pane's first page: profile, SSH keys, password and email.
 
-func (a *account) keysKey(msg tea.KeyMsg) tea.Cmd {
+func (a *Pane) keysKey(msg tea.KeyMsg) tea.Cmd {
 	k := a.c.Keys
 	switch {
 	case key.Matches(msg, k.Up):
@@ -21,42 +22,42 @@ func (a *account) keysKey(msg tea.KeyMsg) tea.Cmd {
 	case key.Matches(msg, k.Down):
 		a.cursor = min(max(0, len(a.keys)-1), a.cursor+1)
 	case key.Matches(msg, k.Add):
-		a.open(accountAddKey, fieldSpec{label: "Key", limit: 8192, hint: "ssh-ed25519 AAAA… you@laptop"},
-			fieldSpec{label: "Name", limit: store.MaxKeyNameLen, hint: "optional, e.g. laptop"})
+		a.open(accountAddKey, kit.Field{Label: "Key", Limit: 8192, Hint: "ssh-ed25519 AAAA… you@laptop"},
+			kit.Field{Label: "Name", Limit: store.MaxKeyNameLen, Hint: "optional, e.g. laptop"})
 	case key.Matches(msg, k.Rename) && len(a.keys) > 0 && a.keys[a.cursor].Pending():
 		a.err = "A pending key is named when you add it: remove it and add it again to rename it."
 	case key.Matches(msg, k.Rename) && len(a.keys) > 0:
 		a.target = a.keys[a.cursor]
-		a.open(accountRename, fieldSpec{label: "New name", limit: store.MaxKeyNameLen})
-		a.form.inputs[0].SetValue(a.target.Name)
+		a.open(accountRename, kit.Field{Label: "New name", Limit: store.MaxKeyNameLen})
+		a.form.SetValue(0, a.target.Name)
 	case key.Matches(msg, k.Remove) && len(a.keys) > 0:
 		a.mode, a.target = accountRemove, a.keys[a.cursor]
 	case key.Matches(msg, k.Password):
-		a.open(accountPassword, fieldSpec{label: "Current", secret: true, limit: passwordFieldLimit},
-			fieldSpec{label: "New", secret: true, limit: passwordFieldLimit},
-			fieldSpec{label: "Confirm", secret: true, limit: passwordFieldLimit})
+		a.open(accountPassword, kit.Field{Label: "Current", Secret: true, Limit: kit.PasswordFieldLimit},
+			kit.Field{Label: "New", Secret: true, Limit: kit.PasswordFieldLimit},
+			kit.Field{Label: "Confirm", Secret: true, Limit: kit.PasswordFieldLimit})
 	case key.Matches(msg, k.Email):
-		a.open(accountEmail, fieldSpec{label: "New email", limit: 254, hint: "you@example.com"},
-			fieldSpec{label: "Password", secret: true, limit: passwordFieldLimit})
+		a.open(accountEmail, kit.Field{Label: "New email", Limit: 254, Hint: "you@example.com"},
+			kit.Field{Label: "Password", Secret: true, Limit: kit.PasswordFieldLimit})
 	}
 	return nil
 }
 
 // submitKeys runs the open form of the first page.
-func (a *account) submitKeys() tea.Cmd {
+func (a *Pane) submitKeys() tea.Cmd {
 	c, uid, o := a.c, a.c.UserID, a.c.Session.Origin
-	st := c.Deps.Store
+	st := a.st
 	switch a.mode {
 	case accountAddKey:
-		spec, err := store.ParseAuthorizedKey(a.form.value(0))
+		spec, err := store.ParseAuthorizedKey(a.form.Value(0))
 		if err != nil {
-			a.err = c.explain(err)
+			a.err = c.Explain(err)
 			return nil
 		}
-		name := strings.TrimSpace(a.form.value(1))
+		name := strings.TrimSpace(a.form.Value(1))
 		if name != "" {
 			if _, err := store.CleanKeyName(name); err != nil {
-				a.err = c.explain(err)
+				a.err = c.Explain(err)
 				return nil
 			}
 		}
@@ -75,35 +76,35 @@ func (a *account) submitKeys() tea.Cmd {
 				k.PendingUntil.UTC().Format("2 Jan 15:04 UTC")), err
 		})
 	case accountRename:
-		id, name := a.target.ID, a.form.value(0)
+		id, name := a.target.ID, a.form.Value(0)
 		return a.run(func() (string, error) {
 			return "Key renamed.", st.RenameKey(c.Ctx, uid, id, name, o)
 		})
 	case accountPassword:
-		cur, next, confirm := a.form.value(0), a.form.value(1), a.form.value(2)
+		cur, next, confirm := a.form.Value(0), a.form.Value(1), a.form.Value(2)
 		if err := store.CheckPasswordRules(next); err != nil {
-			a.err = c.explain(err)
+			a.err = c.Explain(err)
 			return nil
 		}
 		if next != confirm {
 			a.err = "The new passwords do not match."
-			a.form.clear(true)
-			a.form.setFocus(0)
+			a.form.Clear(true)
+			a.form.Focus(0)
 			return nil
 		}
 		// Until its answer arrives, the change's own event must not end
 		// this session (passwordChanged settles it).
-		c.passwordChanges++
+		c.PasswordChangeStarted()
 		a.busy, a.err = true, ""
 		return func() tea.Msg {
 			tag, err := st.ChangePassword(c.Ctx, uid, cur, next, o)
-			return accountDoneMsg{notice: "Password changed. Other sessions that signed in with the old one have ended.",
+			return doneMsg{notice: "Password changed. Other sessions that signed in with the old one have ended.",
 				err: err, password: &tag}
 		}
 	case accountEmail:
-		email, pw := a.form.value(0), a.form.value(1)
+		email, pw := a.form.Value(0), a.form.Value(1)
 		if _, err := store.NormalizeEmail(email); err != nil {
-			a.err = c.explain(err)
+			a.err = c.Explain(err)
 			return nil
 		}
 		return a.run(func() (string, error) {
@@ -117,7 +118,7 @@ func (a *account) submitKeys() tea.Cmd {
 // keysLoaded takes a fresh key list: the cursor stays on the key it was
 // on (a key added or removed elsewhere shifts the rows), and a removal
 // still to be confirmed closes if its key went meanwhile.
-func (a *account) keysLoaded(keys []store.Key) {
+func (a *Pane) keysLoaded(keys []store.Key) {
 	var selected store.Key
 	if a.cursor < len(a.keys) {
 		selected = a.keys[a.cursor]
@@ -145,29 +146,29 @@ func sameKey(x, y store.Key) bool { return x.ID == y.ID && x.Pending() == y.Pend
 // passwordChanged settles this session's own password change: a session
 // that signed in with the password goes on with the new one, and checks
 // its standing again (another session may have changed it meanwhile).
-func (a *account) passwordChanged(tag string) tea.Cmd {
-	a.c.passwordChanges--
+func (a *Pane) passwordChanged(tag string) tea.Cmd {
+	a.c.PasswordChangeSettled()
 	if tag != "" && a.c.Standing.Password != "" {
 		a.c.Standing.Password = tag
 	}
-	return func() tea.Msg { return standingChangedMsg{} }
+	return func() tea.Msg { return kit.StandingChangedMsg{} }
 }
 
 // removeSelected removes the key the question was about.
-func (a *account) removeSelected() tea.Cmd {
-	c, uid, k := a.c, a.c.UserID, a.target
+func (a *Pane) removeSelected() tea.Cmd {
+	c, st, uid, k := a.c, a.st, a.c.UserID, a.target
 	if k.Pending() {
 		return a.run(func() (string, error) {
-			return fmt.Sprintf("Pending key %q removed.", k.Name), c.Deps.Store.RemovePendingKey(c.Ctx, uid, k.ID,
+			return fmt.Sprintf("Pending key %q removed.", k.Name), st.RemovePendingKey(c.Ctx, uid, k.ID,
 				c.Session.Origin)
 		})
 	}
 	return a.run(func() (string, error) {
-		return fmt.Sprintf("Key %q removed.", k.Name), c.Deps.Store.RemoveKey(c.Ctx, uid, k.ID, c.Session.Origin)
+		return fmt.Sprintf("Key %q removed.", k.Name), st.RemoveKey(c.Ctx, uid, k.ID, c.Session.Origin)
 	})
 }
 
-func (a *account) keysView() []string {
+func (a *Pane) keysView() []string {
 	st := a.c.Styles
 	u := a.c.User
 	role := "user"
@@ -186,19 +187,19 @@ func (a *account) keysView() []string {
 	switch a.mode {
 	case accountAddKey:
 		return append(lines, st.Subtitle.Render("Add a key"),
-			st.Muted.Render("Paste one line of your public key file, e.g. ~/.ssh/id_ed25519.pub"), "", a.form.view())
+			st.Muted.Render("Paste one line of your public key file, e.g. ~/.ssh/id_ed25519.pub"), "", a.form.View())
 	case accountRename:
-		return append(lines, st.Subtitle.Render("Rename "+sanitize.Line(a.target.Name)), "", a.form.view())
+		return append(lines, st.Subtitle.Render("Rename "+sanitize.Line(a.target.Name)), "", a.form.View())
 	case accountPassword:
-		return append(lines, st.Subtitle.Render("Change password"), "", a.form.view())
+		return append(lines, st.Subtitle.Render("Change password"), "", a.form.View())
 	case accountEmail:
 		return append(lines, st.Subtitle.Render("Change email"),
-			st.Muted.Render("Confirm with your password."), "", a.form.view())
+			st.Muted.Render("Confirm with your password."), "", a.form.View())
 	}
 	return append(lines, a.keyList()...)
 }
 
-func (a *account) keyList() []string {
+func (a *Pane) keyList() []string {
 	st := a.c.Styles
 	lines := []string{st.Subtitle.Render(fmt.Sprintf("SSH keys (%d)", len(a.keys)))}
 	pending := 0

@@ -1,4 +1,14 @@
-package tui
+// Package admin is the Admin pane: running the business from the
+// dashboard. Its sections (←/→) are Users (users.go, an account's page in
+// userpage.go), Orders, Numbers, Providers, Prices, Support and Audit, one
+// file each. Every action goes through a store or engine method that
+// checks the admin role and the session's key itself and writes the audit
+// row; this pane only shows. The shell adds the pane only for a session
+// whose key the host enrolled for admin use.
+//
+// May import from this repository: provider, provider/engine, store,
+// tui/kit, tui/sanitize.
+package admin
 
 import (
 	"strings"
@@ -8,19 +18,14 @@ import (
 	"github.com/charmbracelet/lipgloss"
 
 	"github.com/wantsms/wantsms/store"
+	"github.com/wantsms/wantsms/tui/kit"
 )
 
-// adminPane is the Admin pane: running the business from the dashboard.
-// Its sections (←/→) are Users, Orders, Numbers, Providers, Prices,
-// Support and Audit, one file each (admin_*.go). Every action goes
-// through a store or engine method that checks the admin role and the
-// session's key itself and writes the audit row; this pane only shows.
-//
-// While the pane is in view it subscribes to everyone's events, so open
-// numbers, orders and the support inbox stay live; it unsubscribes when it
-// leaves the view.
-type adminPane struct {
-	c        *Common
+// Pane is the Admin pane. While it is in view it subscribes to everyone's
+// events, so open numbers, orders and the support inbox stay live; it
+// unsubscribes when it leaves the view.
+type Pane struct {
+	c        *env
 	w, h     int
 	sections []adminSection
 	cur      int
@@ -53,18 +58,20 @@ type adminHubClosedMsg struct{}
 // adminOpenUserMsg asks the Users section to open an account's page.
 type adminOpenUserMsg struct{ userID int64 }
 
-func newAdmin(c *Common) *adminPane {
-	p := &adminPane{c: c}
-	p.sections = []adminSection{newAdminUsers(c), newAdminOrders(c), newAdminNumbers(c), newAdminProviders(c),
-		newAdminPrices(c), newAdminSupport(c), newAdminAudit(c)}
+// New makes the pane; ops nil hides what needs the provider engine.
+func New(c *kit.Common, st Store, ops Operations) *Pane {
+	e := &env{Common: c, db: st, ops: ops}
+	p := &Pane{c: e}
+	p.sections = []adminSection{newAdminUsers(e), newAdminOrders(e), newAdminNumbers(e), newAdminProviders(e),
+		newAdminPrices(e), newAdminSupport(e), newAdminAudit(e)}
 	return p
 }
 
-func (p *adminPane) Title() string { return "Admin" }
+func (p *Pane) Title() string { return "Admin" }
 
-func (p *adminPane) Init() tea.Cmd { return nil }
+func (p *Pane) Init() tea.Cmd { return nil }
 
-func (p *adminPane) SetSize(w, h int) {
+func (p *Pane) SetSize(w, h int) {
 	p.w, p.h = w, h
 	for _, s := range p.sections {
 		if r, ok := s.(interface{ resize(w, h int) }); ok {
@@ -73,10 +80,10 @@ func (p *adminPane) SetSize(w, h int) {
 	}
 }
 
-func (p *adminPane) Capturing() bool { return p.sections[p.cur].capturing() }
+func (p *Pane) Capturing() bool { return p.sections[p.cur].capturing() }
 
-// close ends the subscription when the session ends.
-func (p *adminPane) close() {
+// Close ends the subscription when the session ends.
+func (p *Pane) Close() {
 	if p.sub != nil {
 		p.sub.Close()
 		p.sub = nil
@@ -93,17 +100,17 @@ func waitAdminEvent(sub *store.Subscription) tea.Cmd {
 	}
 }
 
-func (p *adminPane) Update(msg tea.Msg) (Component, tea.Cmd) {
+func (p *Pane) Update(msg tea.Msg) (kit.Pane, tea.Cmd) {
 	switch msg := msg.(type) {
-	case paneActivatedMsg:
+	case kit.ActivatedMsg:
 		var wait tea.Cmd
 		if p.sub == nil {
-			p.sub = p.c.Deps.Store.Hub().SubscribeAll()
+			p.sub = p.c.db.Hub().SubscribeAll()
 			wait = waitAdminEvent(p.sub)
 		}
 		return p, tea.Batch(wait, p.sections[p.cur].load())
-	case paneDeactivatedMsg:
-		p.close()
+	case kit.DeactivatedMsg:
+		p.Close()
 		return p, nil
 	case adminEventMsg:
 		if msg.sub != p.sub {
@@ -119,7 +126,7 @@ func (p *adminPane) Update(msg tea.Msg) (Component, tea.Cmd) {
 	return p, p.broadcast(msg)
 }
 
-func (p *adminPane) broadcast(msg tea.Msg) tea.Cmd {
+func (p *Pane) broadcast(msg tea.Msg) tea.Cmd {
 	cmds := make([]tea.Cmd, len(p.sections))
 	for i, s := range p.sections {
 		cmds[i] = s.update(msg)
@@ -127,7 +134,7 @@ func (p *adminPane) broadcast(msg tea.Msg) tea.Cmd {
 	return tea.Batch(cmds...)
 }
 
-func (p *adminPane) key(msg tea.KeyMsg) tea.Cmd {
+func (p *Pane) key(msg tea.KeyMsg) tea.Cmd {
 	k, sec := p.c.Keys, p.sections[p.cur]
 	if !sec.capturing() && adminAtTop(sec) {
 		switch {
@@ -151,7 +158,7 @@ func adminAtTop(s adminSection) bool {
 	return true
 }
 
-func (p *adminPane) ShortHelp() []key.Binding {
+func (p *Pane) ShortHelp() []key.Binding {
 	sec := p.sections[p.cur]
 	if sec.capturing() || !adminAtTop(sec) {
 		return sec.help()
@@ -159,7 +166,7 @@ func (p *adminPane) ShortHelp() []key.Binding {
 	return append([]key.Binding{p.c.Keys.Left}, sec.help()...)
 }
 
-func (p *adminPane) FullHelp() [][]key.Binding {
+func (p *Pane) FullHelp() [][]key.Binding {
 	k := p.c.Keys
 	sec := p.sections[p.cur].help()
 	for _, b := range sec {
@@ -170,7 +177,7 @@ func (p *adminPane) FullHelp() [][]key.Binding {
 	return [][]key.Binding{{k.Left, k.Up, k.Down}, append(sec, k.AdminRefresh)}
 }
 
-func (p *adminPane) View() string {
+func (p *Pane) View() string {
 	st := p.c.Styles
 	if err := p.c.User.CheckAdmin(); err != nil {
 		// Revoked or suspended during this session: the store already

@@ -1,4 +1,4 @@
-package tui
+package admin
 
 import (
 	"fmt"
@@ -9,6 +9,7 @@ import (
 	"github.com/charmbracelet/lipgloss"
 
 	"github.com/wantsms/wantsms/store"
+	"github.com/wantsms/wantsms/tui/kit"
 	"github.com/wantsms/wantsms/tui/sanitize"
 )
 
@@ -20,13 +21,13 @@ import (
 const auditShown = 200
 
 type adminAudit struct {
-	c       *Common
+	c       *env
 	text    string
 	entries []store.AuditEntry
-	cur     listCursor
+	cur     kit.ListCursor
 	rows    int
-	form    *form
-	status  adminStatus
+	form    *kit.Form
+	status  kit.Status
 }
 
 type adminAuditMsg struct {
@@ -34,7 +35,7 @@ type adminAuditMsg struct {
 	err     error
 }
 
-func newAdminAudit(c *Common) *adminAudit { return &adminAudit{c: c} }
+func newAdminAudit(c *env) *adminAudit { return &adminAudit{c: c} }
 
 func (s *adminAudit) title() string { return "Audit" }
 
@@ -43,10 +44,10 @@ func (s *adminAudit) capturing() bool { return s.form != nil }
 func (s *adminAudit) deep() bool { return s.form != nil }
 
 func (s *adminAudit) load() tea.Cmd {
-	c, a, text := s.c, s.c.actor(), s.text
-	s.status.busy = true
+	c, a, text := s.c, s.c.Actor(), s.text
+	s.status.Busy = true
 	return func() tea.Msg {
-		e, err := c.Deps.Store.SearchAudit(c.Ctx, a, store.AuditQuery{Text: text, Limit: auditShown})
+		e, err := c.db.SearchAudit(c.Ctx, a, store.AuditQuery{Text: text, Limit: auditShown})
 		return adminAuditMsg{entries: e, err: err}
 	}
 }
@@ -54,13 +55,13 @@ func (s *adminAudit) load() tea.Cmd {
 func (s *adminAudit) update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case adminAuditMsg:
-		s.status.busy = false
+		s.status.Busy = false
 		if msg.err != nil {
-			s.status.err = s.c.explain(msg.err)
+			s.status.Err = s.c.Explain(msg.err)
 			return nil
 		}
 		s.entries = msg.entries
-		s.cur.clamp(len(s.entries))
+		s.cur.Clamp(len(s.entries))
 	case tea.KeyMsg:
 		return s.key(msg)
 	}
@@ -74,28 +75,28 @@ func (s *adminAudit) key(msg tea.KeyMsg) tea.Cmd {
 			s.form = nil
 			return nil
 		}
-		submit, cmd := s.form.update(msg)
+		submit, cmd := s.form.Update(msg)
 		if !submit {
 			return cmd
 		}
-		s.text, s.form, s.cur = strings.TrimSpace(s.form.value(0)), nil, listCursor{}
+		s.text, s.form, s.cur = strings.TrimSpace(s.form.Value(0)), nil, kit.ListCursor{}
 		return s.load()
 	}
-	s.status.clear()
+	s.status.Clear()
 	switch {
-	case s.cur.key(k, msg, len(s.entries), s.rows):
+	case s.cur.Key(k, msg, len(s.entries), s.rows):
 	case key.Matches(msg, k.AdminSearch):
-		s.form = newForm(s.c, fieldSpec{label: "Search", limit: store.MaxUserSearchLen,
-			hint: "an action, an email, a reason…"})
-		s.form.setWidth(adminFormWidth)
-		s.form.inputs[0].SetValue(s.text)
+		s.form = kit.NewForm(s.c.Common, kit.Field{Label: "Search", Limit: store.MaxUserSearchLen,
+			Hint: "an action, an email, a reason…"})
+		s.form.SetWidth(adminFormWidth)
+		s.form.SetValue(0, s.text)
 	case key.Matches(msg, k.Back) && s.text != "":
 		s.text = ""
 		return s.load()
 	case key.Matches(msg, k.AdminRefresh):
 		return s.load()
-	case key.Matches(msg, k.AdminOpenUser) && len(s.entries) > 0 && s.entries[s.cur.at].TargetUserID != 0:
-		id := s.entries[s.cur.at].TargetUserID
+	case key.Matches(msg, k.AdminOpenUser) && len(s.entries) > 0 && s.entries[s.cur.At].TargetUserID != 0:
+		id := s.entries[s.cur.At].TargetUserID
 		return func() tea.Msg { return adminOpenUserMsg{userID: id} }
 	}
 	return nil
@@ -145,8 +146,8 @@ func auditRow(e store.AuditEntry, w int) string {
 			parts = append(parts, p)
 		}
 	}
-	return fmt.Sprintf("%-11s %s %s %s", when(e.At), cell(e.ActorEmail, 16), cell(auditLabel(e.Action), 14),
-		cell(strings.Join(parts, " · "), max(10, w-46)))
+	return fmt.Sprintf("%-11s %s %s %s", kit.When(e.At), kit.Cell(e.ActorEmail, 16), kit.Cell(auditLabel(e.Action), 14),
+		kit.Cell(strings.Join(parts, " · "), max(10, w-46)))
 }
 
 func (s *adminAudit) view(w, h int) []string {
@@ -157,18 +158,18 @@ func (s *adminAudit) view(w, h int) []string {
 	}
 	lines := []string{st.Subtitle.Render(head) + st.Muted.Render("  times in UTC")}
 	if s.form != nil {
-		lines = append(lines, s.form.view())
+		lines = append(lines, s.form.View())
 	}
 	lines = append(lines, st.Muted.Render("  "+auditHead))
 	s.rows = max(1, h-len(lines)-4)
-	from, to := s.cur.window(len(s.entries), s.rows)
+	from, to := s.cur.Window(len(s.entries), s.rows)
 	for i := from; i < to; i++ {
-		lines = append(lines, markedRow(st, i == s.cur.at, auditRow(s.entries[i], w)))
+		lines = append(lines, kit.MarkedRow(st, i == s.cur.At, auditRow(s.entries[i], w)))
 	}
-	if len(s.entries) == 0 && !s.status.busy {
+	if len(s.entries) == 0 && !s.status.Busy {
 		lines = append(lines, st.Muted.Render("  Nothing recorded."))
 	}
-	return append(lines, "", s.detail(w), s.status.view(st))
+	return append(lines, "", s.detail(w), s.status.View(st))
 }
 
 // detail is the selected entry in full, on at most two lines.
@@ -176,7 +177,7 @@ func (s *adminAudit) detail(w int) string {
 	if len(s.entries) == 0 {
 		return ""
 	}
-	e := s.entries[s.cur.at]
+	e := s.entries[s.cur.At]
 	parts := []string{string(e.Action)}
 	if e.TargetEmail != "" {
 		parts = append(parts, "on "+e.TargetEmail+" ("+userRef(e.TargetUserID)+")")
@@ -189,7 +190,7 @@ func (s *adminAudit) detail(w int) string {
 	if e.Action == store.AuditUserSearch && e.Target == "" {
 		parts = append(parts, "all accounts")
 	}
-	parts = append(parts, "by "+e.ActorEmail+" from "+hostOnly(e.RemoteAddr))
+	parts = append(parts, "by "+e.ActorEmail+" from "+kit.HostOnly(e.RemoteAddr))
 	text := lipgloss.NewStyle().Width(w).Render(sanitize.Line(strings.Join(parts, " · ")))
 	if l := strings.Split(text, "\n"); len(l) > 2 {
 		text = strings.Join(l[:2], "\n")

@@ -1,7 +1,6 @@
-package tui
+package admin
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 
@@ -10,6 +9,7 @@ import (
 
 	"github.com/wantsms/wantsms/provider"
 	"github.com/wantsms/wantsms/store"
+	"github.com/wantsms/wantsms/tui/kit"
 	"github.com/wantsms/wantsms/tui/sanitize"
 )
 
@@ -21,17 +21,17 @@ import (
 const numbersShown = 500
 
 type adminNumbers struct {
-	c      *Common
+	c      *env
 	filter string
 	q      store.ReservationQuery
 	res    []store.Reservation
-	cur    listCursor
+	cur    kit.ListCursor
 	rows   int
-	form   *form
+	form   *kit.Form
 	cancel bool              // the form is the force-cancel reason
 	target store.Reservation // the number the force-cancel is about
-	live   liveLoad
-	st     adminStatus
+	live   kit.LiveLoad
+	st     kit.Status
 }
 
 type adminNumbersMsg struct {
@@ -39,7 +39,7 @@ type adminNumbersMsg struct {
 	err error
 }
 
-func newAdminNumbers(c *Common) *adminNumbers {
+func newAdminNumbers(c *env) *adminNumbers {
 	return &adminNumbers{c: c, q: store.ReservationQuery{Limit: numbersShown}}
 }
 
@@ -50,16 +50,16 @@ func (n *adminNumbers) capturing() bool { return n.form != nil }
 func (n *adminNumbers) deep() bool { return n.form != nil }
 
 func (n *adminNumbers) load() tea.Cmd {
-	if !n.live.begin() {
+	if !n.live.Begin() {
 		return nil
 	}
 	return n.fetch()
 }
 
 func (n *adminNumbers) fetch() tea.Cmd {
-	c, a, q := n.c, n.c.actor(), n.q
+	c, a, q := n.c, n.c.Actor(), n.q
 	return func() tea.Msg {
-		list, err := c.Deps.Store.AdminOpenReservations(c.Ctx, a, q)
+		list, err := c.db.AdminOpenReservations(c.Ctx, a, q)
 		return adminNumbersMsg{res: list, err: err}
 	}
 }
@@ -67,13 +67,13 @@ func (n *adminNumbers) fetch() tea.Cmd {
 func (n *adminNumbers) update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case adminNumbersMsg:
-		again := n.live.end()
+		again := n.live.End()
 		if msg.err != nil {
-			n.st.err = n.c.explain(msg.err)
+			n.st.Err = n.c.Explain(msg.err)
 		} else {
 			selected := n.selected()
 			n.res = msg.res
-			n.cur.keep(selected, len(n.res), func(i int) int64 { return n.res[i].ID })
+			n.cur.Keep(selected, len(n.res), func(i int) int64 { return n.res[i].ID })
 		}
 		if again {
 			return n.fetch()
@@ -86,15 +86,15 @@ func (n *adminNumbers) update(msg tea.Msg) tea.Cmd {
 		if msg.to != n {
 			return nil
 		}
-		n.st.busy = false
+		n.st.Busy = false
 		if msg.err != nil {
-			n.st.err = n.c.explain(msg.err)
+			n.st.Err = n.c.Explain(msg.err)
 			return nil
 		}
-		n.form, n.cancel, n.st.notice = nil, false, msg.notice
+		n.form, n.cancel, n.st.Notice = nil, false, msg.notice
 		return n.load()
 	case tea.KeyMsg:
-		if n.st.busy {
+		if n.st.Busy {
 			return nil
 		}
 		return n.key(msg)
@@ -104,8 +104,8 @@ func (n *adminNumbers) update(msg tea.Msg) tea.Cmd {
 
 // selected is the id of the number under the cursor (0: none).
 func (n *adminNumbers) selected() int64 {
-	if n.cur.at < len(n.res) {
-		return n.res[n.cur.at].ID
+	if n.cur.At < len(n.res) {
+		return n.res[n.cur.At].ID
 	}
 	return 0
 }
@@ -115,32 +115,32 @@ func (n *adminNumbers) key(msg tea.KeyMsg) tea.Cmd {
 	if n.form != nil {
 		if key.Matches(msg, k.Back) {
 			n.form, n.cancel = nil, false
-			n.st.clear()
+			n.st.Clear()
 			return nil
 		}
-		submit, cmd := n.form.update(msg)
+		submit, cmd := n.form.Update(msg)
 		if submit {
 			return n.submit()
 		}
 		return cmd
 	}
-	n.st.clear()
+	n.st.Clear()
 	switch {
-	case n.cur.key(k, msg, len(n.res), n.rows):
+	case n.cur.Key(k, msg, len(n.res), n.rows):
 	case key.Matches(msg, k.AdminSearch):
-		n.form = newForm(n.c, fieldSpec{label: "Filter", limit: 80, hint: "e.g. telegram gb sim active"})
-		n.form.setWidth(adminFormWidth)
-		n.form.inputs[0].SetValue(n.filter)
+		n.form = kit.NewForm(n.c.Common, kit.Field{Label: "Filter", Limit: 80, Hint: "e.g. telegram gb sim active"})
+		n.form.SetWidth(adminFormWidth)
+		n.form.SetValue(0, n.filter)
 	case key.Matches(msg, k.Back) && n.filter != "":
 		n.filter, n.q = "", store.ReservationQuery{Limit: numbersShown}
 		return n.load()
 	case key.Matches(msg, k.AdminCancel) && len(n.res) > 0:
-		n.cancel, n.target = true, n.res[n.cur.at]
-		n.form = newForm(n.c, fieldSpec{label: "Reason", limit: store.MaxReasonLen,
-			hint: "why support refunds this number"})
-		n.form.setWidth(adminFormWidth)
+		n.cancel, n.target = true, n.res[n.cur.At]
+		n.form = kit.NewForm(n.c.Common, kit.Field{Label: "Reason", Limit: store.MaxReasonLen,
+			Hint: "why support refunds this number"})
+		n.form.SetWidth(adminFormWidth)
 	case key.Matches(msg, k.AdminOpenUser) && len(n.res) > 0:
-		id := n.res[n.cur.at].UserID
+		id := n.res[n.cur.At].UserID
 		return func() tea.Msg { return adminOpenUserMsg{userID: id} }
 	case key.Matches(msg, k.AdminRefresh):
 		return n.load()
@@ -150,21 +150,21 @@ func (n *adminNumbers) key(msg tea.KeyMsg) tea.Cmd {
 
 func (n *adminNumbers) submit() tea.Cmd {
 	if !n.cancel {
-		q, err := parseNumbersFilter(n.form.value(0))
+		q, err := parseNumbersFilter(n.form.Value(0))
 		if err != nil {
-			n.st.err = n.c.explain(err)
+			n.st.Err = n.c.Explain(err)
 			return nil
 		}
-		n.filter, n.q, n.form, n.cur = strings.TrimSpace(n.form.value(0)), q, nil, listCursor{}
+		n.filter, n.q, n.form, n.cur = strings.TrimSpace(n.form.Value(0)), q, nil, kit.ListCursor{}
 		return n.load()
 	}
-	ops := n.c.Deps.Operations
+	ops := n.c.ops
 	if ops == nil {
-		n.st.err = "Force-cancel needs the provider engine, which this server does not run."
+		n.st.Err = "Force-cancel needs the provider engine, which this server does not run."
 		return nil
 	}
-	c, a, r, reason := n.c, n.c.actor(), n.target, n.form.value(0)
-	n.st.busy = true
+	c, a, r, reason := n.c, n.c.Actor(), n.target, n.form.Value(0)
+	n.st.Busy = true
 	return adminRun(n, func() (string, error) {
 		got, err := ops.ForceCancel(c.Ctx, a, r.ID, reason)
 		return fmt.Sprintf("Number %s cancelled, %s refunded to %s.", r.Phone, store.FormatCents(got.PriceCents),
@@ -172,7 +172,7 @@ func (n *adminNumbers) submit() tea.Cmd {
 	})
 }
 
-var errBadNumbersFilter = adminInputError{errors.New("filter with words: a service, a country, a provider, active or received")}
+var errBadNumbersFilter = kit.Refusal("filter with words: a service, a country, a provider, active or received")
 
 // parseNumbersFilter reads "telegram gb sim active": each word is a state,
 // a service code, a country code or else a provider name.
@@ -218,24 +218,24 @@ func (n *adminNumbers) view(w, h int) []string {
 			lines = append(lines, st.Warning.Render(fmt.Sprintf("Force-cancel %s (%s %s, %s) and refund %s to %s?",
 				r.Phone, r.Service, r.Country, r.State, store.FormatCents(r.PriceCents), userRef(r.UserID))))
 		}
-		lines = append(lines, n.form.view())
+		lines = append(lines, n.form.View())
 	}
 	lines = append(lines, st.Muted.Render(fmt.Sprintf("  %-7s %-7s %-10s %-2s %-10s %-8s %7s %3s %s", "ID", "USER",
 		"SERVICE", "CC", "PROVIDER", "STATE", "PRICE", "SMS", "ENDS")))
 	n.rows = max(1, h-len(lines)-4)
-	from, to := n.cur.window(len(n.res), n.rows)
+	from, to := n.cur.Window(len(n.res), n.rows)
 	for i := from; i < to; i++ {
 		r := n.res[i]
 		row := fmt.Sprintf("%-7s %-7s %s %-2s %s %-8s %7s %3d %s", userRef(r.ID), userRef(r.UserID),
-			cell(r.Service, 10), r.Country, cell(r.Provider, 10), r.State, store.FormatCents(r.PriceCents), len(r.Messages),
+			kit.Cell(r.Service, 10), r.Country, kit.Cell(r.Provider, 10), r.State, store.FormatCents(r.PriceCents), len(r.Messages),
 			r.ExpiresAt.UTC().Format("15:04"))
-		lines = append(lines, markedRow(st, i == n.cur.at, row))
+		lines = append(lines, kit.MarkedRow(st, i == n.cur.At, row))
 	}
 	if len(n.res) == 0 {
 		lines = append(lines, st.Muted.Render("  No open number."))
 	}
 	lines = append(lines, "", n.detail(w))
-	return append(lines, n.st.view(st))
+	return append(lines, n.st.View(st))
 }
 
 // detail shows the selected number, its code and its times.
@@ -243,7 +243,7 @@ func (n *adminNumbers) detail(w int) string {
 	if len(n.res) == 0 {
 		return ""
 	}
-	r := n.res[n.cur.at]
+	r := n.res[n.cur.At]
 	parts := []string{r.Phone, "ref " + r.ProviderRef, "reserved " + r.CreatedAt.UTC().Format("15:04")}
 	if code := r.LatestCode(); code != "" {
 		parts = append(parts, "code "+code)

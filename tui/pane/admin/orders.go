@@ -1,4 +1,4 @@
-package tui
+package admin
 
 import (
 	"fmt"
@@ -8,6 +8,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/wantsms/wantsms/store"
+	"github.com/wantsms/wantsms/tui/kit"
 	"github.com/wantsms/wantsms/tui/sanitize"
 )
 
@@ -28,17 +29,17 @@ var (
 )
 
 type adminOrders struct {
-	c      *Common
+	c      *env
 	status int // index in orderStatusCycle
 	proc   int // index in processorCycle
 	ref    string
 	orders []store.Order
-	cur    listCursor
+	cur    kit.ListCursor
 	rows   int
-	form   *form
+	form   *kit.Form
 	settle string // the order the form settles; "" when the form looks up
-	live   liveLoad
-	st     adminStatus
+	live   kit.LiveLoad
+	st     kit.Status
 }
 
 type adminOrdersMsg struct {
@@ -46,7 +47,7 @@ type adminOrdersMsg struct {
 	err    error
 }
 
-func newAdminOrders(c *Common) *adminOrders { return &adminOrders{c: c} }
+func newAdminOrders(c *env) *adminOrders { return &adminOrders{c: c} }
 
 func (o *adminOrders) title() string { return "Orders" }
 
@@ -55,18 +56,18 @@ func (o *adminOrders) capturing() bool { return o.form != nil }
 func (o *adminOrders) deep() bool { return o.form != nil }
 
 func (o *adminOrders) load() tea.Cmd {
-	if !o.live.begin() {
+	if !o.live.Begin() {
 		return nil
 	}
 	return o.fetch()
 }
 
 func (o *adminOrders) fetch() tea.Cmd {
-	c, a := o.c, o.c.actor()
+	c, a := o.c, o.c.Actor()
 	q := store.OrderQuery{Status: orderStatusCycle[o.status], Processor: processorCycle[o.proc], Ref: o.ref,
 		Limit: ordersShown}
 	return func() tea.Msg {
-		list, err := c.Deps.Store.AdminOrders(c.Ctx, a, q)
+		list, err := c.db.AdminOrders(c.Ctx, a, q)
 		return adminOrdersMsg{orders: list, err: err}
 	}
 }
@@ -74,12 +75,12 @@ func (o *adminOrders) fetch() tea.Cmd {
 func (o *adminOrders) update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case adminOrdersMsg:
-		again := o.live.end()
+		again := o.live.End()
 		if msg.err != nil {
-			o.st.err = o.c.explain(msg.err)
+			o.st.Err = o.c.Explain(msg.err)
 		} else {
 			o.orders = msg.orders
-			o.cur.clamp(len(o.orders))
+			o.cur.Clamp(len(o.orders))
 		}
 		if again {
 			return o.fetch()
@@ -93,15 +94,15 @@ func (o *adminOrders) update(msg tea.Msg) tea.Cmd {
 		if msg.to != o {
 			return nil
 		}
-		o.st.busy = false
+		o.st.Busy = false
 		if msg.err != nil {
-			o.st.err = o.c.explain(msg.err)
+			o.st.Err = o.c.Explain(msg.err)
 			return nil
 		}
-		o.form, o.settle, o.st.notice = nil, "", msg.notice
+		o.form, o.settle, o.st.Notice = nil, "", msg.notice
 		return o.load()
 	case tea.KeyMsg:
-		if o.st.busy {
+		if o.st.Busy {
 			return nil
 		}
 		return o.key(msg)
@@ -113,29 +114,29 @@ func (o *adminOrders) update(msg tea.Msg) tea.Cmd {
 // prefilled with what was paid when that was in dollars.
 func (o *adminOrders) openSettle(or store.Order) {
 	o.settle = or.Number
-	o.form = newForm(o.c, fieldSpec{label: "Credit $", limit: 12,
-		hint: "what was really paid; 0 rejects"},
-		fieldSpec{label: "Reason", limit: store.MaxReasonLen, hint: "kept in the order's note and the audit"})
-	o.form.setWidth(adminFormWidth)
+	o.form = kit.NewForm(o.c.Common, kit.Field{Label: "Credit $", Limit: 12,
+		Hint: "what was really paid; 0 rejects"},
+		kit.Field{Label: "Reason", Limit: store.MaxReasonLen, Hint: "kept in the order's note and the audit"})
+	o.form.SetWidth(adminFormWidth)
 	if strings.EqualFold(or.ChargedCurrency, "usd") {
-		o.form.inputs[0].SetValue(strings.TrimPrefix(store.FormatCents(min(or.ChargedCents, or.Credits)), "$"))
+		o.form.SetValue(0, strings.TrimPrefix(store.FormatCents(min(or.ChargedCents, or.Credits)), "$"))
 	}
 }
 
 // submitSettle credits or rejects the order of the settle form.
 func (o *adminOrders) submitSettle() tea.Cmd {
-	cents, err := parseDollars(o.form.value(0))
+	cents, err := parseDollars(o.form.Value(0))
 	if err == nil && cents < 0 {
 		err = errBadDollars
 	}
 	if err != nil {
-		o.st.err = o.c.explain(err)
+		o.st.Err = o.c.Explain(err)
 		return nil
 	}
-	c, a, number, reason := o.c, o.c.actor(), o.settle, o.form.value(1)
-	o.st.busy = true
+	c, a, number, reason := o.c, o.c.Actor(), o.settle, o.form.Value(1)
+	o.st.Busy = true
 	return adminRun(o, func() (string, error) {
-		got, err := c.Deps.Store.SettleReview(c.Ctx, a, number, cents, reason)
+		got, err := c.db.SettleReview(c.Ctx, a, number, cents, reason)
 		if err != nil {
 			return "", err
 		}
@@ -153,42 +154,42 @@ func (o *adminOrders) key(msg tea.KeyMsg) tea.Cmd {
 			o.form = nil
 			return nil
 		}
-		submit, cmd := o.form.update(msg)
+		submit, cmd := o.form.Update(msg)
 		if !submit {
 			return cmd
 		}
 		if o.settle != "" {
 			return o.submitSettle()
 		}
-		o.ref, o.form, o.cur = strings.TrimSpace(o.form.value(0)), nil, listCursor{}
+		o.ref, o.form, o.cur = strings.TrimSpace(o.form.Value(0)), nil, kit.ListCursor{}
 		return o.load()
 	}
-	o.st.clear()
+	o.st.Clear()
 	switch {
-	case o.cur.key(k, msg, len(o.orders), o.rows):
+	case o.cur.Key(k, msg, len(o.orders), o.rows):
 	case key.Matches(msg, k.AdminStatus):
-		o.status, o.cur = (o.status+1)%len(orderStatusCycle), listCursor{}
+		o.status, o.cur = (o.status+1)%len(orderStatusCycle), kit.ListCursor{}
 		return o.load()
 	case key.Matches(msg, k.AdminProc):
-		o.proc, o.cur = (o.proc+1)%len(processorCycle), listCursor{}
+		o.proc, o.cur = (o.proc+1)%len(processorCycle), kit.ListCursor{}
 		return o.load()
 	case key.Matches(msg, k.AdminSearch):
-		o.form = newForm(o.c, fieldSpec{label: "Look up", limit: 128,
-			hint: "order number, cs_…, pi_…, bc1… or txid"})
-		o.form.setWidth(adminFormWidth)
+		o.form = kit.NewForm(o.c.Common, kit.Field{Label: "Look up", Limit: 128,
+			Hint: "order number, cs_…, pi_…, bc1… or txid"})
+		o.form.SetWidth(adminFormWidth)
 	case key.Matches(msg, k.Back) && o.ref != "":
 		o.ref = ""
 		return o.load()
 	case key.Matches(msg, k.AdminRefresh):
 		return o.load()
 	case key.Matches(msg, k.AdminOpenUser) && len(o.orders) > 0:
-		id := o.orders[o.cur.at].UserID
+		id := o.orders[o.cur.At].UserID
 		return func() tea.Msg { return adminOpenUserMsg{userID: id} }
 	case key.Matches(msg, k.AdminSettle) && len(o.orders) > 0:
-		if or := o.orders[o.cur.at]; or.Status == store.OrderReview {
+		if or := o.orders[o.cur.At]; or.Status == store.OrderReview {
 			o.openSettle(or)
 		} else {
-			o.st.err = "Only an order in review is settled here: s shows those."
+			o.st.Err = "Only an order in review is settled here: s shows those."
 		}
 	}
 	return nil
@@ -204,7 +205,7 @@ func (o *adminOrders) help() []key.Binding {
 		return []key.Binding{key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", verb)), k.Back}
 	}
 	filter := key.NewBinding(key.WithKeys("s", "p"), key.WithHelp("s/p", "filter"))
-	if len(o.orders) > 0 && o.orders[o.cur.at].Status == store.OrderReview {
+	if len(o.orders) > 0 && o.orders[o.cur.At].Status == store.OrderReview {
 		return []key.Binding{filter, k.AdminOpenUser, k.AdminSettle}
 	}
 	return []key.Binding{filter, k.AdminSearch, k.AdminOpenUser}
@@ -240,23 +241,23 @@ func (o *adminOrders) view(w, h int) []string {
 		if o.settle != "" {
 			lines = append(lines, st.Warning.Render("Settle order "+o.settle+" (in review)"))
 		}
-		lines = append(lines, o.form.view())
+		lines = append(lines, o.form.View())
 	}
 	lines = append(lines, st.Muted.Render(fmt.Sprintf("  %-16s %-7s %-7s %-8s %8s %8s %s", "ORDER", "USER",
 		"VIA", "STATUS", "AMOUNT", "CREDITED", "CREATED")))
 	o.rows = max(1, h-len(lines)-4)
-	from, to := o.cur.window(len(o.orders), o.rows)
+	from, to := o.cur.Window(len(o.orders), o.rows)
 	for i := from; i < to; i++ {
 		or := o.orders[i]
 		row := fmt.Sprintf("%-16s %-7s %-7s %-8s %8s %8s %s", or.Number, userRef(or.UserID), via(or.Processor),
-			or.Status, store.FormatCents(or.AmountCents), store.FormatCents(or.Credited), when(or.CreatedAt))
-		lines = append(lines, markedRow(st, i == o.cur.at, row))
+			or.Status, store.FormatCents(or.AmountCents), store.FormatCents(or.Credited), kit.When(or.CreatedAt))
+		lines = append(lines, kit.MarkedRow(st, i == o.cur.At, row))
 	}
 	if len(o.orders) == 0 {
 		lines = append(lines, st.Muted.Render("  No order."))
 	}
 	lines = append(lines, "", o.detail(w))
-	return append(lines, o.st.view(st))
+	return append(lines, o.st.View(st))
 }
 
 // detail shows the processor references of the selected order.
@@ -265,7 +266,7 @@ func (o *adminOrders) detail(w int) string {
 	if len(o.orders) == 0 {
 		return ""
 	}
-	or := o.orders[o.cur.at]
+	or := o.orders[o.cur.At]
 	var refs []string
 	for _, r := range []string{or.SessionID, or.PaymentIntentID, or.BTCAddress} {
 		if r != "" {

@@ -1,4 +1,4 @@
-package tui
+package admin
 
 import (
 	"fmt"
@@ -9,6 +9,7 @@ import (
 
 	"github.com/wantsms/wantsms/provider/engine"
 	"github.com/wantsms/wantsms/store"
+	"github.com/wantsms/wantsms/tui/kit"
 	"github.com/wantsms/wantsms/tui/sanitize"
 )
 
@@ -19,16 +20,16 @@ import (
 // a number sold keeps its price.
 
 type adminPrices struct {
-	c         *Common
+	c         *env
 	rows      []engine.PriceRow
 	overrides []store.PriceOverride
 	filter    string
-	cur       listCursor
+	cur       kit.ListCursor
 	shown     int
-	form      *form
+	form      *kit.Form
 	formKind  int // pricesFilter or pricesMarkup
 	confirm   *store.PriceOverride
-	st        adminStatus
+	st        kit.Status
 }
 
 const (
@@ -42,7 +43,7 @@ type adminPricesMsg struct {
 	err       error
 }
 
-func newAdminPrices(c *Common) *adminPrices { return &adminPrices{c: c} }
+func newAdminPrices(c *env) *adminPrices { return &adminPrices{c: c} }
 
 func (p *adminPrices) title() string { return "Prices" }
 
@@ -51,13 +52,13 @@ func (p *adminPrices) capturing() bool { return p.form != nil }
 func (p *adminPrices) deep() bool { return p.form != nil || p.confirm != nil }
 
 func (p *adminPrices) load() tea.Cmd {
-	ops := p.c.Deps.Operations
+	ops := p.c.ops
 	if ops == nil {
-		p.st.err = "No provider engine runs in this server."
+		p.st.Err = "No provider engine runs in this server."
 		return nil
 	}
-	c, a := p.c, p.c.actor()
-	p.st.busy = true
+	c, a := p.c, p.c.Actor()
+	p.st.Busy = true
 	return func() tea.Msg {
 		rows, o, err := ops.PriceList(c.Ctx, a)
 		return adminPricesMsg{rows: rows, overrides: o, err: err}
@@ -81,26 +82,26 @@ func (p *adminPrices) visible() []engine.PriceRow {
 func (p *adminPrices) update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case adminPricesMsg:
-		p.st.busy = false
+		p.st.Busy = false
 		if msg.err != nil {
-			p.st.err = p.c.explain(msg.err)
+			p.st.Err = p.c.Explain(msg.err)
 			return nil
 		}
 		p.rows, p.overrides = msg.rows, msg.overrides
-		p.cur.clamp(len(p.visible()))
+		p.cur.Clamp(len(p.visible()))
 	case adminDoneMsg:
 		if msg.to != p {
 			return nil
 		}
-		p.st.busy = false
+		p.st.Busy = false
 		if msg.err != nil {
-			p.st.err = p.c.explain(msg.err)
+			p.st.Err = p.c.Explain(msg.err)
 			return nil
 		}
-		p.form, p.st.notice = nil, msg.notice
+		p.form, p.st.Notice = nil, msg.notice
 		return p.load()
 	case tea.KeyMsg:
-		if p.st.busy {
+		if p.st.Busy {
 			return nil
 		}
 		return p.key(msg)
@@ -121,38 +122,38 @@ func (p *adminPrices) key(msg tea.KeyMsg) tea.Cmd {
 	case p.form != nil:
 		if key.Matches(msg, k.Back) {
 			p.form = nil
-			p.st.clear()
+			p.st.Clear()
 			return nil
 		}
-		submit, cmd := p.form.update(msg)
+		submit, cmd := p.form.Update(msg)
 		if submit {
 			return p.submit()
 		}
 		return cmd
 	}
-	p.st.clear()
+	p.st.Clear()
 	vis := p.visible()
 	switch {
-	case p.cur.key(k, msg, len(vis), p.shown):
+	case p.cur.Key(k, msg, len(vis), p.shown):
 	case key.Matches(msg, k.AdminSearch):
-		p.openForm(pricesFilter, fieldSpec{label: "Filter", limit: 32, hint: "a service, country or provider code"})
-		p.form.inputs[0].SetValue(p.filter)
+		p.openForm(pricesFilter, kit.Field{Label: "Filter", Limit: 32, Hint: "a service, country or provider code"})
+		p.form.SetValue(0, p.filter)
 	case key.Matches(msg, k.Back) && p.filter != "":
-		p.filter, p.cur = "", listCursor{}
+		p.filter, p.cur = "", kit.ListCursor{}
 	case key.Matches(msg, k.AdminMarkup):
-		p.openForm(pricesMarkup, fieldSpec{label: "Service", limit: 32, hint: "a code, or empty for every service"},
-			fieldSpec{label: "Country", limit: 8, hint: "a code, or empty for every country"},
-			fieldSpec{label: "Markup ×", limit: 8, hint: "e.g. 1.8 (1 sells at cost)"})
+		p.openForm(pricesMarkup, kit.Field{Label: "Service", Limit: 32, Hint: "a code, or empty for every service"},
+			kit.Field{Label: "Country", Limit: 8, Hint: "a code, or empty for every country"},
+			kit.Field{Label: "Markup ×", Limit: 8, Hint: "e.g. 1.8 (1 sells at cost)"})
 		if len(vis) > 0 {
-			r := vis[p.cur.at]
-			p.form.inputs[0].SetValue(r.Service)
-			p.form.inputs[2].SetValue(strings.TrimPrefix(store.FormatMarkup(int64(r.Markup)), "×"))
+			r := vis[p.cur.At]
+			p.form.SetValue(0, r.Service)
+			p.form.SetValue(2, strings.TrimPrefix(store.FormatMarkup(int64(r.Markup)), "×"))
 		}
 	case key.Matches(msg, k.AdminClear) && len(vis) > 0:
-		if o, ok := p.overrideOf(vis[p.cur.at]); ok {
+		if o, ok := p.overrideOf(vis[p.cur.At]); ok {
 			p.confirm = &o
 		} else {
-			p.st.err = "No override prices this row: it sells at the configured markup."
+			p.st.Err = "No override prices this row: it sells at the configured markup."
 		}
 	case key.Matches(msg, k.AdminRefresh):
 		return p.load()
@@ -160,9 +161,9 @@ func (p *adminPrices) key(msg tea.KeyMsg) tea.Cmd {
 	return nil
 }
 
-func (p *adminPrices) openForm(kind int, specs ...fieldSpec) {
-	p.formKind, p.form = kind, newForm(p.c, specs...)
-	p.form.setWidth(adminFormWidth)
+func (p *adminPrices) openForm(kind int, specs ...kit.Field) {
+	p.formKind, p.form = kind, kit.NewForm(p.c.Common, specs...)
+	p.form.SetWidth(adminFormWidth)
 }
 
 // overrideOf is the override that prices a row: pair, then service, then
@@ -180,18 +181,18 @@ func (p *adminPrices) overrideOf(r engine.PriceRow) (store.PriceOverride, bool) 
 
 func (p *adminPrices) submit() tea.Cmd {
 	if p.formKind == pricesFilter {
-		p.filter, p.form, p.cur = strings.ToLower(strings.TrimSpace(p.form.value(0))), nil, listCursor{}
+		p.filter, p.form, p.cur = strings.ToLower(strings.TrimSpace(p.form.Value(0))), nil, kit.ListCursor{}
 		return nil
 	}
-	m, err := parseMarkup(p.form.value(2))
+	m, err := parseMarkup(p.form.Value(2))
 	if err != nil {
-		p.st.err = p.c.explain(err)
+		p.st.Err = p.c.Explain(err)
 		return nil
 	}
-	service := strings.ToLower(strings.TrimSpace(p.form.value(0)))
-	country := strings.ToLower(strings.TrimSpace(p.form.value(1)))
-	c, a, ops := p.c, p.c.actor(), p.c.Deps.Operations
-	p.st.busy = true
+	service := strings.ToLower(strings.TrimSpace(p.form.Value(0)))
+	country := strings.ToLower(strings.TrimSpace(p.form.Value(1)))
+	c, a, ops := p.c, p.c.Actor(), p.c.ops
+	p.st.Busy = true
 	return adminRun(p, func() (string, error) {
 		return fmt.Sprintf("%s now sells at %s for new numbers.", scopeLabel(service, country),
 			store.FormatMarkup(int64(m))), ops.SetMarkup(c.Ctx, a, service, country, m)
@@ -199,8 +200,8 @@ func (p *adminPrices) submit() tea.Cmd {
 }
 
 func (p *adminPrices) clear(o store.PriceOverride) tea.Cmd {
-	c, a, ops := p.c, p.c.actor(), p.c.Deps.Operations
-	p.st.busy = true
+	c, a, ops := p.c, p.c.Actor(), p.c.ops
+	p.st.Busy = true
 	return adminRun(p, func() (string, error) {
 		return fmt.Sprintf("Override of %s removed.", scopeLabel(o.Service, o.Country)),
 			ops.ClearMarkup(c.Ctx, a, o.Service, o.Country)
@@ -246,8 +247,8 @@ func (p *adminPrices) view(w, h int) []string {
 	lines := []string{head, st.Muted.Render(sanitize.Truncate(summary, w))}
 	switch {
 	case p.form != nil:
-		return append(lines, "", p.form.view(), "", st.Muted.Render("Applies to numbers reserved from now on."),
-			p.st.view(st))
+		return append(lines, "", p.form.View(), "", st.Muted.Render("Applies to numbers reserved from now on."),
+			p.st.View(st))
 	case p.confirm != nil:
 		lines = append(lines, "", st.Warning.Render(fmt.Sprintf("Remove the override of %s (%s)? (y/n)",
 			scopeLabel(p.confirm.Service, p.confirm.Country), store.FormatMarkup(p.confirm.MarkupBP))))
@@ -256,19 +257,19 @@ func (p *adminPrices) view(w, h int) []string {
 		"PROVIDER", "COST", "MARKUP", "SELL")))
 	vis := p.visible()
 	p.shown = max(1, h-len(lines)-2)
-	from, to := p.cur.window(len(vis), p.shown)
+	from, to := p.cur.Window(len(vis), p.shown)
 	for i := from; i < to; i++ {
 		r := vis[i]
 		mark := ""
 		if _, ok := p.overrideOf(r); ok {
 			mark = " override"
 		}
-		row := fmt.Sprintf("%s %-2s %s %9s %7s %7s%s", cell(r.Service, 12), r.Country, cell(r.Provider, 12),
+		row := fmt.Sprintf("%s %-2s %s %9s %7s %7s%s", kit.Cell(r.Service, 12), r.Country, kit.Cell(r.Provider, 12),
 			r.Cost.String(), store.FormatMarkup(int64(r.Markup)), store.FormatCents(r.SellCents), mark)
-		lines = append(lines, markedRow(st, i == p.cur.at, row))
+		lines = append(lines, kit.MarkedRow(st, i == p.cur.At, row))
 	}
-	if len(vis) == 0 && !p.st.busy {
+	if len(vis) == 0 && !p.st.Busy {
 		lines = append(lines, st.Muted.Render("  Nothing on sale."))
 	}
-	return append(lines, "", p.st.view(st))
+	return append(lines, "", p.st.View(st))
 }

@@ -1,4 +1,4 @@
-package tui
+package admin
 
 import (
 	"fmt"
@@ -8,6 +8,7 @@ import (
 
 	"github.com/wantsms/wantsms/provider/engine"
 	"github.com/wantsms/wantsms/store"
+	"github.com/wantsms/wantsms/tui/kit"
 	"github.com/wantsms/wantsms/tui/sanitize"
 )
 
@@ -17,12 +18,12 @@ import (
 // day, and its last error.
 
 type adminProviders struct {
-	c       *Common
+	c       *env
 	reports []engine.ProviderReport
-	cur     listCursor
+	cur     kit.ListCursor
 	confirm bool                  // asking before switching the selected provider
 	target  engine.ProviderReport // the provider the question is about, as it was then
-	st      adminStatus
+	st      kit.Status
 }
 
 type adminProvidersMsg struct {
@@ -30,7 +31,7 @@ type adminProvidersMsg struct {
 	err     error
 }
 
-func newAdminProviders(c *Common) *adminProviders { return &adminProviders{c: c} }
+func newAdminProviders(c *env) *adminProviders { return &adminProviders{c: c} }
 
 func (p *adminProviders) title() string { return "Providers" }
 
@@ -39,13 +40,13 @@ func (p *adminProviders) capturing() bool { return false }
 func (p *adminProviders) deep() bool { return p.confirm }
 
 func (p *adminProviders) load() tea.Cmd {
-	ops := p.c.Deps.Operations
+	ops := p.c.ops
 	if ops == nil {
-		p.st.err = "No provider engine runs in this server."
+		p.st.Err = "No provider engine runs in this server."
 		return nil
 	}
-	c, a := p.c, p.c.actor()
-	p.st.busy = true
+	c, a := p.c, p.c.Actor()
+	p.st.Busy = true
 	return func() tea.Msg {
 		r, err := ops.ProviderReports(c.Ctx, a)
 		return adminProvidersMsg{reports: r, err: err}
@@ -55,35 +56,35 @@ func (p *adminProviders) load() tea.Cmd {
 func (p *adminProviders) update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case adminProvidersMsg:
-		p.st.busy = false
+		p.st.Busy = false
 		if msg.err != nil {
-			p.st.err = p.c.explain(msg.err)
+			p.st.Err = p.c.Explain(msg.err)
 			return nil
 		}
 		var selected string
-		if p.cur.at < len(p.reports) {
-			selected = p.reports[p.cur.at].Provider
+		if p.cur.At < len(p.reports) {
+			selected = p.reports[p.cur.At].Provider
 		}
 		p.reports = msg.reports
-		p.cur.clamp(len(p.reports))
+		p.cur.Clamp(len(p.reports))
 		for i, r := range p.reports {
 			if r.Provider == selected {
-				p.cur.at = i
+				p.cur.At = i
 			}
 		}
 	case adminDoneMsg:
 		if msg.to != p {
 			return nil
 		}
-		p.st.busy = false
+		p.st.Busy = false
 		if msg.err != nil {
-			p.st.err = p.c.explain(msg.err)
+			p.st.Err = p.c.Explain(msg.err)
 			return nil
 		}
-		p.st.notice = msg.notice
+		p.st.Notice = msg.notice
 		return p.load()
 	case tea.KeyMsg:
-		if p.st.busy {
+		if p.st.Busy {
 			return nil
 		}
 		return p.key(msg)
@@ -100,11 +101,11 @@ func (p *adminProviders) key(msg tea.KeyMsg) tea.Cmd {
 		}
 		return nil
 	}
-	p.st.clear()
+	p.st.Clear()
 	switch {
-	case p.cur.key(k, msg, len(p.reports), len(p.reports)):
+	case p.cur.Key(k, msg, len(p.reports), len(p.reports)):
 	case key.Matches(msg, k.AdminToggle) && len(p.reports) > 0:
-		p.confirm, p.target = true, p.reports[p.cur.at]
+		p.confirm, p.target = true, p.reports[p.cur.At]
 	case key.Matches(msg, k.AdminRefresh):
 		return p.load()
 	}
@@ -112,11 +113,11 @@ func (p *adminProviders) key(msg tea.KeyMsg) tea.Cmd {
 }
 
 func (p *adminProviders) toggle() tea.Cmd {
-	c, a, ops := p.c, p.c.actor(), p.c.Deps.Operations
+	c, a, ops := p.c, p.c.Actor(), p.c.ops
 	// What was asked: switch that provider to the other state it was in
 	// then (another admin may have switched it meanwhile: then it stays).
 	name, on := p.target.Provider, !p.target.Enabled
-	p.st.busy = true
+	p.st.Busy = true
 	return adminRun(p, func() (string, error) {
 		what := "off: no new numbers from it"
 		if on {
@@ -163,23 +164,23 @@ func (p *adminProviders) view(w, h int) []string {
 		if r.BalanceErr != "" {
 			bal = "?"
 		}
-		row := fmt.Sprintf("%s %-4s %13s %10s %10s %6s %7s", cell(r.Provider, 12), on, bal, smsRate(r.SMSHour),
+		row := fmt.Sprintf("%s %-4s %13s %10s %10s %6s %7s", kit.Cell(r.Provider, 12), on, bal, smsRate(r.SMSHour),
 			smsRate(r.SMSDay), rate(r.Hour.ErrorPercent()), rate(r.Day.ErrorPercent()))
-		lines = append(lines, markedRow(st, i == p.cur.at, row))
+		lines = append(lines, kit.MarkedRow(st, i == p.cur.At, row))
 	}
 	if len(p.reports) > 0 {
-		r := p.reports[p.cur.at]
+		r := p.reports[p.cur.At]
 		lines = append(lines, "", st.Subtitle.Render(sanitize.Line(r.Provider)))
 		last := "no error since start"
 		if r.LastError != "" {
-			last = "last error " + when(r.LastErrorAt) + ": " + r.LastError
+			last = "last error " + kit.When(r.LastErrorAt) + ": " + r.LastError
 		}
 		lines = append(lines, st.Muted.Render(sanitize.Truncate(sanitize.Line(last), w)))
 		if r.BalanceErr != "" {
 			lines = append(lines, st.Error.Render(sanitize.Truncate(sanitize.Line("balance: "+r.BalanceErr), w)))
 		}
 		lines = append(lines, st.Muted.Render(fmt.Sprintf("%d calls since start, %d failed · catalogue of %d offers, %s",
-			r.Calls, r.Errors, r.Offers, when(r.CatalogueAt))))
+			r.Calls, r.Errors, r.Offers, kit.When(r.CatalogueAt))))
 		if p.confirm {
 			verb := "Switch off " + p.target.Provider + "? New numbers come from the others; open ones carry on."
 			if !p.target.Enabled {
@@ -188,5 +189,5 @@ func (p *adminProviders) view(w, h int) []string {
 			lines = append(lines, "", st.Warning.Render(sanitize.Line(verb)+" (y/n)"))
 		}
 	}
-	return append(lines, "", p.st.view(st))
+	return append(lines, "", p.st.View(st))
 }

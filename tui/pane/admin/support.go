@@ -1,4 +1,4 @@
-package tui
+package admin
 
 import (
 	"fmt"
@@ -12,6 +12,7 @@ import (
 	"github.com/charmbracelet/lipgloss"
 
 	"github.com/wantsms/wantsms/store"
+	"github.com/wantsms/wantsms/tui/kit"
 	"github.com/wantsms/wantsms/tui/sanitize"
 )
 
@@ -24,17 +25,17 @@ import (
 const inboxShown = 200
 
 type adminSupport struct {
-	c       *Common
+	c       *env
 	h       int
 	threads []store.InboxThread
-	cur     listCursor
+	cur     kit.ListCursor
 	rows    int
 	thread  *store.SupportThread // open conversation, nil in the inbox
 	vp      viewport.Model
 	box     *textarea.Model // the reply being written, nil otherwise
 	confirm bool            // asking before closing
-	live    liveLoad
-	st      adminStatus
+	live    kit.LiveLoad
+	st      kit.Status
 }
 
 type adminInboxMsg struct {
@@ -48,7 +49,7 @@ type adminThreadMsg struct {
 	err    error
 }
 
-func newAdminSupport(c *Common) *adminSupport { return &adminSupport{c: c, vp: viewport.New(0, 0)} }
+func newAdminSupport(c *env) *adminSupport { return &adminSupport{c: c, vp: viewport.New(0, 0)} }
 
 // title counts the conversations waiting for an answer.
 func (s *adminSupport) title() string {
@@ -69,7 +70,7 @@ func (s *adminSupport) capturing() bool { return s.box != nil }
 func (s *adminSupport) deep() bool { return s.thread != nil || s.confirm }
 
 func (s *adminSupport) load() tea.Cmd {
-	if !s.live.begin() {
+	if !s.live.Begin() {
 		return nil
 	}
 	return s.fetch()
@@ -77,27 +78,27 @@ func (s *adminSupport) load() tea.Cmd {
 
 // fetch reads the inbox and, when one is open, the conversation.
 func (s *adminSupport) fetch() tea.Cmd {
-	c, a := s.c, s.c.actor()
+	c, a := s.c, s.c.Actor()
 	var id int64
 	if s.thread != nil {
 		id = s.thread.ID
 	}
 	return func() tea.Msg {
-		list, err := c.Deps.Store.SupportInbox(c.Ctx, a, inboxShown)
+		list, err := c.db.SupportInbox(c.Ctx, a, inboxShown)
 		if err != nil || id == 0 {
 			return adminInboxMsg{threads: list, err: err}
 		}
-		t, err := c.Deps.Store.StaffThread(c.Ctx, a, id)
+		t, err := c.db.StaffThread(c.Ctx, a, id)
 		return tea.BatchMsg{func() tea.Msg { return adminInboxMsg{threads: list} },
 			func() tea.Msg { return adminThreadMsg{thread: t, reload: true, err: err} }}
 	}
 }
 
 func (s *adminSupport) openThread(id int64) tea.Cmd {
-	c, a := s.c, s.c.actor()
-	s.st.busy = true
+	c, a := s.c, s.c.Actor()
+	s.st.Busy = true
 	return func() tea.Msg {
-		t, err := c.Deps.Store.StaffThread(c.Ctx, a, id)
+		t, err := c.db.StaffThread(c.Ctx, a, id)
 		return adminThreadMsg{thread: t, err: err}
 	}
 }
@@ -105,16 +106,16 @@ func (s *adminSupport) openThread(id int64) tea.Cmd {
 func (s *adminSupport) update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case adminInboxMsg:
-		again := s.live.end()
+		again := s.live.End()
 		if msg.err != nil {
-			s.st.err = s.c.explain(msg.err)
+			s.st.Err = s.c.Explain(msg.err)
 		} else {
 			var selected int64
-			if s.cur.at < len(s.threads) {
-				selected = s.threads[s.cur.at].ID
+			if s.cur.At < len(s.threads) {
+				selected = s.threads[s.cur.At].ID
 			}
 			s.threads = msg.threads
-			s.cur.keep(selected, len(s.threads), func(i int) int64 { return s.threads[i].ID })
+			s.cur.Keep(selected, len(s.threads), func(i int) int64 { return s.threads[i].ID })
 		}
 		if again {
 			return s.fetch()
@@ -123,9 +124,9 @@ func (s *adminSupport) update(msg tea.Msg) tea.Cmd {
 		if msg.reload && (s.thread == nil || s.thread.ID != msg.thread.ID) {
 			return nil // left meanwhile
 		}
-		s.st.busy = false
+		s.st.Busy = false
 		if msg.err != nil {
-			s.st.err = s.c.explain(msg.err)
+			s.st.Err = s.c.Explain(msg.err)
 			return nil
 		}
 		s.thread = &msg.thread
@@ -138,16 +139,16 @@ func (s *adminSupport) update(msg tea.Msg) tea.Cmd {
 		if msg.to != s {
 			return nil
 		}
-		s.st.busy = false
+		s.st.Busy = false
 		if msg.err != nil {
-			s.st.err = s.c.explain(msg.err)
+			s.st.Err = s.c.Explain(msg.err)
 			return nil
 		}
-		s.box, s.st.notice = nil, msg.notice
+		s.box, s.st.Notice = nil, msg.notice
 		s.layoutThread()
 		return s.load()
 	case tea.KeyMsg:
-		if s.st.busy {
+		if s.st.Busy {
 			return nil
 		}
 		return s.key(msg)
@@ -170,11 +171,11 @@ func (s *adminSupport) key(msg tea.KeyMsg) tea.Cmd {
 	case s.thread != nil:
 		return s.threadKey(msg)
 	}
-	s.st.clear()
+	s.st.Clear()
 	switch {
-	case s.cur.key(k, msg, len(s.threads), s.rows):
+	case s.cur.Key(k, msg, len(s.threads), s.rows):
 	case key.Matches(msg, k.Enter) && len(s.threads) > 0:
-		return s.openThread(s.threads[s.cur.at].ID)
+		return s.openThread(s.threads[s.cur.At].ID)
 	case key.Matches(msg, k.AdminRefresh):
 		return s.load()
 	}
@@ -183,7 +184,7 @@ func (s *adminSupport) key(msg tea.KeyMsg) tea.Cmd {
 
 func (s *adminSupport) threadKey(msg tea.KeyMsg) tea.Cmd {
 	k := s.c.Keys
-	s.st.clear()
+	s.st.Clear()
 	switch {
 	case key.Matches(msg, k.Back):
 		s.thread = nil
@@ -222,10 +223,10 @@ func (s *adminSupport) boxKey(msg tea.KeyMsg) tea.Cmd {
 		s.layoutThread()
 		return nil
 	case msg.String() == "enter":
-		c, a, id, body := s.c, s.c.actor(), s.thread.ID, s.box.Value()
-		s.st.busy = true
+		c, a, id, body := s.c, s.c.Actor(), s.thread.ID, s.box.Value()
+		s.st.Busy = true
 		return adminRun(s, func() (string, error) {
-			_, err := c.Deps.Store.ReplySupport(c.Ctx, a, id, body)
+			_, err := c.db.ReplySupport(c.Ctx, a, id, body)
 			return "Answer sent: the person's Support tab shows it now.", err
 		})
 	}
@@ -235,10 +236,10 @@ func (s *adminSupport) boxKey(msg tea.KeyMsg) tea.Cmd {
 }
 
 func (s *adminSupport) closeThread() tea.Cmd {
-	c, a, id := s.c, s.c.actor(), s.thread.ID
-	s.st.busy = true
+	c, a, id := s.c, s.c.Actor(), s.thread.ID
+	s.st.Busy = true
 	return adminRun(s, func() (string, error) {
-		return "Conversation closed: the person's next message opens a new one.", c.Deps.Store.CloseSupport(c.Ctx, a, id)
+		return "Conversation closed: the person's next message opens a new one.", c.db.CloseSupport(c.Ctx, a, id)
 	})
 }
 
@@ -285,7 +286,7 @@ func (s *adminSupport) layoutThread() {
 		if m.FromStaff {
 			who, style = "WantSMS support", st.Selected
 		}
-		b.WriteString(style.Render(who) + st.Muted.Render("  "+when(m.At)) + "\n")
+		b.WriteString(style.Render(who) + st.Muted.Render("  "+kit.When(m.At)) + "\n")
 		b.WriteString(lipgloss.NewStyle().Width(max(20, s.vp.Width-2)).PaddingLeft(2).Render(sanitize.Text(m.Body)) + "\n")
 	}
 	s.vp.SetContent(strings.TrimRight(b.String(), "\n"))
@@ -300,7 +301,7 @@ func (s *adminSupport) view(w, h int) []string {
 	lines := []string{st.Subtitle.Render("Support inbox") + st.Muted.Render("  open first, waiting for us first; live"),
 		st.Muted.Render(fmt.Sprintf("  %-7s %-6s %-22s %4s %-11s %s", "THREAD", "STATE", "FROM", "MSGS", "LAST", "LAST MESSAGE"))}
 	s.rows = max(1, h-len(lines)-2)
-	from, to := s.cur.window(len(s.threads), s.rows)
+	from, to := s.cur.Window(len(s.threads), s.rows)
 	for i := from; i < to; i++ {
 		t := s.threads[i]
 		state := "closed"
@@ -310,14 +311,14 @@ func (s *adminSupport) view(w, h int) []string {
 		case t.Open:
 			state = "open"
 		}
-		row := fmt.Sprintf("%-7s %-6s %s %4d %-11s %s", userRef(t.ID), state, cell(t.Email, 22), t.Messages,
-			when(t.Last.At), cell(t.Last.Body, max(8, w-59)))
-		lines = append(lines, markedRow(st, i == s.cur.at, row))
+		row := fmt.Sprintf("%-7s %-6s %s %4d %-11s %s", userRef(t.ID), state, kit.Cell(t.Email, 22), t.Messages,
+			kit.When(t.Last.At), kit.Cell(t.Last.Body, max(8, w-59)))
+		lines = append(lines, kit.MarkedRow(st, i == s.cur.At, row))
 	}
 	if len(s.threads) == 0 {
 		lines = append(lines, st.Muted.Render("  No conversation yet."))
 	}
-	return append(lines, "", s.st.view(st))
+	return append(lines, "", s.st.View(st))
 }
 
 func (s *adminSupport) threadView(w, h int) []string {
@@ -336,5 +337,5 @@ func (s *adminSupport) threadView(w, h int) []string {
 	if s.confirm {
 		lines = append(lines, st.Warning.Render("Close this conversation? (y/n)"))
 	}
-	return append(lines, "", s.st.view(st))
+	return append(lines, "", s.st.View(st))
 }

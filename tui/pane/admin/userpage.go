@@ -1,4 +1,4 @@
-package tui
+package admin
 
 import (
 	"fmt"
@@ -8,6 +8,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/wantsms/wantsms/store"
+	"github.com/wantsms/wantsms/tui/kit"
 	"github.com/wantsms/wantsms/tui/sanitize"
 )
 
@@ -30,52 +31,52 @@ func (u *adminUsers) pageKey(msg tea.KeyMsg) tea.Cmd {
 		}
 		u.page = nil
 	case msg.String() == "]":
-		u.pageView, u.pageCur = (u.pageView+1)%len(pageViews), listCursor{}
+		u.pageView, u.pageCur = (u.pageView+1)%len(pageViews), kit.ListCursor{}
 	case msg.String() == "[":
-		u.pageView, u.pageCur = (u.pageView+len(pageViews)-1)%len(pageViews), listCursor{}
+		u.pageView, u.pageCur = (u.pageView+len(pageViews)-1)%len(pageViews), kit.ListCursor{}
 	case key.Matches(msg, k.AdminRefresh):
 		return u.openPage(p.User.ID)
 	// Before the cursor keys: b also pages up in lists.
 	case key.Matches(msg, k.AdminBan) && !p.User.Banned():
-		u.openForm(usersBan, fieldSpec{label: "Reason", limit: store.MaxReasonLen,
-			hint: "shown to the person when refused"})
+		u.openForm(usersBan, kit.Field{Label: "Reason", Limit: store.MaxReasonLen,
+			Hint: "shown to the person when refused"})
 	case key.Matches(msg, k.AdminUnban) && p.User.Banned():
-		u.openForm(usersUnban, fieldSpec{label: "Reason", limit: store.MaxReasonLen, hint: "kept in the audit"})
+		u.openForm(usersUnban, kit.Field{Label: "Reason", Limit: store.MaxReasonLen, Hint: "kept in the audit"})
 	case key.Matches(msg, k.AdminAdjust):
-		u.openForm(usersAdjust, fieldSpec{label: "Amount $", limit: 12, hint: "5.00 credits, -5.00 debits"},
-			fieldSpec{label: "Reason", limit: store.MaxReasonLen, hint: "kept in the ledger and the audit"})
-	case u.pageCur.key(k, msg, u.pageRowCount(), u.rows):
+		u.openForm(usersAdjust, kit.Field{Label: "Amount $", Limit: 12, Hint: "5.00 credits, -5.00 debits"},
+			kit.Field{Label: "Reason", Limit: store.MaxReasonLen, Hint: "kept in the ledger and the audit"})
+	case u.pageCur.Key(k, msg, u.pageRowCount(), u.rows):
 	}
 	return nil
 }
 
 // submitPageForm runs the ban, unban or credit/debit form.
 func (u *adminUsers) submitPageForm() tea.Cmd {
-	c, a, id := u.c, u.c.actor(), u.page.User.ID
-	st := c.Deps.Store
+	c, a, id := u.c, u.c.Actor(), u.page.User.ID
+	st := c.db
 	switch u.formKind {
 	case usersBan:
-		reason := u.form.value(0)
-		u.status.busy = true
+		reason := u.form.Value(0)
+		u.status.Busy = true
 		return adminRun(u, func() (string, error) {
 			_, err := st.BanUser(c.Ctx, a, id, reason)
 			return "Account suspended: it can sign in and read, not reserve or top up.", err
 		})
 	case usersUnban:
-		reason := u.form.value(0)
-		u.status.busy = true
+		reason := u.form.Value(0)
+		u.status.Busy = true
 		return adminRun(u, func() (string, error) {
 			_, err := st.UnbanUser(c.Ctx, a, id, reason)
 			return "Suspension lifted.", err
 		})
 	case usersAdjust:
-		cents, err := parseDollars(u.form.value(0))
+		cents, err := parseDollars(u.form.Value(0))
 		if err != nil {
-			u.status.err = c.explain(err)
+			u.status.Err = c.Explain(err)
 			return nil
 		}
-		reason := u.form.value(1)
-		u.status.busy = true
+		reason := u.form.Value(1)
+		u.status.Busy = true
 		return adminRun(u, func() (string, error) {
 			r, err := st.AdjustAsAdmin(c.Ctx, a, id, cents, reason)
 			what := "Credited"
@@ -134,19 +135,19 @@ func (u *adminUsers) pageLines(w, h int) []string {
 	}
 	lines = append(lines, strings.Join(tabs, st.Muted.Render(" · ")))
 	if u.form != nil {
-		return append(lines, "", u.form.view(), "", u.status.view(st))
+		return append(lines, "", u.form.View(), "", u.status.View(st))
 	}
 	head, rows := u.pageTable(w)
 	lines = append(lines, st.Muted.Render("  "+head))
 	u.rows = max(1, h-len(lines)-2)
-	from, to := u.pageCur.window(len(rows), u.rows)
+	from, to := u.pageCur.Window(len(rows), u.rows)
 	for i := from; i < to; i++ {
-		lines = append(lines, markedRow(st, i == u.pageCur.at, rows[i]))
+		lines = append(lines, kit.MarkedRow(st, i == u.pageCur.At, rows[i]))
 	}
 	if len(rows) == 0 {
 		lines = append(lines, st.Muted.Render("  Nothing here."))
 	}
-	return append(lines, "", u.status.view(st))
+	return append(lines, "", u.status.View(st))
 }
 
 // pageTable is the header and rows of the page's current table.
@@ -156,33 +157,33 @@ func (u *adminUsers) pageTable(w int) (string, []string) {
 	switch u.pageView {
 	case 0:
 		for _, e := range p.Ledger {
-			rows = append(rows, fmt.Sprintf("%-11s %-7s %9s %-16s %s", when(e.At), e.Kind, store.FormatCents(e.AmountCents),
-				cell(e.Reference, 16), cell(e.Note, rest)))
+			rows = append(rows, fmt.Sprintf("%-11s %-7s %9s %-16s %s", kit.When(e.At), e.Kind, store.FormatCents(e.AmountCents),
+				kit.Cell(e.Reference, 16), kit.Cell(e.Note, rest)))
 		}
 		return fmt.Sprintf("%-11s %-7s %9s %-16s %s", "WHEN", "KIND", "AMOUNT", "REFERENCE", "NOTE"), rows
 	case 1:
 		for _, r := range p.Reservations {
-			rows = append(rows, fmt.Sprintf("%-7s %-11s %-10s %-3s %-9s %7s %s", userRef(r.ID), when(r.CreatedAt),
-				cell(r.Service, 10), r.Country, r.State, store.FormatCents(r.PriceCents), cell(r.Provider, 12)))
+			rows = append(rows, fmt.Sprintf("%-7s %-11s %-10s %-3s %-9s %7s %s", userRef(r.ID), kit.When(r.CreatedAt),
+				kit.Cell(r.Service, 10), r.Country, r.State, store.FormatCents(r.PriceCents), kit.Cell(r.Provider, 12)))
 		}
 		return fmt.Sprintf("%-7s %-11s %-10s %-3s %-9s %7s %s", "ID", "WHEN", "SERVICE", "CC", "STATE", "PRICE",
 			"PROVIDER"), rows
 	case 2:
 		for _, o := range p.Orders {
 			rows = append(rows, fmt.Sprintf("%-16s %-12s %-8s %8s %8s %s", o.Number, o.Processor, o.Status,
-				store.FormatCents(o.AmountCents), store.FormatCents(o.Credited), when(o.CreatedAt)))
+				store.FormatCents(o.AmountCents), store.FormatCents(o.Credited), kit.When(o.CreatedAt)))
 		}
 		return fmt.Sprintf("%-16s %-12s %-8s %8s %8s %s", "ORDER", "PROCESSOR", "STATUS", "AMOUNT", "CREDITED",
 			"WHEN"), rows
 	case 3:
 		for _, k := range p.Keys {
-			rows = append(rows, fmt.Sprintf("%s %s %-11s", cell(k.Name, 10), cell(k.Fingerprint, 50), when(k.LastUsedAt)))
+			rows = append(rows, fmt.Sprintf("%s %s %-11s", kit.Cell(k.Name, 10), kit.Cell(k.Fingerprint, 50), kit.When(k.LastUsedAt)))
 		}
 		return fmt.Sprintf("%-10s %-50s %s", "NAME", "FINGERPRINT", "LAST USED"), rows
 	case 4:
 		for _, e := range p.Security {
-			rows = append(rows, fmt.Sprintf("%-11s %-16s %s %s", when(e.At), cell(string(e.Kind), 16),
-				cell(hostOnly(e.RemoteAddr), 20), cell(e.Detail, max(8, w-54))))
+			rows = append(rows, fmt.Sprintf("%-11s %-16s %s %s", kit.When(e.At), kit.Cell(string(e.Kind), 16),
+				kit.Cell(kit.HostOnly(e.RemoteAddr), 20), kit.Cell(e.Detail, max(8, w-54))))
 		}
 		return fmt.Sprintf("%-11s %-16s %-20s %s", "WHEN", "EVENT", "FROM", "DETAIL"), rows
 	}

@@ -1,4 +1,4 @@
-package tui
+package admin
 
 import (
 	"fmt"
@@ -8,11 +8,12 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/wantsms/wantsms/store"
+	"github.com/wantsms/wantsms/tui/kit"
 	"github.com/wantsms/wantsms/tui/sanitize"
 )
 
 // The Admin pane's Users section: find an account by email or key
-// fingerprint, open its page (admin_userpage.go), ban, unban, credit or
+// fingerprint, open its page (userpage.go), ban, unban, credit or
 // debit it. Every search and every page opened is in the audit trail.
 
 // usersShown is how many accounts one search lists.
@@ -29,21 +30,21 @@ const (
 )
 
 type adminUsers struct {
-	c      *Common
+	c      *env
 	search string
 	users  []store.User
 	more   bool
 	loaded bool
-	cur    listCursor
+	cur    kit.ListCursor
 	rows   int
 
 	page     *store.UserPage // nil while the list is shown
 	pageView int
-	pageCur  listCursor
+	pageCur  kit.ListCursor
 
 	formKind usersForm
-	form     *form
-	status   adminStatus
+	form     *kit.Form
+	status   kit.Status
 }
 
 type adminUsersMsg struct {
@@ -58,7 +59,7 @@ type adminPageMsg struct {
 	err    error
 }
 
-func newAdminUsers(c *Common) *adminUsers { return &adminUsers{c: c} }
+func newAdminUsers(c *env) *adminUsers { return &adminUsers{c: c} }
 
 func (u *adminUsers) title() string { return "Users" }
 
@@ -77,19 +78,19 @@ func (u *adminUsers) load() tea.Cmd {
 }
 
 func (u *adminUsers) find() tea.Cmd {
-	c, a, search := u.c, u.c.actor(), u.search
-	u.status.busy = true
+	c, a, search := u.c, u.c.Actor(), u.search
+	u.status.Busy = true
 	return func() tea.Msg {
-		users, more, err := c.Deps.Store.AdminUsers(c.Ctx, a, search, usersShown)
+		users, more, err := c.db.AdminUsers(c.Ctx, a, search, usersShown)
 		return adminUsersMsg{users: users, more: more, err: err}
 	}
 }
 
 func (u *adminUsers) openPage(id int64) tea.Cmd {
-	c, a, reload := u.c, u.c.actor(), u.page != nil && u.page.User.ID == id
-	u.status.busy = true
+	c, a, reload := u.c, u.c.Actor(), u.page != nil && u.page.User.ID == id
+	u.status.Busy = true
 	return func() tea.Msg {
-		p, err := c.Deps.Store.AdminUserPage(c.Ctx, a, id)
+		p, err := c.db.AdminUserPage(c.Ctx, a, id)
 		p.User.ID = id
 		return adminPageMsg{page: p, reload: reload, err: err}
 	}
@@ -98,51 +99,51 @@ func (u *adminUsers) openPage(id int64) tea.Cmd {
 func (u *adminUsers) update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case adminUsersMsg:
-		u.status.busy = false
+		u.status.Busy = false
 		if msg.err != nil {
-			u.status.err = u.c.explain(msg.err)
+			u.status.Err = u.c.Explain(msg.err)
 			return nil
 		}
 		u.users, u.more = msg.users, msg.more
-		u.cur.clamp(len(u.users))
+		u.cur.Clamp(len(u.users))
 	case adminPageMsg:
-		u.status.busy = false
+		u.status.Busy = false
 		if msg.reload && (u.page == nil || u.page.User.ID != msg.page.User.ID) {
 			return nil // left meanwhile
 		}
 		if msg.err != nil {
-			u.status.err = u.c.explain(msg.err)
+			u.status.Err = u.c.Explain(msg.err)
 			return nil
 		}
 		if u.page == nil || u.page.User.ID != msg.page.User.ID {
-			u.pageView, u.pageCur = 0, listCursor{}
+			u.pageView, u.pageCur = 0, kit.ListCursor{}
 		}
 		u.page = &msg.page
 	case adminDoneMsg:
 		if msg.to != u {
 			return nil
 		}
-		u.status.busy = false
+		u.status.Busy = false
 		if msg.err != nil {
-			u.status.err = u.c.explain(msg.err)
+			u.status.Err = u.c.Explain(msg.err)
 			return nil
 		}
-		u.form, u.formKind, u.status.notice = nil, usersNoForm, msg.notice
+		u.form, u.formKind, u.status.Notice = nil, usersNoForm, msg.notice
 		if u.page != nil {
 			return u.openPage(u.page.User.ID)
 		}
 	case adminOpenUserMsg:
 		u.form, u.formKind = nil, usersNoForm
-		u.status.clear()
+		u.status.Clear()
 		return u.openPage(msg.userID)
 	case tea.KeyMsg:
-		if u.status.busy {
+		if u.status.Busy {
 			return nil
 		}
 		if u.form != nil {
 			return u.formKey(msg)
 		}
-		u.status.clear()
+		u.status.Clear()
 		if u.page != nil {
 			return u.pageKey(msg)
 		}
@@ -154,41 +155,41 @@ func (u *adminUsers) update(msg tea.Msg) tea.Cmd {
 func (u *adminUsers) listKey(msg tea.KeyMsg) tea.Cmd {
 	k := u.c.Keys
 	switch {
-	case u.cur.key(k, msg, len(u.users), u.rows):
+	case u.cur.Key(k, msg, len(u.users), u.rows):
 	case key.Matches(msg, k.AdminSearch):
-		u.openForm(usersSearch, fieldSpec{label: "Search", limit: store.MaxUserSearchLen,
-			hint: "part of an email, or a key's SHA256:…"})
-		u.form.inputs[0].SetValue(u.search)
+		u.openForm(usersSearch, kit.Field{Label: "Search", Limit: store.MaxUserSearchLen,
+			Hint: "part of an email, or a key's SHA256:…"})
+		u.form.SetValue(0, u.search)
 	case key.Matches(msg, k.AdminRefresh):
 		return u.find()
 	case key.Matches(msg, k.Back) && u.search != "":
 		u.search = ""
 		return u.find()
 	case key.Matches(msg, k.Enter) && len(u.users) > 0:
-		return u.openPage(u.users[u.cur.at].ID)
+		return u.openPage(u.users[u.cur.At].ID)
 	}
 	return nil
 }
 
-func (u *adminUsers) openForm(kind usersForm, specs ...fieldSpec) {
-	u.formKind, u.form = kind, newForm(u.c, specs...)
-	u.form.setWidth(adminFormWidth)
+func (u *adminUsers) openForm(kind usersForm, specs ...kit.Field) {
+	u.formKind, u.form = kind, kit.NewForm(u.c.Common, specs...)
+	u.form.SetWidth(adminFormWidth)
 }
 
 func (u *adminUsers) formKey(msg tea.KeyMsg) tea.Cmd {
 	if key.Matches(msg, u.c.Keys.Back) {
 		u.form, u.formKind = nil, usersNoForm
-		u.status.clear()
+		u.status.Clear()
 		return nil
 	}
-	submit, cmd := u.form.update(msg)
+	submit, cmd := u.form.Update(msg)
 	if !submit {
 		return cmd
 	}
-	u.status.clear()
+	u.status.Clear()
 	if u.formKind == usersSearch {
-		u.search, u.form, u.formKind = strings.TrimSpace(u.form.value(0)), nil, usersNoForm
-		u.cur = listCursor{}
+		u.search, u.form, u.formKind = strings.TrimSpace(u.form.Value(0)), nil, usersNoForm
+		u.cur = kit.ListCursor{}
 		return u.find()
 	}
 	return u.submitPageForm()
@@ -218,23 +219,23 @@ func (u *adminUsers) view(w, h int) []string {
 	}
 	lines := []string{st.Subtitle.Render(head) + st.Muted.Render(fmt.Sprintf("  %d shown", len(u.users)))}
 	if u.form != nil {
-		lines = append(lines, u.form.view())
+		lines = append(lines, u.form.View())
 	}
 	lines = append(lines, st.Muted.Render(fmt.Sprintf("  %-6s %-32s %-5s %9s  %s", "ID", "EMAIL", "ROLE", "BALANCE",
 		"STATUS")))
 	u.rows = max(1, h-len(lines)-2)
-	from, to := u.cur.window(len(u.users), u.rows)
+	from, to := u.cur.Window(len(u.users), u.rows)
 	for i := from; i < to; i++ {
 		us := u.users[i]
-		row := fmt.Sprintf("%-6s %s %-5s %9s  %s", userRef(us.ID), cell(us.Email, 32), us.Role,
-			store.FormatCents(us.BalanceCents), cell(statusOf(us), max(8, w-62)))
-		lines = append(lines, markedRow(st, i == u.cur.at, row))
+		row := fmt.Sprintf("%-6s %s %-5s %9s  %s", userRef(us.ID), kit.Cell(us.Email, 32), us.Role,
+			store.FormatCents(us.BalanceCents), kit.Cell(statusOf(us), max(8, w-62)))
+		lines = append(lines, kit.MarkedRow(st, i == u.cur.At, row))
 	}
-	if len(u.users) == 0 && !u.status.busy {
+	if len(u.users) == 0 && !u.status.Busy {
 		lines = append(lines, st.Muted.Render("  No account matches."))
 	}
 	if u.more {
 		lines = append(lines, st.Muted.Render("  More match: narrow the search."))
 	}
-	return append(lines, "", u.status.view(st))
+	return append(lines, "", u.status.View(st))
 }

@@ -1,6 +1,13 @@
-package tui
+// Package history is the History pane: the numbers that ended, newest
+// first, a page at a time, filterable by service, country, number or
+// code, with the chosen one's messages.
+//
+// May import from this repository: provider, store, tui/kit,
+// tui/sanitize, tui/wording.
+package history
 
 import (
+	"context"
 	"fmt"
 	"strings"
 
@@ -11,17 +18,25 @@ import (
 
 	"github.com/wantsms/wantsms/provider"
 	"github.com/wantsms/wantsms/store"
+	"github.com/wantsms/wantsms/tui/kit"
 	"github.com/wantsms/wantsms/tui/sanitize"
+	"github.com/wantsms/wantsms/tui/wording"
 )
+
+// Store is what the History pane reads from the store.
+type Store interface {
+	History(ctx context.Context, userID int64, q store.HistoryQuery) ([]store.Reservation, bool, error)
+}
 
 // historyPageSize is how many past numbers a page lists: with the chosen
 // one's messages below, a page fits 80×24.
 const historyPageSize = 8
 
-// history is the History pane: past numbers, newest first, paginated and
+// Pane is the History pane: past numbers, newest first, paginated and
 // filterable by text.
-type history struct {
-	c       *Common
+type Pane struct {
+	c       *kit.Common
+	st      Store
 	w, h    int
 	rows    []store.Reservation
 	more    bool
@@ -34,18 +49,19 @@ type history struct {
 	err     string
 }
 
-type historyLoadedMsg struct {
+type loadedMsg struct {
 	page int
 	rows []store.Reservation
 	more bool
 	err  error
 }
 
-func newHistory(c *Common) *history { return &history{c: c} }
+// New makes the pane.
+func New(c *kit.Common, st Store) *Pane { return &Pane{c: c, st: st} }
 
 // editFilter makes the filter's field, which exists only while it is
 // edited: a text input is some 4 KB, times every session.
-func (p *history) editFilter() tea.Cmd {
+func (p *Pane) editFilter() tea.Cmd {
 	in := textinput.New()
 	in.Prompt, in.CharLimit, in.Placeholder = "", 40, "service, country, number, code…"
 	in.Cursor.Style, in.PlaceholderStyle = p.c.Styles.FocusedIn, p.c.Styles.Muted
@@ -55,27 +71,27 @@ func (p *history) editFilter() tea.Cmd {
 	return p.input.Focus()
 }
 
-func (p *history) inputWidth() int { return max(10, min(40, p.w-20)) }
+func (p *Pane) inputWidth() int { return max(10, min(40, p.w-20)) }
 
-func (p *history) Title() string { return "History" }
-func (p *history) Init() tea.Cmd { return nil }
-func (p *history) SetSize(w, h int) {
+func (p *Pane) Title() string { return "History" }
+func (p *Pane) Init() tea.Cmd { return nil }
+func (p *Pane) SetSize(w, h int) {
 	p.w, p.h = w, h
 	if p.input != nil {
 		p.input.Width = p.inputWidth()
 	}
 }
-func (p *history) Capturing() bool { return p.editing }
+func (p *Pane) Capturing() bool { return p.editing }
 
-func (p *history) load() tea.Cmd {
-	c, uid, page, text := p.c, p.c.UserID, p.page, strings.TrimSpace(p.filter)
+func (p *Pane) load() tea.Cmd {
+	c, st, uid, page, text := p.c, p.st, p.c.UserID, p.page, strings.TrimSpace(p.filter)
 	q := store.HistoryQuery{Text: text, Offset: page * historyPageSize, Limit: historyPageSize}
 	if text != "" {
 		q.Services, q.Countries = namedCodes(text)
 	}
 	return func() tea.Msg {
-		rows, more, err := c.Deps.Store.History(c.Ctx, uid, q)
-		return historyLoadedMsg{page: page, rows: rows, more: more, err: err}
+		rows, more, err := st.History(c.Ctx, uid, q)
+		return loadedMsg{page: page, rows: rows, more: more, err: err}
 	}
 }
 
@@ -96,23 +112,23 @@ func namedCodes(text string) (services, countries []string) {
 	return services, countries
 }
 
-func (p *history) Update(msg tea.Msg) (Component, tea.Cmd) {
+func (p *Pane) Update(msg tea.Msg) (kit.Pane, tea.Cmd) {
 	switch msg := msg.(type) {
-	case historyLoadedMsg:
+	case loadedMsg:
 		if msg.err != nil {
-			p.err = p.c.explain(msg.err)
+			p.err = p.c.Explain(msg.err)
 			return p, nil
 		}
 		if msg.page == p.page {
 			p.rows, p.more, p.loaded, p.err = msg.rows, msg.more, true, ""
 			p.cursor = min(p.cursor, max(0, len(p.rows)-1))
 		}
-	case eventMsg:
+	case kit.EventMsg:
 		// A number that ends joins the history.
-		if p.loaded && (msg.missed || msg.event.Kind == store.EventReservation) {
+		if p.loaded && (msg.Missed || msg.Event.Kind == store.EventReservation) {
 			return p, p.load()
 		}
-	case paneActivatedMsg:
+	case kit.ActivatedMsg:
 		return p, p.load()
 	case tea.KeyMsg:
 		return p, p.key(msg)
@@ -120,7 +136,7 @@ func (p *history) Update(msg tea.Msg) (Component, tea.Cmd) {
 	return p, nil
 }
 
-func (p *history) key(msg tea.KeyMsg) tea.Cmd {
+func (p *Pane) key(msg tea.KeyMsg) tea.Cmd {
 	k := p.c.Keys
 	if p.editing {
 		switch msg.Type {
@@ -155,7 +171,7 @@ func (p *history) key(msg tea.KeyMsg) tea.Cmd {
 	return nil
 }
 
-func (p *history) ShortHelp() []key.Binding {
+func (p *Pane) ShortHelp() []key.Binding {
 	k := p.c.Keys
 	if p.editing {
 		apply := key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "apply"))
@@ -164,12 +180,12 @@ func (p *history) ShortHelp() []key.Binding {
 	return []key.Binding{k.Filter, k.PageDown, k.PageUp}
 }
 
-func (p *history) FullHelp() [][]key.Binding {
+func (p *Pane) FullHelp() [][]key.Binding {
 	k := p.c.Keys
 	return [][]key.Binding{{k.Up, k.Down}, p.ShortHelp()}
 }
 
-func (p *history) View() string {
+func (p *Pane) View() string {
 	st := p.c.Styles
 	head := st.Title.Render("History")
 	if p.loaded {
@@ -184,7 +200,7 @@ func (p *history) View() string {
 	}
 	lines := []string{head, filter, ""}
 	if p.err != "" {
-		return lipgloss.JoinVertical(lipgloss.Left, append(lines, st.Error.Render(sentence(p.err)))...)
+		return lipgloss.JoinVertical(lipgloss.Left, append(lines, st.Error.Render(kit.Sentence(p.err)))...)
 	}
 	if len(p.rows) == 0 {
 		msg := "Nothing yet: numbers you reserved show here once they end (kept for a year)."
@@ -209,7 +225,7 @@ func (p *history) View() string {
 	return lipgloss.JoinVertical(lipgloss.Left, append(lines, p.detail(p.rows[p.cursor])...)...)
 }
 
-func (p *history) rowView(i int, r store.Reservation) string {
+func (p *Pane) rowView(i int, r store.Reservation) string {
 	st := p.c.Styles
 	marker, style := "  ", st.Text
 	if i == p.cursor {
@@ -219,21 +235,21 @@ func (p *history) rowView(i int, r store.Reservation) string {
 	if c, ok := provider.LookupCountry(r.Country); ok {
 		flag = c.Flag()
 	}
-	state := stateLabel(r)
+	state := wording.State(r.State, r.Refunded)
 	stateStyle := st.Text
 	if r.Refunded {
 		stateStyle = st.Success
 	}
 	return marker + style.Render(fmt.Sprintf("%-10s %-11s ", r.CreatedAt.UTC().Format("2006-01-02"),
-		sanitize.Truncate(serviceName(r.Service), 11))) + lipgloss.NewStyle().Width(4).Render(flag) +
+		sanitize.Truncate(wording.Service(r.Service), 11))) + lipgloss.NewStyle().Width(4).Render(flag) +
 		style.Render(fmt.Sprintf("%-15s %6s  ", sanitize.Truncate(sanitize.Line(r.Phone), 15), store.FormatCents(r.PriceCents))) +
 		stateStyle.Render(state)
 }
 
 // detail lists the chosen number's messages.
-func (p *history) detail(r store.Reservation) []string {
+func (p *Pane) detail(r store.Reservation) []string {
 	st := p.c.Styles
-	head := countryName(r.Country) + " · " + r.CreatedAt.UTC().Format("2 Jan 2006 15:04")
+	head := wording.FlagCountry(r.Country) + " · " + r.CreatedAt.UTC().Format("2 Jan 2006 15:04")
 	if r.Simulated {
 		head += st.Sim.Render("  simulated")
 	}

@@ -1,4 +1,4 @@
-package tui
+package inbox_test
 
 import (
 	"context"
@@ -17,6 +17,9 @@ import (
 	"github.com/wantsms/wantsms/provider/engine"
 	"github.com/wantsms/wantsms/provider/sim"
 	"github.com/wantsms/wantsms/store"
+	"github.com/wantsms/wantsms/tui"
+	"github.com/wantsms/wantsms/tui/kit"
+	"github.com/wantsms/wantsms/tui/tuitest"
 )
 
 // benchOpen is how many open numbers the Inbox benchmarks hold: twice the
@@ -70,12 +73,12 @@ func inboxWith20(b *testing.B) tea.Model {
 	u, _ = st.UserByID(ctx, u.ID)
 	rend := lipgloss.NewRenderer(io.Discard)
 	rend.SetColorProfile(termenv.ANSI256) // lipgloss would detect io.Discard: no colours
-	c := &Common{Ctx: ctx, Deps: Deps{Store: st, Numbers: eng, SSHCommand: "ssh -p 2222 localhost"},
-		Session: &Session{ID: "bench"}, Styles: NewStyles(rend), Keys: DefaultKeys()}
-	var m tea.Model = New(c, &u)
-	m = drive(m, m.Init()())
-	m = drive(m, tea.WindowSizeMsg{Width: 80, Height: 24})
-	m = drive(m, tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{'2'}})
+	c := &kit.Common{Ctx: ctx, SSHCommand: "ssh -p 2222 localhost", Session: &kit.Session{ID: "bench"},
+		Styles: kit.NewStyles(rend), Keys: kit.DefaultKeys()}
+	var m tea.Model = tui.New(c, tui.Deps{Store: st, Numbers: eng, SSHCommand: c.SSHCommand}, &u)
+	m = tuitest.Drive(m, m.Init()())
+	m = tuitest.Drive(m, tea.WindowSizeMsg{Width: 80, Height: 24})
+	m = tuitest.Drive(m, tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{'2'}})
 	if v := m.View(); !strings.Contains(v, fmt.Sprintf("Inbox · %d open", benchOpen)) {
 		b.Fatalf("not on an Inbox with %d numbers:\n%s", benchOpen, v)
 	}

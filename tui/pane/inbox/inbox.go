@@ -1,4 +1,11 @@
-package tui
+// Package inbox is the Inbox pane: the open numbers, their SMS as they
+// arrive (the code large, a bell when one comes), and what can be done
+// with a number now (copy, cancel, finish, another SMS), offered, asked
+// and refused by the same rules the engine applies.
+//
+// May import from this repository: provider/engine, store, tui/kit,
+// tui/sanitize, tui/wording.
+package inbox
 
 import (
 	"fmt"
@@ -11,7 +18,9 @@ import (
 
 	"github.com/wantsms/wantsms/provider/engine"
 	"github.com/wantsms/wantsms/store"
+	"github.com/wantsms/wantsms/tui/kit"
 	"github.com/wantsms/wantsms/tui/sanitize"
+	"github.com/wantsms/wantsms/tui/wording"
 )
 
 // inboxAction is an action on the selected number.
@@ -25,15 +34,17 @@ const (
 	inboxCopyCode
 )
 
-// inbox is the Inbox pane: open numbers, their SMS as they arrive, the
+// Pane is the Inbox pane: open numbers, their SMS as they arrive, the
 // code large, and the actions on a number.
 //
 // The selection is a number, not a row: reloads (a number reserved by a
 // script or another session, one that ended) keep the cursor on the
 // number the person chose, and a question (y/n) is bound to the number it
 // was asked about, whatever happens to the list meanwhile.
-type inbox struct {
-	c        *Common
+type Pane struct {
+	c        *kit.Common
+	st       Store
+	eng      Engine // nil: no actions on this server
 	w, h     int
 	open     []store.Reservation
 	loaded   bool
@@ -47,7 +58,7 @@ type inbox struct {
 	failure  *inboxFailure
 	notice   string
 	seen     map[int64]bool // message ids already shown: a new one rings
-	tick     ticker
+	tick     kit.Ticker
 }
 
 // inboxRefusal is an action the rules refused on a number. Its words are
@@ -67,12 +78,12 @@ type inboxFailure struct {
 	text  string
 }
 
-type inboxLoadedMsg struct {
+type loadedMsg struct {
 	open []store.Reservation
 	err  error
 }
 
-type inboxDoneMsg struct {
+type doneMsg struct {
 	id     int64
 	notice string
 	err    error
@@ -80,23 +91,26 @@ type inboxDoneMsg struct {
 
 type bellMsg struct{}
 
-func newInbox(c *Common) *inbox { return &inbox{c: c, tick: ticker{owner: "inbox"}} }
+// New makes the pane; eng nil offers no action on a number.
+func New(c *kit.Common, st Store, eng Engine) *Pane {
+	return &Pane{c: c, st: st, eng: eng, tick: kit.NewTicker("inbox")}
+}
 
-func (p *inbox) Title() string    { return "Inbox" }
-func (p *inbox) Init() tea.Cmd    { return p.load() }
-func (p *inbox) SetSize(w, h int) { p.w, p.h = w, h }
-func (p *inbox) Capturing() bool  { return false }
+func (p *Pane) Title() string    { return "Inbox" }
+func (p *Pane) Init() tea.Cmd    { return p.load() }
+func (p *Pane) SetSize(w, h int) { p.w, p.h = w, h }
+func (p *Pane) Capturing() bool  { return false }
 
-func (p *inbox) load() tea.Cmd {
-	c, uid := p.c, p.c.UserID
+func (p *Pane) load() tea.Cmd {
+	c, st, uid := p.c, p.st, p.c.UserID
 	return func() tea.Msg {
-		open, err := c.Deps.Store.OpenReservations(c.Ctx, uid)
-		return inboxLoadedMsg{open: open, err: err}
+		open, err := st.OpenReservations(c.Ctx, uid)
+		return loadedMsg{open: open, err: err}
 	}
 }
 
 // current is the selected number.
-func (p *inbox) current() (store.Reservation, bool) {
+func (p *Pane) current() (store.Reservation, bool) {
 	if p.cursor < len(p.open) {
 		return p.open[p.cursor], true
 	}
@@ -105,18 +119,18 @@ func (p *inbox) current() (store.Reservation, bool) {
 
 // nextChange is when the Inbox next shows something else by itself: a
 // countdown, or the selected number's cancel guard ending (-1: never).
-func (p *inbox) nextChange() time.Duration {
-	now := p.c.now()
+func (p *Pane) nextChange() time.Duration {
+	now := p.st.Now()
 	out := time.Duration(-1)
 	for _, r := range p.open {
-		out = soonest(out, clockChange(r.ExpiresAt.Sub(now)))
+		out = kit.Soonest(out, kit.ClockChange(r.ExpiresAt.Sub(now)))
 	}
 	if r, ok := p.current(); ok && r.State == store.ResActive {
 		wait := r.CancelAfter.Sub(now)
-		if wait <= secondsFrom+time.Second || p.showsRefusal(r) {
-			out = soonest(out, secondChange(wait))
+		if wait <= kit.SecondsFrom+time.Second || p.showsRefusal(r) {
+			out = kit.Soonest(out, secondChange(wait))
 		} else {
-			out = soonest(out, clockChange(wait))
+			out = kit.Soonest(out, kit.ClockChange(wait))
 		}
 	}
 	return out
@@ -125,7 +139,7 @@ func (p *inbox) nextChange() time.Duration {
 // guardLeft shows the wait of a cancel guard rounded up to the second,
 // as the engine's refusal does: "0:42" and "try again in 42 s" agree.
 func guardLeft(wait time.Duration) string {
-	return clock((wait + time.Second - time.Nanosecond).Truncate(time.Second))
+	return kit.Clock((wait + time.Second - time.Nanosecond).Truncate(time.Second))
 }
 
 // secondChange is how long until a wait written in whole seconds rounded
@@ -134,46 +148,46 @@ func secondChange(wait time.Duration) time.Duration {
 	if wait <= 0 {
 		return -1
 	}
-	return (wait-time.Nanosecond)%time.Second + time.Nanosecond + tickMargin
+	return (wait-time.Nanosecond)%time.Second + time.Nanosecond + kit.TickMargin
 }
 
-func (p *inbox) Update(msg tea.Msg) (Component, tea.Cmd) {
+func (p *Pane) Update(msg tea.Msg) (kit.Pane, tea.Cmd) {
 	switch msg := msg.(type) {
-	case inboxLoadedMsg:
+	case loadedMsg:
 		if msg.err != nil {
-			p.loadErr = p.c.explain(msg.err)
+			p.loadErr = p.c.Explain(msg.err)
 			return p, nil
 		}
 		p.loadErr = ""
-		return p, tea.Batch(p.loaded1(msg.open), p.tick.ensure(p.nextChange()))
-	case inboxDoneMsg:
+		return p, tea.Batch(p.loaded1(msg.open), p.tick.Ensure(p.nextChange()))
+	case doneMsg:
 		p.busy, p.confirm = false, inboxNone
 		p.notice, p.failure = msg.notice, nil
 		if msg.err != nil {
-			p.failure = &inboxFailure{id: msg.id, text: p.c.explain(msg.err)}
+			p.failure = &inboxFailure{id: msg.id, text: p.c.Explain(msg.err)}
 		}
 		return p, p.load()
-	case copiedMsg:
-		if msg.owner == "inbox" {
-			p.notice = msg.what + " copied to your clipboard."
+	case kit.CopiedMsg:
+		if msg.Owner == "inbox" {
+			p.notice = msg.What + " copied to your clipboard."
 		}
-	case eventMsg:
-		if msg.missed || msg.event.Kind == store.EventReservation || msg.event.Kind == store.EventMessage {
+	case kit.EventMsg:
+		if msg.Missed || msg.Event.Kind == store.EventReservation || msg.Event.Kind == store.EventMessage {
 			return p, p.load()
 		}
-	case paneActivatedMsg:
-		p.tick.active = true
-		return p, tea.Batch(p.load(), p.tick.ensure(p.nextChange()))
-	case paneDeactivatedMsg:
-		p.tick.active = false
-	case countdownTick:
-		if msg.owner == p.tick.owner {
-			return p, p.tick.tick(msg, p.nextChange())
+	case kit.ActivatedMsg:
+		p.tick.SetActive(true)
+		return p, tea.Batch(p.load(), p.tick.Ensure(p.nextChange()))
+	case kit.DeactivatedMsg:
+		p.tick.SetActive(false)
+	case kit.TickMsg:
+		if p.tick.Owns(msg) {
+			return p, p.tick.Tick(msg, p.nextChange())
 		}
 	case tea.KeyMsg:
 		if !p.busy {
 			cmd := p.key(msg)
-			return p, tea.Batch(cmd, p.tick.ensure(p.nextChange()))
+			return p, tea.Batch(cmd, p.tick.Ensure(p.nextChange()))
 		}
 	}
 	return p, nil
@@ -182,7 +196,7 @@ func (p *inbox) Update(msg tea.Msg) (Component, tea.Cmd) {
 // loaded1 takes a fresh list: the cursor stays on the selected number
 // (on its neighbour if it ended), an open question follows its own number
 // or closes saying why, and a code that was not there before rings.
-func (p *inbox) loaded1(open []store.Reservation) tea.Cmd {
+func (p *Pane) loaded1(open []store.Reservation) tea.Cmd {
 	first := p.seen == nil
 	if first {
 		p.seen = map[int64]bool{}
@@ -228,7 +242,7 @@ func (p *inbox) loaded1(open []store.Reservation) tea.Cmd {
 
 // recheckQuestion keeps an open question true to its number: it closes
 // when the number ended or the action no longer applies, and says why.
-func (p *inbox) recheckQuestion() {
+func (p *Pane) recheckQuestion() {
 	if p.confirm == inboxNone {
 		return
 	}
@@ -245,7 +259,7 @@ func (p *inbox) recheckQuestion() {
 	p.confirm = inboxNone
 }
 
-func (p *inbox) find(id int64) (store.Reservation, bool) {
+func (p *Pane) find(id int64) (store.Reservation, bool) {
 	for _, r := range p.open {
 		if r.ID == id {
 			return r, true
@@ -258,7 +272,7 @@ func (p *inbox) find(id int64) (store.Reservation, bool) {
 // many messages it has.
 func stamp(r store.Reservation) string { return fmt.Sprintf("%s/%d", r.State, len(r.Messages)) }
 
-func (p *inbox) key(msg tea.KeyMsg) tea.Cmd {
+func (p *Pane) key(msg tea.KeyMsg) tea.Cmd {
 	k := p.c.Keys
 	if p.confirm != inboxNone {
 		switch {
@@ -282,10 +296,10 @@ func (p *inbox) key(msg tea.KeyMsg) tea.Cmd {
 	case key.Matches(msg, k.CopyCode):
 		if p.ask(inboxCopyCode, r) {
 			code := r.LatestCode()
-			return copyCmd(p.c, "inbox", code, "Code "+sanitize.Line(code))
+			return kit.Copy(p.c, "inbox", code, "Code "+sanitize.Line(code))
 		}
 	case key.Matches(msg, k.CopyNumber):
-		return copyCmd(p.c, "inbox", r.Phone, "Number "+sanitize.Line(r.Phone))
+		return kit.Copy(p.c, "inbox", r.Phone, "Number "+sanitize.Line(r.Phone))
 	case key.Matches(msg, k.CancelRes):
 		p.confirmIf(inboxCancel, r)
 	case key.Matches(msg, k.FinishRes):
@@ -296,7 +310,7 @@ func (p *inbox) key(msg tea.KeyMsg) tea.Cmd {
 	return nil
 }
 
-func (p *inbox) move(by int) {
+func (p *Pane) move(by int) {
 	p.cursor = max(0, min(len(p.open)-1, p.cursor+by))
 	if r, ok := p.current(); ok {
 		p.selected = r.ID
@@ -304,7 +318,7 @@ func (p *inbox) move(by int) {
 }
 
 // confirmIf asks about an action on r, or says why it does not apply.
-func (p *inbox) confirmIf(a inboxAction, r store.Reservation) {
+func (p *Pane) confirmIf(a inboxAction, r store.Reservation) {
 	if p.ask(a, r) {
 		p.confirm, p.target = a, r
 	}
@@ -312,7 +326,7 @@ func (p *inbox) confirmIf(a inboxAction, r store.Reservation) {
 
 // ask reports whether the rules allow a on r now; if not, the refusal is
 // shown for r (refusal lines are about the number, not the row).
-func (p *inbox) ask(a inboxAction, r store.Reservation) bool {
+func (p *Pane) ask(a inboxAction, r store.Reservation) bool {
 	if p.check(a, r) == nil {
 		return true
 	}
@@ -321,27 +335,22 @@ func (p *inbox) ask(a inboxAction, r store.Reservation) bool {
 }
 
 // errNoCode refuses to copy a code that has not come.
-var errNoCode = inboxError("no code yet on this number")
-
-type inboxError string
-
-func (e inboxError) Error() string      { return string(e) }
-func (e inboxError) UserFacing() string { return string(e) }
+var errNoCode = kit.Refusal("no code yet on this number")
 
 // check is the rule for action a on r now: the store's and the engine's
 // own (the same the engine applies again, and that commands give), so the
 // Inbox offers, asks and refuses exactly as the action itself would.
-func (p *inbox) check(a inboxAction, r store.Reservation) error {
+func (p *Pane) check(a inboxAction, r store.Reservation) error {
 	switch a {
 	case inboxCancel:
-		return engine.CheckCancel(r, p.c.now())
+		return engine.CheckCancel(r, p.st.Now())
 	case inboxFinish:
 		return r.CheckFinish()
 	case inboxAgain:
 		if err := r.CheckAgain(); err != nil {
 			return err
 		}
-		if n := p.c.Deps.Numbers; n != nil && !n.CanAgain(r.Provider) {
+		if p.eng != nil && !p.eng.CanAgain(r.Provider) {
 			return engine.ErrNoAgain
 		}
 	case inboxCopyCode:
@@ -354,14 +363,14 @@ func (p *inbox) check(a inboxAction, r store.Reservation) error {
 
 // showsRefusal reports whether the refusal on screen is about r and still
 // true.
-func (p *inbox) showsRefusal(r store.Reservation) bool {
+func (p *Pane) showsRefusal(r store.Reservation) bool {
 	return p.refusal != nil && p.refusal.id == r.ID && p.check(p.refusal.action, r) != nil
 }
 
 // refusalText words the refusal of a on r, in the rule's words, with the
 // key that helps instead where one does now.
-func (p *inbox) refusalText(a inboxAction, r store.Reservation) string {
-	text := sentence(p.c.explain(p.check(a, r))) + "."
+func (p *Pane) refusalText(a inboxAction, r store.Reservation) string {
+	text := kit.Sentence(p.c.Explain(p.check(a, r))) + "."
 	switch {
 	case a == inboxCancel && r.State == store.ResReceived:
 		text += " Finish it with f."
@@ -372,10 +381,10 @@ func (p *inbox) refusalText(a inboxAction, r store.Reservation) string {
 }
 
 // act runs the confirmed action on the number it was asked about.
-func (p *inbox) act() tea.Cmd {
+func (p *Pane) act() tea.Cmd {
 	c, uid, r, what := p.c, p.c.UserID, p.target, p.confirm
 	p.busy = true
-	n := c.Deps.Numbers
+	n := p.eng
 	return func() tea.Msg {
 		var err error
 		notice := ""
@@ -393,13 +402,13 @@ func (p *inbox) act() tea.Cmd {
 		if err != nil {
 			notice = ""
 		}
-		return inboxDoneMsg{id: r.ID, notice: notice, err: err}
+		return doneMsg{id: r.ID, notice: notice, err: err}
 	}
 }
 
 // ShortHelp offers only what the selected number allows now: the help
 // bar changes as its state changes and as its cancel guard passes.
-func (p *inbox) ShortHelp() []key.Binding {
+func (p *Pane) ShortHelp() []key.Binding {
 	k := p.c.Keys
 	if p.confirm != inboxNone {
 		return []key.Binding{k.Yes, k.No}
@@ -421,12 +430,12 @@ func (p *inbox) ShortHelp() []key.Binding {
 	return out
 }
 
-func (p *inbox) FullHelp() [][]key.Binding {
+func (p *Pane) FullHelp() [][]key.Binding {
 	k := p.c.Keys
 	return [][]key.Binding{{k.Up, k.Down}, p.ShortHelp()}
 }
 
-func (p *inbox) View() string {
+func (p *Pane) View() string {
 	st := p.c.Styles
 	if !p.loaded {
 		return st.Title.Render("Inbox")
@@ -440,7 +449,7 @@ func (p *inbox) View() string {
 		st.Muted.Render(fmt.Sprintf("  %-18s %-14s %-10s %6s", "NUMBER", "SERVICE", "STATE", "LEFT"))}
 	listRows := min(len(p.open), max(2, p.h/4))
 	top := max(0, min(p.cursor-listRows/2, len(p.open)-listRows))
-	now := p.c.now()
+	now := p.st.Now()
 	for i := top; i < top+listRows; i++ {
 		r := p.open[i]
 		marker, style := "  ", st.Text
@@ -448,7 +457,7 @@ func (p *inbox) View() string {
 			marker, style = st.Selected.Render("▸ "), st.Selected
 		}
 		row := fmt.Sprintf("%-18s %-14s %-10s %6s", sanitize.Truncate(sanitize.Line(r.Phone), 18),
-			sanitize.Truncate(serviceName(r.Service), 14), stateLabel(r), clock(r.ExpiresAt.Sub(now)))
+			sanitize.Truncate(wording.Service(r.Service), 14), wording.State(r.State, r.Refunded), kit.Clock(r.ExpiresAt.Sub(now)))
 		sim := ""
 		if r.Simulated {
 			sim = st.Sim.Render(" simulated")
@@ -461,14 +470,14 @@ func (p *inbox) View() string {
 }
 
 // detail is the selected number: its code large and its messages.
-func (p *inbox) detail(r store.Reservation) []string {
+func (p *Pane) detail(r store.Reservation) []string {
 	st := p.c.Styles
-	lines := []string{st.Subtitle.Render(sanitize.Line(r.Phone) + " · " + serviceName(r.Service) + " · " + countryName(r.Country))}
+	lines := []string{st.Subtitle.Render(sanitize.Line(r.Phone) + " · " + wording.Service(r.Service) + " · " + wording.FlagCountry(r.Country))}
 	if code := r.LatestCode(); code != "" {
-		lines = append(lines, bigCode(st, code))
+		lines = append(lines, kit.BigCode(st, code))
 	} else {
 		waiting := "Waiting for the SMS… it shows here by itself."
-		if wait := r.CancelAfter.Sub(p.c.now()); wait > 0 && r.State == store.ResActive {
+		if wait := r.CancelAfter.Sub(p.st.Now()); wait > 0 && r.State == store.ResActive {
 			waiting += " Can be cancelled in " + guardLeft(wait) + "."
 		}
 		lines = append(lines, strings.Split(st.Muted.Width(max(20, p.w)).Render(waiting), "\n")...)
@@ -504,7 +513,7 @@ func (p *inbox) detail(r store.Reservation) []string {
 // is at most a few hundred characters; more would push the list away.
 const newestMessageLines = 4
 
-func (p *inbox) status() []string {
+func (p *Pane) status() []string {
 	st := p.c.Styles
 	if p.confirm != inboxNone {
 		r := p.target
@@ -517,7 +526,7 @@ func (p *inbox) status() []string {
 			st.Key.Render("n") + st.Text.Render(" no")}
 	}
 	errLine := func(text string) []string {
-		return []string{"", st.Error.Width(max(20, p.w)).Render(sentence(text))}
+		return []string{"", st.Error.Width(max(20, p.w)).Render(kit.Sentence(text))}
 	}
 	r, ok := p.current()
 	switch {

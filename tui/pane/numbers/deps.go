@@ -1,4 +1,4 @@
-package tui
+package numbers
 
 import (
 	"context"
@@ -8,16 +8,18 @@ import (
 	"github.com/wantsms/wantsms/store"
 )
 
-// Numbers is what the dashboard asks of the reservation engine
+// Store is what the Numbers pane reads from the store.
+type Store interface {
+	// Now is the store's clock, the one reservations are stamped with.
+	Now() time.Time
+	UserReservation(ctx context.Context, userID, id int64) (store.Reservation, error)
+}
+
+// Engine is what the Numbers pane asks of the reservation engine
 // (provider/engine implements it).
-type Numbers interface {
+type Engine interface {
 	Offers(ctx context.Context) []provider.RoutedOffer
 	Reserve(ctx context.Context, userID int64, service, country string, priceCents int64) (store.Reservation, error)
-	Cancel(ctx context.Context, userID, id int64) (store.Reservation, error)
-	Finish(ctx context.Context, userID, id int64) (store.Reservation, error)
-	Again(ctx context.Context, userID, id int64) error
 	Simulated(providerName string) bool
-	// CanAgain reports whether the provider can send another SMS.
-	CanAgain(providerName string) bool
 	Lifetime() time.Duration
 }

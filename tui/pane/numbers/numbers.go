@@ -1,4 +1,11 @@
-package tui
+// Package numbers is the Numbers pane, the dashboard's first tab: choose
+// a service (type to filter), then a country, see the price against the
+// balance, reserve, and watch the number with its countdown until its
+// code comes.
+//
+// May import from this repository: provider, store, tui/kit,
+// tui/sanitize, tui/wording.
+package numbers
 
 import (
 	"errors"
@@ -15,7 +22,9 @@ import (
 
 	"github.com/wantsms/wantsms/provider"
 	"github.com/wantsms/wantsms/store"
+	"github.com/wantsms/wantsms/tui/kit"
 	"github.com/wantsms/wantsms/tui/sanitize"
+	"github.com/wantsms/wantsms/tui/wording"
 )
 
 // numbersMode is the step of reserving a number.
@@ -32,9 +41,11 @@ const (
 // topUpHint tells a person without credits where to get them.
 const topUpHint = "To top up, open Wallet (press the Wallet tab number)."
 
-// numbersPane is the Numbers pane: service → country → confirm → number.
-type numbersPane struct {
-	c       *Common
+// Pane is the Numbers pane: service → country → confirm → number.
+type Pane struct {
+	c       *kit.Common
+	st      Store
+	eng     Engine // nil: no numbers on this server
 	w, h    int
 	mode    numbersMode
 	offers  []provider.RoutedOffer
@@ -47,7 +58,7 @@ type numbersPane struct {
 	res     store.Reservation
 	err     string
 	notice  string
-	tick    ticker
+	tick    kit.Ticker
 }
 
 // numberRow is one line of the service or country list.
@@ -71,44 +82,43 @@ type numberReloadedMsg struct {
 	err error
 }
 
-type copiedMsg struct{ owner, what string }
-
-func newNumbersPane(c *Common) *numbersPane {
-	return &numbersPane{c: c, tick: ticker{owner: "numbers"}}
+// New makes the pane; eng nil shows it without offers.
+func New(c *kit.Common, st Store, eng Engine) *Pane {
+	return &Pane{c: c, st: st, eng: eng, tick: kit.NewTicker("numbers")}
 }
 
-func (p *numbersPane) Title() string    { return "Numbers" }
-func (p *numbersPane) Init() tea.Cmd    { return p.load() }
-func (p *numbersPane) SetSize(w, h int) { p.w, p.h = w, h }
+func (p *Pane) Title() string    { return "Numbers" }
+func (p *Pane) Init() tea.Cmd    { return p.load() }
+func (p *Pane) SetSize(w, h int) { p.w, p.h = w, h }
 
 // Capturing: while a filter is being typed, every key goes to it.
-func (p *numbersPane) Capturing() bool {
+func (p *Pane) Capturing() bool {
 	return (p.mode == numServices || p.mode == numCountries) && p.filter != ""
 }
 
-func (p *numbersPane) load() tea.Cmd {
-	c := p.c
-	if c.Deps.Numbers == nil {
+func (p *Pane) load() tea.Cmd {
+	c, eng := p.c, p.eng
+	if eng == nil {
 		return nil
 	}
-	return func() tea.Msg { return offersLoadedMsg{offers: c.Deps.Numbers.Offers(c.Ctx)} }
+	return func() tea.Msg { return offersLoadedMsg{offers: eng.Offers(c.Ctx)} }
 }
 
 // nextChange is when the reserved number's countdowns (its end, the
 // cancel guard) next change on screen (-1: none shown).
-func (p *numbersPane) nextChange() time.Duration {
+func (p *Pane) nextChange() time.Duration {
 	if p.mode != numReserved || !p.res.State.Open() {
 		return -1
 	}
-	now := p.c.now()
-	wait := clockChange(p.res.ExpiresAt.Sub(now))
+	now := p.st.Now()
+	wait := kit.ClockChange(p.res.ExpiresAt.Sub(now))
 	if p.res.State == store.ResActive {
-		wait = soonest(wait, clockChange(p.res.CancelAfter.Sub(now)))
+		wait = kit.Soonest(wait, kit.ClockChange(p.res.CancelAfter.Sub(now)))
 	}
 	return wait
 }
 
-func (p *numbersPane) Update(msg tea.Msg) (Component, tea.Cmd) {
+func (p *Pane) Update(msg tea.Msg) (kit.Pane, tea.Cmd) {
 	switch msg := msg.(type) {
 	case offersLoadedMsg:
 		p.offers, p.loaded = msg.offers, true
@@ -119,22 +129,22 @@ func (p *numbersPane) Update(msg tea.Msg) (Component, tea.Cmd) {
 		if msg.err == nil && msg.res.ID == p.res.ID {
 			p.res = msg.res
 		}
-	case copiedMsg:
-		if msg.owner == "numbers" {
-			p.notice = msg.what + " copied to your clipboard."
+	case kit.CopiedMsg:
+		if msg.Owner == "numbers" {
+			p.notice = msg.What + " copied to your clipboard."
 		}
-	case eventMsg:
-		if p.mode == numReserved && (msg.missed || msg.event.Ref == p.res.ID) {
+	case kit.EventMsg:
+		if p.mode == numReserved && (msg.Missed || msg.Event.Ref == p.res.ID) {
 			return p, p.reload()
 		}
-	case paneActivatedMsg:
-		p.tick.active = true
-		return p, tea.Batch(p.load(), p.tick.ensure(p.nextChange()))
-	case paneDeactivatedMsg:
-		p.tick.active = false
-	case countdownTick:
-		if msg.owner == p.tick.owner {
-			return p, p.tick.tick(msg, p.nextChange())
+	case kit.ActivatedMsg:
+		p.tick.SetActive(true)
+		return p, tea.Batch(p.load(), p.tick.Ensure(p.nextChange()))
+	case kit.DeactivatedMsg:
+		p.tick.SetActive(false)
+	case kit.TickMsg:
+		if p.tick.Owns(msg) {
+			return p, p.tick.Tick(msg, p.nextChange())
 		}
 	case tea.KeyMsg:
 		return p, p.key(msg)
@@ -142,34 +152,34 @@ func (p *numbersPane) Update(msg tea.Msg) (Component, tea.Cmd) {
 	return p, nil
 }
 
-func (p *numbersPane) reserved(msg reservedMsg) tea.Cmd {
+func (p *Pane) reserved(msg reservedMsg) tea.Cmd {
 	if msg.err != nil {
 		p.mode = numConfirm
 		p.err = p.explain(msg.err)
 		return p.load() // prices or stock changed: show the new ones
 	}
 	p.mode, p.res, p.err, p.notice = numReserved, msg.res, "", ""
-	return p.tick.ensure(p.nextChange())
+	return p.tick.Ensure(p.nextChange())
 }
 
 // explain words a refusal, adding the way out where there is one.
-func (p *numbersPane) explain(err error) string {
-	msg := p.c.explain(err)
+func (p *Pane) explain(err error) string {
+	msg := p.c.Explain(err)
 	if errors.Is(err, store.ErrInsufficientFunds) {
 		return "" // the confirmation explains it while it holds
 	}
 	return msg
 }
 
-func (p *numbersPane) reload() tea.Cmd {
-	c, uid, id := p.c, p.c.UserID, p.res.ID
+func (p *Pane) reload() tea.Cmd {
+	c, st, uid, id := p.c, p.st, p.c.UserID, p.res.ID
 	return func() tea.Msg {
-		r, err := c.Deps.Store.UserReservation(c.Ctx, uid, id)
+		r, err := st.UserReservation(c.Ctx, uid, id)
 		return numberReloadedMsg{res: r, err: err}
 	}
 }
 
-func (p *numbersPane) key(msg tea.KeyMsg) tea.Cmd {
+func (p *Pane) key(msg tea.KeyMsg) tea.Cmd {
 	k := p.c.Keys
 	p.notice = ""
 	switch p.mode {
@@ -185,9 +195,9 @@ func (p *numbersPane) key(msg tea.KeyMsg) tea.Cmd {
 	case numReserved:
 		switch {
 		case key.Matches(msg, k.CopyCode) && p.res.LatestCode() != "":
-			return copyCmd(p.c, "numbers", p.res.LatestCode(), "Code "+sanitize.Line(p.res.LatestCode()))
+			return kit.Copy(p.c, "numbers", p.res.LatestCode(), "Code "+sanitize.Line(p.res.LatestCode()))
 		case key.Matches(msg, k.CopyNumber):
-			return copyCmd(p.c, "numbers", p.res.Phone, "Number "+sanitize.Line(p.res.Phone))
+			return kit.Copy(p.c, "numbers", p.res.Phone, "Number "+sanitize.Line(p.res.Phone))
 		case key.Matches(msg, k.NewNumber):
 			p.mode, p.filter, p.service, p.err = numServices, "", "", ""
 			p.rebuild()
@@ -197,16 +207,7 @@ func (p *numbersPane) key(msg tea.KeyMsg) tea.Cmd {
 	return nil
 }
 
-// copyCmd puts text on the person's clipboard; owner is the pane that
-// tells the person.
-func copyCmd(c *Common, owner, text, what string) tea.Cmd {
-	return func() tea.Msg {
-		c.copyToClipboard(text)
-		return copiedMsg{owner: owner, what: what}
-	}
-}
-
-func (p *numbersPane) listKey(msg tea.KeyMsg) tea.Cmd {
+func (p *Pane) listKey(msg tea.KeyMsg) tea.Cmd {
 	switch msg.Type {
 	case tea.KeyUp:
 		p.cursor = max(0, p.cursor-1)
@@ -239,7 +240,7 @@ func (p *numbersPane) listKey(msg tea.KeyMsg) tea.Cmd {
 	return nil
 }
 
-func (p *numbersPane) choose() tea.Cmd {
+func (p *Pane) choose() tea.Cmd {
 	if len(p.rows) == 0 {
 		return nil
 	}
@@ -257,20 +258,20 @@ func (p *numbersPane) choose() tea.Cmd {
 // unaffordable is the store's refusal of the chosen offer on the current
 // balance and debt (nil when it is covered): the same rules, in the same
 // words, as the engine applies to every reservation.
-func (p *numbersPane) unaffordable() error {
+func (p *Pane) unaffordable() error {
 	if err := store.CheckNoDebt(p.c.User.DebtCents); err != nil {
 		return err
 	}
 	return store.CheckAffordable(p.c.User.BalanceCents, p.offer.SellCents)
 }
 
-func (p *numbersPane) affordable() bool { return p.unaffordable() == nil }
+func (p *Pane) affordable() bool { return p.unaffordable() == nil }
 
-func (p *numbersPane) reserve() tea.Cmd {
-	c, uid, o := p.c, p.c.UserID, p.offer
+func (p *Pane) reserve() tea.Cmd {
+	c, eng, uid, o := p.c, p.eng, p.c.UserID, p.offer
 	p.mode, p.err = numReserving, ""
 	return func() tea.Msg {
-		r, err := c.Deps.Numbers.Reserve(c.Ctx, uid, o.Service, o.Country, o.SellCents)
+		r, err := eng.Reserve(c.Ctx, uid, o.Service, o.Country, o.SellCents)
 		return reservedMsg{res: r, err: err}
 	}
 }
@@ -282,7 +283,7 @@ func (p *numbersPane) reserve() tea.Cmd {
 //
 // Reloaded offers (new prices reorder the countries) keep the cursor on
 // the row it was on.
-func (p *numbersPane) rebuild() {
+func (p *Pane) rebuild() {
 	var selected string
 	if p.cursor < len(p.rows) {
 		selected = p.rows[p.cursor].code
@@ -313,7 +314,7 @@ var allServices struct {
 	rows   []numberRow
 }
 
-func (p *numbersPane) serviceRows(f string) []numberRow {
+func (p *Pane) serviceRows(f string) []numberRow {
 	if f != "" || len(p.offers) == 0 {
 		return p.buildServiceRows(f)
 	}
@@ -325,12 +326,12 @@ func (p *numbersPane) serviceRows(f string) []numberRow {
 	return allServices.rows
 }
 
-func (p *numbersPane) buildServiceRows(f string) []numberRow {
+func (p *Pane) buildServiceRows(f string) []numberRow {
 	best := map[string]*numberRow{}
 	for _, o := range p.offers {
 		r := best[o.Service]
 		if r == nil {
-			r = &numberRow{code: o.Service, label: serviceName(o.Service), cents: o.SellCents}
+			r = &numberRow{code: o.Service, label: wording.Service(o.Service), cents: o.SellCents}
 			best[o.Service] = r
 		}
 		r.cents, r.stock = min(r.cents, o.SellCents), r.stock+o.Stock
@@ -345,7 +346,7 @@ func (p *numbersPane) buildServiceRows(f string) []numberRow {
 	return out
 }
 
-func (p *numbersPane) countryRows(f string) []numberRow {
+func (p *Pane) countryRows(f string) []numberRow {
 	var out []numberRow
 	for _, o := range p.offers {
 		if o.Service != p.service {
@@ -355,7 +356,7 @@ func (p *numbersPane) countryRows(f string) []numberRow {
 		if !matches(f, c.Name, o.Country) {
 			continue
 		}
-		out = append(out, numberRow{code: o.Country, label: countryName(o.Country), cents: o.SellCents,
+		out = append(out, numberRow{code: o.Country, label: wording.FlagCountry(o.Country), cents: o.SellCents,
 			stock: o.Stock, sim: p.simulated(o), offer: o})
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].cents < out[j].cents })
@@ -364,7 +365,7 @@ func (p *numbersPane) countryRows(f string) []numberRow {
 
 // allSimulated: every offer is from the simulator (the default set-up),
 // said once in the title instead of on every row.
-func (p *numbersPane) allSimulated() bool {
+func (p *Pane) allSimulated() bool {
 	for _, o := range p.offers {
 		if !p.simulated(o) {
 			return false
@@ -373,8 +374,8 @@ func (p *numbersPane) allSimulated() bool {
 	return len(p.offers) > 0
 }
 
-func (p *numbersPane) simulated(o provider.RoutedOffer) bool {
-	return p.c.Deps.Numbers != nil && p.c.Deps.Numbers.Simulated(o.Provider)
+func (p *Pane) simulated(o provider.RoutedOffer) bool {
+	return p.eng != nil && p.eng.Simulated(o.Provider)
 }
 
 // matches: the filter starts the code or a word of the name ("te" finds
@@ -400,7 +401,7 @@ func matches(f, name, code string) bool {
 	return false
 }
 
-func (p *numbersPane) ShortHelp() []key.Binding {
+func (p *Pane) ShortHelp() []key.Binding {
 	k := p.c.Keys
 	pick := key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "choose"))
 	typing := key.NewBinding(key.WithKeys("a"), key.WithHelp("type", "filter"))
@@ -420,15 +421,15 @@ func (p *numbersPane) ShortHelp() []key.Binding {
 	return nil
 }
 
-func (p *numbersPane) FullHelp() [][]key.Binding {
+func (p *Pane) FullHelp() [][]key.Binding {
 	up := key.NewBinding(key.WithKeys("up"), key.WithHelp("↑", "up"))
 	down := key.NewBinding(key.WithKeys("down"), key.WithHelp("↓", "down"))
 	return [][]key.Binding{{up, down}, p.ShortHelp()}
 }
 
-func (p *numbersPane) View() string {
+func (p *Pane) View() string {
 	st := p.c.Styles
-	if p.c.Deps.Numbers == nil || !p.loaded {
+	if p.eng == nil || !p.loaded {
 		return st.Title.Render("Numbers") + "\n\n" + st.Muted.Render("Loading what is on offer…")
 	}
 	var lines []string
@@ -442,18 +443,18 @@ func (p *numbersPane) View() string {
 	}
 	switch {
 	case p.err != "":
-		lines = append(lines, "", st.Error.Width(max(20, p.w)).Render(sentence(p.err)))
+		lines = append(lines, "", st.Error.Width(max(20, p.w)).Render(kit.Sentence(p.err)))
 	case p.notice != "":
 		lines = append(lines, "", st.Success.Render(p.notice))
 	}
 	return lipgloss.JoinVertical(lipgloss.Left, lines...)
 }
 
-func (p *numbersPane) listView() []string {
+func (p *Pane) listView() []string {
 	st := p.c.Styles
 	title, what := "Numbers · choose a service", "SERVICE"
 	if p.mode == numCountries {
-		title, what = "Numbers · "+serviceName(p.service)+" · choose a country", "COUNTRY"
+		title, what = "Numbers · "+wording.Service(p.service)+" · choose a country", "COUNTRY"
 	}
 	filter := st.Muted.Render("Type to filter")
 	if p.filter != "" {
@@ -482,7 +483,7 @@ func (p *numbersPane) listView() []string {
 
 // rowView draws one row; allSim (every offer simulated, said once in the
 // title) is worked out once per view, not once per row.
-func (p *numbersPane) rowView(i int, allSim bool) string {
+func (p *Pane) rowView(i int, allSim bool) string {
 	st := p.c.Styles
 	r := p.rows[i]
 	marker, name := "  ", st.Text
@@ -501,7 +502,7 @@ func (p *numbersPane) rowView(i int, allSim bool) string {
 		st.Text.Render(fmt.Sprintf("%11s %9d", price, r.stock)) + sim
 }
 
-func (p *numbersPane) confirmView() []string {
+func (p *Pane) confirmView() []string {
 	st := p.c.Styles
 	o, bal := p.offer, p.c.User.BalanceCents
 	after := store.FormatCents(bal) + " → " + store.FormatCents(bal-o.SellCents)
@@ -509,12 +510,12 @@ func (p *numbersPane) confirmView() []string {
 		after = store.FormatCents(bal)
 	}
 	lines := []string{st.Title.Render("Reserve this number?"), "",
-		st.Label.Render("Service") + st.Text.Render(serviceName(o.Service)),
-		st.Label.Render("Country") + st.Text.Render(countryName(o.Country)),
+		st.Label.Render("Service") + st.Text.Render(wording.Service(o.Service)),
+		st.Label.Render("Country") + st.Text.Render(wording.FlagCountry(o.Country)),
 		st.Label.Render("Price") + st.Strong.Render(store.FormatCents(o.SellCents)),
 		st.Label.Render("Balance") + st.Text.Render(after),
 		st.Label.Render("Lifetime") + st.Text.Render(fmt.Sprintf("%s; refunded in full if no SMS arrives",
-			minutes(p.c.Deps.Numbers.Lifetime()))),
+			kit.Minutes(p.eng.Lifetime()))),
 	}
 	if p.simulated(o) {
 		lines = append(lines, st.Label.Render("")+st.Sim.Render("simulated: a built-in test number, no real SMS"))
@@ -529,44 +530,35 @@ func (p *numbersPane) confirmView() []string {
 		// Worked out on every render: a top-up in another window
 		// lifts it at once.
 		lines = append(lines, st.Key.Render("n")+st.Text.Render(" back"), "",
-			st.Error.Width(max(20, p.w)).Render(sentence(p.c.explain(p.unaffordable()))+". "+topUpHint))
+			st.Error.Width(max(20, p.w)).Render(kit.Sentence(p.c.Explain(p.unaffordable()))+". "+topUpHint))
 	}
 	return lines
 }
 
-func (p *numbersPane) reservedView() []string {
+func (p *Pane) reservedView() []string {
 	st := p.c.Styles
 	r := p.res
-	head := "Your " + serviceName(r.Service) + " number in " + countryName(r.Country)
+	head := "Your " + wording.Service(r.Service) + " number in " + wording.FlagCountry(r.Country)
 	if r.Simulated {
 		head += st.Sim.Render("  simulated")
 	}
 	lines := []string{st.Title.Render(head), "", "  " + st.Code.Render(sanitize.Line(r.Phone)), ""}
-	now := p.c.now()
+	now := p.st.Now()
 	switch {
 	case r.State.Open():
-		left := "Open for " + clock(r.ExpiresAt.Sub(now))
+		left := "Open for " + kit.Clock(r.ExpiresAt.Sub(now))
 		if wait := r.CancelAfter.Sub(now); wait > 0 && r.State == store.ResActive {
-			left += " · can be cancelled in " + clock(wait)
+			left += " · can be cancelled in " + kit.Clock(wait)
 		}
 		lines = append(lines, st.Text.Render(left))
 	default:
-		lines = append(lines, st.Muted.Render("Ended: "+stateLabel(r)))
+		lines = append(lines, st.Muted.Render("Ended: "+wording.State(r.State, r.Refunded)))
 	}
 	if code := r.LatestCode(); code != "" {
-		lines = append(lines, "", lipgloss.JoinHorizontal(lipgloss.Center, st.Label.Render("Code"), bigCode(st, code)))
+		lines = append(lines, "", lipgloss.JoinHorizontal(lipgloss.Center, st.Label.Render("Code"), kit.BigCode(st, code)))
 	} else if r.State == store.ResActive {
 		lines = append(lines, st.Muted.Render("Waiting for the SMS: it appears here and in Inbox (press 2)."),
 			st.Muted.Render("No SMS, no charge: the price comes back if none arrives in time."))
 	}
 	return lines
-}
-
-// minutes writes a lifetime: "20 min", "90 s".
-func minutes(d time.Duration) string {
-	s := int(d.Seconds())
-	if s%60 != 0 || s < 60 {
-		return fmt.Sprintf("%d s", s)
-	}
-	return fmt.Sprintf("%d min", s/60)
 }

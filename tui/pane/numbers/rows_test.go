@@ -1,9 +1,10 @@
-package tui
+package numbers
 
 import (
 	"testing"
 
 	"github.com/wantsms/wantsms/provider"
+	"github.com/wantsms/wantsms/tui/kit"
 )
 
 // Sessions looking at the same offers share one unfiltered service list;
@@ -13,7 +14,7 @@ func TestServiceRowsShared(t *testing.T) {
 		{Service: "telegram", Country: "gb", Stock: 3, SellCents: 50},
 		{Service: "whatsapp", Country: "gb", Stock: 1, SellCents: 70},
 	}
-	a, b := &numbersPane{c: &Common{}, offers: offers}, &numbersPane{c: &Common{}, offers: offers}
+	a, b := &Pane{c: &kit.Common{}, offers: offers}, &Pane{c: &kit.Common{}, offers: offers}
 	ra, rb := a.serviceRows(""), b.serviceRows("")
 	if len(ra) != 2 || &ra[0] != &rb[0] {
 		t.Fatalf("rows not shared: %v %v", ra, rb)
@@ -24,7 +25,7 @@ func TestServiceRowsShared(t *testing.T) {
 	if tg := a.serviceRows("tg"); len(tg) != 1 || tg[0].code != "telegram" {
 		t.Fatalf("the alias tg finds %v", tg)
 	}
-	c := &numbersPane{c: &Common{}, offers: append([]provider.RoutedOffer(nil), offers[:1]...)}
+	c := &Pane{c: &kit.Common{}, offers: append([]provider.RoutedOffer(nil), offers[:1]...)}
 	if rc := c.serviceRows(""); len(rc) != 1 {
 		t.Fatalf("other offers got the cached rows: %v", rc)
 	}
@@ -33,7 +34,7 @@ func TestServiceRowsShared(t *testing.T) {
 // New prices reorder the countries: reloaded offers keep the cursor on
 // the country it was on, not on whatever moved into its row.
 func TestCountryCursorFollowsReloadedOffers(t *testing.T) {
-	p := &numbersPane{c: &Common{}, mode: numCountries, service: "telegram", offers: []provider.RoutedOffer{
+	p := &Pane{c: &kit.Common{}, mode: numCountries, service: "telegram", offers: []provider.RoutedOffer{
 		{Service: "telegram", Country: "gb", Stock: 3, SellCents: 50},
 		{Service: "telegram", Country: "de", Stock: 3, SellCents: 70},
 	}}

@@ -1,6 +1,13 @@
-package tui
+// Package support is the Support pane: the person's conversation with
+// us, newest at the bottom, and a box to write the next message. Its tab
+// counts the replies not read yet, live; they are read once the pane is
+// in view.
+//
+// May import from this repository: store, tui/kit, tui/sanitize.
+package support
 
 import (
+	"context"
 	"fmt"
 	"strings"
 
@@ -12,14 +19,23 @@ import (
 	"github.com/charmbracelet/lipgloss"
 
 	"github.com/wantsms/wantsms/store"
+	"github.com/wantsms/wantsms/tui/kit"
 	"github.com/wantsms/wantsms/tui/sanitize"
 )
 
-// support is the Support pane: the person's conversation with us, and a
+// Store is what the Support pane reads and writes in the store.
+type Store interface {
+	SupportHistory(ctx context.Context, userID int64) (threads []store.SupportThread, unread int, err error)
+	MarkSupportSeen(ctx context.Context, userID int64) error
+	WriteSupport(ctx context.Context, userID int64, body string) (store.SupportMessage, error)
+}
+
+// Pane is the Support pane: the person's conversation with us, and a
 // box to write the next message. Its tab shows how many replies are
 // unread, live.
-type support struct {
-	c       *Common
+type Pane struct {
+	c       *kit.Common
+	st      Store
 	active  bool // in view: replies are read as they arrive
 	w, h    int
 	threads []store.SupportThread
@@ -35,19 +51,20 @@ type support struct {
 	notice  string
 }
 
-type supportLoadedMsg struct {
+type loadedMsg struct {
 	threads []store.SupportThread
 	unread  int
 	err     error
 }
 
-type supportSentMsg struct{ err error }
+type sentMsg struct{ err error }
 
 // supportBoxHeight is the writing box's height in rows.
 const supportBoxHeight = 4
 
-func newSupport(c *Common) *support {
-	return &support{c: c, vp: viewport.New(0, 0)}
+// New makes the pane.
+func New(c *kit.Common, st Store) *Pane {
+	return &Pane{c: c, st: st, vp: viewport.New(0, 0)}
 }
 
 func newSupportBox() *textarea.Model {
@@ -64,18 +81,18 @@ func newSupportBox() *textarea.Model {
 	return &box
 }
 
-func (s *support) Title() string {
+func (s *Pane) Title() string {
 	if s.unread > 0 {
 		return fmt.Sprintf("Support (%d)", s.unread)
 	}
 	return "Support"
 }
 
-func (s *support) Init() tea.Cmd { return s.load(false) }
+func (s *Pane) Init() tea.Cmd { return s.load(false) }
 
-func (s *support) Capturing() bool { return s.writing }
+func (s *Pane) Capturing() bool { return s.writing }
 
-func (s *support) SetSize(w, h int) {
+func (s *Pane) SetSize(w, h int) {
 	s.w, s.h = w, h
 	if s.box != nil {
 		s.box.SetWidth(min(w, 76))
@@ -86,24 +103,24 @@ func (s *support) SetSize(w, h int) {
 
 // load reads the conversation; seen marks replies read when the pane is
 // in view.
-func (s *support) load(seen bool) tea.Cmd {
-	c, uid := s.c, s.c.UserID
+func (s *Pane) load(seen bool) tea.Cmd {
+	c, st, uid := s.c, s.st, s.c.UserID
 	return func() tea.Msg {
 		if seen {
-			if err := c.Deps.Store.MarkSupportSeen(c.Ctx, uid); err != nil {
-				return supportLoadedMsg{err: err}
+			if err := st.MarkSupportSeen(c.Ctx, uid); err != nil {
+				return loadedMsg{err: err}
 			}
 		}
-		threads, unread, err := c.Deps.Store.SupportHistory(c.Ctx, uid)
-		return supportLoadedMsg{threads: threads, unread: unread, err: err}
+		threads, unread, err := st.SupportHistory(c.Ctx, uid)
+		return loadedMsg{threads: threads, unread: unread, err: err}
 	}
 }
 
-func (s *support) Update(msg tea.Msg) (Component, tea.Cmd) {
+func (s *Pane) Update(msg tea.Msg) (kit.Pane, tea.Cmd) {
 	switch msg := msg.(type) {
-	case supportLoadedMsg:
+	case loadedMsg:
 		if msg.err != nil {
-			s.err = s.c.explain(msg.err)
+			s.err = s.c.Explain(msg.err)
 			return s, nil
 		}
 		s.threads, s.unread = msg.threads, msg.unread
@@ -111,23 +128,23 @@ func (s *support) Update(msg tea.Msg) (Component, tea.Cmd) {
 		if s.active && s.unread > 0 {
 			return s, s.load(true)
 		}
-	case supportSentMsg:
+	case sentMsg:
 		s.busy = false
 		if msg.err != nil {
-			s.err = s.c.explain(msg.err)
+			s.err = s.c.Explain(msg.err)
 			return s, nil
 		}
 		s.box.Reset()
 		s.writing, s.notice = false, "Sent. We answer here, usually within a day."
 		s.box.Blur()
 		return s, s.load(true)
-	case paneActivatedMsg:
+	case kit.ActivatedMsg:
 		s.active = true
 		return s, s.load(true)
-	case paneDeactivatedMsg:
+	case kit.DeactivatedMsg:
 		s.active = false
-	case eventMsg:
-		if msg.event.Kind == store.EventSupport || msg.missed {
+	case kit.EventMsg:
+		if msg.Event.Kind == store.EventSupport || msg.Missed {
 			return s, s.load(s.active)
 		}
 	case tea.KeyMsg:
@@ -136,7 +153,7 @@ func (s *support) Update(msg tea.Msg) (Component, tea.Cmd) {
 	return s, nil
 }
 
-func (s *support) key(msg tea.KeyMsg) tea.Cmd {
+func (s *Pane) key(msg tea.KeyMsg) tea.Cmd {
 	k := s.c.Keys
 	if !s.writing {
 		switch {
@@ -163,10 +180,10 @@ func (s *support) key(msg tea.KeyMsg) tea.Cmd {
 	case msg.String() == "enter":
 		body := s.box.Value()
 		s.busy, s.err = true, ""
-		c, uid := s.c, s.c.UserID
+		c, st, uid := s.c, s.st, s.c.UserID
 		return func() tea.Msg {
-			_, err := c.Deps.Store.WriteSupport(c.Ctx, uid, body)
-			return supportSentMsg{err: err}
+			_, err := st.WriteSupport(c.Ctx, uid, body)
+			return sentMsg{err: err}
 		}
 	}
 	var cmd tea.Cmd
@@ -175,7 +192,7 @@ func (s *support) key(msg tea.KeyMsg) tea.Cmd {
 }
 
 // refresh lays out the conversation in the viewport, newest at the bottom.
-func (s *support) refresh() {
+func (s *Pane) refresh() {
 	st := s.c.Styles
 	var b strings.Builder
 	width := max(20, s.w-2)
@@ -199,7 +216,7 @@ func (s *support) refresh() {
 	s.vp.GotoBottom()
 }
 
-func (s *support) ShortHelp() []key.Binding {
+func (s *Pane) ShortHelp() []key.Binding {
 	k := s.c.Keys
 	if s.writing {
 		send := key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "send"))
@@ -209,9 +226,9 @@ func (s *support) ShortHelp() []key.Binding {
 	return []key.Binding{k.Write, k.Up, k.Down}
 }
 
-func (s *support) FullHelp() [][]key.Binding { return [][]key.Binding{s.ShortHelp()} }
+func (s *Pane) FullHelp() [][]key.Binding { return [][]key.Binding{s.ShortHelp()} }
 
-func (s *support) View() string {
+func (s *Pane) View() string {
 	st := s.c.Styles
 	lines := []string{st.Title.Render("Support") + st.Muted.Render("  we read every message; answers appear here")}
 	if len(s.threads) == 0 {

@@ -1,4 +1,4 @@
-package tui
+package wallet
 
 import (
 	"fmt"
@@ -20,7 +20,7 @@ const minTextCols = 30
 // payLabel is the width of the labels of the pay screen.
 const payLabel = 8
 
-func (w *wallet) payView() string {
+func (w *Pane) payView() string {
 	if w.order.Processor == store.ProcessorBlockonomics {
 		return w.bitcoinView()
 	}
@@ -30,22 +30,22 @@ func (w *wallet) payView() string {
 // payable is true while the order waits for its payment: its link,
 // address and QR code are shown only then. Once coins are seen or a
 // delayed card payment is on its way they go, so nobody pays twice.
-func (w *wallet) payable() bool {
+func (w *Pane) payable() bool {
 	o := w.order
 	return w.mode == walletPay && o.Status == store.OrderCreated && !o.ExpiresAt.IsZero() && w.now().Before(o.ExpiresAt)
 }
 
 // showQR is true while the QR code is on screen (v hides it).
-func (w *wallet) showQR() bool { return w.payable() && !w.hideQR }
+func (w *Pane) showQR() bool { return w.payable() && !w.hideQR }
 
-func (w *wallet) label(s string) string {
+func (w *Pane) label(s string) string {
 	return w.c.Styles.Muted.Width(payLabel).Render(s)
 }
 
-func (w *wallet) cardView() string {
+func (w *Pane) cardView() string {
 	st := w.c.Styles
 	o := w.order
-	link := w.c.Deps.Payments.PayLink(o.Number)
+	link := w.pay.PayLink(o.Number)
 	lines := []string{
 		st.Title.Render("Pay " + store.FormatCents(o.AmountCents) + " by card"),
 		st.Muted.Render("Order " + o.Number),
@@ -79,14 +79,14 @@ func (w *wallet) cardView() string {
 	return view
 }
 
-func (w *wallet) scanHint() string {
+func (w *Pane) scanHint() string {
 	if w.hideQR {
 		return "v shows a QR code for your phone."
 	}
 	return "or scan the code with your phone."
 }
 
-func (w *wallet) cardStatus() []string {
+func (w *Pane) cardStatus() []string {
 	st := w.c.Styles
 	o := w.order
 	var first, second string
@@ -122,7 +122,7 @@ func (w *wallet) cardStatus() []string {
 	return lines
 }
 
-func (w *wallet) bitcoinView() string {
+func (w *Pane) bitcoinView() string {
 	st := w.c.Styles
 	o := w.order
 	lines := []string{
@@ -150,7 +150,7 @@ func (w *wallet) bitcoinView() string {
 
 // addressLines shows the address after "to", cut into pieces when the
 // column beside the QR code is too narrow (v shows it on one line).
-func (w *wallet) addressLines(addr string) []string {
+func (w *Pane) addressLines(addr string) []string {
 	st := w.c.Styles
 	width := max(w.textCols()-payLabel, 8)
 	var out []string
@@ -164,7 +164,7 @@ func (w *wallet) addressLines(addr string) []string {
 	return out
 }
 
-func (w *wallet) lockLine() string {
+func (w *Pane) lockLine() string {
 	st := w.c.Styles
 	o := w.order
 	left := o.ExpiresAt.Sub(w.now()).Truncate(time.Second)
@@ -176,7 +176,7 @@ func (w *wallet) lockLine() string {
 }
 
 // bitcoinStep is how far the payment got: waiting, seen, confirming, paid.
-func (w *wallet) bitcoinStep() (step int, p store.BTCPayment) {
+func (w *Pane) bitcoinStep() (step int, p store.BTCPayment) {
 	if w.order.Status == store.OrderPaid {
 		return 3, p
 	}
@@ -188,7 +188,7 @@ func (w *wallet) bitcoinStep() (step int, p store.BTCPayment) {
 	return step, p
 }
 
-func (w *wallet) bitcoinStatus() []string {
+func (w *Pane) bitcoinStatus() []string {
 	st := w.c.Styles
 	step, p := w.bitcoinStep()
 	names := []string{"waiting", "seen", "confirming", "paid"}
@@ -215,7 +215,7 @@ func (w *wallet) bitcoinStatus() []string {
 }
 
 // bitcoinDetail says more about the step the payment is at.
-func (w *wallet) bitcoinDetail(step int, p store.BTCPayment) []string {
+func (w *Pane) bitcoinDetail(step int, p store.BTCPayment) []string {
 	o := w.order
 	switch step {
 	case 0:
@@ -241,7 +241,7 @@ func (w *wallet) bitcoinDetail(step int, p store.BTCPayment) []string {
 }
 
 // textCols is the width of the text column of the pay screen.
-func (w *wallet) textCols() int {
+func (w *Pane) textCols() int {
 	if !w.showQR() {
 		return w.w
 	}
@@ -253,7 +253,7 @@ func (w *wallet) textCols() int {
 
 // besideQR puts the text on the left and the order's QR code on the right
 // (or a note when the window is too small for one).
-func (w *wallet) besideQR(left []string) string {
+func (w *Pane) besideQR(left []string) string {
 	text := lipgloss.JoinVertical(lipgloss.Left, left...)
 	if !w.showQR() {
 		return text
@@ -274,11 +274,11 @@ func (w *wallet) besideQR(left []string) string {
 // one-line text (the link, the address) whole beside it when it can be
 // (beside), else as wide as minTextCols allows, leaving reserve rows under
 // it for that text. nil when the window holds no code.
-func (w *wallet) payQR() (code *qr.Code, style lipgloss.Style, beside bool) {
+func (w *Pane) payQR() (code *qr.Code, style lipgloss.Style, beside bool) {
 	o := w.order
 	content, mustFit, reserve := billing.PaymentURI(o.BTCAddress, o.BTCExpectedSats), payLabel+len(o.BTCAddress), 0
 	if o.Processor == store.ProcessorStripe {
-		link := w.c.Deps.Payments.PayLink(o.Number)
+		link := w.pay.PayLink(o.Number)
 		content, mustFit, reserve = link, len(link), 1
 	}
 	ink, style := w.qrInk()
@@ -290,7 +290,7 @@ func (w *wallet) payQR() (code *qr.Code, style lipgloss.Style, beside bool) {
 
 // qrInk picks the polarity: black on white when the terminal has colours
 // (the sturdiest for a camera), else the terminal's own colours.
-func (w *wallet) qrInk() (qr.Ink, lipgloss.Style) {
+func (w *Pane) qrInk() (qr.Ink, lipgloss.Style) {
 	r := w.c.Styles.Renderer()
 	if r.ColorProfile() != termenv.Ascii {
 		return qr.DarkInk, w.c.Styles.QR

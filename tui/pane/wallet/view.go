@@ -1,4 +1,4 @@
-package tui
+package wallet
 
 import (
 	"fmt"
@@ -7,9 +7,10 @@ import (
 	"github.com/charmbracelet/lipgloss"
 
 	"github.com/wantsms/wantsms/store"
+	"github.com/wantsms/wantsms/tui/wording"
 )
 
-func (w *wallet) View() string {
+func (w *Pane) View() string {
 	var body string
 	switch w.mode {
 	case walletPay:
@@ -29,7 +30,7 @@ func (w *wallet) View() string {
 }
 
 // message is the error or notice of the last action, styled ("" if none).
-func (w *wallet) message() string {
+func (w *Pane) message() string {
 	st := w.c.Styles
 	switch {
 	case w.err != "":
@@ -40,26 +41,26 @@ func (w *wallet) message() string {
 	return ""
 }
 
-func (w *wallet) balanceLine() string {
+func (w *Pane) balanceLine() string {
 	st := w.c.Styles
 	return st.Label.Render("Balance") + st.Balance.Render(store.FormatCents(w.c.User.BalanceCents)) + w.debtNote()
 }
 
 // payBalanceLine is the balance with the pay screen's narrower labels.
-func (w *wallet) payBalanceLine() string {
+func (w *Pane) payBalanceLine() string {
 	return w.label("Balance") + w.c.Styles.Balance.Render(store.FormatCents(w.c.User.BalanceCents)) + w.debtNote()
 }
 
 // debtNote follows the balance while the account owes money: a card
 // payment was refunded or disputed after its credits were spent.
-func (w *wallet) debtNote() string {
+func (w *Pane) debtNote() string {
 	if d := w.c.User.DebtCents; d > 0 {
-		return w.c.Styles.Error.Render("  you owe " + store.FormatCents(d) + ": a top-up pays it first")
+		return w.c.Styles.Error.Render("  " + wording.Owed(d))
 	}
 	return ""
 }
 
-func (w *wallet) methodName(m int) string {
+func (w *Pane) methodName(m int) string {
 	if m == methodCard {
 		return "card"
 	}
@@ -68,18 +69,18 @@ func (w *wallet) methodName(m int) string {
 
 // chosenCents is the amount selected on the choose screen (0: a custom
 // amount not typed yet).
-func (w *wallet) chosenCents() int64 {
+func (w *Pane) chosenCents() int64 {
 	if fixed := w.packs().FixedCents; w.amount < len(fixed) {
 		return fixed[w.amount]
 	}
 	return w.custom
 }
 
-func (w *wallet) chooseView() string {
+func (w *Pane) chooseView() string {
 	st := w.c.Styles
 	lines := []string{st.Title.Render("Wallet"), w.balanceLine(), "", w.amountRow(), w.methodRow()}
 	if w.mode == walletCustom {
-		lines = append(lines, "", w.form.view())
+		lines = append(lines, "", w.form.View())
 	} else {
 		lines = append(lines, "", w.hint())
 	}
@@ -88,14 +89,14 @@ func (w *wallet) chooseView() string {
 }
 
 // marker is the focus arrow of a row.
-func (w *wallet) marker(row int) string {
+func (w *Pane) marker(row int) string {
 	if w.row == row && w.mode == walletChoose {
 		return w.c.Styles.Selected.Render("▸ ")
 	}
 	return "  "
 }
 
-func (w *wallet) amountRow() string {
+func (w *Pane) amountRow() string {
 	st := w.c.Styles
 	fixed := w.packs().FixedCents
 	parts := make([]string, 0, len(fixed)+1)
@@ -110,7 +111,7 @@ func (w *wallet) amountRow() string {
 	return w.marker(rowAmount) + st.Label.Render("Amount") + strings.Join(parts, " ")
 }
 
-func (w *wallet) methodRow() string {
+func (w *Pane) methodRow() string {
 	st := w.c.Styles
 	parts := make([]string, 0, methodCount)
 	for m := range methodCount {
@@ -124,7 +125,7 @@ func (w *wallet) methodRow() string {
 }
 
 // choice draws one option: bracketed when selected, dim when unavailable.
-func (w *wallet) choice(label string, selected, available bool) string {
+func (w *Pane) choice(label string, selected, available bool) string {
 	st := w.c.Styles
 	switch {
 	case selected:
@@ -136,7 +137,7 @@ func (w *wallet) choice(label string, selected, available bool) string {
 }
 
 // hint says what enter does, or why it does nothing.
-func (w *wallet) hint() string {
+func (w *Pane) hint() string {
 	st := w.c.Styles
 	switch {
 	case !w.ready(methodCard) && !w.ready(methodBitcoin):
@@ -157,7 +158,7 @@ func (w *wallet) hint() string {
 
 // historyView lists the orders, scrolled to keep the focused one in view,
 // in at most rows lines.
-func (w *wallet) historyView(rows int) []string {
+func (w *Pane) historyView(rows int) []string {
 	st := w.c.Styles
 	if len(w.orders) == 0 {
 		return []string{st.Muted.Render("  No payments yet.")}
@@ -178,7 +179,7 @@ func (w *wallet) historyView(rows int) []string {
 	return lines
 }
 
-func (w *wallet) historyLine(i int) string {
+func (w *Pane) historyLine(i int) string {
 	st := w.c.Styles
 	o := w.orders[i]
 	method := "card"
@@ -211,9 +212,9 @@ func (w *wallet) historyLine(i int) string {
 // the time and the credits (the order shows them).
 const historyWidth = 73
 
-func (w *wallet) narrow() bool { return w.w < historyWidth }
+func (w *Pane) narrow() bool { return w.w < historyWidth }
 
-func (w *wallet) statusStyle(s store.OrderStatus) lipgloss.Style {
+func (w *Pane) statusStyle(s store.OrderStatus) lipgloss.Style {
 	st := w.c.Styles
 	switch s {
 	case store.OrderPaid:
@@ -226,7 +227,7 @@ func (w *wallet) statusStyle(s store.OrderStatus) lipgloss.Style {
 	return st.Warning
 }
 
-func (w *wallet) openingView() string {
+func (w *Pane) openingView() string {
 	st := w.c.Styles
 	who := "Stripe"
 	if w.method == methodBitcoin {

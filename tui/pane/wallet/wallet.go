@@ -1,4 +1,11 @@
-package tui
+// Package wallet is the Wallet pane: the balance (and any debt), top-ups
+// by card (Stripe Checkout) or in Bitcoin (Blockonomics) with their pay
+// screen, link, address, QR code and live status, and the history of
+// payments, all updated live by the store's order events.
+//
+// May import from this repository: billing, store, tui/kit, tui/qr,
+// tui/sanitize, tui/wording.
+package wallet
 
 import (
 	"strings"
@@ -9,6 +16,7 @@ import (
 
 	"github.com/wantsms/wantsms/billing"
 	"github.com/wantsms/wantsms/store"
+	"github.com/wantsms/wantsms/tui/kit"
 )
 
 // walletMode is what the Wallet pane shows.
@@ -39,17 +47,19 @@ const (
 // older ones stay in the database.
 const walletHistory = 50
 
-// wallet is the Wallet pane: balance, top-ups by card or Bitcoin, and the
+// Pane is the Wallet pane: balance, top-ups by card or Bitcoin, and the
 // history of payments, all updated live by the store's order events.
-type wallet struct {
-	c      *Common
+type Pane struct {
+	c      *kit.Common
+	st     Store
+	pay    Payments // nil: no payment desk on this server
 	w, h   int
 	mode   walletMode
 	row    int // focused row: rowAmount, rowMethod, or rowHistory+i
 	amount int // index in the packs; len(packs) is the custom amount
 	method int
 	custom int64 // the custom amount last entered, cents
-	form   *form
+	form   *kit.Form
 
 	orders   []store.Order
 	top      int         // first history row shown
@@ -64,49 +74,50 @@ type wallet struct {
 	tickGen     int  // ticks of older generations are dropped
 }
 
-type walletLoadedMsg struct {
+type loadedMsg struct {
 	orders []store.Order
 	err    error
 }
 
-type walletOrderMsg struct {
+type orderMsg struct {
 	order    store.Order
 	payments []store.BTCPayment
 	err      error
 }
 
-type walletOpenedMsg struct {
+type openedMsg struct {
 	order store.Order
 	err   error
 }
 
-type walletTickMsg struct{ gen int }
+type tickMsg struct{ gen int }
 
-func newWallet(c *Common) *wallet {
-	w := &wallet{c: c}
-	if p := c.Deps.Payments; p != nil && !p.CardReady() && p.BitcoinReady() {
+// New makes the pane; pay nil shows it without payment methods.
+func New(c *kit.Common, st Store, pay Payments) *Pane {
+	w := &Pane{c: c, st: st, pay: pay}
+	if p := pay; p != nil && !p.CardReady() && p.BitcoinReady() {
 		w.method = methodBitcoin
 	}
 	return w
 }
 
-func (w *wallet) Title() string { return "Wallet" }
+func (w *Pane) Title() string { return "Wallet" }
 
-func (w *wallet) Init() tea.Cmd { return w.load() }
+func (w *Pane) Init() tea.Cmd { return w.load() }
 
-func (w *wallet) SetSize(width, height int) { w.w, w.h = width, height }
+func (w *Pane) SetSize(width, height int) { w.w, w.h = width, height }
 
-func (w *wallet) Capturing() bool { return w.mode == walletCustom }
+func (w *Pane) Capturing() bool { return w.mode == walletCustom }
 
-func (w *wallet) packs() billing.Packs {
-	if w.c.Deps.Payments == nil {
+func (w *Pane) packs() billing.Packs {
+	if w.pay == nil {
 		return billing.DefaultPacks()
 	}
-	return w.c.Deps.Payments.Packs()
+	return w.pay.Packs()
 }
 
-func (w *wallet) ready(method int) bool {
-	p := w.c.Deps.Payments
+func (w *Pane) ready(method int) bool {
+	p := w.pay
 	if p == nil {
 		return false
 	}
@@ -116,44 +127,44 @@ func (w *wallet) ready(method int) bool {
 	return p.BitcoinReady()
 }
 
-func (w *wallet) now() time.Time { return w.c.Deps.Store.Now() }
+func (w *Pane) now() time.Time { return w.st.Now() }
 
 // Commands read c.UserID, never c.User: they run in their own goroutines
 // while the update loop may replace c.User.
 
-func (w *wallet) load() tea.Cmd {
-	c, uid := w.c, w.c.UserID
+func (w *Pane) load() tea.Cmd {
+	c, st, uid := w.c, w.st, w.c.UserID
 	return func() tea.Msg {
-		orders, err := c.Deps.Store.Orders(c.Ctx, uid, walletHistory)
-		return walletLoadedMsg{orders: orders, err: err}
+		orders, err := st.Orders(c.Ctx, uid, walletHistory)
+		return loadedMsg{orders: orders, err: err}
 	}
 }
 
-func (w *wallet) loadOrder(number string) tea.Cmd {
-	c, uid := w.c, w.c.UserID
+func (w *Pane) loadOrder(number string) tea.Cmd {
+	c, st, uid := w.c, w.st, w.c.UserID
 	return func() tea.Msg {
-		o, err := c.Deps.Store.OrderByNumber(c.Ctx, number)
+		o, err := st.OrderByNumber(c.Ctx, number)
 		if err != nil || o.UserID != uid {
-			return walletOrderMsg{err: store.ErrNoOrder}
+			return orderMsg{err: store.ErrNoOrder}
 		}
 		var pays []store.BTCPayment
 		if o.Processor == store.ProcessorBlockonomics {
-			pays, err = c.Deps.Store.BTCPayments(c.Ctx, o.ID)
+			pays, err = st.BTCPayments(c.Ctx, o.ID)
 		}
-		return walletOrderMsg{order: o, payments: pays, err: err}
+		return orderMsg{order: o, payments: pays, err: err}
 	}
 }
 
-func (w *wallet) Update(msg tea.Msg) (Component, tea.Cmd) {
+func (w *Pane) Update(msg tea.Msg) (kit.Pane, tea.Cmd) {
 	switch msg := msg.(type) {
-	case walletLoadedMsg:
+	case loadedMsg:
 		if msg.err != nil {
-			w.err = w.c.explain(msg.err)
+			w.err = w.c.Explain(msg.err)
 			return w, nil
 		}
 		w.orders = msg.orders
 		w.row = min(w.row, rowHistory+max(0, len(w.orders)-1))
-	case walletOrderMsg:
+	case orderMsg:
 		if msg.err == nil && w.mode == walletPay && msg.order.ID == w.order.ID {
 			if msg.order.Status != w.order.Status {
 				w.notice = "" // about the order as it was
@@ -161,27 +172,27 @@ func (w *wallet) Update(msg tea.Msg) (Component, tea.Cmd) {
 			w.order, w.payments = msg.order, msg.payments
 		}
 		return w, w.ensureTick()
-	case walletOpenedMsg:
+	case openedMsg:
 		return w, w.opened(msg)
-	case walletTickMsg:
+	case tickMsg:
 		return w, w.tick(msg)
-	case eventMsg:
-		if msg.event.Kind != store.EventOrder && !msg.missed {
+	case kit.EventMsg:
+		if msg.Event.Kind != store.EventOrder && !msg.Missed {
 			return w, nil
 		}
 		cmds := []tea.Cmd{w.load()}
-		if w.mode == walletPay && (msg.missed || msg.event.Ref == w.order.ID) {
+		if w.mode == walletPay && (msg.Missed || msg.Event.Ref == w.order.ID) {
 			cmds = append(cmds, w.loadOrder(w.order.Number))
 		}
 		return w, tea.Batch(cmds...)
-	case paneActivatedMsg:
+	case kit.ActivatedMsg:
 		w.visible = true
 		cmds := []tea.Cmd{w.load(), w.ensureTick()}
 		if w.mode == walletPay {
 			cmds = append(cmds, w.loadOrder(w.order.Number))
 		}
 		return w, tea.Batch(cmds...)
-	case paneDeactivatedMsg:
+	case kit.DeactivatedMsg:
 		w.visible = false
 		w.stopTick()
 	case tea.KeyMsg:
@@ -194,7 +205,7 @@ func (w *wallet) Update(msg tea.Msg) (Component, tea.Cmd) {
 	return w, nil
 }
 
-func (w *wallet) key(msg tea.KeyMsg) tea.Cmd {
+func (w *Pane) key(msg tea.KeyMsg) tea.Cmd {
 	k := w.c.Keys
 	switch w.mode {
 	case walletCustom:
@@ -233,7 +244,7 @@ func (w *wallet) key(msg tea.KeyMsg) tea.Cmd {
 
 // choose moves the selection of the focused row, skipping methods that are
 // not configured.
-func (w *wallet) choose(step int) {
+func (w *Pane) choose(step int) {
 	switch w.row {
 	case rowAmount:
 		n := len(w.packs().FixedCents) + 1
@@ -250,7 +261,7 @@ func (w *wallet) choose(step int) {
 
 // enter opens the chosen top-up, asks for the custom amount, or shows the
 // focused order.
-func (w *wallet) enter() tea.Cmd {
+func (w *Pane) enter() tea.Cmd {
 	if w.row >= rowHistory {
 		if i := w.row - rowHistory; i < len(w.orders) {
 			return w.show(w.orders[i])
@@ -259,31 +270,31 @@ func (w *wallet) enter() tea.Cmd {
 	}
 	if w.amount == len(w.packs().FixedCents) {
 		w.mode = walletCustom
-		w.form = newForm(w.c, fieldSpec{label: "Amount $", limit: 12, hint: w.rangeHint()})
-		w.form.setWidth(min(w.w, 40))
+		w.form = kit.NewForm(w.c, kit.Field{Label: "Amount $", Limit: 12, Hint: w.rangeHint()})
+		w.form.SetWidth(min(w.w, 40))
 		if w.custom > 0 {
-			w.form.inputs[0].SetValue(strings.TrimPrefix(store.FormatCents(w.custom), "$"))
+			w.form.SetValue(0, strings.TrimPrefix(store.FormatCents(w.custom), "$"))
 		}
 		return nil
 	}
 	return w.open(w.packs().FixedCents[w.amount])
 }
 
-func (w *wallet) rangeHint() string {
+func (w *Pane) rangeHint() string {
 	p := w.packs()
 	return store.FormatCents(p.MinCents) + " to " + store.FormatCents(p.MaxCents)
 }
 
-func (w *wallet) customKey(msg tea.KeyMsg) tea.Cmd {
+func (w *Pane) customKey(msg tea.KeyMsg) tea.Cmd {
 	if key.Matches(msg, w.c.Keys.Back) {
 		w.mode, w.form, w.err = walletChoose, nil, ""
 		return nil
 	}
-	submit, cmd := w.form.update(msg)
+	submit, cmd := w.form.Update(msg)
 	if !submit {
 		return cmd
 	}
-	cents, err := w.packs().ParseAmount(w.form.value(0))
+	cents, err := w.packs().ParseAmount(w.form.Value(0))
 	if err != nil {
 		w.err = err.Error()
 		return nil
@@ -293,18 +304,18 @@ func (w *wallet) customKey(msg tea.KeyMsg) tea.Cmd {
 }
 
 // open starts a top-up of cents by the chosen method.
-func (w *wallet) open(cents int64) tea.Cmd {
+func (w *Pane) open(cents int64) tea.Cmd {
 	if !w.ready(w.method) {
 		w.err = "This payment method is not set up on this server."
 		w.mode = walletChoose
 		return nil
 	}
 	if err := w.c.User.CheckNotBanned(); err != nil {
-		w.err, w.mode = w.c.explain(err), walletChoose
+		w.err, w.mode = w.c.Explain(err), walletChoose
 		return nil
 	}
 	w.mode, w.err = walletOpening, ""
-	ctx, user, p, method := w.c.Ctx, w.c.User, w.c.Deps.Payments, w.method
+	ctx, user, p, method := w.c.Ctx, w.c.User, w.pay, w.method
 	return func() tea.Msg {
 		var o store.Order
 		var err error
@@ -313,21 +324,21 @@ func (w *wallet) open(cents int64) tea.Cmd {
 		} else {
 			o, err = p.OpenBitcoin(ctx, user, cents)
 		}
-		return walletOpenedMsg{order: o, err: err}
+		return openedMsg{order: o, err: err}
 	}
 }
 
-func (w *wallet) opened(msg walletOpenedMsg) tea.Cmd {
+func (w *Pane) opened(msg openedMsg) tea.Cmd {
 	if msg.err != nil {
-		w.mode, w.err = walletChoose, w.c.explain(msg.err)
+		w.mode, w.err = walletChoose, w.c.Explain(msg.err)
 		return w.load()
 	}
 	return tea.Batch(w.show(msg.order), w.load())
 }
 
 // show opens the pay screen of an order.
-func (w *wallet) show(o store.Order) tea.Cmd {
-	if w.c.Deps.Payments == nil {
+func (w *Pane) show(o store.Order) tea.Cmd {
+	if w.pay == nil {
 		return nil // no payment desk, no links to draw
 	}
 	w.mode, w.order, w.payments, w.err, w.notice = walletPay, o, nil, "", ""
@@ -336,7 +347,7 @@ func (w *wallet) show(o store.Order) tea.Cmd {
 
 // needTick is true while a countdown is on screen: the pay screen of a
 // Bitcoin order whose price lock runs.
-func (w *wallet) needTick() bool {
+func (w *Pane) needTick() bool {
 	o := w.order
 	return w.visible && w.mode == walletPay && o.Processor == store.ProcessorBlockonomics &&
 		(o.Status == store.OrderCreated || o.Status == store.OrderPending) &&
@@ -345,21 +356,21 @@ func (w *wallet) needTick() bool {
 
 // ensureTick starts the one-second countdown tick if it is needed and not
 // already running.
-func (w *wallet) ensureTick() tea.Cmd {
+func (w *Pane) ensureTick() tea.Cmd {
 	if w.ticking || !w.needTick() {
 		return nil
 	}
 	w.ticking = true
 	gen := w.tickGen
-	return tea.Tick(time.Second, func(time.Time) tea.Msg { return walletTickMsg{gen: gen} })
+	return tea.Tick(time.Second, func(time.Time) tea.Msg { return tickMsg{gen: gen} })
 }
 
-func (w *wallet) stopTick() {
+func (w *Pane) stopTick() {
 	w.ticking = false
 	w.tickGen++
 }
 
-func (w *wallet) tick(msg walletTickMsg) tea.Cmd {
+func (w *Pane) tick(msg tickMsg) tea.Cmd {
 	if msg.gen != w.tickGen {
 		return nil
 	}
@@ -369,7 +380,7 @@ func (w *wallet) tick(msg walletTickMsg) tea.Cmd {
 
 // copyPayment puts what a payer pastes (the Checkout URL, the bitcoin
 // address) on the clipboard.
-func (w *wallet) copyPayment() {
+func (w *Pane) copyPayment() {
 	if w.c.Emit == nil {
 		return
 	}
@@ -377,11 +388,11 @@ func (w *wallet) copyPayment() {
 	if w.order.Processor == store.ProcessorBlockonomics {
 		text, what = w.order.BTCAddress, "address"
 	}
-	w.c.copyToClipboard(text)
+	w.c.CopyToClipboard(text)
 	w.notice = "Copied the " + what + " to your clipboard."
 }
 
-func (w *wallet) ShortHelp() []key.Binding {
+func (w *Pane) ShortHelp() []key.Binding {
 	k := w.c.Keys
 	switch w.mode {
 	case walletCustom:
@@ -401,7 +412,7 @@ func (w *wallet) ShortHelp() []key.Binding {
 	return []key.Binding{rows, choose, enter}
 }
 
-func (w *wallet) FullHelp() [][]key.Binding {
+func (w *Pane) FullHelp() [][]key.Binding {
 	k := w.c.Keys
 	if w.mode == walletChoose {
 		return [][]key.Binding{{k.Up, k.Down}, {k.Left, k.Right}, {k.Enter}}

@@ -1,4 +1,4 @@
-package tui
+package wallet_test
 
 import (
 	"context"
@@ -20,6 +20,10 @@ import (
 
 	"github.com/wantsms/wantsms/billing"
 	"github.com/wantsms/wantsms/store"
+	"github.com/wantsms/wantsms/tui"
+	"github.com/wantsms/wantsms/tui/kit"
+	"github.com/wantsms/wantsms/tui/pane/wallet"
+	"github.com/wantsms/wantsms/tui/tuitest"
 )
 
 const (
@@ -30,7 +34,7 @@ const (
 // walletEnv is a signed-in session over a real store with both payment
 // methods configured (no processor is called: orders are made in the store).
 type walletEnv struct {
-	*viewEnv
+	*tuitest.Env
 	user store.User
 	pay  *billing.Payments
 }
@@ -42,61 +46,61 @@ func newWalletEnv(t *testing.T, configured bool) *walletEnv {
 
 func newWalletEnvAt(t *testing.T, configured bool, publicURL string) *walletEnv {
 	t.Helper()
-	e := &walletEnv{viewEnv: newViewEnv(t)}
+	e := &walletEnv{Env: tuitest.New(t)}
 	// The same order numbers on every run: screens and QR codes are golden.
-	clock := e.store.Now
+	clock := e.Store.Now
 	st, err := store.Open(filepath.Join(t.TempDir(), "wallet.db"), store.Options{Clock: clock,
 		Rand: mathrand.NewChaCha8([32]byte{'w', 'a', 'l', 'l', 'e', 't'})})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	e.store, e.c.Deps.Store = st, st
+	e.UseStore(st)
 	cfg := billing.Config{PublicURL: publicURL, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	if configured {
 		cfg.Stripe = billing.StripeConfig{SecretKey: "sk_test_view", WebhookSecret: "whsec_view"}
 		cfg.Blockonomics = billing.BlockonomicsConfig{APIKey: "key", CallbackSecret: "secret-0123456789abcdef0123456789ab"}
 	}
-	pay, err := billing.NewPayments(e.store, cfg)
+	pay, err := billing.NewPayments(e.Store, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.pay, e.c.Deps.Payments = pay, pay
-	if e.user, err = e.store.CreateUser(context.Background(), "alice@example.com", "correct horse", store.Origin{}); err != nil {
+	e.pay, e.Deps.Payments = pay, pay
+	if e.user, err = e.Store.CreateUser(context.Background(), "alice@example.com", "correct horse", store.Origin{}); err != nil {
 		t.Fatal(err)
 	}
-	e.store.Move(context.Background(), store.Movement{UserID: e.user.ID, AmountCents: 1234, Kind: store.LedgerGrant, Reference: "g"})
-	e.user, _ = e.store.UserByID(context.Background(), e.user.ID)
+	e.Store.Move(context.Background(), store.Movement{UserID: e.user.ID, AmountCents: 1234, Kind: store.LedgerGrant, Reference: "g"})
+	e.user, _ = e.Store.UserByID(context.Background(), e.user.ID)
 	return e
 }
 
 func (e *walletEnv) cardOrder(cents int64) store.Order {
-	e.t.Helper()
+	e.T.Helper()
 	ctx := context.Background()
-	o, err := e.store.CreateOrder(ctx, store.NewOrder{UserID: e.user.ID, Processor: store.ProcessorStripe, AmountCents: cents})
+	o, err := e.Store.CreateOrder(ctx, store.NewOrder{UserID: e.user.ID, Processor: store.ProcessorStripe, AmountCents: cents})
 	if err != nil {
-		e.t.Fatal(err)
+		e.T.Fatal(err)
 	}
-	o, err = e.store.AttachCheckout(ctx, o.Number, store.CheckoutRef{SessionID: "cs_" + o.Number, URL: viewCheckout,
-		ExpiresAt: e.store.Now().Add(35 * time.Minute)})
+	o, err = e.Store.AttachCheckout(ctx, o.Number, store.CheckoutRef{SessionID: "cs_" + o.Number, URL: viewCheckout,
+		ExpiresAt: e.Store.Now().Add(35 * time.Minute)})
 	if err != nil {
-		e.t.Fatal(err)
+		e.T.Fatal(err)
 	}
 	return o
 }
 
 func (e *walletEnv) bitcoinOrder(cents int64) store.Order {
-	e.t.Helper()
+	e.T.Helper()
 	ctx := context.Background()
-	o, err := e.store.CreateOrder(ctx, store.NewOrder{UserID: e.user.ID, Processor: store.ProcessorBlockonomics, AmountCents: cents})
+	o, err := e.Store.CreateOrder(ctx, store.NewOrder{UserID: e.user.ID, Processor: store.ProcessorBlockonomics, AmountCents: cents})
 	if err != nil {
-		e.t.Fatal(err)
+		e.T.Fatal(err)
 	}
 	q := billing.NewQuote(cents, 786685)
-	o, err = e.store.AttachBitcoin(ctx, o.Number, store.BitcoinRef{Address: viewAddr, PriceCents: q.LockedCentsPerBTC,
-		ExpectedSats: q.ExpectedSats, ExpiresAt: e.store.Now().Add(30 * time.Minute)})
+	o, err = e.Store.AttachBitcoin(ctx, o.Number, store.BitcoinRef{Address: viewAddr, PriceCents: q.LockedCentsPerBTC,
+		ExpectedSats: q.ExpectedSats, ExpiresAt: e.Store.Now().Add(30 * time.Minute)})
 	if err != nil {
-		e.t.Fatal(err)
+		e.T.Fatal(err)
 	}
 	return o
 }
@@ -105,88 +109,34 @@ func (e *walletEnv) bitcoinOrder(cents int64) store.Order {
 func (e *walletEnv) dashboard() tea.Model { return e.dashboardAt(80, 24) }
 
 func (e *walletEnv) dashboardAt(width, height int) tea.Model {
-	var m tea.Model = New(e.c, &e.user)
-	m = drive(m, m.Init()())
-	m = drive(m, tea.WindowSizeMsg{Width: width, Height: height})
-	return showPane(e.t, m, "Wallet")
+	var m tea.Model = tui.New(e.C, e.Deps, &e.user)
+	m = tuitest.Drive(m, m.Init()())
+	m = tuitest.Drive(m, tea.WindowSizeMsg{Width: width, Height: height})
+	return tuitest.ShowPane(e.T, m, "Wallet")
 }
 
-// showPane switches to the pane with this title by its number key, as a
-// person would, wherever it sits in the tab order.
-func showPane(t *testing.T, m tea.Model, title string) tea.Model {
-	t.Helper()
-	for i, p := range m.(*Model).panes {
-		if p.Title() == title {
-			return drive(m, tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{rune('1' + i)}})
-		}
-	}
-	t.Fatalf("no %s pane", title)
-	return m
-}
-
-// walletPane is the session's Wallet pane.
-func walletPane(t *testing.T, m tea.Model) *wallet {
-	t.Helper()
-	for _, p := range m.(*Model).panes {
-		if w, ok := p.(*wallet); ok {
-			return w
-		}
-	}
-	t.Fatal("no Wallet pane")
-	return nil
-}
-
-func keyMsg(s string) tea.KeyMsg {
-	switch s {
-	case "enter":
-		return tea.KeyMsg{Type: tea.KeyEnter}
-	case "down":
-		return tea.KeyMsg{Type: tea.KeyDown}
-	case "up":
-		return tea.KeyMsg{Type: tea.KeyUp}
-	case "right":
-		return tea.KeyMsg{Type: tea.KeyRight}
-	case "esc":
-		return tea.KeyMsg{Type: tea.KeyEsc}
-	case "left":
-		return tea.KeyMsg{Type: tea.KeyLeft}
-	case "tab":
-		return tea.KeyMsg{Type: tea.KeyTab}
-	case "ctrl+u":
-		return tea.KeyMsg{Type: tea.KeyCtrlU}
-	}
-	return tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(s)}
-}
-
-func press(m tea.Model, keys ...string) tea.Model {
-	for _, k := range keys {
-		m = drive(m, keyMsg(k))
-	}
-	return m
-}
-
-// eventFor delivers a store event the way the root's subscription would.
+// event delivers a store event the way the root's subscription would.
 func (e *walletEnv) event(m tea.Model, kind store.EventKind, ref int64) tea.Model {
-	return drive(m, eventMsg{event: store.Event{UserID: e.user.ID, Kind: kind, Ref: ref}})
+	return tuitest.Drive(m, kit.EventMsg{Event: store.Event{UserID: e.user.ID, Kind: kind, Ref: ref}})
 }
 
 func TestViewWalletChoose(t *testing.T) {
 	e := newWalletEnv(t, true)
 	ctx := context.Background()
 	paid := e.cardOrder(1000)
-	if _, err := e.store.ApplyStripe(ctx, store.StripeUpdate{EventID: "evt", Outcome: store.StripePaid,
+	if _, err := e.Store.ApplyStripe(ctx, store.StripeUpdate{EventID: "evt", Outcome: store.StripePaid,
 		SessionID: paid.SessionID, AmountTotal: 1000, Currency: "usd"}); err != nil {
 		t.Fatal(err)
 	}
 	e.bitcoinOrder(2500)
-	e.user, _ = e.store.UserByID(ctx, e.user.ID)
+	e.user, _ = e.Store.UserByID(ctx, e.user.ID)
 	m := e.dashboard()
-	golden(t, "wallet_80x24", m.View(), 80, 24)
-	m = press(m, "down", "right") // bitcoin
+	tuitest.Golden(t, "wallet_80x24", m.View(), 80, 24)
+	m = tuitest.Press(m, "down", "right") // bitcoin
 	if v := m.View(); !strings.Contains(v, "[bitcoin]") || !strings.Contains(v, "pay $5.00 in bitcoin") {
 		t.Fatalf("bitcoin not chosen:\n%s", v)
 	}
-	m = press(m, "down", "down", "enter") // the second order of the history: the paid card one
+	m = tuitest.Press(m, "down", "down", "enter") // the second order of the history: the paid card one
 	if v := m.View(); !strings.Contains(v, "Order "+paid.Number) || !strings.Contains(v, "✓ paid: $10.00 credited") {
 		t.Fatalf("history row did not open its order:\n%s", v)
 	}
@@ -195,9 +145,9 @@ func TestViewWalletChoose(t *testing.T) {
 func TestViewWalletUnconfigured(t *testing.T) {
 	e := newWalletEnv(t, false)
 	m := e.dashboard()
-	golden(t, "wallet_unconfigured_80x24", m.View(), 80, 24)
-	m = press(m, "enter")
-	if orders, _ := e.store.Orders(context.Background(), e.user.ID, 5); len(orders) != 0 {
+	tuitest.Golden(t, "wallet_unconfigured_80x24", m.View(), 80, 24)
+	m = tuitest.Press(m, "enter")
+	if orders, _ := e.Store.Orders(context.Background(), e.user.ID, 5); len(orders) != 0 {
 		t.Fatalf("an unconfigured method opened an order: %+v", orders)
 	}
 }
@@ -206,12 +156,12 @@ func TestViewWalletCustomAmount(t *testing.T) {
 	e := newWalletEnv(t, true)
 	m := e.dashboard()
 	for range 5 {
-		m = press(m, "right")
+		m = tuitest.Press(m, "right")
 	}
-	m = press(m, "enter")
-	m = press(m, "q", "1") // typed into the field, not quitting nor switching pane
-	golden(t, "wallet_custom_80x24", m.View(), 80, 24)
-	m = press(m, "enter")
+	m = tuitest.Press(m, "enter")
+	m = tuitest.Press(m, "q", "1") // typed into the field, not quitting nor switching pane
+	tuitest.Golden(t, "wallet_custom_80x24", m.View(), 80, 24)
+	m = tuitest.Press(m, "enter")
 	if v := m.View(); !strings.Contains(v, "not a number") {
 		t.Fatalf("bad amount accepted:\n%s", v)
 	}
@@ -220,11 +170,11 @@ func TestViewWalletCustomAmount(t *testing.T) {
 func TestViewWalletBanned(t *testing.T) {
 	e := newWalletEnv(t, true)
 	e.user.BannedAt = time.Unix(1, 0)
-	m := press(e.dashboard(), "enter")
+	m := tuitest.Press(e.dashboard(), "enter")
 	if v := m.View(); !strings.Contains(v, "suspended") {
 		t.Fatalf("banned account not told:\n%s", v)
 	}
-	if orders, _ := e.store.Orders(context.Background(), e.user.ID, 5); len(orders) != 0 {
+	if orders, _ := e.Store.Orders(context.Background(), e.user.ID, 5); len(orders) != 0 {
 		t.Fatalf("a banned account opened an order: %+v", orders)
 	}
 }
@@ -235,9 +185,9 @@ func TestViewWalletBanned(t *testing.T) {
 func TestViewWalletCardLive(t *testing.T) {
 	e := newWalletEnv(t, true)
 	o := e.cardOrder(1000)
-	m := press(e.dashboard(), "down", "down", "enter")
+	m := tuitest.Press(e.dashboard(), "down", "down", "enter")
 	view := m.View()
-	golden(t, "wallet_card_80x24", view, 80, 24)
+	tuitest.Golden(t, "wallet_card_80x24", view, 80, 24)
 	link := e.pay.PayLink(o.Number)
 	if got := decodeScreenQR(t, view); got != link {
 		t.Fatalf("QR on screen decodes to %q, want %q", got, link)
@@ -245,7 +195,7 @@ func TestViewWalletCardLive(t *testing.T) {
 	if !strings.Contains(view, "\x1b]8;;"+viewCheckout+"\x1b\\") {
 		t.Fatal("no OSC 8 link to the Checkout page")
 	}
-	if _, err := e.store.ApplyStripe(context.Background(), store.StripeUpdate{EventID: "evt", Outcome: store.StripePaid,
+	if _, err := e.Store.ApplyStripe(context.Background(), store.StripeUpdate{EventID: "evt", Outcome: store.StripePaid,
 		SessionID: o.SessionID, AmountTotal: 1000, Currency: "usd"}); err != nil {
 		t.Fatal(err)
 	}
@@ -261,7 +211,7 @@ func TestViewWalletCardLive(t *testing.T) {
 func TestViewWalletCardLongLink(t *testing.T) {
 	e := newWalletEnvAt(t, true, "https://payments.wantsms.example")
 	o := e.cardOrder(1000)
-	view := press(e.dashboard(), "down", "down", "enter").View()
+	view := tuitest.Press(e.dashboard(), "down", "down", "enter").View()
 	link := e.pay.PayLink(o.Number)
 	if !strings.Contains(view, "\n  "+link) {
 		t.Fatalf("the link %q is not whole on a line:\n%s", link, view)
@@ -279,9 +229,9 @@ func TestViewWalletCardLongLink(t *testing.T) {
 func TestViewWalletBitcoinLive(t *testing.T) {
 	e := newWalletEnv(t, true)
 	o := e.bitcoinOrder(1000)
-	m := press(e.dashboard(), "down", "down", "enter")
+	m := tuitest.Press(e.dashboard(), "down", "down", "enter")
 	view := m.View()
-	golden(t, "wallet_bitcoin_80x24", view, 80, 24)
+	tuitest.Golden(t, "wallet_bitcoin_80x24", view, 80, 24)
 	if got, want := decodeScreenQR(t, view), billing.PaymentURI(viewAddr, o.BTCExpectedSats); got != want {
 		t.Fatalf("QR on screen decodes to %q, want %q", got, want)
 	}
@@ -291,13 +241,13 @@ func TestViewWalletBitcoinLive(t *testing.T) {
 		}
 	}
 	// v trades the QR code for the address on one line, to copy it.
-	if v := press(m, "v").View(); !strings.Contains(v, viewAddr) || strings.Contains(v, "▀") || !strings.Contains(v, "0.00127116 BTC") {
+	if v := tuitest.Press(m, "v").View(); !strings.Contains(v, viewAddr) || strings.Contains(v, "▀") || !strings.Contains(v, "0.00127116 BTC") {
 		t.Fatalf("v did not show the address whole without the QR code:\n%s", v)
 	}
-	m = press(m, "v")
+	m = tuitest.Press(m, "v")
 	var emitted []string
-	e.c.Emit = func(seq string) { emitted = append(emitted, seq) }
-	m = press(m, "c")
+	e.C.Emit = func(seq string) { emitted = append(emitted, seq) }
+	m = tuitest.Press(m, "c")
 	if len(emitted) != 1 || emitted[0] != "\x1b]52;c;"+base64.StdEncoding.EncodeToString([]byte(viewAddr))+"\a" ||
 		!strings.Contains(m.View(), "Copied the address") {
 		t.Fatalf("c copied %q", emitted)
@@ -307,7 +257,7 @@ func TestViewWalletBitcoinLive(t *testing.T) {
 		want   string
 	}{{0, "BTC in the mempool"}, {1, "1 confirmation"}, {2, "✓ $10.00 credited"}}
 	for _, s := range steps {
-		if _, err := e.store.ApplyBTC(context.Background(), store.BTCUpdate{Addr: viewAddr, Txid: strings.Repeat("a", 64),
+		if _, err := e.Store.ApplyBTC(context.Background(), store.BTCUpdate{Addr: viewAddr, Txid: strings.Repeat("a", 64),
 			Status: s.status, ValueSats: o.BTCExpectedSats}, creditQuoted); err != nil {
 			t.Fatal(err)
 		}
@@ -319,7 +269,7 @@ func TestViewWalletBitcoinLive(t *testing.T) {
 	if strings.Contains(m.View(), "Copied") {
 		t.Error("the copy notice outlived the order's change")
 	}
-	golden(t, "wallet_bitcoin_paid_80x24", m.View(), 80, 24)
+	tuitest.Golden(t, "wallet_bitcoin_paid_80x24", m.View(), 80, 24)
 }
 
 func creditQuoted(o store.Order, before, total int64) (int64, string) {
@@ -332,35 +282,35 @@ func TestViewWalletSmallestWindow(t *testing.T) {
 	e := newWalletEnv(t, true)
 	e.cardOrder(1000)
 	e.bitcoinOrder(2500)
-	m := e.dashboardAt(MinWidth, MinHeight)
-	golden(t, "wallet_64x20", m.View(), MinWidth, MinHeight)
-	m = press(m, "down", "down", "enter")
-	golden(t, "wallet_bitcoin_64x20", m.View(), MinWidth, MinHeight)
+	m := e.dashboardAt(tui.MinWidth, tui.MinHeight)
+	tuitest.Golden(t, "wallet_64x20", m.View(), tui.MinWidth, tui.MinHeight)
+	m = tuitest.Press(m, "down", "down", "enter")
+	tuitest.Golden(t, "wallet_bitcoin_64x20", m.View(), tui.MinWidth, tui.MinHeight)
 }
 
 // The countdown ticks only while it is on screen.
 func TestWalletTicksOnlyWhileVisible(t *testing.T) {
 	e := newWalletEnv(t, true)
 	e.bitcoinOrder(1000)
-	m := press(e.dashboard(), "down", "down", "enter")
-	w := walletPane(t, m)
-	if !w.ticking {
+	m := tuitest.Press(e.dashboard(), "down", "down", "enter")
+	w := tuitest.Pane(t, m, "Wallet")
+	if ticking, _, _ := wallet.TickState(w); !ticking {
 		t.Fatal("no tick while the countdown is shown")
 	}
-	gen := w.tickGen
-	m = showPane(t, m, "Account")
-	if w.ticking || w.visible {
+	_, _, gen := wallet.TickState(w)
+	m = tuitest.ShowPane(t, m, "Account")
+	if ticking, visible, _ := wallet.TickState(w); ticking || visible {
 		t.Fatal("still ticking with the pane hidden")
 	}
-	if _, cmd := w.Update(walletTickMsg{gen: gen}); cmd != nil {
+	if _, cmd := w.Update(wallet.TickMsg(gen)); cmd != nil {
 		t.Fatal("a stale tick re-armed the timer")
 	}
-	m = showPane(t, m, "Wallet")
-	if !w.ticking {
+	m = tuitest.ShowPane(t, m, "Wallet")
+	if ticking, _, _ := wallet.TickState(w); !ticking {
 		t.Fatal("no tick after coming back")
 	}
-	m = press(m, "esc")
-	if w.ticking {
+	m = tuitest.Press(m, "esc")
+	if ticking, _, _ := wallet.TickState(w); ticking {
 		t.Fatal("ticking after leaving the pay screen")
 	}
 	_ = m
