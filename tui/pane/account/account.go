@@ -16,7 +16,6 @@ import (
 
 	"github.com/wantsms/wantsms/store"
 	"github.com/wantsms/wantsms/tui/kit"
-	"github.com/wantsms/wantsms/tui/sanitize"
 )
 
 // accountSection is one of the Account pane's three pages.
@@ -59,9 +58,7 @@ type Pane struct {
 	mode    accountMode
 	form    *kit.Form
 	privacy *kit.PolicyView
-	busy    bool
-	err     string
-	notice  string
+	status  kit.Status
 }
 
 // accountEventsShown is how many security events the activity page loads:
@@ -130,26 +127,26 @@ func (a *Pane) Update(msg tea.Msg) (kit.Pane, tea.Cmd) {
 	switch msg := msg.(type) {
 	case loadedMsg:
 		if msg.err != nil {
-			a.err = a.c.Explain(msg.err)
+			a.status.Err = a.c.Explain(msg.err)
 			return a, nil
 		}
 		a.keysLoaded(msg.keys)
 		a.events, a.policy = msg.events, msg.policy
 	case doneMsg:
-		a.busy = false
+		a.status.Busy = false
 		var changed tea.Cmd
 		if msg.password != nil {
 			changed = a.passwordChanged(*msg.password)
 		}
 		if msg.err != nil {
-			a.err = a.c.Explain(msg.err)
+			a.status.Err = a.c.Explain(msg.err)
 			if a.form != nil && a.mode != accountAddKey && a.mode != accountRename {
 				a.form.Clear(true)
 				a.form.Focus(0)
 			}
 			return a, changed
 		}
-		a.mode, a.form, a.err, a.notice = accountList, nil, "", msg.notice
+		a.mode, a.form, a.status.Err, a.status.Notice = accountList, nil, "", msg.notice
 		return a, tea.Batch(a.load(), changed)
 	case deletedMsg:
 		a.c.SayGoodbye(kit.AccountDeletedGoodbye)
@@ -165,7 +162,7 @@ func (a *Pane) Update(msg tea.Msg) (kit.Pane, tea.Cmd) {
 	case kit.ActivatedMsg:
 		return a, a.load()
 	case tea.KeyMsg:
-		if a.busy {
+		if a.status.Busy {
 			return a, nil
 		}
 		return a, a.key(msg)
@@ -190,7 +187,7 @@ func (a *Pane) key(msg tea.KeyMsg) tea.Cmd {
 		return nil
 	}
 	if key.Matches(msg, k.Back) {
-		a.mode, a.form, a.err = accountList, nil, ""
+		a.mode, a.form, a.status.Err = accountList, nil, ""
 		return nil
 	}
 	submit, cmd := a.form.Update(msg)
@@ -202,7 +199,7 @@ func (a *Pane) key(msg tea.KeyMsg) tea.Cmd {
 
 func (a *Pane) listKey(msg tea.KeyMsg) tea.Cmd {
 	k := a.c.Keys
-	a.err, a.notice = "", ""
+	a.status.Clear()
 	switch {
 	case key.Matches(msg, k.Left):
 		a.section = (a.section + 2) % 3
@@ -226,14 +223,14 @@ func (a *Pane) listKey(msg tea.KeyMsg) tea.Cmd {
 }
 
 func (a *Pane) open(mode accountMode, specs ...kit.Field) {
-	a.mode, a.err = mode, ""
+	a.mode, a.status.Err = mode, ""
 	a.form = kit.NewForm(a.c, specs...)
 	a.form.SetWidth(min(a.w, 76))
 }
 
 // run performs an action off the update loop and reports its outcome.
 func (a *Pane) run(action func() (string, error)) tea.Cmd {
-	a.busy, a.err = true, ""
+	a.status.Busy, a.status.Err = true, ""
 	return func() tea.Msg {
 		notice, err := action()
 		return doneMsg{notice: notice, err: err}
@@ -302,13 +299,8 @@ func (a *Pane) View() string {
 		lines = append(lines, a.dataView()...)
 	}
 	lines = append(lines, "")
-	switch {
-	case a.busy:
-		lines = append(lines, st.Muted.Render("Working…"))
-	case a.err != "":
-		lines = append(lines, st.Error.Render(sanitize.Line(a.err)))
-	case a.notice != "":
-		lines = append(lines, st.Success.Render(sanitize.Line(a.notice)))
+	if status := a.status.View(st); status != "" {
+		lines = append(lines, status)
 	}
 	return lipgloss.JoinVertical(lipgloss.Left, lines...)
 }

@@ -61,7 +61,7 @@ func policyCurrent(version string) string {
 
 func (a *Pane) deleteAccount() tea.Cmd {
 	c, st, uid, pw := a.c, a.st, a.c.UserID, a.form.Value(0)
-	a.busy, a.err = true, ""
+	a.status.Busy, a.status.Err = true, ""
 	return func() tea.Msg {
 		if err := st.DeleteAccount(c.Ctx, uid, pw, c.Session.Origin); err != nil {
 			return doneMsg{err: err}

@@ -25,7 +25,7 @@ func (a *Pane) keysKey(msg tea.KeyMsg) tea.Cmd {
 		a.open(accountAddKey, kit.Field{Label: "Key", Limit: 8192, Hint: "ssh-ed25519 AAAA… you@laptop"},
 			kit.Field{Label: "Name", Limit: store.MaxKeyNameLen, Hint: "optional, e.g. laptop"})
 	case key.Matches(msg, k.Rename) && len(a.keys) > 0 && a.keys[a.cursor].Pending():
-		a.err = "A pending key is named when you add it: remove it and add it again to rename it."
+		a.status.Err = "A pending key is named when you add it: remove it and add it again to rename it."
 	case key.Matches(msg, k.Rename) && len(a.keys) > 0:
 		a.target = a.keys[a.cursor]
 		a.open(accountRename, kit.Field{Label: "New name", Limit: store.MaxKeyNameLen})
@@ -51,13 +51,13 @@ func (a *Pane) submitKeys() tea.Cmd {
 	case accountAddKey:
 		spec, err := store.ParseAuthorizedKey(a.form.Value(0))
 		if err != nil {
-			a.err = c.Explain(err)
+			a.status.Err = c.Explain(err)
 			return nil
 		}
 		name := strings.TrimSpace(a.form.Value(1))
 		if name != "" {
 			if _, err := store.CleanKeyName(name); err != nil {
-				a.err = c.Explain(err)
+				a.status.Err = c.Explain(err)
 				return nil
 			}
 		}
@@ -83,11 +83,11 @@ func (a *Pane) submitKeys() tea.Cmd {
 	case accountPassword:
 		cur, next, confirm := a.form.Value(0), a.form.Value(1), a.form.Value(2)
 		if err := store.CheckPasswordRules(next); err != nil {
-			a.err = c.Explain(err)
+			a.status.Err = c.Explain(err)
 			return nil
 		}
 		if next != confirm {
-			a.err = "The new passwords do not match."
+			a.status.Err = "The new passwords do not match."
 			a.form.Clear(true)
 			a.form.Focus(0)
 			return nil
@@ -95,7 +95,7 @@ func (a *Pane) submitKeys() tea.Cmd {
 		// Until its answer arrives, the change's own event must not end
 		// this session (passwordChanged settles it).
 		c.PasswordChangeStarted()
-		a.busy, a.err = true, ""
+		a.status.Busy, a.status.Err = true, ""
 		return func() tea.Msg {
 			tag, err := st.ChangePassword(c.Ctx, uid, cur, next, o)
 			return doneMsg{notice: "Password changed. Other sessions that signed in with the old one have ended.",
@@ -104,7 +104,7 @@ func (a *Pane) submitKeys() tea.Cmd {
 	case accountEmail:
 		email, pw := a.form.Value(0), a.form.Value(1)
 		if _, err := store.NormalizeEmail(email); err != nil {
-			a.err = c.Explain(err)
+			a.status.Err = c.Explain(err)
 			return nil
 		}
 		return a.run(func() (string, error) {
@@ -135,7 +135,7 @@ func (a *Pane) keysLoaded(keys []store.Key) {
 		}
 	}
 	if gone {
-		a.mode, a.err = accountList, fmt.Sprintf("Key %q was removed meanwhile.", a.target.Name)
+		a.mode, a.status.Err = accountList, fmt.Sprintf("Key %q was removed meanwhile.", a.target.Name)
 	}
 }
 
