@@ -27,8 +27,8 @@ type adminPrices struct {
 	cur       kit.ListCursor
 	shown     int
 	form      *kit.Form
-	formKind  int // pricesFilter or pricesMarkup
-	confirm   *store.PriceOverride
+	formKind  int                               // pricesFilter or pricesMarkup
+	confirm   kit.Question[store.PriceOverride] // remove this override?
 	st        kit.Status
 }
 
@@ -49,7 +49,7 @@ func (p *adminPrices) title() string { return "Prices" }
 
 func (p *adminPrices) capturing() bool { return p.form != nil }
 
-func (p *adminPrices) deep() bool { return p.form != nil || p.confirm != nil }
+func (p *adminPrices) deep() bool { return p.form != nil || p.confirm.Asking() }
 
 func (p *adminPrices) load() tea.Cmd {
 	ops := p.c.ops
@@ -112,10 +112,9 @@ func (p *adminPrices) update(msg tea.Msg) tea.Cmd {
 func (p *adminPrices) key(msg tea.KeyMsg) tea.Cmd {
 	k := p.c.Keys
 	switch {
-	case p.confirm != nil:
-		o := *p.confirm
-		p.confirm = nil
-		if key.Matches(msg, k.Yes) {
+	case p.confirm.Asking():
+		o := p.confirm.About()
+		if p.confirm.Answer(k, msg) {
 			return p.clear(o)
 		}
 		return nil
@@ -151,7 +150,7 @@ func (p *adminPrices) key(msg tea.KeyMsg) tea.Cmd {
 		}
 	case key.Matches(msg, k.AdminClear) && len(vis) > 0:
 		if o, ok := p.overrideOf(vis[p.cur.At]); ok {
-			p.confirm = &o
+			p.confirm.Ask(o)
 		} else {
 			p.st.Err = "No override prices this row: it sells at the configured markup."
 		}
@@ -222,7 +221,7 @@ func scopeLabel(service, country string) string {
 func (p *adminPrices) help() []key.Binding {
 	k := p.c.Keys
 	switch {
-	case p.confirm != nil:
+	case p.confirm.Asking():
 		return []key.Binding{k.Yes, k.No}
 	case p.form != nil:
 		return []key.Binding{key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "ok")), k.NextIn, k.Back}
@@ -249,9 +248,10 @@ func (p *adminPrices) view(w, h int) []string {
 	case p.form != nil:
 		return append(lines, "", p.form.View(), "", st.Muted.Render("Applies to numbers reserved from now on."),
 			p.st.View(st))
-	case p.confirm != nil:
+	case p.confirm.Asking():
+		o := p.confirm.About()
 		lines = append(lines, "", st.Warning.Render(fmt.Sprintf("Remove the override of %s (%s)? (y/n)",
-			scopeLabel(p.confirm.Service, p.confirm.Country), store.FormatMarkup(p.confirm.MarkupBP))))
+			scopeLabel(o.Service, o.Country), store.FormatMarkup(o.MarkupBP))))
 	}
 	lines = append(lines, st.Muted.Render(fmt.Sprintf("  %-12s %-2s %-12s %9s %7s %7s", "SERVICE", "CC",
 		"PROVIDER", "COST", "MARKUP", "SELL")))

@@ -21,8 +21,7 @@ type adminProviders struct {
 	c       *env
 	reports []engine.ProviderReport
 	cur     kit.ListCursor
-	confirm bool                  // asking before switching the selected provider
-	target  engine.ProviderReport // the provider the question is about, as it was then
+	confirm kit.Question[engine.ProviderReport] // switch this provider (as it was then)?
 	st      kit.Status
 }
 
@@ -37,7 +36,7 @@ func (p *adminProviders) title() string { return "Providers" }
 
 func (p *adminProviders) capturing() bool { return false }
 
-func (p *adminProviders) deep() bool { return p.confirm }
+func (p *adminProviders) deep() bool { return p.confirm.Asking() }
 
 func (p *adminProviders) load() tea.Cmd {
 	ops := p.c.ops
@@ -94,9 +93,8 @@ func (p *adminProviders) update(msg tea.Msg) tea.Cmd {
 
 func (p *adminProviders) key(msg tea.KeyMsg) tea.Cmd {
 	k := p.c.Keys
-	if p.confirm {
-		p.confirm = false
-		if key.Matches(msg, k.Yes) {
+	if p.confirm.Asking() {
+		if p.confirm.Answer(k, msg) {
 			return p.toggle()
 		}
 		return nil
@@ -105,7 +103,7 @@ func (p *adminProviders) key(msg tea.KeyMsg) tea.Cmd {
 	switch {
 	case p.cur.Key(k, msg, len(p.reports), len(p.reports)):
 	case key.Matches(msg, k.AdminToggle) && len(p.reports) > 0:
-		p.confirm, p.target = true, p.reports[p.cur.At]
+		p.confirm.Ask(p.reports[p.cur.At])
 	case key.Matches(msg, k.AdminRefresh):
 		return p.load()
 	}
@@ -116,7 +114,8 @@ func (p *adminProviders) toggle() tea.Cmd {
 	c, a, ops := p.c, p.c.Actor(), p.c.ops
 	// What was asked: switch that provider to the other state it was in
 	// then (another admin may have switched it meanwhile: then it stays).
-	name, on := p.target.Provider, !p.target.Enabled
+	target := p.confirm.About()
+	name, on := target.Provider, !target.Enabled
 	p.st.Busy = true
 	return adminRun(p, func() (string, error) {
 		what := "off: no new numbers from it"
@@ -129,7 +128,7 @@ func (p *adminProviders) toggle() tea.Cmd {
 
 func (p *adminProviders) help() []key.Binding {
 	k := p.c.Keys
-	if p.confirm {
+	if p.confirm.Asking() {
 		return []key.Binding{k.Yes, k.No}
 	}
 	return []key.Binding{k.AdminToggle, k.AdminRefresh}
@@ -181,10 +180,11 @@ func (p *adminProviders) view(w, h int) []string {
 		}
 		lines = append(lines, st.Muted.Render(fmt.Sprintf("%d calls since start, %d failed · catalogue of %d offers, %s",
 			r.Calls, r.Errors, r.Offers, kit.When(r.CatalogueAt))))
-		if p.confirm {
-			verb := "Switch off " + p.target.Provider + "? New numbers come from the others; open ones carry on."
-			if !p.target.Enabled {
-				verb = "Switch " + p.target.Provider + " back on?"
+		if p.confirm.Asking() {
+			target := p.confirm.About()
+			verb := "Switch off " + target.Provider + "? New numbers come from the others; open ones carry on."
+			if !target.Enabled {
+				verb = "Switch " + target.Provider + " back on?"
 			}
 			lines = append(lines, "", st.Warning.Render(sanitize.Line(verb)+" (y/n)"))
 		}

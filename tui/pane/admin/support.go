@@ -32,8 +32,8 @@ type adminSupport struct {
 	rows    int
 	thread  *store.SupportThread // open conversation, nil in the inbox
 	vp      viewport.Model
-	box     *textarea.Model // the reply being written, nil otherwise
-	confirm bool            // asking before closing
+	box     *textarea.Model     // the reply being written, nil otherwise
+	confirm kit.Question[int64] // close this conversation?
 	live    kit.LiveLoad
 	st      kit.Status
 }
@@ -67,7 +67,7 @@ func (s *adminSupport) title() string {
 
 func (s *adminSupport) capturing() bool { return s.box != nil }
 
-func (s *adminSupport) deep() bool { return s.thread != nil || s.confirm }
+func (s *adminSupport) deep() bool { return s.thread != nil || s.confirm.Asking() }
 
 func (s *adminSupport) load() tea.Cmd {
 	if !s.live.Begin() {
@@ -161,11 +161,12 @@ func (s *adminSupport) key(msg tea.KeyMsg) tea.Cmd {
 	switch {
 	case s.box != nil:
 		return s.boxKey(msg)
-	case s.confirm:
-		s.confirm = false
+	case s.confirm.Asking():
+		id := s.confirm.About()
+		yes := s.confirm.Answer(k, msg)
 		s.layoutThread()
-		if key.Matches(msg, k.Yes) {
-			return s.closeThread()
+		if yes {
+			return s.closeThread(id)
 		}
 		return nil
 	case s.thread != nil:
@@ -203,7 +204,7 @@ func (s *adminSupport) threadKey(msg tea.KeyMsg) tea.Cmd {
 		s.layoutThread()
 		return s.box.Focus()
 	case key.Matches(msg, k.AdminClose) && s.thread.Open:
-		s.confirm = true
+		s.confirm.Ask(s.thread.ID)
 		s.layoutThread()
 	case key.Matches(msg, k.AdminOpenUser):
 		id := s.thread.UserID
@@ -235,8 +236,8 @@ func (s *adminSupport) boxKey(msg tea.KeyMsg) tea.Cmd {
 	return cmd
 }
 
-func (s *adminSupport) closeThread() tea.Cmd {
-	c, a, id := s.c, s.c.Actor(), s.thread.ID
+func (s *adminSupport) closeThread(id int64) tea.Cmd {
+	c, a := s.c, s.c.Actor()
 	s.st.Busy = true
 	return adminRun(s, func() (string, error) {
 		return "Conversation closed: the person's next message opens a new one.", c.db.CloseSupport(c.Ctx, a, id)
@@ -250,7 +251,7 @@ func (s *adminSupport) help() []key.Binding {
 		send := key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "send"))
 		nl := key.NewBinding(key.WithKeys("alt+enter"), key.WithHelp("alt+enter", "new line"))
 		return []key.Binding{send, nl, k.Back}
-	case s.confirm:
+	case s.confirm.Asking():
 		return []key.Binding{k.Yes, k.No}
 	case s.thread != nil && s.thread.Open:
 		return []key.Binding{k.AdminReply, k.AdminClose, k.AdminOpenUser, k.Back}
@@ -275,7 +276,7 @@ func (s *adminSupport) layoutThread() {
 	if s.box != nil {
 		rest += 3
 	}
-	if s.confirm {
+	if s.confirm.Asking() {
 		rest++
 	}
 	s.vp.Height = max(2, s.h-rest)
@@ -334,7 +335,7 @@ func (s *adminSupport) threadView(w, h int) []string {
 	if s.box != nil {
 		lines = append(lines, s.box.View())
 	}
-	if s.confirm {
+	if s.confirm.Asking() {
 		lines = append(lines, st.Warning.Render("Close this conversation? (y/n)"))
 	}
 	return append(lines, "", s.st.View(st))
