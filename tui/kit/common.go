@@ -3,8 +3,9 @@
 // Pane interface the shell composes panes through and the messages it
 // sends them, the one keymap (keys.go) and the one set of styles
 // (styles.go), and the small pieces panes share: forms, a list cursor, a
-// status line, countdowns and their ticks, the code box, copying to the
-// clipboard and the privacy policy's reader.
+// status line, a yes/no question bound to what it asks about, countdowns
+// and their ticks, the code box, copying to the clipboard and the
+// privacy policy's reader.
 //
 // Panes import kit and never each other; kit knows no pane.
 //
