@@ -19,6 +19,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/wantsms/wantsms/store"
@@ -91,6 +92,19 @@ type Common struct {
 func (c *Common) CopyToClipboard(text string) {
 	if c.Emit != nil {
 		c.Emit(ansi.SetSystemClipboard(sanitize.Line(text)))
+	}
+}
+
+// CopiedMsg says what CopyCmd put on the clipboard; Owner is the pane
+// that tells the person.
+type CopiedMsg struct{ Owner, What string }
+
+// CopyCmd puts text on the person's clipboard off the update loop; owner
+// is the pane that tells the person, what names the text in its notice.
+func CopyCmd(c *Common, owner, text, what string) tea.Cmd {
+	return func() tea.Msg {
+		c.CopyToClipboard(text)
+		return CopiedMsg{Owner: owner, What: what}
 	}
 }
 

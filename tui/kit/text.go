@@ -4,8 +4,6 @@ import (
 	"strings"
 	"unicode"
 
-	tea "github.com/charmbracelet/bubbletea"
-
 	"github.com/wantsms/wantsms/tui/sanitize"
 )
 
@@ -43,19 +41,6 @@ func SpacedCode(code string) string {
 // matters most.
 func BigCode(st *Styles, code string) string {
 	return st.CodeBox.Render(st.Code.Render(SpacedCode(code)))
-}
-
-// CopiedMsg says what Copy put on the clipboard; Owner is the pane that
-// tells the person.
-type CopiedMsg struct{ Owner, What string }
-
-// Copy puts text on the person's clipboard; owner is the pane that tells
-// the person, what names the text in its notice.
-func Copy(c *Common, owner, text, what string) tea.Cmd {
-	return func() tea.Msg {
-		c.CopyToClipboard(text)
-		return CopiedMsg{Owner: owner, What: what}
-	}
 }
 
 // HostOnly drops the source port of an address, which means nothing to a

@@ -296,10 +296,10 @@ func (p *Pane) key(msg tea.KeyMsg) tea.Cmd {
 	case key.Matches(msg, k.CopyCode):
 		if p.ask(inboxCopyCode, r) {
 			code := r.LatestCode()
-			return kit.Copy(p.c, "inbox", code, "Code "+sanitize.Line(code))
+			return kit.CopyCmd(p.c, "inbox", code, "Code "+sanitize.Line(code))
 		}
 	case key.Matches(msg, k.CopyNumber):
-		return kit.Copy(p.c, "inbox", r.Phone, "Number "+sanitize.Line(r.Phone))
+		return kit.CopyCmd(p.c, "inbox", r.Phone, "Number "+sanitize.Line(r.Phone))
 	case key.Matches(msg, k.CancelRes):
 		p.confirmIf(inboxCancel, r)
 	case key.Matches(msg, k.FinishRes):

@@ -195,9 +195,9 @@ func (p *Pane) key(msg tea.KeyMsg) tea.Cmd {
 	case numReserved:
 		switch {
 		case key.Matches(msg, k.CopyCode) && p.res.LatestCode() != "":
-			return kit.Copy(p.c, "numbers", p.res.LatestCode(), "Code "+sanitize.Line(p.res.LatestCode()))
+			return kit.CopyCmd(p.c, "numbers", p.res.LatestCode(), "Code "+sanitize.Line(p.res.LatestCode()))
 		case key.Matches(msg, k.CopyNumber):
-			return kit.Copy(p.c, "numbers", p.res.Phone, "Number "+sanitize.Line(p.res.Phone))
+			return kit.CopyCmd(p.c, "numbers", p.res.Phone, "Number "+sanitize.Line(p.res.Phone))
 		case key.Matches(msg, k.NewNumber):
 			p.mode, p.filter, p.service, p.err = numServices, "", "", ""
 			p.rebuild()
