@@ -13,8 +13,6 @@
 package auth
 
 import (
-	"context"
-
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
@@ -22,14 +20,6 @@ import (
 	"github.com/wantsms/wantsms/tui/kit"
 	"github.com/wantsms/wantsms/tui/sanitize"
 )
-
-// Store is what the way in asks of the store.
-type Store interface {
-	SignUp(ctx context.Context, email, password string, o store.Origin) (store.User, store.Standing, bool, error)
-	SignInWithPassword(ctx context.Context, email, password string, o store.Origin) (store.User, store.Standing, error)
-	ProvePendingKey(ctx context.Context, userID int64, spec store.KeySpec, o store.Origin) (store.Key, error)
-	LinkKey(ctx context.Context, userID int64, spec store.KeySpec, name string, o store.Origin) (store.Key, error)
-}
 
 // DoneMsg says the person is in: who, on what standing, and the line the
 // dashboard's footer shows first ("" for none).
