@@ -7,9 +7,9 @@ import (
 )
 
 // PrivacyPolicyVersion is the "Last updated" date of the privacy policy
-// this build ships (tui/privacy-policy.txt says the same date, checked by
-// a test). Sign-up records it as the version the person accepted: a
-// change of the policy's text comes with a new date here.
+// this build ships (tui/privacy/privacy-policy.txt says the same date,
+// checked by a test). Sign-up records it as the version the person
+// accepted: a change of the policy's text comes with a new date here.
 const PrivacyPolicyVersion = "2026-12-06"
 
 // FirstRecordedPolicyVersion is the first version sign-up recorded:

@@ -10,7 +10,7 @@ import (
 const (
 	// SecurityEventRetention: sign-ins, failures, addresses and client
 	// versions are kept 180 days: the "limited period" of security
-	// records in tui/privacy-policy.txt §4.2, as the README promises.
+	// records in tui/privacy/privacy-policy.txt §4.2, as the README promises.
 	SecurityEventRetention = 180 * 24 * time.Hour
 )
 

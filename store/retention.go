@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-// Retention of numbers (tui/privacy-policy.txt, §4.2 and §9). Two promises, two stages, both kept by the hourly purge:
+// Retention of numbers (tui/privacy/privacy-policy.txt, §4.2 and §9). Two promises, two stages, both kept by the hourly purge:
 //
 //   - 6 months after a reservation ended, what was only needed to operate
 //     it goes: which provider, the provider's activation id, what it cost

@@ -131,7 +131,7 @@ func (s *Store) createUser(ctx context.Context, email, password string, o Origin
 		}
 		id, _ := res.LastInsertId()
 		// Sign-up is only possible after accepting the privacy policy and
-		// confirming the age of 13 or more (tui/auth.go): keep the proof.
+		// confirming the age of 13 or more (tui/auth/signin.go): keep the proof.
 		if err := tx.recordEvent(ctx, id, SecuritySignup, o, "accepted the privacy policy; confirmed 13 or older"); err != nil {
 			return err
 		}

@@ -1,3 +1,20 @@
+// Package tui is what a person sees: the dashboard that runs inside each
+// SSH session. This package is its shell only: the root model (app.go)
+// owns the session's phase (the way in, then the dashboard), switches
+// between the panes, draws the header, the tabs and the help bar around
+// the active one (frame.go), and follows the account's live events.
+// What a pane needs it finds in tui/kit (the session's Common, the
+// keymap, the styles, shared pieces); the panes themselves are packages
+// under tui/pane, composed in panes.go through kit.Pane, and the way in
+// (sign in, sign up, link the key) is tui/auth. No pane knows another.
+//
+// I/O never happens in Update or View: it runs in tea.Cmds that return
+// messages.
+//
+// May import from this repository: billing, provider/engine, store,
+// tui/auth, tui/kit, tui/pane/account, tui/pane/admin, tui/pane/history,
+// tui/pane/inbox, tui/pane/numbers, tui/pane/support, tui/pane/wallet,
+// tui/sanitize.
 package tui
 
 import (
@@ -10,6 +27,8 @@ import (
 	"github.com/charmbracelet/lipgloss"
 
 	"github.com/wantsms/wantsms/store"
+	"github.com/wantsms/wantsms/tui/auth"
+	"github.com/wantsms/wantsms/tui/kit"
 	"github.com/wantsms/wantsms/tui/sanitize"
 )
 
@@ -23,29 +42,28 @@ const (
 type phase int
 
 const (
-	phaseAuth phase = iota // sign in or sign up
-	phaseLink              // offer to remember the key
+	phaseAuth phase = iota // the way in: sign in or up, link the key
 	phaseDash              // the dashboard
 )
 
 // Model is the root of one session's program.
 type Model struct {
-	c      *Common
+	c      *kit.Common
+	deps   Deps
 	phase  phase
-	auth   *authModel
-	link   *linkModel
-	panes  []Component
+	auth   *auth.Flow
+	panes  []kit.Pane
 	active int
 	help   help.Model
 	sub    *store.Subscription
 	notice string // one-line message in the footer, e.g. after linking a key
 }
 
-// New builds the program's model. user is the account resolved from the
-// session's linked key (c.Session.Key), or nil when the person must sign
-// in.
-func New(c *Common, user *store.User) *Model {
-	m := &Model{c: c, help: help.New()}
+// New builds the program's model over the session's Common and the
+// server's services. user is the account resolved from the session's
+// linked key (c.Session.Key), or nil when the person must sign in.
+func New(c *kit.Common, d Deps, user *store.User) *Model {
+	m := &Model{c: c, deps: d, help: help.New()}
 	m.help.Styles.ShortKey = c.Styles.HelpKey
 	m.help.Styles.ShortDesc = c.Styles.HelpDesc
 	m.help.Styles.ShortSeparator = c.Styles.HelpSep
@@ -61,10 +79,13 @@ func New(c *Common, user *store.User) *Model {
 		}
 		m.phase = phaseDash
 	} else {
-		m.auth = newAuth(c)
+		m.auth = auth.New(c, d.Store)
 	}
 	return m
 }
+
+// Panes lists the dashboard's panes in tab order (none before sign-in).
+func (m *Model) Panes() []kit.Pane { return m.panes }
 
 // Init starts the dashboard when the session was signed in by its key.
 func (m *Model) Init() tea.Cmd {
@@ -76,9 +97,9 @@ func (m *Model) Init() tea.Cmd {
 
 // startDashboard builds the panes and subscribes to the account's events.
 func (m *Model) startDashboard() tea.Cmd {
-	m.phase = phaseDash
-	m.panes = newPanes(m.c)
-	m.sub = m.c.Deps.Store.Hub().Subscribe(m.c.UserID)
+	m.phase, m.auth = phaseDash, nil
+	m.panes = newPanes(m.c, m.deps)
+	m.sub = m.deps.Store.Hub().Subscribe(m.c.UserID)
 	cmds := []tea.Cmd{rearm}
 	for _, p := range m.panes {
 		cmds = append(cmds, p.Init())
@@ -86,7 +107,7 @@ func (m *Model) startDashboard() tea.Cmd {
 	m.resize()
 	// The first pane is in view from the start (its countdown may tick).
 	var cmd tea.Cmd
-	m.panes[0], cmd = m.panes[0].Update(paneActivatedMsg{})
+	m.panes[0], cmd = m.panes[0].Update(kit.ActivatedMsg{})
 	return tea.Batch(append(cmds, cmd)...)
 }
 
@@ -97,16 +118,10 @@ func (m *Model) Close() {
 		m.sub.Close()
 	}
 	for _, p := range m.panes {
-		if c, ok := p.(interface{ close() }); ok {
-			c.close()
+		if c, ok := p.(kit.Closer); ok {
+			c.Close()
 		}
 	}
-}
-
-// eventMsg is a change to the signed-in account, from the store's hub.
-type eventMsg struct {
-	event  store.Event
-	missed bool // events were dropped: reload everything
 }
 
 type hubClosedMsg struct{}
@@ -119,10 +134,6 @@ type userLoadedMsg struct {
 	lapse   store.Lapse
 	checked store.Standing
 }
-
-// standingChangedMsg asks for the standing to be checked again (after the
-// session changed it itself).
-type standingChangedMsg struct{}
 
 // rearmMsg asks for the event wait to be armed again.
 type rearmMsg struct{}
@@ -137,7 +148,7 @@ func waitEvent(sub *store.Subscription) tea.Cmd {
 		if !ok {
 			return hubClosedMsg{}
 		}
-		return eventMsg{event: e, missed: sub.Missed()}
+		return kit.EventMsg{Event: e, Missed: sub.Missed()}
 	}
 }
 
@@ -146,16 +157,16 @@ func waitEvent(sub *store.Subscription) tea.Cmd {
 // password, role) or missed events can have taken it away, so an SMS or a
 // balance change costs no more than the read.
 func (m *Model) reloadUser(check bool) tea.Cmd {
-	c, standing := m.c, m.c.Standing
+	c, st, standing := m.c, m.deps.Store, m.c.Standing
 	return func() tea.Msg {
 		lapse := store.StandingHolds
 		if check {
 			var err error
-			if lapse, err = c.Deps.Store.CheckStanding(c.Ctx, standing); err != nil {
+			if lapse, err = st.CheckStanding(c.Ctx, standing); err != nil {
 				return userLoadedMsg{err: err, checked: standing}
 			}
 		}
-		u, err := c.Deps.Store.UserByID(c.Ctx, c.UserID)
+		u, err := st.UserByID(c.Ctx, c.UserID)
 		return userLoadedMsg{user: u, err: err, lapse: lapse, checked: standing}
 	}
 }
@@ -168,21 +179,21 @@ func (m *Model) lapsed(msg userLoadedMsg) bool {
 	if msg.lapse == store.StandingHolds || msg.checked != m.c.Standing {
 		return false
 	}
-	if msg.lapse == store.LapsePasswordChanged && m.c.passwordChanges > 0 {
+	if msg.lapse == store.LapsePasswordChanged && m.c.PasswordChanging() {
 		return false
 	}
 	goodbye := lapseGoodbye[msg.lapse]
 	if msg.lapse == store.LapseAdminEnded && msg.user.Banned() {
 		goodbye = "This session's admin powers ended: the account is suspended."
 	}
-	m.c.goodbye(goodbye)
+	m.c.SayGoodbye(goodbye)
 	return true
 }
 
 // lapseGoodbye is what a session that ends because its standing lapsed
 // prints.
 var lapseGoodbye = map[store.Lapse]string{
-	store.LapseAccountGone:     accountDeletedGoodbye,
+	store.LapseAccountGone:     kit.AccountDeletedGoodbye,
 	store.LapseKeyRemoved:      "The SSH key this session signed in with was removed from the account. Goodbye.",
 	store.LapsePasswordChanged: "The account's password was changed in another session. Sign in again with the new password.",
 	store.LapseAdminEnded:      "This session's admin powers ended (revoked on the server host). Reconnect to continue.",
@@ -203,40 +214,22 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		// session gets its own copy.
 		msg.Runes = append([]rune(nil), msg.Runes...)
 		return m.updateKey(msg)
-	case authDoneMsg:
-		m.c.User, m.c.UserID, m.c.Standing = msg.user, msg.user.ID, msg.standing
-		if msg.existing {
-			m.notice = "You had an account with this email already: signed in to it."
+	}
+	if m.phase == phaseAuth {
+		if done, ok := msg.(auth.DoneMsg); ok {
+			m.c.User, m.c.UserID, m.c.Standing = done.User, done.User.ID, done.Standing
+			m.notice = done.Notice
+			return m, m.startDashboard()
 		}
-		switch {
-		case msg.proved != nil:
-			m.notice = "Key \"" + sanitize.Line(msg.proved.Name) + "\" linked: it was waiting for this connection."
-		case m.c.Session.Key != nil:
-			m.phase, m.link = phaseLink, newLink(m.c)
-			return m, nil
-		}
-		return m, m.startDashboard()
-	case linkDoneMsg:
-		if msg.linked {
-			m.notice = "Key linked: next time this key takes you straight here."
-		}
-		return m, m.startDashboard()
-	case linkFailedMsg:
-		var cmd tea.Cmd
-		m.link, cmd = m.link.Update(msg)
-		return m, cmd
-	case authFailedMsg, privacyClosedMsg:
-		if m.phase == phaseAuth {
-			var cmd tea.Cmd
-			m.auth, cmd = m.auth.Update(msg)
-			return m, cmd
-		}
-	case eventMsg:
-		if msg.event.Kind == store.EventAccountDeleted {
-			m.c.goodbye(accountDeletedGoodbye)
+		return m, m.auth.Update(msg)
+	}
+	switch msg := msg.(type) {
+	case kit.EventMsg:
+		if msg.Event.Kind == store.EventAccountDeleted {
+			m.c.SayGoodbye(kit.AccountDeletedGoodbye)
 			return m, tea.Quit
 		}
-		check := msg.missed || msg.event.Kind == store.EventAccount
+		check := msg.Missed || msg.Event.Kind == store.EventAccount
 		return m, tea.Batch(m.broadcast(msg), m.reloadUser(check), rearm)
 	case rearmMsg:
 		// Returned on its own, not in a batch: a batch would keep one more
@@ -252,7 +245,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.c.User = msg.user
 		}
 		return m, m.broadcast(msg)
-	case standingChangedMsg:
+	case kit.StandingChangedMsg:
 		return m, m.reloadUser(true)
 	}
 	return m, m.broadcast(msg)
@@ -260,24 +253,11 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 
 func (m *Model) updateKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	k := m.c.Keys
-	switch m.phase {
-	case phaseAuth:
-		if (msg.String() == "esc" && m.auth.privacy == nil) || key.Matches(msg, k.ForceQ) {
-			return m, tea.Quit
-		}
-		var cmd tea.Cmd
-		m.auth, cmd = m.auth.Update(msg)
-		return m, cmd
-	case phaseLink:
-		if key.Matches(msg, k.ForceQ) {
-			return m, tea.Quit
-		}
-		var cmd tea.Cmd
-		m.link, cmd = m.link.Update(msg)
-		return m, cmd
-	}
 	if key.Matches(msg, k.ForceQ) {
 		return m, tea.Quit
+	}
+	if m.phase == phaseAuth {
+		return m, m.auth.Update(msg)
 	}
 	if len(m.panes) == 0 {
 		return m, nil
@@ -305,21 +285,14 @@ func (m *Model) updateKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	return m, cmd
 }
 
-// paneActivatedMsg tells a pane it came into view, so it can refresh;
-// paneDeactivatedMsg that it left the view.
-type (
-	paneActivatedMsg   struct{}
-	paneDeactivatedMsg struct{}
-)
-
 func (m *Model) activate(i int) tea.Cmd {
 	if i < 0 || i >= len(m.panes) || i == m.active {
 		return nil
 	}
 	var leave, enter tea.Cmd
-	m.panes[m.active], leave = m.panes[m.active].Update(paneDeactivatedMsg{})
+	m.panes[m.active], leave = m.panes[m.active].Update(kit.DeactivatedMsg{})
 	m.active = i
-	m.panes[i], enter = m.panes[i].Update(paneActivatedMsg{})
+	m.panes[i], enter = m.panes[i].Update(kit.ActivatedMsg{})
 	return tea.Batch(leave, enter)
 }
 
@@ -346,7 +319,7 @@ func (m *Model) chrome() int {
 func (m *Model) resize() {
 	m.help.Width = m.c.Width - 2 // the footer's padding
 	if m.auth != nil {
-		m.auth.setSize(m.c.Width, m.c.Height)
+		m.auth.SetSize(m.c.Width, m.c.Height)
 	}
 	h := max(0, m.c.Height-m.chrome())
 	for _, p := range m.panes {
@@ -364,11 +337,8 @@ func (m *Model) View() string {
 		return m.tooSmall()
 	}
 	st := m.c.Styles
-	switch m.phase {
-	case phaseAuth:
-		return m.centered(m.auth.View(), m.help.ShortHelpView(m.auth.help()))
-	case phaseLink:
-		return m.centered(m.link.View(), m.help.ShortHelpView(m.link.help()))
+	if m.phase == phaseAuth {
+		return m.centered(m.auth.View(), m.help.ShortHelpView(m.auth.Help()))
 	}
 	pane := m.panes[m.active]
 	var f frame
@@ -380,7 +350,7 @@ func (m *Model) View() string {
 	return f.String()
 }
 
-func (m *Model) footer(pane Component) string {
+func (m *Model) footer(pane kit.Pane) string {
 	if m.notice != "" {
 		return m.c.Styles.Success.Render(m.notice)
 	}

@@ -1,13 +1,38 @@
 package tui
 
+import (
+	"github.com/wantsms/wantsms/tui/kit"
+	"github.com/wantsms/wantsms/tui/pane/account"
+	"github.com/wantsms/wantsms/tui/pane/admin"
+	"github.com/wantsms/wantsms/tui/pane/history"
+	"github.com/wantsms/wantsms/tui/pane/inbox"
+	"github.com/wantsms/wantsms/tui/pane/numbers"
+	"github.com/wantsms/wantsms/tui/pane/support"
+	"github.com/wantsms/wantsms/tui/pane/wallet"
+)
+
 // newPanes lists the dashboard's panes in tab order for a signed-in
-// session. The Admin pane comes last, only for a session whose key the
-// server host enrolled for admin use on an admin account; hiding it is a
-// courtesy: the store checks the role and the key on every admin action.
-func newPanes(c *Common) []Component {
-	panes := []Component{newNumbersPane(c), newInbox(c), newHistory(c), newWallet(c), newAccount(c), newSupport(c)}
+// session, each given the services it uses. The Admin pane comes last,
+// only for a session whose key the server host enrolled for admin use on
+// an admin account; hiding it is a courtesy: the store checks the role
+// and the key on every admin action.
+func newPanes(c *kit.Common, d Deps) []kit.Pane {
+	// A nil *billing.Payments in the interface would not be nil: the
+	// Wallet tells "no payment desk" by a nil interface.
+	var pay wallet.Payments
+	if d.Payments != nil {
+		pay = d.Payments
+	}
+	panes := []kit.Pane{
+		numbers.New(c, d.Store, d.Numbers),
+		inbox.New(c, d.Store, d.Numbers),
+		history.New(c, d.Store),
+		wallet.New(c, d.Store, pay),
+		account.New(c, d.Store),
+		support.New(c, d.Store),
+	}
 	if c.Standing.Admin {
-		panes = append(panes, newAdmin(c))
+		panes = append(panes, admin.New(c, d.Store, d.Operations))
 	}
 	return panes
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/wantsms/wantsms/store"
+	"github.com/wantsms/wantsms/tui/kit"
 )
 
 // README names the dashboard's tabs, with their number keys, in the order
@@ -24,8 +25,8 @@ func TestREADMENamesEveryTabInOrder(t *testing.T) {
 	}
 	para, _, _ = strings.Cut(para, "\n\n")
 	named := regexp.MustCompile("\\*\\*(\\w+)\\*\\*\\s+\\(`(\\d)`").FindAllStringSubmatch(para, -1)
-	admin := &Common{Standing: store.Standing{Admin: true}, User: store.User{Role: store.RoleAdmin}}
-	panes := newPanes(admin)
+	admin := &kit.Common{Standing: store.Standing{Admin: true}, User: store.User{Role: store.RoleAdmin}}
+	panes := newPanes(admin, Deps{})
 	if len(named) != len(panes) {
 		t.Fatalf("README names %d tabs, the dashboard has %d:\n%s", len(named), len(panes), para)
 	}

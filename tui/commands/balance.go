@@ -5,6 +5,7 @@ import (
 	"io"
 
 	"github.com/wantsms/wantsms/store"
+	"github.com/wantsms/wantsms/tui/wording"
 )
 
 // currency is the only one WantSMS counts in: every amount is US cents.
@@ -21,8 +22,7 @@ type balanceResult struct {
 
 func (r balanceResult) WriteText(w io.Writer) error {
 	if r.DebtCents > 0 {
-		_, err := fmt.Fprintf(w, "%s (you owe %s: a top-up pays it first)\n", store.FormatCents(r.BalanceCents),
-			store.FormatCents(r.DebtCents))
+		_, err := fmt.Fprintf(w, "%s (%s)\n", store.FormatCents(r.BalanceCents), wording.Owed(r.DebtCents))
 		return err
 	}
 	_, err := fmt.Fprintln(w, store.FormatCents(r.BalanceCents))

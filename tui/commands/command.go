@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/wantsms/wantsms/store"
-	"github.com/wantsms/wantsms/tui"
 )
 
 // Command is one command as data: the parser, help, `COMMAND --help` and
@@ -45,7 +44,7 @@ type Result interface {
 // Call is one run of a command by one account.
 type Call struct {
 	Ctx    context.Context
-	Deps   tui.Deps
+	Deps   Deps
 	User   store.User    // resolved from Key, freshly at the start of the call
 	Key    store.KeySpec // the key this session proved
 	Origin store.Origin

@@ -22,9 +22,10 @@
 // Lines for streams); messages go to stderr; untrusted strings are
 // sanitized in both forms (output.go).
 //
-// May import from this repository: billing, provider, store, tui (the
-// formatting of reservations and prices the dashboard shows too),
-// tui/sanitize.
+// May import from this repository: billing, provider, store, tui/privacy
+// (the policy the dashboard shows too), tui/sanitize, tui/wording (the
+// words for services, countries, states, debt and errors the dashboard
+// uses too).
 package commands
 
 import (
@@ -39,21 +40,20 @@ import (
 	"github.com/charmbracelet/ssh"
 
 	"github.com/wantsms/wantsms/store"
-	"github.com/wantsms/wantsms/tui"
 )
 
 // Handler runs command lines for sessions without a PTY.
 type Handler struct {
-	deps tui.Deps
+	deps Deps
 	log  *slog.Logger
 	cmds []*Command
 }
 
 // New builds the handler with every command in all(); it fails only if a
 // definition is malformed.
-func New(deps tui.Deps) (*Handler, error) { return newHandler(deps, all()) }
+func New(deps Deps) (*Handler, error) { return newHandler(deps, all()) }
 
-func newHandler(deps tui.Deps, cmds []*Command) (*Handler, error) {
+func newHandler(deps Deps, cmds []*Command) (*Handler, error) {
 	if err := check(cmds, ""); err != nil {
 		return nil, fmt.Errorf("command definitions: %w", err)
 	}

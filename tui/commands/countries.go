@@ -8,6 +8,7 @@ import (
 	"github.com/wantsms/wantsms/provider"
 
 	"github.com/wantsms/wantsms/store"
+	"github.com/wantsms/wantsms/tui/wording"
 )
 
 type countriesResult struct {
@@ -57,7 +58,7 @@ func countriesCommand() *Command {
 					cc, _ := provider.LookupCountry(o.Country)
 					i = len(r.Countries)
 					index[o.Country] = i
-					r.Countries = append(r.Countries, countryJSON{Code: o.Country, Name: countryName(o.Country),
+					r.Countries = append(r.Countries, countryJSON{Code: o.Country, Name: wording.Country(o.Country),
 						CallingCode: cc.CallingCode, FromCents: o.SellCents})
 				}
 				r.Countries[i].Stock += o.Stock

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/wantsms/wantsms/store"
+	"github.com/wantsms/wantsms/tui/wording"
 )
 
 // Streams (reserve, wait, again) print events: with --json one object
@@ -38,7 +39,7 @@ func (e eventJSON) WriteText(w io.Writer) error {
 			sim = " (simulated)"
 		}
 		_, err = fmt.Fprintf(w, "reserved %d: %s, %s in %s, %s%s; open until %s\n", e.ID, e.Phone.String(),
-			serviceName(e.Service), countryName(e.Country), store.FormatCents(e.PriceCents), sim, e.ExpiresAt.String())
+			wording.Service(e.Service), wording.Country(e.Country), store.FormatCents(e.PriceCents), sim, e.ExpiresAt.String())
 	case evAgain:
 		_, err = fmt.Fprintf(w, "asked for another SMS on %d (%s)\n", e.ID, e.Phone.String())
 	case evSMS:

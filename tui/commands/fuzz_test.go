@@ -12,7 +12,6 @@ import (
 
 	"github.com/wantsms/wantsms/provider"
 	"github.com/wantsms/wantsms/store"
-	"github.com/wantsms/wantsms/tui"
 )
 
 // words splits a fuzz input into command-line words at NUL bytes, so that
@@ -31,7 +30,7 @@ func words(line string) []string {
 // The seed corpus is in testdata/fuzz/FuzzParse.
 func FuzzParse(f *testing.F) {
 	f.Add("balance\x00--json")
-	h, err := newHandler(tui.Deps{Store: nil, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}, all())
+	h, err := newHandler(Deps{Store: nil, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}, all())
 	if err != nil {
 		f.Fatal(err)
 	}

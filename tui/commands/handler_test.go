@@ -17,7 +17,6 @@ import (
 	gossh "golang.org/x/crypto/ssh"
 
 	"github.com/wantsms/wantsms/store"
-	"github.com/wantsms/wantsms/tui"
 )
 
 // fixture is a real store with one account whose key is linked.
@@ -59,7 +58,7 @@ func newKeySpec(t *testing.T) store.KeySpec {
 
 func (f *fixture) handler(t *testing.T, cmds []*Command) *Handler {
 	t.Helper()
-	h, err := newHandler(tui.Deps{Store: f.st, Log: slog.New(slog.NewTextHandler(&f.log, nil))}, cmds)
+	h, err := newHandler(Deps{Store: f.st, Log: slog.New(slog.NewTextHandler(&f.log, nil))}, cmds)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,7 +5,7 @@ import (
 	"slices"
 
 	"github.com/wantsms/wantsms/provider"
-	"github.com/wantsms/wantsms/tui"
+	"github.com/wantsms/wantsms/tui/wording"
 )
 
 // Shared by services, countries, prices and reserve: what is on offer, as
@@ -15,7 +15,7 @@ import (
 
 // numbersOf is the reservation engine, or a refusal on a server without
 // one.
-func numbersOf(c *Call) (tui.Numbers, error) {
+func numbersOf(c *Call) (Numbers, error) {
 	if c.Deps.Numbers == nil {
 		return nil, Exit(ExitRefused, "numbers are not available on this server")
 	}
@@ -46,25 +46,10 @@ func serviceRank(code string) int {
 	return slices.IndexFunc(provider.Services(), func(s provider.Service) bool { return s.Code == code })
 }
 
-// serviceName and countryName are display names from the tables.
-func serviceName(code string) string {
-	if s, ok := provider.LookupService(code); ok {
-		return s.Name
-	}
-	return code
-}
-
-func countryName(code string) string {
-	if c, ok := provider.LookupCountry(code); ok {
-		return c.Name
-	}
-	return code
-}
-
 // inCountry is " in United Kingdom", or "" for any country.
 func inCountry(code string) string {
 	if code == "" {
 		return ""
 	}
-	return " in " + countryName(code)
+	return " in " + wording.Country(code)
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/wantsms/wantsms/provider"
 
 	"github.com/wantsms/wantsms/store"
+	"github.com/wantsms/wantsms/tui/wording"
 )
 
 type pricesResult struct {
@@ -30,7 +31,7 @@ func (r pricesResult) WriteText(w io.Writer) error {
 	}
 	rows := make([][]string, 0, len(r.Prices))
 	for _, p := range r.Prices {
-		row := []string{p.Service, p.Country, countryName(p.Country), store.FormatCents(p.PriceCents),
+		row := []string{p.Service, p.Country, wording.Country(p.Country), store.FormatCents(p.PriceCents),
 			strconv.Itoa(p.Stock)}
 		if p.Simulated {
 			row = append(row, "simulated")

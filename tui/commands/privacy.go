@@ -3,7 +3,7 @@ package commands
 import (
 	"io"
 
-	"github.com/wantsms/wantsms/tui"
+	"github.com/wantsms/wantsms/tui/privacy"
 )
 
 type privacyResult struct {
@@ -25,7 +25,7 @@ func privacyCommand() *Command {
 		Public:  true,
 		Example: privacyResult{Policy: "Privacy Policy — WantSMS\n…"},
 		Run: func(c *Call) error {
-			return c.Print(privacyResult{Policy: tui.PrivacyDocument()})
+			return c.Print(privacyResult{Policy: privacy.Document()})
 		},
 	}
 }

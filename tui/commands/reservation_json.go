@@ -9,6 +9,7 @@ import (
 
 	"github.com/wantsms/wantsms/store"
 	"github.com/wantsms/wantsms/tui/sanitize"
+	"github.com/wantsms/wantsms/tui/wording"
 )
 
 // reservationJSON is one number as every reservation command prints it.
@@ -48,15 +49,13 @@ func reservationOf(r store.Reservation) reservationJSON {
 	return j
 }
 
-// stateText is where the number stands, as the dashboard says it.
+// stateText is where the number stands, as the dashboard says it (a
+// waiting number waits "for an SMS" here, with room to say so).
 func (r reservationJSON) stateText() string {
-	switch {
-	case r.State == string(store.ResActive):
+	if r.State == string(store.ResActive) {
 		return "waiting for an SMS"
-	case r.Refunded:
-		return "refunded (" + r.State + ")"
 	}
-	return r.State
+	return wording.State(store.ReservationState(r.State), r.Refunded)
 }
 
 func (r reservationJSON) open() bool { return time.Time(r.EndedAt).IsZero() }
@@ -70,8 +69,8 @@ func (r reservationJSON) WriteText(w io.Writer) error {
 	rows := [][]string{
 		{"reservation", strconv.FormatInt(r.ID, 10)},
 		{"number", r.Phone.String()},
-		{"service", r.Service + " (" + serviceName(r.Service) + ")"},
-		{"country", r.Country + " (" + countryName(r.Country) + ")"},
+		{"service", r.Service + " (" + wording.Service(r.Service) + ")"},
+		{"country", r.Country + " (" + wording.Country(r.Country) + ")"},
 		{"price", price},
 		{"state", r.stateText()},
 	}

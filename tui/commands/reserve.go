@@ -6,6 +6,7 @@ import (
 	"github.com/wantsms/wantsms/provider"
 
 	"github.com/wantsms/wantsms/store"
+	"github.com/wantsms/wantsms/tui/wording"
 )
 
 // Bounds of the reserve command's flags.
@@ -66,11 +67,11 @@ func pickOffer(c *Call, service, country string, maxCents int64) (provider.Route
 	}
 	if len(offers) == 0 {
 		return provider.RoutedOffer{}, Exit(ExitRefused, "no %s numbers%s in stock right now: try another "+
-			"country, or again in a few minutes", serviceName(service), inCountry(country))
+			"country, or again in a few minutes", wording.Service(service), inCountry(country))
 	}
 	if o := offers[0]; maxCents > 0 && o.SellCents > maxCents {
 		return o, Exit(ExitRefused, "the cheapest %s number%s costs %s, more than --max-price %d (%s)",
-			serviceName(service), inCountry(country), store.FormatCents(o.SellCents), maxCents, store.FormatCents(maxCents))
+			wording.Service(service), inCountry(country), store.FormatCents(o.SellCents), maxCents, store.FormatCents(maxCents))
 	}
 	return offers[0], nil
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/wantsms/wantsms/provider"
 
 	"github.com/wantsms/wantsms/store"
+	"github.com/wantsms/wantsms/tui/wording"
 )
 
 type servicesResult struct {
@@ -52,7 +53,7 @@ func servicesCommand() *Command {
 			for _, o := range offers { // cheapest first: the first seen sets the price
 				s := byCode[o.Service]
 				if s == nil {
-					s = &serviceJSON{Code: o.Service, Name: serviceName(o.Service), FromCents: o.SellCents}
+					s = &serviceJSON{Code: o.Service, Name: wording.Service(o.Service), FromCents: o.SellCents}
 					byCode[o.Service] = s
 				}
 				s.Stock += o.Stock

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/wantsms/wantsms/store"
+	"github.com/wantsms/wantsms/tui/wording"
 )
 
 // Exit statuses of every command: scripts branch on them.
@@ -53,9 +54,10 @@ type outcome struct {
 	log    bool
 }
 
-// serverErrorMsg is all a person learns about an error on our side; the
-// detail goes to the log under the session id.
-const serverErrorMsg = "something went wrong on our side; please try again in a minute"
+// serverErrorMsg is all a person learns about an error on our side (the
+// dashboard says the same); the detail goes to the log under the session
+// id.
+const serverErrorMsg = wording.ServerError
 
 func classify(ctx context.Context, err error) outcome {
 	var se *StatusError

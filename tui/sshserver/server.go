@@ -5,7 +5,8 @@
 // session with a PTY gets the dashboard; one without gets the command
 // interface.
 //
-// May import from this repository: store, store/logctx, store/netaddr, tui, tui/screen.
+// May import from this repository: store, store/logctx, store/netaddr, tui, tui/kit,
+// tui/screen.
 package sshserver
 
 import (

@@ -15,6 +15,7 @@ import (
 	"github.com/wantsms/wantsms/store"
 	"github.com/wantsms/wantsms/store/logctx"
 	"github.com/wantsms/wantsms/tui"
+	"github.com/wantsms/wantsms/tui/kit"
 	"github.com/wantsms/wantsms/tui/screen"
 )
 
@@ -44,8 +45,8 @@ func (s *Server) middleware(next ssh.Handler) ssh.Handler {
 }
 
 // tuiSession describes the connection from what it proved.
-func tuiSession(sess ssh.Session) *tui.Session {
-	ts := &tui.Session{
+func tuiSession(sess ssh.Session) *kit.Session {
+	ts := &kit.Session{
 		ID: sess.Context().SessionID(),
 		Origin: store.Origin{
 			RemoteAddr:    sess.RemoteAddr().String(),
@@ -134,15 +135,15 @@ func (s *Server) runCommand(sess ssh.Session) int {
 // runDashboard runs the program until it quits or the session ends and
 // returns why the server ended it ("" when the person quit).
 func (s *Server) runDashboard(ctx context.Context, sess ssh.Session, winCh <-chan ssh.Window,
-	ts *tui.Session, user *store.User) string {
+	ts *kit.Session, user *store.User) string {
 	live := &liveSession{}
 	scr := screen.New(sess, s.cfg.FPS)
 	// What the dashboard's work logs (store, engine, payments) carries
 	// the session and its address.
 	ctx = logctx.With(ctx, "session", shortID(ts.ID), "remote", ts.Origin.RemoteAddr)
-	c := &tui.Common{Ctx: ctx, Deps: s.deps, Session: ts, Styles: sessionStyles(sess), Keys: tui.DefaultKeys(),
-		Goodbye: live.setReason, Emit: scr.Emit}
-	model := tui.New(c, user)
+	c := &kit.Common{Ctx: ctx, Log: s.deps.Log, SSHCommand: s.deps.SSHCommand, Session: ts,
+		Styles: sessionStyles(sess), Keys: kit.DefaultKeys(), Goodbye: live.setReason, Emit: scr.Emit}
+	model := tui.New(c, s.deps, user)
 	defer model.Close()
 	p := tea.NewProgram(newFramed(model, scr),
 		tea.WithInput(sess), tea.WithOutput(sess), tea.WithoutRenderer(),
@@ -177,7 +178,7 @@ func (s *Server) runDashboard(ctx context.Context, sess ssh.Session, winCh <-cha
 
 // watchInput ends the session after InputIdle without a key press. It costs
 // one timer per session, re-armed for the remaining time when it fires.
-func (s *Server) watchInput(ts *tui.Session, live *liveSession) (stop func()) {
+func (s *Server) watchInput(ts *kit.Session, live *liveSession) (stop func()) {
 	var t *time.Timer
 	var check func()
 	idle := s.cfg.InputIdle
@@ -197,13 +198,13 @@ func (s *Server) watchInput(ts *tui.Session, live *liveSession) (stop func()) {
 // (TERM, NO_COLOR, COLORFGBG). Unlike wish's helper it never queries the
 // terminal, which would stall every connection on clients that do not
 // answer.
-func sessionStyles(sess ssh.Session) *tui.Styles {
+func sessionStyles(sess ssh.Session) *kit.Styles {
 	env := sshEnviron(sess.Environ())
 	profile := termenv.NewOutput(sess, termenv.WithEnvironment(env), termenv.WithUnsafe()).EnvColorProfile()
 	if term := env.Getenv("TERM"); term == "" || term == "dumb" {
 		profile = termenv.Ascii
 	}
-	return tui.StylesFor(profile, !lightBackground(env.Getenv("COLORFGBG")))
+	return kit.StylesFor(profile, !lightBackground(env.Getenv("COLORFGBG")))
 }
 
 // lightBackground reads rxvt's COLORFGBG ("fg;bg"): background colours 7

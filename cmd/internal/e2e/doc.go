@@ -10,5 +10,5 @@
 // billing/blockonomicsfake, billing/stripemock, billing/stripetest,
 // cmd/internal/service, cmd/internal/sshterm, cmd/internal/testenv,
 // provider, provider/fivesim/fake, provider/sim, provider/smsactivate/fake,
-// store, store/metrics, store/storetest, tui.
+// store, store/metrics, store/storetest, tui/privacy.
 package e2e

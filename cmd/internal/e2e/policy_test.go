@@ -12,7 +12,7 @@ import (
 	"github.com/wantsms/wantsms/cmd/internal/sshterm"
 	"github.com/wantsms/wantsms/cmd/internal/testenv"
 	"github.com/wantsms/wantsms/store"
-	"github.com/wantsms/wantsms/tui"
+	"github.com/wantsms/wantsms/tui/privacy"
 )
 
 // statedPeriod is a period the policy's own text states ("up to 6
@@ -202,7 +202,7 @@ func TestSignUpAsksAgeAndRecordsThePolicyVersion(t *testing.T) {
 		}
 	}
 	expect(t, term, "Export my data")
-	if !strings.Contains(tui.PrivacyDocument(), tui.PrivacyPolicy) {
+	if !strings.Contains(privacy.Document(), privacy.Policy) {
 		t.Fatal("the document shown is not the policy followed by the schedule")
 	}
 }

@@ -10,7 +10,7 @@ import (
 	"github.com/wantsms/wantsms/cmd/internal/sshterm"
 	"github.com/wantsms/wantsms/cmd/internal/testenv"
 	"github.com/wantsms/wantsms/store"
-	"github.com/wantsms/wantsms/tui"
+	"github.com/wantsms/wantsms/tui/privacy"
 )
 
 // The policy is reachable from the sign-up screen and the Account pane,
@@ -123,8 +123,8 @@ func TestPrivacyCommand(t *testing.T) {
 	env := testenv.Start(t)
 	for _, key := range []ssh.Signer{nil, testenv.NewKey(t)} {
 		out, stderr, status := env.Run(t, key, "privacy")
-		if status != 0 || stderr != "" || out != tui.PrivacyDocument() {
-			t.Fatalf("privacy: status %d, stderr %q, %d bytes (want %d)", status, stderr, len(out), len(tui.PrivacyDocument()))
+		if status != 0 || stderr != "" || out != privacy.Document() {
+			t.Fatalf("privacy: status %d, stderr %q, %d bytes (want %d)", status, stderr, len(out), len(privacy.Document()))
 		}
 	}
 }

@@ -143,9 +143,11 @@ func (s *Service) start() error {
 	sshCfg := s.cfg.SSH
 	sshCfg.Addr = s.sshL.Addr().String()
 	sshCfg.HostKeyPath = filepath.Join(s.cfg.DataDir, HostKeyFile)
-	deps := tui.Deps{Store: s.Store, Log: s.log, SSHCommand: sshCommand(s.cfg.SSHPublic, s.SSHAddr()), Payments: s.pay,
+	ssh := sshCommand(s.cfg.SSHPublic, s.SSHAddr())
+	deps := tui.Deps{Store: s.Store, Log: s.log, SSHCommand: ssh, Payments: s.pay,
 		Numbers: s.nums.engine, Operations: s.nums.engine}
-	cmds, err := commands.New(deps)
+	cmds, err := commands.New(commands.Deps{Store: s.Store, Log: s.log, SSHCommand: ssh, Payments: s.pay,
+		Numbers: s.nums.engine})
 	if err != nil {
 		return err
 	}

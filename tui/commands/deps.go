@@ -1,0 +1,42 @@
+package commands
+
+import (
+	"context"
+	"log/slog"
+
+	"github.com/wantsms/wantsms/billing"
+	"github.com/wantsms/wantsms/provider"
+	"github.com/wantsms/wantsms/store"
+	"github.com/wantsms/wantsms/tui/wording"
+)
+
+// Deps are the services commands run with.
+type Deps struct {
+	Store *store.Store
+	Log   *slog.Logger
+	// SSHCommand is how people reach this server, e.g. "ssh -p 2222
+	// localhost", for the commands a message suggests.
+	SSHCommand string
+	// Payments opens top-ups; nil refuses them.
+	Payments *billing.Payments
+	// Numbers is the reservation engine; nil refuses what needs it.
+	Numbers Numbers
+}
+
+// Numbers is what commands ask of the reservation engine
+// (provider/engine implements it): the same offers and actions as the
+// dashboard's Numbers pane and Inbox.
+type Numbers interface {
+	Offers(ctx context.Context) []provider.RoutedOffer
+	Reserve(ctx context.Context, userID int64, service, country string, priceCents int64) (store.Reservation, error)
+	Cancel(ctx context.Context, userID, id int64) (store.Reservation, error)
+	Finish(ctx context.Context, userID, id int64) (store.Reservation, error)
+	Again(ctx context.Context, userID, id int64) error
+	Simulated(providerName string) bool
+}
+
+// SSHWith is the SSH command with extra client flags and a remote command,
+// e.g. SSHWith("-t", "") → "ssh -t -p 2222 localhost".
+func (d Deps) SSHWith(flags, command string) string {
+	return wording.SSHWith(d.SSHCommand, flags, command)
+}

@@ -1,0 +1,306 @@
+// Package account is the Account pane: who you are, your SSH keys (add,
+// rename, remove; a pasted key waits until a connection proves it), your
+// password and email (keys.go); what happened on the account, sign-ins
+// and failures (activity.go); and your data: what is kept and how long,
+// the policy, the export command and deleting the account (data.go).
+//
+// May import from this repository: store, tui/kit, tui/sanitize.
+package account
+
+import (
+	"strings"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+
+	"github.com/wantsms/wantsms/store"
+	"github.com/wantsms/wantsms/tui/kit"
+)
+
+// accountSection is one of the Account pane's three pages.
+type accountSection int
+
+const (
+	sectionKeys     accountSection = iota // profile, keys, password, email
+	sectionActivity                       // recent sign-ins and failures
+	sectionData                           // privacy policy, export, deletion
+)
+
+var sectionTitles = []string{"Profile & keys", "Sign-in activity", "Privacy & data"}
+
+// accountMode is what the Account pane is doing.
+type accountMode int
+
+const (
+	accountList     accountMode = iota // browsing, actions by letter
+	accountAddKey                      // pasting an authorized_keys line
+	accountRename                      // renaming the selected key
+	accountPassword                    // changing the password
+	accountEmail                       // changing the email
+	accountRemove                      // confirming a key's removal
+	accountDelete                      // confirming the account's deletion
+	accountPrivacy                     // reading the privacy policy
+)
+
+// Pane is the Account pane: who you are, your keys and password, what
+// happened on your account, and your data.
+type Pane struct {
+	c       *kit.Common
+	st      Store
+	w, h    int
+	section accountSection
+	keys    []store.Key
+	events  []store.SecurityEvent
+	policy  string // the privacy policy version accepted at sign-up
+	cursor  int
+	target  store.Key // the key a question or rename is about, whatever the list does meanwhile
+	mode    accountMode
+	form    *kit.Form
+	privacy *kit.PolicyView
+	status  kit.Status
+}
+
+// accountEventsShown is how many security events the activity page loads:
+// more than fit on a screen, fewer than anyone scrolls through.
+const accountEventsShown = 50
+
+type loadedMsg struct {
+	keys   []store.Key
+	events []store.SecurityEvent
+	policy string
+	err    error
+}
+
+// doneMsg ends an action of the pane with a notice or an error.
+type doneMsg struct {
+	notice string
+	err    error
+	// password is set for this session's own password change: the new
+	// password's tag ("" when it failed).
+	password *string
+}
+
+// deletedMsg: this session deleted its account.
+type deletedMsg struct{}
+
+// New makes the pane.
+func New(c *kit.Common, st Store) *Pane { return &Pane{c: c, st: st} }
+
+func (a *Pane) Title() string { return "Account" }
+
+func (a *Pane) Init() tea.Cmd { return a.load() }
+
+func (a *Pane) SetSize(w, h int) {
+	a.w, a.h = w, h
+	if a.privacy != nil {
+		a.privacy.SetSize(w, h-2)
+	}
+}
+
+func (a *Pane) Capturing() bool {
+	return a.mode != accountList && a.mode != accountRemove
+}
+
+func (a *Pane) load() tea.Cmd {
+	c, st, uid := a.c, a.st, a.c.UserID
+	return func() tea.Msg {
+		keys, err := st.Keys(c.Ctx, uid)
+		if err != nil {
+			return loadedMsg{err: err}
+		}
+		pending, err := st.PendingKeys(c.Ctx, uid)
+		if err != nil {
+			return loadedMsg{err: err}
+		}
+		keys = append(keys, pending...)
+		events, err := st.SecurityEvents(c.Ctx, uid, accountEventsShown)
+		if err != nil {
+			return loadedMsg{err: err}
+		}
+		policy, err := st.PolicyVersionAccepted(c.Ctx, uid)
+		return loadedMsg{keys: keys, events: events, policy: policy, err: err}
+	}
+}
+
+func (a *Pane) Update(msg tea.Msg) (kit.Pane, tea.Cmd) {
+	switch msg := msg.(type) {
+	case loadedMsg:
+		if msg.err != nil {
+			a.status.Err = a.c.Explain(msg.err)
+			return a, nil
+		}
+		a.keysLoaded(msg.keys)
+		a.events, a.policy = msg.events, msg.policy
+	case doneMsg:
+		a.status.Busy = false
+		var changed tea.Cmd
+		if msg.password != nil {
+			changed = a.passwordChanged(*msg.password)
+		}
+		if msg.err != nil {
+			a.status.Err = a.c.Explain(msg.err)
+			if a.form != nil && a.mode != accountAddKey && a.mode != accountRename {
+				a.form.Clear(true)
+				a.form.Focus(0)
+			}
+			return a, changed
+		}
+		a.mode, a.form, a.status.Err, a.status.Notice = accountList, nil, "", msg.notice
+		return a, tea.Batch(a.load(), changed)
+	case deletedMsg:
+		a.c.SayGoodbye(kit.AccountDeletedGoodbye)
+		return a, tea.Quit
+	case kit.PolicyClosedMsg:
+		if a.mode == accountPrivacy {
+			a.mode, a.privacy = accountList, nil
+		}
+	case kit.EventMsg:
+		if msg.Event.Kind == store.EventAccount || msg.Missed {
+			return a, a.load()
+		}
+	case kit.ActivatedMsg:
+		return a, a.load()
+	case tea.KeyMsg:
+		if a.status.Busy {
+			return a, nil
+		}
+		return a, a.key(msg)
+	}
+	return a, nil
+}
+
+func (a *Pane) key(msg tea.KeyMsg) tea.Cmd {
+	k := a.c.Keys
+	switch a.mode {
+	case accountList:
+		return a.listKey(msg)
+	case accountPrivacy:
+		return a.privacy.Update(msg)
+	case accountRemove:
+		switch {
+		case key.Matches(msg, k.Yes):
+			return a.removeSelected()
+		case key.Matches(msg, k.No):
+			a.mode = accountList
+		}
+		return nil
+	}
+	if key.Matches(msg, k.Back) {
+		a.mode, a.form, a.status.Err = accountList, nil, ""
+		return nil
+	}
+	submit, cmd := a.form.Update(msg)
+	if submit {
+		return a.submit()
+	}
+	return cmd
+}
+
+func (a *Pane) listKey(msg tea.KeyMsg) tea.Cmd {
+	k := a.c.Keys
+	a.status.Clear()
+	switch {
+	case key.Matches(msg, k.Left):
+		a.section = (a.section + 2) % 3
+		return a.load()
+	case key.Matches(msg, k.Right):
+		a.section = (a.section + 1) % 3
+		return a.load()
+	case key.Matches(msg, k.Privacy):
+		a.mode, a.privacy = accountPrivacy, kit.NewPolicyView(a.c, a.w, a.h-2)
+		return nil
+	}
+	switch a.section {
+	case sectionKeys:
+		return a.keysKey(msg)
+	case sectionData:
+		if key.Matches(msg, k.Delete) {
+			a.open(accountDelete, kit.Field{Label: "Password", Secret: true, Limit: kit.PasswordFieldLimit})
+		}
+	}
+	return nil
+}
+
+func (a *Pane) open(mode accountMode, specs ...kit.Field) {
+	a.mode, a.status.Err = mode, ""
+	a.form = kit.NewForm(a.c, specs...)
+	a.form.SetWidth(min(a.w, 76))
+}
+
+// run performs an action off the update loop and reports its outcome.
+func (a *Pane) run(action func() (string, error)) tea.Cmd {
+	a.status.Busy, a.status.Err = true, ""
+	return func() tea.Msg {
+		notice, err := action()
+		return doneMsg{notice: notice, err: err}
+	}
+}
+
+func (a *Pane) submit() tea.Cmd {
+	if a.mode == accountDelete {
+		return a.deleteAccount()
+	}
+	return a.submitKeys()
+}
+
+func (a *Pane) ShortHelp() []key.Binding {
+	k := a.c.Keys
+	submit := key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "save"))
+	switch a.mode {
+	case accountRemove:
+		return []key.Binding{k.Yes, k.No}
+	case accountPrivacy:
+		return a.privacy.Help()
+	case accountDelete:
+		del := key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "delete for good"))
+		return []key.Binding{del, k.Back}
+	case accountList:
+	default:
+		return []key.Binding{submit, k.NextIn, k.Back}
+	}
+	switch a.section {
+	case sectionKeys:
+		return []key.Binding{k.Left, k.Add, k.Rename, k.Remove, k.Password}
+	case sectionData:
+		return []key.Binding{k.Left, k.Privacy, k.Delete}
+	}
+	return []key.Binding{k.Left}
+}
+
+func (a *Pane) FullHelp() [][]key.Binding {
+	k := a.c.Keys
+	if a.mode == accountList && a.section == sectionKeys {
+		return [][]key.Binding{{k.Up, k.Down, k.Left}, {k.Add, k.Rename, k.Remove}, {k.Password, k.Email, k.Privacy}}
+	}
+	return [][]key.Binding{{k.Up, k.Down, k.Left}, a.ShortHelp()}
+}
+
+func (a *Pane) View() string {
+	if a.mode == accountPrivacy {
+		return a.privacy.View()
+	}
+	st := a.c.Styles
+	tabs := make([]string, len(sectionTitles))
+	for i, t := range sectionTitles {
+		if accountSection(i) == a.section {
+			tabs[i] = st.Selected.Render(t)
+		} else {
+			tabs[i] = st.Muted.Render(t)
+		}
+	}
+	lines := []string{strings.Join(tabs, st.Muted.Render("  ·  ")), ""}
+	switch a.section {
+	case sectionKeys:
+		lines = append(lines, a.keysView()...)
+	case sectionActivity:
+		lines = append(lines, a.activityView()...)
+	case sectionData:
+		lines = append(lines, a.dataView()...)
+	}
+	lines = append(lines, "")
+	if status := a.status.View(st); status != "" {
+		lines = append(lines, status)
+	}
+	return lipgloss.JoinVertical(lipgloss.Left, lines...)
+}

@@ -1,0 +1,25 @@
+package account
+
+import (
+	"context"
+
+	"github.com/wantsms/wantsms/store"
+)
+
+// Store is what the Account pane reads and changes in the store: every
+// change is the account's own, checked and recorded there.
+type Store interface {
+	Keys(ctx context.Context, userID int64) ([]store.Key, error)
+	PendingKeys(ctx context.Context, userID int64) ([]store.Key, error)
+	SecurityEvents(ctx context.Context, userID int64, limit int) ([]store.SecurityEvent, error)
+	PolicyVersionAccepted(ctx context.Context, userID int64) (string, error)
+
+	LinkKey(ctx context.Context, userID int64, k store.KeySpec, name string, o store.Origin) (store.Key, error)
+	AddPendingKey(ctx context.Context, userID int64, k store.KeySpec, name string, o store.Origin) (store.Key, error)
+	RenameKey(ctx context.Context, userID, keyID int64, name string, o store.Origin) error
+	RemoveKey(ctx context.Context, userID, keyID int64, o store.Origin) error
+	RemovePendingKey(ctx context.Context, userID, id int64, o store.Origin) error
+	ChangePassword(ctx context.Context, userID int64, current, next string, o store.Origin) (string, error)
+	ChangeEmail(ctx context.Context, userID int64, password, newEmail string, o store.Origin) (store.User, error)
+	DeleteAccount(ctx context.Context, userID int64, password string, o store.Origin) error
+}

@@ -1,0 +1,547 @@
+// Package inbox is the Inbox pane: the open numbers, their SMS as they
+// arrive (the code large, a bell when one comes), and what can be done
+// with a number now (copy, cancel, finish, another SMS), offered, asked
+// and refused by the same rules the engine applies.
+//
+// May import from this repository: provider/engine, store, tui/kit,
+// tui/sanitize, tui/wording.
+package inbox
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+
+	"github.com/wantsms/wantsms/provider/engine"
+	"github.com/wantsms/wantsms/store"
+	"github.com/wantsms/wantsms/tui/kit"
+	"github.com/wantsms/wantsms/tui/sanitize"
+	"github.com/wantsms/wantsms/tui/wording"
+)
+
+// inboxAction is an action on the selected number.
+type inboxAction int
+
+const (
+	inboxNone inboxAction = iota
+	inboxCancel
+	inboxFinish
+	inboxAgain
+	inboxCopyCode
+)
+
+// Pane is the Inbox pane: open numbers, their SMS as they arrive, the
+// code large, and the actions on a number.
+//
+// The selection is a number, not a row: reloads (a number reserved by a
+// script or another session, one that ended) keep the cursor on the
+// number the person chose, and a question (y/n) is bound to the number it
+// was asked about, whatever happens to the list meanwhile.
+type Pane struct {
+	c        *kit.Common
+	st       Store
+	eng      Engine // nil: no actions on this server
+	w, h     int
+	open     []store.Reservation
+	loaded   bool
+	cursor   int
+	selected int64 // the selected number's id; 0 before there is one
+	confirm  inboxAction
+	target   store.Reservation // the number the open question is about
+	busy     bool
+	loadErr  string
+	refusal  *inboxRefusal
+	failure  *inboxFailure
+	notice   string
+	seen     map[int64]bool // message ids already shown: a new one rings
+	tick     kit.Ticker
+}
+
+// inboxRefusal is an action the rules refused on a number. Its words are
+// worked out again at every render, so the cancel guard's wait counts
+// down and the line goes as soon as the rule lets the action through.
+type inboxRefusal struct {
+	id     int64
+	action inboxAction
+}
+
+// inboxFailure is an action that failed on a number (id 0: on none in
+// particular). It is shown while that number is selected and stands as it
+// did after the failure (stamp), so it never outlives its truth.
+type inboxFailure struct {
+	id    int64
+	stamp string // "" until the reload after the failure sets it
+	text  string
+}
+
+type loadedMsg struct {
+	open []store.Reservation
+	err  error
+}
+
+type doneMsg struct {
+	id     int64
+	notice string
+	err    error
+}
+
+type bellMsg struct{}
+
+// New makes the pane; eng nil offers no action on a number.
+func New(c *kit.Common, st Store, eng Engine) *Pane {
+	return &Pane{c: c, st: st, eng: eng, tick: kit.NewTicker("inbox")}
+}
+
+func (p *Pane) Title() string    { return "Inbox" }
+func (p *Pane) Init() tea.Cmd    { return p.load() }
+func (p *Pane) SetSize(w, h int) { p.w, p.h = w, h }
+func (p *Pane) Capturing() bool  { return false }
+
+func (p *Pane) load() tea.Cmd {
+	c, st, uid := p.c, p.st, p.c.UserID
+	return func() tea.Msg {
+		open, err := st.OpenReservations(c.Ctx, uid)
+		return loadedMsg{open: open, err: err}
+	}
+}
+
+// current is the selected number.
+func (p *Pane) current() (store.Reservation, bool) {
+	if p.cursor < len(p.open) {
+		return p.open[p.cursor], true
+	}
+	return store.Reservation{}, false
+}
+
+// nextChange is when the Inbox next shows something else by itself: a
+// countdown, or the selected number's cancel guard ending (-1: never).
+func (p *Pane) nextChange() time.Duration {
+	now := p.st.Now()
+	out := time.Duration(-1)
+	for _, r := range p.open {
+		out = kit.Soonest(out, kit.ClockChange(r.ExpiresAt.Sub(now)))
+	}
+	if r, ok := p.current(); ok && r.State == store.ResActive {
+		wait := r.CancelAfter.Sub(now)
+		if wait <= kit.SecondsFrom+time.Second || p.showsRefusal(r) {
+			out = kit.Soonest(out, secondChange(wait))
+		} else {
+			out = kit.Soonest(out, kit.ClockChange(wait))
+		}
+	}
+	return out
+}
+
+// guardLeft shows the wait of a cancel guard rounded up to the second,
+// as the engine's refusal does: "0:42" and "try again in 42 s" agree.
+func guardLeft(wait time.Duration) string {
+	return kit.Clock((wait + time.Second - time.Nanosecond).Truncate(time.Second))
+}
+
+// secondChange is how long until a wait written in whole seconds rounded
+// up (the engine's words for the cancel guard) shows one second less.
+func secondChange(wait time.Duration) time.Duration {
+	if wait <= 0 {
+		return -1
+	}
+	return (wait-time.Nanosecond)%time.Second + time.Nanosecond + kit.TickMargin
+}
+
+func (p *Pane) Update(msg tea.Msg) (kit.Pane, tea.Cmd) {
+	switch msg := msg.(type) {
+	case loadedMsg:
+		if msg.err != nil {
+			p.loadErr = p.c.Explain(msg.err)
+			return p, nil
+		}
+		p.loadErr = ""
+		return p, tea.Batch(p.loaded1(msg.open), p.tick.Ensure(p.nextChange()))
+	case doneMsg:
+		p.busy, p.confirm = false, inboxNone
+		p.notice, p.failure = msg.notice, nil
+		if msg.err != nil {
+			p.failure = &inboxFailure{id: msg.id, text: p.c.Explain(msg.err)}
+		}
+		return p, p.load()
+	case kit.CopiedMsg:
+		if msg.Owner == "inbox" {
+			p.notice = msg.What + " copied to your clipboard."
+		}
+	case kit.EventMsg:
+		if msg.Missed || msg.Event.Kind == store.EventReservation || msg.Event.Kind == store.EventMessage {
+			return p, p.load()
+		}
+	case kit.ActivatedMsg:
+		p.tick.SetActive(true)
+		return p, tea.Batch(p.load(), p.tick.Ensure(p.nextChange()))
+	case kit.DeactivatedMsg:
+		p.tick.SetActive(false)
+	case kit.TickMsg:
+		if p.tick.Owns(msg) {
+			return p, p.tick.Tick(msg, p.nextChange())
+		}
+	case tea.KeyMsg:
+		if !p.busy {
+			cmd := p.key(msg)
+			return p, tea.Batch(cmd, p.tick.Ensure(p.nextChange()))
+		}
+	}
+	return p, nil
+}
+
+// loaded1 takes a fresh list: the cursor stays on the selected number
+// (on its neighbour if it ended), an open question follows its own number
+// or closes saying why, and a code that was not there before rings.
+func (p *Pane) loaded1(open []store.Reservation) tea.Cmd {
+	first := p.seen == nil
+	if first {
+		p.seen = map[int64]bool{}
+	}
+	ring := false
+	for _, r := range open {
+		for _, m := range r.Messages {
+			if !p.seen[m.ID] {
+				p.seen[m.ID] = true
+				ring = ring || (!first && m.Code != "")
+			}
+		}
+	}
+	p.open, p.loaded = open, true
+	p.cursor = min(p.cursor, max(0, len(open)-1))
+	for i, r := range open {
+		if r.ID == p.selected {
+			p.cursor = i
+		}
+	}
+	p.selected = 0
+	if r, ok := p.current(); ok {
+		p.selected = r.ID
+	}
+	p.recheckQuestion()
+	if f := p.failure; f != nil && f.stamp == "" {
+		if r, ok := p.find(f.id); ok {
+			f.stamp = stamp(r)
+		}
+	}
+	if !ring {
+		return nil
+	}
+	p.notice = "" // e.g. "another SMS was asked for": it came
+	c := p.c
+	return func() tea.Msg {
+		if c.Emit != nil {
+			c.Emit("\a")
+		}
+		return bellMsg{}
+	}
+}
+
+// recheckQuestion keeps an open question true to its number: it closes
+// when the number ended or the action no longer applies, and says why.
+func (p *Pane) recheckQuestion() {
+	if p.confirm == inboxNone {
+		return
+	}
+	r, ok := p.find(p.target.ID)
+	switch {
+	case !ok:
+		p.failure = &inboxFailure{text: sanitize.Line(p.target.Phone) + " ended meanwhile: nothing was done."}
+	case p.check(p.confirm, r) != nil:
+		p.refusal = &inboxRefusal{id: r.ID, action: p.confirm}
+	default:
+		p.target = r
+		return
+	}
+	p.confirm = inboxNone
+}
+
+func (p *Pane) find(id int64) (store.Reservation, bool) {
+	for _, r := range p.open {
+		if r.ID == id {
+			return r, true
+		}
+	}
+	return store.Reservation{}, false
+}
+
+// stamp is what a failure on a number holds true for: its state and how
+// many messages it has.
+func stamp(r store.Reservation) string { return fmt.Sprintf("%s/%d", r.State, len(r.Messages)) }
+
+func (p *Pane) key(msg tea.KeyMsg) tea.Cmd {
+	k := p.c.Keys
+	if p.confirm != inboxNone {
+		switch {
+		case key.Matches(msg, k.Yes):
+			return p.act()
+		case key.Matches(msg, k.No):
+			p.confirm = inboxNone
+		}
+		return nil
+	}
+	p.refusal, p.failure, p.notice = nil, nil, ""
+	r, ok := p.current()
+	if !ok {
+		return nil
+	}
+	switch {
+	case key.Matches(msg, k.Up):
+		p.move(-1)
+	case key.Matches(msg, k.Down):
+		p.move(1)
+	case key.Matches(msg, k.CopyCode):
+		if p.ask(inboxCopyCode, r) {
+			code := r.LatestCode()
+			return kit.CopyCmd(p.c, "inbox", code, "Code "+sanitize.Line(code))
+		}
+	case key.Matches(msg, k.CopyNumber):
+		return kit.CopyCmd(p.c, "inbox", r.Phone, "Number "+sanitize.Line(r.Phone))
+	case key.Matches(msg, k.CancelRes):
+		p.confirmIf(inboxCancel, r)
+	case key.Matches(msg, k.FinishRes):
+		p.confirmIf(inboxFinish, r)
+	case key.Matches(msg, k.AgainRes):
+		p.confirmIf(inboxAgain, r)
+	}
+	return nil
+}
+
+func (p *Pane) move(by int) {
+	p.cursor = max(0, min(len(p.open)-1, p.cursor+by))
+	if r, ok := p.current(); ok {
+		p.selected = r.ID
+	}
+}
+
+// confirmIf asks about an action on r, or says why it does not apply.
+func (p *Pane) confirmIf(a inboxAction, r store.Reservation) {
+	if p.ask(a, r) {
+		p.confirm, p.target = a, r
+	}
+}
+
+// ask reports whether the rules allow a on r now; if not, the refusal is
+// shown for r (refusal lines are about the number, not the row).
+func (p *Pane) ask(a inboxAction, r store.Reservation) bool {
+	if p.check(a, r) == nil {
+		return true
+	}
+	p.refusal = &inboxRefusal{id: r.ID, action: a}
+	return false
+}
+
+// errNoCode refuses to copy a code that has not come.
+var errNoCode = kit.Refusal("no code yet on this number")
+
+// check is the rule for action a on r now: the store's and the engine's
+// own (the same the engine applies again, and that commands give), so the
+// Inbox offers, asks and refuses exactly as the action itself would.
+func (p *Pane) check(a inboxAction, r store.Reservation) error {
+	switch a {
+	case inboxCancel:
+		return engine.CheckCancel(r, p.st.Now())
+	case inboxFinish:
+		return r.CheckFinish()
+	case inboxAgain:
+		if err := r.CheckAgain(); err != nil {
+			return err
+		}
+		if p.eng != nil && !p.eng.CanAgain(r.Provider) {
+			return engine.ErrNoAgain
+		}
+	case inboxCopyCode:
+		if r.LatestCode() == "" {
+			return errNoCode
+		}
+	}
+	return nil
+}
+
+// showsRefusal reports whether the refusal on screen is about r and still
+// true.
+func (p *Pane) showsRefusal(r store.Reservation) bool {
+	return p.refusal != nil && p.refusal.id == r.ID && p.check(p.refusal.action, r) != nil
+}
+
+// refusalText words the refusal of a on r, in the rule's words, with the
+// key that helps instead where one does now.
+func (p *Pane) refusalText(a inboxAction, r store.Reservation) string {
+	text := kit.Sentence(p.c.Explain(p.check(a, r))) + "."
+	switch {
+	case a == inboxCancel && r.State == store.ResReceived:
+		text += " Finish it with f."
+	case a == inboxFinish && p.check(inboxCancel, r) == nil:
+		text += " Press x to cancel it."
+	}
+	return text
+}
+
+// act runs the confirmed action on the number it was asked about.
+func (p *Pane) act() tea.Cmd {
+	c, uid, r, what := p.c, p.c.UserID, p.target, p.confirm
+	p.busy = true
+	n := p.eng
+	return func() tea.Msg {
+		var err error
+		notice := ""
+		switch what {
+		case inboxCancel:
+			_, err = n.Cancel(c.Ctx, uid, r.ID)
+			notice = fmt.Sprintf("Cancelled %s: %s refunded.", sanitize.Line(r.Phone), store.FormatCents(r.PriceCents))
+		case inboxFinish:
+			_, err = n.Finish(c.Ctx, uid, r.ID)
+			notice = "Finished " + sanitize.Line(r.Phone) + ": the number is closed."
+		case inboxAgain:
+			err = n.Again(c.Ctx, uid, r.ID)
+			notice = "Another SMS was asked for: it appears here when it comes."
+		}
+		if err != nil {
+			notice = ""
+		}
+		return doneMsg{id: r.ID, notice: notice, err: err}
+	}
+}
+
+// ShortHelp offers only what the selected number allows now: the help
+// bar changes as its state changes and as its cancel guard passes.
+func (p *Pane) ShortHelp() []key.Binding {
+	k := p.c.Keys
+	if p.confirm != inboxNone {
+		return []key.Binding{k.Yes, k.No}
+	}
+	r, ok := p.current()
+	if !ok {
+		return nil
+	}
+	var out []key.Binding
+	for _, a := range []struct {
+		action inboxAction
+		b      key.Binding
+	}{{inboxCopyCode, k.CopyCode}, {inboxNone, k.CopyNumber}, {inboxCancel, k.CancelRes},
+		{inboxFinish, k.FinishRes}, {inboxAgain, k.AgainRes}} {
+		if p.check(a.action, r) == nil {
+			out = append(out, a.b)
+		}
+	}
+	return out
+}
+
+func (p *Pane) FullHelp() [][]key.Binding {
+	k := p.c.Keys
+	return [][]key.Binding{{k.Up, k.Down}, p.ShortHelp()}
+}
+
+func (p *Pane) View() string {
+	st := p.c.Styles
+	if !p.loaded {
+		return st.Title.Render("Inbox")
+	}
+	if len(p.open) == 0 {
+		lines := []string{st.Title.Render("Inbox"), "",
+			st.Muted.Render("No open numbers. Reserve one in Numbers (press 1): its SMS appear here.")}
+		return lipgloss.JoinVertical(lipgloss.Left, append(lines, p.status()...)...)
+	}
+	lines := []string{st.Title.Render(fmt.Sprintf("Inbox · %d open", len(p.open))),
+		st.Muted.Render(fmt.Sprintf("  %-18s %-14s %-10s %6s", "NUMBER", "SERVICE", "STATE", "LEFT"))}
+	listRows := min(len(p.open), max(2, p.h/4))
+	top := max(0, min(p.cursor-listRows/2, len(p.open)-listRows))
+	now := p.st.Now()
+	for i := top; i < top+listRows; i++ {
+		r := p.open[i]
+		marker, style := "  ", st.Text
+		if i == p.cursor {
+			marker, style = st.Selected.Render("▸ "), st.Selected
+		}
+		row := fmt.Sprintf("%-18s %-14s %-10s %6s", sanitize.Truncate(sanitize.Line(r.Phone), 18),
+			sanitize.Truncate(wording.Service(r.Service), 14), wording.State(r.State, r.Refunded), kit.Clock(r.ExpiresAt.Sub(now)))
+		sim := ""
+		if r.Simulated {
+			sim = st.Sim.Render(" simulated")
+		}
+		lines = append(lines, marker+style.Render(row)+sim)
+	}
+	lines = append(lines, "")
+	lines = append(lines, p.detail(p.open[p.cursor])...)
+	return lipgloss.JoinVertical(lipgloss.Left, append(lines, p.status()...)...)
+}
+
+// detail is the selected number: its code large and its messages.
+func (p *Pane) detail(r store.Reservation) []string {
+	st := p.c.Styles
+	lines := []string{st.Subtitle.Render(sanitize.Line(r.Phone) + " · " + wording.Service(r.Service) + " · " + wording.FlagCountry(r.Country))}
+	if code := r.LatestCode(); code != "" {
+		lines = append(lines, kit.BigCode(st, code))
+	} else {
+		waiting := "Waiting for the SMS… it shows here by itself."
+		if wait := r.CancelAfter.Sub(p.st.Now()); wait > 0 && r.State == store.ResActive {
+			waiting += " Can be cancelled in " + guardLeft(wait) + "."
+		}
+		lines = append(lines, strings.Split(st.Muted.Width(max(20, p.w)).Render(waiting), "\n")...)
+	}
+	room := max(1, p.h-len(lines)-8-min(len(p.open), max(2, p.h/4)))
+	msgs := r.Messages
+	if len(msgs) > room {
+		msgs = msgs[len(msgs)-room:]
+	}
+	for i, m := range msgs {
+		from := ""
+		if m.Sender != "" {
+			from = sanitize.Truncate(sanitize.Line(m.Sender), 16) + ": "
+		}
+		text := m.ReceivedAt.UTC().Format("15:04:05") + " " + from + sanitize.Line(m.Body)
+		if i < len(msgs)-1 {
+			lines = append(lines, st.Muted.Render(sanitize.Truncate(text, max(20, p.w))))
+			continue
+		}
+		// The newest message is shown whole (a code may hide in a link).
+		wrapped := strings.Split(lipgloss.NewStyle().Width(max(20, p.w)).Render(text), "\n")
+		if len(wrapped) > newestMessageLines {
+			wrapped = append(wrapped[:newestMessageLines-1], sanitize.Truncate(strings.Join(wrapped[newestMessageLines-1:], " "), max(20, p.w)))
+		}
+		for _, l := range wrapped {
+			lines = append(lines, st.Text.Render(l))
+		}
+	}
+	return lines
+}
+
+// newestMessageLines bounds how many rows the newest SMS may take: an SMS
+// is at most a few hundred characters; more would push the list away.
+const newestMessageLines = 4
+
+func (p *Pane) status() []string {
+	st := p.c.Styles
+	if p.confirm != inboxNone {
+		r := p.target
+		q := map[inboxAction]string{
+			inboxCancel: fmt.Sprintf("Cancel %s? You get %s back.", r.Phone, store.FormatCents(r.PriceCents)),
+			inboxFinish: fmt.Sprintf("Finish %s? No more SMS will arrive on it.", r.Phone),
+			inboxAgain:  fmt.Sprintf("Ask for another SMS on %s? It is free.", r.Phone),
+		}[p.confirm]
+		return []string{"", st.Warning.Render(sanitize.Line(q)) + "  " + st.Key.Render("y") + st.Text.Render(" yes  ") +
+			st.Key.Render("n") + st.Text.Render(" no")}
+	}
+	errLine := func(text string) []string {
+		return []string{"", st.Error.Width(max(20, p.w)).Render(kit.Sentence(text))}
+	}
+	r, ok := p.current()
+	switch {
+	case p.busy:
+		return []string{"", st.Muted.Render("Working…")}
+	case p.loadErr != "":
+		return errLine(p.loadErr)
+	case ok && p.showsRefusal(r):
+		return errLine(p.refusalText(p.refusal.action, r))
+	case p.failure != nil && p.failure.id == 0:
+		return errLine(p.failure.text)
+	case ok && p.failure != nil && p.failure.id == r.ID && (p.failure.stamp == "" || p.failure.stamp == stamp(r)):
+		return errLine(p.failure.text)
+	case p.notice != "":
+		return []string{"", st.Success.Render(p.notice)}
+	}
+	return nil
+}

@@ -1,0 +1,7 @@
+package support
+
+// HasBox reports whether the pane holds its writing box.
+func HasBox(s *Pane) bool { return s.box != nil }
+
+// BoxValue is the text in the writing box.
+func BoxValue(s *Pane) string { return s.box.Value() }

@@ -1,0 +1,32 @@
+package privacy
+
+import (
+	"crypto/sha256"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/wantsms/wantsms/store"
+)
+
+// policyDigests is the SHA-256 of what the policy screen and `privacy`
+// show (Document), for each version sign-up may record. A new text
+// under an old "Last updated" date would let sign-up record a version
+// that does not say what the person accepted.
+var policyDigests = map[string]string{
+	"2026-12-06": "71467fde5587af0ce0b67f98e5bd52d7ea7408660ab857e32af24e7f12e622ec",
+}
+
+// The policy shown carries the version sign-up records, and its text
+// changes only with a new version.
+func TestPolicyTextChangesOnlyWithItsVersion(t *testing.T) {
+	if !strings.Contains(Policy, "\nLast updated: "+store.PrivacyPolicyVersion+"\n") {
+		t.Fatalf("the policy's \"Last updated\" is not %s (store.PrivacyPolicyVersion)", store.PrivacyPolicyVersion)
+	}
+	got := fmt.Sprintf("%x", sha256.Sum256([]byte(Document())))
+	if want := policyDigests[store.PrivacyPolicyVersion]; got != want {
+		t.Fatalf("the privacy policy or a retention period changed (digest %s) but its version is still %s:\n"+
+			"give it a new \"Last updated\" date (the text and store.PrivacyPolicyVersion) and add the digest here",
+			got, store.PrivacyPolicyVersion)
+	}
+}
