@@ -51,6 +51,8 @@ func RetentionPeriods() []RetentionPeriod {
 			"after they were recorded"},
 		{"Failed sign-in counters", "address or email typed", throttleWindow, "after the last failure"},
 		{"Support conversations", "your messages and our replies", SupportRetention, "after it was closed"},
+		{"Mail log", "what we mailed you and when, never its codes", MailLogRetention, "after it was sent or given up"},
+		{"Emailed codes", "to verify an address or reset a password; hashed", VerifyCodeTTL, "at most, until used"},
 		{"Payment records", "orders, Bitcoin transactions; for accounting", OrderRetention, "after the order closed"},
 		{"Stripe notifications", "payment event ids", stripeEventKeep, "after they arrived"},
 		{"Admin audit trail", "what staff did, e.g. a credit to you", AuditRetention, "after the action"},

@@ -72,6 +72,8 @@ type Store struct {
 
 	counters counters // events since open, for /metrics
 
+	mailQueued chan struct{} // a committed write queued mail (MailQueued)
+
 	wmu     sync.Mutex // guards queue and leading
 	queue   []writeReq // writes waiting for the writer
 	leading bool       // a caller is running batches
@@ -107,7 +109,8 @@ func Open(path string, opts Options) (*Store, error) {
 	w.SetConnMaxLifetime(0)
 
 	s := &Store{path: path, w: w, hub: NewHub(), now: opts.Clock,
-		hashSem: make(chan struct{}, opts.MaxConcurrentHashes), relay: opts.Relay, rand: opts.Rand, log: opts.Log}
+		hashSem: make(chan struct{}, opts.MaxConcurrentHashes), relay: opts.Relay, rand: opts.Rand, log: opts.Log,
+		mailQueued: make(chan struct{}, 1)}
 	if err := s.migrate(context.Background()); err != nil {
 		w.Close()
 		return nil, err
@@ -267,6 +270,9 @@ func (s *Store) runBatch(batch []writeReq) {
 				for _, e := range txs[i].events {
 					s.hub.Publish(e)
 				}
+				if txs[i].mailQueued {
+					s.wakeMailer()
+				}
 			}
 			r.done <- errs[i]
 		}
@@ -279,7 +285,7 @@ func (s *Store) runBatch(batch []writeReq) {
 	}
 	saves := len(batch) > 1
 	for i, r := range batch {
-		txs[i] = &Tx{Tx: sqlTx, now: s.unixNow()}
+		txs[i] = &Tx{Tx: sqlTx, now: s.unixNow(), rand: s.rand}
 		var lost error
 		errs[i], lost = s.runOne(r, txs[i], saves)
 		if lost != nil {
@@ -366,6 +372,10 @@ type Tx struct {
 	*sql.Tx
 	now    int64 // one timestamp for everything written in the transaction
 	events []Event
+	rand   io.Reader // the store's: tokens drawn inside the transaction
+	// mailQueued: the transaction queued mail, and the mailer is woken
+	// once it commits.
+	mailQueued bool
 }
 
 // ExecContext runs a statement in the transaction, whatever becomes of ctx.

@@ -93,6 +93,9 @@ func (e *adminEnv) account(email, keyLine string, o store.Origin) (store.User, s
 	if err != nil {
 		e.t.Fatal(err)
 	}
+	if _, err := e.store.MarkEmailVerified(ctx, email, "test"); err != nil {
+		e.t.Fatal(err)
+	}
 	spec, err := store.ParseAuthorizedKey(keyLine)
 	if err != nil {
 		e.t.Fatal(err)
