@@ -7,7 +7,6 @@ import (
 	"time"
 )
 
-
 func TestDeleteAccountErasesPersonKeepsLedger(t *testing.T) {
 	s, _ := openTest(t)
 	ctx := context.Background()

@@ -25,7 +25,7 @@ var schema = map[string][]string{
 	"outbox": {"id", "user_id", "kind", "to_addr", "params", "status", "attempts", "next_at", "expires_at",
 		"last_error", "subject", "unsubscribe", "created_at", "done_at"},
 	"notice_optouts": {"user_id", "kind", "created_at"},
-	"ssh_keys": {"id", "user_id", "fingerprint", "public_key", "name", "added_at", "last_used_at"},
+	"ssh_keys":       {"id", "user_id", "fingerprint", "public_key", "name", "added_at", "last_used_at"},
 	// Admin use of a linked key, enrolled from the server host: who ran
 	// the tool there (an operating-system account), not a person's data.
 	"admin_keys": {"key_id", "enrolled_at", "enrolled_by"},
