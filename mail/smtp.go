@@ -12,6 +12,10 @@ import (
 	gomail "github.com/wneessen/go-mail"
 )
 
+// smtpURLForms are the forms of --smtp-url, for messages.
+const smtpURLForms = "smtp://user:password@host:port (STARTTLS), smtps://user:password@host:port (TLS) " +
+	"or smtp://host:port?tls=none (plain, for a relay on this machine)"
+
 // smtpSender hands mails to a mail server over SMTP, one connection per
 // mail: account mail is a trickle, and a fresh connection never trips on
 // one the server dropped.
@@ -36,7 +40,7 @@ func newSMTP(raw string, timeout time.Duration, tlsConfig *tls.Config) (*smtpSen
 	}
 	host := u.Hostname()
 	if host == "" || u.Path != "" && u.Path != "/" {
-		return nil, fmt.Errorf("--smtp-url %s: want smtp://[user:password@]host[:port] or smtps://…", redact(u))
+		return nil, fmt.Errorf("--smtp-url %s: want a host and no path: %s", redact(u), smtpURLForms)
 	}
 	q := u.Query()
 	tlsMode := q.Get("tls")
@@ -56,7 +60,7 @@ func newSMTP(raw string, timeout time.Duration, tlsConfig *tls.Config) (*smtpSen
 		port = 25
 		opts = append(opts, gomail.WithTLSPolicy(gomail.NoTLS))
 	default:
-		return nil, fmt.Errorf("--smtp-url %s: want the scheme smtp (STARTTLS, or ?tls=none) or smtps (TLS)", redact(u))
+		return nil, fmt.Errorf("--smtp-url %s: want %s", redact(u), smtpURLForms)
 	}
 	if p := u.Port(); p != "" {
 		if port, err = strconv.Atoi(p); err != nil || port < 1 || port > 65535 {

@@ -9,7 +9,22 @@ import (
 
 	"github.com/wantsms/wantsms/cmd/internal/service"
 	"github.com/wantsms/wantsms/mail"
+	"github.com/wantsms/wantsms/mail/smtptest"
 )
+
+// MailFrom is the sender of a test server's mails.
+const MailFrom = "WantSMS <no-reply@wantsms.test>"
+
+// WithSMTP sends the server's mails to srv (STARTTLS, authenticated),
+// with retries a test can wait for: a tenth of a second apart, three
+// attempts.
+func WithSMTP(srv *smtptest.Server) func(*service.Config) {
+	return func(c *service.Config) {
+		c.Mail.SMTPURL, c.Mail.From, c.Mail.TLS = srv.URL(), MailFrom, srv.TLSConfig()
+		c.Mail.RetryBase, c.Mail.RetryMax, c.Mail.MaxAttempts = 100*time.Millisecond, 100*time.Millisecond, 3
+		c.Mail.Poll = 50 * time.Millisecond
+	}
+}
 
 // Maildir is where a test server without SMTP writes its mails.
 func (e *Env) Maildir() string { return filepath.Join(e.Dir, service.MaildirName) }

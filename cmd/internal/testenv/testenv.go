@@ -5,7 +5,7 @@
 //
 // May import from this repository: billing, billing/blockonomicsfake,
 // billing/stripemock, billing/stripetest, cmd/internal/service,
-// cmd/internal/sshterm, mail, store.
+// cmd/internal/sshterm, mail, mail/smtptest, store.
 package testenv
 
 import (
