@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"log/slog"
 	netmail "net/mail"
+	"regexp"
 	"sync/atomic"
 	"time"
 
@@ -192,7 +193,7 @@ func (w *Worker) deliver(ctx context.Context, m store.Mail) {
 		msg, err = message(m, c, w.from, w.st.Now())
 	}
 	if err != nil {
-		log.Error("mail: cannot be written", "err", err)
+		log.Error("mail: cannot be written", "err", unnamed(err, m.To))
 		w.record(ctx, log, w.st.GiveUpMail(ctx, m.ID, m.Attempt, err.Error()))
 		w.failed.Add(1)
 		return
@@ -208,12 +209,12 @@ func (w *Worker) deliver(ctx context.Context, m store.Mail) {
 	case permanent(err) || m.Attempt >= w.cfg.MaxAttempts:
 		w.record(ctx, log, w.st.GiveUpMail(ctx, m.ID, m.Attempt, err.Error()))
 		w.failed.Add(1)
-		log.Error("mail given up", "err", err)
+		log.Error("mail given up", "err", unnamed(err, m.To))
 	default:
 		wait := w.backoff(m.Attempt)
 		w.record(ctx, log, w.st.RetryMail(ctx, m.ID, m.Attempt, err.Error(), w.st.Now().Add(wait)))
 		w.retry.Add(1)
-		log.Warn("mail not sent; trying again", "in", wait, "err", err)
+		log.Warn("mail not sent; trying again", "in", wait, "err", unnamed(err, m.To))
 	}
 }
 
@@ -223,6 +224,13 @@ func (w *Worker) record(_ context.Context, log *slog.Logger, err error) {
 	if err != nil {
 		log.Error("mail: record the outcome (the mail will be taken again after its lease)", "err", err)
 	}
+}
+
+// unnamed is an error's text without the recipient's address, which mail
+// servers like to quote: logs hold no email (the outbox row, which names
+// the recipient anyway, keeps the whole answer).
+func unnamed(err error, addr string) string {
+	return regexp.MustCompile(`(?i)`+regexp.QuoteMeta(addr)).ReplaceAllLiteralString(err.Error(), "[recipient]")
 }
 
 // backoff is the wait after the attempt-th failed attempt.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -101,10 +102,12 @@ func TestVerificationMailOverSMTP(t *testing.T) {
 
 // A mail server that answers "try later" gets the mail again, with a
 // growing wait, until the attempts are spent: the mail is then given up,
-// shown to admins and counted. A 5xx answer gives up at once.
+// shown to admins and counted. A 5xx answer gives up at once. The log
+// says it all without the address the server quoted.
 func TestFailingServerRetriedThenGivenUp(t *testing.T) {
 	srv := smtptest.Start(t)
-	srv.Refuse(451, "mailbox busy")
+	srv.Refuse(451, "mailbox {rcpt} busy")
+	var logs syncBuffer
 	st := openStore(t)
 	ctx := context.Background()
 	u, err := st.CreateUser(ctx, "busy@example.com", "correct horse", store.Origin{})
@@ -112,7 +115,8 @@ func TestFailingServerRetriedThenGivenUp(t *testing.T) {
 		t.Fatal(err)
 	}
 	w := run(t, st, mail.Config{SMTPURL: srv.URL(), TLS: srv.TLSConfig(), RetryBase: time.Second,
-		RetryMax: time.Second, MaxAttempts: 3, Poll: 50 * time.Millisecond})
+		RetryMax: time.Second, MaxAttempts: 3, Poll: 50 * time.Millisecond,
+		Log: slog.New(slog.NewTextHandler(&logs, nil))})
 	waitFor(t, func() bool { return w.Stats().Failed == 1 })
 	if s := w.Stats(); s.Retried != 2 || s.Sent != 0 {
 		t.Fatalf("stats %+v: want two retries, then given up", s)
@@ -146,6 +150,27 @@ func TestFailingServerRetriedThenGivenUp(t *testing.T) {
 	if len(srv.Messages()) != 0 {
 		t.Fatal("a refused mail was kept")
 	}
+	if l := logs.String(); !strings.Contains(l, "mail given up") || !strings.Contains(l, "[recipient]") ||
+		strings.Contains(strings.ToLower(l), "busy@example.com") {
+		t.Fatalf("the log:\n%s", l)
+	}
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
 
 // The maildir default writes each mail once, named after its row, and

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
 	"database/sql"
@@ -36,10 +37,11 @@ const (
 	purposeReset  codePurpose = "reset"
 )
 
-// newCode draws a code, in the form it is mailed ("ABCD-EFGH").
-func newCode(r io.Reader) (string, error) {
+// newCode draws a code, in the form it is mailed ("ABCD-EFGH"), from
+// crypto/rand (see newToken).
+func newCode() (string, error) {
 	b := make([]byte, codeLen)
-	if _, err := io.ReadFull(r, b); err != nil {
+	if _, err := io.ReadFull(rand.Reader, b); err != nil {
 		return "", fmt.Errorf("draw code: %w", err)
 	}
 	for i := range b {

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"database/sql"
 	"encoding/base64"
@@ -175,7 +176,7 @@ func (tx *Tx) queueMail(ctx context.Context, m outMail) error {
 		if !send {
 			return nil
 		}
-		tok, err := newToken(tx.rand)
+		tok, err := newToken()
 		if err != nil {
 			return err
 		}
@@ -390,10 +391,12 @@ func (s *Store) FailedMails(ctx context.Context, a Actor, limit int) ([]MailLogE
 	return out, nil
 }
 
-// newToken draws a link token: 32 random bytes, URL-safe.
-func newToken(r io.Reader) (string, error) {
+// newToken draws a link token: 32 random bytes, URL-safe. Secrets come
+// from crypto/rand always, never from Options.Rand (a fixed source in view
+// tests).
+func newToken() (string, error) {
 	b := make([]byte, 32)
-	if _, err := io.ReadFull(r, b); err != nil {
+	if _, err := io.ReadFull(rand.Reader, b); err != nil {
 		return "", fmt.Errorf("draw token: %w", err)
 	}
 	return base64.RawURLEncoding.EncodeToString(b), nil

@@ -10,7 +10,7 @@ import (
 // this build ships (tui/privacy-policy.txt says the same date, checked by
 // a test). Sign-up records it as the version the person accepted: a
 // change of the policy's text comes with a new date here.
-const PrivacyPolicyVersion = "2026-12-06"
+const PrivacyPolicyVersion = "2026-12-07"
 
 // FirstRecordedPolicyVersion is the first version sign-up recorded:
 // accounts without one accepted the policy in force before it.
@@ -51,8 +51,10 @@ func RetentionPeriods() []RetentionPeriod {
 			"after they were recorded"},
 		{"Failed sign-in counters", "address or email typed", throttleWindow, "after the last failure"},
 		{"Support conversations", "your messages and our replies", SupportRetention, "after it was closed"},
-		{"Mail log", "what we mailed you and when, never its codes", MailLogRetention, "after it was sent or given up"},
-		{"Emailed codes", "to verify an address or reset a password; hashed", VerifyCodeTTL, "at most, until used"},
+		// A mailed code itself is kept, hashed, until used or a day at most
+		// (VerifyCodeTTL): within the mail log's period, so one row says both.
+		{"Mail log", "what we mailed you and when, never a code (a mailed code is kept hashed until used, a day " +
+			"at most)", MailLogRetention, "after it was sent or given up"},
 		{"Payment records", "orders, Bitcoin transactions; for accounting", OrderRetention, "after the order closed"},
 		{"Stripe notifications", "payment event ids", stripeEventKeep, "after they arrived"},
 		{"Admin audit trail", "what staff did, e.g. a credit to you", AuditRetention, "after the action"},

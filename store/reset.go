@@ -56,7 +56,7 @@ func (s *Store) RequestPasswordReset(ctx context.Context, email string, o Origin
 	if err != nil {
 		return err
 	}
-	code, err := newCode(s.rand) // drawn for every request: the same work
+	code, err := newCode() // drawn for every request: the same work
 	if err != nil {
 		return err
 	}

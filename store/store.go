@@ -285,7 +285,7 @@ func (s *Store) runBatch(batch []writeReq) {
 	}
 	saves := len(batch) > 1
 	for i, r := range batch {
-		txs[i] = &Tx{Tx: sqlTx, now: s.unixNow(), rand: s.rand}
+		txs[i] = &Tx{Tx: sqlTx, now: s.unixNow()}
 		var lost error
 		errs[i], lost = s.runOne(r, txs[i], saves)
 		if lost != nil {
@@ -372,7 +372,6 @@ type Tx struct {
 	*sql.Tx
 	now    int64 // one timestamp for everything written in the transaction
 	events []Event
-	rand   io.Reader // the store's: tokens drawn inside the transaction
 	// mailQueued: the transaction queued mail, and the mailer is woken
 	// once it commits.
 	mailQueued bool

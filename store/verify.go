@@ -47,11 +47,11 @@ const (
 type verification struct{ code, token string }
 
 func (s *Store) newVerification() (verification, error) {
-	code, err := newCode(s.rand)
+	code, err := newCode()
 	if err != nil {
 		return verification{}, err
 	}
-	tok, err := newToken(s.rand)
+	tok, err := newToken()
 	return verification{code: code, token: tok}, err
 }
 

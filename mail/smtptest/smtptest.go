@@ -111,7 +111,8 @@ func (s *Server) TLSConfig() *tls.Config { return s.client.Clone() }
 func (s *Server) Close() { s.srv.Close() }
 
 // Refuse makes the server answer every message's data with code (4xx:
-// try later, 5xx: never) until Accept.
+// try later, 5xx: never) until Accept; "{rcpt}" in text is replaced by the
+// recipient, as mail servers like to quote it.
 func (s *Server) Refuse(code int, text string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -192,8 +193,9 @@ func (x *session) Data(r io.Reader) error {
 	}
 	x.s.mu.Lock()
 	defer x.s.mu.Unlock()
-	if x.s.refuse != nil {
-		return x.s.refuse
+	if r := x.s.refuse; r != nil {
+		return &smtp.SMTPError{Code: r.Code, EnhancedCode: r.EnhancedCode,
+			Message: strings.ReplaceAll(r.Message, "{rcpt}", strings.Join(x.to, ", "))}
 	}
 	p, err := mail.Parse(raw)
 	if err != nil {

@@ -36,6 +36,17 @@ func openLink(t *testing.T, method, link, body string) (int, string) {
 	return res.StatusCode, string(page)
 }
 
+// verifyByMail verifies an address as its owner does: the link of the
+// verification mail (a server without SMTP writes it to its maildir),
+// then the button on its page.
+func verifyByMail(t *testing.T, env *testenv.Env, email string) {
+	t.Helper()
+	link := testenv.LinkIn(env.WaitMail(t, email, "email address for WantSMS").Text, "verify")
+	if code, page := openLink(t, "POST", link, ""); code != 200 {
+		t.Fatalf("verify %s by its mailed link %q: %d %s", email, link, code, page)
+	}
+}
+
 func smtpEnv(t *testing.T) (*testenv.Env, *smtptest.Server) {
 	t.Helper()
 	srv := smtptest.Start(t)
