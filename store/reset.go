@@ -19,9 +19,26 @@ import (
 // not know is seen and removed.
 //
 // Nobody learns from it whether an address has an account: a request gets
-// the same answer (nil) and costs the same work (one write, one code drawn)
-// either way; a wrong code for an unknown address fails like a wrong one
-// for a known address.
+// the same answer (nil) either way, and a wrong code for an unknown
+// address fails like a wrong one for a known address. The work differs (a
+// code stored and mailed, or not), so both answer no sooner than
+// resetAnswerTime after they were asked.
+
+// resetAnswerTime is the least time a reset request or a refused reset
+// takes: the mailing path costs a millisecond or so more than the other,
+// which enough tries could measure; a fixed answer time hides it. A
+// person waits a quarter of a second once.
+const resetAnswerTime = 250 * time.Millisecond
+
+// answerAt waits until start plus resetAnswerTime (or ctx's end).
+func answerAt(ctx context.Context, start time.Time) {
+	t := time.NewTimer(time.Until(start.Add(resetAnswerTime)))
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
+}
 
 // Errors of a reset.
 var ErrBadResetCode error = userErr("wrong or expired code: check the email address and the code, " +
@@ -60,6 +77,7 @@ func (s *Store) RequestPasswordReset(ctx context.Context, email string, o Origin
 	if err != nil {
 		return err
 	}
+	defer answerAt(ctx, time.Now())
 	keys := resetThrottleKeys(e, o)
 	var wait time.Duration
 	err = s.write(ctx, func(tx *Tx) error {
@@ -137,6 +155,7 @@ func (s *Store) ResetPassword(ctx context.Context, email, code, newPassword stri
 	if err := CheckPasswordRules(newPassword); err != nil {
 		return User{}, Standing{}, err
 	}
+	start := time.Now()
 	var id int64
 	err = s.r.QueryRowContext(ctx, `SELECT id FROM users WHERE email = ? AND deleted_at IS NULL`, e).Scan(&id)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
@@ -151,6 +170,7 @@ func (s *Store) ResetPassword(ctx context.Context, email, code, newPassword stri
 		return User{}, Standing{}, err
 	}
 	if !c.matches(purposeReset, id, code) || c.email != e {
+		defer answerAt(ctx, start)
 		return User{}, Standing{}, s.resetRefused(ctx, a, c)
 	}
 	hash, err := s.hashPassword(ctx, newPassword)
