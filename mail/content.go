@@ -186,9 +186,10 @@ func origin(addr string) string {
 	return ", from " + addr
 }
 
+// period writes a code's life: "24 hours", "30 minutes".
 func period(d time.Duration) string {
-	if d%time.Hour == 0 && d >= 24*time.Hour {
-		return store.FormatPeriod(d)
+	if d%time.Hour == 0 {
+		return fmt.Sprintf("%d hours", int(d/time.Hour))
 	}
 	return fmt.Sprintf("%d minutes", int(d/time.Minute))
 }
