@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/wantsms/wantsms/billing"
 	"github.com/wantsms/wantsms/cmd/internal/sshterm"
@@ -314,4 +315,29 @@ func hasMailTo(log []store.MailLogEntry, to string) bool {
 		}
 	}
 	return false
+}
+
+// A password reset ends the commands still waiting with a linked key too
+// (the key stays linked: a new command works).
+func TestResetEndsWaitingCommands(t *testing.T) {
+	env := testenv.Start(t, testenv.SimNumbers(0, true, 20*time.Minute))
+	ctx := context.Background()
+	u, key := env.NewUser("waiter@example.com")
+	env.Credit(u.ID, 500, "g1")
+	waiting := env.Stream(t, key, "reserve google --wait 10m")
+	if line, err := waiting.Line(); err != nil || !strings.HasPrefix(line, "reserved ") {
+		t.Fatalf("reserve: %q %v", line, err)
+	}
+	if err := env.Store().RequestPasswordReset(ctx, u.Email, store.Origin{}); err != nil {
+		t.Fatal(err)
+	}
+	code := testenv.CodeIn(env.WaitMail(t, u.Email, "reset code").Text)
+	if _, _, err := env.Store().ResetPassword(ctx, u.Email, code, "a new password", store.Origin{}); err != nil {
+		t.Fatal(err)
+	}
+	_, stderr, status, err := waiting.Wait()
+	if err != nil || status != 1 || !strings.Contains(stderr, "a password reset ended every session") {
+		t.Fatalf("the waiting command: status %d, stderr %q, %v", status, stderr, err)
+	}
+	ok(t, env, key, "balance")
 }
