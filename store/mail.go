@@ -412,6 +412,12 @@ func tokenHash(tok string) string {
 
 func init() {
 	deleteHooks = append(deleteHooks, func(ctx context.Context, tx *Tx, userID int64) error {
+		// The reset throttle is keyed by the email, like the sign-in one:
+		// short-lived, but the email must not outlive the account.
+		if _, err := tx.ExecContext(ctx, `DELETE FROM signin_throttle WHERE key = (SELECT 'reset:email:' || email
+			FROM users WHERE id = ?)`, userID); err != nil {
+			return fmt.Errorf("delete reset throttle: %w", err)
+		}
 		for _, q := range []string{
 			`DELETE FROM outbox WHERE user_id = ?`,
 			`DELETE FROM email_codes WHERE user_id = ?`,
