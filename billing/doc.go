@@ -15,5 +15,5 @@
 // Below billing sits only the store: the dashboard, the commands and the
 // HTTP listener call it, never the other way round.
 //
-// May import from this repository: store, store/metrics.
+// May import from this repository: store, store/metrics, store/webpage.
 package billing

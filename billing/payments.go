@@ -30,8 +30,17 @@ type Config struct {
 	// PublicURL is our HTTP base as the world reaches it: success and cancel
 	// pages, the short payment links, the callback URLs to configure.
 	PublicURL string
-	Log       *slog.Logger
+	// UnverifiedMaxCents is the most an account whose email is not
+	// verified may top up, in all; the zero value means
+	// DefaultUnverifiedMaxCents, a negative one that it may not top up.
+	UnverifiedMaxCents int64
+	Log                *slog.Logger
 }
+
+// DefaultUnverifiedMaxCents lets an account top up $10 before its address
+// is verified: enough to try the service, little to lose to a mistyped
+// address that nobody can reach for a password reset.
+const DefaultUnverifiedMaxCents = 10_00
 
 // Payments opens top-ups and fulfils them: it is the one place where money
 // received becomes credits, exactly once, through the store.
@@ -42,6 +51,8 @@ type Payments struct {
 	packs  Packs
 	public string
 	log    *slog.Logger
+	// unverifiedMax is Config.UnverifiedMaxCents with its default (0: none).
+	unverifiedMax int64
 
 	// Webhook outcomes, for /metrics.
 	stripeHooks, btcHooks metrics.Tally
@@ -80,11 +91,22 @@ func NewPayments(st *store.Store, cfg Config) (*Payments, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Payments{store: st, stripe: sc, btc: bc, packs: cfg.Packs, public: public, log: cfg.Log}, nil
+	switch {
+	case cfg.UnverifiedMaxCents == 0:
+		cfg.UnverifiedMaxCents = DefaultUnverifiedMaxCents
+	case cfg.UnverifiedMaxCents < 0:
+		cfg.UnverifiedMaxCents = 0
+	}
+	return &Payments{store: st, stripe: sc, btc: bc, packs: cfg.Packs, public: public, log: cfg.Log,
+		unverifiedMax: cfg.UnverifiedMaxCents}, nil
 }
 
 // Packs is the price list.
 func (p *Payments) Packs() Packs { return p.packs }
+
+// UnverifiedMaxCents is the most an account whose email is not verified
+// may top up, in all (0: nothing until it is verified).
+func (p *Payments) UnverifiedMaxCents() int64 { return p.unverifiedMax }
 
 // CardReady reports whether card payments are configured.
 func (p *Payments) CardReady() bool { return p.stripe.Configured() }
@@ -198,7 +220,8 @@ func (p *Payments) open(ctx context.Context, u store.User, proc store.Processor,
 	if err := u.CheckNotBanned(); err != nil {
 		return store.Order{}, err
 	}
-	return p.store.CreateOrder(ctx, store.NewOrder{UserID: u.ID, Processor: proc, AmountCents: cents})
+	return p.store.CreateOrder(ctx, store.NewOrder{UserID: u.ID, Processor: proc, AmountCents: cents,
+		CapUnverified: true, UnverifiedMaxCents: p.unverifiedMax})
 }
 
 // failOpen closes an order the processor would not open and tells why.

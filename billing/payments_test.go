@@ -67,7 +67,42 @@ func newPayEnv(t *testing.T, withStripe bool) *payEnv {
 	if e.user, err = st.CreateUser(context.Background(), canaryEmail, "correct horse", store.Origin{}); err != nil {
 		t.Fatal(err)
 	}
+	// A payer whose address is verified: no limit on top-ups.
+	if e.user, err = st.MarkEmailVerified(context.Background(), canaryEmail, "test"); err != nil {
+		t.Fatal(err)
+	}
 	return e
+}
+
+// An account whose email is not verified tops up DefaultUnverifiedMaxCents
+// in all; a negative limit lets it top up nothing.
+func TestUnverifiedTopUpLimit(t *testing.T) {
+	e := newPayEnv(t, true)
+	ctx := context.Background()
+	u, err := e.st.CreateUser(ctx, "new@example.com", "correct horse", store.Origin{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var capErr *store.UnverifiedCapError
+	if _, err := e.pay.OpenCard(ctx, u, 2500); !errors.As(err, &capErr) || capErr.MaxCents != DefaultUnverifiedMaxCents {
+		t.Fatalf("$25 unverified: %v", err)
+	}
+	if _, err := e.pay.OpenBitcoin(ctx, u, 1000); err != nil {
+		t.Fatalf("$10 unverified: %v", err)
+	}
+	none, err := NewPayments(e.st, Config{PublicURL: testPublic, UnverifiedMaxCents: -1,
+		Blockonomics: BlockonomicsConfig{APIKey: btcKey, CallbackSecret: btcSecret, APIBase: e.fake.URL}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := e.st.CreateUser(ctx, "other@example.com", "correct horse", store.Origin{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := none.OpenBitcoin(ctx, other, 500); !errors.As(err, &capErr) || capErr.MaxCents != 0 ||
+		!strings.Contains(capErr.UserFacing(), "verify your email address first") {
+		t.Fatalf("no top-up before verification: %v", err)
+	}
 }
 
 func (e *payEnv) now() time.Time { return time.Now().Add(time.Duration(e.offset.Load())) }

@@ -5,39 +5,6 @@ import (
 	"fmt"
 )
 
-// ChangeEmail moves the account to a new email after checking its password.
-func (s *Store) ChangeEmail(ctx context.Context, userID int64, password, newEmail string, o Origin) (User, error) {
-	e, err := NormalizeEmail(newEmail)
-	if err != nil {
-		return User{}, err
-	}
-	if err := s.confirmPassword(ctx, userID, password, o, "to change the email"); err != nil {
-		return User{}, err
-	}
-	err = s.write(ctx, func(tx *Tx) error {
-		var old string
-		if err := tx.QueryRowContext(ctx, `SELECT email FROM users WHERE id = ?`, userID).Scan(&old); err != nil {
-			return fmt.Errorf("read email: %w", noRows(err, ErrNoUser))
-		}
-		res, err := tx.ExecContext(ctx, `UPDATE users SET email = ? WHERE id = ? AND deleted_at IS NULL
-			AND NOT EXISTS (SELECT 1 FROM users WHERE email = ? AND id <> ?)`, e, userID, e, userID)
-		if err != nil {
-			return fmt.Errorf("change email: %w", err)
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return ErrEmailTaken
-		}
-		tx.notify(Event{UserID: userID, Kind: EventAccount})
-		// The old address is kept in the event: it is how a person proves
-		// an unwanted change to support. Kept, like every event, 180 days.
-		return tx.recordEvent(ctx, userID, SecurityEmailChanged, o, old+" → "+e)
-	})
-	if err != nil {
-		return User{}, err
-	}
-	return s.UserByID(ctx, userID)
-}
-
 // deleteHooks erase an account's rows in tables added by later features
 // (reservations, support threads); each registers from its own file.
 var deleteHooks []func(ctx context.Context, tx *Tx, userID int64) error

@@ -7,37 +7,6 @@ import (
 	"time"
 )
 
-func TestChangeEmail(t *testing.T) {
-	s, _ := openTest(t)
-	ctx := context.Background()
-	u := newUser(t, s, "old@example.com")
-	newUser(t, s, "taken@example.com")
-	if _, err := s.ChangeEmail(ctx, u.ID, "wrong password", "new@example.com", origin); !errors.Is(err, ErrCurrentPassword) {
-		t.Fatalf("wrong password: %v", err)
-	}
-	if _, err := s.ChangeEmail(ctx, u.ID, "correct horse", "Taken@example.com", origin); !errors.Is(err, ErrEmailTaken) {
-		t.Fatalf("taken email: %v", err)
-	}
-	if _, err := s.ChangeEmail(ctx, u.ID, "correct horse", "nope", origin); !errors.Is(err, ErrBadEmail) {
-		t.Fatalf("bad email: %v", err)
-	}
-	got, err := s.ChangeEmail(ctx, u.ID, "correct horse", "New@Example.com", origin)
-	if err != nil || got.Email != "new@example.com" {
-		t.Fatalf("change: %+v %v", got, err)
-	}
-	if _, err := s.SignIn(ctx, "new@example.com", "correct horse", origin); err != nil {
-		t.Fatalf("sign in with the new email: %v", err)
-	}
-	evs, _ := s.SecurityEvents(ctx, u.ID, 10)
-	found := false
-	for _, e := range evs {
-		found = found || (e.Kind == SecurityEmailChanged && e.Detail == "old@example.com → new@example.com")
-	}
-	if !found {
-		t.Fatalf("email change not recorded: %+v", evs)
-	}
-}
-
 func TestDeleteAccountErasesPersonKeepsLedger(t *testing.T) {
 	s, _ := openTest(t)
 	ctx := context.Background()

@@ -105,8 +105,12 @@ func (s *Store) ReplySupport(ctx context.Context, a Actor, threadID int64, body 
 	}
 	var m SupportMessage
 	err = s.staffAction(ctx, a, threadID, AuditSupportReply, func(tx *Tx, owner int64) (string, error) {
-		m, err = tx.addSupportMessage(ctx, threadID, a.UserID, body)
-		return fmt.Sprintf("%d characters", len([]rune(body))), err
+		if m, err = tx.addSupportMessage(ctx, threadID, a.UserID, body); err != nil {
+			return "", err
+		}
+		// The notice says only that an answer waits in the dashboard.
+		return fmt.Sprintf("%d characters", len([]rune(body))),
+			tx.queueAccountMail(ctx, owner, MailSupportReply, nil)
 	})
 	return m, err
 }

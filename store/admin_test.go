@@ -15,6 +15,7 @@ var adminOrigin = Origin{RemoteAddr: "198.51.100.9:4000"}
 func newAdmin(t *testing.T, s *Store, email string) Actor {
 	t.Helper()
 	u := newUser(t, s, email)
+	verify(t, s, email)
 	_, k, err := s.GrantAdmin(context.Background(), email, SpecOf(newPub(t)), "test")
 	if err != nil {
 		t.Fatal(err)

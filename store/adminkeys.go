@@ -30,7 +30,8 @@ func HostOrigin(by string) Origin {
 	return Origin{RemoteAddr: "server host", ClientVersion: "wantsms admin (" + by + ")"}
 }
 
-// GrantAdmin gives the account the admin role and enrols k for admin use.
+// GrantAdmin gives the account the admin role and enrols k for admin use;
+// the account's address must be verified (ErrUnverifiedAdmin).
 // k is a key linked to the account (a fingerprint is enough), or a public
 // key (PublicKey set) that no other account links, which is then linked
 // to this one on the host's word. Granting again with another key enrols
@@ -39,6 +40,9 @@ func (s *Store) GrantAdmin(ctx context.Context, email string, k KeySpec, by stri
 	u, err := s.UserByEmail(ctx, email)
 	if err != nil {
 		return User{}, Key{}, err
+	}
+	if !u.Verified() {
+		return User{}, Key{}, ErrUnverifiedAdmin
 	}
 	o := HostOrigin(by)
 	var key Key

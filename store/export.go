@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 )
@@ -29,6 +30,14 @@ type Export struct {
 	Orders       []ExportOrder // top-ups, the payment records we keep, oldest first
 	Ledger       []LedgerEntry // every movement of the balance, oldest first
 	Support      []SupportThread
+	// Mails is the mail log: what was mailed (or is about to be) to the
+	// person, when, oldest first; never the codes it carried.
+	Mails []MailLogEntry
+	// NoticesOff are the kinds of notice the person turned off.
+	NoticesOff []MailKind
+	// PendingEmail is a new address waiting for its verification code
+	// (an email change); "" when none.
+	PendingEmail string
 }
 
 // ExportOrder is an order with the Bitcoin transactions seen paying it.
@@ -55,7 +64,7 @@ func (s *Store) Export(ctx context.Context, userID int64) (Export, error) {
 		return Export{}, fmt.Errorf("export account %d: policy version: %w", userID, err)
 	}
 	for _, section := range []func(context.Context, querier, *Export) error{
-		exportKeys, exportEvents, exportReservations, exportOrders, exportLedger, exportSupport,
+		exportKeys, exportEvents, exportReservations, exportOrders, exportLedger, exportSupport, exportMail,
 	} {
 		if err := section(ctx, tx, &e); err != nil {
 			return Export{}, fmt.Errorf("export account %d: %w", userID, err)
@@ -187,4 +196,20 @@ func exportSupport(ctx context.Context, q querier, e *Export) error {
 		last.Messages = append(last.Messages, x.m)
 	}
 	return nil
+}
+
+func exportMail(ctx context.Context, q querier, e *Export) (err error) {
+	if e.Mails, err = collect(ctx, q, scanMailLog, `SELECT `+mailLogColumns+` FROM outbox WHERE user_id = ?
+		ORDER BY id`, e.Account.ID); err != nil {
+		return err
+	}
+	if e.NoticesOff, err = noticesOff(ctx, q, e.Account.ID); err != nil {
+		return err
+	}
+	err = q.QueryRowContext(ctx, `SELECT email FROM email_codes WHERE user_id = ? AND purpose = ? AND expires_at > ?
+		AND email <> ?`, e.Account.ID, purposeVerify, e.At.Unix(), e.Account.Email).Scan(&e.PendingEmail)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	return err
 }

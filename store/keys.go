@@ -162,6 +162,10 @@ func (tx *Tx) linkKey(ctx context.Context, userID int64, k KeySpec, name string,
 	if err := tx.recordEvent(ctx, userID, SecurityKeyLinked, o, detail); err != nil {
 		return Key{}, err
 	}
+	if err := tx.queueAccountMail(ctx, userID, MailKeyLinked, map[string]string{ParamKeyName: nm,
+		ParamFingerprint: k.Fingerprint, ParamFrom: o.RemoteAddr}); err != nil {
+		return Key{}, err
+	}
 	return Key{ID: id, UserID: userID, Fingerprint: k.Fingerprint, PublicKey: k.PublicKey, Name: nm,
 		AddedAt: time.Unix(tx.now, 0)}, nil
 }

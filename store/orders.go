@@ -158,7 +158,35 @@ type NewOrder struct {
 	UserID      int64
 	Processor   Processor
 	AmountCents int64 // also the credits: one credit is one cent
+	// CapUnverified limits an account whose email is not verified to
+	// UnverifiedMaxCents of top-ups in all (*UnverifiedCapError beyond):
+	// credits bought before anybody could reach the person stay small.
+	// The payment desk sets it; the host's tools and tests may not.
+	CapUnverified      bool
+	UnverifiedMaxCents int64
 }
+
+// UnverifiedCapError refuses a top-up that would take an account whose
+// email is not verified beyond what such an account may top up.
+type UnverifiedCapError struct {
+	MaxCents  int64 // what an unverified account may top up in all
+	UsedCents int64 // already open, pending or paid
+}
+
+func (e *UnverifiedCapError) Error() string {
+	if e.MaxCents <= 0 {
+		return "verify your email address first: until then you cannot top up"
+	}
+	msg := "verify your email address to top up more: until then top-ups are limited to " +
+		FormatCents(e.MaxCents) + " in all"
+	if e.UsedCents > 0 {
+		msg += " (" + FormatCents(e.UsedCents) + " used)"
+	}
+	return msg
+}
+
+// UserFacing tells the person.
+func (e *UnverifiedCapError) UserFacing() string { return e.Error() }
 
 // CreateOrder opens an order with a fresh number, status created. A banned
 // account is refused (*BannedError), so is one that opened too many orders
@@ -212,6 +240,18 @@ func (tx *Tx) checkMayOrder(ctx context.Context, n NewOrder) error {
 	}
 	if recent >= maxOrdersPerHour {
 		return ErrTooManyOrders
+	}
+	if n.CapUnverified && !u.Verified() {
+		// Every order that may still bring or brought money counts: open
+		// ones too, or a few open pages at once would pass the cap.
+		var used int64
+		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(SUM(amount_cents), 0) FROM orders WHERE user_id = ?
+			AND status NOT IN ('failed', 'expired')`, n.UserID).Scan(&used); err != nil {
+			return fmt.Errorf("sum top-ups: %w", err)
+		}
+		if used+n.AmountCents > n.UnverifiedMaxCents {
+			return &UnverifiedCapError{MaxCents: n.UnverifiedMaxCents, UsedCents: used}
+		}
 	}
 	if n.Processor != ProcessorBlockonomics {
 		return nil

@@ -179,6 +179,11 @@ func (tx *Tx) creditBTC(ctx context.Context, o Order, u BTCUpdate, seen bool, ru
 			return r, fmt.Errorf("credit order %s: %w", o.Number, err)
 		}
 		r.Credited, r.Cents = mv.Applied, cents
+		if mv.Applied {
+			if err := tx.queueReceipt(ctx, o, cents); err != nil {
+				return r, err
+			}
+		}
 	}
 	var err error
 	r.Order, err = tx.order(ctx, `id = ?`, o.ID)

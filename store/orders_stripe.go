@@ -159,6 +159,11 @@ func (tx *Tx) creditStripe(ctx context.Context, o Order, u StripeUpdate, r Strip
 		}
 		r.Changed, r.Credited = true, mv.Applied
 		tx.notify(Event{UserID: o.UserID, Kind: EventOrder, Ref: o.ID})
+		if mv.Applied {
+			if err := tx.queueReceipt(ctx, o, o.Credits); err != nil {
+				return r, err
+			}
+		}
 		// A refund or dispute delivered before this event takes its
 		// share back now.
 		if _, err := tx.settleReversal(ctx, o.ID, ""); err != nil {

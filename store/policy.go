@@ -51,6 +51,10 @@ func RetentionPeriods() []RetentionPeriod {
 			"after they were recorded"},
 		{"Failed sign-in counters", "address or email typed", throttleWindow, "after the last failure"},
 		{"Support conversations", "your messages and our replies", SupportRetention, "after it was closed"},
+		// A mailed code itself is kept, hashed, until used or a day at most
+		// (VerifyCodeTTL): within the mail log's period, so one row says both.
+		{"Mail log", "what we mailed you and when, never a code (a mailed code is kept hashed until used, a day " +
+			"at most)", MailLogRetention, "after it was sent or given up"},
 		{"Payment records", "orders, Bitcoin transactions; for accounting", OrderRetention, "after the order closed"},
 		{"Stripe notifications", "payment event ids", stripeEventKeep, "after they arrived"},
 		{"Admin audit trail", "what staff did, e.g. a credit to you", AuditRetention, "after the action"},

@@ -138,6 +138,7 @@ func TestRetentionPeriodsReadAsThePolicySays(t *testing.T) {
 		{ReservationDetailRetention, "6 months"}, {HistoryRetention, "1 year"}, {SecurityEventRetention, "6 months"},
 		{SupportRetention, "1 year"}, {OrderRetention, "7 years"}, {AuditRetention, "2 years"},
 		{throttleWindow, "15 minutes"}, {stripeEventKeep, "1 month"}, {3 * 24 * time.Hour, "3 days"},
+		{MailLogRetention, "6 months"}, {VerifyCodeTTL, "1 day"},
 		{2 * time.Hour, "2 hours"},
 	} {
 		if got := FormatPeriod(c.d); got != c.want {
@@ -157,7 +158,7 @@ func TestRetentionPeriodsReadAsThePolicySays(t *testing.T) {
 		listed = append(listed, fmt.Sprint(p.Keep))
 	}
 	for _, d := range []time.Duration{ReservationDetailRetention, HistoryRetention, SecurityEventRetention,
-		SupportRetention, OrderRetention, AuditRetention, throttleWindow, stripeEventKeep} {
+		SupportRetention, OrderRetention, AuditRetention, throttleWindow, stripeEventKeep, MailLogRetention} {
 		if !strings.Contains(" "+strings.Join(listed, " ")+" ", " "+fmt.Sprint(d)+" ") {
 			t.Errorf("retention %v is not on the list the screens show", d)
 		}

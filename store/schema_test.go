@@ -16,8 +16,16 @@ import (
 // erasure and the retention purge know about it.
 var schema = map[string][]string{
 	"users": {"id", "email", "password_hash", "role", "balance_cents", "created_at", "banned_at", "ban_reason",
-		"deleted_at", "debt_cents", "policy_version"},
-	"ssh_keys": {"id", "user_id", "fingerprint", "public_key", "name", "added_at", "last_used_at"},
+		"deleted_at", "debt_cents", "policy_version", "email_verified_at", "session_epoch"},
+	// Account mail: a code mailed to verify an address or reset a password
+	// (only hashes), the outbox and mail log (params emptied once sent;
+	// purged after MailLogRetention), the notices a person turned off.
+	"email_codes": {"id", "user_id", "purpose", "email", "code_hash", "link_hash", "failures", "created_at",
+		"expires_at"},
+	"outbox": {"id", "user_id", "kind", "to_addr", "params", "status", "attempts", "next_at", "expires_at",
+		"last_error", "subject", "unsubscribe", "created_at", "done_at"},
+	"notice_optouts": {"user_id", "kind", "created_at"},
+	"ssh_keys":       {"id", "user_id", "fingerprint", "public_key", "name", "added_at", "last_used_at"},
 	// Admin use of a linked key, enrolled from the server host: who ran
 	// the tool there (an operating-system account), not a person's data.
 	"admin_keys": {"key_id", "enrolled_at", "enrolled_by"},

@@ -79,7 +79,7 @@ func (s *Store) SignInWithPassword(ctx context.Context, email, password string, 
 		return User{}, Standing{}, err
 	}
 	u, err := s.UserByID(ctx, id)
-	return u, Standing{UserID: id, Password: passwordTag(hash.String)}, err
+	return u, Standing{UserID: id, Password: passwordTag(hash.String), Epoch: u.SessionEpoch}, err
 }
 
 // signedIn records a password sign-in that succeeded and takes back what

@@ -26,6 +26,10 @@ type Standing struct {
 	// Admin is set when the session's key is enrolled for admin use on an
 	// admin account (CheckActor passed when it started).
 	Admin bool
+	// Epoch is the account's session epoch when the session began
+	// (User.SessionEpoch): a password reset moves it on, which ends every
+	// session begun before. 0 leaves it unchecked.
+	Epoch int64
 }
 
 // Lapse says which part of a session's standing no longer holds.
@@ -38,14 +42,16 @@ const (
 	LapseKeyRemoved            // the key that identified the session was unlinked
 	LapsePasswordChanged       // the password a session signed in with was changed
 	LapseAdminEnded            // the admin role or the admin key's enrolment went
+	LapseSessionsEnded         // a password reset ended every session of the account
 )
 
 // CheckStanding reports whether what the session relied on when it signed
 // in still holds.
 func (s *Store) CheckStanding(ctx context.Context, st Standing) (Lapse, error) {
 	var hash sql.NullString
-	err := s.r.QueryRowContext(ctx, `SELECT password_hash FROM users WHERE id = ? AND deleted_at IS NULL`,
-		st.UserID).Scan(&hash)
+	var epoch int64
+	err := s.r.QueryRowContext(ctx, `SELECT password_hash, session_epoch FROM users WHERE id = ? AND deleted_at IS NULL`,
+		st.UserID).Scan(&hash, &epoch)
 	if errors.Is(err, sql.ErrNoRows) {
 		return LapseAccountGone, nil
 	}
@@ -64,6 +70,9 @@ func (s *Store) CheckStanding(ctx context.Context, st Standing) (Lapse, error) {
 	}
 	if st.Password != "" && passwordTag(hash.String) != st.Password {
 		return LapsePasswordChanged, nil
+	}
+	if st.Epoch != 0 && st.Epoch != epoch {
+		return LapseSessionsEnded, nil
 	}
 	if st.Admin {
 		err := checkActor(ctx, s.r, Actor{UserID: st.UserID, Key: st.Key})

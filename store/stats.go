@@ -58,26 +58,35 @@ type Gauges struct {
 	ReservationsByState map[ReservationState]int64
 	// OrdersByStatus counts orders per status and processor.
 	OrdersByStatus map[OrderStatus]map[Processor]int64
+	// MailsByStatus counts the outbox: mails waiting, being sent, and the
+	// mail log (sent, failed for good, dropped).
+	MailsByStatus map[MailStatus]int64
 }
 
-// ReadGauges counts reservations by state and orders by status and
-// processor in one query that reads two indexes only.
+// ReadGauges counts reservations by state, orders by status and processor,
+// and mails by status in one query that reads three indexes only.
 func (s *Store) ReadGauges(ctx context.Context) (Gauges, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT 'r', state, '', COUNT(*) FROM reservations GROUP BY state
-		UNION ALL SELECT 'o', status, processor, COUNT(*) FROM orders GROUP BY status, processor`)
+		UNION ALL SELECT 'o', status, processor, COUNT(*) FROM orders GROUP BY status, processor
+		UNION ALL SELECT 'm', status, '', COUNT(*) FROM outbox GROUP BY status`)
 	if err != nil {
 		return Gauges{}, fmt.Errorf("read gauges: %w", err)
 	}
 	defer rows.Close()
-	g := Gauges{ReservationsByState: map[ReservationState]int64{}, OrdersByStatus: map[OrderStatus]map[Processor]int64{}}
+	g := Gauges{ReservationsByState: map[ReservationState]int64{}, OrdersByStatus: map[OrderStatus]map[Processor]int64{},
+		MailsByStatus: map[MailStatus]int64{}}
 	for rows.Next() {
 		var kind, a, b string
 		var n int64
 		if err := rows.Scan(&kind, &a, &b, &n); err != nil {
 			return Gauges{}, fmt.Errorf("scan gauge: %w", err)
 		}
-		if kind == "r" {
+		switch kind {
+		case "r":
 			g.ReservationsByState[ReservationState(a)] = n
+			continue
+		case "m":
+			g.MailsByStatus[MailStatus(a)] = n
 			continue
 		}
 		if g.OrdersByStatus[OrderStatus(a)] == nil {

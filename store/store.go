@@ -72,6 +72,8 @@ type Store struct {
 
 	counters counters // events since open, for /metrics
 
+	mailQueued chan struct{} // a committed write queued mail (MailQueued)
+
 	wmu     sync.Mutex // guards queue and leading
 	queue   []writeReq // writes waiting for the writer
 	leading bool       // a caller is running batches
@@ -107,7 +109,8 @@ func Open(path string, opts Options) (*Store, error) {
 	w.SetConnMaxLifetime(0)
 
 	s := &Store{path: path, w: w, hub: NewHub(), now: opts.Clock,
-		hashSem: make(chan struct{}, opts.MaxConcurrentHashes), relay: opts.Relay, rand: opts.Rand, log: opts.Log}
+		hashSem: make(chan struct{}, opts.MaxConcurrentHashes), relay: opts.Relay, rand: opts.Rand, log: opts.Log,
+		mailQueued: make(chan struct{}, 1)}
 	if err := s.migrate(context.Background()); err != nil {
 		w.Close()
 		return nil, err
@@ -291,6 +294,9 @@ func (s *Store) runBatch(batch []writeReq) {
 				for _, e := range txs[i].events {
 					s.hub.Publish(e)
 				}
+				if txs[i].mailQueued {
+					s.wakeMailer()
+				}
 			}
 			r.done <- errs[i]
 		}
@@ -390,6 +396,9 @@ type Tx struct {
 	*sql.Tx
 	now    int64 // one timestamp for everything written in the transaction
 	events []Event
+	// mailQueued: the transaction queued mail, and the mailer is woken
+	// once it commits.
+	mailQueued bool
 }
 
 // ExecContext runs a statement in the transaction, whatever becomes of ctx.

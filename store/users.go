@@ -37,7 +37,16 @@ type User struct {
 	// DebtCents is what the account owes from card payments taken back
 	// after their credits were spent; never above zero with the balance.
 	DebtCents int64
+	// EmailVerifiedAt is when the person last proved the address theirs
+	// (a code or link mailed to it); zero while it is not verified.
+	EmailVerifiedAt time.Time
+	// SessionEpoch changes when a password reset ends every session of
+	// the account; a session's Standing.Epoch is the one it began under.
+	SessionEpoch int64
 }
+
+// Verified reports whether the account's email address is verified.
+func (u User) Verified() bool { return !u.EmailVerifiedAt.IsZero() }
 
 // Banned reports whether the account is banned.
 func (u User) Banned() bool { return !u.BannedAt.IsZero() }
@@ -79,13 +88,15 @@ func NormalizeEmail(s string) (string, error) {
 	return e, nil
 }
 
-const userColumns = `id, COALESCE(email, ''), role, balance_cents, debt_cents, created_at, banned_at, ban_reason`
+const userColumns = `id, COALESCE(email, ''), role, balance_cents, debt_cents, created_at, banned_at, ban_reason,
+	email_verified_at, session_epoch`
 
 func scanUser(row scanner) (User, error) {
 	var u User
 	var created int64
-	var banned sql.NullInt64
-	err := row.Scan(&u.ID, &u.Email, &u.Role, &u.BalanceCents, &u.DebtCents, &created, &banned, &u.BanReason)
+	var banned, verified sql.NullInt64
+	err := row.Scan(&u.ID, &u.Email, &u.Role, &u.BalanceCents, &u.DebtCents, &created, &banned, &u.BanReason,
+		&verified, &u.SessionEpoch)
 	if errors.Is(err, sql.ErrNoRows) {
 		return User{}, ErrNoUser
 	}
@@ -93,14 +104,14 @@ func scanUser(row scanner) (User, error) {
 		return User{}, fmt.Errorf("scan user: %w", err)
 	}
 	u.CreatedAt = time.Unix(created, 0)
-	u.BannedAt = timeOrZero(banned)
+	u.BannedAt, u.EmailVerifiedAt = timeOrZero(banned), timeOrZero(verified)
 	return u, nil
 }
 
-// CreateUser makes an account and records the event: the primitive under
-// SignUp, for the host's tools and tests. People sign up through SignUp,
-// which is throttled. The email must be free; the password must follow
-// CheckPasswordRules.
+// CreateUser makes an account, records the event and mails a code that
+// verifies the address: the primitive under SignUp, for the host's tools
+// and tests. People sign up through SignUp, which is throttled. The email
+// must be free; the password must follow CheckPasswordRules.
 func (s *Store) CreateUser(ctx context.Context, email, password string, o Origin) (User, error) {
 	u, _, err := s.createUser(ctx, email, password, o)
 	return u, err
@@ -119,6 +130,10 @@ func (s *Store) createUser(ctx context.Context, email, password string, o Origin
 	if err != nil {
 		return User{}, "", err
 	}
+	v, err := s.newVerification()
+	if err != nil {
+		return User{}, "", err
+	}
 	var u User
 	err = s.write(ctx, func(tx *Tx) error {
 		res, err := tx.ExecContext(ctx, `INSERT INTO users (email, password_hash, created_at, policy_version)
@@ -133,6 +148,9 @@ func (s *Store) createUser(ctx context.Context, email, password string, o Origin
 		// Sign-up is only possible after accepting the privacy policy and
 		// confirming the age of 13 or more (tui/auth/signin.go): keep the proof.
 		if err := tx.recordEvent(ctx, id, SecuritySignup, o, "accepted the privacy policy; confirmed 13 or older"); err != nil {
+			return err
+		}
+		if err := tx.issueVerification(ctx, id, email, false, v); err != nil {
 			return err
 		}
 		u, err = scanUser(tx.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = ?`, id))
@@ -182,7 +200,7 @@ func (s *Store) SignUp(ctx context.Context, email, password string, o Origin) (u
 		if errors.Is(err, ErrEmailTaken) { // taken in the meantime
 			err = ErrSignUpExisting
 		}
-		return u, Standing{UserID: u.ID, Password: passwordTag(h)}, false, err
+		return u, Standing{UserID: u.ID, Password: passwordTag(h), Epoch: u.SessionEpoch}, false, err
 	case err != nil:
 		return User{}, Standing{}, false, fmt.Errorf("sign up: %w", err)
 	}
@@ -198,7 +216,7 @@ func (s *Store) SignUp(ctx context.Context, email, password string, o Origin) (u
 		return User{}, Standing{}, false, err
 	}
 	u, err = s.UserByID(ctx, id)
-	return u, Standing{UserID: id, Password: passwordTag(hash.String)}, true, err
+	return u, Standing{UserID: id, Password: passwordTag(hash.String), Epoch: u.SessionEpoch}, true, err
 }
 
 // signupThrottleKey is an address's sign-up budget in the throttle table:
@@ -246,7 +264,15 @@ func (s *Store) ChangePassword(ctx context.Context, userID int64, current, next 
 		}
 		// Sessions signed in with the old password check their standing.
 		tx.notify(Event{UserID: userID, Kind: EventAccount})
-		return tx.recordEvent(ctx, userID, SecurityPasswordChanged, o, "")
+		if err := tx.recordEvent(ctx, userID, SecurityPasswordChanged, o, ""); err != nil {
+			return err
+		}
+		keys, err := tx.keyList(ctx, userID)
+		if err != nil {
+			return err
+		}
+		return tx.queueAccountMail(ctx, userID, MailPasswordChanged,
+			map[string]string{ParamHow: "dashboard", ParamKeys: keys, ParamFrom: o.RemoteAddr})
 	})
 	if err != nil {
 		return "", err

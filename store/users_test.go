@@ -146,6 +146,10 @@ func TestChangePasswordAndRole(t *testing.T) {
 	if _, err := s.SignIn(ctx, "d@example.com", "new password", origin); err != nil {
 		t.Fatalf("new password refused: %v", err)
 	}
+	if _, _, err := s.GrantAdmin(ctx, "D@example.com", SpecOf(newPub(t)), "test"); !errors.Is(err, ErrUnverifiedAdmin) {
+		t.Fatalf("grant to an unverified address: %v", err)
+	}
+	verify(t, s, "d@example.com")
 	if got, _, err := s.GrantAdmin(ctx, "D@example.com", SpecOf(newPub(t)), "test"); err != nil || !got.IsAdmin() {
 		t.Fatalf("grant: %+v %v", got, err)
 	}

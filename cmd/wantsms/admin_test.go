@@ -61,12 +61,28 @@ func TestAdminGrantEnrolsKeysFromTheHost(t *testing.T) {
 		t.Fatalf("grant without a key: %d %q", status, stderr)
 	}
 
+	// Admin goes only to a verified address; the refusal says why and how.
 	pub, fp := writePubKey(t)
-	status, out, stderr := wantsms(t, "admin", "grant", "boss@example.com", "--key", pub, "--data", dir)
+	status, _, stderr = wantsms(t, "admin", "grant", "boss@example.com", "--key", pub, "--data", dir)
+	if status != exitFail || !strings.Contains(stderr, "not verified") || !strings.Contains(stderr, "wantsms admin verify EMAIL") {
+		t.Fatalf("grant to an unverified address: %d %q", status, stderr)
+	}
+	status, out, _ := wantsms(t, "admin", "verify", "boss@example.com", "--data", dir)
+	if status != 0 || !strings.Contains(out, "boss@example.com is verified, on your word") {
+		t.Fatalf("verify: %d %q", status, out)
+	}
+	if status, out, _ = wantsms(t, "admin", "verify", "boss@example.com", "--data", dir); status != 0 ||
+		!strings.Contains(out, "verified already") {
+		t.Fatalf("verify again: %d %q", status, out)
+	}
+	status, out, stderr = wantsms(t, "admin", "grant", "boss@example.com", "--key", pub, "--data", dir)
 	if status != 0 || !strings.Contains(out, fp) || !strings.Contains(out, "(boss@laptop)") {
 		t.Fatalf("grant --key FILE: %d %q %q", status, out, stderr)
 	}
 	// The same key cannot be enrolled on another account.
+	if status, _, _ = wantsms(t, "admin", "verify", "other@example.com", "--data", dir); status != 0 {
+		t.Fatal("verify other")
+	}
 	if status, _, stderr = wantsms(t, "admin", "grant", "other@example.com", "--key", pub, "--data", dir); status != exitFail ||
 		!strings.Contains(stderr, "linked to another account") {
 		t.Fatalf("another account's key: %d %q", status, stderr)

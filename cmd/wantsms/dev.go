@@ -31,6 +31,7 @@ const devUsage = `usage: wantsms dev COMMAND [ARGS] [FLAGS]
   stripe-event ORDER          sign a Checkout event for a card order and post it to the server's webhook
   btc-callback ORDER          send a Blockonomics callback for a Bitcoin order
   blockonomics                serve a fake Blockonomics API for BLOCKONOMICS_API_BASE
+  mail [N|last] [--raw]       list the mails a server without --smtp-url wrote to DATA/mail, or print one
 
 They find the server as it was started: the data directory from --data or
 WANTSMS_DATA, its address from --url, else WANTSMS_PUBLIC_URL, else
@@ -40,12 +41,13 @@ WANTSMS_DATA, its address from --url, else WANTSMS_PUBLIC_URL, else
 // devTypeNames lists them for messages.
 const devTypeNames = "completed, async-succeeded, async-failed, expired, refunded or disputed"
 
-// runDev runs the tools for trying payments on a local server: stripe-mock
-// sends no webhooks and a local server gets no Blockonomics callbacks, so
-// these play the processors' part.
+// runDev runs the tools for trying payments and mail on a local server:
+// stripe-mock sends no webhooks and a local server gets no Blockonomics
+// callbacks, so these play the processors' part; a server without SMTP
+// writes its mails to a maildir, which `dev mail` reads.
 func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return usagef("want stripe-event, btc-callback or blockonomics (wantsms help dev)")
+		return usagef("want stripe-event, btc-callback, blockonomics or mail (wantsms help dev)")
 	}
 	if isHelpFlag(args[0]) {
 		fmt.Fprint(stdout, devUsage)
@@ -58,6 +60,8 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return devBTCCallback(ctx, args[1:], stdout, stderr)
 	case "blockonomics":
 		return devBlockonomics(ctx, args[1:], stdout, stderr)
+	case "mail":
+		return devMail(ctx, args[1:], stdout, stderr)
 	}
 	return usagef("unknown dev command %q", args[0])
 }

@@ -179,3 +179,46 @@ func TestDevEventsFindTheServerFromItsEnvironment(t *testing.T) {
 		t.Fatalf("balance %d, want 1000", u.BalanceCents)
 	}
 }
+
+// A server without SMTP writes its mails to the maildir under its data
+// directory; `wantsms dev mail` lists them and prints one, whose code
+// verifies the address as a person would type it.
+func TestDevMailReadsTheMaildir(t *testing.T) {
+	env := testenv.Start(t)
+	u, _ := env.NewUnverifiedUser("trying@example.com")
+	env.WaitMail(t, "trying@example.com", "verify")
+	env.WaitMail(t, "trying@example.com", "SSH key") // NewUnverifiedUser links one
+	ctx := context.Background()
+	dev := func(args ...string) (int, string, string) {
+		var out, errOut bytes.Buffer
+		code := run(ctx, append(append([]string{"dev", "mail"}, args...), "--data", env.Dir), &out, &errOut)
+		return code, out.String(), errOut.String()
+	}
+	code, out, _ := dev()
+	if code != exitOK || !strings.Contains(out, "  1  ") || !strings.Contains(out, "trying@example.com") ||
+		!strings.Contains(out, "Verify your email address for WantSMS") {
+		t.Fatalf("list: %d %q", code, out)
+	}
+	if code, out, _ = dev("last"); code != exitOK || !strings.Contains(out, "Subject: A new SSH key") {
+		t.Fatalf("print the last: %d %q", code, out)
+	}
+	code, out, _ = dev("1")
+	typed := testenv.CodeIn(out)
+	if code != exitOK || typed == "" || testenv.LinkIn(out, "verify") == "" || !strings.Contains(out, "To:      trying@example.com") {
+		t.Fatalf("print: %d %q", code, out)
+	}
+	if got, err := env.Store().VerifyEmail(ctx, u.ID, typed, store.Origin{}); err != nil || !got.Verified() {
+		t.Fatalf("the printed code: %v", err)
+	}
+	if code, out, _ = dev("1", "--raw"); code != exitOK || !strings.Contains(out, "Content-Type: multipart/alternative") {
+		t.Fatalf("raw: %d %q", code, out)
+	}
+	if code, _, errOut := dev("7"); code != exitUsage || !strings.Contains(errOut, "from 1 to") {
+		t.Fatalf("no such mail: %d %q", code, errOut)
+	}
+	var out2, errOut bytes.Buffer
+	if code := run(ctx, []string{"dev", "mail", "--data", t.TempDir()}, &out2, &errOut); code == exitOK ||
+		!strings.Contains(errOut.String(), "no maildir") {
+		t.Fatalf("an empty data directory: %d %q", code, errOut.String())
+	}
+}

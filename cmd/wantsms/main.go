@@ -7,7 +7,7 @@
 // check, purge, backup) or standing in for a payment processor (dev).
 //
 // May import from this repository: billing, billing/blockonomicsfake,
-// billing/stripetest, cmd/internal/service, provider/engine,
+// billing/stripetest, cmd/internal/service, mail, provider/engine,
 // provider/fivesim, provider/sim, store.
 package main
 
@@ -38,12 +38,12 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"serve", "[flags]", "run the service (the default)", runServe},
-		{"admin", "grant|keys|remove-key|revoke EMAIL", "the admin role and its keys (grant EMAIL --key KEY)", runAdmin},
+		{"admin", "grant|keys|remove-key|revoke|verify EMAIL", "the admin role and its keys (grant EMAIL --key KEY)", runAdmin},
 		{"credit", "EMAIL CENTS --reason TEXT [flags]", "credit (or, negative, debit) an account", runCredit},
 		{"check", "[flags]", "verify ledger sums equal balances and the database's integrity", runCheck},
 		{"purge", "[flags]", "remove now every record past its retention period", runPurge},
 		{"backup", "FILE [flags]", "write a consistent copy of the database (also while serving)", runBackup},
-		{"dev", "stripe-event|btc-callback|blockonomics", "play Stripe or Blockonomics for a local server", runDev},
+		{"dev", "stripe-event|btc-callback|blockonomics|mail", "play Stripe or Blockonomics, read mail, for a local server", runDev},
 	}
 }
 

@@ -81,6 +81,9 @@ func TestCreditAdminAndCheck(t *testing.T) {
 		t.Fatalf("unknown account: %d %q", status, stderr)
 	}
 	pub, _ := writePubKey(t)
+	if status, _, _ = wantsms(t, "admin", "verify", "a@example.com", "--data", dir); status != 0 {
+		t.Fatal("verify failed")
+	}
 	if status, out, _ = wantsms(t, "admin", "grant", "a@example.com", "--key", pub, "--data", dir); status != 0 ||
 		!strings.Contains(out, "admin") {
 		t.Fatalf("grant: %d %q", status, out)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"math"
 	"net"
 
 	"github.com/wantsms/wantsms/billing"
@@ -10,8 +11,8 @@ import (
 // payFlags are the payment settings of `wantsms serve`; finish turns them
 // into a billing.Config once parsed.
 type payFlags struct {
-	cfg                   billing.Config
-	packs, minUSD, maxUSD string
+	cfg                                  billing.Config
+	packs, minUSD, maxUSD, unverifiedUSD string
 }
 
 func addPayFlags(f *flags) *payFlags {
@@ -35,6 +36,8 @@ func addPayFlags(f *flags) *payFlags {
 	f.String(&p.packs, "packs", "WANTSMS_PACKS", "5,10,25,50,100", "credit packs in US dollars, comma separated")
 	f.String(&p.minUSD, "topup-min", "WANTSMS_TOPUP_MIN", "2", "smallest custom top-up in US dollars")
 	f.String(&p.maxUSD, "topup-max", "WANTSMS_TOPUP_MAX", "500", "largest custom top-up in US dollars")
+	f.String(&p.unverifiedUSD, "unverified-topup-max", "WANTSMS_UNVERIFIED_TOPUP_MAX", "10",
+		"most an account may top up, in all, before its email is verified, in US dollars (0: nothing)")
 	return p
 }
 
@@ -46,6 +49,15 @@ func (p *payFlags) finish(httpAddr string) (billing.Config, error) {
 		return billing.Config{}, err
 	}
 	p.cfg.Packs = packs
+	wide := billing.Packs{MaxCents: math.MaxInt64 / 2}
+	unverified, err := wide.ParseAmount(p.unverifiedUSD)
+	if err != nil {
+		return billing.Config{}, fmt.Errorf("--unverified-topup-max %q: %w", p.unverifiedUSD, err)
+	}
+	p.cfg.UnverifiedMaxCents = unverified
+	if unverified == 0 {
+		p.cfg.UnverifiedMaxCents = -1 // billing's word for none
+	}
 	if p.cfg.PublicURL == "" {
 		if p.cfg.PublicURL, err = localURL(httpAddr); err != nil {
 			return billing.Config{}, err

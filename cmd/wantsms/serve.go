@@ -59,6 +59,12 @@ func runServe(ctx context.Context, args []string, _, stderr io.Writer) error {
 		"debugging: serve Go profiles (/debug/pprof/) on this loopback address (default off)")
 	f.String(&cfg.MetricsToken, "metrics-token", "WANTSMS_METRICS_TOKEN", "",
 		"bearer token GET /metrics must bring (default: /metrics answers loopback only)")
+	f.Secret(&cfg.Mail.SMTPURL, "smtp-url", "WANTSMS_SMTP_URL", "mail server: smtp://user:password@host:587 "+
+		"(STARTTLS), smtps://… (TLS) or smtp://host:25?tls=none (default: mails go to DATA/mail, a maildir)")
+	f.String(&cfg.Mail.From, "mail-from", "WANTSMS_MAIL_FROM", "",
+		"sender of account mails, e.g. 'WantSMS <no-reply@example.com>' (needed with --smtp-url)")
+	f.Duration(&cfg.Mail.Timeout, "smtp-timeout", "WANTSMS_SMTP_TIMEOUT", 30*time.Second,
+		"longest delivery of one mail; a mail a killed server was sending goes again after twice this")
 	pay := addPayFlags(f)
 	finishNumbers := numbersFlags(f, &cfg.Numbers)
 	pos, err := f.parse(args)

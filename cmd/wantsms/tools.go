@@ -59,7 +59,7 @@ func parseTool(name string, args []string, stderr io.Writer, positional bool, ex
 
 // adminUsage is what `wantsms admin` takes.
 const adminUsage = "want one of: grant EMAIL --key FINGERPRINT|PUBKEY-FILE, keys EMAIL, " +
-	"remove-key EMAIL FINGERPRINT, revoke EMAIL"
+	"remove-key EMAIL FINGERPRINT, revoke EMAIL, verify EMAIL"
 
 // runAdmin manages the admin role and the keys that carry it. Admin
 // powers work only in sessions that prove a key enrolled here, on the
@@ -74,7 +74,7 @@ func runAdmin(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	pos := l.pos
-	want := map[string]int{"grant": 2, "keys": 2, "remove-key": 3, "revoke": 2}
+	want := map[string]int{"grant": 2, "keys": 2, "remove-key": 3, "revoke": 2, "verify": 2}
 	if len(pos) == 0 || want[pos[0]] != len(pos) {
 		return usagef(adminUsage)
 	}
@@ -119,6 +119,17 @@ func runAdmin(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		fmt.Fprintf(stdout, "%s is no longer enrolled for admin use on %s (it stays linked as an ordinary key); "+
 			"sessions using it lose their admin powers.\n", pos[2], pos[1])
+	case "verify":
+		u, err := st.MarkEmailVerified(ctx, pos[1], by)
+		if errors.Is(err, store.ErrAlreadyVerified) {
+			fmt.Fprintf(stdout, "%s is verified already.\n", u.Email)
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("verify %s: %w", pos[1], err)
+		}
+		fmt.Fprintf(stdout, "%s is verified, on your word (recorded in its Sign-in activity): it may top up without "+
+			"the unverified limit, and be granted admin.\n", u.Email)
 	case "revoke":
 		u, err := st.RevokeAdmin(ctx, pos[1], by)
 		if err != nil {

@@ -28,6 +28,9 @@ func (r *rig) admin(email string) store.Actor {
 	if err != nil {
 		r.t.Fatal(err)
 	}
+	if _, err := r.st.MarkEmailVerified(ctx, email, "test"); err != nil {
+		r.t.Fatal(err)
+	}
 	_, key, err := r.st.GrantAdmin(ctx, email, store.SpecOf(k), "test")
 	if err != nil {
 		r.t.Fatal(err)

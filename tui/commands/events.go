@@ -135,14 +135,18 @@ func concerns(ev store.Event, id int64) bool {
 	return false
 }
 
-// stillLinked ends a call whose key is no longer linked to its account.
+// stillLinked ends a call whose key is no longer linked to its account,
+// or that a password reset ended with every session of the account.
 func stillLinked(c *Call) error {
-	lapse, err := c.Deps.Store.CheckStanding(c.Ctx, store.Standing{UserID: c.User.ID, Key: c.Key.Fingerprint})
+	lapse, err := c.Deps.Store.CheckStanding(c.Ctx, store.Standing{UserID: c.User.ID, Key: c.Key.Fingerprint,
+		Epoch: c.User.SessionEpoch})
 	switch {
 	case err != nil:
 		return err
 	case lapse == store.LapseAccountGone:
 		return Exit(ExitUsage, "the account was deleted: the wait ends here")
+	case lapse == store.LapseSessionsEnded:
+		return Exit(ExitUsage, "a password reset ended every session of the account: the wait ends here")
 	case lapse != store.StandingHolds:
 		return Exit(ExitUsage, "this SSH key (%s) is no longer linked to the account: the wait ends here",
 			c.Key.Fingerprint)

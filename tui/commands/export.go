@@ -30,6 +30,8 @@ type exportDoc struct {
 	Orders         []exportOrder   `json:"orders"`          // top-ups: the payment records we keep
 	Ledger         []exportMove    `json:"ledger"`          // every change of the balance, oldest first
 	Support        []exportThread  `json:"support_threads"` // conversations with us, oldest first
+	Mails          []exportMail    `json:"mails"`           // what we mailed you, oldest first; never a code
+	NoticesOff     []string        `json:"notices_off"`     // kinds of notice you turned off: support_reply, topup_receipt
 	Retention      exportRetention `json:"retention"`       // how long we keep what, as the policy says
 }
 
@@ -46,6 +48,21 @@ type exportAccount struct {
 	// PrivacyPolicy is the version ("Last updated" date) of the privacy
 	// policy accepted at sign-up; "" for accounts older than versions.
 	PrivacyPolicy string `json:"privacy_policy_accepted"`
+	// EmailVerifiedAt is when a mailed code or link proved the address
+	// yours; null until then.
+	EmailVerifiedAt Timestamp `json:"email_verified_at"`
+	// PendingEmail is a new address waiting for its code (an email
+	// change); "" when none.
+	PendingEmail Untrusted `json:"pending_email"`
+}
+
+type exportMail struct {
+	Kind     string    `json:"kind"`    // verify, email_changed, password_reset, password_changed, key_linked, support_reply, topup_receipt
+	To       Untrusted `json:"to"`      // the address it went to
+	Subject  Untrusted `json:"subject"` // "" until sent
+	Status   string    `json:"status"`  // queued, sending, sent, failed (given up), dropped (its code expired or was replaced)
+	QueuedAt Timestamp `json:"queued_at"`
+	DoneAt   Timestamp `json:"done_at"` // sent, given up or dropped; null before
 }
 
 type exportKey struct {
@@ -159,6 +176,7 @@ type exportRetention struct {
 	SupportClosedDays      int `json:"support_days_after_closed"`
 	OrdersClosedDays       int `json:"orders_days_after_closed"`
 	AdminAuditDays         int `json:"admin_audit_days"`
+	MailLogDays            int `json:"mail_log_days"`
 }
 
 // WriteText writes the document indented, for `export > mydata.json`.
@@ -173,8 +191,8 @@ func exportCommand() *Command {
 	return &Command{
 		Name:    "export",
 		Summary: "everything we hold on you, as one JSON document",
-		Help: "Your account, keys, sign-in records, numbers and their SMS, top-ups, ledger and support " +
-			"conversations, read in one snapshot: ssh -T HOST export > mydata.json. Never anybody else's data, " +
+		Help: "Your account, keys, sign-in records, numbers and their SMS, top-ups, ledger, support " +
+			"conversations and the mails we sent you, read in one snapshot: ssh -T HOST export > mydata.json. Never anybody else's data, " +
 			"never your password (only its hash is stored, and that is not exported either). Without --json the " +
 			"document is indented; with it, it is on one line.",
 		Example: exampleExport(),
@@ -194,7 +212,7 @@ func retention() exportRetention {
 	return exportRetention{ReservationDetailsDays: days(store.ReservationDetailRetention),
 		HistoryDays: days(store.HistoryRetention), SecurityEventsDays: days(store.SecurityEventRetention),
 		SupportClosedDays: days(store.SupportRetention), OrdersClosedDays: days(store.OrderRetention),
-		AdminAuditDays: days(store.AuditRetention)}
+		AdminAuditDays: days(store.AuditRetention), MailLogDays: days(store.MailLogRetention)}
 }
 
 func newExportDoc(e store.Export) exportDoc {
@@ -202,11 +220,20 @@ func newExportDoc(e store.Export) exportDoc {
 	d := exportDoc{Format: exportFormat, Version: exportVersion, ExportedAt: Timestamp(e.At),
 		Account: exportAccount{ID: a.ID, Email: Untrusted(a.Email), Role: string(a.Role), BalanceCents: a.BalanceCents,
 			DebtCents: a.DebtCents, Currency: currency, CreatedAt: Timestamp(a.CreatedAt), BannedAt: Timestamp(a.BannedAt),
-			BanReason: Untrusted(a.BanReason), PrivacyPolicy: e.PolicyVersion},
+			BanReason: Untrusted(a.BanReason), PrivacyPolicy: e.PolicyVersion, EmailVerifiedAt: Timestamp(a.EmailVerifiedAt),
+			PendingEmail: Untrusted(e.PendingEmail)},
 		Keys: make([]exportKey, 0, len(e.Keys)), SecurityEvents: make([]exportEvent, 0, len(e.Events)),
 		Reservations: make([]exportNumber, 0, len(e.Reservations)), Orders: make([]exportOrder, 0, len(e.Orders)),
 		Ledger: make([]exportMove, 0, len(e.Ledger)), Support: make([]exportThread, 0, len(e.Support)),
+		Mails: make([]exportMail, 0, len(e.Mails)), NoticesOff: make([]string, 0, len(e.NoticesOff)),
 		Retention: retention(),
+	}
+	for _, m := range e.Mails {
+		d.Mails = append(d.Mails, exportMail{Kind: string(m.Kind), To: Untrusted(m.To), Subject: Untrusted(m.Subject),
+			Status: string(m.Status), QueuedAt: Timestamp(m.CreatedAt), DoneAt: Timestamp(m.DoneAt)})
+	}
+	for _, k := range e.NoticesOff {
+		d.NoticesOff = append(d.NoticesOff, string(k))
 	}
 	for _, k := range e.Keys {
 		d.Keys = append(d.Keys, exportKey{Name: Untrusted(k.Name), Fingerprint: k.Fingerprint, PublicKey: k.PublicKey,

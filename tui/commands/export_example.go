@@ -14,7 +14,7 @@ func exampleExport() exportDoc {
 	}
 	return exportDoc{Format: exportFormat, Version: exportVersion, ExportedAt: at(90),
 		Account: exportAccount{ID: 7, Email: "alice@example.com", Role: "user", BalanceCents: 925, Currency: currency,
-			CreatedAt: exampleTime, PrivacyPolicy: store.PrivacyPolicyVersion},
+			CreatedAt: exampleTime, PrivacyPolicy: store.PrivacyPolicyVersion, EmailVerifiedAt: at(2)},
 		Keys: []exportKey{{Name: "laptop", Fingerprint: "SHA256:2Rq0yJ0tG2mK4x0Yb6o1b8rXk9m1c7jQx3e5s0aZ1Lw",
 			PublicKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHx8YnVpbGQtZXhhbXBsZS1rZXktbm90LXJlYWw",
 			AddedAt:   at(1), LastUsedAt: at(60)}},
@@ -45,6 +45,13 @@ func exampleExport() exportDoc {
 		Support: []exportThread{{Open: true, CreatedAt: at(20), Messages: []exportSupportMsg{
 			{From: "you", Body: "Hello, my code came late.", At: at(20)},
 			{From: "staff", Body: "Sorry about that: fixed now.", At: at(25)}}}},
-		Retention: retention(),
+		Mails: []exportMail{
+			{Kind: "verify", To: "alice@example.com", Subject: "Verify your email address for WantSMS", Status: "sent",
+				QueuedAt: exampleTime, DoneAt: exampleTime},
+			{Kind: "topup_receipt", To: "alice@example.com", Subject: "Receipt for your WantSMS top-up k7mp3xq9rt2vw8ya",
+				Status: "sent", QueuedAt: at(6), DoneAt: at(6)},
+		},
+		NoticesOff: []string{"support_reply"},
+		Retention:  retention(),
 	}
 }

@@ -188,6 +188,9 @@ func TestAdminGateCoversSubCommandsAddedLater(t *testing.T) {
 		stderr != "wantsms: admin later: this needs an admin account\n" {
 		t.Fatalf("user: %d %q ran=%d", status, stderr, ran)
 	}
+	if _, err := f.st.MarkEmailVerified(ctx, "me@example.com", "test"); err != nil {
+		t.Fatal(err)
+	}
 	if _, _, err := f.st.GrantAdmin(ctx, "me@example.com", f.key, "test"); err != nil {
 		t.Fatal(err)
 	}

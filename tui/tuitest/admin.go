@@ -96,6 +96,9 @@ func (e *AdminEnv) account(email, keyLine string, o store.Origin) (store.User, s
 	if err != nil {
 		e.T.Fatal(err)
 	}
+	if _, err := e.Store.MarkEmailVerified(ctx, email, "test"); err != nil {
+		e.T.Fatal(err)
+	}
 	spec, err := store.ParseAuthorizedKey(keyLine)
 	if err != nil {
 		e.T.Fatal(err)

@@ -10,15 +10,18 @@
 // credit present exactly once (an admin's with its audit row), every card
 // payment refunded or disputed taken back exactly its share, once, a
 // payment not as ordered held for review and never credited, no refund
-// twice, ledger sums equal to balances (minus debts), and every open
-// reservation resumed and then ended, refunded when it got no SMS.
+// twice, ledger sums equal to balances (minus debts), every open
+// reservation resumed and then ended, refunded when it got no SMS, and
+// every mail of the outbox (the seed's, queued before the server first
+// ran, and a receipt per credited top-up) received by the mail server,
+// copies only of mails a kill caught in flight.
 //
 // The test that runs it lives in cmd/wantsms, whose test binary can act as
 // the wantsms binary itself.
 //
 // May import from this repository: billing, billing/blockonomicsfake,
-// billing/stripetest, cmd/internal/service, cmd/internal/sshterm, provider,
-// provider/smsactivate/fake, store.
+// billing/stripetest, cmd/internal/service, cmd/internal/sshterm,
+// mail/smtptest, provider, provider/smsactivate/fake, store.
 package crashtest
 
 import (
@@ -72,6 +75,11 @@ type Report struct {
 	Deliveries                   int // webhook deliveries sent in all, redeliveries included
 	LedgerRows                   int
 	StartToReady                 []time.Duration // per start that got there: process start to health check answered
+	// Mails: sent according to the outbox (queued before the first start:
+	// Seeded), messages the mail server received, and of those copies of
+	// one already received (a kill between the server's acceptance and
+	// the outbox's record of it).
+	Mails, MailsSeeded, MailsReceived, MailCopies int
 }
 
 // String is the report as one paragraph for the test log.
@@ -83,11 +91,12 @@ func (r Report) String() string {
 		"bitcoin credits acknowledged %d, found once %d; `wantsms credit` acknowledged %d, found once %d; "+
 		"admin credits acknowledged %d, found once %d; "+
 		"SMS pushes acknowledged %d, accounted for %d; %d webhook deliveries; %d ledger rows; "+
-		"start to health check %s",
+		"mails sent %d (%d queued before the first start), received %d, copies %d; start to health check %s",
 		r.Seed, r.Kills, r.EarlyKills, r.Duration.Round(time.Millisecond), r.Reserved, r.ByCommand, r.Found, r.Cancels,
 		r.Reservations, r.Refunded, r.Finished, r.OpenAtLastStart, r.Card, r.CardFound,
 		r.Reviews, r.ReviewsFound, r.Reversals, r.ReversalsFound, r.BTC, r.BTCFound,
-		r.Credits, r.CredFound, r.AdminCredits, r.AdminCredFound, r.Pushes, r.PushFound, r.Deliveries, r.LedgerRows, spread(r.StartToReady))
+		r.Credits, r.CredFound, r.AdminCredits, r.AdminCredFound, r.Pushes, r.PushFound, r.Deliveries, r.LedgerRows,
+		r.Mails, r.MailsSeeded, r.MailsReceived, r.MailCopies, spread(r.StartToReady))
 }
 
 // Run does a whole crash run and fails t on anything lost or doubled.

@@ -33,6 +33,7 @@ type server struct {
 	starts  int
 	failure string          // set when a process ended on its own
 	began   time.Time       // the current process's start
+	first   time.Time       // the first process's start
 	readyAt bool            // the current process has answered its health check
 	ups     []time.Duration // start to health check, per process that got there
 }
@@ -61,6 +62,9 @@ func (s *server) start(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.starts++
+	if s.starts == 1 {
+		s.first = time.Now()
+	}
 	fmt.Fprintf(log, "\n===== start %d at %s\n", s.starts, time.Now().Format(time.RFC3339Nano))
 	cmd := s.command(s.args...)
 	cmd.Env = append(cmd.Environ(), s.env...)
@@ -215,4 +219,11 @@ func flagArgs(pairs ...string) []string {
 		out = append(out, "--"+pairs[i]+"="+pairs[i+1])
 	}
 	return out
+}
+
+// firstStart is when the first server process started.
+func (s *server) firstStart() time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.first
 }

@@ -3,6 +3,8 @@ package crashtest
 import (
 	"context"
 	"database/sql"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -54,6 +56,7 @@ func (w *world) verify(t *testing.T, open []openRes, rep *Report) {
 		t.Fatalf("last start: %v\n%s", err, srv.logTail())
 	}
 	w.waitResumedAndEnded(t, open)
+	w.waitMailDone(t)
 	if err := srv.stop(30 * time.Second); err != nil {
 		t.Fatalf("stop after the run: %v\n%s", err, srv.logTail())
 	}
@@ -92,6 +95,7 @@ func (w *world) verify(t *testing.T, open []openRes, rep *Report) {
 		}
 	}
 	w.checkAcks(t, ctx, rep)
+	w.checkMail(t, ctx, rep)
 	rep.Reservations = w.count(t, ctx, `SELECT COUNT(*) FROM reservations`)
 	rep.Refunded = w.count(t, ctx, `SELECT COUNT(*) FROM reservations WHERE refunded = 1`)
 	rep.Finished = w.count(t, ctx, `SELECT COUNT(*) FROM reservations WHERE state = 'finished'`)
@@ -310,5 +314,95 @@ func (w *world) checkReversal(t *testing.T, ctx context.Context, o store.Order, 
 		t.Errorf("card order %s taken back: status %s", o.Number, status)
 	default:
 		rep.ReversalsFound++
+	}
+}
+
+// mailDoneTimeout bounds the wait for the outbox to empty after the last
+// start: a mail a kill caught in flight waits for its lease to end.
+const mailDoneTimeout = 90 * time.Second
+
+// waitMailDone waits until no mail waits or is being sent.
+func (w *world) waitMailDone(t *testing.T) {
+	t.Helper()
+	deadline := time.Now().Add(mailDoneTimeout)
+	for {
+		var n int
+		err := w.db.QueryRow(`SELECT COUNT(*) FROM outbox WHERE status IN ('queued', 'sending')`).Scan(&n)
+		if err == nil && n == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d mails still waiting %v after the last start (%v)\n%s", n, mailDoneTimeout, err,
+				w.server.logTail())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// checkMail holds the outbox to the mail server's record: every mail sent,
+// none lost (received at least once, by its Message-ID), none received
+// that the outbox never held, copies only as many as kills could catch in
+// flight, and one receipt per acknowledged top-up.
+func (w *world) checkMail(t *testing.T, ctx context.Context, rep *Report) {
+	t.Helper()
+	received := map[string]int{}
+	for _, m := range w.mail.Messages() {
+		received[m.Header.Get("Message-Id")]++
+		rep.MailsReceived++
+	}
+	rows, err := w.db.QueryContext(ctx, `SELECT id, created_at, kind, status, subject, last_error FROM outbox`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	known := map[string]bool{}
+	receipts := map[string]int{}
+	firstStart := w.server.firstStart()
+	for rows.Next() {
+		var id, created int64
+		var kind, status, subject, why string
+		if err := rows.Scan(&id, &created, &kind, &status, &subject, &why); err != nil {
+			t.Fatal(err)
+		}
+		if status == "dropped" && kind == "verify" {
+			continue // the seed verified the payers' addresses on the host
+		}
+		if status != "sent" {
+			t.Errorf("mail %d (%s) is %s: %s", id, kind, status, why)
+			continue
+		}
+		rep.Mails++
+		if created < firstStart.Unix() {
+			rep.MailsSeeded++
+		}
+		msgID := fmt.Sprintf("<wantsms.%d.%d@crash.example>", id, created)
+		known[msgID] = true
+		switch n := received[msgID]; {
+		case n == 0:
+			t.Errorf("mail %d (%s) is sent in the outbox, never received", id, kind)
+		case n > 1:
+			rep.MailCopies += n - 1
+		}
+		if kind == "topup_receipt" {
+			receipts[subject[strings.LastIndex(subject, " ")+1:]]++
+		}
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	for id := range received {
+		if !known[id] {
+			t.Errorf("the mail server received %s, which the outbox does not hold as sent", id)
+		}
+	}
+	if rep.MailCopies > rep.Kills {
+		t.Errorf("%d copies of mails in %d kills: more than kills can catch in flight", rep.MailCopies, rep.Kills)
+	}
+	w.acks.mu.Lock()
+	defer w.acks.mu.Unlock()
+	for _, o := range append(append([]store.Order(nil), w.cards...), w.coins...) {
+		if (w.acks.card[o.Number] || w.acks.coin[o.Number]) && receipts[o.Number] != 1 {
+			t.Errorf("top-up %s acknowledged: %d receipts mailed, want 1", o.Number, receipts[o.Number])
+		}
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/wantsms/wantsms/billing/blockonomicsfake"
 	"github.com/wantsms/wantsms/cmd/internal/service"
 	"github.com/wantsms/wantsms/cmd/internal/sshterm"
+	"github.com/wantsms/wantsms/mail/smtptest"
 	"github.com/wantsms/wantsms/provider/smsactivate/fake"
 	"github.com/wantsms/wantsms/store"
 )
@@ -29,6 +30,10 @@ const (
 	btcSecret     = "cb-crash-run-0123456789abcdef0123"
 	hookSecret    = "crash hook secret"
 	btcPrice      = 786685 // US cents per BTC
+	mailFrom      = "WantSMS <no-reply@crash.example>"
+	// smtpTimeout is short, so that a mail a killed server was sending is
+	// taken over (after twice this and a margin) within the run.
+	smtpTimeout = 2 * time.Second
 )
 
 // person is an account with a linked key.
@@ -51,6 +56,7 @@ type world struct {
 	server    *server
 	up        *fake.Server
 	btc       *blockonomicsfake.Fake
+	mail      *smtptest.Server // the mail server, outliving every server process
 	reservers []person
 	scripters []person
 	payers    []person
@@ -69,6 +75,12 @@ func newWorld(t *testing.T, cfg Config) *world {
 	w.up.SetPrice("tg", "16", "0.50", 10_000_000)
 	w.btc = blockonomicsfake.New(btcKey)
 	t.Cleanup(w.btc.Close)
+	mailServer, err := smtptest.Listen("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(mailServer.Close)
+	w.mail = mailServer
 	w.seed(t)
 	db, err := sql.Open("sqlite", filepath.Join(w.dir, service.DatabaseFile)+"?_busy_timeout=10000&_query_only=on")
 	if err != nil {
@@ -82,7 +94,8 @@ func newWorld(t *testing.T, cfg Config) *world {
 		"data", w.dir, "ssh-addr", w.server.sshAddr, "http-addr", w.server.httpAddr, "log-level", "warn",
 		"providers", "smsactivate", "smsactivate-url", w.up.URL, "smsactivate-key", w.up.APIKey(),
 		"smsactivate-webhook-secret", hookSecret, "lifetime", cfg.Lifetime.String(), "cancel-guard", "0s",
-		"max-open", "1000", "max-conns-per-ip", "0")...)
+		"max-open", "1000", "max-conns-per-ip", "0",
+		"smtp-url", w.mail.PlainURL(), "mail-from", mailFrom, "smtp-timeout", smtpTimeout.String())...)
 	w.server.env = []string{"STRIPE_SECRET_KEY=" + stripeKey, "STRIPE_WEBHOOK_SECRET=" + stripeWebhook,
 		"STRIPE_API_BASE=http://127.0.0.1:1", // webhooks never call Stripe
 		"BLOCKONOMICS_API_KEY=" + btcKey, "BLOCKONOMICS_CALLBACK_SECRET=" + btcSecret,
@@ -131,6 +144,10 @@ func (w *world) seed(t *testing.T) {
 	errs := make(chan error, payers)
 	for i := range payers {
 		w.payers[i] = newPerson(t, st, fmt.Sprintf("payer%d@crash.example", i), 0)
+		// Verified, so that each credit mails a receipt.
+		if _, err := st.MarkEmailVerified(ctx, w.payers[i].email, "crash seed"); err != nil {
+			t.Fatal(err)
+		}
 		wg.Add(1)
 		go func() { // together, so their writes share commits
 			defer wg.Done()

@@ -28,7 +28,8 @@ import (
 // Bitcoin top-up with a confirmed and an unconfirmed transaction, ledger
 // rows of every kind with notes, a closed conversation with a staff reply
 // and an open one, a suspension, a pending key and a key enrolled for
-// admin use.
+// admin use, the mails all that sent, an email change waiting for its
+// code and a notice turned off.
 func richAccount(t *testing.T, env *testenv.PayEnv) (store.User, ssh.Signer) {
 	t.Helper()
 	ctx := context.Background()
@@ -112,6 +113,15 @@ func richAccount(t *testing.T, env *testenv.PayEnv) (store.User, ssh.Signer) {
 	if _, _, err := st.GrantAdmin(ctx, email, laptop, "operator@host"); err != nil {
 		t.Fatal(err)
 	}
+	// An email change waiting for the new address's code, and support
+	// answers no longer mailed.
+	if _, err := st.ChangeEmail(ctx, u.ID, testenv.Password, "rich-next@example.com",
+		store.Origin{RemoteAddr: "198.51.100.4:2202"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.SetNotice(ctx, u.ID, store.MailSupportReply, false); err != nil {
+		t.Fatal(err)
+	}
 	return u, key
 }
 
@@ -163,6 +173,14 @@ func TestExportIsTheWholeOfTheDatabase(t *testing.T) {
 // with the one rebuilt from the database, which it returns.
 func compareExport(t *testing.T, env *testenv.PayEnv, u store.User, key ssh.Signer) any {
 	t.Helper()
+	// The mail log is exported as it stands: let the mails of what the
+	// test did go out first, so that both reads see the same log.
+	db := openDB(t, env.Env)
+	eventually(t, func() bool {
+		var n int
+		return db.QueryRow(`SELECT COUNT(*) FROM outbox WHERE user_id = ? AND status IN ('queued', 'sending')`,
+			u.ID).Scan(&n) == nil && n == 0
+	})
 	before := time.Now().Add(-time.Second)
 	raw := ok(t, env.Env, key, "export --json")
 	after := time.Now().Add(time.Second)
@@ -173,7 +191,7 @@ func compareExport(t *testing.T, env *testenv.PayEnv, u store.User, key ssh.Sign
 	if err != nil || at.Before(before.Truncate(time.Second)) || at.After(after) {
 		t.Errorf("exported_at %v (%v), want the moment of the export", doc["exported_at"], err)
 	}
-	want := exportFromDB(t, openDB(t, env.Env), u.ID)
+	want := exportFromDB(t, db, u.ID)
 	want["exported_at"] = doc["exported_at"]
 	wantDoc := roundTrip(t, want)
 	if !reflect.DeepEqual(got, wantDoc) {
@@ -217,20 +235,40 @@ func exportFromDB(t *testing.T, db *sql.DB, uid int64) map[string]any {
 	}
 	var email, role, banReason, policy string
 	var balance, debt int64
-	var created, banned sql.NullInt64
-	must(db.QueryRow(`SELECT email, role, balance_cents, debt_cents, created_at, banned_at, ban_reason, policy_version
-		FROM users WHERE id = ?`, uid).Scan(&email, &role, &balance, &debt, &created, &banned, &banReason, &policy))
+	var created, banned, verified sql.NullInt64
+	must(db.QueryRow(`SELECT email, role, balance_cents, debt_cents, created_at, banned_at, ban_reason, policy_version,
+		email_verified_at FROM users WHERE id = ?`, uid).Scan(&email, &role, &balance, &debt, &created, &banned,
+		&banReason, &policy, &verified))
+	var pending string
+	if err := db.QueryRow(`SELECT email FROM email_codes WHERE user_id = ? AND purpose = 'verify' AND email <> ?
+		AND expires_at > ?`, uid, email, time.Now().Unix()).Scan(&pending); err != nil && err != sql.ErrNoRows {
+		t.Fatal(err)
+	}
 	day := func(d time.Duration) int { return int(d / (24 * time.Hour)) }
 	doc := map[string]any{
 		"format": "wantsms-export", "version": 1,
 		"account": map[string]any{"id": uid, "email": email, "role": role, "balance_cents": balance, "debt_cents": debt, "currency": "USD",
 			"created_at": stamp(created), "banned_at": stamp(banned), "ban_reason": banReason,
-			"privacy_policy_accepted": policy},
+			"privacy_policy_accepted": policy, "email_verified_at": stamp(verified), "pending_email": pending},
 		"retention": map[string]any{
 			"reservation_details_days": day(store.ReservationDetailRetention), "history_days": day(store.HistoryRetention),
 			"security_events_days": day(store.SecurityEventRetention), "support_days_after_closed": day(store.SupportRetention),
-			"orders_days_after_closed": day(store.OrderRetention), "admin_audit_days": day(store.AuditRetention)},
+			"orders_days_after_closed": day(store.OrderRetention), "admin_audit_days": day(store.AuditRetention),
+			"mail_log_days": day(store.MailLogRetention)},
 	}
+	doc["mails"] = rows(`SELECT kind, to_addr, subject, status, created_at, done_at FROM outbox WHERE user_id = ?
+		ORDER BY id`, func(r *sql.Rows) any {
+		var kind, to, subject, status string
+		var queued, done sql.NullInt64
+		must(r.Scan(&kind, &to, &subject, &status, &queued, &done))
+		return map[string]any{"kind": kind, "to": to, "subject": subject, "status": status, "queued_at": stamp(queued),
+			"done_at": stamp(done)}
+	})
+	doc["notices_off"] = rows(`SELECT kind FROM notice_optouts WHERE user_id = ? ORDER BY kind`, func(r *sql.Rows) any {
+		var kind string
+		must(r.Scan(&kind))
+		return kind
+	})
 	key := func(r *sql.Rows) any {
 		var name, fp, pub string
 		var added, used, admin, pending sql.NullInt64

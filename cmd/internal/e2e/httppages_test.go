@@ -134,6 +134,12 @@ func TestHTTPResponsesSetNoCookieAndLoadNothing(t *testing.T) {
 		return billing.BlockonomicsCallbackPath + "?" + q.Encode()
 	}
 	stripeRoute, btcRoute := `"POST " + StripeWebhookPath`, `"GET " + BlockonomicsCallbackPath`
+	verifyGet, verifyPost := `"GET " + VerifyPath + "{token}"`, `"POST " + VerifyPath + "{token}"`
+	unsubGet, unsubPost := `"GET " + UnsubscribePath + "{token}"`, `"POST " + UnsubscribePath + "{token}"`
+	// The verification link of a fresh account, as its mail has it.
+	env.NewUnverifiedUser("fresh@example.com")
+	link := testenv.LinkIn(env.WaitMail(t, "fresh@example.com", "verify").Text, "verify")
+	verifyPath := link[strings.Index(link, "/verify/"):]
 	calls := []httpCall{
 		{route: `"GET /healthz"`, method: "GET", path: "/healthz", status: 200},
 		{route: `"GET /metrics"`, method: "GET", path: "/metrics", status: 200},
@@ -146,6 +152,12 @@ func TestHTTPResponsesSetNoCookieAndLoadNothing(t *testing.T) {
 		{route: `"GET /pay/{order}"`, method: "GET", path: "/pay/nosuchorder", status: 404},
 		{route: `engine.WebhookPattern`, method: "POST", path: "/webhooks/provider/sim", body: []byte(`{}`), status: 401},
 		{route: `engine.WebhookPattern`, method: "POST", path: "/webhooks/provider/nobody", body: []byte(`{}`), status: 404},
+		{route: verifyGet, method: "GET", path: verifyPath, status: 200},
+		{route: verifyPost, method: "POST", path: verifyPath, status: 200},
+		{route: verifyPost, method: "POST", path: verifyPath, status: 404}, // used
+		{route: verifyGet, method: "GET", path: "/verify/nosuchtoken", status: 200},
+		{route: unsubGet, method: "GET", path: "/unsubscribe/nosuchtoken", status: 200},
+		{route: unsubPost, method: "POST", path: "/unsubscribe/nosuchtoken", status: 404},
 		{method: "GET", path: "/", status: 404},
 		{method: "GET", path: "/favicon.ico", status: 404},
 		{method: "PUT", path: "/healthz", status: 405},

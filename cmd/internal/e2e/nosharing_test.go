@@ -122,6 +122,7 @@ func TestNoPersonalDataLeavesForUpstreams(t *testing.T) {
 		!strings.HasPrefix(evs[0].RemoteAddr, clientAddr+":") {
 		t.Fatalf("the client does not come from %s: %+v", clientAddr, evs)
 	}
+	verifyByMail(t, env, strings.ToLower(email)) // top-ups beyond the unverified limit
 	topUpEverything(t, env, btc, term, u)
 	receiveTwoNumbers(t, term)
 

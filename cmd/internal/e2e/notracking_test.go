@@ -44,6 +44,8 @@ var outgoing = map[string][]string{
 	"net":        {"Dial", "DialTimeout", "DialTCP", "DialUDP", "DialIP", "DialUnix", "Dialer"},
 	"crypto/tls": {"Dial", "DialWithDialer", "Dialer"},
 	"net/smtp":   {"Dial", "SendMail", "NewClient"},
+	// The mail library: its client dials the configured mail server.
+	"github.com/wneessen/go-mail": {"NewClient", "DialAndSend", "QuickSend"},
 }
 
 // caller is a file of the program allowed to send requests, and where.
@@ -72,6 +74,10 @@ var allowedCallers = map[string]caller{
 		configured: "stripe-go's API backend (" + stripeAPI + ") or --stripe-api-base"},
 	"billing/blockonomicsfake/fake.go": {why: "`wantsms dev`: test callbacks to this server's own webhook",
 		configured: "the webhook URL `wantsms dev` passes: this server's own"},
+	"mail/smtp.go": {why: "account mail to the mail server the operator configured (a processor the policy names)",
+		configured: "--smtp-url (no default: without it mails go to a maildir on disk)",
+		notHosts: []string{"smtp://user:password@host:port (STARTTLS), smtps://user:password@host:port (TLS) ",
+			"or smtp://host:port?tls=none (plain, for a relay on this machine)"}}, // its forms, in messages
 	"billing/stripetest/stripetest.go": {why: "`wantsms dev`: test webhooks to this server's own endpoint",
 		configured: "the webhook URL `wantsms dev` passes: this server's own",
 		notHosts:   []string{"checkout.session"}}, // Stripe event types: "checkout.session.completed"
@@ -91,6 +97,7 @@ var shownHosts = map[string]string{
 	"localhost":            "the default public URL of a server on this machine",
 	"127.0.0.1":            "stripe-mock's address, in help",
 	"host":                 "placeholders in help (http://host:port)",
+	"user":                 "the form of --smtp-url in its help (smtp://user:password@host:587)",
 	"api.sms-activate.org": "an example value of --smsactivate-url, in its help",
 }
 

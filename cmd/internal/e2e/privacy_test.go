@@ -59,29 +59,6 @@ func TestAccountShowsSignInActivity(t *testing.T) {
 	}
 }
 
-func TestChangeEmailFromDashboard(t *testing.T) {
-	env := testenv.Start(t)
-	u, key := env.NewUser("before@example.com")
-	term := env.Dial(t, key)
-	openPane(t, term, "Account", "Profile & keys")
-	term.Type("e")
-	expect(t, term, "Change email")
-	term.Type("after@example.com")
-	term.Press(sshterm.Tab)
-	term.Type(testenv.Password)
-	term.Press(sshterm.Enter)
-	expect(t, term, "Email changed to after@example.com")
-	expect(t, term, "after@example.com  $0.00") // the header too
-	got, _ := env.Store().UserByID(context.Background(), u.ID)
-	if got.Email != "after@example.com" {
-		t.Fatalf("store has %q", got.Email)
-	}
-	evs, _ := env.Store().SecurityEvents(context.Background(), u.ID, 5)
-	if evs[0].Kind != store.SecurityEmailChanged {
-		t.Fatalf("latest event %s, want email_changed", evs[0].Kind)
-	}
-}
-
 // Deleting the account from the dashboard: asks the password, erases the
 // person at once, ends every open session, frees the email.
 func TestDeleteAccountFromDashboard(t *testing.T) {

@@ -5,16 +5,19 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/wantsms/wantsms/mail"
 	"github.com/wantsms/wantsms/provider/engine"
 )
 
 // routes is the HTTP side: health and metrics for load balancers and
-// monitors, the payment and provider webhooks, payment pages.
+// monitors, the payment and provider webhooks, payment pages, the pages
+// behind the links of account mails.
 func (s *Service) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /metrics", s.serveMetrics)
 	s.pay.Routes(mux)
+	mail.Routes(mux, s.Store, s.log)
 	mux.HandleFunc(engine.WebhookPattern, s.nums.engine.ServeWebhook)
 	return mux
 }

@@ -18,8 +18,9 @@ const metricsTimeout = 2 * time.Second
 
 // serveMetrics is GET /metrics in the Prometheus text format: event
 // counters kept in memory since start, and levels read from the database
-// in one query (reservations by state, orders by status). Labels hold
-// states, outcomes and provider names, never anything about a person.
+// in one query (reservations by state, orders by status, mails by
+// status). Labels hold states, outcomes and provider names, never
+// anything about a person.
 // With a MetricsToken configured, the scrape must bring it as a bearer
 // token; without one, only this machine (a loopback address) may scrape:
 // the counters say how the business runs, which is nobody else's affair.
@@ -100,6 +101,14 @@ func (s *Service) eventFamilies() []metrics.Family {
 		one("wantsms_refunds_total", "Reservations refunded.", metrics.Counter, c.Refunds),
 	}
 	fams = append(fams, s.providerFamilies()...)
+	m := s.mail.Stats()
+	fams = append(fams, metrics.Family{Name: "wantsms_mail_attempts_total",
+		Help: "Mail delivery attempts since start, by outcome: sent, failed (to be tried again), given_up.",
+		Type: metrics.Counter, Samples: []metrics.Sample{
+			{Labels: metrics.L("outcome", "sent"), Value: m.Sent},
+			{Labels: metrics.L("outcome", "failed"), Value: m.Retried},
+			{Labels: metrics.L("outcome", "given_up"), Value: m.Failed},
+		}})
 	return append(fams, s.webhookFamily())
 }
 
@@ -161,5 +170,12 @@ func gaugeFamilies(g store.Gauges) []metrics.Family {
 				"processor", string(p)), Value: g.OrdersByStatus[st][p]})
 		}
 	}
-	return []metrics.Family{res, ord}
+	mails := metrics.Family{Name: "wantsms_mails", Help: "Mails in the outbox and its log, by status " +
+		"(failed: given up, shown to admins).", Type: metrics.Gauge}
+	for _, st := range []store.MailStatus{store.MailQueued, store.MailSending, store.MailSent, store.MailFailed,
+		store.MailDropped} {
+		mails.Samples = append(mails.Samples, metrics.Sample{Labels: metrics.L("status", string(st)),
+			Value: g.MailsByStatus[st]})
+	}
+	return []metrics.Family{res, ord, mails}
 }

@@ -4,11 +4,11 @@
 // directory, exactly as a person would run it.
 //
 // It owns the wiring and nothing else: which provider adapters run, the
-// engine's and the payment desk's settings, the HTTP routes, the hourly
-// purge, and the order of start and shutdown. Everything it starts lives
+// engine's, the payment desk's and the mail worker's settings, the HTTP
+// routes, the hourly purge, and the order of start and shutdown. Everything it starts lives
 // in the packages below it.
 //
-// May import from this repository: billing, provider, provider/engine,
+// May import from this repository: billing, mail, provider, provider/engine,
 // provider/fivesim, provider/sim, provider/smsactivate, store, store/logctx,
 // store/metrics, tui, tui/commands, tui/sshserver.
 package service
@@ -26,6 +26,7 @@ import (
 	"time"
 
 	"github.com/wantsms/wantsms/billing"
+	"github.com/wantsms/wantsms/mail"
 	"github.com/wantsms/wantsms/store"
 	"github.com/wantsms/wantsms/store/logctx"
 	"github.com/wantsms/wantsms/tui"
@@ -63,6 +64,10 @@ type Config struct {
 	// MetricsToken, when set, must come as "Authorization: Bearer TOKEN"
 	// with every GET /metrics; empty opens /metrics to loopback only.
 	MetricsToken string
+	// Mail is how account mail goes out: SMTPURL and From, or nothing for
+	// the maildir under DataDir; the maildir, the links and the log are
+	// filled in by Start.
+	Mail mail.Config
 }
 
 // DatabaseFile is the SQLite file's name inside the data directory.
@@ -84,6 +89,7 @@ type Service struct {
 	wg     sync.WaitGroup
 	log    *slog.Logger
 	nums   *numbers
+	mail   *mail.Worker
 }
 
 // OpenStore opens the data directory's database, creating both if needed.
@@ -134,6 +140,9 @@ func (s *Service) start() error {
 	if err := s.startPayments(); err != nil {
 		return err
 	}
+	if err := s.startMail(); err != nil {
+		return err
+	}
 	if s.nums, err = s.buildNumbers(); err != nil {
 		return err
 	}
@@ -161,6 +170,7 @@ func (s *Service) start() error {
 	s.goRun(func() { s.Store.RunRelay(ctx, s.cfg.RelayInterval) })
 	s.goRun(func() { s.Store.RunPurge(ctx, s.cfg.PurgeInterval, s.logPurge) })
 	s.goRun(func() { s.pay.RunSweep(ctx, s.cfg.SweepInterval) })
+	s.goRun(func() { s.mail.Run(ctx) })
 	s.goRun(func() {
 		if err := s.SSH.Serve(s.sshL); err != nil && !errors.Is(err, net.ErrClosed) {
 			s.log.Error("ssh server stopped", "err", err)

@@ -54,6 +54,7 @@ func (e *Env) NewAdmin(email string) (store.User, ssh.Signer) {
 	if err != nil {
 		e.t.Fatalf("create %s: %v", email, err)
 	}
+	e.Verify(email)
 	key := NewKey(e.t)
 	if u, _, err = e.Store().GrantAdmin(context.Background(), email, store.SpecOf(key.PublicKey()), "test"); err != nil {
 		e.t.Fatalf("grant admin to %s: %v", email, err)

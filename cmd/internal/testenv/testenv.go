@@ -5,7 +5,7 @@
 //
 // May import from this repository: billing, billing/blockonomicsfake,
 // billing/stripemock, billing/stripetest, cmd/internal/service,
-// cmd/internal/sshterm, store.
+// cmd/internal/sshterm, mail, mail/smtptest, store.
 package testenv
 
 import (
@@ -155,9 +155,32 @@ func (e *Env) Run(t testing.TB, key ssh.Signer, command string) (stdout, stderr 
 // Password is the password NewUser gives accounts.
 const Password = "correct horse battery"
 
-// NewUser creates an account straight in the store and links a fresh key
-// to it, for tests that start from a signed-in person.
+// NewUser creates an account straight in the store, verifies its address
+// and links a fresh key to it, for tests that start from a signed-in
+// person (NewUnverifiedUser for one who has not verified the address).
 func (e *Env) NewUser(email string) (store.User, ssh.Signer) {
+	e.t.Helper()
+	u, key := e.NewUnverifiedUser(email)
+	e.Verify(email)
+	u, err := e.Store().UserByID(context.Background(), u.ID)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return u, key
+}
+
+// Verify marks an account's address verified, as `wantsms admin verify`
+// does on the server host.
+func (e *Env) Verify(email string) {
+	e.t.Helper()
+	if _, err := e.Store().MarkEmailVerified(context.Background(), email, "test"); err != nil {
+		e.t.Fatalf("verify %s: %v", email, err)
+	}
+}
+
+// NewUnverifiedUser is NewUser for a person who has not verified the
+// address yet (the verification mail is in the outbox).
+func (e *Env) NewUnverifiedUser(email string) (store.User, ssh.Signer) {
 	e.t.Helper()
 	ctx := context.Background()
 	u, err := e.Store().CreateUser(ctx, email, Password, store.Origin{RemoteAddr: "test"})
