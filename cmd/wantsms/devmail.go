@@ -10,8 +10,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/wantsms/wantsms/cmd/internal/mail"
 	"github.com/wantsms/wantsms/cmd/internal/service"
-	"github.com/wantsms/wantsms/mail"
 )
 
 // devMail lists the mails a server without SMTP wrote to its maildir, or

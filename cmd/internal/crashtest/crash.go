@@ -21,7 +21,7 @@
 //
 // May import from this repository: billing, billing/blockonomicsfake,
 // billing/stripetest, cmd/internal/service, cmd/internal/sshterm,
-// mail/smtptest, provider, provider/smsactivate/fake, store.
+// cmd/internal/mail/smtptest, provider, provider/smsactivate/fake, store.
 package crashtest
 
 import (

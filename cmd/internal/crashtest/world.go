@@ -15,9 +15,9 @@ import (
 
 	"github.com/wantsms/wantsms/billing"
 	"github.com/wantsms/wantsms/billing/blockonomicsfake"
+	"github.com/wantsms/wantsms/cmd/internal/mail/smtptest"
 	"github.com/wantsms/wantsms/cmd/internal/service"
 	"github.com/wantsms/wantsms/cmd/internal/sshterm"
-	"github.com/wantsms/wantsms/mail/smtptest"
 	"github.com/wantsms/wantsms/provider/smsactivate/fake"
 	"github.com/wantsms/wantsms/store"
 )

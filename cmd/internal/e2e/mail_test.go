@@ -9,9 +9,9 @@ import (
 	"time"
 
 	"github.com/wantsms/wantsms/billing"
+	"github.com/wantsms/wantsms/cmd/internal/mail/smtptest"
 	"github.com/wantsms/wantsms/cmd/internal/sshterm"
 	"github.com/wantsms/wantsms/cmd/internal/testenv"
-	"github.com/wantsms/wantsms/mail/smtptest"
 	"github.com/wantsms/wantsms/store"
 )
 

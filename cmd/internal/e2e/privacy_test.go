@@ -9,7 +9,6 @@ import (
 
 	"github.com/wantsms/wantsms/cmd/internal/sshterm"
 	"github.com/wantsms/wantsms/cmd/internal/testenv"
-	"github.com/wantsms/wantsms/store"
 	"github.com/wantsms/wantsms/tui/privacy"
 )
 

@@ -5,7 +5,7 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/wantsms/wantsms/mail"
+	"github.com/wantsms/wantsms/cmd/internal/mail"
 	"github.com/wantsms/wantsms/provider/engine"
 )
 

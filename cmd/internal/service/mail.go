@@ -5,7 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/wantsms/wantsms/mail"
+	"github.com/wantsms/wantsms/cmd/internal/mail"
 )
 
 // MaildirName is where mails go inside the data directory when no SMTP

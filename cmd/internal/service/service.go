@@ -8,7 +8,7 @@
 // routes, the hourly purge, and the order of start and shutdown. Everything it starts lives
 // in the packages below it.
 //
-// May import from this repository: billing, mail, provider, provider/engine,
+// May import from this repository: billing, cmd/internal/mail, provider, provider/engine,
 // provider/fivesim, provider/sim, provider/smsactivate, store, store/logctx,
 // store/metrics, tui, tui/commands, tui/sshserver.
 package service
@@ -26,7 +26,7 @@ import (
 	"time"
 
 	"github.com/wantsms/wantsms/billing"
-	"github.com/wantsms/wantsms/mail"
+	"github.com/wantsms/wantsms/cmd/internal/mail"
 	"github.com/wantsms/wantsms/store"
 	"github.com/wantsms/wantsms/store/logctx"
 	"github.com/wantsms/wantsms/tui"

@@ -7,9 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wantsms/wantsms/cmd/internal/mail"
+	"github.com/wantsms/wantsms/cmd/internal/mail/smtptest"
 	"github.com/wantsms/wantsms/cmd/internal/service"
-	"github.com/wantsms/wantsms/mail"
-	"github.com/wantsms/wantsms/mail/smtptest"
 )
 
 // MailFrom is the sender of a test server's mails.

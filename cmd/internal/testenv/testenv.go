@@ -5,7 +5,7 @@
 //
 // May import from this repository: billing, billing/blockonomicsfake,
 // billing/stripemock, billing/stripetest, cmd/internal/service,
-// cmd/internal/sshterm, mail, mail/smtptest, store.
+// cmd/internal/mail, cmd/internal/mail/smtptest, cmd/internal/sshterm, store.
 package testenv
 
 import (

@@ -15,8 +15,8 @@ import (
 
 	"golang.org/x/crypto/ssh"
 
-	"github.com/wantsms/wantsms/mail"
-	"github.com/wantsms/wantsms/mail/smtptest"
+	"github.com/wantsms/wantsms/cmd/internal/mail"
+	"github.com/wantsms/wantsms/cmd/internal/mail/smtptest"
 	"github.com/wantsms/wantsms/store"
 )
 

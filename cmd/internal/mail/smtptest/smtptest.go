@@ -3,7 +3,7 @@
 // trusts it) and PLAIN authentication once encrypted, keeps every message
 // it accepts, parsed, and can be told to refuse them.
 //
-// May import from this repository: mail.
+// May import from this repository: cmd/internal/mail.
 package smtptest
 
 import (
@@ -28,7 +28,7 @@ import (
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
 
-	"github.com/wantsms/wantsms/mail"
+	"github.com/wantsms/wantsms/cmd/internal/mail"
 )
 
 // The credentials URL gives the client.
