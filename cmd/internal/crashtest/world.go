@@ -118,7 +118,7 @@ const cardsPerPayer = 20
 func (w *world) seed(t *testing.T) {
 	t.Helper()
 	payers := max(8, w.cfg.Kills)
-	writes := int64(3*(payers+2*w.cfg.Reservers) + payers*2*(cardsPerPayer+1) + 4)
+	writes := int64(3*(payers+2*w.cfg.Reservers) + payers*2*(cardsPerPayer+1) + 5)
 	step := time.Hour + time.Minute
 	base := time.Now().Add(-time.Duration(writes+1) * step)
 	var tick atomic.Int64
@@ -134,6 +134,9 @@ func (w *world) seed(t *testing.T) {
 		w.scripters = append(w.scripters, newPerson(t, st, fmt.Sprintf("script%d@crash.example", i), 1_000_000))
 	}
 	w.admin = newPerson(t, st, "admin@crash.example", 0)
+	if _, err := st.MarkEmailVerified(ctx, w.admin.email, "crash seed"); err != nil {
+		t.Fatal(err)
+	}
 	if _, _, err := st.GrantAdmin(ctx, w.admin.email, store.SpecOf(w.admin.key.PublicKey()), "crash seed"); err != nil {
 		t.Fatal(err)
 	}

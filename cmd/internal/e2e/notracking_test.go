@@ -74,7 +74,7 @@ var allowedCallers = map[string]caller{
 		configured: "stripe-go's API backend (" + stripeAPI + ") or --stripe-api-base"},
 	"billing/blockonomicsfake/fake.go": {why: "`wantsms dev`: test callbacks to this server's own webhook",
 		configured: "the webhook URL `wantsms dev` passes: this server's own"},
-	"mail/smtp.go": {why: "account mail to the mail server the operator configured (a processor the policy names)",
+	"cmd/internal/mail/smtp.go": {why: "account mail to the mail server the operator configured (a processor the policy names)",
 		configured: "--smtp-url (no default: without it mails go to a maildir on disk)",
 		notHosts: []string{"smtp://user:password@host:port (STARTTLS), smtps://user:password@host:port (TLS) ",
 			"or smtp://host:port?tls=none (plain, for a relay on this machine)"}}, // its forms, in messages
