@@ -141,8 +141,8 @@ func newKeyMap() *KeyMap {
 
 		Forgot:     b([]string{"ctrl+r"}, "ctrl+r", "forgot password"),
 		HaveCode:   b([]string{"ctrl+t"}, "ctrl+t", "I have a code"),
-		VerifyCode: b([]string{"v"}, "v", "type the code"),
-		NewCode:    b([]string{"s"}, "s", "send a new code"),
+		VerifyCode: b([]string{"v"}, "v", "verify email"),
+		NewCode:    b([]string{"s"}, "s", "new code"),
 		Toggle:     b([]string{"enter", " "}, "enter", "on/off"),
 	}
 }
