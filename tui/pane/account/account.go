@@ -28,11 +28,11 @@ type accountSection int
 const (
 	sectionKeys     accountSection = iota // profile, keys, password, email
 	sectionActivity                       // recent sign-ins and failures
-	sectionData                           // privacy policy, export, deletion
 	sectionMail                           // notices on or off, the mail log
+	sectionData                           // privacy policy, export, deletion
 )
 
-var sectionTitles = []string{"Profile & keys", "Sign-in activity", "Privacy & data", "Mail"}
+var sectionTitles = []string{"Profile & keys", "Sign-in activity", "Mail", "Privacy & data"}
 
 // accountMode is what the Account pane is doing.
 type accountMode int

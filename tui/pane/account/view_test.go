@@ -80,13 +80,13 @@ func TestViewAccountPane(t *testing.T) {
 	m = tuitest.Drive(m, tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{'?'}})
 	m = tuitest.Drive(m, tea.KeyMsg{Type: tea.KeyRight})
 	tuitest.Golden(t, "account_activity_80x24", m.View(), 80, 24)
+	m = tuitest.Press(m, "right")
+	tuitest.Golden(t, "account_mail_80x24", m.View(), 80, 24)
 	m = tuitest.Drive(m, tea.KeyMsg{Type: tea.KeyRight})
 	tuitest.Golden(t, "account_data_80x24", m.View(), 80, 24)
 	m = tuitest.Drive(m, tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{'D'}})
 	tuitest.Golden(t, "account_delete_80x24", m.View(), 80, 24)
 	m = tuitest.Press(m, "esc", "right")
-	tuitest.Golden(t, "account_mail_80x24", m.View(), 80, 24)
-	m = tuitest.Press(m, "right")
 	if v := m.View(); !strings.Contains(v, "SSH keys (1)") {
 		t.Fatalf("→ from the last page leads back to the first:\n%s", v)
 	}
@@ -209,7 +209,7 @@ func TestAccountTurnsNoticesOff(t *testing.T) {
 	u := alice(t, e, true)
 	m := e.Open(&u)
 	m = tuitest.Type(m, "5")
-	m = tuitest.Press(m, "left", "down", "enter")
+	m = tuitest.Press(m, "right", "right", "down", "enter")
 	if v := m.View(); !strings.Contains(v, "Top-up receipts by email: off.") || !strings.Contains(v, "[off] top-up receipts") {
 		t.Fatalf("toggle:\n%s", v)
 	}

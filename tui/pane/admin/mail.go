@@ -6,6 +6,7 @@ import (
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
 
 	"github.com/wantsms/wantsms/store"
 	"github.com/wantsms/wantsms/tui/kit"
@@ -130,12 +131,17 @@ func (s *adminMail) view(w, h int) []string {
 	return append(lines, "", s.detail(w), s.status.View(st))
 }
 
-// detail is the selected mail's last answer from the mail server.
+// detail is the selected mail's last answer from the mail server, on at
+// most three lines.
 func (s *adminMail) detail(w int) string {
 	if len(s.failed) == 0 {
 		return ""
 	}
 	m := s.failed[s.cur.At]
-	return s.c.Styles.Muted.Render(sanitize.Truncate(sanitize.Line(fmt.Sprintf("mail %d to %s, queued %s: %s", m.ID, m.To,
-		kit.When(m.CreatedAt), m.LastError)), w))
+	text := lipgloss.NewStyle().Width(w).Render(sanitize.Line(fmt.Sprintf("mail %d to %s, queued %s: %s", m.ID, m.To,
+		kit.When(m.CreatedAt), m.LastError)))
+	if l := strings.Split(text, "\n"); len(l) > 3 {
+		text = strings.Join(l[:3], "\n")
+	}
+	return s.c.Styles.Muted.Render(text)
 }
