@@ -70,8 +70,8 @@ func Compose(m store.Mail, site Site) (Content, error) {
 			para("Someone, probably you, asked to reset the password of the WantSMS account of this "+
 				"address%s. Your code is:", from),
 			{Text: p[store.ParamCode], Code: true},
-			para("Type it on the sign-in screen of the dashboard (%s), under \"forgot password\", with a new "+
-				"password. It works once, within %s. A reset signs out every other session of the account.",
+			para("Type it on the sign-in screen of the dashboard (%s), under \"forgot password\" (ctrl+r), with "+
+				"a new password. It works once, within %s. A reset signs out every other session of the account.",
 				site.Dashboard, period(store.ResetCodeTTL)),
 		}, keyBlocks(p[store.ParamKeys], "stay linked after a reset")...)
 		c.Blocks = append(c.Blocks, para("If you did not ask for this, ignore this email: your password stays "+

@@ -186,7 +186,9 @@ func (a *Pane) Update(msg tea.Msg) (kit.Pane, tea.Cmd) {
 			a.mode, a.privacy = accountList, nil
 		}
 	case kit.EventMsg:
-		if msg.Event.Kind == store.EventAccount || msg.Missed {
+		// The Mail page's log grows with most events (a support answer,
+		// a credited top-up): it follows them while in view.
+		if msg.Event.Kind == store.EventAccount || msg.Missed || a.section == sectionMail {
 			return a, a.load()
 		}
 	case kit.ActivatedMsg:

@@ -95,7 +95,7 @@ func (w *Pane) chooseView() string {
 // unverifiedLine tells an account whose address is not verified, before
 // it chooses, how far it may top up ("" once verified).
 func (w *Pane) unverifiedLine() string {
-	if w.pay == nil || w.c.User.Verified() {
+	if w.pay == nil || w.c.User.Verified() || !w.ready(methodCard) && !w.ready(methodBitcoin) {
 		return ""
 	}
 	text := "Verify your email to top up: Account tab, press v."
