@@ -54,7 +54,7 @@ func TestForgotPasswordSignsIn(t *testing.T) {
 	if v := m.View(); !strings.Contains(v, "Forgot your password?") || !strings.Contains(v, "alice@example.com") {
 		t.Fatalf("ctrl+r:\n%s", v)
 	}
-	m = tuitest.Press(m, "enter")
+	m = tuitest.PressAndWait(m, "enter")
 	if v := m.View(); !strings.Contains(v, "If an account uses this address, a code is on its way to it.") {
 		t.Fatalf("after asking:\n%s", v)
 	}
@@ -66,13 +66,13 @@ func TestForgotPasswordSignsIn(t *testing.T) {
 	m = tuitest.Type(m, "a new password")
 	m = tuitest.Press(m, "tab")
 	m = tuitest.Type(m, "a new password")
-	m = tuitest.Press(m, "enter")
+	m = tuitest.PressAndWait(m, "enter")
 	if v := m.View(); !strings.Contains(v, "wrong or expired code") {
 		t.Fatalf("a wrong code:\n%s", v)
 	}
 	m = tuitest.Press(m, "ctrl+u")
 	m = tuitest.Type(m, strings.ToLower(code))
-	m = tuitest.Press(m, "enter")
+	m = tuitest.PressAndWait(m, "enter")
 	v := m.View()
 	if !strings.Contains(v, "Password reset: every other session of the account has ended.") ||
 		!strings.Contains(v, "alice@example.com") || len(m.(*tui.Model).Panes()) == 0 {
@@ -99,7 +99,7 @@ func TestForgotPasswordSameAnswerForAnyAddress(t *testing.T) {
 		m := e.Open(nil)
 		m = tuitest.Drive(m, ctrlR)
 		m = tuitest.Type(m, email)
-		m = tuitest.Press(m, "enter")
+		m = tuitest.PressAndWait(m, "enter")
 		return strings.ReplaceAll(m.View(), email, "EMAIL"), e.Store
 	}
 	known, _ := ask("known@example.com")

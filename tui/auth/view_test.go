@@ -22,7 +22,7 @@ func TestViewForgotPassword(t *testing.T) {
 	m = tuitest.Type(m, "alice@example.com")
 	m = tuitest.Drive(m, ctrlR)
 	tuitest.Golden(t, "forgot_80x24", m.View(), 80, 24)
-	m = tuitest.Press(m, "enter")
+	m = tuitest.PressAndWait(m, "enter")
 	tuitest.Golden(t, "forgot_code_80x24", m.View(), 80, 24)
 	m = tuitest.Type(m, "ABCD-EFGH")
 	m = tuitest.Press(m, "tab")

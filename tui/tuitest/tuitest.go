@@ -239,6 +239,19 @@ func Press(m tea.Model, keys ...string) tea.Model {
 	return m
 }
 
+// PressAndWait presses a key whose command does slow work (a password
+// checked or hashed, a reset's fixed answer time) and waits for that
+// command to end, however long it takes, before delivering what it
+// returns; Press would take a command still running after a moment for
+// one that waits for events, and leave it.
+func PressAndWait(m tea.Model, k string) tea.Model {
+	m, cmd := m.Update(KeyMsg(k))
+	if cmd == nil {
+		return m
+	}
+	return Drive(m, cmd())
+}
+
 // Type types s, a key per character.
 func Type(m tea.Model, s string) tea.Model {
 	for _, r := range s {

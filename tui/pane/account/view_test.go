@@ -104,11 +104,11 @@ func TestAccountVerifiesTheEmail(t *testing.T) {
 	tuitest.Golden(t, "account_unverified_80x24", m.View(), 80, 24)
 	m = tuitest.Type(m, "v")
 	m = tuitest.Type(m, "WXYZ-WXYZ")
-	m = tuitest.Press(m, "enter")
+	m = tuitest.PressAndWait(m, "enter")
 	tuitest.Golden(t, "account_verify_wrong_80x24", m.View(), 80, 24)
 	m = tuitest.Press(m, "ctrl+u")
 	m = tuitest.Type(m, strings.ToLower(strings.ReplaceAll(code, "-", "")))
-	m = tuitest.Press(m, "enter")
+	m = tuitest.PressAndWait(m, "enter")
 	got, _ := e.Store.UserByID(ctx, u.ID)
 	if !got.Verified() {
 		t.Fatalf("not verified:\n%s", m.View())
@@ -168,7 +168,7 @@ func TestAccountChangesTheEmailWithTheCode(t *testing.T) {
 	m = tuitest.Type(m, "Alice@Example.com")
 	m = tuitest.Press(m, "tab")
 	m = tuitest.Type(m, "correct horse")
-	m = tuitest.Press(m, "enter")
+	m = tuitest.PressAndWait(m, "enter")
 	if v := m.View(); !strings.Contains(v, "this is already your email address") {
 		t.Fatalf("the same address:\n%s", v)
 	}
@@ -177,7 +177,7 @@ func TestAccountChangesTheEmailWithTheCode(t *testing.T) {
 	m = tuitest.Type(m, "alice@new.example")
 	m = tuitest.Press(m, "tab")
 	m = tuitest.Type(m, "correct horse")
-	m = tuitest.Press(m, "enter")
+	m = tuitest.PressAndWait(m, "enter")
 	tuitest.Golden(t, "account_email_pending_80x24", m.View(), 80, 24)
 	if got, _ := e.Store.UserByID(ctx, u.ID); got.Email != "alice@example.com" {
 		t.Fatalf("the email changed before its code: %q", got.Email)
@@ -189,7 +189,7 @@ func TestAccountChangesTheEmailWithTheCode(t *testing.T) {
 	m = tuitest.Type(m, "v")
 	tuitest.Golden(t, "account_email_confirm_80x24", m.View(), 80, 24)
 	m = tuitest.Type(m, code.Params[store.ParamCode])
-	m = tuitest.Press(m, "enter")
+	m = tuitest.PressAndWait(m, "enter")
 	if v := m.View(); !strings.Contains(v, "Your email is now alice@new.example. A mail tells alice@example.com.") {
 		t.Fatalf("after the code:\n%s", v)
 	}
