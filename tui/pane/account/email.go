@@ -85,7 +85,7 @@ func (a *Pane) emailRows() []string {
 	case e.Verified():
 		return []string{row + st.Muted.Render("  verified")}
 	}
-	how := "press v to type the mailed code (valid until " + until(e) + ")"
+	how := "press v to type the code (until " + until(e) + ")"
 	if e.CodeUntil.IsZero() {
 		how = "no code waiting: press s to mail a new one"
 	}
