@@ -39,7 +39,7 @@ type MailKind string
 // The mails WantSMS sends. Security mails always go; notices go to a
 // verified address, unless the person turned their kind off.
 const (
-	MailVerify          MailKind = "verify"           // a code and a link that verify an address
+	MailVerify          MailKind = "verify"           // a code (and, at sign-up, a link) that verifies an address
 	MailEmailChanged    MailKind = "email_changed"    // to the old address, once a change took effect
 	MailPasswordReset   MailKind = "password_reset"   // a code that resets the password
 	MailPasswordChanged MailKind = "password_changed" // changed in the dashboard or by a reset
@@ -87,7 +87,7 @@ func (k MailKind) Label() string {
 // The params a mail's text is made of, by name. Each kind uses some.
 const (
 	ParamCode        = "code"        // verify, password_reset: the code to type
-	ParamLink        = "link"        // verify: the token of the verification link
+	ParamLink        = "link"        // verify, not of a change: the token of the verification link
 	ParamChange      = "change"      // verify: "1" when the address is the new one of an email change
 	ParamOld         = "old"         // email_changed: the address before
 	ParamNew         = "new"         // email_changed: the address after
@@ -377,10 +377,22 @@ func (s *Store) MailLog(ctx context.Context, userID int64, limit int) ([]MailLog
 	return out, nil
 }
 
+// AuditMailFailed records an admin looking at the failed mails: they
+// name people's addresses.
+const AuditMailFailed AuditAction = "mails.failed"
+
 // FailedMails lists, for an admin, the mails given up, newest first: the
 // address, what kind, how many attempts and the mail server's last word.
+// Looking is audited, like the list of accounts.
 func (s *Store) FailedMails(ctx context.Context, a Actor, limit int) ([]MailLogEntry, error) {
-	if err := s.CheckActor(ctx, a); err != nil {
+	err := s.write(ctx, func(tx *Tx) error {
+		if err := tx.requireAdmin(ctx, a); err != nil {
+			return err
+		}
+		_, err := tx.audit(ctx, a, AuditEntry{Action: AuditMailFailed})
+		return err
+	})
+	if err != nil {
 		return nil, err
 	}
 	out, err := collect(ctx, s.r, scanMailLog, `SELECT `+mailLogColumns+` FROM outbox WHERE status = 'failed'

@@ -202,15 +202,15 @@ func TestEmailChangeTakesEffectOnceTheNewAddressIsVerified(t *testing.T) {
 		t.Fatalf("sign in with the old address while pending: %v", err)
 	}
 	to, p, _ := queued(t, s, u.ID, MailVerify)
-	if to != "new@example.com" || p[ParamChange] != "1" {
+	if to != "new@example.com" || p[ParamChange] != "1" || p[ParamCode] == "" {
 		t.Fatalf("code went to %q (%v)", to, p)
 	}
 	if mailCount(t, s, u.ID, MailEmailChanged) != 0 {
 		t.Fatal("the old address was told before anything changed")
 	}
-	if email, err := s.VerifyEmailLink(ctx, p[ParamLink], Origin{RemoteAddr: "198.51.100.9:443"}); err != nil ||
-		email != "new@example.com" {
-		t.Fatalf("verify the new address: %q %v", email, err)
+	if got, err := s.VerifyEmail(ctx, u.ID, p[ParamCode], Origin{RemoteAddr: "198.51.100.9:443"}); err != nil ||
+		got.Email != "new@example.com" {
+		t.Fatalf("verify the new address: %+v %v", got, err)
 	}
 	got, _ = s.UserByID(ctx, u.ID)
 	if got.Email != "new@example.com" || !got.Verified() {
@@ -226,6 +226,51 @@ func TestEmailChangeTakesEffectOnceTheNewAddressIsVerified(t *testing.T) {
 	if !hasEvent(t, s, u.ID, SecurityEmailChanged, "old@example.com → new@example.com") ||
 		!hasEvent(t, s, u.ID, SecurityEmailChangeAsked, "old@example.com → new@example.com") {
 		t.Fatal("the change is not in Sign-in activity")
+	}
+}
+
+// The new address of an email change gets a code and no link, and no link
+// ever moves an account to another address, not even one stored with a
+// link by an older release: whoever reads a mistyped address would
+// otherwise take the account over (open the link, then reset the
+// password). Only the code, typed in a signed-in session, makes the change.
+func TestEmailChangeHasNoLink(t *testing.T) {
+	s, clock := openTest(t)
+	ctx := context.Background()
+	u := verify(t, s, newUser(t, s, "owner@example.com").Email)
+	must(t, err2(s.ChangeEmail(ctx, u.ID, "correct horse", "typo@example.com", origin)))
+	if _, p, _ := queued(t, s, u.ID, MailVerify); p[ParamLink] != "" || p[ParamCode] == "" {
+		t.Fatalf("the change's mail: %v", p)
+	}
+	var links int
+	must(t, s.r.QueryRow(`SELECT COUNT(*) FROM email_codes WHERE link_hash IS NOT NULL`).Scan(&links))
+	if links != 0 {
+		t.Fatalf("%d codes have a link", links)
+	}
+	// The same after a new code for the change.
+	clock.Add(verifyMailGap)
+	if to, err := s.ResendVerification(ctx, u.ID, origin); err != nil || to != "typo@example.com" {
+		t.Fatalf("resend: %q %v", to, err)
+	}
+	if _, p, _ := queued(t, s, u.ID, MailVerify); p[ParamLink] != "" {
+		t.Fatalf("the new code's mail has a link: %v", p)
+	}
+	// A change stored with a link, as an older release did: the link is
+	// refused and changes nothing; the code still works.
+	v, err := s.newVerification()
+	must(t, err)
+	must(t, s.write(ctx, func(tx *Tx) error {
+		_, err := tx.issueCode(ctx, u.ID, purposeVerify, "typo@example.com", v.code, v.token, VerifyCodeTTL)
+		return err
+	}))
+	if _, err := s.VerifyEmailLink(ctx, v.token, origin); !errors.Is(err, ErrBadLink) {
+		t.Fatalf("a change's link: %v", err)
+	}
+	if got, _ := s.UserByID(ctx, u.ID); got.Email != "owner@example.com" {
+		t.Fatalf("a link moved the account to %q", got.Email)
+	}
+	if got, err := s.VerifyEmail(ctx, u.ID, v.code, origin); err != nil || got.Email != "typo@example.com" {
+		t.Fatalf("the code: %+v %v", got, err)
 	}
 }
 
@@ -537,6 +582,10 @@ func TestOutboxLeasesRetriesAndFailures(t *testing.T) {
 	}
 	if _, err := s.FailedMails(ctx, Actor{UserID: u.ID}, 10); !errors.Is(err, ErrNotAdmin) {
 		t.Fatalf("failed mails for a non-admin: %v", err)
+	}
+	if trail, err := s.AuditLog(ctx, 10); err != nil || len(trail) != 1 || trail[0].Action != AuditMailFailed ||
+		trail[0].ActorID != admin.UserID {
+		t.Fatalf("looking at failed mails is audited once per look, by its admin: %+v %v", trail, err)
 	}
 	_, p, _ := queued(t, s, u.ID, MailVerify)
 	if p != nil {

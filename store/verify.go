@@ -12,9 +12,11 @@ import (
 // typing the code in the dashboard (VerifyEmail) or opening the link
 // (VerifyEmailLink) proves it is the person's. Until then the account can
 // spend the credits it has but top up only a little (NewOrder) and cannot
-// be made an admin (GrantAdmin). An email change mails a code to the new
-// address and takes effect only when that code is used; the old address
-// is then told.
+// be made an admin (GrantAdmin). An email change mails a code, and no
+// link, to the new address and takes effect only when that code is typed
+// in a signed-in session; the old address is then told. A link would let
+// whoever reads a mistyped address take the account: one click moves the
+// account to their mailbox, a password reset does the rest.
 
 // Errors of verification.
 var (
@@ -57,8 +59,12 @@ func (s *Store) newVerification() (verification, error) {
 
 // issueVerification stores v for email (the account's, or the new one of
 // a change) and mails it; an earlier code and its mail, if still queued,
-// give way.
+// give way. The new address of a change gets the code only (see the top
+// of this file).
 func (tx *Tx) issueVerification(ctx context.Context, userID int64, email string, change bool, v verification) error {
+	if change {
+		v.token = ""
+	}
 	expires, err := tx.issueCode(ctx, userID, purposeVerify, email, v.code, v.token, VerifyCodeTTL)
 	if err != nil {
 		return err
@@ -66,9 +72,11 @@ func (tx *Tx) issueVerification(ctx context.Context, userID int64, email string,
 	if err := tx.dropQueued(ctx, userID, MailVerify, "a newer code replaced it"); err != nil {
 		return err
 	}
-	p := map[string]string{ParamCode: v.code, ParamLink: v.token}
+	p := map[string]string{ParamCode: v.code}
 	if change {
 		p[ParamChange] = "1"
+	} else {
+		p[ParamLink] = v.token
 	}
 	return tx.queueMail(ctx, outMail{userID: userID, kind: MailVerify, to: email, params: p, expires: expires})
 }
@@ -144,13 +152,16 @@ func (s *Store) VerifyEmail(ctx context.Context, userID int64, code string, o Or
 }
 
 // VerifyEmailLink takes a verification link's token, opened by whoever
-// holds the mail (no sign-in), and returns the address it verified.
-// Unknown, used and expired tokens get the same ErrBadLink.
+// holds the mail (no sign-in), and returns the address it verified. It
+// only ever verifies the account's own address: a link never moves an
+// account to another address, even one stored with a link by an older
+// release. Unknown, used and expired tokens get the same ErrBadLink.
 func (s *Store) VerifyEmailLink(ctx context.Context, token string, o Origin) (string, error) {
 	var email string
 	err := s.write(ctx, func(tx *Tx) error {
-		c, err := scanCode(tx.QueryRowContext(ctx, `SELECT id, user_id, purpose, email, code_hash, failures
-			FROM email_codes WHERE link_hash = ? AND purpose = ? AND expires_at > ?`,
+		c, err := scanCode(tx.QueryRowContext(ctx, `SELECT c.id, c.user_id, c.purpose, c.email, c.code_hash,
+			c.failures FROM email_codes c JOIN users u ON u.id = c.user_id AND u.email = c.email
+			WHERE c.link_hash = ? AND c.purpose = ? AND c.expires_at > ?`,
 			tokenHash(token), purposeVerify, tx.now))
 		if errors.Is(err, errNoCode) {
 			return ErrBadLink
@@ -232,9 +243,9 @@ func (s *Store) ResendVerification(ctx context.Context, userID int64, o Origin) 
 }
 
 // ChangeEmail asks, after checking the password (through the sign-in
-// throttle), to move the account to a new address: a code and a link go
-// to it, and the change takes effect once one of them is used (the old
-// address is told then). Until then the account keeps its address; a
+// throttle), to move the account to a new address: a code goes to it, and
+// the change takes effect once it is typed in a signed-in session
+// (VerifyEmail; the old address is told then). Until then the account keeps its address; a
 // second change replaces the first. It returns the account as it is.
 func (s *Store) ChangeEmail(ctx context.Context, userID int64, password, newEmail string, o Origin) (User, error) {
 	e, err := NormalizeEmail(newEmail)

@@ -72,7 +72,9 @@ func New(c *kit.Common, d Deps, user *store.User) *Model {
 	m.help.Styles.FullSeparator = c.Styles.HelpSep
 	if user != nil {
 		c.User, c.UserID = *user, user.ID
-		c.Standing = store.Standing{UserID: user.ID}
+		// The epoch the session begins under: a password reset moves it
+		// on and so ends key sessions too.
+		c.Standing = store.Standing{UserID: user.ID, Epoch: user.SessionEpoch}
 		if c.Session.Key != nil {
 			c.Standing.Key = c.Session.Key.Fingerprint
 			c.Standing.Admin = c.Session.AdminKey && user.CheckAdmin() == nil
@@ -100,7 +102,10 @@ func (m *Model) startDashboard() tea.Cmd {
 	m.phase, m.auth = phaseDash, nil
 	m.panes = newPanes(m.c, m.deps)
 	m.sub = m.deps.Store.Hub().Subscribe(m.c.UserID)
-	cmds := []tea.Cmd{rearm}
+	// One check of the standing once subscribed: a change made between
+	// the sign-in and the subscription (a reset ending every session)
+	// sent its event before this session listened.
+	cmds := []tea.Cmd{rearm, m.checkStanding()}
 	for _, p := range m.panes {
 		cmds = append(cmds, p.Init())
 	}
@@ -133,6 +138,8 @@ type userLoadedMsg struct {
 	// had when it asked.
 	lapse   store.Lapse
 	checked store.Standing
+	// standingOnly: only the standing was checked; user is not read.
+	standingOnly bool
 }
 
 // rearmMsg asks for the event wait to be armed again.
@@ -171,6 +178,16 @@ func (m *Model) reloadUser(check bool) tea.Cmd {
 	}
 }
 
+// checkStanding checks once whether the session's standing still holds,
+// without reading the account again.
+func (m *Model) checkStanding() tea.Cmd {
+	c, st, standing := m.c, m.deps.Store, m.c.Standing
+	return func() tea.Msg {
+		lapse, err := st.CheckStanding(c.Ctx, standing)
+		return userLoadedMsg{err: err, lapse: lapse, checked: standing, standingOnly: true}
+	}
+}
+
 // lapsed reports whether a reload found the session's standing gone, and
 // says goodbye then. A reply about a standing the session has since
 // replaced (its own password change) is stale; so is a changed password
@@ -197,6 +214,8 @@ var lapseGoodbye = map[store.Lapse]string{
 	store.LapseKeyRemoved:      "The SSH key this session signed in with was removed from the account. Goodbye.",
 	store.LapsePasswordChanged: "The account's password was changed in another session. Sign in again with the new password.",
 	store.LapseAdminEnded:      "This session's admin powers ended (revoked on the server host). Reconnect to continue.",
+	store.LapseSessionsEnded: "The account's password was reset, which ends every other session of the account. " +
+		"Reconnect to continue.",
 }
 
 // Update routes messages: sizes and events to everyone, keys to the
@@ -241,7 +260,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if m.lapsed(msg) {
 			return m, tea.Quit
 		}
-		if msg.err == nil {
+		if msg.err == nil && !msg.standingOnly {
 			m.c.User = msg.user
 		}
 		return m, m.broadcast(msg)
@@ -373,8 +392,24 @@ func (m *Model) header() string {
 	}
 	right := st.HeaderEmail.Render(sanitize.Truncate(sanitize.Line(m.c.User.Email), 36)) + "  " +
 		st.Balance.Render(store.FormatCents(m.c.User.BalanceCents))
+	room := m.c.Width - 2 - lipgloss.Width(left) - lipgloss.Width(right)
+	if !m.c.User.Verified() {
+		left += st.Warning.Render(unverifiedBanner(room - 2))
+	}
 	gap := max(1, m.c.Width-2-lipgloss.Width(left)-lipgloss.Width(right))
 	return st.Header.Render(left + strings.Repeat(" ", gap) + right)
+}
+
+// unverifiedBanner is what the header says, in at most room columns, until
+// the account's address is verified: the longest of its forms that fits.
+func unverifiedBanner(room int) string {
+	for _, b := range []string{"  verify your email: Account tab, press v", "  verify your email (Account)",
+		"  verify your email", " unverified"} {
+		if len(b) <= room {
+			return b
+		}
+	}
+	return "" // a very long address in the narrowest window: the Account tab still says it
 }
 
 func (m *Model) tabs() string {

@@ -1,10 +1,10 @@
 // Package auth is the way into the dashboard for a session that its key
 // did not sign in: a Flow of screens the shell runs until the person is
-// in. Sign in or sign up with email and password (signin.go), then, for a
-// connection that proved a key no account has linked, the offer to
-// remember that key (link.go). A screen of its own fits in beside them
-// (a password reset, say): the Flow switches screens, the shell only
-// waits for DoneMsg.
+// in. Sign in or sign up with email and password (signin.go), or, for a
+// forgotten password, a code mailed to the account's address and a new
+// password (reset.go); then, for a connection that proved a key no
+// account has linked, the offer to remember that key (link.go). The Flow
+// switches screens; the shell only waits for DoneMsg.
 //
 // Like every screen of the dashboard it builds on tui/kit and uses the
 // store only through the narrow Store interface it declares.
@@ -43,6 +43,7 @@ type Flow struct {
 	c      *kit.Common
 	st     Store
 	screen screen
+	signIn *signIn // kept while the reset screen shows, to go back to
 	w, h   int
 
 	user     store.User
@@ -53,7 +54,8 @@ type Flow struct {
 // New starts the way in on the sign-in screen.
 func New(c *kit.Common, st Store) *Flow {
 	f := &Flow{c: c, st: st}
-	f.screen = newSignIn(c, st)
+	f.signIn = newSignIn(c, st)
+	f.screen = f.signIn
 	return f
 }
 
@@ -61,12 +63,27 @@ func New(c *kit.Common, st Store) *Flow {
 // when a screen is done.
 func (f *Flow) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
+	case forgotMsg:
+		f.show(newReset(f.c, f.st, msg.email))
+		return nil
+	case backToSignInMsg:
+		if msg.email != "" {
+			f.signIn.newForm(msg.email)
+		}
+		f.signIn.err = ""
+		f.show(f.signIn)
+		return nil
 	case signedInMsg:
 		f.user, f.standing = msg.user, msg.standing
 		if msg.existing {
 			f.notice = "You had an account with this email already: signed in to it."
 		}
+		if msg.reset {
+			f.notice = "Password reset: every other session of the account has ended."
+		}
 		switch {
+		case msg.proved != nil && msg.reset:
+			f.notice = "Password reset, and key \"" + sanitize.Line(msg.proved.Name) + "\" linked: it was waiting for it."
 		case msg.proved != nil:
 			f.notice = "Key \"" + sanitize.Line(msg.proved.Name) + "\" linked: it was waiting for this connection."
 		case f.c.Session.Key != nil:
@@ -82,6 +99,12 @@ func (f *Flow) Update(msg tea.Msg) tea.Cmd {
 		return f.done()
 	}
 	return f.screen.update(msg)
+}
+
+// show makes s the current screen.
+func (f *Flow) show(s screen) {
+	f.screen = s
+	s.setSize(f.w, f.h)
 }
 
 func (f *Flow) done() tea.Cmd {

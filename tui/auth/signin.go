@@ -37,7 +37,13 @@ type signedInMsg struct {
 	// proved is the session's key when it was waiting, pasted, on the
 	// account: this connection proved it, so it is linked now.
 	proved *store.Key
+	// reset: signed in by a password reset, which ended every other
+	// session of the account.
+	reset bool
 }
+
+// forgotMsg asks the way in for the reset screen, with the email typed.
+type forgotMsg struct{ email string }
 
 type signInFailedMsg struct {
 	seq int
@@ -46,11 +52,12 @@ type signInFailedMsg struct {
 
 func newSignIn(c *kit.Common, st Store) *signIn {
 	a := &signIn{c: c, st: st}
-	a.reset("")
+	a.newForm("")
 	return a
 }
 
-func (a *signIn) reset(email string) {
+// newForm lays the form out for the mode, email typed in.
+func (a *signIn) newForm(email string) {
 	specs := []kit.Field{
 		{Label: "Email", Limit: 254, Hint: "you@example.com"},
 		{Label: "Password", Secret: true, Limit: kit.PasswordFieldLimit},
@@ -92,10 +99,14 @@ func (a *signIn) update(msg tea.Msg) tea.Cmd {
 			a.privacy = kit.NewPolicyView(a.c, min(a.w-4, 76), a.h-2)
 			return nil
 		}
+		if key.Matches(msg, a.c.Keys.Forgot) {
+			email := strings.TrimSpace(a.form.Value(0))
+			return func() tea.Msg { return forgotMsg{email: email} }
+		}
 		if key.Matches(msg, a.c.Keys.SwitchMode) {
 			a.signup = !a.signup
 			a.err = ""
-			a.reset(a.form.Value(0))
+			a.newForm(a.form.Value(0))
 			return nil
 		}
 		submit, cmd := a.form.Update(msg)
@@ -184,7 +195,10 @@ func (a *signIn) help() []key.Binding {
 	if a.privacy != nil {
 		return a.privacy.Help()
 	}
-	return []key.Binding{submit, next, mode, privacy, quit}
+	if a.signup {
+		return []key.Binding{submit, next, mode, privacy, quit}
+	}
+	return []key.Binding{submit, next, mode, a.c.Keys.Forgot, quit}
 }
 
 func (a *signIn) setSize(w, h int) {
@@ -205,6 +219,9 @@ func (a *signIn) view() string {
 		title, other = "Create your account", "Sign in"
 	}
 	tabs := st.ActiveTab.Render(title) + st.Muted.Render("  ·  ctrl+n: "+strings.ToLower(other))
+	if !a.signup {
+		tabs += st.Muted.Render("  ·  ctrl+r: forgot password")
+	}
 	lines := []string{
 		st.Brand.Render("WantSMS") + st.Muted.Render("  temporary numbers for verification codes"),
 		"",

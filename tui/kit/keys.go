@@ -62,6 +62,13 @@ type KeyMap struct {
 	AdminSearch   key.Binding
 	AdminOpenUser key.Binding
 	AdminSettle   key.Binding
+
+	// Account mail: a forgotten password, codes, notices.
+	Forgot     key.Binding
+	HaveCode   key.Binding
+	VerifyCode key.Binding
+	NewCode    key.Binding
+	Toggle     key.Binding
 }
 
 // DefaultKeys returns the keymap. Every session shares it, so it is never
@@ -131,5 +138,11 @@ func newKeyMap() *KeyMap {
 		AdminSearch:   b([]string{"/"}, "/", "search"),
 		AdminOpenUser: b([]string{"enter"}, "enter", "account"),
 		AdminSettle:   b([]string{"v"}, "v", "settle"),
+
+		Forgot:     b([]string{"ctrl+r"}, "ctrl+r", "forgot password"),
+		HaveCode:   b([]string{"ctrl+t"}, "ctrl+t", "I have a code"),
+		VerifyCode: b([]string{"v"}, "v", "verify email"),
+		NewCode:    b([]string{"s"}, "s", "new code"),
+		Toggle:     b([]string{"enter", " "}, "enter", "on/off"),
 	}
 }

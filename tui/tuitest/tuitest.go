@@ -97,12 +97,16 @@ func (e *Env) Open(u *store.User) tea.Model {
 	return Drive(m, tea.WindowSizeMsg{Width: 80, Height: 24})
 }
 
-// Account makes an account holding cents.
+// Account makes an account holding cents, its address verified (as most
+// are; a test of an unverified one calls the store's CreateUser).
 func (e *Env) Account(email string, cents int64) store.User {
 	e.T.Helper()
 	ctx := context.Background()
 	u, err := e.Store.CreateUser(ctx, email, "correct horse", store.Origin{})
 	if err != nil {
+		e.T.Fatal(err)
+	}
+	if _, err := e.Store.MarkEmailVerified(ctx, email, "test"); err != nil {
 		e.T.Fatal(err)
 	}
 	if cents > 0 {
@@ -233,6 +237,19 @@ func Press(m tea.Model, keys ...string) tea.Model {
 		m = Drive(m, KeyMsg(k))
 	}
 	return m
+}
+
+// PressAndWait presses a key whose command does slow work (a password
+// checked or hashed, a reset's fixed answer time) and waits for that
+// command to end, however long it takes, before delivering what it
+// returns; Press would take a command still running after a moment for
+// one that waits for events, and leave it.
+func PressAndWait(m tea.Model, k string) tea.Model {
+	m, cmd := m.Update(KeyMsg(k))
+	if cmd == nil {
+		return m
+	}
+	return Drive(m, cmd())
 }
 
 // Type types s, a key per character.

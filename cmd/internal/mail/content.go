@@ -70,8 +70,8 @@ func Compose(m store.Mail, site Site) (Content, error) {
 			para("Someone, probably you, asked to reset the password of the WantSMS account of this "+
 				"address%s. Your code is:", from),
 			{Text: p[store.ParamCode], Code: true},
-			para("Type it on the sign-in screen of the dashboard (%s), under \"forgot password\", with a new "+
-				"password. It works once, within %s. A reset signs out every other session of the account.",
+			para("Type it on the sign-in screen of the dashboard (%s), under \"forgot password\" (ctrl+r), with "+
+				"a new password. It works once, within %s. A reset signs out every other session of the account.",
 				site.Dashboard, period(store.ResetCodeTTL)),
 		}, keyBlocks(p[store.ParamKeys], "stay linked after a reset")...)
 		c.Blocks = append(c.Blocks, para("If you did not ask for this, ignore this email: your password stays "+
@@ -115,23 +115,24 @@ func Compose(m store.Mail, site Site) (Content, error) {
 }
 
 func verifyContent(p map[string]string, site Site) Content {
-	link := site.PublicURL + VerifyPath + p[store.ParamLink]
 	code := Block{Text: p[store.ParamCode], Code: true}
 	ttl := period(store.VerifyCodeTTL)
 	if p[store.ParamChange] == "1" {
+		// No link: a change is confirmed from inside the account only, or
+		// whoever reads a mistyped address could take the account over.
 		return Content{Subject: "Confirm your new email address for WantSMS", Blocks: []Block{
 			para("Someone signed in to a WantSMS account asked to use this address for it. If that was you, "+
-				"type this code in the dashboard (%s):", site.Dashboard),
+				"type this code in the dashboard (%s), in the Account tab (press v):", site.Dashboard),
 			code,
-			para("or open this link and press the button on its page:"),
-			{Link: link},
-			para("The account keeps its current address until then. The code and the link work once, within %s. "+
-				"If it was not you, ignore this email: the account will not use this address.", ttl),
+			para("The account keeps its current address until then. The code works once, within %s. There is "+
+				"no link to open: a new address is confirmed only from inside the account. If it was not you, "+
+				"ignore this email: the account will not use this address.", ttl),
 		}}
 	}
+	link := site.PublicURL + VerifyPath + p[store.ParamLink]
 	return Content{Subject: "Verify your email address for WantSMS", Blocks: []Block{
-		para("Welcome to WantSMS. To verify that this address is yours, type this code in the dashboard (%s):",
-			site.Dashboard),
+		para("Welcome to WantSMS. To verify that this address is yours, type this code in the dashboard (%s), "+
+			"in the Account tab (press v):", site.Dashboard),
 		code,
 		para("or open this link and press the button on its page:"),
 		{Link: link},

@@ -243,6 +243,24 @@ func TestEveryMailIsPlainAndOurs(t *testing.T) {
 	}
 }
 
+// The mail to the new address of an email change holds the code and no
+// link, even were a token among its params (a row queued by an older
+// release): a change is confirmed from inside the account only.
+func TestEmailChangeMailHasNoLink(t *testing.T) {
+	p := map[string]string{store.ParamCode: "ABCD-EFGH", store.ParamChange: "1",
+		store.ParamLink: strings.Repeat("t", 43), store.ParamAt: "1800000000"}
+	c, err := mail.Compose(store.Mail{ID: 1, Kind: store.MailVerify, Params: p}, site)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, part := range []string{c.Text(), c.HTML()} {
+		if strings.Contains(part, mail.VerifyPath) || strings.Contains(part, "href") ||
+			!strings.Contains(part, "ABCD-EFGH") || !strings.Contains(part, "Account tab (press v)") {
+			t.Errorf("the change's mail:\n%s", part)
+		}
+	}
+}
+
 // --smtp-url: the schemes and their TLS, and errors that never show the
 // password.
 func TestSMTPURL(t *testing.T) {

@@ -1,8 +1,11 @@
 // Package account is the Account pane: who you are, your SSH keys (add,
 // rename, remove; a pasted key waits until a connection proves it), your
-// password and email (keys.go); what happened on the account, sign-ins
-// and failures (activity.go); and your data: what is kept and how long,
-// the policy, the export command and deleting the account (data.go).
+// password and email, and the code that verifies it (keys.go, email.go);
+// what happened on the account, sign-ins and failures (activity.go); your
+// data: what is kept and how long, the policy, the export command and
+// deleting the account (data.go); and the mail we send you: which notices
+// go, and what was sent (mail.go). Each page is one file; a new one takes
+// its place in sections.
 //
 // May import from this repository: store, tui/kit, tui/sanitize.
 package account
@@ -18,16 +21,18 @@ import (
 	"github.com/wantsms/wantsms/tui/kit"
 )
 
-// accountSection is one of the Account pane's three pages.
+// accountSection is one of the Account pane's pages, in the order ←/→
+// walks them.
 type accountSection int
 
 const (
 	sectionKeys     accountSection = iota // profile, keys, password, email
 	sectionActivity                       // recent sign-ins and failures
+	sectionMail                           // notices on or off, the mail log
 	sectionData                           // privacy policy, export, deletion
 )
 
-var sectionTitles = []string{"Profile & keys", "Sign-in activity", "Privacy & data"}
+var sectionTitles = []string{"Profile & keys", "Sign-in activity", "Mail", "Privacy & data"}
 
 // accountMode is what the Account pane is doing.
 type accountMode int
@@ -41,6 +46,7 @@ const (
 	accountRemove                      // confirming a key's removal
 	accountDelete                      // confirming the account's deletion
 	accountPrivacy                     // reading the privacy policy
+	accountVerify                      // typing a mailed verification code
 )
 
 // Pane is the Account pane: who you are, your keys and password, what
@@ -52,8 +58,12 @@ type Pane struct {
 	section accountSection
 	keys    []store.Key
 	events  []store.SecurityEvent
-	policy  string // the privacy policy version accepted at sign-up
+	policy  string           // the privacy policy version accepted at sign-up
+	email   store.EmailState // the address, verified or not, and a change waiting
+	notices []store.NoticeSetting
+	mails   []store.MailLogEntry // the mail log, newest first
 	cursor  int
+	notice  int       // the notice kind selected on the Mail page
 	target  store.Key // the key a question or rename is about, whatever the list does meanwhile
 	mode    accountMode
 	form    *kit.Form
@@ -65,11 +75,17 @@ type Pane struct {
 // more than fit on a screen, fewer than anyone scrolls through.
 const accountEventsShown = 50
 
+// accountMailsShown is how many mails of the log the Mail page loads.
+const accountMailsShown = 20
+
 type loadedMsg struct {
-	keys   []store.Key
-	events []store.SecurityEvent
-	policy string
-	err    error
+	keys    []store.Key
+	events  []store.SecurityEvent
+	policy  string
+	email   store.EmailState
+	notices []store.NoticeSetting
+	mails   []store.MailLogEntry
+	err     error
 }
 
 // doneMsg ends an action of the pane with a notice or an error.
@@ -119,7 +135,18 @@ func (a *Pane) load() tea.Cmd {
 			return loadedMsg{err: err}
 		}
 		policy, err := st.PolicyVersionAccepted(c.Ctx, uid)
-		return loadedMsg{keys: keys, events: events, policy: policy, err: err}
+		if err != nil {
+			return loadedMsg{err: err}
+		}
+		msg := loadedMsg{keys: keys, events: events, policy: policy}
+		if msg.email, err = st.EmailState(c.Ctx, uid); err != nil {
+			return loadedMsg{err: err}
+		}
+		if msg.notices, err = st.Notices(c.Ctx, uid); err != nil {
+			return loadedMsg{err: err}
+		}
+		msg.mails, msg.err = st.MailLog(c.Ctx, uid, accountMailsShown)
+		return msg
 	}
 }
 
@@ -132,6 +159,9 @@ func (a *Pane) Update(msg tea.Msg) (kit.Pane, tea.Cmd) {
 		}
 		a.keysLoaded(msg.keys)
 		a.events, a.policy = msg.events, msg.policy
+		a.emailLoaded(msg.email)
+		a.notices, a.mails = msg.notices, msg.mails
+		a.notice = min(a.notice, max(0, len(a.notices)-1))
 	case doneMsg:
 		a.status.Busy = false
 		var changed tea.Cmd
@@ -140,7 +170,7 @@ func (a *Pane) Update(msg tea.Msg) (kit.Pane, tea.Cmd) {
 		}
 		if msg.err != nil {
 			a.status.Err = a.c.Explain(msg.err)
-			if a.form != nil && a.mode != accountAddKey && a.mode != accountRename {
+			if a.form != nil && a.mode != accountAddKey && a.mode != accountRename && a.mode != accountVerify {
 				a.form.Clear(true)
 				a.form.Focus(0)
 			}
@@ -156,7 +186,9 @@ func (a *Pane) Update(msg tea.Msg) (kit.Pane, tea.Cmd) {
 			a.mode, a.privacy = accountList, nil
 		}
 	case kit.EventMsg:
-		if msg.Event.Kind == store.EventAccount || msg.Missed {
+		// The Mail page's log grows with most events (a support answer,
+		// a credited top-up): it follows them while in view.
+		if msg.Event.Kind == store.EventAccount || msg.Missed || a.section == sectionMail {
 			return a, a.load()
 		}
 	case kit.ActivatedMsg:
@@ -200,16 +232,24 @@ func (a *Pane) key(msg tea.KeyMsg) tea.Cmd {
 func (a *Pane) listKey(msg tea.KeyMsg) tea.Cmd {
 	k := a.c.Keys
 	a.status.Clear()
+	n := accountSection(len(sectionTitles))
 	switch {
 	case key.Matches(msg, k.Left):
-		a.section = (a.section + 2) % 3
+		a.section = (a.section + n - 1) % n
 		return a.load()
 	case key.Matches(msg, k.Right):
-		a.section = (a.section + 1) % 3
+		a.section = (a.section + 1) % n
 		return a.load()
 	case key.Matches(msg, k.Privacy):
 		a.mode, a.privacy = accountPrivacy, kit.NewPolicyView(a.c, a.w, a.h-2)
 		return nil
+	case a.waiting() && key.Matches(msg, k.VerifyCode):
+		// From any page: the mails say "the Account tab, press v".
+		a.section = sectionKeys
+		a.open(accountVerify, kit.Field{Label: "Code", Limit: 20, Hint: "ABCD-EFGH"})
+		return nil
+	case a.waiting() && key.Matches(msg, k.NewCode):
+		return a.resendCode()
 	}
 	switch a.section {
 	case sectionKeys:
@@ -218,6 +258,8 @@ func (a *Pane) listKey(msg tea.KeyMsg) tea.Cmd {
 		if key.Matches(msg, k.Delete) {
 			a.open(accountDelete, kit.Field{Label: "Password", Secret: true, Limit: kit.PasswordFieldLimit})
 		}
+	case sectionMail:
+		return a.mailKey(msg)
 	}
 	return nil
 }
@@ -238,8 +280,11 @@ func (a *Pane) run(action func() (string, error)) tea.Cmd {
 }
 
 func (a *Pane) submit() tea.Cmd {
-	if a.mode == accountDelete {
+	switch a.mode {
+	case accountDelete:
 		return a.deleteAccount()
+	case accountVerify:
+		return a.submitCode()
 	}
 	return a.submitKeys()
 }
@@ -255,15 +300,24 @@ func (a *Pane) ShortHelp() []key.Binding {
 	case accountDelete:
 		del := key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "delete for good"))
 		return []key.Binding{del, k.Back}
+	case accountVerify:
+		verify := key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "verify"))
+		return []key.Binding{verify, k.Back}
 	case accountList:
 	default:
 		return []key.Binding{submit, k.NextIn, k.Back}
 	}
 	switch a.section {
 	case sectionKeys:
+		if a.waiting() {
+			return []key.Binding{k.Left, k.VerifyCode, k.NewCode, k.Email}
+		}
 		return []key.Binding{k.Left, k.Add, k.Rename, k.Remove, k.Password}
 	case sectionData:
 		return []key.Binding{k.Left, k.Privacy, k.Delete}
+	case sectionMail:
+		choose := key.NewBinding(key.WithKeys("up", "down"), key.WithHelp("↑/↓", "choose"))
+		return []key.Binding{k.Left, choose, k.Toggle}
 	}
 	return []key.Binding{k.Left}
 }
@@ -271,7 +325,8 @@ func (a *Pane) ShortHelp() []key.Binding {
 func (a *Pane) FullHelp() [][]key.Binding {
 	k := a.c.Keys
 	if a.mode == accountList && a.section == sectionKeys {
-		return [][]key.Binding{{k.Up, k.Down, k.Left}, {k.Add, k.Rename, k.Remove}, {k.Password, k.Email, k.Privacy}}
+		return [][]key.Binding{{k.Up, k.Down, k.Left}, {k.Add, k.Rename, k.Remove, k.Password},
+			{k.Email, k.VerifyCode, k.NewCode, k.Privacy}}
 	}
 	return [][]key.Binding{{k.Up, k.Down, k.Left}, a.ShortHelp()}
 }
@@ -281,6 +336,28 @@ func (a *Pane) View() string {
 		return a.privacy.View()
 	}
 	st := a.c.Styles
+	lines := []string{a.sectionTabs(), ""}
+	switch a.section {
+	case sectionKeys:
+		lines = append(lines, a.keysView()...)
+	case sectionActivity:
+		lines = append(lines, a.activityView()...)
+	case sectionData:
+		lines = append(lines, a.dataView()...)
+	case sectionMail:
+		lines = append(lines, a.mailView()...)
+	}
+	lines = append(lines, "")
+	if status := a.status.View(st); status != "" {
+		lines = append(lines, status)
+	}
+	return lipgloss.JoinVertical(lipgloss.Left, lines...)
+}
+
+// sectionTabs names the pages, the current one marked; they close up
+// when they would not fit the pane's width.
+func (a *Pane) sectionTabs() string {
+	st := a.c.Styles
 	tabs := make([]string, len(sectionTitles))
 	for i, t := range sectionTitles {
 		if accountSection(i) == a.section {
@@ -289,18 +366,9 @@ func (a *Pane) View() string {
 			tabs[i] = st.Muted.Render(t)
 		}
 	}
-	lines := []string{strings.Join(tabs, st.Muted.Render("  ·  ")), ""}
-	switch a.section {
-	case sectionKeys:
-		lines = append(lines, a.keysView()...)
-	case sectionActivity:
-		lines = append(lines, a.activityView()...)
-	case sectionData:
-		lines = append(lines, a.dataView()...)
+	line := strings.Join(tabs, st.Muted.Render("  ·  "))
+	if lipgloss.Width(line) > a.w {
+		line = strings.Join(tabs, st.Muted.Render(" · "))
 	}
-	lines = append(lines, "")
-	if status := a.status.View(st); status != "" {
-		lines = append(lines, status)
-	}
-	return lipgloss.JoinVertical(lipgloss.Left, lines...)
+	return line
 }

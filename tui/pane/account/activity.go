@@ -13,19 +13,33 @@ import (
 // address and client, so a person can spot someone else.
 
 var securityLabels = map[store.SecurityKind]string{
-	store.SecuritySignup:          "account created",
-	store.SecuritySignin:          "signed in",
-	store.SecuritySigninFailed:    "wrong password",
-	store.SecuritySigninThrottled: "refused: too many tries",
-	store.SecurityKeyLinked:       "key linked",
-	store.SecurityKeyRemoved:      "key removed",
-	store.SecurityKeyRenamed:      "key renamed",
-	store.SecurityPasswordChanged: "password changed",
-	store.SecurityEmailChanged:    "email changed",
-	store.SecurityRoleChanged:     "role changed",
-	store.SecurityKeyPending:      "key added, pending",
-	store.SecurityAdminKeyEnroll:  "admin key enrolled",
-	store.SecurityAdminKeyRemove:  "admin key removed",
+	store.SecuritySignup:           "account created",
+	store.SecuritySignin:           "signed in",
+	store.SecuritySigninFailed:     "wrong password",
+	store.SecuritySigninThrottled:  "refused: too many tries",
+	store.SecurityKeyLinked:        "key linked",
+	store.SecurityKeyRemoved:       "key removed",
+	store.SecurityKeyRenamed:       "key renamed",
+	store.SecurityPasswordChanged:  "password changed",
+	store.SecurityEmailChanged:     "email changed",
+	store.SecurityRoleChanged:      "role changed",
+	store.SecurityKeyPending:       "key added, pending",
+	store.SecurityAdminKeyEnroll:   "admin key enrolled",
+	store.SecurityAdminKeyRemove:   "admin key removed",
+	store.SecurityEmailVerified:    "email verified",
+	store.SecurityEmailChangeAsked: "email change asked",
+	store.SecurityResetRequested:   "password reset asked",
+	store.SecurityPasswordReset:    "password reset",
+}
+
+// detailed are the events whose detail is shown under their row: which
+// addresses, which keys stayed linked after a reset.
+var detailed = map[store.SecurityKind]bool{
+	store.SecurityEmailVerified:    true,
+	store.SecurityEmailChangeAsked: true,
+	store.SecurityEmailChanged:     true,
+	store.SecurityResetRequested:   true,
+	store.SecurityPasswordReset:    true,
 }
 
 // failureLabels name a wrong password by what it was typed for (the
@@ -35,6 +49,7 @@ var failureLabels = map[string]string{
 	"to delete the account":   "wrong password: delete",
 	"to change the email":     "wrong password: email",
 	"to change the password":  "wrong password: new pw",
+	"password reset code":     "wrong reset code",
 }
 
 func (a *Pane) activityView() []string {
@@ -46,28 +61,80 @@ func (a *Pane) activityView() []string {
 	}
 	lines = append(lines, "", st.Muted.Render(fmt.Sprintf("%-16s  %-23s %-16s %s", "WHEN", "WHAT", "FROM", "CLIENT")))
 	room := max(1, a.h-7)
-	for i, e := range a.events {
-		if i >= room {
+	for _, e := range a.events {
+		block := a.eventRows(e)
+		if room < len(block) {
 			break
 		}
-		what := securityLabels[e.Kind]
-		if what == "" {
-			what = string(e.Kind)
+		room -= len(block)
+		lines = append(lines, block...)
+	}
+	return lines
+}
+
+// eventRows are an event's row and, for the kinds that have one, its
+// detail wrapped under the WHAT column.
+func (a *Pane) eventRows(e store.SecurityEvent) []string {
+	st := a.c.Styles
+	style := st.Text
+	if e.Kind == store.SecuritySigninFailed || e.Kind == store.SecuritySigninThrottled {
+		style = st.Error
+	}
+	client := strings.TrimPrefix(e.ClientVersion, "SSH-2.0-")
+	row := fmt.Sprintf("%-16s  %-23s %-16s %s", e.At.UTC().Format("2006-01-02 15:04"),
+		sanitize.Truncate(eventLabel(e), 23), sanitize.Truncate(kit.HostOnly(e.RemoteAddr), 16),
+		sanitize.Truncate(client, max(8, a.w-59)))
+	rows := []string{style.Render(row)}
+	if !detailed[e.Kind] || e.Detail == "" {
+		return rows
+	}
+	const indent = 18 // under WHAT
+	for _, l := range wrapWords(sanitize.Line(e.Detail), max(20, a.w-indent)) {
+		rows = append(rows, strings.Repeat(" ", indent)+st.Muted.Render(l))
+	}
+	return rows
+}
+
+// eventLabel names an event for people.
+func eventLabel(e store.SecurityEvent) string {
+	switch {
+	case e.Kind == store.SecuritySignin && strings.HasPrefix(e.Detail, "key "):
+		return "signed in with a key"
+	case e.Kind == store.SecuritySignin && e.Detail == "password, after a reset":
+		return "signed in by a reset"
+	case e.Kind == store.SecuritySigninThrottled && e.Detail == "password reset request":
+		return "reset refused: too many"
+	case e.Kind == store.SecuritySigninFailed && failureLabels[e.Detail] != "":
+		return failureLabels[e.Detail]
+	case securityLabels[e.Kind] != "":
+		return securityLabels[e.Kind]
+	}
+	return string(e.Kind)
+}
+
+// wrapWords breaks text into lines of at most width columns at spaces (a
+// longer word is cut: lines never overflow).
+func wrapWords(text string, width int) []string {
+	var lines []string
+	line := ""
+	for _, w := range strings.Fields(text) {
+		switch {
+		case line == "":
+			line = w
+		case len([]rune(line))+1+len([]rune(w)) <= width:
+			line += " " + w
+		default:
+			lines = append(lines, line)
+			line = w
 		}
-		if e.Kind == store.SecuritySignin && strings.HasPrefix(e.Detail, "key ") {
-			what = "signed in with a key"
+		for len([]rune(line)) > width {
+			r := []rune(line)
+			lines = append(lines, string(r[:width]))
+			line = string(r[width:])
 		}
-		if l := failureLabels[e.Detail]; l != "" && e.Kind == store.SecuritySigninFailed {
-			what = l
-		}
-		style := st.Text
-		if e.Kind == store.SecuritySigninFailed || e.Kind == store.SecuritySigninThrottled {
-			style = st.Error
-		}
-		client := strings.TrimPrefix(e.ClientVersion, "SSH-2.0-")
-		row := fmt.Sprintf("%-16s  %-23s %-16s %s", e.At.UTC().Format("2006-01-02 15:04"), what,
-			sanitize.Truncate(kit.HostOnly(e.RemoteAddr), 16), sanitize.Truncate(client, max(8, a.w-59)))
-		lines = append(lines, style.Render(row))
+	}
+	if line != "" {
+		lines = append(lines, line)
 	}
 	return lines
 }

@@ -13,6 +13,9 @@ type Store interface {
 	PendingKeys(ctx context.Context, userID int64) ([]store.Key, error)
 	SecurityEvents(ctx context.Context, userID int64, limit int) ([]store.SecurityEvent, error)
 	PolicyVersionAccepted(ctx context.Context, userID int64) (string, error)
+	EmailState(ctx context.Context, userID int64) (store.EmailState, error)
+	Notices(ctx context.Context, userID int64) ([]store.NoticeSetting, error)
+	MailLog(ctx context.Context, userID int64, limit int) ([]store.MailLogEntry, error)
 
 	LinkKey(ctx context.Context, userID int64, k store.KeySpec, name string, o store.Origin) (store.Key, error)
 	AddPendingKey(ctx context.Context, userID int64, k store.KeySpec, name string, o store.Origin) (store.Key, error)
@@ -22,4 +25,7 @@ type Store interface {
 	ChangePassword(ctx context.Context, userID int64, current, next string, o store.Origin) (string, error)
 	ChangeEmail(ctx context.Context, userID int64, password, newEmail string, o store.Origin) (store.User, error)
 	DeleteAccount(ctx context.Context, userID int64, password string, o store.Origin) error
+	VerifyEmail(ctx context.Context, userID int64, code string, o store.Origin) (store.User, error)
+	ResendVerification(ctx context.Context, userID int64, o store.Origin) (string, error)
+	SetNotice(ctx context.Context, userID int64, kind store.MailKind, on bool) error
 }

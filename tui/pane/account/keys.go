@@ -107,9 +107,14 @@ func (a *Pane) submitKeys() tea.Cmd {
 			a.status.Err = c.Explain(err)
 			return nil
 		}
+		// The store only asks for the change: the account keeps its
+		// address until the code mailed to the new one is typed here.
 		return a.run(func() (string, error) {
-			u, err := st.ChangeEmail(c.Ctx, uid, pw, email, o)
-			return "Email changed to " + u.Email + ".", err
+			if _, err := st.ChangeEmail(c.Ctx, uid, pw, email, o); err != nil {
+				return "", err
+			}
+			to, _ := store.NormalizeEmail(email)
+			return changeAsked(to), nil
 		})
 	}
 	return nil
@@ -178,13 +183,14 @@ func (a *Pane) keysView() []string {
 			role += " (admin powers need a host-enrolled key)"
 		}
 	}
-	lines := []string{
-		st.Label.Render("Email") + st.Text.Render(sanitize.Line(u.Email)),
-		st.Label.Render("Role") + st.Text.Render(role) +
+	lines := append(a.emailRows(),
+		st.Label.Render("Role")+st.Text.Render(role)+
 			st.Muted.Render("   since "+u.CreatedAt.UTC().Format("2 Jan 2006")),
 		"",
-	}
+	)
 	switch a.mode {
+	case accountVerify:
+		return append(lines, a.verifyView()...)
 	case accountAddKey:
 		return append(lines, st.Subtitle.Render("Add a key"),
 			st.Muted.Render("Paste one line of your public key file, e.g. ~/.ssh/id_ed25519.pub"), "", a.form.View())
@@ -194,7 +200,8 @@ func (a *Pane) keysView() []string {
 		return append(lines, st.Subtitle.Render("Change password"), "", a.form.View())
 	case accountEmail:
 		return append(lines, st.Subtitle.Render("Change email"),
-			st.Muted.Render("Confirm with your password."), "", a.form.View())
+			st.Muted.Render("Confirm with your password. A code goes to the new address; the change"),
+			st.Muted.Render("takes effect once you type it here. Until then your address stays."), "", a.form.View())
 	}
 	return append(lines, a.keyList()...)
 }

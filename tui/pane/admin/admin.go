@@ -1,7 +1,7 @@
 // Package admin is the Admin pane: running the business from the
 // dashboard. Its sections (←/→) are Users (users.go, an account's page in
-// userpage.go), Orders, Numbers, Providers, Prices, Support and Audit, one
-// file each. Every action goes through a store or engine method that
+// userpage.go), Orders, Numbers, Providers, Prices, Support, Audit and
+// Mail, one file each. Every action goes through a store or engine method that
 // checks the admin role and the session's key itself and writes the audit
 // row; this pane only shows. The shell adds the pane only for a session
 // whose key the host enrolled for admin use.
@@ -63,7 +63,7 @@ func New(c *kit.Common, st Store, ops Operations) *Pane {
 	e := &env{Common: c, db: st, ops: ops}
 	p := &Pane{c: e}
 	p.sections = []adminSection{newAdminUsers(e), newAdminOrders(e), newAdminNumbers(e), newAdminProviders(e),
-		newAdminPrices(e), newAdminSupport(e), newAdminAudit(e)}
+		newAdminPrices(e), newAdminSupport(e), newAdminAudit(e), newAdminMail(e)}
 	return p
 }
 

@@ -121,6 +121,7 @@ var auditLabels = map[store.AuditAction]string{
 	store.AuditProviderOn: "provider on", store.AuditProviderOff: "provider off",
 	store.AuditPriceSet: "markup set", store.AuditPriceClear: "markup cleared",
 	store.AuditSupportReply: "answered", store.AuditSupportClose: "closed thread",
+	store.AuditMailFailed: "failed mails",
 }
 
 func auditLabel(a store.AuditAction) string {

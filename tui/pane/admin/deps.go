@@ -10,8 +10,8 @@ import (
 )
 
 // Store is what the Admin pane asks of the store. Every method but Hub
-// checks the actor (the admin role, a key the host enrolled for admin
-// use) and writes the audit row itself.
+// and ReadGauges checks the actor (the admin role, a key the host enrolled
+// for admin use) and writes the audit row itself.
 type Store interface {
 	// Hub is where the pane follows everyone's events while in view.
 	Hub() *store.Hub
@@ -28,6 +28,10 @@ type Store interface {
 	ReplySupport(ctx context.Context, a store.Actor, threadID int64, body string) (store.SupportMessage, error)
 	CloseSupport(ctx context.Context, a store.Actor, threadID int64) error
 	SearchAudit(ctx context.Context, a store.Actor, q store.AuditQuery) ([]store.AuditEntry, error)
+	FailedMails(ctx context.Context, a store.Actor, limit int) ([]store.MailLogEntry, error)
+	// ReadGauges counts the outbox by status (no personal data; read after
+	// FailedMails checked the actor).
+	ReadGauges(ctx context.Context) (store.Gauges, error)
 }
 
 // Operations is what the Admin pane asks of the provider side

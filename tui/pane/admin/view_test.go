@@ -80,7 +80,7 @@ func TestViewAdminPricesAndProviders(t *testing.T) {
 	e := tuitest.NewAdminEnv(t)
 	m := e.Dashboard()
 	m = tuitest.Type(m, "7")
-	m = tuitest.Press(m, "left", "left", "left")
+	m = tuitest.Press(m, "left", "left", "left", "left") // Mail, Audit, Support, Prices
 	m = tuitest.Type(m, "/")
 	m = tuitest.Type(m, "telegram")
 	m = tuitest.Press(m, "enter")
@@ -111,7 +111,7 @@ func TestAdminProviderQuestionKeepsItsWord(t *testing.T) {
 	e := tuitest.NewAdminEnv(t)
 	m := e.Dashboard()
 	m = tuitest.Type(m, "7")
-	m = tuitest.Press(m, "left", "left", "left", "left")
+	m = tuitest.Press(m, "left", "left", "left", "left", "left") // … Providers
 	m = tuitest.Type(m, "e")
 	if v := m.View(); !strings.Contains(v, "Switch off sim?") {
 		t.Fatalf("no question:\n%s", v)
@@ -149,7 +149,7 @@ func TestAdminSupportCursorStaysOnItsThread(t *testing.T) {
 	write("carol@example.com", "Carol's question")
 	m := e.Dashboard()
 	m = tuitest.Type(m, "7")
-	m = tuitest.Press(m, "left", "left")
+	m = tuitest.Press(m, "left", "left", "left") // Mail, Audit, Support
 	m = tuitest.Press(m, "down")
 	if v := m.View(); !strings.Contains(v, "▸ #1") {
 		t.Fatalf("bob's thread not selected:\n%s", v)
@@ -159,5 +159,43 @@ func TestAdminSupportCursorStaysOnItsThread(t *testing.T) {
 	m = tuitest.Press(m, "enter")
 	if v := m.View(); !strings.Contains(v, "My Telegram number never got its code") {
 		t.Fatalf("enter opened another conversation:\n%s", v)
+	}
+}
+
+// The Mail section counts the outbox and lists the mails given up, with
+// the mail server's last answer; enter opens the account. Looking is
+// audited: the list names addresses.
+func TestViewAdminMail(t *testing.T) {
+	e := tuitest.NewAdminEnv(t)
+	ctx := context.Background()
+	for {
+		m, ok, err := e.Store.ClaimMail(ctx, time.Minute)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !ok {
+			break
+		}
+		if m.UserID == e.Bob.ID && m.Kind == store.MailKeyLinked {
+			err = e.Store.GiveUpMail(ctx, m.ID, m.Attempt, "550 5.1.1 <bob@example.com>: mailbox unavailable")
+		} else {
+			err = e.Store.MailSent(ctx, m.ID, m.Attempt, "subject")
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	m := e.Dashboard()
+	m = tuitest.Type(m, "7")
+	m = tuitest.Press(m, "left")
+	tuitest.Golden(t, "admin_mail_80x24", m.View(), 80, 24)
+	m = tuitest.Press(m, "enter")
+	if v := m.View(); !strings.Contains(v, "bob@example.com  #2") {
+		t.Fatalf("enter did not open bob's page:\n%s", v)
+	}
+	log, _ := e.Store.AuditLog(ctx, 5)
+	if len(log) < 2 || log[0].Action != store.AuditUserView || log[1].Action != store.AuditMailFailed ||
+		log[1].ActorID != e.Boss.ID {
+		t.Fatalf("the look at failed mails is not audited: %+v", log)
 	}
 }

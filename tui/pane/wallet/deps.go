@@ -25,6 +25,9 @@ type Payments interface {
 	BitcoinReady() bool
 	// PayLink is the short link to an order's payment page.
 	PayLink(number string) string
+	// UnverifiedMaxCents is the most an account whose email is not
+	// verified may top up in all (0: nothing).
+	UnverifiedMaxCents() int64
 	OpenCard(ctx context.Context, u store.User, cents int64) (store.Order, error)
 	OpenBitcoin(ctx context.Context, u store.User, cents int64) (store.Order, error)
 }

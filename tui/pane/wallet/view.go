@@ -78,7 +78,11 @@ func (w *Pane) chosenCents() int64 {
 
 func (w *Pane) chooseView() string {
 	st := w.c.Styles
-	lines := []string{st.Title.Render("Wallet"), w.balanceLine(), "", w.amountRow(), w.methodRow()}
+	lines := []string{st.Title.Render("Wallet"), w.balanceLine()}
+	if l := w.unverifiedLine(); l != "" {
+		lines = append(lines, l)
+	}
+	lines = append(lines, "", w.amountRow(), w.methodRow())
 	if w.mode == walletCustom {
 		lines = append(lines, "", w.form.View())
 	} else {
@@ -86,6 +90,19 @@ func (w *Pane) chooseView() string {
 	}
 	lines = append(lines, "", st.Subtitle.Render("Payments"))
 	return lipgloss.JoinVertical(lipgloss.Left, append(lines, w.historyView(w.h-len(lines)-3)...)...)
+}
+
+// unverifiedLine tells an account whose address is not verified, before
+// it chooses, how far it may top up ("" once verified).
+func (w *Pane) unverifiedLine() string {
+	if w.pay == nil || w.c.User.Verified() || !w.ready(methodCard) && !w.ready(methodBitcoin) {
+		return ""
+	}
+	text := "Verify your email to top up: Account tab, press v."
+	if limit := w.pay.UnverifiedMaxCents(); limit > 0 {
+		text = "Until your email is verified, top-ups are limited to " + store.FormatCents(limit) + " in all."
+	}
+	return w.c.Styles.Warning.Render(text)
 }
 
 // marker is the focus arrow of a row.

@@ -69,6 +69,9 @@ func newWalletEnvAt(t *testing.T, configured bool, publicURL string) *walletEnv 
 	if e.user, err = e.Store.CreateUser(context.Background(), "alice@example.com", "correct horse", store.Origin{}); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := e.Store.MarkEmailVerified(context.Background(), e.user.Email, "test"); err != nil {
+		t.Fatal(err)
+	}
 	e.Store.Move(context.Background(), store.Movement{UserID: e.user.ID, AmountCents: 1234, Kind: store.LedgerGrant, Reference: "g"})
 	e.user, _ = e.Store.UserByID(context.Background(), e.user.ID)
 	return e
@@ -164,6 +167,27 @@ func TestViewWalletCustomAmount(t *testing.T) {
 	m = tuitest.Press(m, "enter")
 	if v := m.View(); !strings.Contains(v, "not a number") {
 		t.Fatalf("bad amount accepted:\n%s", v)
+	}
+}
+
+// An account whose address is not verified sees how far it may top up
+// before it chooses; beyond it, the refusal says why and opens nothing.
+func TestViewWalletUnverified(t *testing.T) {
+	e := newWalletEnv(t, true)
+	ctx := context.Background()
+	u, err := e.Store.CreateUser(ctx, "new@example.com", "correct horse", store.Origin{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.user = u
+	m := e.dashboard()
+	tuitest.Golden(t, "wallet_unverified_80x24", m.View(), 80, 24)
+	m = tuitest.Press(m, "right", "right", "enter") // $25
+	if v := m.View(); !strings.Contains(v, "verify your email address to top up more: until then top-ups are") {
+		t.Fatalf("the refusal:\n%s", v)
+	}
+	if orders, _ := e.Store.Orders(ctx, u.ID, 5); len(orders) != 0 {
+		t.Fatalf("an order beyond the limit: %+v", orders)
 	}
 }
 
