@@ -49,3 +49,22 @@ func TestAdminTabOnlyForAdminsSignedInByKey(t *testing.T) {
 	}
 	pm.(*tui.Model).Close()
 }
+
+// Keys typed quickly may reach the dashboard in one read: each is its own
+// key press, so a tab's digit opens the tab before the letters after it
+// reach that tab's filter.
+func TestKeysReadTogetherAreEachPressed(t *testing.T) {
+	e := tuitest.New(t)
+	e.WithNumbers()
+	m, _ := e.SignedIn("quick@example.com", 0)
+	m = tuitest.Type(m, "2")
+	if v := m.View(); !strings.Contains(v, "Inbox") || strings.Contains(v, "choose a service") {
+		t.Fatalf("2 did not open the Inbox:\n%s", v)
+	}
+	m = tuitest.Drive(m, tuitest.KeyMsg("1tele"))
+	v := m.View()
+	if !strings.Contains(v, "choose a service") || !strings.Contains(v, "Telegram") || strings.Contains(v, "WhatsApp") {
+		t.Fatalf("\"1tele\" read at once did not open Numbers filtered on tele:\n%s", v)
+	}
+	m.(*tui.Model).Close()
+}

@@ -232,7 +232,18 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		// key, and bubbles' text inputs clean runes in place: each
 		// session gets its own copy.
 		msg.Runes = append([]rune(nil), msg.Runes...)
-		return m.updateKey(msg)
+		if msg.Type != tea.KeyRunes || msg.Paste || len(msg.Runes) < 2 {
+			return m.updateKey(msg)
+		}
+		// Keys typed quickly can arrive in one read ("1tele"): each is
+		// its own key press, so a tab's digit switches the tab before the
+		// letters go to the filter of the pane it opens.
+		cmds := make([]tea.Cmd, 0, len(msg.Runes))
+		for _, r := range msg.Runes {
+			_, cmd := m.updateKey(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}, Alt: msg.Alt})
+			cmds = append(cmds, cmd)
+		}
+		return m, tea.Batch(cmds...)
 	}
 	if m.phase == phaseAuth {
 		if done, ok := msg.(auth.DoneMsg); ok {
