@@ -63,6 +63,33 @@ type Banner interface {
 	Ban(ctx context.Context, ref string) error
 }
 
+// OperatorSeller is implemented by providers that sell the numbers of a
+// chosen mobile operator (SMS-Activate's operator parameter, 5sim's
+// operator in the buy path), where numbers of one operator work for a
+// service when another's do not.
+type OperatorSeller interface {
+	// Operators lists the operators whose numbers service can be bought
+	// with in country now, each with its cost and stock. Names are lower
+	// case (ValidOperator); "any" is never one of them.
+	Operators(ctx context.Context, service, country string) ([]OperatorOffer, error)
+	// BuyOperator is Buy restricted to one operator's numbers.
+	BuyOperator(ctx context.Context, service, country, operator string, maxCost Micros) (Number, error)
+}
+
+// OperatorOffer is what one provider sells of one operator's numbers for
+// a service in a country.
+type OperatorOffer struct {
+	Operator string
+	Cost     Micros
+	Stock    int
+}
+
+// Pick is what a person asks for: a service in a country, from one mobile
+// operator or, with Operator "", from any.
+type Pick struct {
+	Service, Country, Operator string
+}
+
 // Offer is what one provider sells for one service in one country.
 type Offer struct {
 	Service string // canonical service code, e.g. "telegram"
