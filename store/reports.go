@@ -6,6 +6,18 @@ import (
 	"time"
 )
 
+// A report may skip the early-cancel guard: the market takes "this number
+// is banned" straight after the purchase (SMS-Activate's status 8), and a
+// number the service refused is of no use for another two minutes. An
+// account may do that MaxEarlyReports times in EarlyReportWindow; past
+// it, reports wait for the guard like cancels, so reporting cannot churn
+// through numbers faster than the guard allows. Five an hour covers a
+// person whose service refuses a whole range of numbers.
+const (
+	MaxEarlyReports   = 5
+	EarlyReportWindow = time.Hour
+)
+
 // ReportReason is why a person reports a number as bad: what the service
 // they wanted the code for said about it, or that no SMS came.
 type ReportReason string

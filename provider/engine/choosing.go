@@ -4,22 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/wantsms/wantsms/provider"
 	"github.com/wantsms/wantsms/store"
-)
-
-// A report may skip the early-cancel guard: the market takes "this number
-// is banned" straight after the purchase (SMS-Activate's status 8), and a
-// number the service refused is of no use for another two minutes. An
-// account may do that MaxEarlyReports times in EarlyReportWindow; past
-// it, reports wait for the guard like cancels, so reporting cannot churn
-// through numbers faster than the guard allows. Five an hour covers a
-// person whose service refuses a whole range of numbers.
-const (
-	MaxEarlyReports   = 5
-	EarlyReportWindow = time.Hour
 )
 
 // SuccessRates are the success rates of the last day and week, shared
@@ -93,11 +80,11 @@ func (e *Engine) Replacement(ctx context.Context, r store.Reservation) (provider
 // the provider is told (SMS-Activate status 8, 5sim ban; a cancel where
 // the provider has no such call), the price is refunded in full, once,
 // and the number counts against the provider's success rate. A report
-// may come within the early-cancel guard (see MaxEarlyReports). Of two
+// may come within the early-cancel guard (see store.MaxEarlyReports). Of two
 // reports at once, one tells the provider and the other is refused.
 func (e *Engine) Report(ctx context.Context, userID, id int64, reason store.ReportReason) (store.Reservation, error) {
 	r, err := e.st.ClaimReport(ctx, store.ReportClaim{UserID: userID, ID: id, Reason: reason,
-		MaxEarly: MaxEarlyReports, EarlyWindow: EarlyReportWindow})
+		MaxEarly: store.MaxEarlyReports, EarlyWindow: store.EarlyReportWindow})
 	if err != nil {
 		return r, err
 	}

@@ -141,11 +141,11 @@ func TestReportRefusedAfterSMSAndRetriedAfterFailure(t *testing.T) {
 	r.checkLedger()
 }
 
-// Past MaxEarlyReports within the hour, a report waits for the guard.
+// Past store.MaxEarlyReports within the hour, a report waits for the guard.
 func TestEarlyReportsBounded(t *testing.T) {
 	r := newRig(t, sim.Options{NeverShare: 1}, Config{CancelGuard: 2 * time.Minute})
 	u := r.user("churn@example.com", 10_000)
-	for i := range MaxEarlyReports + 1 {
+	for i := range store.MaxEarlyReports + 1 {
 		res, err := r.reserve(u)
 		if err != nil {
 			t.Fatal(err)
@@ -153,9 +153,9 @@ func TestEarlyReportsBounded(t *testing.T) {
 		_, err = r.eng.Report(ctx, u.ID, res.ID, store.ReportBanned)
 		var early *store.EarlyReportsError
 		switch {
-		case i < MaxEarlyReports && err != nil:
+		case i < store.MaxEarlyReports && err != nil:
 			t.Fatalf("early report %d: %v", i+1, err)
-		case i == MaxEarlyReports && !errors.As(err, &early):
+		case i == store.MaxEarlyReports && !errors.As(err, &early):
 			t.Fatalf("early report %d: %v, want it refused", i+1, err)
 		}
 	}
