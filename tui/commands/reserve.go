@@ -72,22 +72,22 @@ func pickOffer(c *Call, p provider.Pick, maxCents int64) (provider.RoutedOffer, 
 	if err != nil {
 		return provider.RoutedOffer{}, err
 	}
-	what := wording.Service(p.Service) + " number" + inCountry(p.Country)
+	where := inCountry(p.Country)
 	if p.Operator != "" {
 		offers = operatorOffer(c, p)
-		what += " from " + wording.Operator(p.Operator)
+		where += " from " + wording.Operator(p.Operator)
 	}
 	if len(offers) == 0 {
 		if p.Operator != "" {
-			return provider.RoutedOffer{}, Exit(ExitRefused, "no %ss in stock right now: the operators command "+
-				"lists the operators there, or leave --operator out for any", what)
+			return provider.RoutedOffer{}, Exit(ExitRefused, "no %s numbers%s in stock right now: the operators "+
+				"command lists the operators there, or leave --operator out for any", wording.Service(p.Service), where)
 		}
-		return provider.RoutedOffer{}, Exit(ExitRefused, "no %ss in stock right now: try another "+
-			"country, or again in a few minutes", what)
+		return provider.RoutedOffer{}, Exit(ExitRefused, "no %s numbers%s in stock right now: try another "+
+			"country, or again in a few minutes", wording.Service(p.Service), where)
 	}
 	if o := offers[0]; maxCents > 0 && o.SellCents > maxCents {
-		return o, Exit(ExitRefused, "the cheapest %s costs %s, more than --max-price %d (%s)",
-			what, store.FormatCents(o.SellCents), maxCents, store.FormatCents(maxCents))
+		return o, Exit(ExitRefused, "the cheapest %s number%s costs %s, more than --max-price %d (%s)",
+			wording.Service(p.Service), where, store.FormatCents(o.SellCents), maxCents, store.FormatCents(maxCents))
 	}
 	return offers[0], nil
 }
