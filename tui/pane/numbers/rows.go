@@ -103,8 +103,9 @@ func (p *Pane) buildServiceRows(f string) []numberRow {
 	return out
 }
 
-// favouriteRows are the person's favourites that match the filter, each
-// with its live price, stock and rates, or sold out.
+// favouriteRows are the person's favourites whose service matches the
+// filter (the filter of this list finds services), each with its live
+// price, stock and rates, or sold out.
 func (p *Pane) favouriteRows(f string) []numberRow {
 	if len(p.favs) == 0 {
 		return nil
@@ -115,8 +116,8 @@ func (p *Pane) favouriteRows(f string) []numberRow {
 	}
 	var out []numberRow
 	for _, fav := range p.favs {
-		svcName, ctry := wording.Service(fav.Service), wording.Country(fav.Country)
-		if !matches(f, svcName, fav.Service) && !isAlias(f, fav.Service) && !matches(f, ctry, fav.Country) {
+		svcName := wording.Service(fav.Service)
+		if !matches(f, svcName, fav.Service) && !isAlias(f, fav.Service) {
 			continue
 		}
 		row := numberRow{code: "★" + fav.Service + "/" + fav.Country, fav: true,

@@ -3,6 +3,7 @@ package numbers
 import (
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/lipgloss"
@@ -61,10 +62,17 @@ func (p *Pane) View() string {
 	if p.eng == nil || !p.loaded {
 		return st.Title.Render("Numbers") + "\n\n" + st.Muted.Render("Loading what is on offer…")
 	}
+	var status []string
+	switch {
+	case p.err != "":
+		status = append([]string{""}, strings.Split(st.Error.Width(max(20, p.w)).Render(kit.Sentence(p.err)), "\n")...)
+	case p.notice != "":
+		status = append([]string{""}, strings.Split(st.Success.Width(max(20, p.w)).Render(p.notice), "\n")...)
+	}
 	var lines []string
 	switch p.mode {
 	case numServices, numCountries:
-		lines = p.listView()
+		lines = p.listView(p.h - len(status))
 	case numOperators:
 		lines = p.operatorView()
 	case numConfirm, numReserving:
@@ -72,16 +80,11 @@ func (p *Pane) View() string {
 	case numReserved:
 		lines = p.reservedView()
 	}
-	switch {
-	case p.err != "":
-		lines = append(lines, "", st.Error.Width(max(20, p.w)).Render(kit.Sentence(p.err)))
-	case p.notice != "":
-		lines = append(lines, "", st.Success.Width(max(20, p.w)).Render(p.notice))
-	}
-	return lipgloss.JoinVertical(lipgloss.Left, lines...)
+	return lipgloss.JoinVertical(lipgloss.Left, append(lines, status...)...)
 }
 
-func (p *Pane) listView() []string {
+// listView is the list in height rows.
+func (p *Pane) listView(height int) []string {
 	st := p.c.Styles
 	title, what := "Numbers · choose a service", "SERVICE"
 	hint := "Type to filter · * on a country makes it a favourite, listed here"
@@ -113,7 +116,7 @@ func (p *Pane) listView() []string {
 		}
 		return append(lines, st.Muted.Render("  "+msg))
 	}
-	visible := max(1, p.h-6)
+	visible := max(1, height-len(lines))
 	top := max(0, min(p.cursor-visible/2, len(p.rows)-visible))
 	for i := top; i < min(len(p.rows), top+visible); i++ {
 		lines = append(lines, p.rowView(i, allSim))
