@@ -292,3 +292,47 @@ func TestSuccessRatesReadTheirIndexOnly(t *testing.T) {
 		t.Fatalf("plan %q, want the covering index reservations_outcomes", p)
 	}
 }
+
+// BenchmarkSuccessRatesCount measures counting the rates again over a
+// week of 50,000 numbers (20 pairs, 3 providers): what one session in
+// RateRefresh pays, for all.
+func BenchmarkSuccessRatesCount(b *testing.B) {
+	s, clock := openTest(b)
+	ctx := context.Background()
+	u := newUser(b, s, "bench@example.com")
+	now := clock.Now().Unix()
+	if _, err := s.w.ExecContext(ctx, `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 50000)
+		INSERT INTO reservations (user_id, service, country, phone, provider, provider_ref, cost_micros, price_cents,
+			state, created_at, expires_at, cancel_after, ended_at)
+		SELECT ?1, 'svc' || (i % 5), 'c' || (i % 4), '+10000000000', 'p' || (i % 3), 'ref' || i, 1, 1,
+			CASE i % 4 WHEN 0 THEN 'expired' ELSE 'finished' END, ?2 - i * 12, ?2, ?2, ?2 FROM n`,
+		u.ID, now); err != nil {
+		b.Fatal(err)
+	}
+	r, err := s.countRates(ctx, clock.Now())
+	if err != nil || r.Of("svc1", "c1", "p1").Week.Numbers == 0 {
+		b.Fatalf("rates %v %v", r, err)
+	}
+	for b.Loop() {
+		if _, err := s.countRates(ctx, clock.Now()); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkSuccessRatesShared measures what every session pays to read
+// the rates between counts: the shared table, from many goroutines.
+func BenchmarkSuccessRatesShared(b *testing.B) {
+	s, _ := openTest(b)
+	ctx := context.Background()
+	if _, err := s.SuccessRates(ctx); err != nil {
+		b.Fatal(err)
+	}
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if r, err := s.SuccessRates(ctx); err != nil || r == nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
