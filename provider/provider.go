@@ -2,7 +2,9 @@
 // that every upstream adapter implements (sim, the SMS-Activate protocol,
 // 5sim), the canonical service and country tables, money in Micros, the
 // extraction of codes from SMS text, sell pricing, the Router that picks a
-// provider per service and country, and the parsing of pushed SMS webhooks.
+// provider per service and country (and mobile operator, where numbers are
+// sold by operator; the cheapest, our own success rates breaking price
+// ties), and the parsing of pushed SMS webhooks.
 //
 // Adapters receive no user data at all: the interface carries only
 // protocol facts (service, country, cost cap, activation reference), so

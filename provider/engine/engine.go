@@ -4,8 +4,10 @@
 // records it with its debit in one transaction, learns about SMS by
 // polling pull providers (with backoff and jitter, under each provider's
 // rate limit), by the pushes of Pushers and by signed webhooks, cancels,
-// finishes and asks for another SMS, and ends each reservation at its
-// lifetime's end with a refund when no SMS came.
+// finishes and asks for another SMS, takes reports of bad numbers (the
+// provider told once, refunded once), and ends each reservation at its
+// lifetime's end with a refund when no SMS came. It hands the store's
+// shared success rates to the router, which breaks price ties with them.
 //
 // The engine keeps no state that matters in memory: its one timer queue
 // is rebuilt from the open reservations in the database on Start, so a
