@@ -16,8 +16,9 @@ type guarded struct {
 }
 
 var (
-	_ Provider = (*guarded)(nil)
-	_ Banner   = (*guarded)(nil)
+	_ Provider       = (*guarded)(nil)
+	_ Banner         = (*guarded)(nil)
+	_ OperatorSeller = (*guarded)(nil)
 )
 
 // call runs f under the limit and records it.
@@ -68,6 +69,33 @@ func (g *guarded) Again(ctx context.Context, ref string) error {
 func (g *guarded) Balance(ctx context.Context) (b Micros, err error) {
 	err = g.call(ctx, "balance", func() (e error) { b, e = g.p.Balance(ctx); return })
 	return b, err
+}
+
+// sellsOperators reports whether the provider sells by operator.
+func (g *guarded) sellsOperators() bool {
+	_, ok := g.p.(OperatorSeller)
+	return ok
+}
+
+// Operators forwards to the provider's Operators, or is ErrNotSupported.
+func (g *guarded) Operators(ctx context.Context, service, country string) (out []OperatorOffer, err error) {
+	s, ok := g.p.(OperatorSeller)
+	if !ok {
+		return nil, fmt.Errorf("%s operators: %w", g.p.Name(), ErrNotSupported)
+	}
+	err = g.call(ctx, "operators", func() (e error) { out, e = s.Operators(ctx, service, country); return })
+	return out, err
+}
+
+// BuyOperator forwards to the provider's BuyOperator, or is
+// ErrNotSupported.
+func (g *guarded) BuyOperator(ctx context.Context, service, country, operator string, maxCost Micros) (n Number, err error) {
+	s, ok := g.p.(OperatorSeller)
+	if !ok {
+		return Number{}, fmt.Errorf("%s buy from %s: %w", g.p.Name(), operator, ErrNotSupported)
+	}
+	err = g.call(ctx, "buy", func() (e error) { n, e = s.BuyOperator(ctx, service, country, operator, maxCost); return })
+	return n, err
 }
 
 // Ban forwards to the provider's Ban, or is ErrNotSupported.

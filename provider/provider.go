@@ -2,7 +2,9 @@
 // that every upstream adapter implements (sim, the SMS-Activate protocol,
 // 5sim), the canonical service and country tables, money in Micros, the
 // extraction of codes from SMS text, sell pricing, the Router that picks a
-// provider per service and country, and the parsing of pushed SMS webhooks.
+// provider per service and country (and mobile operator, where numbers are
+// sold by operator; the cheapest, our own success rates breaking price
+// ties), and the parsing of pushed SMS webhooks.
 //
 // Adapters receive no user data at all: the interface carries only
 // protocol facts (service, country, cost cap, activation reference), so
@@ -61,6 +63,33 @@ type AgainSupport interface {
 // the target service (SMS-Activate status 8, 5sim /ban), which cancels it.
 type Banner interface {
 	Ban(ctx context.Context, ref string) error
+}
+
+// OperatorSeller is implemented by providers that sell the numbers of a
+// chosen mobile operator (SMS-Activate's operator parameter, 5sim's
+// operator in the buy path), where numbers of one operator work for a
+// service when another's do not.
+type OperatorSeller interface {
+	// Operators lists the operators whose numbers service can be bought
+	// with in country now, each with its cost and stock. Names are lower
+	// case (ValidOperator); "any" is never one of them.
+	Operators(ctx context.Context, service, country string) ([]OperatorOffer, error)
+	// BuyOperator is Buy restricted to one operator's numbers.
+	BuyOperator(ctx context.Context, service, country, operator string, maxCost Micros) (Number, error)
+}
+
+// OperatorOffer is what one provider sells of one operator's numbers for
+// a service in a country.
+type OperatorOffer struct {
+	Operator string
+	Cost     Micros
+	Stock    int
+}
+
+// Pick is what a person asks for: a service in a country, from one mobile
+// operator or, with Operator "", from any.
+type Pick struct {
+	Service, Country, Operator string
 }
 
 // Offer is what one provider sells for one service in one country.

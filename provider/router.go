@@ -28,13 +28,20 @@ type Route struct {
 	Limit   Rate // upstream request budget; zero is unlimited
 }
 
-// RoutedOffer is the best way to buy one service in one country.
+// RoutedOffer is the best way to buy one service in one country, from one
+// mobile operator (Operators) or from any (Offers, Operator "").
 type RoutedOffer struct {
 	Service, Country string
-	Provider         string // the cheapest enabled provider with stock
+	Operator         string // "" for any operator
+	Provider         string // the enabled provider a purchase tries first (see Offers)
 	Cost             Micros // its cost
 	SellCents        int64  // what a user pays
 	Stock            int    // total across enabled providers
+}
+
+// Pick is what the offer sells.
+func (o RoutedOffer) Pick() Pick {
+	return Pick{Service: o.Service, Country: o.Country, Operator: o.Operator}
 }
 
 // Router holds the named providers, each with an enabled flag that can be
@@ -47,9 +54,10 @@ type Router struct {
 	routes    map[string]*route
 	order     []string
 	overrides Overrides
-	// overridesGen counts SetOverrides calls, so merged offers know when
-	// their prices went stale.
+	// overridesGen counts SetOverrides and SetRates calls, so merged
+	// offers know when their prices or their ranking went stale.
 	overridesGen uint64
+	rates        RateSource
 
 	merged offersMemo
 }
@@ -80,6 +88,7 @@ type route struct {
 	mu      sync.Mutex // guards the fields below
 	offers  []Offer
 	fetched time.Time
+	ops     map[[2]string]*opsEntry // operator lists per pair
 }
 
 // NewRouter makes an empty Router.
@@ -272,9 +281,11 @@ func (r *Router) Offers(ctx context.Context) []RoutedOffer {
 	return out
 }
 
-// merge builds the offers from the catalogues.
+// merge builds the offers from the catalogues: per pair, the provider
+// ranked first (see ranker) with its cost, and the stock of all.
 func (r *Router) merge(routes []*route, cats [][]Offer) []RoutedOffer {
 	best := map[[2]string]*RoutedOffer{}
+	rankers := map[[2]string]func(a, b contender) int{}
 	for i, cat := range cats {
 		name := routes[i].g.Name()
 		for _, o := range cat {
@@ -286,7 +297,8 @@ func (r *Router) merge(routes []*route, cats [][]Offer) []RoutedOffer {
 			if b == nil {
 				b = &RoutedOffer{Service: o.Service, Country: o.Country, Provider: name, Cost: o.Cost}
 				best[k] = b
-			} else if o.Cost < b.Cost {
+				rankers[k] = r.ranker(o.Service, o.Country, r.MarkupFor(o.Service, o.Country))
+			} else if rankers[k](contender{name, o.Cost}, contender{b.Provider, b.Cost}) < 0 {
 				b.Provider, b.Cost = name, o.Cost
 			}
 			b.Stock += o.Stock

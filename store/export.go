@@ -38,6 +38,9 @@ type Export struct {
 	// PendingEmail is a new address waiting for its verification code
 	// (an email change); "" when none.
 	PendingEmail string
+	// Favourites are the service+country pairs the person starred, oldest
+	// first.
+	Favourites []Favourite
 }
 
 // ExportOrder is an order with the Bitcoin transactions seen paying it.
@@ -65,6 +68,7 @@ func (s *Store) Export(ctx context.Context, userID int64) (Export, error) {
 	}
 	for _, section := range []func(context.Context, querier, *Export) error{
 		exportKeys, exportEvents, exportReservations, exportOrders, exportLedger, exportSupport, exportMail,
+		exportFavourites,
 	} {
 		if err := section(ctx, tx, &e); err != nil {
 			return Export{}, fmt.Errorf("export account %d: %w", userID, err)
@@ -196,6 +200,11 @@ func exportSupport(ctx context.Context, q querier, e *Export) error {
 		last.Messages = append(last.Messages, x.m)
 	}
 	return nil
+}
+
+func exportFavourites(ctx context.Context, q querier, e *Export) (err error) {
+	e.Favourites, err = favourites(ctx, q, e.Account.ID)
+	return err
 }
 
 func exportMail(ctx context.Context, q querier, e *Export) (err error) {

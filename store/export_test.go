@@ -102,6 +102,7 @@ func TestExportCoversEveryTableWithUserID(t *testing.T) {
 		"outbox":            "Export.Mails (the mail log: never its params, which may hold a code)",
 		"email_codes":       "Export.PendingEmail (a new address waiting); the codes themselves are only hashes, never exported",
 		"notice_optouts":    "Export.NoticesOff",
+		"favourites":        "Export.Favourites",
 	}
 	rows, err := s.r.Query(`SELECT DISTINCT m.name FROM sqlite_master m, pragma_table_info(m.name) c
 		WHERE m.type = 'table' AND (c.name = 'user_id' OR EXISTS (

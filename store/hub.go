@@ -18,6 +18,7 @@ const (
 	EventSupport        EventKind = "support"         // a support thread got a message
 	EventAccount        EventKind = "account"         // keys, role, ban or email changed
 	EventAccountDeleted EventKind = "account_deleted" // the account is gone: end its sessions
+	EventFavourites     EventKind = "favourites"      // a favourite was added or removed
 )
 
 // Event tells the subscribers of UserID that something of theirs changed.

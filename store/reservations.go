@@ -67,7 +67,9 @@ type Reservation struct {
 	CancelAfter time.Time // cancel is refused before this
 	EndedAt     time.Time // zero while open
 	Refunded    bool
-	Messages    []Message // oldest first; filled by the listing methods
+	Operator    string       // the mobile operator asked for; "" for any
+	Report      ReportReason // why the person reported the number as bad; "" when not reported
+	Messages    []Message    // oldest first; filled by the listing methods
 }
 
 // LatestCode is the code of the newest message that has one.
@@ -91,6 +93,7 @@ type NewReservation struct {
 	Simulated   bool
 	CostMicros  int64
 	PriceCents  int64
+	Operator    string        // the mobile operator asked for; "" for any
 	Lifetime    time.Duration // how long the number stays open
 	CancelGuard time.Duration // cancel is refused this long after creation
 	// UpstreamExpires is the provider's own end of the activation, if it
@@ -123,14 +126,16 @@ func (e *OpenLimitError) UserFacing() string { return e.Error() }
 func ResRef(id int64) string { return "res:" + strconv.FormatInt(id, 10) }
 
 const reservationColumns = `id, user_id, service, country, phone, provider, provider_ref, simulated, cost_micros,
-	price_cents, state, created_at, expires_at, cancel_after, ended_at, refunded`
+	price_cents, state, created_at, expires_at, cancel_after, ended_at, refunded, operator, report`
 
 func scanReservation(row scanner) (Reservation, error) {
 	var r Reservation
 	var created, expires, cancelAfter int64
 	var ended sql.NullInt64
+	var report sql.NullString
 	err := row.Scan(&r.ID, &r.UserID, &r.Service, &r.Country, &r.Phone, &r.Provider, &r.ProviderRef, &r.Simulated,
-		&r.CostMicros, &r.PriceCents, &r.State, &created, &expires, &cancelAfter, &ended, &r.Refunded)
+		&r.CostMicros, &r.PriceCents, &r.State, &created, &expires, &cancelAfter, &ended, &r.Refunded, &r.Operator,
+		&report)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Reservation{}, ErrNoReservation
 	}
@@ -138,7 +143,7 @@ func scanReservation(row scanner) (Reservation, error) {
 		return Reservation{}, fmt.Errorf("scan reservation: %w", err)
 	}
 	r.CreatedAt, r.ExpiresAt, r.CancelAfter = time.Unix(created, 0), time.Unix(expires, 0), time.Unix(cancelAfter, 0)
-	r.EndedAt = timeOrZero(ended)
+	r.EndedAt, r.Report = timeOrZero(ended), ReportReason(report.String)
 	return r, nil
 }
 
@@ -163,10 +168,10 @@ func (s *Store) CreateReservation(ctx context.Context, n NewReservation) (Reserv
 		cancelAfter := min(tx.now+int64(n.CancelGuard/time.Second), expires)
 		var err error
 		r, err = scanReservation(tx.QueryRowContext(ctx, `INSERT INTO reservations (user_id, service, country, phone,
-			provider, provider_ref, simulated, cost_micros, price_cents, state, created_at, expires_at, cancel_after)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ?) RETURNING `+reservationColumns,
+			provider, provider_ref, simulated, cost_micros, price_cents, state, created_at, expires_at, cancel_after,
+			operator) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ?, ?) RETURNING `+reservationColumns,
 			n.UserID, n.Service, n.Country, n.Phone, n.Provider, n.ProviderRef, n.Simulated, n.CostMicros,
-			n.PriceCents, tx.now, expires, cancelAfter))
+			n.PriceCents, tx.now, expires, cancelAfter, n.Operator))
 		if err != nil {
 			return fmt.Errorf("insert reservation: %w", err)
 		}

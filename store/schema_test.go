@@ -35,9 +35,15 @@ var schema = map[string][]string{
 	"security_events": {"id", "user_id", "kind", "remote_addr", "client_version", "detail", "created_at"},
 	"signin_throttle": {"key", "failures", "last_at"},
 	"event_relay":     {"id", "user_id", "kind", "ref", "created_at"},
+	// operator: the mobile operator asked for; report: why the person
+	// reported the number as bad (banned, used, no-sms). Both are the
+	// person's own view of the number: kept and deleted with it.
 	"reservations": {"id", "user_id", "service", "country", "phone", "provider", "provider_ref", "simulated",
-		"cost_micros", "price_cents", "state", "created_at", "expires_at", "cancel_after", "ended_at", "refunded"},
-	"messages": {"id", "reservation_id", "provider_id", "sender", "body", "code", "received_at"},
+		"cost_micros", "price_cents", "state", "created_at", "expires_at", "cancel_after", "ended_at", "refunded",
+		"operator", "report"},
+	// A service+country pair a person starred; deleted with the account.
+	"favourites": {"user_id", "service", "country", "created_at"},
+	"messages":   {"id", "reservation_id", "provider_id", "sender", "body", "code", "received_at"},
 	// Payment records (§6): our number, status, amounts, timestamps and the
 	// processors' references — a Checkout session and payment intent, a
 	// Bitcoin address and transactions. Never card details.

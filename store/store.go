@@ -72,6 +72,8 @@ type Store struct {
 
 	counters counters // events since open, for /metrics
 
+	rates rateCache // the success rates every session reads
+
 	mailQueued chan struct{} // a committed write queued mail (MailQueued)
 
 	wmu     sync.Mutex // guards queue and leading

@@ -11,28 +11,42 @@ import (
 	"github.com/wantsms/wantsms/store"
 )
 
-// Reserve buys a number for a user at no more than priceCents (the price
-// the person confirmed), then records it and debits the sell price in one
-// transaction. Balance, ban and the open limit are checked before buying;
-// when the buy fails nothing is debited, and when recording fails the
-// number is given back upstream.
+// Reserve buys a number of any operator (see ReservePick).
 func (e *Engine) Reserve(ctx context.Context, userID int64, service, country string, priceCents int64) (store.Reservation, error) {
-	svc, ok := provider.LookupService(service)
+	return e.ReservePick(ctx, userID, provider.Pick{Service: service, Country: country}, priceCents)
+}
+
+// ReservePick buys a number of the pick (one operator's, or any's) for a
+// user at no more than priceCents (the price the person confirmed), then
+// records it and debits the sell price in one transaction. Balance, ban
+// and the open limit are checked before buying; when the buy fails
+// nothing is debited, and when recording fails the number is given back
+// upstream.
+func (e *Engine) ReservePick(ctx context.Context, userID int64, p provider.Pick, priceCents int64) (store.Reservation, error) {
+	svc, ok := provider.LookupService(p.Service)
 	if !ok {
-		return store.Reservation{}, fmt.Errorf("reserve %q: %w", service, ErrNotSold)
+		return store.Reservation{}, fmt.Errorf("reserve %q: %w", p.Service, ErrNotSold)
 	}
-	service = svc.Code // a market alias ("tg") buys the canonical service
-	if _, ok := provider.LookupCountry(country); !ok {
-		return store.Reservation{}, fmt.Errorf("reserve in %q: %w", country, ErrNotSold)
+	p.Service = svc.Code // a market alias ("tg") buys the canonical service
+	if _, ok := provider.LookupCountry(p.Country); !ok {
+		return store.Reservation{}, fmt.Errorf("reserve in %q: %w", p.Country, ErrNotSold)
 	}
+	if p.Operator != "" && !provider.ValidOperator(p.Operator) {
+		return store.Reservation{}, fmt.Errorf("reserve from %q: %w", p.Operator, ErrNoOperator)
+	}
+	service, country := p.Service, p.Country
 	if err := e.checkCanReserve(ctx, userID, priceCents); err != nil {
 		return store.Reservation{}, err
 	}
+	e.SuccessRates(ctx) // the router breaks price ties with today's rates
 	// One markup for the cap and the price: an override set meanwhile
 	// applies from the next reservation on.
 	markup := e.router.MarkupFor(service, country)
-	name, num, cost, err := e.router.BuyAt(ctx, service, country, priceCents, markup)
+	name, num, cost, err := e.router.BuyPick(ctx, p, priceCents, markup)
 	if err != nil {
+		if p.Operator != "" && errors.Is(err, provider.ErrNoNumbers) {
+			return store.Reservation{}, fmt.Errorf("%w (%v)", ErrNoOperator, err)
+		}
 		return store.Reservation{}, buyError(err)
 	}
 	// The number is ours upstream now: record it even if the person
@@ -42,6 +56,7 @@ func (e *Engine) Reserve(ctx context.Context, userID int64, service, country str
 	r, err := e.st.CreateReservation(rctx, store.NewReservation{
 		UserID: userID, Service: service, Country: country, Phone: num.Phone, Provider: name, ProviderRef: num.Ref,
 		Simulated: e.cfg.Simulated[name], CostMicros: int64(cost), PriceCents: provider.SellPrice(cost, markup),
+		Operator: p.Operator,
 		Lifetime: e.cfg.Lifetime, CancelGuard: e.cfg.CancelGuard, UpstreamExpires: num.ExpiresAt, MaxOpen: e.cfg.MaxOpen,
 	})
 	if err != nil {
@@ -49,7 +64,7 @@ func (e *Engine) Reserve(ctx context.Context, userID int64, service, country str
 		return store.Reservation{}, fmt.Errorf("record %s number %s: %w", name, num.Ref, err)
 	}
 	e.log.InfoContext(ctx, "reserved", "reservation", r.ID, "provider", name, "service", service, "country", country,
-		"price_cents", r.PriceCents)
+		"operator", p.Operator, "price_cents", r.PriceCents)
 	e.track(r, false)
 	return r, nil
 }

@@ -4,8 +4,10 @@
 // records it with its debit in one transaction, learns about SMS by
 // polling pull providers (with backoff and jitter, under each provider's
 // rate limit), by the pushes of Pushers and by signed webhooks, cancels,
-// finishes and asks for another SMS, and ends each reservation at its
-// lifetime's end with a refund when no SMS came.
+// finishes and asks for another SMS, takes reports of bad numbers (the
+// provider told once, refunded once), and ends each reservation at its
+// lifetime's end with a refund when no SMS came. It hands the store's
+// shared success rates to the router, which breaks price ties with them.
 //
 // The engine keeps no state that matters in memory: its one timer queue
 // is rebuilt from the open reservations in the database on Start, so a
@@ -127,8 +129,9 @@ type Engine struct {
 	hooks metrics.Tally // webhook outcomes, for /metrics
 
 	mu      sync.Mutex
-	pollGen map[int64]uint64 // current poll chain per reservation
-	pullers map[string]bool  // providers polled on a schedule
+	pollGen map[int64]uint64    // current poll chain per reservation
+	pullers map[string]bool     // providers polled on a schedule
+	rates   *store.SuccessRates // the rates the router ranks with
 }
 
 type pushed struct {
@@ -201,9 +204,13 @@ func unwrap(p provider.Provider) provider.Provider {
 	return p
 }
 
-// Offers is what can be reserved now, cheapest provider per service and
-// country, with sell prices.
-func (e *Engine) Offers(ctx context.Context) []provider.RoutedOffer { return e.router.Offers(ctx) }
+// Offers is what can be reserved now, per service and country, from the
+// provider ranked first (cheapest, then the better success rate), with
+// sell prices.
+func (e *Engine) Offers(ctx context.Context) []provider.RoutedOffer {
+	e.SuccessRates(ctx)
+	return e.router.Offers(ctx)
+}
 
 // Simulated reports whether a provider's numbers are simulated.
 func (e *Engine) Simulated(providerName string) bool { return e.cfg.Simulated[providerName] }
@@ -307,6 +314,7 @@ var (
 	ErrNoAgain      error = userError("this provider cannot send another SMS on the same number")
 	ErrNoSMSYet     error = store.ErrNoSMSYet // the rule lives with the reservation
 	ErrCancelLater  error = userError("the provider does not let this number go yet: try again in a minute (it is refunded automatically if no SMS comes)")
+	ErrNoOperator   error = userError("no numbers of this operator left for this service in this country right now: choose another operator, or any")
 )
 
 // CancelGuardError refuses a cancel during the early-cancel guard.

@@ -21,6 +21,11 @@ import (
 // pullRig adds an SMS-Activate upstream (a pull provider) to a rig's
 // store and clock, with its own engine.
 func pullRig(t *testing.T, script fake.Script) (*rig, *fake.Server, *Engine, *provider.Router) {
+	return pullRigWith(t, script, Config{})
+}
+
+// pullRigWith is pullRig with an engine configured by cfg.
+func pullRigWith(t *testing.T, script fake.Script, cfg Config) (*rig, *fake.Server, *Engine, *provider.Router) {
 	r := newRig(t, sim.Options{}, Config{})
 	up := fake.New(fake.Options{})
 	t.Cleanup(up.Close)
@@ -32,7 +37,8 @@ func pullRig(t *testing.T, script fake.Script) (*rig, *fake.Server, *Engine, *pr
 	}
 	router := provider.NewRouter(provider.RouterConfig{Now: r.clock.Now})
 	router.Add(c, provider.Route{Enabled: true})
-	eng := New(r.st, router, Config{Clock: r.clock, Secrets: map[string][]byte{"smsactivate": []byte("s3cret")}})
+	cfg.Clock, cfg.Secrets = r.clock, map[string][]byte{"smsactivate": []byte("s3cret")}
+	eng := New(r.st, router, cfg)
 	if err := eng.Start(ctx); err != nil {
 		t.Fatal(err)
 	}

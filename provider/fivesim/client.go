@@ -194,4 +194,6 @@ var (
 	_ provider.Provider     = (*Client)(nil)
 	_ provider.Banner       = (*Client)(nil)
 	_ provider.AgainSupport = (*Client)(nil)
+
+	_ provider.OperatorSeller = (*Client)(nil)
 )

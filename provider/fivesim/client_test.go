@@ -328,3 +328,30 @@ func TestNewRejectsBadConfig(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// Operators are the pair's operators in /guest/prices, each at its own
+// cost and stock; a purchase of one names it in the path.
+func TestOperators(t *testing.T) {
+	c, up := setup(t, fake.Options{}, nil)
+	up.SetPrice("england", "telegram", "virtual8", "0.50", 7)
+	up.SetPrice("england", "telegram", "ee", "0.40", 0)
+	ops, err := c.Operators(ctx, "telegram", "gb")
+	want := []provider.OperatorOffer{{Operator: "ee", Cost: 400_000}, {Operator: "virtual8", Cost: 500_000, Stock: 7}}
+	if err != nil || len(ops) != 2 || ops[0] != want[0] || ops[1] != want[1] {
+		t.Fatalf("operators %+v %v", ops, err)
+	}
+	if ops, err := c.Operators(ctx, "telegram", "de"); err != nil || len(ops) != 0 {
+		t.Fatalf("a pair not sold: %+v %v", ops, err)
+	}
+	n, err := c.BuyOperator(ctx, "telegram", "gb", "virtual8", 0)
+	if err != nil || n.Cost != 500_000 {
+		t.Fatalf("buy: %+v %v", n, err)
+	}
+	reqs := up.Requests()
+	if p := reqs[len(reqs)-1].URL.Path; p != "/v1/user/buy/activation/england/virtual8/telegram" {
+		t.Fatalf("bought at %s", p)
+	}
+	if _, err := c.BuyOperator(ctx, "telegram", "gb", "../any", 0); !errors.Is(err, provider.ErrBadService) {
+		t.Fatalf("a malformed operator: %v", err)
+	}
+}

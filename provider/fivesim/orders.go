@@ -46,10 +46,24 @@ func stateOf(status string) (provider.State, bool) {
 	return st, ok
 }
 
-// Buy buys an activation with operator "any"; with a cap, maxPrice is
-// sent. An order we cannot use (charged above the cap anyway, or an
-// answer we cannot read that still names an order) is cancelled at once.
+// Buy buys an activation with operator "any" (see BuyOperator).
 func (c *Client) Buy(ctx context.Context, service, country string, maxCost provider.Micros) (provider.Number, error) {
+	return c.buy(ctx, service, country, provider.AnyOperator, maxCost)
+}
+
+// BuyOperator buys an activation of one operator's numbers; with a cap,
+// maxPrice is sent. An order we cannot use (charged above the cap anyway,
+// or an answer we cannot read that still names an order) is cancelled at
+// once.
+func (c *Client) BuyOperator(ctx context.Context, service, country, operator string, maxCost provider.Micros) (provider.Number, error) {
+	if !provider.ValidOperator(operator) {
+		return provider.Number{}, fmt.Errorf("%s buy %s/%s: operator %q: %w", c.cfg.Name, service, country, operator,
+			provider.ErrBadService)
+	}
+	return c.buy(ctx, service, country, operator, maxCost)
+}
+
+func (c *Client) buy(ctx context.Context, service, country, operator string, maxCost provider.Micros) (provider.Number, error) {
 	prod, cname, err := c.names("buy", service, country)
 	if err != nil {
 		return provider.Number{}, err
@@ -59,7 +73,7 @@ func (c *Client) Buy(ctx context.Context, service, country string, maxCost provi
 		q.Set("maxPrice", provider.FormatAmount(maxCost, c.cfg.CurrencyRate))
 	}
 	var answer json.RawMessage
-	path := "/user/buy/activation/" + url.PathEscape(cname) + "/any/" + url.PathEscape(prod)
+	path := "/user/buy/activation/" + url.PathEscape(cname) + "/" + url.PathEscape(operator) + "/" + url.PathEscape(prod)
 	if err := c.do(ctx, request{op: "buy", path: path, query: q, notFound: provider.ErrBadService}, &answer); err != nil {
 		return provider.Number{}, err
 	}

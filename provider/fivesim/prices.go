@@ -49,20 +49,50 @@ func (c *Client) Catalogue(ctx context.Context) ([]provider.Offer, error) {
 
 // Quote reads /guest/prices?country=&product= for one pair.
 func (c *Client) Quote(ctx context.Context, service, country string) (provider.Offer, error) {
-	prod, cname, err := c.names("prices", service, country)
+	ops, err := c.pairPrices(ctx, service, country)
 	if err != nil {
 		return provider.Offer{}, err
 	}
-	var t priceTable
-	q := url.Values{"country": {cname}, "product": {prod}}
-	if err := c.do(ctx, request{op: "prices", path: "/guest/prices", query: q, guest: true}, &t); err != nil {
-		return provider.Offer{}, err
-	}
-	ops := t[cname][prod]
 	if len(ops) == 0 {
 		return provider.Offer{}, fmt.Errorf("%s prices %s/%s: not sold: %w", c.cfg.Name, service, country, provider.ErrNoNumbers)
 	}
 	return c.offer(service, country, ops)
+}
+
+// Operators reads /guest/prices?country=&product=: each operator's cost
+// and stock for one pair (none where the pair is not sold).
+func (c *Client) Operators(ctx context.Context, service, country string) ([]provider.OperatorOffer, error) {
+	ops, err := c.pairPrices(ctx, service, country)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]provider.OperatorOffer, 0, len(ops))
+	for name, p := range ops {
+		if p == nil {
+			continue
+		}
+		cost, err := p.Cost.Micros(c.cfg.CurrencyRate)
+		count, cerr := p.Count.Int()
+		if err != nil || cerr != nil || cost < 0 || count < 0 {
+			return nil, c.garbage("prices", fmt.Errorf("%s/%s operator %s: cost %q count %q", service, country, name, p.Cost, p.Count))
+		}
+		out = append(out, provider.OperatorOffer{Operator: name, Cost: cost, Stock: int(min(count, 1<<31-1))})
+	}
+	return provider.CleanOperators(out), nil
+}
+
+// pairPrices is one pair's operators in /guest/prices.
+func (c *Client) pairPrices(ctx context.Context, service, country string) (map[string]*operatorPrice, error) {
+	prod, cname, err := c.names("prices", service, country)
+	if err != nil {
+		return nil, err
+	}
+	var t priceTable
+	q := url.Values{"country": {cname}, "product": {prod}}
+	if err := c.do(ctx, request{op: "prices", path: "/guest/prices", query: q, guest: true}, &t); err != nil {
+		return nil, err
+	}
+	return t[cname][prod], nil
 }
 
 func (c *Client) offer(service, country string, ops map[string]*operatorPrice) (provider.Offer, error) {

@@ -70,7 +70,7 @@ func DefaultOptions() Options {
 }
 
 // Sim is the simulated provider. It implements provider.Provider,
-// provider.Pusher and provider.Banner. Close it to stop its timers.
+// provider.Pusher, provider.Banner and provider.OperatorSeller. Close it to stop its timers.
 type Sim struct {
 	opt   Options
 	mu    sync.Mutex
@@ -198,10 +198,19 @@ func (s *Sim) rngFor(a, b uint64) *rand.Rand {
 	return rand.New(rand.NewPCG(uint64(s.opt.Seed)^a, b))
 }
 
-// Buy rents a simulated number.
+// Buy rents a simulated number of any operator.
 func (s *Sim) Buy(ctx context.Context, service, country string, maxCost provider.Micros) (provider.Number, error) {
+	return s.buy(ctx, service, country, "", maxCost)
+}
+
+// buy rents a simulated number of one operator ("" for any) at its price.
+func (s *Sim) buy(ctx context.Context, service, country, operator string, maxCost provider.Micros) (provider.Number, error) {
 	if _, ok := styles[service]; !ok || phonePlans[country] == nil {
 		return provider.Number{}, fmt.Errorf("%s buy %s/%s: %w", s.opt.Name, service, country, provider.ErrBadService)
+	}
+	if operator != "" && !slices.Contains(operators[country], operator) {
+		return provider.Number{}, fmt.Errorf("%s buy %s/%s from %q: no such operator: %w", s.opt.Name, service, country,
+			operator, provider.ErrBadService)
 	}
 	if err := s.lockOpen(ctx); err != nil {
 		return provider.Number{}, err
@@ -209,6 +218,9 @@ func (s *Sim) Buy(ctx context.Context, service, country string, maxCost provider
 	defer s.mu.Unlock()
 	now := s.opt.Clock.Now()
 	cost, stock := market(s.opt.Seed, service, country, s.marketTime())
+	if operator != "" {
+		cost, stock = operatorMarket(s.opt.Seed, service, country, operator, s.marketTime())
+	}
 	switch {
 	case stock == 0:
 		return provider.Number{}, fmt.Errorf("%s buy %s/%s: %w", s.opt.Name, service, country, provider.ErrNoNumbers)
@@ -310,4 +322,6 @@ var (
 	_ provider.Provider = (*Sim)(nil)
 	_ provider.Pusher   = (*Sim)(nil)
 	_ provider.Banner   = (*Sim)(nil)
+
+	_ provider.OperatorSeller = (*Sim)(nil)
 )

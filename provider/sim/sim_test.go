@@ -403,3 +403,47 @@ func TestFirstRef(t *testing.T) {
 		t.Fatalf("default ref %q", n.Ref)
 	}
 }
+
+// Some countries sell by operator: each operator at its own price (never
+// below the pair's) and stock (a share of the pair's), bought at that
+// price; an operator the country does not have is refused, and countries
+// without operators list none.
+func TestOperators(t *testing.T) {
+	s, _ := newTestSim(t, Options{Seed: 7})
+	ctx := context.Background()
+	pairCost, pairStock := market(7, "telegram", "gb", t0)
+	ops, err := s.Operators(ctx, "telegram", "gb")
+	if err != nil || len(ops) != 4 {
+		t.Fatalf("operators %+v %v", ops, err)
+	}
+	sum := 0
+	var buyable provider.OperatorOffer
+	for _, o := range ops {
+		if o.Cost < pairCost || o.Cost > pairCost*13/10+1000 || !provider.ValidOperator(o.Operator) {
+			t.Errorf("operator %+v against the pair's cost %v", o, pairCost)
+		}
+		sum += o.Stock
+		if o.Stock > 0 {
+			buyable = o
+		}
+	}
+	if sum > pairStock {
+		t.Errorf("operators hold %d numbers, the pair %d", sum, pairStock)
+	}
+	if buyable.Operator == "" {
+		t.Fatal("no operator in stock")
+	}
+	n, err := s.BuyOperator(ctx, "telegram", "gb", buyable.Operator, 0)
+	if err != nil || n.Cost != buyable.Cost || !strings.HasPrefix(n.Phone, "+44") {
+		t.Fatalf("buy from %s: %+v %v", buyable.Operator, n, err)
+	}
+	if _, err := s.BuyOperator(ctx, "telegram", "gb", buyable.Operator, buyable.Cost-1); !errors.Is(err, provider.ErrMaxPrice) {
+		t.Fatalf("under its cost: %v", err)
+	}
+	if _, err := s.BuyOperator(ctx, "telegram", "gb", "mts", 0); !errors.Is(err, provider.ErrBadService) {
+		t.Fatalf("an operator of another country: %v", err)
+	}
+	if ops, err := s.Operators(ctx, "telegram", "ph"); err != nil || len(ops) != 0 {
+		t.Fatalf("ph operators %+v %v", ops, err)
+	}
+}

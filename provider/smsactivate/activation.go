@@ -12,14 +12,31 @@ import (
 	"github.com/wantsms/wantsms/provider"
 )
 
-// Buy rents a number. With a cap, the price is checked first (a quote,
-// or the charged cost with NumberV2) and sent as maxPrice.
+// Buy rents a number of any operator (see BuyOperator).
 func (c *Client) Buy(ctx context.Context, service, country string, maxCost provider.Micros) (provider.Number, error) {
+	return c.buy(ctx, service, country, "", maxCost)
+}
+
+// BuyOperator rents a number of one operator (getNumber's operator
+// parameter). With a cap, the price is checked first (a quote, or the
+// charged cost with NumberV2) and sent as maxPrice.
+func (c *Client) BuyOperator(ctx context.Context, service, country, operator string, maxCost provider.Micros) (provider.Number, error) {
+	if !provider.ValidOperator(operator) {
+		return provider.Number{}, fmt.Errorf("%s getNumber %s/%s: operator %q: %w", c.cfg.Name, service, country,
+			operator, provider.ErrBadService)
+	}
+	return c.buy(ctx, service, country, operator, maxCost)
+}
+
+func (c *Client) buy(ctx context.Context, service, country, operator string, maxCost provider.Micros) (provider.Number, error) {
 	svc, cid, err := c.codes("getNumber", service, country)
 	if err != nil {
 		return provider.Number{}, err
 	}
 	params := url.Values{"service": {svc}, "country": {cid}}
+	if operator != "" {
+		params.Set("operator", operator)
+	}
 	if maxCost > 0 {
 		params.Set("maxPrice", provider.FormatAmount(maxCost, c.cfg.CurrencyRate))
 	}
@@ -211,7 +228,8 @@ func (c *Client) Cancel(ctx context.Context, ref string) error {
 	return c.setStatus(ctx, ref, 8, "ACCESS_CANCEL")
 }
 
-// Ban is setStatus 8 too: "number used or banned".
+// Ban is setStatus 8 too: "number used or banned", which the protocol
+// takes right after the purchase.
 func (c *Client) Ban(ctx context.Context, ref string) error {
 	return c.setStatus(ctx, ref, 8, "ACCESS_CANCEL")
 }

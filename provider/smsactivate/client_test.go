@@ -40,7 +40,7 @@ func setup(t *testing.T, opt fake.Options, mod func(*smsactivate.Config)) (*smsa
 func assertPrivate(t *testing.T, up *fake.Server) {
 	t.Helper()
 	allowed := map[string]bool{"api_key": true, "action": true, "service": true, "country": true,
-		"maxPrice": true, "id": true, "status": true}
+		"maxPrice": true, "id": true, "status": true, "operator": true}
 	for _, r := range up.Requests() {
 		if r.Method != http.MethodGet || r.URL.Path != "/stubs/handler_api.php" || len(r.Body) != 0 {
 			t.Errorf("request %s %s with %d body bytes", r.Method, r.URL, len(r.Body))
@@ -454,5 +454,43 @@ func TestNewRejectsBadConfig(t *testing.T) {
 	c, _ := smsactivate.New(smsactivate.Config{BaseURL: "https://api.example/", APIKey: "k"})
 	if c.Name() != "smsactivate" {
 		t.Error(c.Name())
+	}
+}
+
+// Operators: getOperators names them, getNumbersStatus tells each one's
+// stock, all at the pair's price; a country without operators has none;
+// a purchase of one operator sends its name.
+func TestOperators(t *testing.T) {
+	c, up := setup(t, fake.Options{}, nil)
+	up.SetPrice("tg", "16", "0.30", 10)
+	up.SetOperatorStock("tg", "16", "vodafone", 4)
+	up.SetOperatorStock("tg", "16", "ee", 0)
+	up.SetOperatorStock("wa", "16", "o2", 9)
+	ops, err := c.Operators(ctx, "telegram", "gb")
+	want := []provider.OperatorOffer{{Operator: "ee", Cost: 300_000, Stock: 0}, {Operator: "o2", Cost: 300_000},
+		{Operator: "vodafone", Cost: 300_000, Stock: 4}}
+	if err != nil || len(ops) != 3 || ops[0] != want[0] || ops[1] != want[1] || ops[2] != want[2] {
+		t.Fatalf("operators %+v %v", ops, err)
+	}
+	if ops, err := c.Operators(ctx, "telegram", "de"); err != nil || len(ops) != 0 {
+		t.Fatalf("a country without operators: %+v %v", ops, err)
+	}
+	n, err := c.BuyOperator(ctx, "telegram", "gb", "vodafone", 0)
+	if err != nil || n.Cost != 300_000 {
+		t.Fatalf("buy: %+v %v", n, err)
+	}
+	reqs := up.Requests()
+	if q := reqs[len(reqs)-1].URL.Query(); q.Get("operator") != "vodafone" {
+		t.Fatalf("getNumber without the operator: %v", q)
+	}
+	if _, err := c.BuyOperator(ctx, "telegram", "gb", "ee", 0); !errors.Is(err, provider.ErrNoNumbers) {
+		t.Fatalf("a sold-out operator: %v", err)
+	}
+	if _, err := c.BuyOperator(ctx, "telegram", "gb", "ee&x=1", 0); !errors.Is(err, provider.ErrBadService) {
+		t.Fatalf("a malformed operator: %v", err)
+	}
+	up.Respond("getNumbersStatus", "BAD_KEY", 1)
+	if _, err := c.Operators(ctx, "telegram", "gb"); !errors.Is(err, provider.ErrUnavailable) {
+		t.Fatalf("a failing stock lookup: %v", err)
 	}
 }

@@ -28,7 +28,12 @@ type Deps struct {
 // dashboard's Numbers pane and Inbox.
 type Numbers interface {
 	Offers(ctx context.Context) []provider.RoutedOffer
-	Reserve(ctx context.Context, userID int64, service, country string, priceCents int64) (store.Reservation, error)
+	Operators(ctx context.Context, service, country string) []provider.RoutedOffer
+	// SuccessRates are shared: nil when they cannot be counted.
+	SuccessRates(ctx context.Context) *store.SuccessRates
+	ReservePick(ctx context.Context, userID int64, p provider.Pick, priceCents int64) (store.Reservation, error)
+	Report(ctx context.Context, userID, id int64, reason store.ReportReason) (store.Reservation, error)
+	Replacement(ctx context.Context, r store.Reservation) (provider.RoutedOffer, bool)
 	Cancel(ctx context.Context, userID, id int64) (store.Reservation, error)
 	Finish(ctx context.Context, userID, id int64) (store.Reservation, error)
 	Again(ctx context.Context, userID, id int64) error

@@ -38,8 +38,13 @@ func (e eventJSON) WriteText(w io.Writer) error {
 		if e.Simulated {
 			sim = " (simulated)"
 		}
-		_, err = fmt.Fprintf(w, "reserved %d: %s, %s in %s, %s%s; open until %s\n", e.ID, e.Phone.String(),
-			wording.Service(e.Service), wording.Country(e.Country), store.FormatCents(e.PriceCents), sim, e.ExpiresAt.String())
+		from := ""
+		if e.Operator != "" {
+			from = " from " + wording.Operator(e.Operator)
+		}
+		_, err = fmt.Fprintf(w, "reserved %d: %s, %s in %s%s, %s%s; open until %s\n", e.ID, e.Phone.String(),
+			wording.Service(e.Service), wording.Country(e.Country), from, store.FormatCents(e.PriceCents), sim,
+			e.ExpiresAt.String())
 	case evAgain:
 		_, err = fmt.Fprintf(w, "asked for another SMS on %d (%s)\n", e.ID, e.Phone.String())
 	case evSMS:

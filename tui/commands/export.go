@@ -32,6 +32,7 @@ type exportDoc struct {
 	Support        []exportThread  `json:"support_threads"` // conversations with us, oldest first
 	Mails          []exportMail    `json:"mails"`           // what we mailed you, oldest first; never a code
 	NoticesOff     []string        `json:"notices_off"`     // kinds of notice you turned off: support_reply, topup_receipt
+	Favourites     []exportFav     `json:"favourites"`      // the service+country pairs you starred, oldest first
 	Retention      exportRetention `json:"retention"`       // how long we keep what, as the policy says
 }
 
@@ -54,6 +55,12 @@ type exportAccount struct {
 	// PendingEmail is a new address waiting for its code (an email
 	// change); "" when none.
 	PendingEmail Untrusted `json:"pending_email"`
+}
+
+type exportFav struct {
+	Service string    `json:"service"`
+	Country string    `json:"country"`
+	AddedAt Timestamp `json:"added_at"`
 }
 
 type exportMail struct {
@@ -92,6 +99,8 @@ type exportNumber struct {
 	PriceCents int64       `json:"price_cents"`
 	Refunded   bool        `json:"refunded"`
 	Simulated  bool        `json:"simulated"`
+	Operator   string      `json:"operator"`     // the mobile operator asked for; "" for any
+	Report     string      `json:"report"`       // why you reported the number as bad (banned, used, no-sms); "" if not
 	Provider   string      `json:"provider"`     // "" once the details are removed, 6 months after the end
 	Reference  string      `json:"provider_ref"` // the provider's activation id; "" likewise
 	CreatedAt  Timestamp   `json:"created_at"`
@@ -226,7 +235,11 @@ func newExportDoc(e store.Export) exportDoc {
 		Reservations: make([]exportNumber, 0, len(e.Reservations)), Orders: make([]exportOrder, 0, len(e.Orders)),
 		Ledger: make([]exportMove, 0, len(e.Ledger)), Support: make([]exportThread, 0, len(e.Support)),
 		Mails: make([]exportMail, 0, len(e.Mails)), NoticesOff: make([]string, 0, len(e.NoticesOff)),
-		Retention: retention(),
+		Favourites: make([]exportFav, 0, len(e.Favourites)), Retention: retention(),
+	}
+	for _, f := range e.Favourites {
+		d.Favourites = append(d.Favourites, exportFav{Service: f.Service, Country: f.Country,
+			AddedAt: Timestamp(f.CreatedAt)})
 	}
 	for _, m := range e.Mails {
 		d.Mails = append(d.Mails, exportMail{Kind: string(m.Kind), To: Untrusted(m.To), Subject: Untrusted(m.Subject),
@@ -262,7 +275,8 @@ func newExportDoc(e store.Export) exportDoc {
 
 func newExportNumber(r store.Reservation) exportNumber {
 	n := exportNumber{ID: r.ID, Service: r.Service, Country: r.Country, Phone: r.Phone, State: string(r.State),
-		PriceCents: r.PriceCents, Refunded: r.Refunded, Simulated: r.Simulated, Provider: r.Provider,
+		PriceCents: r.PriceCents, Refunded: r.Refunded, Simulated: r.Simulated, Operator: r.Operator,
+		Report: string(r.Report), Provider: r.Provider,
 		Reference: r.ProviderRef, CreatedAt: Timestamp(r.CreatedAt), ExpiresAt: Timestamp(r.ExpiresAt),
 		EndedAt: Timestamp(r.EndedAt), Messages: make([]exportSMS, 0, len(r.Messages))}
 	for _, m := range r.Messages {

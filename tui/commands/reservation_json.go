@@ -27,6 +27,8 @@ type reservationJSON struct {
 	CancelAfter Timestamp     `json:"cancel_after"` // cancel is refused before this
 	EndedAt     Timestamp     `json:"ended_at"`     // null while open
 	Code        OptUntrusted  `json:"code"`         // the newest code, null until one came
+	Operator    string        `json:"operator"`     // the mobile operator asked for; "" for any
+	Report      string        `json:"report"`       // banned, used or no-sms once you reported it; "" if not
 	Messages    []messageJSON `json:"messages"`     // oldest first
 }
 
@@ -41,7 +43,8 @@ func reservationOf(r store.Reservation) reservationJSON {
 	j := reservationJSON{ID: r.ID, Service: r.Service, Country: r.Country, Phone: Untrusted(r.Phone),
 		PriceCents: r.PriceCents, State: string(r.State), Refunded: r.Refunded, Simulated: r.Simulated,
 		CreatedAt: Timestamp(r.CreatedAt), ExpiresAt: Timestamp(r.ExpiresAt), CancelAfter: Timestamp(r.CancelAfter),
-		EndedAt: Timestamp(r.EndedAt), Code: OptUntrusted(r.LatestCode()), Messages: []messageJSON{}}
+		EndedAt: Timestamp(r.EndedAt), Code: OptUntrusted(r.LatestCode()), Operator: r.Operator,
+		Report: string(r.Report), Messages: []messageJSON{}}
 	for _, m := range r.Messages {
 		j.Messages = append(j.Messages, messageJSON{Sender: Untrusted(m.Sender), Text: UntrustedText(m.Body),
 			Code: OptUntrusted(m.Code), ReceivedAt: Timestamp(m.ReceivedAt)})
@@ -71,8 +74,13 @@ func (r reservationJSON) WriteText(w io.Writer) error {
 		{"number", r.Phone.String()},
 		{"service", r.Service + " (" + wording.Service(r.Service) + ")"},
 		{"country", r.Country + " (" + wording.Country(r.Country) + ")"},
-		{"price", price},
-		{"state", r.stateText()},
+	}
+	if r.Operator != "" {
+		rows = append(rows, []string{"operator", r.Operator})
+	}
+	rows = append(rows, []string{"price", price}, []string{"state", r.stateText()})
+	if r.Report != "" {
+		rows = append(rows, []string{"reported", wording.ReportReason(store.ReportReason(r.Report))})
 	}
 	switch {
 	case !r.open():

@@ -22,6 +22,8 @@ const (
 func reserveCommand() *Command {
 	service := Arg("SERVICE", Service, "what the number is for")
 	country := Flag("country", Country, "the number's country (default: the cheapest with stock)")
+	operator := Flag("operator", Operator, "a number of this mobile operator (needs --country; the operators "+
+		"command lists them)")
 	maxPrice := Flag("max-price", Cents(maxPriceCents), "take only an offer at this price or below")
 	wait := Flag("wait", Duration(time.Second, maxWait), "then wait this long for the first SMS")
 	return &Command{
@@ -33,15 +35,19 @@ func reserveCommand() *Command {
 			"(event \"sms\", its \"code\" field holds the code; status 0), or the wait ends first (status 3: the " +
 			"number stays open), or the number ends without an SMS (event \"end\", status 4: refunded). With " +
 			"--json each event is one JSON object on its own line.",
-		Params:  []Param{service, country, maxPrice, wait},
+		Params:  []Param{service, country, operator, maxPrice, wait},
 		Stream:  true,
 		Example: eventJSON{Event: evSMS, reservationJSON: exampleReservation},
 		Run: func(c *Call) error {
-			o, err := pickOffer(c, service.Get(c), country.Get(c), maxPrice.Get(c))
+			pick := provider.Pick{Service: service.Get(c), Country: country.Get(c), Operator: operator.Get(c)}
+			if pick.Operator != "" && pick.Country == "" {
+				return Exit(ExitUsage, "--operator needs --country: operators differ from country to country")
+			}
+			o, err := pickOffer(c, pick, maxPrice.Get(c))
 			if err != nil {
 				return err
 			}
-			r, err := c.Deps.Numbers.Reserve(c.Ctx, c.User.ID, o.Service, o.Country, o.SellCents)
+			r, err := c.Deps.Numbers.ReservePick(c.Ctx, c.User.ID, o.Pick(), o.SellCents)
 			if err != nil {
 				return err
 			}
@@ -57,21 +63,41 @@ func reserveCommand() *Command {
 }
 
 // pickOffer chooses what to reserve: the cheapest offer of the service
-// (in the country, when given) at maxCents or below (0: any price). Its
-// price is what the person agrees to pay, as a price confirmed in the
-// Numbers pane is: if it rose meanwhile, the engine refuses.
-func pickOffer(c *Call, service, country string, maxCents int64) (provider.RoutedOffer, error) {
-	offers, err := offersFor(c, service, country)
+// (in the country, of the operator, when given) at maxCents or below (0:
+// any price). Its price is what the person agrees to pay, as a price
+// confirmed in the Numbers pane is: if it rose meanwhile, the engine
+// refuses. --max-price is a hard cap: never an offer above it.
+func pickOffer(c *Call, p provider.Pick, maxCents int64) (provider.RoutedOffer, error) {
+	offers, err := offersFor(c, p.Service, p.Country)
 	if err != nil {
 		return provider.RoutedOffer{}, err
 	}
+	where := inCountry(p.Country)
+	if p.Operator != "" {
+		offers = operatorOffer(c, p)
+		where += " from " + wording.Operator(p.Operator)
+	}
 	if len(offers) == 0 {
+		if p.Operator != "" {
+			return provider.RoutedOffer{}, Exit(ExitRefused, "no %s numbers%s in stock right now: the operators "+
+				"command lists the operators there, or leave --operator out for any", wording.Service(p.Service), where)
+		}
 		return provider.RoutedOffer{}, Exit(ExitRefused, "no %s numbers%s in stock right now: try another "+
-			"country, or again in a few minutes", wording.Service(service), inCountry(country))
+			"country, or again in a few minutes", wording.Service(p.Service), where)
 	}
 	if o := offers[0]; maxCents > 0 && o.SellCents > maxCents {
 		return o, Exit(ExitRefused, "the cheapest %s number%s costs %s, more than --max-price %d (%s)",
-			wording.Service(service), inCountry(country), store.FormatCents(o.SellCents), maxCents, store.FormatCents(maxCents))
+			wording.Service(p.Service), where, store.FormatCents(o.SellCents), maxCents, store.FormatCents(maxCents))
 	}
 	return offers[0], nil
+}
+
+// operatorOffer is the offer of one operator's numbers, if in stock.
+func operatorOffer(c *Call, p provider.Pick) []provider.RoutedOffer {
+	for _, o := range c.Deps.Numbers.Operators(c.Ctx, p.Service, p.Country) {
+		if o.Operator == p.Operator && o.Stock > 0 {
+			return []provider.RoutedOffer{o}
+		}
+	}
+	return nil
 }

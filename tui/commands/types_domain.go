@@ -7,6 +7,7 @@ import (
 
 	"github.com/wantsms/wantsms/billing"
 	"github.com/wantsms/wantsms/provider"
+	"github.com/wantsms/wantsms/store"
 )
 
 // Parameter types checked against WantSMS's own tables (services,
@@ -22,6 +23,29 @@ var Service = Type[string]{Name: "SERVICE",
 // ("gb", "GB", "United Kingdom"), as its canonical code.
 var Country = Type[string]{Name: "COUNTRY",
 	Help: "a two-letter country code, like gb or us (the countries command lists them)", Parse: parseCountry}
+
+// Operator is a mobile operator's name as upstreams write it ("mts",
+// "vodafone"), in any case, as lower case.
+var Operator = Type[string]{Name: "NAME",
+	Help: "a mobile operator's name, like vodafone or mts (the operators command lists them per country)",
+	Parse: func(s string) (string, error) {
+		s = strings.ToLower(s)
+		if !provider.ValidOperator(s) {
+			return "", errors.New("want an operator's name: letters and digits, like vodafone (the operators " +
+				"command lists them; leave --operator out for any)")
+		}
+		return s, nil
+	}}
+
+// ReportReason is why a number is reported as bad.
+var ReportReason = Type[store.ReportReason]{Name: "banned|used|no-sms",
+	Help: "banned (the service says the number is banned), used (already used there) or no-sms (its code never came)",
+	Parse: func(s string) (store.ReportReason, error) {
+		if r := store.ReportReason(s); r.Valid() {
+			return r, nil
+		}
+		return "", errors.New("want banned, used or no-sms")
+	}}
 
 // maxTopUpCents bounds an amount before the payment desk sees it: far
 // above any configured top-up (the desk checks its own range), low enough

@@ -44,6 +44,13 @@ type KeyMap struct {
 	AgainRes   key.Binding
 	Filter     key.Binding
 	NewNumber  key.Binding
+	Star       key.Binding
+	Operator   key.Binding
+	ReportRes  key.Binding
+	// The reasons a report gives, asked after ReportRes.
+	ReportBanned key.Binding
+	ReportUsed   key.Binding
+	ReportNoSMS  key.Binding
 
 	// The Admin pane's keys.
 	AdminBan      key.Binding
@@ -121,6 +128,13 @@ func newKeyMap() *KeyMap {
 		AgainRes:   b([]string{"a"}, "a", "another SMS"),
 		Filter:     b([]string{"/"}, "/", "filter"),
 		NewNumber:  b([]string{"enter", "esc"}, "enter", "another number"),
+		Star:       b([]string{"*"}, "*", "star/unstar"),
+		Operator:   b([]string{"o"}, "o", "operator"),
+		ReportRes:  b([]string{"r"}, "r", "report bad number"),
+
+		ReportBanned: b([]string{"b"}, "b", "banned"),
+		ReportUsed:   b([]string{"u"}, "u", "already used"),
+		ReportNoSMS:  b([]string{"s"}, "s", "no SMS came"),
 
 		AdminBan:      b([]string{"b"}, "b", "ban"),
 		AdminUnban:    b([]string{"u"}, "u", "unban"),

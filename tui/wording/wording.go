@@ -9,6 +9,7 @@
 package wording
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/wantsms/wantsms/provider"
@@ -56,6 +57,37 @@ func State(state store.ReservationState, refunded bool) string {
 		return "refunded (" + string(state) + ")"
 	}
 	return string(state)
+}
+
+// Rate is a success rate as people read it: "92%", or "new" while too
+// few numbers had an outcome to tell (store.MinRateSample).
+func Rate(t store.Tally) string {
+	if pct, ok := t.Percent(); ok {
+		return strconv.Itoa(pct) + "%"
+	}
+	return "new"
+}
+
+// Operator names the operator a number was asked from: "any operator"
+// for none, else its name, cleaned.
+func Operator(name string) string {
+	if name == "" {
+		return "any operator"
+	}
+	return sanitize.Line(name)
+}
+
+// ReportReason says what a report said about a number.
+func ReportReason(r store.ReportReason) string {
+	switch r {
+	case store.ReportBanned:
+		return "banned by the service"
+	case store.ReportUsed:
+		return "already used at the service"
+	case store.ReportNoSMS:
+		return "the code never came"
+	}
+	return sanitize.Line(string(r))
 }
 
 // Owed tells an account in debt (a card payment refunded or disputed

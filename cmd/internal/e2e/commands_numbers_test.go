@@ -33,6 +33,8 @@ type resJSON struct {
 	CancelAfter string  `json:"cancel_after"`
 	EndedAt     *string `json:"ended_at"`
 	Code        *string `json:"code"`
+	Operator    string  `json:"operator"`
+	Report      string  `json:"report"`
 	Messages    []struct {
 		Sender     string  `json:"sender"`
 		Text       string  `json:"text"`
@@ -88,11 +90,20 @@ func frozenSim(c *service.Config) {
 }
 
 type priceRow struct {
-	Service    string `json:"service"`
-	Country    string `json:"country"`
-	PriceCents int64  `json:"price_cents"`
-	Stock      int    `json:"stock"`
-	Simulated  bool   `json:"simulated"`
+	Service    string   `json:"service"`
+	Country    string   `json:"country"`
+	PriceCents int64    `json:"price_cents"`
+	Stock      int      `json:"stock"`
+	Simulated  bool     `json:"simulated"`
+	Success24h rateJSON `json:"success_24h"`
+	Success7d  rateJSON `json:"success_7d"`
+}
+
+// rateJSON is the documented shape of a success rate.
+type rateJSON struct {
+	Numbers int64 `json:"numbers"`
+	WithSMS int64 `json:"with_sms"`
+	Percent *int  `json:"percent"`
 }
 
 // The three listings agree with each other and with the filters, in the

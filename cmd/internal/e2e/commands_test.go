@@ -202,7 +202,7 @@ func TestCommandLineErrorsNeverReachTheStore(t *testing.T) {
 		t.Fatal(err)
 	}
 	cases := []struct{ line, want string }{
-		{"nosuch", `unknown command "nosuch"; valid: balance, services, countries, prices, reserve, `},
+		{"nosuch", `unknown command "nosuch"; valid: balance, services, countries, prices, operators, favourite, reserve, `},
 		{"balance extra", `balance: unexpected argument "extra"`},
 		{"balance --bogus", `unknown flag "--bogus"`},
 		{"balance --json --json", "--json given twice"},

@@ -29,7 +29,8 @@ import (
 // rows of every kind with notes, a closed conversation with a staff reply
 // and an open one, a suspension, a pending key and a key enrolled for
 // admin use, the mails all that sent, an email change waiting for its
-// code and a notice turned off.
+// code and a notice turned off, favourites, and numbers asked from one
+// operator, one of them reported as bad.
 func richAccount(t *testing.T, env *testenv.PayEnv) (store.User, ssh.Signer) {
 	t.Helper()
 	ctx := context.Background()
@@ -46,7 +47,7 @@ func richAccount(t *testing.T, env *testenv.PayEnv) (store.User, ssh.Signer) {
 	newRes := func(ref string, sim bool) store.Reservation {
 		r, err := st.CreateReservation(ctx, store.NewReservation{UserID: u.ID, Service: "telegram", Country: "gb",
 			Phone: "+447700900" + ref[len(ref)-3:], Provider: "sim", ProviderRef: ref, Simulated: sim, CostMicros: 120_000,
-			PriceCents: 40, Lifetime: time.Hour})
+			PriceCents: 40, Lifetime: time.Hour, Operator: map[bool]string{true: "vodafone"}[sim]})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -64,6 +65,19 @@ func richAccount(t *testing.T, env *testenv.PayEnv) (store.User, ssh.Signer) {
 		t.Fatal(err)
 	}
 	newRes("act-333", false) // open
+	bad := newRes("act-444", true)
+	if _, err := st.ClaimReport(ctx, store.ReportClaim{UserID: u.ID, ID: bad.ID, Reason: store.ReportUsed,
+		MaxEarly: 1, EarlyWindow: time.Hour}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.EndReservation(ctx, bad.ID, store.ResCancelled); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []string{"gb", "de"} {
+		if _, err := st.AddFavourite(ctx, u.ID, "telegram", c); err != nil {
+			t.Fatal(err)
+		}
+	}
 
 	ok(t, env.Env, key, "topup card 10")
 	if code := env.StripeEvent(t, "evt_rich", billing.EventCheckoutCompleted, env.LastOrder(t, u.ID), true); code != 200 {
@@ -287,17 +301,26 @@ func exportFromDB(t *testing.T, db *sql.DB, uid int64) map[string]any {
 		must(r.Scan(&kind, &at, &addr, &client, &detail))
 		return map[string]any{"kind": kind, "at": stamp(at), "address": addr, "client": client, "detail": detail}
 	})
+	doc["favourites"] = rows(`SELECT service, country, created_at FROM favourites WHERE user_id = ?
+		ORDER BY created_at, service, country`, func(r *sql.Rows) any {
+		var service, country string
+		var at sql.NullInt64
+		must(r.Scan(&service, &country, &at))
+		return map[string]any{"service": service, "country": country, "added_at": stamp(at)}
+	})
 	doc["reservations"] = rows(`SELECT id, service, country, phone, state, price_cents, refunded, simulated, provider,
-		provider_ref, created_at, expires_at, ended_at FROM reservations WHERE user_id = ? ORDER BY id`,
+		provider_ref, created_at, expires_at, ended_at, operator, COALESCE(report, '') FROM reservations
+		WHERE user_id = ? ORDER BY id`,
 		func(r *sql.Rows) any {
 			var id, price int64
-			var service, country, phone, state, prov, ref string
+			var service, country, phone, state, prov, ref, operator, report string
 			var refunded, simulated bool
 			var created, expires, ended sql.NullInt64
 			must(r.Scan(&id, &service, &country, &phone, &state, &price, &refunded, &simulated, &prov, &ref,
-				&created, &expires, &ended))
+				&created, &expires, &ended, &operator, &report))
 			return map[string]any{"id": id, "service": service, "country": country, "phone": phone, "state": state,
-				"price_cents": price, "refunded": refunded, "simulated": simulated, "provider": prov,
+				"price_cents": price, "refunded": refunded, "simulated": simulated, "operator": operator,
+				"report": report, "provider": prov,
 				"provider_ref": ref, "created_at": stamp(created), "expires_at": stamp(expires), "ended_at": stamp(ended),
 				"messages": smsFromDB(t, db, id, stamp)}
 		})

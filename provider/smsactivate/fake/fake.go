@@ -92,6 +92,7 @@ type activation struct {
 	code, oldCode string
 	codes         int
 	script        Script
+	operator      string // the operator it was bought from, "any" when none was asked for
 }
 
 // Server is the fake upstream. Its URL is the base URL to configure.
@@ -102,7 +103,8 @@ type Server struct {
 
 	mu        sync.Mutex
 	balance   provider.Micros
-	prices    map[[2]string]*price // [country id, service]
+	prices    map[[2]string]*price         // [country id, service]
+	operators map[[2]string]map[string]int // [country id, operator] → service → stock
 	acts      map[int64]*activation
 	nextID    int64
 	script    Script
@@ -132,7 +134,8 @@ func New(opt Options) *Server {
 	}
 	s := &Server{
 		key: opt.APIKey, stringNumbers: opt.StringNumbers, balance: bal,
-		prices: map[[2]string]*price{}, acts: map[int64]*activation{}, nextID: 12608620,
+		prices: map[[2]string]*price{}, operators: map[[2]string]map[string]int{}, acts: map[int64]*activation{},
+		nextID: 12608620,
 		script: Script{CodeAfterPolls: 1, Text: "Your code is {code}. Do not share it."},
 	}
 	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
@@ -152,6 +155,20 @@ func (s *Server) SetPrice(service, countryID, cost string, count int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.prices[[2]string{countryID, service}] = &price{cost: c, count: count}
+}
+
+// SetOperatorStock sets how many numbers of one operator a country
+// (numeric id) has for a service (two-letter code): getOperators lists the
+// operator, getNumbersStatus tells the stock, and getNumber with that
+// operator takes from it (at the service's price in the country).
+func (s *Server) SetOperatorStock(service, countryID, operator string, count int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	k := [2]string{countryID, operator}
+	if s.operators[k] == nil {
+		s.operators[k] = map[string]int{}
+	}
+	s.operators[k][service] = count
 }
 
 // SetScript sets the life of activations bought from now on.
@@ -271,6 +288,10 @@ func (s *Server) answer(r *http.Request) string {
 		return s.getPrices(q.Get("service"), q.Get("country"))
 	case "getNumber", "getNumberV2":
 		return s.getNumber(q, action == "getNumberV2")
+	case "getOperators":
+		return s.getOperators(q.Get("country"))
+	case "getNumbersStatus":
+		return s.getNumbersStatus(q.Get("country"), q.Get("operator"))
 	case "getStatus":
 		return s.withActivation(q, s.getStatus)
 	case "getFullSms":

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -37,13 +38,58 @@ func (s *Server) getPrices(service, country string) string {
 	return string(b)
 }
 
+// getOperators answers {"status":"success","countryOperators":{"<id>":[…]}},
+// or OPERATORS_NOT_FOUND for a country without operators.
+func (s *Server) getOperators(country string) string {
+	var names []string
+	for k := range s.operators {
+		if k[0] == country {
+			names = append(names, k[1])
+		}
+	}
+	if len(names) == 0 {
+		return `{"status":"error","error":"OPERATORS_NOT_FOUND"}`
+	}
+	sort.Strings(names)
+	b, _ := json.Marshal(map[string]any{"status": "success", "countryOperators": map[string][]string{country: names}})
+	return string(b)
+}
+
+// getNumbersStatus answers {"<service>_0":"<stock>",…} for a country,
+// of one operator when it is given.
+func (s *Server) getNumbersStatus(country, operator string) string {
+	out := map[string]string{}
+	if operator == "" || operator == "any" {
+		for k, p := range s.prices {
+			if k[0] == country {
+				out[k[1]+"_0"] = strconv.Itoa(p.count)
+			}
+		}
+	} else if ops, ok := s.operators[[2]string{country, operator}]; ok {
+		for svc, n := range ops {
+			out[svc+"_0"] = strconv.Itoa(n)
+		}
+	} else {
+		return "WRONG_OPERATOR"
+	}
+	b, _ := json.Marshal(out)
+	return string(b)
+}
+
 func (s *Server) getNumber(q url.Values, v2 bool) string {
 	key := [2]string{q.Get("country"), q.Get("service")}
 	p := s.prices[key]
+	op := q.Get("operator")
+	var opStock map[string]int
+	if op != "" && op != "any" {
+		if opStock = s.operators[[2]string{key[0], op}]; opStock == nil {
+			return "WRONG_OPERATOR"
+		}
+	}
 	switch {
 	case p == nil:
 		return "BAD_SERVICE"
-	case p.count <= 0:
+	case p.count <= 0, opStock != nil && opStock[key[1]] <= 0:
 		return "NO_NUMBERS"
 	case q.Has("maxPrice"):
 		limit, err := provider.ParseAmount(q.Get("maxPrice"), provider.Dollar)
@@ -56,8 +102,15 @@ func (s *Server) getNumber(q url.Values, v2 bool) string {
 	}
 	s.balance -= p.cost
 	p.count--
+	if opStock != nil {
+		opStock[key[1]]--
+	}
 	s.nextID++
-	a := &activation{id: s.nextID, service: key[1], cid: key[0], cost: p.cost, status: stWait, script: s.script}
+	a := &activation{id: s.nextID, service: key[1], cid: key[0], cost: p.cost, status: stWait, script: s.script,
+		operator: "any"}
+	if opStock != nil {
+		a.operator = op
+	}
 	a.phone = callingCodes[key[0]] + fmt.Sprintf("%010d", 9_000_000_000+s.nextID%1_000_000_000)
 	s.acts[a.id] = a
 	return s.dialect.number(a, key[0], v2)
@@ -79,7 +132,7 @@ func (d Dialect) number(a *activation, countryID string, v2 bool) string {
 		m := map[string]any{
 			"activationId": a.id, "phoneNumber": phone, "activationCost": json.Number(decimal(a.cost)),
 			"countryCode": countryID, "canGetAnotherSms": "1", "activationTime": "2025-01-01 12:00:00",
-			"activationOperator": "any",
+			"activationOperator": a.operator,
 		}
 		if d.Extra != "" {
 			m["extra"] = d.Extra

@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/wantsms/wantsms/provider"
 	"github.com/wantsms/wantsms/store"
 )
 
@@ -22,4 +23,11 @@ type Engine interface {
 	Again(ctx context.Context, userID, id int64) error
 	// CanAgain reports whether the provider can send another SMS.
 	CanAgain(providerName string) bool
+	// Report ends a bad number with a refund and tells the provider.
+	Report(ctx context.Context, userID, id int64, reason store.ReportReason) (store.Reservation, error)
+	// Replacement is another number of a reported number's pair.
+	Replacement(ctx context.Context, r store.Reservation) (provider.RoutedOffer, bool)
+	// Quote is what a pick sells at now (ok false: none in stock).
+	Quote(ctx context.Context, p provider.Pick) (provider.RoutedOffer, bool)
+	ReservePick(ctx context.Context, userID int64, p provider.Pick, priceCents int64) (store.Reservation, error)
 }

@@ -1,10 +1,11 @@
 // Package inbox is the Inbox pane: the open numbers, their SMS as they
 // arrive (the code large, a bell when one comes), and what can be done
-// with a number now (copy, cancel, finish, another SMS), offered, asked
-// and refused by the same rules the engine applies.
+// with a number now (copy, cancel, finish, another SMS, report it as bad
+// and take another of its pair), offered, asked and refused by the same
+// rules the engine applies.
 //
-// May import from this repository: provider/engine, store, tui/kit,
-// tui/sanitize, tui/wording.
+// May import from this repository: provider (the offer of another
+// number), provider/engine, store, tui/kit, tui/sanitize, tui/wording.
 package inbox
 
 import (
@@ -32,6 +33,7 @@ const (
 	inboxFinish
 	inboxAgain
 	inboxCopyCode
+	inboxReport // asks why: banned, used, or no SMS
 )
 
 // Pane is the Inbox pane: open numbers, their SMS as they arrive, the
@@ -59,6 +61,9 @@ type Pane struct {
 	notice   string
 	seen     map[int64]bool // message ids already shown: a new one rings
 	tick     kit.Ticker
+	// another is the offer of another number after a report, asked
+	// about until answered (nil: none).
+	another *anotherOffer
 }
 
 // inboxRefusal is an action the rules refused on a number. Its words are
@@ -87,6 +92,10 @@ type doneMsg struct {
 	id     int64
 	notice string
 	err    error
+	// another is the offer after a report (nil: none); reserved is a
+	// number reserved in its place (0: none), selected on reload.
+	another  *anotherOffer
+	reserved int64
 }
 
 type bellMsg struct{}
@@ -162,9 +171,12 @@ func (p *Pane) Update(msg tea.Msg) (kit.Pane, tea.Cmd) {
 		return p, tea.Batch(p.loaded1(msg.open), p.tick.Ensure(p.nextChange()))
 	case doneMsg:
 		p.busy, p.confirm = false, inboxNone
-		p.notice, p.failure = msg.notice, nil
+		p.notice, p.failure, p.another = msg.notice, nil, msg.another
 		if msg.err != nil {
 			p.failure = &inboxFailure{id: msg.id, text: p.c.Explain(msg.err)}
+		}
+		if msg.reserved != 0 {
+			p.selected = msg.reserved
 		}
 		return p, p.load()
 	case kit.CopiedMsg:
@@ -274,6 +286,12 @@ func stamp(r store.Reservation) string { return fmt.Sprintf("%s/%d", r.State, le
 
 func (p *Pane) key(msg tea.KeyMsg) tea.Cmd {
 	k := p.c.Keys
+	if p.another != nil {
+		return p.anotherKey(msg)
+	}
+	if p.confirm == inboxReport {
+		return p.reasonKey(msg)
+	}
 	if p.confirm != inboxNone {
 		switch {
 		case key.Matches(msg, k.Yes):
@@ -306,6 +324,8 @@ func (p *Pane) key(msg tea.KeyMsg) tea.Cmd {
 		p.confirmIf(inboxFinish, r)
 	case key.Matches(msg, k.AgainRes):
 		p.confirmIf(inboxAgain, r)
+	case key.Matches(msg, k.ReportRes):
+		p.confirmIf(inboxReport, r)
 	}
 	return nil
 }
@@ -357,6 +377,9 @@ func (p *Pane) check(a inboxAction, r store.Reservation) error {
 		if r.LatestCode() == "" {
 			return errNoCode
 		}
+	case inboxReport:
+		// No guard: a report may come at once (the store counts those).
+		return r.CheckCancel()
 	}
 	return nil
 }
@@ -410,7 +433,12 @@ func (p *Pane) act() tea.Cmd {
 // bar changes as its state changes and as its cancel guard passes.
 func (p *Pane) ShortHelp() []key.Binding {
 	k := p.c.Keys
-	if p.confirm != inboxNone {
+	switch {
+	case p.another != nil:
+		return p.anotherHelp()
+	case p.confirm == inboxReport:
+		return []key.Binding{k.ReportBanned, k.ReportUsed, k.ReportNoSMS, k.Back}
+	case p.confirm != inboxNone:
 		return []key.Binding{k.Yes, k.No}
 	}
 	r, ok := p.current()
@@ -422,7 +450,7 @@ func (p *Pane) ShortHelp() []key.Binding {
 		action inboxAction
 		b      key.Binding
 	}{{inboxCopyCode, k.CopyCode}, {inboxNone, k.CopyNumber}, {inboxCancel, k.CancelRes},
-		{inboxFinish, k.FinishRes}, {inboxAgain, k.AgainRes}} {
+		{inboxFinish, k.FinishRes}, {inboxAgain, k.AgainRes}, {inboxReport, k.ReportRes}} {
 		if p.check(a.action, r) == nil {
 			out = append(out, a.b)
 		}
@@ -515,6 +543,12 @@ const newestMessageLines = 4
 
 func (p *Pane) status() []string {
 	st := p.c.Styles
+	if p.another != nil && !p.busy {
+		return p.anotherLines()
+	}
+	if p.confirm == inboxReport {
+		return p.reasonLines()
+	}
 	if p.confirm != inboxNone {
 		r := p.target
 		q := map[inboxAction]string{

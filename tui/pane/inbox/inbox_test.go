@@ -127,3 +127,39 @@ func TestInboxFailureGoesWhenItsNumberChanges(t *testing.T) {
 		t.Fatalf("the stale failure outlived its number's change:\n%s", v)
 	}
 }
+
+// r reports the number (at once, inside the cancel guard): the reason
+// is asked, the number is refunded, and another of the pair is offered
+// and reserved with y.
+func TestViewInboxReport(t *testing.T) {
+	e := tuitest.New(t)
+	eng := e.WithNumbers()
+	ctx := context.Background()
+	u := e.Account("dave@example.com", 1000)
+	bad, err := eng.Reserve(ctx, u.ID, "telegram", "gb", 300)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, _ = e.Store.UserByID(ctx, u.ID)
+	m := e.Open(&u)
+	m = tuitest.Type(m, "2")
+	m = tuitest.Type(m, "r")
+	tuitest.Golden(t, "inbox_report_80x24", m.View(), 80, 24)
+	m = tuitest.Type(m, "b")
+	tuitest.Golden(t, "inbox_report_another_80x24", m.View(), 80, 24)
+	got, _ := e.Store.Reservation(ctx, bad.ID)
+	if got.State != store.ResCancelled || !got.Refunded || got.Report != store.ReportBanned {
+		t.Fatalf("the reported number: %+v", got)
+	}
+	m = tuitest.Type(m, "y")
+	open, _ := e.Store.OpenReservations(ctx, u.ID)
+	if len(open) != 1 || open[0].Service != "telegram" || open[0].Country != "gb" || open[0].ID == bad.ID {
+		t.Fatalf("another number: %+v", open)
+	}
+	if v := m.View(); !strings.Contains(v, "Reserved "+open[0].Phone+" for") || !strings.Contains(v, "▸ "+open[0].Phone) {
+		t.Fatalf("after y:\n%s", v)
+	}
+	if b, _ := e.Store.UserByID(ctx, u.ID); b.BalanceCents != 1000-open[0].PriceCents {
+		t.Fatalf("balance %d", b.BalanceCents)
+	}
+}

@@ -1,26 +1,25 @@
-// Package numbers is the Numbers pane, the dashboard's first tab: choose
-// a service (type to filter), then a country, see the price against the
-// balance, reserve, and watch the number with its countdown until its
-// code comes.
+// Package numbers is the Numbers pane, the dashboard's first tab: the
+// person's favourite service+country pairs first (one key reserves one),
+// then choose a service (type to filter), then a country, each with its
+// price, stock and how often numbers got an SMS; see the price against
+// the balance, pick an operator where numbers are sold by operator,
+// reserve, and watch the number with its countdown until its code
+// comes. A price that changed while the person was confirming is shown
+// on the same screen and asked again there.
 //
-// May import from this repository: provider, store, tui/kit,
-// tui/sanitize, tui/wording.
+// May import from this repository: provider, provider/engine (its
+// refusals), store, tui/kit, tui/sanitize, tui/wording.
 package numbers
 
 import (
 	"errors"
-	"fmt"
-	"sort"
-	"strings"
-	"sync"
 	"time"
-	"unicode"
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/lipgloss"
 
 	"github.com/wantsms/wantsms/provider"
+	"github.com/wantsms/wantsms/provider/engine"
 	"github.com/wantsms/wantsms/store"
 	"github.com/wantsms/wantsms/tui/kit"
 	"github.com/wantsms/wantsms/tui/sanitize"
@@ -31,9 +30,10 @@ import (
 type numbersMode int
 
 const (
-	numServices  numbersMode = iota // pick a service (type to filter)
+	numServices  numbersMode = iota // favourites, then pick a service (type to filter)
 	numCountries                    // pick a country for it
 	numConfirm                      // price and balance, y/n
+	numOperators                    // pick an operator for the pair being confirmed
 	numReserving                    // waiting for the engine
 	numReserved                     // the number with its countdown
 )
@@ -41,7 +41,8 @@ const (
 // topUpHint tells a person without credits where to get them.
 const topUpHint = "To top up, open Wallet (press the Wallet tab number)."
 
-// Pane is the Numbers pane: service → country → confirm → number.
+// Pane is the Numbers pane: favourites or service → country → confirm
+// (→ operator) → number.
 type Pane struct {
 	c       *kit.Common
 	st      Store
@@ -49,28 +50,57 @@ type Pane struct {
 	w, h    int
 	mode    numbersMode
 	offers  []provider.RoutedOffer
+	rates   *store.SuccessRates // shared with every session
+	favs    []store.Favourite
+	favsIn  bool // the favourites were loaded once
 	loaded  bool
 	filter  string
-	rows    []numberRow // the list on screen (services or countries)
+	rows    []numberRow // the list on screen (favourites and services, or countries)
 	cursor  int
 	service string
-	offer   provider.RoutedOffer
-	res     store.Reservation
-	err     string
-	notice  string
-	tick    kit.Ticker
+	offer   provider.RoutedOffer // what is being confirmed
+	// ops are the operators of the pair being confirmed (opsFor), once
+	// loaded; opCursor is the operator list's cursor.
+	ops      []provider.RoutedOffer
+	opsFor   provider.Pick
+	opCursor int
+	// priceWas is the price the person confirmed when the engine refused
+	// it as changed: the confirmation then shows the new one beside it
+	// (0: no change to show). soldOut: the pair has none left at all.
+	priceWas int64
+	soldOut  bool
+	res      store.Reservation
+	err      string
+	notice   string
+	tick     kit.Ticker
 }
 
-// numberRow is one line of the service or country list.
-type numberRow struct {
-	code, label string
-	cents       int64 // cheapest price
-	stock       int
-	sim         bool
-	offer       provider.RoutedOffer
+type offersLoadedMsg struct {
+	offers []provider.RoutedOffer
+	rates  *store.SuccessRates
 }
 
-type offersLoadedMsg struct{ offers []provider.RoutedOffer }
+type favouritesLoadedMsg struct {
+	favs []store.Favourite
+	err  error
+}
+
+type favouriteToggledMsg struct {
+	service, country string
+	on               bool
+	err              error
+}
+
+type operatorsLoadedMsg struct {
+	pair provider.Pick // service and country
+	ops  []provider.RoutedOffer
+}
+
+type quotedMsg struct {
+	pick  provider.Pick
+	offer provider.RoutedOffer
+	ok    bool
+}
 
 type reservedMsg struct {
 	res store.Reservation
@@ -88,7 +118,7 @@ func New(c *kit.Common, st Store, eng Engine) *Pane {
 }
 
 func (p *Pane) Title() string    { return "Numbers" }
-func (p *Pane) Init() tea.Cmd    { return p.load() }
+func (p *Pane) Init() tea.Cmd    { return tea.Batch(p.load(), p.loadFavourites()) }
 func (p *Pane) SetSize(w, h int) { p.w, p.h = w, h }
 
 // Capturing: while a filter is being typed, every key goes to it.
@@ -101,7 +131,30 @@ func (p *Pane) load() tea.Cmd {
 	if eng == nil {
 		return nil
 	}
-	return func() tea.Msg { return offersLoadedMsg{offers: eng.Offers(c.Ctx)} }
+	return func() tea.Msg { return offersLoadedMsg{offers: eng.Offers(c.Ctx), rates: eng.SuccessRates(c.Ctx)} }
+}
+
+func (p *Pane) loadFavourites() tea.Cmd {
+	c, st, uid := p.c, p.st, p.c.UserID
+	if st == nil {
+		return nil
+	}
+	return func() tea.Msg {
+		favs, err := st.Favourites(c.Ctx, uid)
+		return favouritesLoadedMsg{favs: favs, err: err}
+	}
+}
+
+// loadOperators fetches the operators of the pair being confirmed.
+func (p *Pane) loadOperators() tea.Cmd {
+	c, eng, pair := p.c, p.eng, provider.Pick{Service: p.offer.Service, Country: p.offer.Country}
+	if eng == nil || p.opsFor == pair {
+		return nil
+	}
+	p.ops, p.opsFor = nil, provider.Pick{}
+	return func() tea.Msg {
+		return operatorsLoadedMsg{pair: pair, ops: eng.Operators(c.Ctx, pair.Service, pair.Country)}
+	}
 }
 
 // nextChange is when the reserved number's countdowns (its end, the
@@ -121,8 +174,25 @@ func (p *Pane) nextChange() time.Duration {
 func (p *Pane) Update(msg tea.Msg) (kit.Pane, tea.Cmd) {
 	switch msg := msg.(type) {
 	case offersLoadedMsg:
-		p.offers, p.loaded = msg.offers, true
+		p.offers, p.rates, p.loaded = msg.offers, msg.rates, true
 		p.rebuild()
+	case favouritesLoadedMsg:
+		if msg.err == nil {
+			p.favs = msg.favs
+			p.rebuild()
+			if !p.favsIn && p.mode == numServices {
+				p.cursor = 0 // the list opens on the first favourite
+			}
+			p.favsIn = true
+		}
+	case favouriteToggledMsg:
+		return p, p.toggled(msg)
+	case operatorsLoadedMsg:
+		if msg.pair == (provider.Pick{Service: p.offer.Service, Country: p.offer.Country}) {
+			p.ops, p.opsFor = msg.ops, msg.pair
+		}
+	case quotedMsg:
+		p.requoted(msg)
 	case reservedMsg:
 		return p, p.reserved(msg)
 	case numberReloadedMsg:
@@ -134,9 +204,14 @@ func (p *Pane) Update(msg tea.Msg) (kit.Pane, tea.Cmd) {
 			p.notice = msg.What + " copied to your clipboard."
 		}
 	case kit.EventMsg:
-		if p.mode == numReserved && (msg.Missed || msg.Event.Ref == p.res.ID) {
-			return p, p.reload()
+		var cmds []tea.Cmd
+		if msg.Missed || msg.Event.Kind == store.EventFavourites {
+			cmds = append(cmds, p.loadFavourites())
 		}
+		if p.mode == numReserved && (msg.Missed || msg.Event.Ref == p.res.ID) {
+			cmds = append(cmds, p.reload())
+		}
+		return p, tea.Batch(cmds...)
 	case kit.ActivatedMsg:
 		p.tick.SetActive(true)
 		return p, tea.Batch(p.load(), p.tick.Ensure(p.nextChange()))
@@ -155,11 +230,38 @@ func (p *Pane) Update(msg tea.Msg) (kit.Pane, tea.Cmd) {
 func (p *Pane) reserved(msg reservedMsg) tea.Cmd {
 	if msg.err != nil {
 		p.mode = numConfirm
+		if errors.Is(msg.err, engine.ErrPriceChanged) {
+			// Ask again here, at the new price: no going back to find
+			// the row again in a list the new prices re-sorted.
+			p.priceWas, p.err = p.offer.SellCents, ""
+			return tea.Batch(p.load(), p.quote())
+		}
 		p.err = p.explain(msg.err)
-		return p.load() // prices or stock changed: show the new ones
+		return p.load() // stock changed: show the new one
 	}
 	p.mode, p.res, p.err, p.notice = numReserved, msg.res, "", ""
+	p.priceWas, p.soldOut = 0, false
 	return p.tick.Ensure(p.nextChange())
+}
+
+// quote asks what the offer being confirmed sells at now.
+func (p *Pane) quote() tea.Cmd {
+	c, eng, pick := p.c, p.eng, p.offer.Pick()
+	return func() tea.Msg {
+		o, ok := eng.Quote(c.Ctx, pick)
+		return quotedMsg{pick: pick, offer: o, ok: ok}
+	}
+}
+
+// requoted puts the new price of the offer being confirmed in place.
+func (p *Pane) requoted(msg quotedMsg) {
+	if p.mode != numConfirm || msg.pick != p.offer.Pick() {
+		return
+	}
+	p.soldOut = !msg.ok
+	if msg.ok {
+		p.offer = msg.offer
+	}
 }
 
 // explain words a refusal, adding the way out where there is one.
@@ -185,12 +287,27 @@ func (p *Pane) key(msg tea.KeyMsg) tea.Cmd {
 	switch p.mode {
 	case numServices, numCountries:
 		return p.listKey(msg)
+	case numOperators:
+		return p.operatorKey(msg)
 	case numConfirm:
 		switch {
-		case key.Matches(msg, k.Yes) && p.affordable():
+		case key.Matches(msg, k.Yes) && p.affordable() && !p.soldOut:
 			return p.reserve()
+		case key.Matches(msg, k.Operator) && len(p.ops) > 0:
+			p.mode, p.opCursor = numOperators, 0
+			for i, o := range p.operatorRows() {
+				if o.Operator == p.offer.Operator {
+					p.opCursor = i
+				}
+			}
+		case key.Matches(msg, k.Star):
+			return p.toggleFavourite(p.offer.Service, p.offer.Country)
 		case key.Matches(msg, k.No):
-			p.mode, p.err = numCountries, ""
+			p.mode, p.err, p.priceWas, p.soldOut = numCountries, "", 0, false
+			if p.service == "" { // confirmed from a favourite
+				p.mode = numServices
+			}
+			p.rebuild()
 		}
 	case numReserved:
 		switch {
@@ -208,6 +325,9 @@ func (p *Pane) key(msg tea.KeyMsg) tea.Cmd {
 }
 
 func (p *Pane) listKey(msg tea.KeyMsg) tea.Cmd {
+	if key.Matches(msg, p.c.Keys.Star) {
+		return p.starRow()
+	}
 	switch msg.Type {
 	case tea.KeyUp:
 		p.cursor = max(0, p.cursor-1)
@@ -220,7 +340,11 @@ func (p *Pane) listKey(msg tea.KeyMsg) tea.Cmd {
 		case p.filter != "":
 			p.filter = ""
 		case p.mode == numCountries:
-			p.mode, p.service = numServices, ""
+			p.mode, p.cursor = numServices, 0
+			p.rebuild()
+			p.moveTo(p.service) // back on the service just left
+			p.service = ""
+			return nil
 		}
 		p.rebuild()
 	case tea.KeyBackspace:
@@ -240,19 +364,56 @@ func (p *Pane) listKey(msg tea.KeyMsg) tea.Cmd {
 	return nil
 }
 
+func (p *Pane) operatorKey(msg tea.KeyMsg) tea.Cmd {
+	rows := p.operatorRows()
+	switch {
+	case msg.Type == tea.KeyUp:
+		p.opCursor = max(0, p.opCursor-1)
+	case msg.Type == tea.KeyDown:
+		p.opCursor = min(len(rows)-1, p.opCursor+1)
+	case msg.Type == tea.KeyEnter && p.opCursor < len(rows):
+		p.offer, p.mode, p.priceWas, p.soldOut, p.err = rows[p.opCursor], numConfirm, 0, false, ""
+	case key.Matches(msg, p.c.Keys.Back):
+		p.mode = numConfirm
+	}
+	return nil
+}
+
 func (p *Pane) choose() tea.Cmd {
 	if len(p.rows) == 0 {
 		return nil
 	}
 	row := p.rows[p.cursor]
 	p.err = ""
-	if p.mode == numServices {
-		p.mode, p.service, p.filter = numCountries, row.code, ""
+	switch {
+	case row.fav:
+		return p.reserveFavourite(row)
+	case p.mode == numServices:
+		p.mode, p.service, p.filter, p.cursor = numCountries, row.code, "", 0
+		p.rows = nil // a new list: its cheapest country first
 		p.rebuild()
 		return nil
 	}
-	p.mode, p.offer = numConfirm, row.offer
-	return nil
+	p.mode, p.offer, p.priceWas, p.soldOut = numConfirm, row.offer, 0, false
+	return p.loadOperators()
+}
+
+// reserveFavourite reserves a favourite with one key, at the price on its
+// row (the most it can cost); the confirmation is shown instead when
+// the balance does not cover it, and when the price changed meanwhile.
+func (p *Pane) reserveFavourite(row numberRow) tea.Cmd {
+	if row.stock <= 0 {
+		p.err = wording.Service(row.offer.Service) + " in " + wording.Country(row.offer.Country) +
+			" is sold out right now: try again in a few minutes"
+		return nil
+	}
+	p.offer, p.service, p.priceWas, p.soldOut = row.offer, "", 0, false
+	p.ops, p.opsFor = nil, provider.Pick{}
+	if !p.affordable() {
+		p.mode = numConfirm
+		return p.loadOperators()
+	}
+	return p.reserve()
 }
 
 // unaffordable is the store's refusal of the chosen offer on the current
@@ -271,294 +432,56 @@ func (p *Pane) reserve() tea.Cmd {
 	c, eng, uid, o := p.c, p.eng, p.c.UserID, p.offer
 	p.mode, p.err = numReserving, ""
 	return func() tea.Msg {
-		r, err := eng.Reserve(c.Ctx, uid, o.Service, o.Country, o.SellCents)
+		r, err := eng.ReservePick(c.Ctx, uid, o.Pick(), o.SellCents)
 		return reservedMsg{res: r, err: err}
 	}
 }
 
-// rebuild computes the list for the current mode and filter. Past the
-// service list it is the chosen service's countries, which "n" goes back
-// to: offers reloaded after a refused reservation must not turn them into
-// services.
-//
-// Reloaded offers (new prices reorder the countries) keep the cursor on
-// the row it was on.
-func (p *Pane) rebuild() {
-	var selected string
-	if p.cursor < len(p.rows) {
-		selected = p.rows[p.cursor].code
+// starRow stars or unstars the pair under the cursor: a country of the
+// chosen service, or a favourite.
+func (p *Pane) starRow() tea.Cmd {
+	if p.cursor >= len(p.rows) {
+		return nil
 	}
-	f := strings.ToLower(strings.TrimSpace(p.filter))
-	if p.mode == numServices {
-		p.rows = p.serviceRows(f)
-	} else {
-		p.rows = p.countryRows(f)
+	row := p.rows[p.cursor]
+	if p.mode == numServices && !row.fav {
+		p.notice = "Choose " + row.label + ", then press * on a country to make it a favourite."
+		return nil
 	}
-	p.cursor = min(p.cursor, max(0, len(p.rows)-1))
-	for i, r := range p.rows {
-		if r.code == selected {
-			p.cursor = i
-		}
-	}
-	if f != "" {
-		p.cursor = 0
-	}
+	return p.toggleFavourite(row.offer.Service, row.offer.Country)
 }
 
-// allServices is the unfiltered service list of the last offers seen.
-// Sessions share the router's offers until they change, so they share
-// this too (rows are never changed in place): 3 KB less per session.
-var allServices struct {
-	sync.Mutex
-	offers []provider.RoutedOffer // kept, so its address is not reused
-	rows   []numberRow
-}
-
-func (p *Pane) serviceRows(f string) []numberRow {
-	if f != "" || len(p.offers) == 0 {
-		return p.buildServiceRows(f)
-	}
-	allServices.Lock()
-	defer allServices.Unlock()
-	if len(allServices.offers) != len(p.offers) || &allServices.offers[0] != &p.offers[0] {
-		allServices.offers, allServices.rows = p.offers, p.buildServiceRows("")
-	}
-	return allServices.rows
-}
-
-func (p *Pane) buildServiceRows(f string) []numberRow {
-	best := map[string]*numberRow{}
-	for _, o := range p.offers {
-		r := best[o.Service]
-		if r == nil {
-			r = &numberRow{code: o.Service, label: wording.Service(o.Service), cents: o.SellCents}
-			best[o.Service] = r
-		}
-		r.cents, r.stock = min(r.cents, o.SellCents), r.stock+o.Stock
-		r.sim = r.sim || p.simulated(o)
-	}
-	out := make([]numberRow, 0, len(best))
-	for _, s := range provider.Services() {
-		if r := best[s.Code]; r != nil && (matches(f, r.label, r.code) || isAlias(f, r.code)) {
-			out = append(out, *r)
-		}
-	}
-	return out
-}
-
-func (p *Pane) countryRows(f string) []numberRow {
-	var out []numberRow
-	for _, o := range p.offers {
-		if o.Service != p.service {
-			continue
-		}
-		c, _ := provider.LookupCountry(o.Country)
-		if !matches(f, c.Name, o.Country) {
-			continue
-		}
-		out = append(out, numberRow{code: o.Country, label: wording.FlagCountry(o.Country), cents: o.SellCents,
-			stock: o.Stock, sim: p.simulated(o), offer: o})
-	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].cents < out[j].cents })
-	return out
-}
-
-// allSimulated: every offer is from the simulator (the default set-up),
-// said once in the title instead of on every row.
-func (p *Pane) allSimulated() bool {
-	for _, o := range p.offers {
-		if !p.simulated(o) {
-			return false
-		}
-	}
-	return len(p.offers) > 0
-}
-
-func (p *Pane) simulated(o provider.RoutedOffer) bool {
-	return p.eng != nil && p.eng.Simulated(o.Provider)
-}
-
-// matches: the filter starts the code or a word of the name ("te" finds
-// Telegram, "king" United Kingdom, "twit" X (Twitter)).
-// isAlias: the market's short code ("tg" for Telegram) finds its service.
-func isAlias(f, code string) bool {
-	s, ok := provider.LookupService(f)
-	return ok && s.Code == code
-}
-
-func matches(f, name, code string) bool {
-	if f == "" || strings.HasPrefix(code, f) || strings.HasPrefix(strings.ToLower(name), f) {
-		return true
-	}
-	words := strings.FieldsFunc(strings.ToLower(name), func(r rune) bool {
-		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
-	})
-	for _, w := range words {
-		if strings.HasPrefix(w, f) {
+func (p *Pane) isFavourite(service, country string) bool {
+	for _, f := range p.favs {
+		if f.Service == service && f.Country == country {
 			return true
 		}
 	}
 	return false
 }
 
-func (p *Pane) ShortHelp() []key.Binding {
-	k := p.c.Keys
-	pick := key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "choose"))
-	typing := key.NewBinding(key.WithKeys("a"), key.WithHelp("type", "filter"))
-	switch p.mode {
-	case numServices:
-		return []key.Binding{pick, typing}
-	case numCountries:
-		return []key.Binding{pick, typing, k.Back}
-	case numConfirm:
-		if !p.affordable() {
-			return []key.Binding{k.No}
+func (p *Pane) toggleFavourite(service, country string) tea.Cmd {
+	c, st, uid, on := p.c, p.st, p.c.UserID, !p.isFavourite(service, country)
+	return func() tea.Msg {
+		var err error
+		if on {
+			_, err = st.AddFavourite(c.Ctx, uid, service, country)
+		} else {
+			_, err = st.RemoveFavourite(c.Ctx, uid, service, country)
 		}
-		return []key.Binding{k.Yes, k.No}
-	case numReserved:
-		return []key.Binding{k.CopyCode, k.CopyNumber, k.NewNumber}
+		return favouriteToggledMsg{service: service, country: country, on: on, err: err}
 	}
-	return nil
 }
 
-func (p *Pane) FullHelp() [][]key.Binding {
-	up := key.NewBinding(key.WithKeys("up"), key.WithHelp("↑", "up"))
-	down := key.NewBinding(key.WithKeys("down"), key.WithHelp("↓", "down"))
-	return [][]key.Binding{{up, down}, p.ShortHelp()}
-}
-
-func (p *Pane) View() string {
-	st := p.c.Styles
-	if p.eng == nil || !p.loaded {
-		return st.Title.Render("Numbers") + "\n\n" + st.Muted.Render("Loading what is on offer…")
-	}
-	var lines []string
-	switch p.mode {
-	case numServices, numCountries:
-		lines = p.listView()
-	case numConfirm, numReserving:
-		lines = p.confirmView()
-	case numReserved:
-		lines = p.reservedView()
-	}
+func (p *Pane) toggled(msg favouriteToggledMsg) tea.Cmd {
+	pair := wording.Service(msg.service) + " in " + wording.Country(msg.country)
 	switch {
-	case p.err != "":
-		lines = append(lines, "", st.Error.Width(max(20, p.w)).Render(kit.Sentence(p.err)))
-	case p.notice != "":
-		lines = append(lines, "", st.Success.Render(p.notice))
-	}
-	return lipgloss.JoinVertical(lipgloss.Left, lines...)
-}
-
-func (p *Pane) listView() []string {
-	st := p.c.Styles
-	title, what := "Numbers · choose a service", "SERVICE"
-	if p.mode == numCountries {
-		title, what = "Numbers · "+wording.Service(p.service)+" · choose a country", "COUNTRY"
-	}
-	filter := st.Muted.Render("Type to filter")
-	if p.filter != "" {
-		filter = st.Label.Render("Filter") + st.FocusedIn.Render(sanitize.Line(p.filter)+"▏") + st.Muted.Render("  esc clears")
-	}
-	allSim := p.allSimulated()
-	if allSim {
-		title += st.Sim.Render("  simulated numbers")
-	}
-	lines := []string{st.Title.Render(title), filter, "",
-		st.Muted.Render(fmt.Sprintf("  %-34s %11s %9s", what, "PRICE", "STOCK"))}
-	if len(p.rows) == 0 {
-		msg := "Nothing matches."
-		if p.filter == "" {
-			msg = "No numbers in stock right now: try again in a few minutes."
-		}
-		return append(lines, st.Muted.Render("  "+msg))
-	}
-	visible := max(1, p.h-6)
-	top := max(0, min(p.cursor-visible/2, len(p.rows)-visible))
-	for i := top; i < min(len(p.rows), top+visible); i++ {
-		lines = append(lines, p.rowView(i, allSim))
-	}
-	return lines
-}
-
-// rowView draws one row; allSim (every offer simulated, said once in the
-// title) is worked out once per view, not once per row.
-func (p *Pane) rowView(i int, allSim bool) string {
-	st := p.c.Styles
-	r := p.rows[i]
-	marker, name := "  ", st.Text
-	if i == p.cursor {
-		marker, name = st.Selected.Render("▸ "), st.Selected
-	}
-	price := store.FormatCents(r.cents)
-	if p.mode == numServices {
-		price = "from " + price
-	}
-	sim := ""
-	if r.sim && !allSim {
-		sim = st.Sim.Render(" simulated")
-	}
-	return marker + name.Width(34).Render(sanitize.Truncate(r.label, 33)) + " " +
-		st.Text.Render(fmt.Sprintf("%11s %9d", price, r.stock)) + sim
-}
-
-func (p *Pane) confirmView() []string {
-	st := p.c.Styles
-	o, bal := p.offer, p.c.User.BalanceCents
-	after := store.FormatCents(bal) + " → " + store.FormatCents(bal-o.SellCents)
-	if !p.affordable() {
-		after = store.FormatCents(bal)
-	}
-	lines := []string{st.Title.Render("Reserve this number?"), "",
-		st.Label.Render("Service") + st.Text.Render(wording.Service(o.Service)),
-		st.Label.Render("Country") + st.Text.Render(wording.FlagCountry(o.Country)),
-		st.Label.Render("Price") + st.Strong.Render(store.FormatCents(o.SellCents)),
-		st.Label.Render("Balance") + st.Text.Render(after),
-		st.Label.Render("Lifetime") + st.Text.Render(fmt.Sprintf("%s; refunded in full if no SMS arrives",
-			kit.Minutes(p.eng.Lifetime()))),
-	}
-	if p.simulated(o) {
-		lines = append(lines, st.Label.Render("")+st.Sim.Render("simulated: a built-in test number, no real SMS"))
-	}
-	lines = append(lines, "")
-	switch {
-	case p.mode == numReserving:
-		lines = append(lines, st.Muted.Render("Reserving…"))
-	case p.affordable():
-		lines = append(lines, st.Key.Render("y")+st.Text.Render(" reserve   ")+st.Key.Render("n")+st.Text.Render(" back"))
+	case msg.err != nil:
+		p.err = p.c.Explain(msg.err)
+	case msg.on:
+		p.notice = "★ " + pair + " is a favourite: it comes first in Numbers, enter reserves it."
 	default:
-		// Worked out on every render: a top-up in another window
-		// lifts it at once.
-		lines = append(lines, st.Key.Render("n")+st.Text.Render(" back"), "",
-			st.Error.Width(max(20, p.w)).Render(kit.Sentence(p.c.Explain(p.unaffordable()))+". "+topUpHint))
+		p.notice = pair + " is no favourite any more."
 	}
-	return lines
-}
-
-func (p *Pane) reservedView() []string {
-	st := p.c.Styles
-	r := p.res
-	head := "Your " + wording.Service(r.Service) + " number in " + wording.FlagCountry(r.Country)
-	if r.Simulated {
-		head += st.Sim.Render("  simulated")
-	}
-	lines := []string{st.Title.Render(head), "", "  " + st.Code.Render(sanitize.Line(r.Phone)), ""}
-	now := p.st.Now()
-	switch {
-	case r.State.Open():
-		left := "Open for " + kit.Clock(r.ExpiresAt.Sub(now))
-		if wait := r.CancelAfter.Sub(now); wait > 0 && r.State == store.ResActive {
-			left += " · can be cancelled in " + kit.Clock(wait)
-		}
-		lines = append(lines, st.Text.Render(left))
-	default:
-		lines = append(lines, st.Muted.Render("Ended: "+wording.State(r.State, r.Refunded)))
-	}
-	if code := r.LatestCode(); code != "" {
-		lines = append(lines, "", lipgloss.JoinHorizontal(lipgloss.Center, st.Label.Render("Code"), kit.BigCode(st, code)))
-	} else if r.State == store.ResActive {
-		lines = append(lines, st.Muted.Render("Waiting for the SMS: it appears here and in Inbox (press 2)."),
-			st.Muted.Render("No SMS, no charge: the price comes back if none arrives in time."))
-	}
-	return lines
+	return p.loadFavourites()
 }
