@@ -52,6 +52,7 @@ type Router struct {
 	overridesGen uint64
 
 	merged offersMemo
+	rent   rentQuotes // rental quotes per provider (router_rent.go)
 }
 
 // offersMemo keeps the last merged offers and what they were made from:
