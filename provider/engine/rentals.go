@@ -40,6 +40,7 @@ var (
 	ErrCantCancel error = userError("CANT_CANCEL: the provider no longer takes this rental back (an SMS came to it, " +
 		"or its time to cancel passed)")
 	ErrExtendRefused error = userError("the provider did not extend this rental: the extension was paid back")
+	ErrNoExtendDays  error = userError("the provider does not extend this rental by that many days now: try another period")
 )
 
 // rentalJob is what a scheduled job does to a rental.
@@ -231,6 +232,14 @@ func (e *Engine) CanExtend(providerName string) bool {
 	return !ok || x.SupportsExtend()
 }
 
+// extendError turns a failed extension quote into what the person is told.
+func extendError(err error) error {
+	if errors.Is(err, provider.ErrNoNumbers) {
+		return fmt.Errorf("%w (%v)", ErrNoExtendDays, err)
+	}
+	return buyError(err)
+}
+
 // ExtendQuote is what extending a person's rental by days costs now.
 func (e *Engine) ExtendQuote(ctx context.Context, userID, id int64, days int) (int64, error) {
 	if err := checkDays(days); err != nil {
@@ -248,7 +257,7 @@ func (e *Engine) ExtendQuote(ctx context.Context, userID, id int64, days int) (i
 	}
 	_, sell, err := e.router.ExtendQuote(ctx, r.Provider, r.Service, r.Country, days)
 	if err != nil {
-		return 0, buyError(err)
+		return 0, extendError(err)
 	}
 	return sell, nil
 }
@@ -276,7 +285,7 @@ func (e *Engine) Extend(ctx context.Context, userID, id int64, days int, priceCe
 	}
 	cost, sell, err := e.router.ExtendQuote(ctx, r.Provider, r.Service, r.Country, days)
 	if err != nil {
-		return r, buyError(err)
+		return r, extendError(err)
 	}
 	if priceCents > 0 && sell > priceCents {
 		return r, fmt.Errorf("%w (extension %d cents over %d)", ErrPriceChanged, sell, priceCents)

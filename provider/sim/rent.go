@@ -21,9 +21,26 @@ import (
 // CANT_CANCEL).
 const RentCancelWindow = 20 * time.Minute
 
-// rentEvery is how much longer than the first SMS's delay the following
-// ones take: a rented number is used now and then, not every minute.
-const rentEvery = 4
+// After the first SMS, the next comes rentEvery times the usual delay
+// later, and each gap after that twice the one before, up to rentMaxGap:
+// a rented number gets a few SMS in its first minutes (something to see
+// when trying it) and then one now and then, not thousands in a month.
+const (
+	rentEvery  = 4
+	rentMaxGap = 6 * time.Hour
+)
+
+// nextGap is the wait before a rental's next SMS, after n of them.
+func (s *Sim) nextGap(n int, rng interface{ Int64N(int64) int64 }) time.Duration {
+	d := rentEvery * s.opt.SMSDelay
+	for i := 1; i < n && d < rentMaxGap; i++ {
+		d *= 2
+	}
+	if j := s.opt.Jitter; j > 0 {
+		d += time.Duration(rng.Int64N(int64(2*j)+1)) - j
+	}
+	return min(max(d, time.Second), rentMaxGap)
+}
 
 // rentDayFactor is what renting for a number of days costs, in
 // activations of the same pair (invented, in the range public rental
@@ -147,7 +164,7 @@ func (s *Sim) deliverRent(r *rental) provider.Message {
 		ReceivedAt: r.due}
 	r.msgs = append(r.msgs, m)
 	r.state = provider.Received
-	s.scheduleRent(r, rentEvery*s.delay(rng))
+	s.scheduleRent(r, s.nextGap(len(r.msgs), rng))
 	return m
 }
 
@@ -221,7 +238,7 @@ func (s *Sim) ExtendRent(ctx context.Context, ref string, days int) (provider.Re
 		}
 		r.ends = r.ends.Add(time.Duration(days) * rentDay)
 		if r.timer == nil && len(r.msgs) > 0 {
-			s.scheduleRent(r, rentEvery*s.delay(s.rngFor(0x657874, uint64(len(r.msgs))))) // "ext"
+			s.scheduleRent(r, s.nextGap(len(r.msgs), s.rngFor(0x657874, uint64(len(r.msgs))))) // "ext"
 		}
 		out = provider.Rented{Ref: ref, Cost: cost, EndsAt: r.ends}
 		return nil

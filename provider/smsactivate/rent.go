@@ -227,7 +227,7 @@ func (c *Client) RentCheck(ctx context.Context, ref string) (provider.Status, er
 	if _, err := parseID(ref); err != nil {
 		return provider.Status{}, fmt.Errorf("%s getRentStatus %q: %w", c.cfg.Name, ref, provider.ErrUnknownActivation)
 	}
-	msgs := map[string]provider.Message{}
+	msgs := map[string]rentSMS{}
 	want := 0
 	for page := 0; page <= maxRentPages; page++ {
 		params := url.Values{"id": {ref}}
@@ -273,29 +273,42 @@ func (c *Client) RentCheck(ctx context.Context, ref string) (provider.Status, er
 	return st, nil
 }
 
-// rentMessage makes one SMS of a rental; its id is derived from its date,
-// sender and text (the protocol gives none), so polls agree on it.
-func (c *Client) rentMessage(from, text, date string) provider.Message {
-	at := zonedTime(date)
-	if at.IsZero() {
-		at = c.cfg.Now()
-	}
-	return provider.Message{ID: provider.MessageID("", date+"\x00"+from+"\x00"+text), Sender: from, Text: text,
-		Code: provider.ExtractCode(text), ReceivedAt: at}
+// rentSMS is one SMS of a rental with the order it came in.
+type rentSMS struct {
+	provider.Message
+	order time.Time // its date, read as UTC when it says no zone: for the order only
 }
 
-// sorted lists messages oldest first (by time, then id).
-func sorted(m map[string]provider.Message) []provider.Message {
-	out := make([]provider.Message, 0, len(m))
-	for _, v := range m {
-		out = append(out, v)
+// rentMessage makes one SMS of a rental; its id is derived from its date,
+// sender and text (the protocol gives none), so polls agree on it. A date
+// without a zone orders the SMS but does not stamp it.
+func (c *Client) rentMessage(from, text, date string) rentSMS {
+	at := zonedTime(date)
+	order := at
+	if at.IsZero() {
+		at = c.cfg.Now()
+		order, _ = time.Parse(time.DateTime, strings.TrimSpace(date))
 	}
-	sort.Slice(out, func(i, j int) bool {
-		if !out[i].ReceivedAt.Equal(out[j].ReceivedAt) {
-			return out[i].ReceivedAt.Before(out[j].ReceivedAt)
+	return rentSMS{Message: provider.Message{ID: provider.MessageID("", date+"\x00"+from+"\x00"+text), Sender: from,
+		Text: text, Code: provider.ExtractCode(text), ReceivedAt: at}, order: order}
+}
+
+// sorted lists messages oldest first (by their dates, then ids).
+func sorted(m map[string]rentSMS) []provider.Message {
+	list := make([]rentSMS, 0, len(m))
+	for _, v := range m {
+		list = append(list, v)
+	}
+	sort.Slice(list, func(i, j int) bool {
+		if !list[i].order.Equal(list[j].order) {
+			return list[i].order.Before(list[j].order)
 		}
-		return out[i].ID < out[j].ID
+		return list[i].ID < list[j].ID
 	})
+	out := make([]provider.Message, len(list))
+	for i, v := range list {
+		out[i] = v.Message
+	}
 	return out
 }
 
