@@ -102,7 +102,7 @@ const (
 	ParamOrder       = "order"       // topup_receipt: the order number
 	ParamProcessor   = "processor"   // topup_receipt: stripe or blockonomics
 	ParamCents       = "cents"       // topup_receipt: credits added (one credit is one cent)
-	ParamRental      = "rental"      // rental_ending: the rental's reference, "rent:7"
+	ParamRental      = "rental"      // rental_ending: the rental's id
 	ParamPhone       = "phone"       // rental_ending: the rented number
 	ParamService     = "service"     // rental_ending: its service code
 	ParamCountry     = "country"     // rental_ending: its country code

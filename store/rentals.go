@@ -740,7 +740,7 @@ func (s *Store) GiveRentalNotice(ctx context.Context, id int64, lead time.Durati
 		}
 		if email.Valid {
 			if err := tx.queueMail(ctx, outMail{userID: r.UserID, kind: MailRentalEnding, to: email.String,
-				params: map[string]string{ParamRental: RentRef(r.ID), ParamPhone: r.Phone, ParamService: r.Service,
+				params: map[string]string{ParamRental: strconv.FormatInt(r.ID, 10), ParamPhone: r.Phone, ParamService: r.Service,
 					ParamCountry: r.Country, ParamEnds: strconv.FormatInt(r.EndsAt.Unix(), 10)}}); err != nil {
 				return err
 			}

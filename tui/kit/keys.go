@@ -45,6 +45,13 @@ type KeyMap struct {
 	Filter     key.Binding
 	NewNumber  key.Binding
 
+	// The Rentals pane's keys.
+	RentNew    key.Binding
+	RentExtend key.Binding
+	RentCancel key.Binding
+	RentDays   key.Binding
+	RentScroll key.Binding
+
 	// The Admin pane's keys.
 	AdminBan      key.Binding
 	AdminUnban    key.Binding
@@ -114,6 +121,12 @@ func newKeyMap() *KeyMap {
 		AgainRes:   b([]string{"a"}, "a", "another SMS"),
 		Filter:     b([]string{"/"}, "/", "filter"),
 		NewNumber:  b([]string{"enter", "esc"}, "enter", "another number"),
+
+		RentNew:    b([]string{"r"}, "r", "rent a number"),
+		RentExtend: b([]string{"e"}, "e", "extend"),
+		RentCancel: b([]string{"x"}, "x", "cancel rental"),
+		RentDays:   b([]string{"left", "right", "h", "l"}, "←/→", "days"),
+		RentScroll: b([]string{"pgup", "pgdown"}, "pgup/pgdn", "older/newer SMS"),
 
 		AdminBan:      b([]string{"b"}, "b", "ban"),
 		AdminUnban:    b([]string{"u"}, "u", "unban"),

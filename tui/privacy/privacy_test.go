@@ -15,6 +15,7 @@ import (
 // that does not say what the person accepted.
 var policyDigests = map[string]string{
 	"2026-12-06": "4a14317be3dae8a82e41bd9e0b7ef94da48e081003f0193bd32f168294acf6c7",
+	"2026-12-07": "53bb82f413c824b16ddf827eb3f25cb714a3ba33567fd3514b51e6c04e41980a",
 }
 
 // The policy shown carries the version sign-up records, and its text
