@@ -469,7 +469,11 @@ func (e *Engine) storeRentalSMS(ctx context.Context, id int64, m provider.Messag
 }
 
 // endRental ends a rental at its end: a last look upstream for SMS, the
-// rental finished there, and ended here (nothing moves: it was paid).
+// rental ended here (nothing moves: it was paid), then finished upstream.
+// Ended here first: an SMS the provider takes after that look is one
+// that came after the end, and a kill before the finish leaves the
+// upstream to end it at its own end, never a rental active here that its
+// provider no longer serves.
 func (e *Engine) endRental(ctx context.Context, id int64) {
 	r, err := e.st.Rental(ctx, id)
 	if err != nil || !r.State.Open() {
@@ -479,31 +483,36 @@ func (e *Engine) endRental(ctx context.Context, id int64) {
 		e.sched.add(job{at: r.EndsAt, id: id, kind: jobRentEnd}) // extended meanwhile
 		return
 	}
-	if rr, ok := e.router.Renter(r.Provider); ok {
+	rr, known := e.router.Renter(r.Provider)
+	if known {
 		if st, err := rr.RentCheck(ctx, r.ProviderRef); err == nil {
 			for _, m := range st.Messages {
 				e.storeRentalSMS(ctx, id, m)
 			}
 		}
-		if err := rr.FinishRent(ctx, r.ProviderRef); err != nil && !errors.Is(err, provider.ErrUnknownActivation) {
-			// The upstream ends it at its own end anyway.
-			e.log.Warn("finish rental upstream", "rental", id, "err", err)
-		}
 	}
 	_, err = e.st.EndRental(ctx, id)
 	switch {
-	case err == nil:
-		e.log.Info("rental ended", "rental", id)
 	case errors.Is(err, store.ErrRentalNotDue):
 		r, _ = e.st.Rental(ctx, id)
 		e.sched.add(job{at: r.EndsAt, id: id, kind: jobRentEnd})
 		return
-	case !errors.Is(err, store.ErrRentalEnded):
+	case errors.Is(err, store.ErrRentalEnded):
+		e.rentPolls.forget(id)
+		return
+	case err != nil:
 		e.log.Error("end rental", "rental", id, "err", err)
 		e.sched.add(job{at: e.cfg.Clock.Now().Add(e.cfg.PollMax), id: id, kind: jobRentEnd})
 		return
 	}
 	e.rentPolls.forget(id)
+	e.log.Info("rental ended", "rental", id)
+	if known {
+		if err := rr.FinishRent(ctx, r.ProviderRef); err != nil && !errors.Is(err, provider.ErrUnknownActivation) {
+			// The upstream ends it at its own end anyway.
+			e.log.Warn("finish rental upstream", "rental", id, "err", err)
+		}
+	}
 }
 
 // noticeRental gives the notice of a rental's coming end, once per end.
