@@ -214,7 +214,9 @@ func (r *Router) ExtendQuote(ctx context.Context, name, service, country string,
 // RentAt rents a number for service in country for days from the
 // cheapest enabled renter with stock, never above maxSellCents (0 = no
 // cap, turned into a cost cap with markup m), falling over to the next as
-// BuyAt does. It returns the provider's name, the rental and its cost.
+// BuyAt does, but never to one with a shorter cancel window than the
+// cheapest's (the one RentOffer shows). It returns the provider's name,
+// the rental and its cost.
 func (r *Router) RentAt(ctx context.Context, service, country string, days int, maxSellCents int64, m Markup) (string, Rented, Micros, error) {
 	var costCap Micros
 	if maxSellCents > 0 {
@@ -228,6 +230,11 @@ func (r *Router) RentAt(ctx context.Context, service, country string, days int, 
 	for _, o := range all {
 		if costCap > 0 && o.offer.Cost > costCap {
 			aboveCap = true
+			continue
+		}
+		// The offer shown was the cheapest's, with its cancel window:
+		// never fall over to a provider that takes less time back.
+		if len(opts) > 0 && o.rr.RentCancelWindow() < opts[0].rr.RentCancelWindow() {
 			continue
 		}
 		opts = append(opts, o)
