@@ -400,11 +400,9 @@ func (p *Pane) pickKey(msg tea.KeyMsg) tea.Cmd {
 			p.rebuild()
 		}
 	case tea.KeyRunes, tea.KeySpace:
+		// A space comes as KeySpace with its rune, like any other.
 		if len([]rune(p.filter)) < 24 {
 			p.filter += string(msg.Runes)
-			if msg.Type == tea.KeySpace {
-				p.filter += " "
-			}
 			p.pick = 0
 			p.rebuild()
 		}

@@ -100,7 +100,9 @@ func TestViewRentalsRentAndExtend(t *testing.T) {
 	m = tuitest.Type(m, "te")
 	tuitest.Golden(t, "rentals_pick_service_80x24", m.View(), 80, 24)
 	m = tuitest.Press(m, "enter")
-	m = tuitest.Type(m, "united k")
+	m = tuitest.Type(m, "united")
+	m = tuitest.Drive(m, tea.KeyMsg{Type: tea.KeySpace, Runes: []rune{' '}}) // as a terminal sends it
+	m = tuitest.Type(m, "k")
 	m = tuitest.Press(m, "enter")
 	m = tuitest.Press(m, "right") // 7 days
 	tuitest.Golden(t, "rentals_rent_confirm_80x24", m.View(), 80, 24)
