@@ -603,9 +603,6 @@ func (s *Store) CancelRental(ctx context.Context, userID, id int64) (Rental, err
 		}
 		return tx.endRental(ctx, &r, RentCancelled, r.PaidCents())
 	})
-	if err == nil {
-		s.counters.refund()
-	}
 	return r, err
 }
 
@@ -654,9 +651,6 @@ func (s *Store) FailRental(ctx context.Context, id int64) (Rental, error) {
 		}
 		return tx.endRental(ctx, &r, RentFailed, r.unusedCents(time.Unix(tx.now, 0)))
 	})
-	if err == nil && r.RefundCents > 0 {
-		s.counters.refund()
-	}
 	return r, err
 }
 
