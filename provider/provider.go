@@ -59,6 +59,13 @@ type AgainSupport interface {
 	SupportsAgain() bool
 }
 
+// ExtendSupport is implemented by renters that can say up front whether
+// they extend a rental (5sim cannot), so that an extension is offered
+// only where it works; without it, ExtendRent is assumed to work.
+type ExtendSupport interface {
+	SupportsExtend() bool
+}
+
 // Banner is implemented by providers that can report a number as banned by
 // the target service (SMS-Activate status 8, 5sim /ban), which cancels it.
 type Banner interface {

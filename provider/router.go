@@ -60,6 +60,7 @@ type Router struct {
 	rates        RateSource
 
 	merged offersMemo
+	rent   rentQuotes // rental quotes per provider (router_rent.go)
 }
 
 // offersMemo keeps the last merged offers and what they were made from:

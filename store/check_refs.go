@@ -6,9 +6,10 @@ import (
 )
 
 // References: every ledger row of a kind that names something (a
-// reservation, an order, an audit row) must name a thing of its own
-// account, and every reservation must have its debit (and its refund when
-// refunded). Grants name nothing: their reference is only made unique.
+// reservation, a rental or one of its extensions, an order, an audit row)
+// must name a thing of its own account, and every reservation and rental
+// must have its debit (and its refund when refunded), every extension its
+// own. Grants name nothing: their reference is only made unique.
 // Kinds added later are not looked at until they are added here.
 //
 // A reservation may be missing from under its ledger rows for two
@@ -19,6 +20,10 @@ import (
 //     HistoryRetention). A number ends after its debit and its refund
 //     were written, so a row younger than HistoryRetention cannot name a
 //     purged number; an older one may.
+//
+// Rentals go the same two ways (their extensions with them), a year
+// after they ended; a rental ends after its debit, its extensions' and
+// its refund were written.
 //
 // Orders and audit rows go only by the purge, OrderRetention after an
 // order closed and AuditRetention after an admin's action. Both are
@@ -31,6 +36,7 @@ func (s *Store) checkReferences(ctx context.Context) ([]string, error) {
 	var out []string
 	for _, c := range []func(context.Context) ([]string, error){
 		s.checkReservationRefs, s.checkReservationRows, s.checkTopupRefs, s.checkAdjustRefs,
+		s.checkRentalRefs, s.checkExtensionRefs, s.checkRentalRows,
 	} {
 		found, err := c(ctx)
 		if err != nil {
@@ -203,4 +209,123 @@ func (s *Store) checkAdjustRefs(ctx context.Context) ([]string, error) {
 		return nil, fmt.Errorf("check correction references: %w", err)
 	}
 	return found, nil
+}
+
+// checkRentalRefs: rent and rent_refund rows naming a rental ("rent:N")
+// name one of their account: a debit of its first period's price, a
+// refund of what it records as refunded (a cancelled or failed rental's).
+func (s *Store) checkRentalRefs(ctx context.Context) ([]string, error) {
+	purgeable := s.now().Add(-HistoryRetention).Unix()
+	found, err := s.problems(ctx, func(sc scanner, l *ledgerRef, cols ...any) (string, error) {
+		var erased, exists bool
+		var createdAt, owner, price, refund int64
+		var state string
+		if err := sc.Scan(append(cols, &erased, &createdAt, &exists, &owner, &price, &refund, &state)...); err != nil {
+			return "", err
+		}
+		switch {
+		case !exists && (erased || createdAt < purgeable):
+			return "", nil // gone with the erased account, or by the purge
+		case !exists:
+			return l.String() + ": names no rental", nil
+		case owner != l.userID:
+			return fmt.Sprintf("%s: the rental is account %d's", l, owner), nil
+		case l.kind == string(LedgerRent) && l.amount != -price:
+			return fmt.Sprintf("%s: the rental's price is %d cents", l, price), nil
+		case l.kind == string(LedgerRentRefund) && l.amount != refund:
+			return fmt.Sprintf("%s: the rental records %d cents refunded", l, refund), nil
+		case l.kind == string(LedgerRentRefund) && state != string(RentCancelled) && state != string(RentFailed):
+			return fmt.Sprintf("%s: the rental is %s, not cancelled or failed", l, state), nil
+		}
+		return "", nil
+	}, `SELECT l.id, l.user_id, l.amount_cents, l.kind, l.reference, u.deleted_at IS NOT NULL, l.created_at,
+			r.id IS NOT NULL, COALESCE(r.user_id, 0), COALESCE(r.price_cents, 0), COALESCE(r.refund_cents, 0),
+			COALESCE(r.state, '')
+		FROM ledger l JOIN users u ON u.id = l.user_id
+		LEFT JOIN rentals r ON l.reference GLOB 'rent:[0-9]*' AND r.id = CAST(substr(l.reference, 6) AS INTEGER)
+		WHERE l.kind = ? OR (l.kind = ? AND l.reference NOT GLOB 'rentext:*') ORDER BY l.id`,
+		LedgerRent, LedgerRentRefund)
+	if err != nil {
+		return nil, fmt.Errorf("check rental references: %w", err)
+	}
+	return found, nil
+}
+
+// checkExtensionRefs: rent_extend rows, and rent_refund rows naming an
+// extension ("rentext:N"), name an extension of a rental of their
+// account: its debit at its price, its refund only of one marked refunded.
+func (s *Store) checkExtensionRefs(ctx context.Context) ([]string, error) {
+	purgeable := s.now().Add(-HistoryRetention).Unix()
+	found, err := s.problems(ctx, func(sc scanner, l *ledgerRef, cols ...any) (string, error) {
+		var erased, exists, refunded bool
+		var createdAt, owner, price int64
+		if err := sc.Scan(append(cols, &erased, &createdAt, &exists, &owner, &price, &refunded)...); err != nil {
+			return "", err
+		}
+		switch {
+		case !exists && (erased || createdAt < purgeable):
+			return "", nil // gone with its rental
+		case !exists:
+			return l.String() + ": names no rental extension", nil
+		case owner != l.userID:
+			return fmt.Sprintf("%s: the extension is of account %d's rental", l, owner), nil
+		case l.kind == string(LedgerRentExtend) && l.amount != -price, l.kind == string(LedgerRentRefund) && l.amount != price:
+			return fmt.Sprintf("%s: the extension's price is %d cents", l, price), nil
+		case l.kind == string(LedgerRentRefund) && !refunded:
+			return l.String() + ": the extension is not marked refunded", nil
+		}
+		return "", nil
+	}, `SELECT l.id, l.user_id, l.amount_cents, l.kind, l.reference, u.deleted_at IS NOT NULL, l.created_at,
+			e.id IS NOT NULL, COALESCE(r.user_id, 0), COALESCE(e.price_cents, 0), COALESCE(e.refunded, 0)
+		FROM ledger l JOIN users u ON u.id = l.user_id
+		LEFT JOIN rental_extensions e ON l.reference GLOB 'rentext:[0-9]*'
+			AND e.id = CAST(substr(l.reference, 9) AS INTEGER)
+		LEFT JOIN rentals r ON r.id = e.rental_id
+		WHERE l.kind = ? OR (l.kind = ? AND l.reference GLOB 'rentext:*') ORDER BY l.id`,
+		LedgerRentExtend, LedgerRentRefund)
+	if err != nil {
+		return nil, fmt.Errorf("check rental extension references: %w", err)
+	}
+	return found, nil
+}
+
+// checkRentalRows: every rental has its debit, and its refund exactly
+// when it records one; every extension has its debit, and its refund
+// exactly when it is marked refunded.
+func (s *Store) checkRentalRows(ctx context.Context) ([]string, error) {
+	found, err := collect(ctx, s.r, func(sc scanner) (string, error) {
+		var what string
+		var id int64
+		var owes, debit, back bool
+		if err := sc.Scan(&what, &id, &owes, &debit, &back); err != nil {
+			return "", err
+		}
+		switch {
+		case !debit:
+			return fmt.Sprintf("%s %d has no debit in the ledger", what, id), nil
+		case owes && !back:
+			return fmt.Sprintf("%s %d records a refund that is not in the ledger", what, id), nil
+		case !owes && back:
+			return fmt.Sprintf("%s %d was refunded in the ledger without recording it", what, id), nil
+		}
+		return "", nil
+	}, `SELECT 'rental', r.id, r.refund_cents > 0,
+			EXISTS (SELECT 1 FROM ledger WHERE kind = ?1 AND reference = 'rent:' || r.id),
+			EXISTS (SELECT 1 FROM ledger WHERE kind = ?3 AND reference = 'rent:' || r.id)
+		FROM rentals r
+		UNION ALL
+		SELECT 'rental extension', e.id, e.refunded,
+			EXISTS (SELECT 1 FROM ledger WHERE kind = ?2 AND reference = 'rentext:' || e.id),
+			EXISTS (SELECT 1 FROM ledger WHERE kind = ?3 AND reference = 'rentext:' || e.id)
+		FROM rental_extensions e`, LedgerRent, LedgerRentExtend, LedgerRentRefund)
+	if err != nil {
+		return nil, fmt.Errorf("check rentals' ledger rows: %w", err)
+	}
+	out := found[:0]
+	for _, p := range found {
+		if p != "" {
+			out = append(out, p)
+		}
+	}
+	return out, nil
 }

@@ -131,8 +131,16 @@ func erasable(ctx context.Context, q rowQueryer, a Actor, email string) (User, e
 // command-line tools, which erase nobody) deletes open numbers as they are.
 type Releaser func(ctx context.Context, open []Reservation)
 
+// RentalReleaser is the Releaser of active rentals: it gives them back
+// upstream (finished: a rental is paid for) before an erasure deletes them.
+type RentalReleaser func(ctx context.Context, open []Rental)
+
 // SetReleaser registers what gives numbers back upstream before an erasure.
 func (s *Store) SetReleaser(r Releaser) { s.releaser.Store(&r) }
+
+// SetRentalReleaser registers what gives rentals back upstream before an
+// erasure.
+func (s *Store) SetRentalReleaser(r RentalReleaser) { s.rentalReleaser.Store(&r) }
 
 // ErrErasureRace refuses an erasure after numbers kept being reserved on
 // the account while it was being erased.
@@ -146,11 +154,15 @@ var errReservedMeanwhile = errors.New("a number was reserved during the erasure"
 // meanwhile by another session of the account before it gives up.
 const eraseRounds = 5
 
+// released is what an erasure gave back upstream: reservations and
+// rentals, by id.
+type released struct{ numbers, rentals map[int64]bool }
+
 // erase carries out an erasure that is allowed: it gives the account's
-// open numbers back upstream (the Releaser), then runs del in one
-// transaction, which must find no open number left that was not given
-// back, and truncates the write-ahead log so that the erased rows do not
-// linger in it. Only then are the account's sessions told to end
+// open numbers and active rentals back upstream (the Releasers), then runs
+// del in one transaction, which must find nothing open left that was not
+// given back, and truncates the write-ahead log so that the erased rows
+// do not linger in it. Only then are the account's sessions told to end
 // (EventAccountDeleted): a person who sees the erasure done finds nothing
 // of theirs left in the database files.
 //
@@ -160,13 +172,13 @@ const eraseRounds = 5
 // wait for a provider, and no job acts on a number once its row is gone.
 func (s *Store) erase(ctx context.Context, userID int64, del func(tx *Tx) error) error {
 	ctx = context.WithoutCancel(ctx)
-	released := map[int64]bool{}
+	done := released{numbers: map[int64]bool{}, rentals: map[int64]bool{}}
 	for range eraseRounds {
-		if err := s.release(ctx, userID, released); err != nil {
+		if err := s.release(ctx, userID, done); err != nil {
 			return err
 		}
 		err := s.write(ctx, func(tx *Tx) error {
-			if err := tx.checkReleased(ctx, userID, released); err != nil {
+			if err := tx.checkReleased(ctx, userID, done); err != nil {
 				return err
 			}
 			return del(tx)
@@ -187,9 +199,9 @@ func (s *Store) erase(ctx context.Context, userID int64, del func(tx *Tx) error)
 	return ErrErasureRace
 }
 
-// release gives back upstream the account's open numbers not given back
-// yet, and adds them to released.
-func (s *Store) release(ctx context.Context, userID int64, released map[int64]bool) error {
+// release gives back upstream the account's open numbers and active
+// rentals not given back yet, and adds them to done.
+func (s *Store) release(ctx context.Context, userID int64, done released) error {
 	open, err := s.queryReservations(ctx, `SELECT `+reservationColumns+` FROM reservations
 		WHERE user_id = ? AND ended_at IS NULL ORDER BY id`, userID)
 	if err != nil {
@@ -197,29 +209,55 @@ func (s *Store) release(ctx context.Context, userID int64, released map[int64]bo
 	}
 	var fresh []Reservation
 	for _, r := range open {
-		if !released[r.ID] {
-			fresh, released[r.ID] = append(fresh, r), true
+		if !done.numbers[r.ID] {
+			fresh, done.numbers[r.ID] = append(fresh, r), true
 		}
 	}
 	if r := s.releaser.Load(); r != nil && len(fresh) > 0 {
 		(*r)(ctx, fresh)
 	}
+	rentals, err := collect(ctx, s.r, scanRental, `SELECT `+rentalColumns+` FROM rentals
+		WHERE user_id = ? AND ended_at IS NULL ORDER BY id`, userID)
+	if err != nil {
+		return fmt.Errorf("active rentals of the account: %w", err)
+	}
+	var freshRentals []Rental
+	for _, r := range rentals {
+		if !done.rentals[r.ID] {
+			freshRentals, done.rentals[r.ID] = append(freshRentals, r), true
+		}
+	}
+	if r := s.rentalReleaser.Load(); r != nil && len(freshRentals) > 0 {
+		(*r)(ctx, freshRentals)
+	}
 	return nil
 }
 
-// checkReleased refuses to erase an account holding an open number that
-// was not given back upstream.
-func (tx *Tx) checkReleased(ctx context.Context, userID int64, released map[int64]bool) error {
-	open, err := collect(ctx, tx, func(r scanner) (int64, error) {
-		var id int64
-		err := r.Scan(&id)
-		return id, err
-	}, `SELECT id FROM reservations WHERE user_id = ? AND ended_at IS NULL`, userID)
+// checkReleased refuses to erase an account holding an open number or an
+// active rental that was not given back upstream.
+func (tx *Tx) checkReleased(ctx context.Context, userID int64, done released) error {
+	ids := func(q string) ([]int64, error) {
+		return collect(ctx, tx, func(r scanner) (int64, error) {
+			var id int64
+			err := r.Scan(&id)
+			return id, err
+		}, q, userID)
+	}
+	open, err := ids(`SELECT id FROM reservations WHERE user_id = ? AND ended_at IS NULL`)
 	if err != nil {
 		return fmt.Errorf("open numbers of the account: %w", err)
 	}
 	for _, id := range open {
-		if !released[id] {
+		if !done.numbers[id] {
+			return errReservedMeanwhile
+		}
+	}
+	rentals, err := ids(`SELECT id FROM rentals WHERE user_id = ? AND ended_at IS NULL`)
+	if err != nil {
+		return fmt.Errorf("active rentals of the account: %w", err)
+	}
+	for _, id := range rentals {
+		if !done.rentals[id] {
 			return errReservedMeanwhile
 		}
 	}
@@ -228,19 +266,20 @@ func (tx *Tx) checkReleased(ctx context.Context, userID int64, released map[int6
 
 // erasureSummary counts what an erasure removes and what it keeps.
 func (tx *Tx) erasureSummary(ctx context.Context, userID int64) (string, error) {
-	var keys, numbers, threads, ledger, orders int
+	var keys, numbers, rentals, threads, ledger, orders int
 	err := tx.QueryRowContext(ctx, `SELECT
 		(SELECT COUNT(*) FROM ssh_keys WHERE user_id = ?1),
 		(SELECT COUNT(*) FROM reservations WHERE user_id = ?1),
+		(SELECT COUNT(*) FROM rentals WHERE user_id = ?1),
 		(SELECT COUNT(*) FROM support_threads WHERE user_id = ?1),
 		(SELECT COUNT(*) FROM ledger WHERE user_id = ?1),
 		(SELECT COUNT(*) FROM orders WHERE user_id = ?1)`, userID).
-		Scan(&keys, &numbers, &threads, &ledger, &orders)
+		Scan(&keys, &numbers, &rentals, &threads, &ledger, &orders)
 	if err != nil {
 		return "", fmt.Errorf("count what an erasure removes: %w", err)
 	}
-	return fmt.Sprintf("erased %d keys, %d numbers, %d support threads; kept %d ledger rows, %d orders, anonymous",
-		keys, numbers, threads, ledger, orders), nil
+	return fmt.Sprintf("erased %d keys, %d numbers, %d rentals, %d support threads; kept %d ledger rows, %d orders, "+
+		"anonymous", keys, numbers, rentals, threads, ledger, orders), nil
 }
 
 // erasedEmail replaces an erased account's email in text that stays.

@@ -146,7 +146,7 @@ func TestDeleteAccountAsAdmin(t *testing.T) {
 	if rows, _ := s.Ledger(ctx, plain.ID, 1); rows[0].Note != "as agreed with [erased account]" {
 		t.Fatalf("a ledger note keeps the email: %q", rows[0].Note)
 	}
-	wantDetail := "erased 1 keys, 2 numbers, 1 support threads; kept 5 ledger rows, 2 orders, anonymous"
+	wantDetail := "erased 1 keys, 2 numbers, 0 rentals, 1 support threads; kept 5 ledger rows, 2 orders, anonymous"
 	if len(log) != 3 || log[0].ID != d.AuditID || log[0].Action != AuditDeleteAccount || log[0].ActorID != admin.UserID ||
 		log[0].TargetUserID != alice.User.ID || log[0].Reason != "signed request from the account's email, ticket 12" ||
 		log[0].Detail != wantDetail || log[0].RemoteAddr != adminOrigin.RemoteAddr {

@@ -27,9 +27,13 @@ type Export struct {
 	// (the purge removes them a year after they ended), oldest first, each
 	// with its SMS.
 	Reservations []Reservation
-	Orders       []ExportOrder // top-ups, the payment records we keep, oldest first
-	Ledger       []LedgerEntry // every movement of the balance, oldest first
-	Support      []SupportThread
+	// Rentals are every number the person rented for days that we still
+	// hold (the purge removes them a year after they ended), oldest
+	// first, each with its extensions and SMS.
+	Rentals []Rental
+	Orders  []ExportOrder // top-ups, the payment records we keep, oldest first
+	Ledger  []LedgerEntry // every movement of the balance, oldest first
+	Support []SupportThread
 	// Mails is the mail log: what was mailed (or is about to be) to the
 	// person, when, oldest first; never the codes it carried.
 	Mails []MailLogEntry
@@ -67,8 +71,8 @@ func (s *Store) Export(ctx context.Context, userID int64) (Export, error) {
 		return Export{}, fmt.Errorf("export account %d: policy version: %w", userID, err)
 	}
 	for _, section := range []func(context.Context, querier, *Export) error{
-		exportKeys, exportEvents, exportReservations, exportOrders, exportLedger, exportSupport, exportMail,
-		exportFavourites,
+		exportKeys, exportEvents, exportReservations, exportRentals, exportOrders, exportLedger, exportSupport,
+		exportMail, exportFavourites,
 	} {
 		if err := section(ctx, tx, &e); err != nil {
 			return Export{}, fmt.Errorf("export account %d: %w", userID, err)
@@ -123,6 +127,15 @@ func exportReservations(ctx context.Context, q querier, e *Export) error {
 	}
 	e.Reservations = rs
 	return nil
+}
+
+func exportRentals(ctx context.Context, q querier, e *Export) (err error) {
+	e.Rentals, err = collect(ctx, q, scanRental, `SELECT `+rentalColumns+` FROM rentals WHERE user_id = ? ORDER BY id`,
+		e.Account.ID)
+	if err != nil {
+		return err
+	}
+	return attachRentalDetails(ctx, q, e.Rentals)
 }
 
 func exportOrders(ctx context.Context, q querier, e *Export) error {

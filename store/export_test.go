@@ -91,6 +91,7 @@ func TestExportCoversEveryTableWithUserID(t *testing.T) {
 		"pending_keys":      "Export.Keys (pending ones)",
 		"security_events":   "Export.Events",
 		"reservations":      "Export.Reservations",
+		"rentals":           "Export.Rentals (with their extensions and SMS)",
 		"orders":            "Export.Orders",
 		"ledger":            "Export.Ledger",
 		"support_threads":   "Export.Support",

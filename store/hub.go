@@ -14,6 +14,7 @@ const (
 	EventBalance        EventKind = "balance"         // the user's balance moved
 	EventReservation    EventKind = "reservation"     // a reservation changed state
 	EventMessage        EventKind = "message"         // an SMS arrived on a reservation
+	EventRental         EventKind = "rental"          // a rental changed: rented, SMS, extended, notice, ended
 	EventOrder          EventKind = "order"           // a top-up order changed status
 	EventSupport        EventKind = "support"         // a support thread got a message
 	EventAccount        EventKind = "account"         // keys, role, ban or email changed
@@ -25,7 +26,7 @@ const (
 type Event struct {
 	UserID int64
 	Kind   EventKind
-	Ref    int64 // id of the reservation, order or thread concerned, if any
+	Ref    int64 // id of the reservation, rental, order or thread concerned, if any
 }
 
 // subscriptionBuffer is how many events a session may fall behind before

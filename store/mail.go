@@ -46,12 +46,13 @@ const (
 	MailKeyLinked       MailKind = "key_linked"       // a key now signs in to the account
 	MailSupportReply    MailKind = "support_reply"    // notice: staff answered a conversation
 	MailTopupReceipt    MailKind = "topup_receipt"    // notice: a top-up was credited
+	MailRentalEnding    MailKind = "rental_ending"    // notice: a rented number ends soon
 )
 
 // NoticeKinds are the mails a person may turn off, in the order settings
 // list them; every other kind is about the account's security and always
 // sent.
-var NoticeKinds = []MailKind{MailSupportReply, MailTopupReceipt}
+var NoticeKinds = []MailKind{MailSupportReply, MailTopupReceipt, MailRentalEnding}
 
 // Notice reports whether a person may turn this kind of mail off.
 func (k MailKind) Notice() bool {
@@ -80,6 +81,8 @@ func (k MailKind) Label() string {
 		return "support answers"
 	case MailTopupReceipt:
 		return "top-up receipts"
+	case MailRentalEnding:
+		return "rentals ending"
 	}
 	return string(k)
 }
@@ -99,6 +102,11 @@ const (
 	ParamOrder       = "order"       // topup_receipt: the order number
 	ParamProcessor   = "processor"   // topup_receipt: stripe or blockonomics
 	ParamCents       = "cents"       // topup_receipt: credits added (one credit is one cent)
+	ParamRental      = "rental"      // rental_ending: the rental's id
+	ParamPhone       = "phone"       // rental_ending: the rented number
+	ParamService     = "service"     // rental_ending: its service code
+	ParamCountry     = "country"     // rental_ending: its country code
+	ParamEnds        = "ends"        // rental_ending: its end, Unix seconds
 	ParamUnsubscribe = "unsubscribe" // notices: the token of the unsubscribe link
 	ParamAt          = "at"          // when the event happened, Unix seconds
 )

@@ -513,8 +513,8 @@ func TestNoticesAndUnsubscribe(t *testing.T) {
 		t.Fatalf("%d receipts: one went after unsubscribing", n)
 	}
 	set, err := s.Notices(ctx, u.ID)
-	if err != nil || len(set) != 2 || set[0] != (NoticeSetting{MailSupportReply, true}) ||
-		set[1] != (NoticeSetting{MailTopupReceipt, false}) {
+	if err != nil || len(set) != 3 || set[0] != (NoticeSetting{MailSupportReply, true}) ||
+		set[1] != (NoticeSetting{MailTopupReceipt, false}) || set[2] != (NoticeSetting{MailRentalEnding, true}) {
 		t.Fatalf("settings: %+v %v", set, err)
 	}
 	must(t, s.SetNotice(ctx, u.ID, MailTopupReceipt, true))

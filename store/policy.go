@@ -44,9 +44,10 @@ func (p RetentionPeriod) String() string { return p.Label + " (" + p.Detail + ")
 func RetentionPeriods() []RetentionPeriod {
 	return []RetentionPeriod{
 		{"Account", "email, password hash, SSH keys", 0, "until you delete your account"},
-		{"Numbers and their SMS", "your dashboard history", HistoryRetention, "after the number ended"},
-		{"Numbers' operating details", "provider, its reference, our cost", ReservationDetailRetention,
-			"after the number ended"},
+		{"Numbers, rentals, their SMS", "your dashboard history: the numbers you reserved or rented, with every " +
+			"SMS", HistoryRetention, "after it ended"},
+		{"Operating details", "of a number or rental: provider, its reference, our cost", ReservationDetailRetention,
+			"after it ended"},
 		{"Sign-in records", "sign-ins, failures, account changes; address, SSH client", SecurityEventRetention,
 			"after they were recorded"},
 		{"Failed sign-in counters", "address or email typed", throttleWindow, "after the last failure"},

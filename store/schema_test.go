@@ -44,6 +44,14 @@ var schema = map[string][]string{
 	// A service+country pair a person starred; deleted with the account.
 	"favourites": {"user_id", "service", "country", "created_at"},
 	"messages":   {"id", "reservation_id", "provider_id", "sender", "body", "code", "received_at"},
+	// Rentals: as reservations (exported, erased, purged alike), with
+	// their extensions and SMS.
+	"rentals": {"id", "user_id", "service", "country", "phone", "provider", "provider_ref", "simulated",
+		"cost_micros", "price_cents", "days", "state", "created_at", "ends_at", "cancel_until", "notice_for",
+		"ended_at", "refund_cents"},
+	"rental_extensions": {"id", "rental_id", "days", "seconds", "price_cents", "cost_micros", "refunded",
+		"created_at"},
+	"rental_messages": {"id", "rental_id", "provider_id", "sender", "body", "code", "received_at"},
 	// Payment records (§6): our number, status, amounts, timestamps and the
 	// processors' references — a Checkout session and payment intent, a
 	// Bitcoin address and transactions. Never card details.

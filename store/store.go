@@ -68,7 +68,8 @@ type Store struct {
 	rand    io.Reader
 	log     *slog.Logger
 
-	releaser atomic.Pointer[Releaser] // gives numbers back upstream before an erasure
+	releaser       atomic.Pointer[Releaser]       // gives numbers back upstream before an erasure
+	rentalReleaser atomic.Pointer[RentalReleaser] // gives rentals back upstream before an erasure
 
 	counters counters // events since open, for /metrics
 

@@ -13,8 +13,8 @@
 //
 // May import from this repository: billing, provider/engine, store,
 // tui/auth, tui/kit, tui/pane/account, tui/pane/admin, tui/pane/history,
-// tui/pane/inbox, tui/pane/numbers, tui/pane/support, tui/pane/wallet,
-// tui/sanitize.
+// tui/pane/inbox, tui/pane/numbers, tui/pane/rentals, tui/pane/support,
+// tui/pane/wallet, tui/sanitize.
 package tui
 
 import (
@@ -425,10 +425,14 @@ func unverifiedBanner(room int) string {
 
 func (m *Model) tabs() string {
 	st := m.c.Styles
-	render := func(pad int) string {
+	render := func(pad int, short bool) string {
 		parts := make([]string, len(m.panes))
 		for i, p := range m.panes {
-			label := fmt.Sprintf("%d %s", i+1, p.Title())
+			title := p.Title()
+			if short && i != m.active {
+				title = shortTitle(title)
+			}
+			label := fmt.Sprintf("%d %s", i+1, title)
 			style := st.Tab
 			if i == m.active {
 				style = st.ActiveTab
@@ -437,12 +441,29 @@ func (m *Model) tabs() string {
 		}
 		return st.TabBar.Render(strings.Join(parts, strings.Repeat(" ", 1-pad)))
 	}
-	// Six tabs fill 80 columns with room to spare; in the narrowest
-	// window they close up.
-	if bar := render(1); lipgloss.Width(bar) <= m.c.Width {
+	// Seven tabs fill 80 columns; eight (an admin's) close up there, and
+	// in the narrowest window the tabs not in view show their names'
+	// first letters.
+	if bar := render(1, false); lipgloss.Width(bar) <= m.c.Width {
 		return bar
 	}
-	return render(0)
+	if bar := render(0, false); lipgloss.Width(bar) <= m.c.Width {
+		return bar
+	}
+	return render(0, true)
+}
+
+// shortTitle is a tab's title cut to its first three letters, keeping a
+// mark that follows it ("Sup (2)", "Ren !").
+func shortTitle(title string) string {
+	name, mark, _ := strings.Cut(title, " ")
+	if r := []rune(name); len(r) > 3 {
+		name = string(r[:3])
+	}
+	if mark != "" {
+		return name + " " + mark
+	}
+	return name
 }
 
 // centered places a screen of the sign-in flow in the middle of the window

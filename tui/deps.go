@@ -9,6 +9,7 @@ import (
 	"github.com/wantsms/wantsms/tui/pane/admin"
 	"github.com/wantsms/wantsms/tui/pane/inbox"
 	"github.com/wantsms/wantsms/tui/pane/numbers"
+	"github.com/wantsms/wantsms/tui/pane/rentals"
 )
 
 // Deps are the services sessions work with. The shell hands each pane
@@ -26,6 +27,8 @@ type Deps struct {
 	// Operations is the provider side of the Admin pane (the engine);
 	// nil hides the sections that need it.
 	Operations admin.Operations
+	// Rentals is the engine's rental side; nil offers no rental.
+	Rentals rentals.Engine
 }
 
 // Numbers is the reservation engine as the panes use it: what the
@@ -38,4 +41,5 @@ type Numbers interface {
 var (
 	_ Numbers          = (*engine.Engine)(nil)
 	_ admin.Operations = (*engine.Engine)(nil)
+	_ rentals.Engine   = (*engine.Engine)(nil)
 )

@@ -7,6 +7,7 @@ import (
 	"github.com/wantsms/wantsms/tui/pane/history"
 	"github.com/wantsms/wantsms/tui/pane/inbox"
 	"github.com/wantsms/wantsms/tui/pane/numbers"
+	"github.com/wantsms/wantsms/tui/pane/rentals"
 	"github.com/wantsms/wantsms/tui/pane/support"
 	"github.com/wantsms/wantsms/tui/pane/wallet"
 )
@@ -30,9 +31,19 @@ func newPanes(c *kit.Common, d Deps) []kit.Pane {
 		wallet.New(c, d.Store, pay),
 		account.New(c, d.Store),
 		support.New(c, d.Store),
+		rentals.New(c, d.Store, rentalEngine(d)),
 	}
 	if c.Standing.Admin {
 		panes = append(panes, admin.New(c, d.Store, d.Operations))
 	}
 	return panes
+}
+
+// rentalEngine is the Rentals pane's engine, or a nil interface (not an
+// interface holding a nil pointer) on a server without one.
+func rentalEngine(d Deps) rentals.Engine {
+	if d.Rentals == nil {
+		return nil
+	}
+	return d.Rentals
 }

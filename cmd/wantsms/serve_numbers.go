@@ -34,7 +34,12 @@ func numbersFlags(f *flags, nc *service.NumbersConfig) (finish func() error) {
 		"how long a number stays open; no SMS by then = full refund")
 	f.Duration(&nc.CancelGuard, "cancel-guard", "WANTSMS_CANCEL_GUARD", engine.DefaultCancelGuard,
 		"cancel is refused this long after reserving")
-	f.Int(&nc.MaxOpen, "max-open", "WANTSMS_MAX_OPEN", engine.DefaultMaxOpen, "open numbers per user at once")
+	f.Int(&nc.MaxOpen, "max-open", "WANTSMS_MAX_OPEN", engine.DefaultMaxOpen,
+		"open numbers per user at once, and active rentals")
+	f.Duration(&nc.RentalDay, "rental-day", "WANTSMS_RENTAL_DAY", engine.DefaultRentalDay,
+		"how long a day of a rental lasts (shorter only to try rentals out: it is what people pay for)")
+	f.Duration(&nc.RentalCancelWindow, "rental-cancel-window", "WANTSMS_RENTAL_CANCEL_WINDOW",
+		engine.DefaultRentalCancelWindow, "a rental without an SMS is refunded in full if cancelled within this")
 	f.Duration(&nc.SimSMSDelay, "sim-sms-delay", "WANTSMS_SIM_SMS_DELAY", sim.DefaultSMSDelay,
 		"sim: mean wait before a number's SMS")
 	f.Duration(&nc.SimJitter, "sim-jitter", "WANTSMS_SIM_JITTER", sim.DefaultJitter, "sim: the wait varies by ± this")
@@ -62,6 +67,11 @@ func numbersFlags(f *flags, nc *service.NumbersConfig) (finish func() error) {
 		}
 		if nc.Lifetime < 0 || nc.CancelGuard < 0 || nc.MaxOpen < 1 || nc.SimNeverSharePct < 0 || nc.SimNeverSharePct > 100 {
 			return usagef("--lifetime and --cancel-guard must not be negative, --max-open at least 1, --sim-never-share 0 to 100")
+		}
+		if nc.RentalDay < time.Second || nc.RentalCancelWindow < time.Second ||
+			nc.RentalCancelWindow > engine.DefaultRentalCancelWindow {
+			return usagef("--rental-day at least 1s, --rental-cancel-window from 1s to %s (the market's window)",
+				engine.DefaultRentalCancelWindow)
 		}
 		return nil
 	}

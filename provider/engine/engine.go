@@ -8,6 +8,8 @@
 // provider told once, refunded once), and ends each reservation at its
 // lifetime's end with a refund when no SMS came. It hands the store's
 // shared success rates to the router, which breaks price ties with them.
+// It drives rentals too (rentals.go): numbers rented for days, their SMS,
+// notice, extension, cancel and end.
 //
 // The engine keeps no state that matters in memory: its one timer queue
 // is rebuilt from the open reservations in the database on Start, so a
@@ -81,6 +83,13 @@ type Config struct {
 	Secrets map[string][]byte
 	// Simulated names the providers whose numbers are not real (sim).
 	Simulated map[string]bool
+	// RentalDay is how long one day of a rental lasts (default a day;
+	// shorter to try rentals out, or in tests).
+	RentalDay time.Duration
+	// RentalCancelWindow is how long after renting a rental may be given
+	// back for a full refund (default 20 minutes; never longer than its
+	// provider's own).
+	RentalCancelWindow time.Duration
 }
 
 func (c Config) withDefaults() Config {
@@ -108,6 +117,12 @@ func (c Config) withDefaults() Config {
 	if c.Log == nil {
 		c.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
+	if c.RentalDay <= 0 {
+		c.RentalDay = DefaultRentalDay
+	}
+	if c.RentalCancelWindow <= 0 {
+		c.RentalCancelWindow = DefaultRentalCancelWindow
+	}
 	return c
 }
 
@@ -132,6 +147,8 @@ type Engine struct {
 	pollGen map[int64]uint64    // current poll chain per reservation
 	pullers map[string]bool     // providers polled on a schedule
 	rates   *store.SuccessRates // the rates the router ranks with
+
+	rentPolls rentPolls // current poll chain per rental (rentals.go)
 }
 
 type pushed struct {
@@ -158,6 +175,7 @@ func (e *Engine) Start(ctx context.Context) error {
 		return fmt.Errorf("admin settings: %w", err)
 	}
 	e.st.SetReleaser(e.releaseForErasure)
+	e.st.SetRentalReleaser(e.releaseRentalsForErasure)
 	for _, s := range e.router.Stats() {
 		p, _ := e.router.Provider(s.Provider)
 		if pu, ok := unwrap(p).(provider.Pusher); ok {
@@ -176,6 +194,16 @@ func (e *Engine) Start(ctx context.Context) error {
 	}
 	if len(open) > 0 {
 		e.log.Info("resumed open reservations", "count", len(open))
+	}
+	rentals, err := e.st.AllOpenRentals(ctx)
+	if err != nil {
+		return fmt.Errorf("resume rentals: %w", err)
+	}
+	for _, r := range rentals {
+		e.trackRental(r, true)
+	}
+	if len(rentals) > 0 {
+		e.log.Info("resumed active rentals", "count", len(rentals))
 	}
 	e.goRun(e.loop)
 	e.goRun(e.ingestPushes)
@@ -296,6 +324,8 @@ func (e *Engine) run(j job) {
 		if current {
 			e.poll(ctx, j)
 		}
+	default:
+		e.runRental(ctx, j)
 	}
 }
 

@@ -192,11 +192,12 @@ func (e *Engine) ingestPush(p pushed) {
 	ctx, cancel := context.WithTimeout(e.ctx, upstreamTimeout)
 	defer cancel()
 	r, err := e.st.OpenReservationByRef(ctx, p.provider, p.ref)
-	if err != nil {
-		if !errors.Is(err, store.ErrNoReservation) {
-			e.log.Error("pushed message", "provider", p.provider, "err", err)
-		}
-		return
+	switch {
+	case errors.Is(err, store.ErrNoReservation):
+		e.ingestRentalPush(ctx, p.provider, p.ref, p.m)
+	case err != nil:
+		e.log.Error("pushed message", "provider", p.provider, "err", err)
+	default:
+		e.store(ctx, r.ID, p.m)
 	}
-	e.store(ctx, r.ID, p.m)
 }

@@ -18,10 +18,11 @@ const maxWebhookBody = 64 << 10
 // WebhookPattern is the route the webhook handler serves.
 const WebhookPattern = "POST /webhooks/provider/{name}"
 
-// ServeWebhook receives an SMS pushed by provider {name}: the body must be
-// signed with that provider's secret (401 otherwise, and nothing is
-// stored). A push for an activation we do not hold is acknowledged and
-// dropped, so the upstream stops retrying.
+// ServeWebhook receives an SMS pushed by provider {name} for one of its
+// activations or rentals: the body must be signed with that provider's
+// secret (401 otherwise, and nothing is stored). A push for an activation
+// we do not hold is acknowledged and dropped, so the upstream stops
+// retrying.
 func (e *Engine) ServeWebhook(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("name")
 	if _, ok := e.router.Provider(name); !ok {
@@ -49,10 +50,13 @@ func (e *Engine) ServeWebhook(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), upstreamTimeout)
 	defer cancel()
 	res, err := e.st.OpenReservationByRef(ctx, name, push.Ref)
+	msg := provider.Message{ID: push.ID, Text: push.Text, Code: push.Code, ReceivedAt: push.ReceivedAt}
 	switch {
+	case errors.Is(err, store.ErrNoReservation) && e.ingestRentalPush(ctx, name, push.Ref, msg):
+		e.hooks.Inc(metrics.OutcomeOK)
 	case errors.Is(err, store.ErrNoReservation):
 		e.hooks.Inc(metrics.OutcomeIgnored)
-		e.log.Info("webhook for no open reservation", "provider", name, "ref", push.Ref)
+		e.log.Info("webhook for no open reservation or rental", "provider", name, "ref", push.Ref)
 	case err != nil:
 		e.hooks.Inc(metrics.OutcomeError)
 		e.log.Error("webhook", "provider", name, "err", err)
@@ -60,7 +64,7 @@ func (e *Engine) ServeWebhook(w http.ResponseWriter, r *http.Request) {
 		return
 	default:
 		e.hooks.Inc(metrics.OutcomeOK)
-		e.store(ctx, res.ID, provider.Message{ID: push.ID, Text: push.Text, Code: push.Code, ReceivedAt: push.ReceivedAt})
+		e.store(ctx, res.ID, msg)
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	_, _ = io.WriteString(w, "ok\n")

@@ -50,6 +50,9 @@ func FuzzAnswers(f *testing.F) {
 		`"date":"2026-11-25T12:01:00Z","sender":"Telegram","text":"Telegram code 73519","code":"73519"}]`, 1), "")
 	f.Add(200, `{"england":{"telegram":{"virtual8":{"cost":0.9,"count":12,"rate":99}}}}`, "")
 	f.Add(200, `{"england":{"telegram":{"virtual8":null,"virtual4":{"cost":"1.5","count":"0"}}}}`, "")
+	f.Add(200, `{"1day":{"Category":"hosting","Qty":3,"Price":0.9},"telegram":{"Category":"activation","Qty":1,"Price":0.5}}`, "")
+	f.Add(200, strings.Replace(order, `"product":"telegram"`, `"product":"1day"`, 1),
+		`{"Data":[{"id":1,"created_at":"2026-11-25T12:01:00Z","sender":"Bank","text":"code 1234","code":"1234"}],"Total":1}`)
 	f.Add(400, "no free phones", "")
 	f.Add(400, `{"message":"not enough user balance"}`, "")
 	f.Add(404, "order not found", "")
@@ -145,6 +148,32 @@ func checkCalls(t *testing.T, status int, first, rest string) {
 	mustClassify(t, "cancel", fuzzClient(t, status, first, rest).Cancel(ctx, "11631253"))
 	_, err = fuzzClient(t, status, first, rest).Quote(ctx, "telegram", "gb")
 	mustClassify(t, "quote", err)
+	checkHostingCalls(t, status, first, rest)
+}
+
+// checkHostingCalls runs the hosting (rental) calls, each on a fresh
+// upstream: every failure typed, what is accepted sane.
+func checkHostingCalls(t *testing.T, status int, first, rest string) {
+	t.Helper()
+	q, err := fuzzClient(t, status, first, rest).RentQuote(ctx, "telegram", "gb", 1)
+	mustClassify(t, "rent quote", err)
+	if q.Cost < 0 || q.Stock < 0 {
+		t.Fatalf("rent quote %+v", q)
+	}
+	n, err := fuzzClient(t, status, first, rest).Rent(ctx, "telegram", "gb", 1, 5_000_000)
+	mustClassify(t, "rent", err)
+	if err == nil && (!strings.HasPrefix(n.Phone, "+") || !digitsOnly(n.Phone[1:]) || !digitsOnly(n.Ref) ||
+		n.Ref[0] == '0' || n.Cost < 0 || n.Cost > 5_000_000) {
+		t.Fatalf("rent with %d %q, %q: accepted %+v", status, first, rest, n)
+	}
+	st, err := fuzzClient(t, status, first, rest).RentCheck(ctx, "11631253")
+	mustClassify(t, "rent check", err)
+	for _, m := range st.Messages {
+		if m.ID == "" {
+			t.Fatalf("message without an id: %+v", m)
+		}
+	}
+	mustClassify(t, "rent finish", fuzzClient(t, status, first, rest).FinishRent(ctx, "11631253"))
 }
 
 func fuzzClient(t *testing.T, status int, first, rest string) *fivesim.Client {

@@ -70,11 +70,13 @@ func DefaultOptions() Options {
 }
 
 // Sim is the simulated provider. It implements provider.Provider,
-// provider.Pusher, provider.Banner and provider.OperatorSeller. Close it to stop its timers.
+// provider.Pusher, provider.Banner, provider.OperatorSeller and
+// provider.Renter. Close it to stop its timers.
 type Sim struct {
 	opt   Options
 	mu    sync.Mutex
 	acts  map[string]*activation
+	rents map[string]*rental // rented numbers (rent.go)
 	seq   uint64
 	sinks []func(string, provider.Message)
 	// running counts sink calls in flight, so Close can wait for them.
@@ -126,6 +128,9 @@ func (s *Sim) Close() error {
 	s.closed = true
 	for _, a := range s.acts {
 		s.stopTimer(a)
+	}
+	for _, r := range s.rents {
+		s.stopTimer2(&r.timer)
 	}
 	s.mu.Unlock()
 	s.running.Wait()
@@ -314,6 +319,11 @@ func (s *Sim) prune(now time.Time) {
 	for ref, a := range s.acts {
 		if a.timer == nil && now.Sub(a.expires) > s.opt.Lifetime {
 			delete(s.acts, ref)
+		}
+	}
+	for ref, r := range s.rents {
+		if r.timer == nil && r.state != provider.Waiting && r.state != provider.Received && now.Sub(r.ends) > rentDay {
+			delete(s.rents, ref)
 		}
 	}
 }

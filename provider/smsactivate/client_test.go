@@ -40,7 +40,7 @@ func setup(t *testing.T, opt fake.Options, mod func(*smsactivate.Config)) (*smsa
 func assertPrivate(t *testing.T, up *fake.Server) {
 	t.Helper()
 	allowed := map[string]bool{"api_key": true, "action": true, "service": true, "country": true,
-		"maxPrice": true, "id": true, "status": true, "operator": true}
+		"maxPrice": true, "id": true, "status": true, "rent_time": true, "operator": true, "page": true}
 	for _, r := range up.Requests() {
 		if r.Method != http.MethodGet || r.URL.Path != "/stubs/handler_api.php" || len(r.Body) != 0 {
 			t.Errorf("request %s %s with %d body bytes", r.Method, r.URL, len(r.Body))

@@ -66,6 +66,15 @@ func FuzzAnswers(f *testing.F) {
 	f.Add(`{"activationid":77,"phonenumber":"+447700900123","activationcost":0.5,"extra":[1]}`, "ACCESS_CANCEL")
 	f.Add(`{"activationId":77,"phoneNumber":"+1 201 555 0123","activationCost":"0.50"}`, "EARLY_CANCEL_DENIED")
 	f.Add(`{"status":"error","error":"WHATEVER","activationId":77}`, "ACCESS_CANCEL")
+	// The rent actions' answers.
+	f.Add(`{"countries":{"16":16},"operators":{"0":"any"},"services":{"tg":{"cost":1.5,"quant":"7"}}}`,
+		`{"status":"success","phone":{"id":1049,"endDate":"2026-12-02T12:00:00","number":"447700900123"}}`)
+	f.Add(`{"status":"success","quantity":"2","values":{"0":{"phoneFrom":"Bank","text":"code 1234",`+
+		`"service":"tg","date":"2026-11-25 12:01:00"},"1":{"phoneFrom":"X","text":"code 5678","date":"bad"}}}`,
+		`{"status":"success","quantity":"3","values":{}}`)
+	f.Add(`{"status":"error","message":"STATUS_WAIT_CODE"}`, `{"status":"error","message":"CANT_CANCEL"}`)
+	f.Add(`{"status":"error","message":"RENT_DIE"}`, `{"status":"success"}`)
+	f.Add(`{"status":"success","quantity":"999999999999","values":{"0":{}}}`, `{"status":"error","message":"INCORECT_STATUS"}`)
 	f.Fuzz(func(t *testing.T, first, rest string) {
 		for _, v2 := range []bool{false, true} {
 			up := &answers{first: first, rest: rest}
@@ -186,6 +195,36 @@ func checkCalls(t *testing.T, first, rest string) {
 	mustClassify(t, "cancel", fuzzClient(t, first, rest, false).Cancel(ctx, "12608621"))
 	_, err = fuzzClient(t, first, rest, false).Quote(ctx, "telegram", "gb")
 	mustClassify(t, "quote", err)
+	checkRentCalls(t, first, rest)
+}
+
+// checkRentCalls runs the rent actions, each on a fresh upstream: every
+// failure typed, what is accepted sane (a rental with a usable number and
+// id, SMS with ids and times).
+func checkRentCalls(t *testing.T, first, rest string) {
+	t.Helper()
+	q, err := fuzzClient(t, first, rest, false).RentQuote(ctx, "telegram", "gb", 7)
+	mustClassify(t, "rent quote", err)
+	if q.Cost < 0 || q.Stock < 0 {
+		t.Fatalf("rent quote %+v", q)
+	}
+	n, err := fuzzClient(t, first, rest, false).Rent(ctx, "telegram", "gb", 1, 5_000_000)
+	mustClassify(t, "rent", err)
+	if err == nil && (!digitsOnly(n.Ref) || n.Ref[0] == '0' || !strings.HasPrefix(n.Phone, "+") ||
+		!digitsOnly(n.Phone[1:]) || n.Cost < 0 || n.Cost > 5_000_000) {
+		t.Fatalf("rent with %q, %q: accepted %+v", first, rest, n)
+	}
+	st, err := fuzzClient(t, first, rest, false).RentCheck(ctx, "12608621")
+	mustClassify(t, "rent check", err)
+	for i, m := range st.Messages {
+		if m.ID == "" || m.ReceivedAt.IsZero() {
+			t.Fatalf("rent check message %d: %+v", i, m)
+		}
+	}
+	_, err = fuzzClient(t, first, rest, false).ExtendRent(ctx, "12608621", 7)
+	mustClassify(t, "extend", err)
+	mustClassify(t, "rent cancel", fuzzClient(t, first, rest, false).CancelRent(ctx, "12608621"))
+	mustClassify(t, "rent finish", fuzzClient(t, first, rest, false).FinishRent(ctx, "12608621"))
 }
 
 func mustClassify(t *testing.T, call string, err error) {

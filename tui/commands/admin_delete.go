@@ -30,7 +30,7 @@ func adminDeleteCommand() *Command {
 			"(revoke the role on the server host first), nor your own (use the Account pane).",
 		Params: []Param{email, reason},
 		Example: deleteResult{Email: "alice@example.com", UserID: 7, AuditID: 31, DeletedAt: exampleTime,
-			Detail: "erased 1 keys, 4 numbers, 1 support threads; kept 9 ledger rows, 2 orders, anonymous"},
+			Detail: "erased 1 keys, 4 numbers, 0 rentals, 1 support threads; kept 9 ledger rows, 2 orders, anonymous"},
 		Run: func(c *Call) error {
 			d, err := c.Deps.Store.DeleteAccountAsAdmin(c.Ctx, c.Actor(), email.Get(c), reason.Get(c))
 			if err != nil {

@@ -21,6 +21,8 @@ type Deps struct {
 	Payments *billing.Payments
 	// Numbers is the reservation engine; nil refuses what needs it.
 	Numbers Numbers
+	// Rentals is the engine's rental side; nil refuses rentals.
+	Rentals Rentals
 }
 
 // Numbers is what commands ask of the reservation engine
@@ -38,6 +40,17 @@ type Numbers interface {
 	Finish(ctx context.Context, userID, id int64) (store.Reservation, error)
 	Again(ctx context.Context, userID, id int64) error
 	Simulated(providerName string) bool
+}
+
+// Rentals is what commands ask of the engine about rentals
+// (provider/engine implements it): the same as the dashboard's Rentals
+// pane.
+type Rentals interface {
+	RentOffer(ctx context.Context, service, country string, days int) (provider.RoutedRentOffer, error)
+	Rent(ctx context.Context, userID int64, service, country string, days int, priceCents int64) (store.Rental, error)
+	ExtendQuote(ctx context.Context, userID, id int64, days int) (int64, error)
+	Extend(ctx context.Context, userID, id int64, days int, priceCents int64) (store.Rental, error)
+	CancelRental(ctx context.Context, userID, id int64) (store.Rental, error)
 }
 
 // SSHWith is the SSH command with extra client flags and a remote command,

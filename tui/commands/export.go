@@ -27,11 +27,12 @@ type exportDoc struct {
 	Keys           []exportKey     `json:"keys"`            // oldest first
 	SecurityEvents []exportEvent   `json:"security_events"` // oldest first; kept 180 days
 	Reservations   []exportNumber  `json:"reservations"`    // oldest first; kept 1 year after they ended
+	Rentals        []exportRental  `json:"rentals"`         // numbers rented for days, oldest first; kept 1 year after they ended
 	Orders         []exportOrder   `json:"orders"`          // top-ups: the payment records we keep
 	Ledger         []exportMove    `json:"ledger"`          // every change of the balance, oldest first
 	Support        []exportThread  `json:"support_threads"` // conversations with us, oldest first
 	Mails          []exportMail    `json:"mails"`           // what we mailed you, oldest first; never a code
-	NoticesOff     []string        `json:"notices_off"`     // kinds of notice you turned off: support_reply, topup_receipt
+	NoticesOff     []string        `json:"notices_off"`     // kinds of notice you turned off: support_reply, topup_receipt, rental_ending
 	Favourites     []exportFav     `json:"favourites"`      // the service+country pairs you starred, oldest first
 	Retention      exportRetention `json:"retention"`       // how long we keep what, as the policy says
 }
@@ -64,7 +65,7 @@ type exportFav struct {
 }
 
 type exportMail struct {
-	Kind     string    `json:"kind"`    // verify, email_changed, password_reset, password_changed, key_linked, support_reply, topup_receipt
+	Kind     string    `json:"kind"`    // verify, email_changed, password_reset, password_changed, key_linked, support_reply, topup_receipt, rental_ending
 	To       Untrusted `json:"to"`      // the address it went to
 	Subject  Untrusted `json:"subject"` // "" until sent
 	Status   string    `json:"status"`  // queued, sending, sent, failed (given up), dropped (its code expired or was replaced)
@@ -107,6 +108,35 @@ type exportNumber struct {
 	ExpiresAt  Timestamp   `json:"expires_at"`
 	EndedAt    Timestamp   `json:"ended_at"` // null while open
 	Messages   []exportSMS `json:"messages"`
+}
+
+// exportRental is a rental: a number rented for days, with its
+// extensions and every SMS. Its details (provider, reference) go 6 months
+// after it ended, the rest a year after, as for reservations.
+type exportRental struct {
+	ID          int64             `json:"id"` // R<id> in commands and the dashboard
+	Service     string            `json:"service"`
+	Country     string            `json:"country"`
+	Phone       string            `json:"phone"`
+	State       string            `json:"state"` // active, ended, cancelled, failed
+	Days        int               `json:"days"`  // the first period
+	PriceCents  int64             `json:"price_cents"`
+	RefundCents int64             `json:"refund_cents"` // given back: cancelled, or ended early by its provider
+	Simulated   bool              `json:"simulated"`
+	Provider    string            `json:"provider"`     // "" once the details are removed, 6 months after the end
+	Reference   string            `json:"provider_ref"` // the provider's rental id; "" likewise
+	CreatedAt   Timestamp         `json:"created_at"`
+	EndsAt      Timestamp         `json:"ends_at"`
+	EndedAt     Timestamp         `json:"ended_at"` // null while active
+	Extensions  []exportExtension `json:"extensions"`
+	Messages    []exportSMS       `json:"messages"`
+}
+
+type exportExtension struct {
+	Days       int       `json:"days"`
+	PriceCents int64     `json:"price_cents"`
+	Refunded   bool      `json:"refunded"` // the provider refused it: paid back
+	CreatedAt  Timestamp `json:"created_at"`
 }
 
 type exportSMS struct {
@@ -160,8 +190,8 @@ type exportTx struct {
 
 type exportMove struct {
 	AmountCents int64     `json:"amount_cents"` // positive credits, negative debits
-	Kind        string    `json:"kind"`         // grant, topup, reserve, refund, adjust, reversal
-	Reference   Untrusted `json:"reference"`    // an order number, "res:<reservation id>", …
+	Kind        string    `json:"kind"`         // grant, topup, reserve, refund, adjust, reversal, rent, rent_extend, rent_refund
+	Reference   Untrusted `json:"reference"`    // an order number, "res:<reservation id>", "rent:<rental id>", "rentext:<extension id>", …
 	Note        Untrusted `json:"note"`
 	At          Timestamp `json:"at"`
 }
@@ -200,7 +230,7 @@ func exportCommand() *Command {
 	return &Command{
 		Name:    "export",
 		Summary: "everything we hold on you, as one JSON document",
-		Help: "Your account, keys, sign-in records, numbers and their SMS, top-ups, ledger, support " +
+		Help: "Your account, keys, sign-in records, numbers and rentals with their SMS, top-ups, ledger, support " +
 			"conversations and the mails we sent you, read in one snapshot: ssh -T HOST export > mydata.json. Never anybody else's data, " +
 			"never your password (only its hash is stored, and that is not exported either). Without --json the " +
 			"document is indented; with it, it is on one line.",
@@ -232,7 +262,8 @@ func newExportDoc(e store.Export) exportDoc {
 			BanReason: Untrusted(a.BanReason), PrivacyPolicy: e.PolicyVersion, EmailVerifiedAt: Timestamp(a.EmailVerifiedAt),
 			PendingEmail: Untrusted(e.PendingEmail)},
 		Keys: make([]exportKey, 0, len(e.Keys)), SecurityEvents: make([]exportEvent, 0, len(e.Events)),
-		Reservations: make([]exportNumber, 0, len(e.Reservations)), Orders: make([]exportOrder, 0, len(e.Orders)),
+		Reservations: make([]exportNumber, 0, len(e.Reservations)), Rentals: make([]exportRental, 0, len(e.Rentals)),
+		Orders: make([]exportOrder, 0, len(e.Orders)),
 		Ledger: make([]exportMove, 0, len(e.Ledger)), Support: make([]exportThread, 0, len(e.Support)),
 		Mails: make([]exportMail, 0, len(e.Mails)), NoticesOff: make([]string, 0, len(e.NoticesOff)),
 		Favourites: make([]exportFav, 0, len(e.Favourites)), Retention: retention(),
@@ -260,6 +291,9 @@ func newExportDoc(e store.Export) exportDoc {
 	for _, r := range e.Reservations {
 		d.Reservations = append(d.Reservations, newExportNumber(r))
 	}
+	for _, r := range e.Rentals {
+		d.Rentals = append(d.Rentals, newExportRental(r))
+	}
 	for _, o := range e.Orders {
 		d.Orders = append(d.Orders, newExportOrder(o))
 	}
@@ -284,6 +318,23 @@ func newExportNumber(r store.Reservation) exportNumber {
 			Code: Untrusted(m.Code), ReceivedAt: Timestamp(m.ReceivedAt)})
 	}
 	return n
+}
+
+func newExportRental(r store.Rental) exportRental {
+	out := exportRental{ID: r.ID, Service: r.Service, Country: r.Country, Phone: r.Phone, State: string(r.State),
+		Days: r.Days, PriceCents: r.PriceCents, RefundCents: r.RefundCents, Simulated: r.Simulated, Provider: r.Provider,
+		Reference: r.ProviderRef, CreatedAt: Timestamp(r.CreatedAt), EndsAt: Timestamp(r.EndsAt),
+		EndedAt: Timestamp(r.EndedAt), Extensions: make([]exportExtension, 0, len(r.Extensions)),
+		Messages: make([]exportSMS, 0, len(r.Messages))}
+	for _, e := range r.Extensions {
+		out.Extensions = append(out.Extensions, exportExtension{Days: e.Days, PriceCents: e.PriceCents,
+			Refunded: e.Refunded, CreatedAt: Timestamp(e.CreatedAt)})
+	}
+	for _, m := range r.Messages {
+		out.Messages = append(out.Messages, exportSMS{Sender: Untrusted(m.Sender), Body: UntrustedText(m.Body),
+			Code: Untrusted(m.Code), ReceivedAt: Timestamp(m.ReceivedAt)})
+	}
+	return out
 }
 
 func newExportOrder(o store.ExportOrder) exportOrder {

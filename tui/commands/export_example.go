@@ -13,7 +13,7 @@ func exampleExport() exportDoc {
 		return Timestamp(time.Time(exampleTime).Add(time.Duration(minutes) * time.Minute))
 	}
 	return exportDoc{Format: exportFormat, Version: exportVersion, ExportedAt: at(90),
-		Account: exportAccount{ID: 7, Email: "alice@example.com", Role: "user", BalanceCents: 925, Currency: currency,
+		Account: exportAccount{ID: 7, Email: "alice@example.com", Role: "user", BalanceCents: 325, Currency: currency,
 			CreatedAt: exampleTime, PrivacyPolicy: store.PrivacyPolicyVersion, EmailVerifiedAt: at(2)},
 		Keys: []exportKey{{Name: "laptop", Fingerprint: "SHA256:2Rq0yJ0tG2mK4x0Yb6o1b8rXk9m1c7jQx3e5s0aZ1Lw",
 			PublicKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHx8YnVpbGQtZXhhbXBsZS1rZXktbm90LXJlYWw",
@@ -28,6 +28,11 @@ func exampleExport() exportDoc {
 			State: "finished", PriceCents: 75, Provider: "smsactivate", Reference: "53533933",
 			CreatedAt: at(10), ExpiresAt: at(30), EndedAt: at(12),
 			Messages: []exportSMS{{Sender: "Telegram", Body: "Telegram code: 73519", Code: "73519", ReceivedAt: at(11)}}}},
+		Rentals: []exportRental{{ID: 7, Service: "whatsapp", Country: "de", Phone: "+4915112345678", State: "active",
+			Days: 7, PriceCents: 600, Provider: "smsactivate", Reference: "26251422", CreatedAt: at(50),
+			EndsAt: Timestamp(time.Time(exampleTime).Add(50*time.Minute + 7*24*time.Hour)), Extensions: []exportExtension{},
+			Messages: []exportSMS{{Sender: "WhatsApp", Body: "Your WhatsApp code: 482-913", Code: "482913",
+				ReceivedAt: at(55)}}}},
 		Orders: []exportOrder{
 			{Number: "k7mp3xq9rt2vw8ya", Processor: "stripe", Status: "paid", AmountCents: 1000, Currency: "usd",
 				Credits: 1000, Credited: 1000, CreatedAt: at(5), PaidAt: at(6),
@@ -41,6 +46,7 @@ func exampleExport() exportDoc {
 		Ledger: []exportMove{
 			{AmountCents: 1000, Kind: "topup", Reference: "k7mp3xq9rt2vw8ya", At: at(6)},
 			{AmountCents: -75, Kind: "reserve", Reference: "res:42", Note: "telegram gb", At: at(10)},
+			{AmountCents: -600, Kind: "rent", Reference: "rent:7", Note: "whatsapp de 7d", At: at(50)},
 		},
 		Support: []exportThread{{Open: true, CreatedAt: at(20), Messages: []exportSupportMsg{
 			{From: "you", Body: "Hello, my code came late.", At: at(20)},

@@ -52,6 +52,13 @@ type KeyMap struct {
 	ReportUsed   key.Binding
 	ReportNoSMS  key.Binding
 
+	// The Rentals pane's keys.
+	RentNew    key.Binding
+	RentExtend key.Binding
+	RentCancel key.Binding
+	RentDays   key.Binding
+	RentScroll key.Binding
+
 	// The Admin pane's keys.
 	AdminBan      key.Binding
 	AdminUnban    key.Binding
@@ -135,6 +142,12 @@ func newKeyMap() *KeyMap {
 		ReportBanned: b([]string{"b"}, "b", "banned"),
 		ReportUsed:   b([]string{"u"}, "u", "already used"),
 		ReportNoSMS:  b([]string{"s"}, "s", "no SMS came"),
+
+		RentNew:    b([]string{"r"}, "r", "rent a number"),
+		RentExtend: b([]string{"e"}, "e", "extend"),
+		RentCancel: b([]string{"x"}, "x", "cancel rental"),
+		RentDays:   b([]string{"left", "right", "h", "l"}, "←/→", "days"),
+		RentScroll: b([]string{"pgup", "pgdown"}, "pgup/pgdn", "older/newer SMS"),
 
 		AdminBan:      b([]string{"b"}, "b", "ban"),
 		AdminUnban:    b([]string{"u"}, "u", "unban"),

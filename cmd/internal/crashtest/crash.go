@@ -1,8 +1,9 @@
 // Package crashtest proves that WantSMS survives being killed: it runs
 // the real server as a child process on loopback ports with a temporary
 // data directory, drives it at full speed the ways the world reaches it
-// (people reserving and cancelling numbers in the dashboard over SSH, the
-// provider pushing SMS to its webhook, Stripe and Blockonomics confirming
+// (people reserving and cancelling numbers in the dashboard over SSH,
+// scripts renting, cancelling and extending rentals, the provider pushing
+// SMS to its webhook and taking SMS for rented numbers, Stripe and Blockonomics confirming
 // payments and Stripe taking some back, the operator crediting accounts
 // with `wantsms credit` and an admin with `admin credit` over SSH), kills
 // it with SIGKILL at random moments and starts it again each time. At the
@@ -11,7 +12,10 @@
 // payment refunded or disputed taken back exactly its share, once, a
 // payment not as ordered held for review and never credited, no refund
 // twice, ledger sums equal to balances (minus debts), every open
-// reservation resumed and then ended, refunded when it got no SMS, and
+// reservation resumed and then ended, refunded when it got no SMS, every
+// rental acknowledged there with its debit, its cancel refunded in full
+// once, its extensions and the SMS its provider took, every active
+// rental resumed and ended, and
 // every mail of the outbox (the seed's, queued before the server first
 // ran, and a receipt per credited top-up) received by the mail server,
 // copies only of mails a kill caught in flight.
@@ -72,6 +76,11 @@ type Report struct {
 	Credits, CredFound           int // `wantsms credit` runs that exited 0, and their ledger rows
 	AdminCredits, AdminCredFound int // `admin credit` over SSH acknowledged, and found with their audit rows
 	Pushes, PushFound            int // SMS pushes acknowledged, and stored (or their number had ended)
+	Rentals, RentalsFound        int // rentals acknowledged by the rent command, and found
+	RentCancels, RentExtends     int // rental cancels and extensions acknowledged
+	RentSMS, RentSMSFound        int // SMS the provider took for a rental, and stored (or the rental had ended)
+	RentalRows, RentalsRefunded  int // rentals in the database at the end, and of those refunded (in part or full)
+	RentalsOpenAtLastStart       int
 	Deliveries                   int // webhook deliveries sent in all, redeliveries included
 	LedgerRows                   int
 	StartToReady                 []time.Duration // per start that got there: process start to health check answered
@@ -90,12 +99,16 @@ func (r Report) String() string {
 		"payments held for review %d, found %d; refunds and disputes %d, taken back exactly %d; "+
 		"bitcoin credits acknowledged %d, found once %d; `wantsms credit` acknowledged %d, found once %d; "+
 		"admin credits acknowledged %d, found once %d; "+
-		"SMS pushes acknowledged %d, accounted for %d; %d webhook deliveries; %d ledger rows; "+
+		"SMS pushes acknowledged %d, accounted for %d; %d webhook deliveries; "+
+		"rentals acknowledged %d, found %d (%d in all, %d refunded, %d active at the last start), cancels %d, "+
+		"extensions %d, rental SMS taken upstream %d, accounted for %d; %d ledger rows; "+
 		"mails sent %d (%d queued before the first start), received %d, copies %d; start to health check %s",
 		r.Seed, r.Kills, r.EarlyKills, r.Duration.Round(time.Millisecond), r.Reserved, r.ByCommand, r.Found, r.Cancels,
 		r.Reservations, r.Refunded, r.Finished, r.OpenAtLastStart, r.Card, r.CardFound,
 		r.Reviews, r.ReviewsFound, r.Reversals, r.ReversalsFound, r.BTC, r.BTCFound,
-		r.Credits, r.CredFound, r.AdminCredits, r.AdminCredFound, r.Pushes, r.PushFound, r.Deliveries, r.LedgerRows,
+		r.Credits, r.CredFound, r.AdminCredits, r.AdminCredFound, r.Pushes, r.PushFound, r.Deliveries,
+		r.Rentals, r.RentalsFound, r.RentalRows, r.RentalsRefunded, r.RentalsOpenAtLastStart, r.RentCancels,
+		r.RentExtends, r.RentSMS, r.RentSMSFound, r.LedgerRows,
 		r.Mails, r.MailsSeeded, r.MailsReceived, r.MailCopies, spread(r.StartToReady))
 }
 
@@ -134,9 +147,10 @@ func Run(t *testing.T, cfg Config) Report {
 	}
 	srv.kill(t)
 	rep.Kills++
-	open := w.openReservations(t)
+	open, rentals := w.openReservations(t), w.openRentals(t)
 	srv.start(t)
-	w.verify(t, open, &rep)
+	rep.RentalsOpenAtLastStart = len(rentals)
+	w.verify(t, open, rentals, &rep)
 	rep.Duration = time.Since(start)
 	rep.StartToReady = srv.readyTimes()
 	return rep

@@ -46,9 +46,10 @@ func (w *world) openReservations(t *testing.T) []openRes {
 // upstream, on a loaded machine.
 const overdueSlack = 10 * time.Second
 
-// verify waits for every reservation open at the last kill to be resumed
-// and to end, stops the server cleanly, and checks the books.
-func (w *world) verify(t *testing.T, open []openRes, rep *Report) {
+// verify waits for every reservation and rental open at the last kill
+// to be resumed and to end, stops the server cleanly, and checks the
+// books.
+func (w *world) verify(t *testing.T, open, rentals []openRes, rep *Report) {
 	t.Helper()
 	rep.OpenAtLastStart = len(open)
 	srv := w.server
@@ -56,6 +57,7 @@ func (w *world) verify(t *testing.T, open []openRes, rep *Report) {
 		t.Fatalf("last start: %v\n%s", err, srv.logTail())
 	}
 	w.waitResumedAndEnded(t, open)
+	w.waitRentalsEnded(t, rentals)
 	w.waitMailDone(t)
 	if err := srv.stop(30 * time.Second); err != nil {
 		t.Fatalf("stop after the run: %v\n%s", err, srv.logTail())
@@ -95,6 +97,7 @@ func (w *world) verify(t *testing.T, open []openRes, rep *Report) {
 		}
 	}
 	w.checkAcks(t, ctx, rep)
+	w.checkRentals(t, ctx, rep)
 	w.checkMail(t, ctx, rep)
 	rep.Reservations = w.count(t, ctx, `SELECT COUNT(*) FROM reservations`)
 	rep.Refunded = w.count(t, ctx, `SELECT COUNT(*) FROM reservations WHERE refunded = 1`)

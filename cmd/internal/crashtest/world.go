@@ -73,6 +73,7 @@ func newWorld(t *testing.T, cfg Config) *world {
 	w.up = fake.New(fake.Options{Balance: "1000000.00"})
 	t.Cleanup(w.up.Close)
 	w.up.SetPrice("tg", "16", "0.50", 10_000_000)
+	w.up.SetRentPrice("tg", "16", 24, "1.00", 10_000_000)
 	w.btc = blockonomicsfake.New(btcKey)
 	t.Cleanup(w.btc.Close)
 	mailServer, err := smtptest.Listen("127.0.0.1:0")
@@ -95,6 +96,7 @@ func newWorld(t *testing.T, cfg Config) *world {
 		"providers", "smsactivate", "smsactivate-url", w.up.URL, "smsactivate-key", w.up.APIKey(),
 		"smsactivate-webhook-secret", hookSecret, "lifetime", cfg.Lifetime.String(), "cancel-guard", "0s",
 		"max-open", "1000", "max-conns-per-ip", "0",
+		"rental-day", RentalDay.String(), "rental-cancel-window", RentalCancelWindow.String(),
 		"smtp-url", w.mail.PlainURL(), "mail-from", mailFrom, "smtp-timeout", smtpTimeout.String())...)
 	w.server.env = []string{"STRIPE_SECRET_KEY=" + stripeKey, "STRIPE_WEBHOOK_SECRET=" + stripeWebhook,
 		"STRIPE_API_BASE=http://127.0.0.1:1", // webhooks never call Stripe
@@ -238,8 +240,9 @@ func (w *world) drivers() []func(context.Context) {
 		out = append(out, w.reserver(p, w.rng()))
 	}
 	for _, p := range w.scripters {
-		out = append(out, w.scripter(p, w.rng()))
+		out = append(out, w.scripter(p, w.rng()), w.renter(p, w.rng()))
 	}
+	out = append(out, w.rentalTexter(w.rng()))
 	return append(out, w.stripePoster(w.rng()), w.stripePoster(w.rng()), w.reversalPoster(w.rng()),
 		w.btcPoster(w.rng()), w.creditRunner(w.rng()), w.adminCreditor(w.rng()), w.smsPusher(w.rng()))
 }
@@ -259,6 +262,13 @@ type acks struct {
 	adminCreds []adminCredit
 	pushes     []push
 	deliveries int
+	// Rentals: those the rent command acknowledged (by account), the
+	// cancels and extensions acknowledged (by rental), and SMS the
+	// provider took for a rental.
+	rented      map[int64][]int64
+	rentCancels []int64
+	extends     map[int64]int
+	rentSMS     []push
 }
 
 type credit struct {
@@ -287,6 +297,7 @@ func (a *acks) do(f func()) {
 		a.reserved, a.cancels = map[int64][]string{}, map[int64]int{}
 		a.card, a.coin = map[string]bool{}, map[string]bool{}
 		a.review, a.reversed = map[string]bool{}, map[string]reversal{}
+		a.rented, a.extends = map[int64][]int64{}, map[int64]int{}
 	}
 	f()
 }

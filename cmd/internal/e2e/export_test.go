@@ -219,7 +219,7 @@ func TestAdminDeleteOverSSH(t *testing.T) {
 	}
 	okJSON(t, env, adminKey, "admin delete AliceTag@example.com --reason 'reply from the account email, ticket 9' --json", &got)
 	if got.UserID != alice.user.ID || got.AuditID == 0 || got.DeletedAt == nil ||
-		got.Detail != "erased 1 keys, 1 numbers, 1 support threads; kept 3 ledger rows, 1 orders, anonymous" {
+		got.Detail != "erased 1 keys, 1 numbers, 0 rentals, 1 support threads; kept 3 ledger rows, 1 orders, anonymous" {
 		t.Fatalf("admin delete: %+v", got)
 	}
 	expect(t, dash, "account has been deleted")

@@ -26,7 +26,9 @@ import (
 // their SSH client, a number with an SMS and its sender, a refunded and an
 // open number, a paid and an open card top-up, a failed one with a note, a
 // Bitcoin top-up with a confirmed and an unconfirmed transaction, ledger
-// rows of every kind with notes, a closed conversation with a staff reply
+// rows of every kind with notes, two rentals (one cancelled and refunded,
+// one with an SMS, an extension and a refused one), a closed conversation
+// with a staff reply
 // and an open one, a suspension, a pending key and a key enrolled for
 // admin use, the mails all that sent, an email change waiting for its
 // code and a notice turned off, favourites, and numbers asked from one
@@ -76,6 +78,38 @@ func richAccount(t *testing.T, env *testenv.PayEnv) (store.User, ssh.Signer) {
 	for _, c := range []string{"gb", "de"} {
 		if _, err := st.AddFavourite(ctx, u.ID, "telegram", c); err != nil {
 			t.Fatal(err)
+		}
+	}
+
+	// A simulated rental given back with its refund, and one running with
+	// an SMS, an extension and another the provider refused.
+	newRental := func(ref string, sim bool) store.Rental {
+		r, err := st.CreateRental(ctx, store.NewRental{UserID: u.ID, Service: "whatsapp", Country: "de",
+			Phone: "+4915112345" + ref[len(ref)-3:], Provider: "sim", ProviderRef: ref, Simulated: sim,
+			CostMicros: 900_000, PriceCents: 150, Days: 1, Period: 24 * time.Hour, CancelWindow: 20 * time.Minute})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	if _, err := st.CancelRental(ctx, u.ID, newRental("rent-555", true).ID); err != nil {
+		t.Fatal(err)
+	}
+	kept := newRental("rent-666", false)
+	if _, err := st.AddRentalMessage(ctx, kept.ID, store.NewMessage{ProviderID: "rsms-1", Sender: "WhatsApp",
+		Body: "Your WhatsApp code: 482-913", Code: "482913"}); err != nil {
+		t.Fatal(err)
+	}
+	for i, days := range []int{7, 1} {
+		_, ext, err := st.ExtendRental(ctx, store.NewExtension{UserID: u.ID, RentalID: kept.ID, Days: days,
+			Period: time.Duration(days) * 24 * time.Hour, PriceCents: int64(10 * days), CostMicros: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i == 1 {
+			if _, err := st.UndoExtension(ctx, ext.ID); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
 
@@ -323,6 +357,44 @@ func exportFromDB(t *testing.T, db *sql.DB, uid int64) map[string]any {
 				"report": report, "provider": prov,
 				"provider_ref": ref, "created_at": stamp(created), "expires_at": stamp(expires), "ended_at": stamp(ended),
 				"messages": smsFromDB(t, db, id, stamp)}
+		})
+	doc["rentals"] = rows(`SELECT id, service, country, phone, state, days, price_cents, refund_cents, simulated,
+		provider, provider_ref, created_at, ends_at, ended_at FROM rentals WHERE user_id = ? ORDER BY id`,
+		func(r *sql.Rows) any {
+			var id, days, price, refund int64
+			var service, country, phone, state, prov, ref string
+			var simulated bool
+			var created, ends, ended sql.NullInt64
+			must(r.Scan(&id, &service, &country, &phone, &state, &days, &price, &refund, &simulated, &prov, &ref,
+				&created, &ends, &ended))
+			exts := []any{}
+			res, err := db.Query(`SELECT days, price_cents, refunded, created_at FROM rental_extensions
+				WHERE rental_id = ? ORDER BY id`, id)
+			must(err)
+			defer res.Close()
+			for res.Next() {
+				var d, p int64
+				var refunded bool
+				var at sql.NullInt64
+				must(res.Scan(&d, &p, &refunded, &at))
+				exts = append(exts, map[string]any{"days": d, "price_cents": p, "refunded": refunded,
+					"created_at": stamp(at)})
+			}
+			msgs := []any{}
+			ms, err := db.Query(`SELECT sender, body, code, received_at FROM rental_messages WHERE rental_id = ?
+				ORDER BY received_at, id`, id)
+			must(err)
+			defer ms.Close()
+			for ms.Next() {
+				var sender, body, code string
+				var at sql.NullInt64
+				must(ms.Scan(&sender, &body, &code, &at))
+				msgs = append(msgs, map[string]any{"sender": sender, "body": body, "code": code, "received_at": stamp(at)})
+			}
+			return map[string]any{"id": id, "service": service, "country": country, "phone": phone, "state": state,
+				"days": days, "price_cents": price, "refund_cents": refund, "simulated": simulated, "provider": prov,
+				"provider_ref": ref, "created_at": stamp(created), "ends_at": stamp(ends), "ended_at": stamp(ended),
+				"extensions": exts, "messages": msgs}
 		})
 	doc["orders"] = rows(`SELECT id, number, processor, status, amount_cents, currency, credits, credited, reversed, note,
 		created_at, paid_at, COALESCE(session_id, ''), COALESCE(payment_intent, ''), COALESCE(charged_cents, 0),

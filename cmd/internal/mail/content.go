@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/wantsms/wantsms/provider"
 	"github.com/wantsms/wantsms/store"
 )
 
@@ -102,6 +103,8 @@ func Compose(m store.Mail, site Site) (Content, error) {
 			"of the dashboard: %s", site.Dashboard)}
 	case store.MailTopupReceipt:
 		c = receiptContent(p, at, site)
+	case store.MailRentalEnding:
+		c = rentalEndingContent(p, site)
 	default:
 		return Content{}, fmt.Errorf("mail %d: unknown kind %q", m.ID, m.Kind)
 	}
@@ -153,6 +156,28 @@ func receiptContent(p map[string]string, at string, site Site) Content {
 		{Items: []string{"Order: " + p[store.ParamOrder], "Paid by: " + by,
 			"Added to your balance: " + store.FormatCents(cents), "Date: " + at}},
 		para("Your balance and every top-up are in the Wallet tab of the dashboard: %s", site.Dashboard),
+	}}
+}
+
+// rentalEndingContent tells that a rented number ends soon, and how to
+// keep it.
+func rentalEndingContent(p map[string]string, site Site) Content {
+	id := "R" + p[store.ParamRental]
+	service, country := p[store.ParamService], p[store.ParamCountry]
+	if s, ok := provider.LookupService(service); ok {
+		service = s.Name
+	}
+	if c, ok := provider.LookupCountry(country); ok {
+		country = c.Name
+	}
+	ends := when(p[store.ParamEnds])
+	return Content{Subject: "Your rented number " + p[store.ParamPhone] + " ends on " + ends, Blocks: []Block{
+		para("Your rental %s of the number %s (%s, %s) ends on %s: no SMS reaches you on it after that.", id,
+			p[store.ParamPhone], service, country, ends),
+		para("To keep it, extend it in the Rentals tab of the dashboard (%s), or with this command, for 7 more "+
+			"days (1, 14 or 30 work too):", site.Dashboard),
+		{Text: site.Dashboard + " extend " + id + " --days 7", Code: true},
+		para("If you do not need it any more, there is nothing to do: it ends by itself."),
 	}}
 }
 

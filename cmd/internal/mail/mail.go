@@ -10,7 +10,8 @@
 // no remote image and no rewritten link: the only links are our own
 // verification and unsubscribe pages.
 //
-// May import from this repository: store, store/webpage.
+// May import from this repository: provider (the names of services and
+// countries), store, store/webpage.
 package mail
 
 import (

@@ -205,9 +205,15 @@ func TestEveryMailIsPlainAndOurs(t *testing.T) {
 		store.ParamOld: "old@example.com", store.ParamNew: "new@example.com", store.ParamKeys: "laptop SHA256:abc",
 		store.ParamHow: "reset", store.ParamKeyName: `<b>"x"</b>`, store.ParamFingerprint: "SHA256:abc",
 		store.ParamFrom: "203.0.113.9:5000", store.ParamOrder: "abcdefghjkmnpqrs", store.ParamProcessor: "stripe",
-		store.ParamCents: "1000", store.ParamUnsubscribe: strings.Repeat("u", 43), store.ParamAt: "1800000000"}
+		store.ParamCents: "1000", store.ParamUnsubscribe: strings.Repeat("u", 43), store.ParamAt: "1800000000",
+		store.ParamRental: "7", store.ParamPhone: "+447700900123", store.ParamService: "telegram",
+		store.ParamCountry: "gb", store.ParamEnds: "1800086400"}
 	kinds := []store.MailKind{store.MailVerify, store.MailEmailChanged, store.MailPasswordReset,
-		store.MailPasswordChanged, store.MailKeyLinked, store.MailSupportReply, store.MailTopupReceipt}
+		store.MailPasswordChanged, store.MailKeyLinked, store.MailSupportReply, store.MailTopupReceipt,
+		store.MailRentalEnding}
+	if len(kinds) != len(store.NoticeKinds)+5 {
+		t.Fatal("a kind of mail is missing from this test")
+	}
 	href := regexp.MustCompile(`href="([^"]*)"`)
 	for _, k := range kinds {
 		c, err := mail.Compose(store.Mail{ID: 1, Kind: k, Params: p}, site)
@@ -237,6 +243,12 @@ func TestEveryMailIsPlainAndOurs(t *testing.T) {
 				t.Errorf("%s: a line of %d characters: %q", k, len(line), line)
 			}
 		}
+	}
+	c, err := mail.Compose(store.Mail{ID: 1, Kind: store.MailRentalEnding, Params: p}, site)
+	if err != nil || c.Subject != "Your rented number +447700900123 ends on 2027-01-16 08:00 UTC" ||
+		!strings.Contains(c.Text(), "rental R7 of the number +447700900123 (Telegram, United Kingdom)") ||
+		!strings.Contains(c.Text(), site.Dashboard+" extend R7 --days 7") {
+		t.Errorf("the rental notice: %v\n%s\n%s", err, c.Subject, c.Text())
 	}
 	if _, err := mail.Compose(store.Mail{Kind: store.MailTopupReceipt, Params: map[string]string{}}, site); err == nil {
 		t.Error("a notice without its unsubscribe token was written")

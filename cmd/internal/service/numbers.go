@@ -39,7 +39,12 @@ type NumbersConfig struct {
 	MarkupBP    int           // sell price = cost × MarkupBP / 10000
 	Lifetime    time.Duration // how long a number stays open
 	CancelGuard time.Duration // cancel refused this long after reserving
-	MaxOpen     int           // open numbers per user
+	MaxOpen     int           // open numbers per user, and active rentals
+	// RentalDay is how long a day of a rental lasts (default a day).
+	RentalDay time.Duration
+	// RentalCancelWindow is how long after renting a cancel is refunded
+	// (default the market's 20 minutes).
+	RentalCancelWindow time.Duration
 
 	SimSeed          int64
 	SimSMSDelay      time.Duration // mean wait before the sim's SMS (default 15 s)
@@ -115,7 +120,7 @@ func (s *Service) buildNumbers() (*numbers, error) {
 	}
 	n.engine = engine.New(s.Store, n.router, engine.Config{
 		Lifetime: nc.Lifetime, CancelGuard: nc.CancelGuard, MaxOpen: nc.MaxOpen, Clock: clock, Log: s.log,
-		Secrets: secrets, Simulated: simulated,
+		Secrets: secrets, Simulated: simulated, RentalDay: nc.RentalDay, RentalCancelWindow: nc.RentalCancelWindow,
 	})
 	return n, nil
 }

@@ -154,9 +154,9 @@ func (s *Service) start() error {
 	sshCfg.HostKeyPath = filepath.Join(s.cfg.DataDir, HostKeyFile)
 	ssh := sshCommand(s.cfg.SSHPublic, s.SSHAddr())
 	deps := tui.Deps{Store: s.Store, Log: s.log, SSHCommand: ssh, Payments: s.pay,
-		Numbers: s.nums.engine, Operations: s.nums.engine}
+		Numbers: s.nums.engine, Operations: s.nums.engine, Rentals: s.nums.engine}
 	cmds, err := commands.New(commands.Deps{Store: s.Store, Log: s.log, SSHCommand: ssh, Payments: s.pay,
-		Numbers: s.nums.engine})
+		Numbers: s.nums.engine, Rentals: s.nums.engine})
 	if err != nil {
 		return err
 	}

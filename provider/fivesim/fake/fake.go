@@ -1,8 +1,9 @@
 // Package fake is a 5sim API v1 upstream for tests: an httptest server on
 // 127.0.0.1 with state (balance, prices per operator, orders with a
 // scripted life) that answers like 5sim (JSON orders, 400 texts, 401,
-// 404). It can be told to answer anything, or slowly, and records every
-// request for assertions. Other packages' end-to-end tests reuse it.
+// 404), hosting orders (rentals) among them. It can be told to answer
+// anything, or slowly, and records every request for assertions. Other
+// packages' end-to-end tests reuse it.
 //
 // May import from this repository: provider.
 package fake
@@ -84,9 +85,10 @@ type order struct {
 	CreatedAt string    `json:"created_at"`
 	Country   string    `json:"country"`
 
-	cost   provider.Micros
-	checks int
-	script Script
+	cost    provider.Micros
+	checks  int
+	script  Script
+	hosting bool // a hosting order (a rental): no cancel
 }
 
 type override struct {
@@ -112,6 +114,7 @@ type Server struct {
 	delay     time.Duration
 	reqs      []Request
 	now       func() time.Time
+	hosting   map[[2]string]*price // country, product: hosting products (hosting.go)
 }
 
 // New starts a Server; Close it when done.
@@ -251,6 +254,8 @@ func (s *Server) route(r *http.Request) (int, string) {
 		return http.StatusNotFound, "404 page not found"
 	case path == "/guest/prices":
 		return http.StatusOK, s.pricesJSON(r.URL.Query())
+	case strings.HasPrefix(path, "/guest/products/"):
+		return s.productsJSON(strings.Split(strings.TrimPrefix(path, "/guest/products/"), "/"))
 	case !strings.HasPrefix(path, "/user/"):
 		return http.StatusNotFound, "404 page not found"
 	case r.Header.Get("Authorization") != "Bearer "+s.token:

@@ -38,6 +38,12 @@ func (s *Server) userCall(parts []string) (int, string) {
 	if len(parts) == 5 && parts[0] == "buy" && parts[1] == "activation" {
 		return s.buy(parts[2], parts[3], parts[4])
 	}
+	if len(parts) == 5 && parts[0] == "buy" && parts[1] == "hosting" {
+		return s.buyHosting(parts[2], parts[3], parts[4])
+	}
+	if len(parts) == 3 && parts[0] == "sms" && parts[1] == "inbox" {
+		return s.inbox(parts[2])
+	}
 	if len(parts) != 2 {
 		return http.StatusNotFound, "404 page not found"
 	}
@@ -54,6 +60,9 @@ func (s *Server) userCall(parts []string) (int, string) {
 			o.Status = "FINISHED"
 		}
 	case "cancel", "ban":
+		if o.hosting && parts[0] == "cancel" {
+			return http.StatusBadRequest, "hosting order"
+		}
 		if len(o.SMS) > 0 && parts[0] == "cancel" {
 			return http.StatusBadRequest, "order has sms"
 		}

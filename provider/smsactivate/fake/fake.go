@@ -1,6 +1,7 @@
 // Package fake is an SMS-Activate protocol upstream for tests: an
 // httptest server on 127.0.0.1 with state (balance, stock, activations
-// with a scripted life) that answers with the protocol's exact strings.
+// with a scripted life, rentals) that answers with the protocol's exact
+// strings.
 // It can be told to answer any word or garbage, or slowly, and records
 // every request for assertions. Other packages' end-to-end tests reuse it.
 //
@@ -113,6 +114,12 @@ type Server struct {
 	delay     time.Duration
 	status    int
 	reqs      []Request
+
+	// Rentals (rent.go).
+	rentPrices map[rentKey]*rentPrice
+	rents      map[int64]*rental
+	now        func() time.Time
+	zonedDates bool
 }
 
 type override struct {
@@ -303,6 +310,9 @@ func (s *Server) answer(r *http.Request) string {
 		})
 	case "setStatus":
 		return s.withActivation(q, func(a *activation) string { return s.setStatus(a, q.Get("status")) })
+	}
+	if body, ok := s.rentAnswer(action, q); ok {
+		return body
 	}
 	return "BAD_ACTION"
 }

@@ -20,6 +20,7 @@ import (
 var noticeWhat = map[store.MailKind]string{
 	store.MailSupportReply: "when our staff answers you in Support",
 	store.MailTopupReceipt: "a receipt when a top-up is credited",
+	store.MailRentalEnding: "before a number you rent comes to its end",
 }
 
 func (a *Pane) mailKey(msg tea.KeyMsg) tea.Cmd {

@@ -214,7 +214,7 @@ func TestAccountTurnsNoticesOff(t *testing.T) {
 		t.Fatalf("toggle:\n%s", v)
 	}
 	ns, _ := e.Store.Notices(ctx, u.ID)
-	if len(ns) != 2 || !ns[0].On || ns[1].On || ns[1].Kind != store.MailTopupReceipt {
+	if len(ns) != len(store.NoticeKinds) || !ns[0].On || ns[1].On || ns[1].Kind != store.MailTopupReceipt || !ns[2].On {
 		t.Fatalf("notices: %+v", ns)
 	}
 	m = tuitest.Drive(m, tea.KeyMsg{Type: tea.KeySpace, Runes: []rune{' '}})

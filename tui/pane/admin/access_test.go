@@ -20,7 +20,7 @@ func TestAdminPaneActionsRefusedWithoutTheRole(t *testing.T) {
 	e := tuitest.NewAdminEnv(t)
 	ctx := context.Background()
 	m := e.Dashboard()
-	m = tuitest.Type(m, "7")
+	m = tuitest.Type(m, "8")
 	m = tuitest.Press(m, "right", "right") // Numbers
 	if !strings.Contains(m.View(), "Open numbers  2") {
 		t.Fatalf("numbers section:\n%s", m.View())

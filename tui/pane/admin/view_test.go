@@ -13,7 +13,7 @@ import (
 func TestViewAdminPane(t *testing.T) {
 	e := tuitest.NewAdminEnv(t)
 	m := e.Dashboard()
-	m = tuitest.Type(m, "7")
+	m = tuitest.Type(m, "8")
 	tuitest.Golden(t, "admin_users_80x24", m.View(), 80, 24)
 	m = tuitest.Press(m, "down", "enter")
 	tuitest.Golden(t, "admin_userpage_80x24", m.View(), 80, 24)
@@ -79,7 +79,7 @@ func TestViewAdminPane(t *testing.T) {
 func TestViewAdminPricesAndProviders(t *testing.T) {
 	e := tuitest.NewAdminEnv(t)
 	m := e.Dashboard()
-	m = tuitest.Type(m, "7")
+	m = tuitest.Type(m, "8")
 	m = tuitest.Press(m, "left", "left", "left", "left") // Mail, Audit, Support, Prices
 	m = tuitest.Type(m, "/")
 	m = tuitest.Type(m, "telegram")
@@ -110,7 +110,7 @@ func TestViewAdminPricesAndProviders(t *testing.T) {
 func TestAdminProviderQuestionKeepsItsWord(t *testing.T) {
 	e := tuitest.NewAdminEnv(t)
 	m := e.Dashboard()
-	m = tuitest.Type(m, "7")
+	m = tuitest.Type(m, "8")
 	m = tuitest.Press(m, "left", "left", "left", "left", "left") // … Providers
 	m = tuitest.Type(m, "e")
 	if v := m.View(); !strings.Contains(v, "Switch off sim?") {
@@ -120,7 +120,7 @@ func TestAdminProviderQuestionKeepsItsWord(t *testing.T) {
 	if err := e.Eng.SetProviderEnabled(context.Background(), other, "sim", false); err != nil {
 		t.Fatal(err)
 	}
-	m = tuitest.Type(m, "17") // away and back: the section reloads
+	m = tuitest.Type(m, "18") // away and back: the section reloads
 	if v := m.View(); !strings.Contains(v, "Switch off sim?") {
 		t.Fatalf("the question changed after the reload:\n%s", v)
 	}
@@ -148,14 +148,14 @@ func TestAdminSupportCursorStaysOnItsThread(t *testing.T) {
 	e.Clock.Advance(time.Minute)
 	write("carol@example.com", "Carol's question")
 	m := e.Dashboard()
-	m = tuitest.Type(m, "7")
+	m = tuitest.Type(m, "8")
 	m = tuitest.Press(m, "left", "left", "left") // Mail, Audit, Support
 	m = tuitest.Press(m, "down")
 	if v := m.View(); !strings.Contains(v, "▸ #1") {
 		t.Fatalf("bob's thread not selected:\n%s", v)
 	}
 	write("dave@example.com", "Dave's question")
-	m = tuitest.Type(m, "17") // away and back: the inbox reloads
+	m = tuitest.Type(m, "18") // away and back: the inbox reloads
 	m = tuitest.Press(m, "enter")
 	if v := m.View(); !strings.Contains(v, "My Telegram number never got its code") {
 		t.Fatalf("enter opened another conversation:\n%s", v)
@@ -186,7 +186,7 @@ func TestViewAdminMail(t *testing.T) {
 		}
 	}
 	m := e.Dashboard()
-	m = tuitest.Type(m, "7")
+	m = tuitest.Type(m, "8")
 	m = tuitest.Press(m, "left")
 	tuitest.Golden(t, "admin_mail_80x24", m.View(), 80, 24)
 	m = tuitest.Press(m, "enter")
