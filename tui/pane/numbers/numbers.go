@@ -354,8 +354,9 @@ func (p *Pane) listKey(msg tea.KeyMsg) tea.Cmd {
 		}
 	case tea.KeyRunes, tea.KeySpace:
 		if len([]rune(p.filter)) < 24 {
+			// A terminal's space comes as KeySpace carrying its rune.
 			p.filter += string(msg.Runes)
-			if msg.Type == tea.KeySpace {
+			if msg.Type == tea.KeySpace && len(msg.Runes) == 0 {
 				p.filter += " "
 			}
 			p.rebuild()

@@ -1,7 +1,10 @@
 package numbers_test
 
 import (
+	"strings"
 	"testing"
+
+	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/wantsms/wantsms/tui/tuitest"
 )
@@ -28,4 +31,20 @@ func TestViewNumbersNoBalance(t *testing.T) {
 	m = tuitest.Press(m, "enter")
 	m = tuitest.Press(m, "enter")
 	tuitest.Golden(t, "numbers_no_balance_80x24", m.View(), 80, 24)
+}
+
+// A space typed in a filter is one space, as a terminal sends it (KeySpace
+// carrying its rune): "united k" finds the United Kingdom.
+func TestFilterSpaceAsATerminalSendsIt(t *testing.T) {
+	e := tuitest.New(t)
+	e.WithNumbers()
+	m, _ := e.SignedIn("spacer@example.com", 500)
+	m = tuitest.Type(m, "te")
+	m = tuitest.Press(m, "enter")
+	m = tuitest.Type(m, "united")
+	m = tuitest.Drive(m, tea.KeyMsg{Type: tea.KeySpace, Runes: []rune{' '}})
+	m = tuitest.Type(m, "k")
+	if v := m.View(); !strings.Contains(v, "United Kingdom") {
+		t.Fatalf("\"united k\" found nothing:\n%s", v)
+	}
 }
