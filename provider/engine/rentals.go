@@ -484,12 +484,9 @@ func (e *Engine) endRental(ctx context.Context, id int64) {
 		return
 	}
 	rr, known := e.router.Renter(r.Provider)
-	if known {
-		if st, err := rr.RentCheck(ctx, r.ProviderRef); err == nil {
-			for _, m := range st.Messages {
-				e.storeRentalSMS(ctx, id, m)
-			}
-		}
+	if known && !e.lastRentalLook(ctx, rr, r) {
+		e.sched.add(job{at: e.cfg.Clock.Now().Add(e.cfg.PollMin), id: id, kind: jobRentEnd})
+		return
 	}
 	_, err = e.st.EndRental(ctx, id)
 	switch {
@@ -514,6 +511,34 @@ func (e *Engine) endRental(ctx context.Context, id int64) {
 		}
 	}
 }
+
+// lastRentalLook fetches a due rental's SMS before it ends; it reports
+// whether the rental may end now. An upstream that does not answer may
+// still hold SMS of the paid time, and a pull protocol shows none once
+// the provider's own end has passed, so the end waits for an answer for
+// a while (rentalLastLookGrace) rather than dropping them.
+func (e *Engine) lastRentalLook(ctx context.Context, rr provider.Renter, r store.Rental) bool {
+	st, err := rr.RentCheck(ctx, r.ProviderRef)
+	switch {
+	case err == nil:
+		for _, m := range st.Messages {
+			e.storeRentalSMS(ctx, r.ID, m)
+		}
+		return true
+	case errors.Is(err, provider.ErrUnknownActivation):
+		return true
+	case e.cfg.Clock.Now().Before(r.EndsAt.Add(e.rentalLastLookGrace())):
+		e.log.Warn("rental end waits for the provider's last answer", "rental", r.ID, "provider", r.Provider, "err", err)
+		return false
+	default:
+		e.log.Error("rental ended without a last look upstream", "rental", r.ID, "provider", r.Provider, "err", err)
+		return true
+	}
+}
+
+// rentalLastLookGrace is how long past its end a rental waits for its
+// provider to answer the last look: a few of the longest polls.
+func (e *Engine) rentalLastLookGrace() time.Duration { return 4 * e.cfg.PollMax }
 
 // noticeRental gives the notice of a rental's coming end, once per end.
 func (e *Engine) noticeRental(ctx context.Context, id int64) {

@@ -1,13 +1,20 @@
 package engine
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"net/http"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/wantsms/wantsms/provider"
+	"github.com/wantsms/wantsms/provider/fivesim"
+	fivesimfake "github.com/wantsms/wantsms/provider/fivesim/fake"
 	"github.com/wantsms/wantsms/provider/sim"
 	"github.com/wantsms/wantsms/provider/smsactivate"
 	"github.com/wantsms/wantsms/provider/smsactivate/fake"
@@ -328,4 +335,75 @@ func TestUnrecordedRentalGivenBack(t *testing.T) {
 	if n := len(up.Rentals()); n != 1 {
 		t.Fatalf("%d rentals upstream: refused ones must not be rented", n)
 	}
+}
+
+// logSeen is a log handler that tells when a record with a message is
+// written.
+type logSeen struct {
+	msg  string
+	seen chan struct{}
+	once sync.Once
+}
+
+func (l *logSeen) Enabled(context.Context, slog.Level) bool { return true }
+func (l *logSeen) Handle(_ context.Context, r slog.Record) error {
+	if r.Message == l.msg {
+		l.once.Do(func() { close(l.seen) })
+	}
+	return nil
+}
+func (l *logSeen) WithAttrs([]slog.Attr) slog.Handler { return l }
+func (l *logSeen) WithGroup(string) slog.Handler      { return l }
+
+// A rental's end waits for its provider's answer to the last look: an SMS
+// of its paid time that the provider holds (5sim shows an order's SMS
+// after its end) is stored, not dropped because the provider was busy at
+// the moment the rental ran out.
+func TestRentalEndWaitsForTheLastLook(t *testing.T) {
+	r := newRig(t, sim.Options{}, Config{})
+	up := fivesimfake.New(fivesimfake.Options{})
+	t.Cleanup(up.Close)
+	up.SetNow(r.clock.Now)
+	up.SetHostingPrice("england", "1day", "1.00", 5)
+	c, err := fivesim.New(fivesim.Config{BaseURL: up.BaseURL(), Token: up.Token()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	router := provider.NewRouter(provider.RouterConfig{Markup: 15_000, Now: r.clock.Now})
+	if err := router.Add(c, provider.Route{Enabled: true}); err != nil {
+		t.Fatal(err)
+	}
+	waits := &logSeen{msg: "rental end waits for the provider's last answer", seen: make(chan struct{})}
+	eng := New(r.st, router, Config{Clock: r.clock, Log: slog.New(waits)})
+	if err := eng.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(eng.Close)
+	u := r.user("last@example.com", 100_000)
+	rent, err := r.rent(eng, u, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := strconv.ParseInt(rent.ProviderRef, 10, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	up.Respond("/user/check/", http.StatusServiceUnavailable, "busy", -1)
+	up.AddSMS(id, "Bank", "Your code is 24680", "24680")
+	r.clock.Advance(rent.EndsAt.Sub(r.clock.Now()))
+	select {
+	case <-waits.seen:
+	case <-time.After(20 * time.Second):
+		t.Fatalf("the rental's end did not wait for the provider: %+v", r.rental(rent.ID))
+	}
+	if x := r.rental(rent.ID); x.State != store.RentActive {
+		t.Fatalf("ended while the provider did not answer: %+v", x)
+	}
+	up.Heal()
+	r.clock.Advance(DefaultPollMin)
+	ended := r.waitRental(rent.ID, "ended", func(x store.Rental) bool { return x.State == store.RentEnded })
+	if len(ended.Messages) != 1 || ended.LatestCode() != "24680" || ended.RefundCents != 0 {
+		t.Fatalf("ended without the SMS the provider held: %+v", ended)
+	}
+	r.checkLedger()
 }

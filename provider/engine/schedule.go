@@ -81,14 +81,11 @@ func (s *scheduler) arm() {
 		s.timer.Stop()
 		s.timer = nil
 	}
-	d := first.Sub(s.clock.Now())
-	if d <= 0 {
-		// Due already: a fake clock would only fire on its next advance.
-		s.signal()
-		return
-	}
+	// At an absolute time: a duration from a Now read before a (fake)
+	// clock jumped would land after the jump and leave the job waiting
+	// for a tick that never comes. A time already passed fires at once.
 	s.timerAt = first
-	s.timer = s.clock.AfterFunc(d, s.signal)
+	s.timer = s.clock.AfterFuncAt(first, s.signal)
 }
 
 func (s *scheduler) signal() {

@@ -13,6 +13,10 @@ type Clock interface {
 	Now() time.Time
 	// AfterFunc calls f once, d from now, unless stopped first.
 	AfterFunc(d time.Duration, f func()) Stopper
+	// AfterFuncAt calls f once at t (at once if t has passed), unless
+	// stopped first. Absolute, so a caller that read Now a moment ago
+	// cannot land later than it meant when the clock moved meanwhile.
+	AfterFuncAt(t time.Time, f func()) Stopper
 }
 
 // Stopper cancels a scheduled callback; Stop reports whether it did.
@@ -28,6 +32,8 @@ type realClock struct{}
 func (realClock) Now() time.Time { return time.Now() }
 
 func (realClock) AfterFunc(d time.Duration, f func()) Stopper { return time.AfterFunc(d, f) }
+
+func (realClock) AfterFuncAt(t time.Time, f func()) Stopper { return time.AfterFunc(time.Until(t), f) }
 
 // FakeClock is a Clock that moves only when told to. Callbacks that fall
 // due run synchronously inside Advance, in time order, so tests are
@@ -53,8 +59,25 @@ func (c *FakeClock) Now() time.Time {
 func (c *FakeClock) AfterFunc(d time.Duration, f func()) Stopper {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	return c.push(c.now.Add(d), f)
+}
+
+// AfterFuncAt schedules f to run when the clock reaches t; when it has
+// already, f runs at once on its own goroutine, as a runtime timer would.
+func (c *FakeClock) AfterFuncAt(t time.Time, f func()) Stopper {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if t.After(c.now) {
+		return c.push(t, f)
+	}
+	go f()
+	return &fakeTimer{c: c, index: -1}
+}
+
+// push queues f at when. Called with c.mu held.
+func (c *FakeClock) push(when time.Time, f func()) *fakeTimer {
 	c.seq++
-	t := &fakeTimer{c: c, when: c.now.Add(d), seq: c.seq, f: f}
+	t := &fakeTimer{c: c, when: when, seq: c.seq, f: f}
 	heap.Push(&c.timers, t)
 	return t
 }

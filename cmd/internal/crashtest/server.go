@@ -36,6 +36,7 @@ type server struct {
 	first   time.Time       // the first process's start
 	readyAt bool            // the current process has answered its health check
 	ups     []time.Duration // start to health check, per process that got there
+	kills   []time.Time     // when each SIGKILL was sent
 }
 
 // freeAddr finds a loopback port nobody listens on now.
@@ -98,11 +99,24 @@ func (s *server) kill(t *testing.T) {
 		t.Fatalf("%s\n%s", s.failure, s.logTail())
 	}
 	s.killed = true
+	s.kills = append(s.kills, time.Now())
 	s.mu.Unlock()
 	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil && !errors.Is(err, os.ErrProcessDone) {
 		t.Fatalf("kill server: %v", err)
 	}
 	<-exited
+}
+
+// killedBetween reports whether a SIGKILL was sent between from and to.
+func (s *server) killedBetween(from, to time.Time) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, k := range s.kills {
+		if !k.Before(from) && !k.After(to) {
+			return true
+		}
+	}
+	return false
 }
 
 // abandon kills a server still running when the test ends early.

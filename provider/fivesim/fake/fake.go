@@ -179,6 +179,14 @@ func (s *Server) Respond(prefix string, status int, body string, times int) {
 	s.overrides = append(s.overrides, override{prefix, status, body, times})
 }
 
+// Heal drops every answer set by Respond that is still pending: the
+// fake answers as itself again.
+func (s *Server) Heal() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.overrides = nil
+}
+
 // SetDelay makes every answer wait d first (or until the client gives up).
 func (s *Server) SetDelay(d time.Duration) {
 	s.mu.Lock()

@@ -44,10 +44,14 @@ type rental struct {
 	cost          provider.Micros
 	created, ends time.Time
 	status        string
+	closed        time.Time // when it stopped being active
 	sms           []rentSMS
 }
 
-type rentSMS struct{ from, text, date string }
+type rentSMS struct {
+	from, text, date string
+	served           time.Time // first shown by getRentStatus; zero before
+}
 
 // SetRentPrice sets the cost (a decimal in the account currency) and
 // stock of renting a service (two-letter code) in a country (numeric id)
@@ -101,14 +105,35 @@ func (s *Server) AddRentSMS(id, from, text string) bool {
 	return true
 }
 
+// RentSMSSeen tells when the SMS text of rental id was first shown by
+// getRentStatus (zero if never) and when the rental stopped being active
+// upstream (zero if it still is): an SMS never shown before the rental
+// closed is one no client could have read.
+func (s *Server) RentSMSSeen(id, text string) (served, closed time.Time) {
+	n, _ := strconv.ParseInt(id, 10, 64)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r := s.rents[n]
+	if r == nil {
+		return time.Time{}, time.Time{}
+	}
+	s.rentStatus(r)
+	for _, m := range r.sms {
+		if m.text == text {
+			return m.served, r.closed
+		}
+	}
+	return time.Time{}, r.closed
+}
+
 // EndRent ends a rental upstream before its time, as a provider that lost
 // the number would.
 func (s *Server) EndRent(id string) {
 	n, _ := strconv.ParseInt(id, 10, 64)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if r := s.rents[n]; r != nil {
-		r.status = rentFinish
+	if r := s.rents[n]; r != nil && s.rentStatus(r) == rentActive {
+		r.close(rentFinish, s.clock())
 	}
 }
 
@@ -158,9 +183,14 @@ func (s *Server) rentDate(t time.Time) string {
 // rentStatus is where r stands now: a rental past its end is finished.
 func (s *Server) rentStatus(r *rental) string {
 	if r.status == rentActive && !s.clock().Before(r.ends) {
-		r.status = rentFinish
+		r.close(rentFinish, r.ends)
 	}
 	return r.status
+}
+
+// close ends an active rental in status at.
+func (r *rental) close(status string, at time.Time) {
+	r.status, r.closed = status, at
 }
 
 func rentFail(word string) string { return `{"status":"error","message":"` + word + `"}` }
@@ -268,8 +298,12 @@ func (s *Server) getRentStatus(r *rental, q url.Values) string {
 		newest[len(r.sms)-1-i] = m
 	}
 	values := map[string]any{}
+	now := s.clock()
 	for i := page * rentPageSize; i < min(len(newest), (page+1)*rentPageSize) && i >= 0; i++ {
 		m := newest[i]
+		if old := &r.sms[len(r.sms)-1-i]; old.served.IsZero() {
+			old.served = now
+		}
 		values[strconv.Itoa(i-page*rentPageSize)] = map[string]string{"phoneFrom": m.from, "text": m.text,
 			"service": r.service, "date": m.date}
 	}
@@ -287,7 +321,7 @@ func (s *Server) setRentStatus(r *rental, q url.Values) string {
 		case rentCancel:
 			return rentFail("ALREADY_CANCEL")
 		}
-		r.status = rentFinish
+		r.close(rentFinish, s.clock())
 	case "2":
 		switch {
 		case st == rentCancel:
@@ -297,7 +331,7 @@ func (s *Server) setRentStatus(r *rental, q url.Values) string {
 		case len(r.sms) > 0 || !s.clock().Before(r.created.Add(RentCancelWindow)):
 			return rentFail("CANT_CANCEL")
 		}
-		r.status = rentCancel
+		r.close(rentCancel, s.clock())
 		s.balance += r.cost
 	default:
 		return rentFail("INCORECT_STATUS") // sic, as the protocol spells it
