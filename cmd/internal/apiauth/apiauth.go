@@ -31,15 +31,18 @@
 //	case err != nil:                             // the database failed
 //	}
 //	// c.UserID is the account; scope every query to it.
+//	g.Count("sms-activate", "ok")                // for /metrics, once per request
 //
 // May import from this repository: store, store/metrics, store/netaddr.
 package apiauth
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"math"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -142,6 +145,7 @@ type Guard struct {
 	addrs buckets
 	keys  buckets
 	tally metrics.Tally // refusals by scope
+	reqs  metrics.Tally // requests by endpoint and outcome
 }
 
 // New makes a Guard.
@@ -202,6 +206,32 @@ func (g *Guard) Limited() map[string]int64 {
 		out[s] += 0
 	}
 	return out
+}
+
+// Count counts one request answered by an API (endpoint: a short fixed
+// name such as "sms-activate" or "v1") with its outcome (a fixed word:
+// "ok", an error word or code; never anything a client chose freely),
+// for /metrics.
+func (g *Guard) Count(endpoint, outcome string) { g.reqs.Inc(endpoint + "\x00" + outcome) }
+
+// Requests are the requests counted since start, by endpoint and outcome.
+func (g *Guard) Requests() []Requests {
+	snap := g.reqs.Snapshot()
+	out := make([]Requests, 0, len(snap))
+	for k, n := range snap {
+		e, o, _ := strings.Cut(k, "\x00")
+		out = append(out, Requests{Endpoint: e, Outcome: o, N: n})
+	}
+	slices.SortFunc(out, func(a, b Requests) int {
+		return cmp.Or(cmp.Compare(a.Endpoint, b.Endpoint), cmp.Compare(a.Outcome, b.Outcome))
+	})
+	return out
+}
+
+// Requests is how many requests an endpoint answered with an outcome.
+type Requests struct {
+	Endpoint, Outcome string
+	N                 int64
 }
 
 // idleAfter is how long a bucket nobody used is kept: long after it has
