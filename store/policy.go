@@ -43,13 +43,13 @@ func (p RetentionPeriod) String() string { return p.Label + " (" + p.Detail + ")
 // people read is what the code does.
 func RetentionPeriods() []RetentionPeriod {
 	return []RetentionPeriod{
-		{"Account, SSH and API keys", "email, password hash, SSH keys, API keys (a hash of each, never the key; "+
+		{"Account, SSH and API keys", "email, password hash, SSH keys, API keys (a hash of each, never the key; " +
 			"once revoked, a sign-in record)", 0, "until you delete your account"},
 		{"Numbers, rentals, their SMS", "your dashboard history: the numbers you reserved or rented, with every " +
 			"SMS", HistoryRetention, "after it ended"},
 		{"Operating details", "of a number or rental: provider, its reference, our cost", ReservationDetailRetention,
 			"after it ended"},
-		{"Sign-in records", "sign-ins, failures, account changes, revoked API keys (name and dates); address, "+
+		{"Sign-in records", "sign-ins, failures, account changes, revoked API keys (name and dates); address, " +
 			"SSH client", SecurityEventRetention, "after they were recorded"},
 		{"Failed sign-in counters", "address or email typed", throttleWindow, "after the last failure"},
 		{"Support conversations", "your messages and our replies", SupportRetention, "after it was closed"},
