@@ -256,14 +256,31 @@ func (s *Store) Reservation(ctx context.Context, id int64) (Reservation, error) 
 // UserReservation returns one of a user's reservations with its messages;
 // another user's is ErrNoReservation.
 func (s *Store) UserReservation(ctx context.Context, userID, id int64) (Reservation, error) {
-	r, err := scanReservation(s.r.QueryRowContext(ctx, `SELECT `+reservationColumns+`
-		FROM reservations WHERE id = ? AND user_id = ?`, id, userID))
+	st, err := s.prepared(ctx, qUserReservation)
+	if err != nil {
+		return Reservation{}, err
+	}
+	r, err := scanReservation(st.QueryRowContext(ctx, id, userID))
 	if err != nil {
 		return r, err
 	}
-	list := []Reservation{r}
-	err = s.attachMessages(ctx, list)
-	return list[0], err
+	msgs, err := s.prepared(ctx, qMessagesOf)
+	if err != nil {
+		return r, err
+	}
+	rows, err := msgs.QueryContext(ctx, id)
+	if err != nil {
+		return r, fmt.Errorf("list messages: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		m, err := scanMessage(rows)
+		if err != nil {
+			return r, err
+		}
+		r.Messages = append(r.Messages, m)
+	}
+	return r, rows.Err()
 }
 
 // OpenReservationByRef finds the open reservation holding a provider's

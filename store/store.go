@@ -75,7 +75,8 @@ type Store struct {
 
 	rates rateCache // the success rates every session reads
 
-	apiKeys apiKeyCache // API keys resolved a moment ago
+	apiKeys apiKeyCache   // API keys resolved a moment ago
+	reads   preparedReads // statements of the reads made most often
 
 	mailQueued chan struct{} // a committed write queued mail (MailQueued)
 
@@ -173,7 +174,7 @@ func cloneValues(v url.Values) url.Values {
 // a test removing the data directory.
 func (s *Store) Close() error {
 	s.hub.Close()
-	var errs []error
+	errs := []error{s.closePrepared()}
 	if s.r != nil {
 		errs = append(errs, s.r.Close(), waitClosed(s.r, "readers"))
 	}

@@ -7,10 +7,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -35,18 +37,19 @@ const apiKeyName = "wantsms-load"
 
 // apiConfig is what `wantsms-load api` was asked to do.
 type apiConfig struct {
-	HTTP      string
-	Data      string
-	KeysFile  string
-	Clients   int
-	Poll      time.Duration
-	Warmup    time.Duration
-	Duration  time.Duration
-	Service   string
-	Country   string
-	ServerPID int
-	JSON      bool
-	Timeout   time.Duration
+	HTTP        string
+	Data        string
+	KeysFile    string
+	APIKeysFile string
+	Clients     int
+	Poll        time.Duration
+	Warmup      time.Duration
+	Duration    time.Duration
+	Service     string
+	Country     string
+	ServerPID   int
+	JSON        bool
+	Timeout     time.Duration
 }
 
 func parseAPI(args []string, stderr io.Writer) (apiConfig, error) {
@@ -56,6 +59,7 @@ func parseAPI(args []string, stderr io.Writer) (apiConfig, error) {
 	fs.StringVar(&c.HTTP, "http", "127.0.0.1:8080", "the server's HTTP address")
 	fs.StringVar(&c.Data, "data", "data", "the server's data directory: each client's account gets an API key there")
 	fs.StringVar(&c.KeysFile, "keys", "wantsms-load.keys", "keys file written by seed (names the accounts)")
+	fs.StringVar(&c.APIKeysFile, "api-keys", "", "file of the clients' API keys, reused by later runs (default: --keys with .api)")
 	fs.IntVar(&c.Clients, "clients", 200, "API clients, each with an account and a key of its own")
 	fs.DurationVar(&c.Poll, "poll", 100*time.Millisecond, "each client's getStatus interval")
 	fs.DurationVar(&c.Warmup, "warmup", 5*time.Second, "run before measuring (connections, first numbers)")
@@ -67,6 +71,9 @@ func parseAPI(args []string, stderr io.Writer) (apiConfig, error) {
 	fs.DurationVar(&c.Timeout, "timeout", 10*time.Second, "longest wait for one answer")
 	if err := parseFlags(fs, args); err != nil {
 		return c, err
+	}
+	if c.APIKeysFile == "" {
+		c.APIKeysFile = c.KeysFile + ".api"
 	}
 	switch {
 	case c.Clients < 1:
@@ -120,9 +127,14 @@ func runAPI(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	return nil
 }
 
-// apiKeys gives each of the first n seeded accounts a fresh API key, in
-// the server's database (also while it runs), revoking the previous
-// run's.
+// apiKeysHeader opens the file of the API keys a run made, which later
+// runs reuse (a new key is a security mail, and mails cost the server CPU
+// while it is measured).
+const apiKeysHeader = "# wantsms-load API keys v1: one account per line, EMAIL KEY. Secret: keep this file to yourself."
+
+// apiKeys gives each of the first n seeded accounts an API key: the one
+// in the API keys file while it still works, else a fresh one made in
+// the server's database (also while it runs), revoking an earlier one.
 func apiKeys(ctx context.Context, c apiConfig) ([]string, error) {
 	accounts, err := readKeys(c.KeysFile)
 	if err != nil {
@@ -132,6 +144,10 @@ func apiKeys(ctx context.Context, c apiConfig) ([]string, error) {
 		return nil, fmt.Errorf("%d clients need %d accounts; %s has %d (run seed)", c.Clients, c.Clients,
 			c.KeysFile, len(accounts))
 	}
+	known, err := readAPIKeys(c.APIKeysFile)
+	if err != nil {
+		return nil, err
+	}
 	st, err := service.OpenStore(c.Data, store.Options{})
 	if err != nil {
 		return nil, err
@@ -139,10 +155,17 @@ func apiKeys(ctx context.Context, c apiConfig) ([]string, error) {
 	defer st.Close()
 	o := store.Origin{RemoteAddr: "wantsms-load"}
 	keys := make([]string, 0, c.Clients)
+	made := 0
 	for _, a := range accounts[:c.Clients] {
 		u, err := st.UserByEmail(ctx, a.Email)
 		if err != nil {
 			return nil, fmt.Errorf("account %s in %s: %w (run seed)", a.Email, c.Data, err)
+		}
+		if k, ok := known[a.Email]; ok {
+			if got, err := st.ResolveAPIKey(ctx, k); err == nil && got.UserID == u.ID {
+				keys = append(keys, k)
+				continue
+			}
 		}
 		if _, err := st.RevokeAPIKey(ctx, u.ID, apiKeyName, o); err != nil && !errors.Is(err, store.ErrNoAPIKey) {
 			return nil, err
@@ -151,9 +174,43 @@ func apiKeys(ctx context.Context, c apiConfig) ([]string, error) {
 		if err != nil {
 			return nil, fmt.Errorf("API key of %s: %w", a.Email, err)
 		}
-		keys = append(keys, key)
+		keys, known[a.Email] = append(keys, key), key
+		made++
+	}
+	if made > 0 {
+		return keys, writeAPIKeys(c.APIKeysFile, known)
 	}
 	return keys, nil
+}
+
+func readAPIKeys(path string) (map[string]string, error) {
+	out := map[string]string{}
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return out, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	lines := strings.Split(string(b), "\n")
+	if lines[0] != apiKeysHeader {
+		return nil, fmt.Errorf("%s is not a wantsms-load API keys file", path)
+	}
+	for _, l := range lines[1:] {
+		if email, key, ok := strings.Cut(strings.TrimSpace(l), " "); ok {
+			out[email] = key
+		}
+	}
+	return out, nil
+}
+
+func writeAPIKeys(path string, keys map[string]string) error {
+	var b strings.Builder
+	b.WriteString(apiKeysHeader + "\n")
+	for _, email := range slices.Sorted(maps.Keys(keys)) {
+		b.WriteString(email + " " + keys[email] + "\n")
+	}
+	return os.WriteFile(path, []byte(b.String()), 0o600)
 }
 
 // apiRecorder collects what the clients saw while measuring.

@@ -14,6 +14,7 @@ import (
 
 	"github.com/wantsms/wantsms/cmd/internal/service"
 	"github.com/wantsms/wantsms/cmd/internal/testenv"
+	"github.com/wantsms/wantsms/store"
 )
 
 // jsonRun is the part of the JSON report the end-to-end tests read.
@@ -217,7 +218,7 @@ func TestRunRefusesBadArguments(t *testing.T) {
 // `api` against a real WantSMS: each client gets an API key in the
 // server's database, reserves a number and polls its status; the report
 // counts the requests and their latencies, with no errors. A second run
-// replaces the first run's keys.
+// reuses the first run's keys; one revoked meanwhile is replaced.
 func TestAPIModeOnARealServer(t *testing.T) {
 	env := testenv.Start(t, testenv.SimNumbers(time.Hour, false, time.Hour), func(c *service.Config) {
 		c.API.PerAddr, c.API.AddrBurst = 10_000, 10_000
@@ -228,11 +229,20 @@ func TestAPIModeOnARealServer(t *testing.T) {
 		&out, &errOut); code != exitOK {
 		t.Fatalf("seed: exit %d: %s", code, errOut.String())
 	}
-	for range 2 {
+	u, err := env.Store().UserByEmail(context.Background(), "load-00000@wantsms.invalid")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		if i == 2 {
+			if _, err := env.Store().RevokeAPIKey(context.Background(), u.ID, "wantsms-load", store.Origin{}); err != nil {
+				t.Fatal(err)
+			}
+		}
 		out.Reset()
 		errOut.Reset()
 		code := run(context.Background(), []string{"api", "--http", env.Svc.HTTPAddr(), "--data", env.Dir, "--keys", keys,
-			"--clients", "4", "--poll", "20ms", "--warmup", "300ms", "--duration", "1s", "--json"}, &out, &errOut)
+			"--clients", "4", "--poll", "100ms", "--warmup", "300ms", "--duration", "1s", "--json"}, &out, &errOut)
 		var rep struct {
 			PID       int                `json:"pid"`
 			Clients   int                `json:"clients"`
@@ -252,10 +262,6 @@ func TestAPIModeOnARealServer(t *testing.T) {
 			rep.Latencies["getStatus"].P50 <= 0 || len(rep.Errors) != 0 || len(rep.Answers) != 0 {
 			t.Fatalf("report: %s", out.String())
 		}
-	}
-	u, err := env.Store().UserByEmail(context.Background(), "load-00000@wantsms.invalid")
-	if err != nil {
-		t.Fatal(err)
 	}
 	if ks, _ := env.Store().APIKeys(context.Background(), u.ID); len(ks) != 2 || !ks[0].Revoked() || ks[1].Revoked() {
 		t.Fatalf("keys after two runs: %+v", ks)
