@@ -97,16 +97,26 @@ func (s *Store) attachMessages(ctx context.Context, rs []Reservation) error {
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var m Message
-		var at int64
-		if err := rows.Scan(&m.ID, &m.ReservationID, &m.ProviderID, &m.Sender, &m.Body, &m.Code, &at); err != nil {
-			return fmt.Errorf("scan message: %w", err)
+		m, err := scanMessage(rows)
+		if err != nil {
+			return err
 		}
-		m.ReceivedAt = time.Unix(at, 0)
 		i := idx[m.ReservationID]
 		rs[i].Messages = append(rs[i].Messages, m)
 	}
 	return rows.Err()
+}
+
+// scanMessage reads a row of id, reservation_id, provider_id, sender,
+// body, code, received_at.
+func scanMessage(r scanner) (Message, error) {
+	var m Message
+	var at int64
+	if err := r.Scan(&m.ID, &m.ReservationID, &m.ProviderID, &m.Sender, &m.Body, &m.Code, &at); err != nil {
+		return m, fmt.Errorf("scan message: %w", err)
+	}
+	m.ReceivedAt = time.Unix(at, 0)
+	return m, nil
 }
 
 // clip cuts s to at most n runes without splitting one.

@@ -75,6 +75,9 @@ type Store struct {
 
 	rates rateCache // the success rates every session reads
 
+	apiKeys apiKeyCache   // API keys resolved a moment ago
+	reads   preparedReads // statements of the reads made most often
+
 	mailQueued chan struct{} // a committed write queued mail (MailQueued)
 
 	wmu     sync.Mutex // guards queue and leading
@@ -171,7 +174,7 @@ func cloneValues(v url.Values) url.Values {
 // a test removing the data directory.
 func (s *Store) Close() error {
 	s.hub.Close()
-	var errs []error
+	errs := []error{s.closePrepared()}
 	if s.r != nil {
 		errs = append(errs, s.r.Close(), waitClosed(s.r, "readers"))
 	}
@@ -295,7 +298,7 @@ func (s *Store) runBatch(batch []writeReq) {
 		for i, r := range batch {
 			if errs[i] == nil {
 				for _, e := range txs[i].events {
-					s.hub.Publish(e)
+					s.publish(e)
 				}
 				if txs[i].mailQueued {
 					s.wakeMailer()

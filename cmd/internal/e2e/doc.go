@@ -8,8 +8,8 @@
 //
 // May import from this repository (its tests): billing,
 // billing/blockonomicsfake, billing/stripemock, billing/stripetest,
-// cmd/internal/service, cmd/internal/sshterm, cmd/internal/testenv,
+// cmd/internal/apiauth, cmd/internal/service, cmd/internal/sshterm, cmd/internal/testenv,
 // cmd/internal/mail/smtptest, provider, provider/fivesim/fake, provider/sim,
-// provider/smsactivate/fake, store, store/metrics, store/storetest,
+// provider/smsactivate, provider/smsactivate/fake, store, store/metrics, store/storetest,
 // tui/privacy.
 package e2e

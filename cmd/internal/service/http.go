@@ -6,12 +6,14 @@ import (
 	"time"
 
 	"github.com/wantsms/wantsms/cmd/internal/mail"
+	"github.com/wantsms/wantsms/cmd/internal/saapi"
 	"github.com/wantsms/wantsms/provider/engine"
 )
 
 // routes is the HTTP side: health and metrics for load balancers and
 // monitors, the payment and provider webhooks, payment pages, the pages
-// behind the links of account mails.
+// behind the links of account mails, and the HTTP API for people's own
+// programs (the SMS-Activate-compatible endpoint).
 func (s *Service) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.healthz)
@@ -19,6 +21,7 @@ func (s *Service) routes() http.Handler {
 	s.pay.Routes(mux)
 	mail.Routes(mux, s.Store, s.log)
 	mux.HandleFunc(engine.WebhookPattern, s.nums.engine.ServeWebhook)
+	mux.Handle(saapi.Path, saapi.New(s.Store, s.nums.engine, s.api, s.log))
 	return mux
 }
 

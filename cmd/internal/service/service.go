@@ -8,7 +8,8 @@
 // routes, the hourly purge, and the order of start and shutdown. Everything it starts lives
 // in the packages below it.
 //
-// May import from this repository: billing, cmd/internal/mail, provider, provider/engine,
+// May import from this repository: billing, cmd/internal/apiauth, cmd/internal/mail,
+// cmd/internal/saapi, provider, provider/engine,
 // provider/fivesim, provider/sim, provider/smsactivate, store, store/logctx,
 // store/metrics, tui, tui/commands, tui/sshserver.
 package service
@@ -26,6 +27,7 @@ import (
 	"time"
 
 	"github.com/wantsms/wantsms/billing"
+	"github.com/wantsms/wantsms/cmd/internal/apiauth"
 	"github.com/wantsms/wantsms/cmd/internal/mail"
 	"github.com/wantsms/wantsms/store"
 	"github.com/wantsms/wantsms/store/logctx"
@@ -68,6 +70,9 @@ type Config struct {
 	// the maildir under DataDir; the maildir, the links and the log are
 	// filled in by Start.
 	Mail mail.Config
+	// API sets the HTTP API's rate limits (per key, per address); the zero
+	// value takes apiauth's defaults.
+	API apiauth.Config
 }
 
 // DatabaseFile is the SQLite file's name inside the data directory.
@@ -90,6 +95,9 @@ type Service struct {
 	log    *slog.Logger
 	nums   *numbers
 	mail   *mail.Worker
+	// api authenticates and limits every HTTP API request (api_key,
+	// X-ApiKey, Authorization: Bearer) and counts them for /metrics.
+	api *apiauth.Guard
 }
 
 // OpenStore opens the data directory's database, creating both if needed.
@@ -163,6 +171,7 @@ func (s *Service) start() error {
 	if s.SSH, err = sshserver.New(sshCfg, deps, cmds.Serve); err != nil {
 		return err
 	}
+	s.api = apiauth.New(s.Store, s.cfg.API)
 	s.http = &http.Server{Handler: s.routes(), ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
 	ctx, cancel := context.WithCancel(context.Background())
