@@ -6,12 +6,13 @@ import (
 	"time"
 
 	"github.com/wantsms/wantsms/cmd/internal/mail"
+	"github.com/wantsms/wantsms/cmd/internal/v1api"
 	"github.com/wantsms/wantsms/provider/engine"
 )
 
 // routes is the HTTP side: health and metrics for load balancers and
 // monitors, the payment and provider webhooks, payment pages, the pages
-// behind the links of account mails.
+// behind the links of account mails, and the JSON API under /v1.
 func (s *Service) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.healthz)
@@ -19,6 +20,8 @@ func (s *Service) routes() http.Handler {
 	s.pay.Routes(mux)
 	mail.Routes(mux, s.Store, s.log)
 	mux.HandleFunc(engine.WebhookPattern, s.nums.engine.ServeWebhook)
+	s.v1 = v1api.New(v1api.Deps{Store: s.Store, Numbers: s.nums.engine, Payments: s.pay, Log: s.log})
+	s.v1.Register(mux)
 	return mux
 }
 

@@ -109,7 +109,21 @@ func (s *Service) eventFamilies() []metrics.Family {
 			{Labels: metrics.L("outcome", "failed"), Value: m.Retried},
 			{Labels: metrics.L("outcome", "given_up"), Value: m.Failed},
 		}})
-	return append(fams, s.webhookFamily())
+	return append(fams, s.webhookFamily(), s.apiFamily())
+}
+
+// apiFamily counts the answers of the HTTP APIs by endpoint (v1: the JSON
+// API), route (the operation's name, "unknown" for paths that match none)
+// and outcome: ok, or the error code the answer carried (rate_limited
+// among them); client_gone when the client left first.
+func (s *Service) apiFamily() metrics.Family {
+	f := metrics.Family{Name: "wantsms_api_requests_total", Help: "HTTP API requests answered, by endpoint, " +
+		"route and outcome (ok, or the error code).", Type: metrics.Counter}
+	for _, rc := range s.v1.Requests() {
+		f.Samples = append(f.Samples, metrics.Sample{Labels: metrics.L("endpoint", "v1", "route", rc.Route,
+			"outcome", rc.Outcome), Value: rc.N})
+	}
+	return f
 }
 
 func (s *Service) providerFamilies() []metrics.Family {

@@ -8,7 +8,7 @@
 // routes, the hourly purge, and the order of start and shutdown. Everything it starts lives
 // in the packages below it.
 //
-// May import from this repository: billing, cmd/internal/mail, provider, provider/engine,
+// May import from this repository: billing, cmd/internal/mail, cmd/internal/v1api, provider, provider/engine,
 // provider/fivesim, provider/sim, provider/smsactivate, store, store/logctx,
 // store/metrics, tui, tui/commands, tui/sshserver.
 package service
@@ -27,6 +27,7 @@ import (
 
 	"github.com/wantsms/wantsms/billing"
 	"github.com/wantsms/wantsms/cmd/internal/mail"
+	"github.com/wantsms/wantsms/cmd/internal/v1api"
 	"github.com/wantsms/wantsms/store"
 	"github.com/wantsms/wantsms/store/logctx"
 	"github.com/wantsms/wantsms/tui"
@@ -90,6 +91,7 @@ type Service struct {
 	log    *slog.Logger
 	nums   *numbers
 	mail   *mail.Worker
+	v1     *v1api.API
 }
 
 // OpenStore opens the data directory's database, creating both if needed.
@@ -165,6 +167,9 @@ func (s *Service) start() error {
 	}
 	s.http = &http.Server{Handler: s.routes(), ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	// Long polls of the JSON API answer at once at shutdown, rather than
+	// hold it up.
+	s.http.RegisterOnShutdown(s.v1.Close)
 	ctx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
 	s.goRun(func() { s.Store.RunRelay(ctx, s.cfg.RelayInterval) })
