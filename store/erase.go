@@ -193,7 +193,7 @@ func (s *Store) erase(ctx context.Context, userID int64, del func(tx *Tx) error)
 			s.log.ErrorContext(ctx, "erasure: the erased rows stay in the write-ahead log until the next purge",
 				"user", userID, "err", err)
 		}
-		s.hub.Publish(Event{UserID: userID, Kind: EventAccountDeleted})
+		s.publish(Event{UserID: userID, Kind: EventAccountDeleted})
 		return nil
 	}
 	return ErrErasureRace

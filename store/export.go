@@ -45,6 +45,9 @@ type Export struct {
 	// Favourites are the service+country pairs the person starred, oldest
 	// first.
 	Favourites []Favourite
+	// APIKeys are the account's API keys, live and revoked, oldest first:
+	// names and dates, never a key (only its hash is held).
+	APIKeys []APIKey
 }
 
 // ExportOrder is an order with the Bitcoin transactions seen paying it.
@@ -72,7 +75,7 @@ func (s *Store) Export(ctx context.Context, userID int64) (Export, error) {
 	}
 	for _, section := range []func(context.Context, querier, *Export) error{
 		exportKeys, exportEvents, exportReservations, exportRentals, exportOrders, exportLedger, exportSupport,
-		exportMail, exportFavourites,
+		exportMail, exportFavourites, exportAPIKeys,
 	} {
 		if err := section(ctx, tx, &e); err != nil {
 			return Export{}, fmt.Errorf("export account %d: %w", userID, err)
@@ -89,6 +92,11 @@ func exportKeys(ctx context.Context, q querier, e *Export) (err error) {
 	}
 	pending, err := pendingKeys(ctx, q, e.Account.ID, e.At.Unix())
 	e.Keys = append(e.Keys, pending...)
+	return err
+}
+
+func exportAPIKeys(ctx context.Context, q querier, e *Export) (err error) {
+	e.APIKeys, err = apiKeys(ctx, q, e.Account.ID)
 	return err
 }
 

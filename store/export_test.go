@@ -104,6 +104,7 @@ func TestExportCoversEveryTableWithUserID(t *testing.T) {
 		"email_codes":       "Export.PendingEmail (a new address waiting); the codes themselves are only hashes, never exported",
 		"notice_optouts":    "Export.NoticesOff",
 		"favourites":        "Export.Favourites",
+		"api_keys":          "Export.APIKeys (names and dates; never the hash)",
 	}
 	rows, err := s.r.Query(`SELECT DISTINCT m.name FROM sqlite_master m, pragma_table_info(m.name) c
 		WHERE m.type = 'table' AND (c.name = 'user_id' OR EXISTS (

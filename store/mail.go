@@ -44,6 +44,8 @@ const (
 	MailPasswordReset   MailKind = "password_reset"   // a code that resets the password
 	MailPasswordChanged MailKind = "password_changed" // changed in the dashboard or by a reset
 	MailKeyLinked       MailKind = "key_linked"       // a key now signs in to the account
+	MailAPIKeyCreated   MailKind = "api_key_created"  // an API key was made: it reaches the account over HTTP
+	MailAPIKeyRevoked   MailKind = "api_key_revoked"  // an API key was revoked
 	MailSupportReply    MailKind = "support_reply"    // notice: staff answered a conversation
 	MailTopupReceipt    MailKind = "topup_receipt"    // notice: a top-up was credited
 	MailRentalEnding    MailKind = "rental_ending"    // notice: a rented number ends soon
@@ -77,6 +79,10 @@ func (k MailKind) Label() string {
 		return "password changed"
 	case MailKeyLinked:
 		return "SSH key linked"
+	case MailAPIKeyCreated:
+		return "API key created"
+	case MailAPIKeyRevoked:
+		return "API key revoked"
 	case MailSupportReply:
 		return "support answers"
 	case MailTopupReceipt:
@@ -96,9 +102,9 @@ const (
 	ParamNew         = "new"         // email_changed: the address after
 	ParamKeys        = "keys"        // password_reset, password_changed: linked keys, one "name fingerprint" a line
 	ParamHow         = "how"         // password_changed: "reset" or "dashboard"
-	ParamKeyName     = "key_name"    // key_linked
+	ParamKeyName     = "key_name"    // key_linked, api_key_*: the key's name
 	ParamFingerprint = "fingerprint" // key_linked
-	ParamFrom        = "from"        // key_linked, password_*: the address the change came from
+	ParamFrom        = "from"        // key_linked, api_key_*, password_*: the address the change came from
 	ParamOrder       = "order"       // topup_receipt: the order number
 	ParamProcessor   = "processor"   // topup_receipt: stripe or blockonomics
 	ParamCents       = "cents"       // topup_receipt: credits added (one credit is one cent)

@@ -56,7 +56,7 @@ func (s *Store) relayOnce(ctx context.Context, after int64) int64 {
 	}
 	rows.Close()
 	for _, e := range events {
-		s.hub.Publish(e)
+		s.publish(e)
 	}
 	return after // old rows go with the hourly purge
 }

@@ -71,6 +71,10 @@ var schema = map[string][]string{
 	"price_overrides":   {"service", "country", "markup_bp", "updated_by", "updated_at"},
 	"provider_settings": {"name", "enabled", "updated_by", "updated_at"},
 	"schema_migrations": {"version", "name", "applied_at"},
+	// API keys: a name, dates and the SHA-256 of the key (never the key);
+	// exported without the hash, deleted with the account, a revoked one
+	// purged after 6 months.
+	"api_keys": {"id", "user_id", "name", "key_hash", "created_at", "last_used_at", "revoked_at"},
 }
 
 // policyProcessors are the payment processors the policy names (§6): Stripe

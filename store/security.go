@@ -28,6 +28,8 @@ const (
 	SecurityKeyPending      SecurityKind = "key_pending"        // a key pasted, waiting for a connection to prove it
 	SecurityAdminKeyEnroll  SecurityKind = "admin_key_enrolled" // the server host enrolled a key for admin use
 	SecurityAdminKeyRemove  SecurityKind = "admin_key_removed"  // the server host took a key's admin use away
+	SecurityAPIKeyCreated   SecurityKind = "api_key_created"    // an API key was made (detail: its name)
+	SecurityAPIKeyRevoked   SecurityKind = "api_key_revoked"    // an API key was revoked (detail: its name)
 )
 
 // Origin is where a request came from, as recorded in security events.

@@ -75,6 +75,8 @@ type Store struct {
 
 	rates rateCache // the success rates every session reads
 
+	apiKeys apiKeyCache // API keys resolved a moment ago
+
 	mailQueued chan struct{} // a committed write queued mail (MailQueued)
 
 	wmu     sync.Mutex // guards queue and leading
@@ -295,7 +297,7 @@ func (s *Store) runBatch(batch []writeReq) {
 		for i, r := range batch {
 			if errs[i] == nil {
 				for _, e := range txs[i].events {
-					s.hub.Publish(e)
+					s.publish(e)
 				}
 				if txs[i].mailQueued {
 					s.wakeMailer()

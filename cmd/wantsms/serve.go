@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/wantsms/wantsms/cmd/internal/apiauth"
 	"github.com/wantsms/wantsms/cmd/internal/service"
 )
 
@@ -65,6 +66,11 @@ func runServe(ctx context.Context, args []string, _, stderr io.Writer) error {
 		"sender of account mails, e.g. 'WantSMS <no-reply@example.com>' (needed with --smtp-url)")
 	f.Duration(&cfg.Mail.Timeout, "smtp-timeout", "WANTSMS_SMTP_TIMEOUT", 30*time.Second,
 		"longest delivery of one mail; a mail a killed server was sending goes again after twice this")
+	var apiPerKey, apiPerAddr int
+	f.Int(&apiPerKey, "api-rate", "WANTSMS_API_RATE", apiauth.DefaultPerKey,
+		"HTTP API requests per second per API key (bursts of twice as many)")
+	f.Int(&apiPerAddr, "api-rate-per-ip", "WANTSMS_API_RATE_PER_IP", apiauth.DefaultPerAddr,
+		"HTTP API requests per second per IPv4 address or IPv6 /64 (bursts of twice as many)")
 	pay := addPayFlags(f)
 	finishNumbers := numbersFlags(f, &cfg.Numbers)
 	pos, err := f.parse(args)
@@ -84,6 +90,11 @@ func runServe(ctx context.Context, args []string, _, stderr io.Writer) error {
 		cfg.SSH.MaxSessionsPerConn < 1 {
 		return usagef("limits must be positive (max-conns-per-ip may be 0)")
 	}
+	if apiPerKey < 1 || apiPerAddr < 1 {
+		return usagef("--api-rate and --api-rate-per-ip must be at least 1")
+	}
+	cfg.API = apiauth.Config{PerKey: float64(apiPerKey), KeyBurst: 2 * apiPerKey,
+		PerAddr: float64(apiPerAddr), AddrBurst: 2 * apiPerAddr}
 	if cfg.Payments, err = pay.finish(cfg.HTTPAddr); err != nil {
 		return usagef("%v", err)
 	}

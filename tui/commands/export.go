@@ -34,6 +34,7 @@ type exportDoc struct {
 	Mails          []exportMail    `json:"mails"`           // what we mailed you, oldest first; never a code
 	NoticesOff     []string        `json:"notices_off"`     // kinds of notice you turned off: support_reply, topup_receipt, rental_ending
 	Favourites     []exportFav     `json:"favourites"`      // the service+country pairs you starred, oldest first
+	APIKeys        []exportAPIKey  `json:"api_keys"`        // your API keys, live and revoked, oldest first; never a key
 	Retention      exportRetention `json:"retention"`       // how long we keep what, as the policy says
 }
 
@@ -62,6 +63,13 @@ type exportFav struct {
 	Service string    `json:"service"`
 	Country string    `json:"country"`
 	AddedAt Timestamp `json:"added_at"`
+}
+
+type exportAPIKey struct {
+	Name       Untrusted `json:"name"`
+	CreatedAt  Timestamp `json:"created_at"`
+	LastUsedAt Timestamp `json:"last_used_at"` // null if never used
+	RevokedAt  Timestamp `json:"revoked_at"`   // null while live; a revoked key is kept 6 months
 }
 
 type exportMail struct {
@@ -266,7 +274,12 @@ func newExportDoc(e store.Export) exportDoc {
 		Orders: make([]exportOrder, 0, len(e.Orders)),
 		Ledger: make([]exportMove, 0, len(e.Ledger)), Support: make([]exportThread, 0, len(e.Support)),
 		Mails: make([]exportMail, 0, len(e.Mails)), NoticesOff: make([]string, 0, len(e.NoticesOff)),
-		Favourites: make([]exportFav, 0, len(e.Favourites)), Retention: retention(),
+		Favourites: make([]exportFav, 0, len(e.Favourites)), APIKeys: make([]exportAPIKey, 0, len(e.APIKeys)),
+		Retention: retention(),
+	}
+	for _, k := range e.APIKeys {
+		d.APIKeys = append(d.APIKeys, exportAPIKey{Name: Untrusted(k.Name), CreatedAt: Timestamp(k.CreatedAt),
+			LastUsedAt: Timestamp(k.LastUsedAt), RevokedAt: Timestamp(k.RevokedAt)})
 	}
 	for _, f := range e.Favourites {
 		d.Favourites = append(d.Favourites, exportFav{Service: f.Service, Country: f.Country,

@@ -58,6 +58,7 @@ func exampleExport() exportDoc {
 				Status: "sent", QueuedAt: at(6), DoneAt: at(6)},
 		},
 		NoticesOff: []string{"support_reply"},
+		APIKeys:    []exportAPIKey{{Name: "bot", CreatedAt: at(70), LastUsedAt: at(85)}},
 		Retention:  retention(),
 	}
 }

@@ -27,6 +27,7 @@ func all() []*Command {
 		ordersCommand(),
 		whoamiCommand(),
 		keysCommand(),
+		apiKeyCommand(),
 		privacyCommand(),
 		exportCommand(),
 		adminCommand(),

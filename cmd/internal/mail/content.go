@@ -97,6 +97,24 @@ func Compose(m store.Mail, site Site) (Content, error) {
 			para("If this was not you: sign in to the dashboard (%s), remove the key in Account, change your "+
 				"password, and tell us in the Support tab.", site.Dashboard),
 		}
+	case store.MailAPIKeyCreated:
+		c.Subject = "A new API key can use your WantSMS account"
+		c.Blocks = []Block{
+			para("On %s, the API key \"%s\" was created for your WantSMS account%s. Programs that hold it can "+
+				"read the balance and reserve numbers with it over HTTP, paid from your balance.", at,
+				p[store.ParamKeyName], from),
+			para("If this was not you: sign in to the dashboard (%s), revoke the key in Account (API keys), "+
+				"change your password, and tell us in the Support tab.", site.Dashboard),
+		}
+	case store.MailAPIKeyRevoked:
+		c.Subject = "An API key of your WantSMS account was revoked"
+		c.Blocks = []Block{
+			para("On %s, the API key \"%s\" of your WantSMS account was revoked%s. Programs that use it are "+
+				"refused from now on.", at, p[store.ParamKeyName], from),
+			para("If this was not you, someone can sign in to your account: sign in to the dashboard (%s), "+
+				"change your password, remove any SSH key you do not recognise, and tell us in the Support tab.",
+				site.Dashboard),
+		}
 	case store.MailSupportReply:
 		c.Subject = "WantSMS support answered you"
 		c.Blocks = []Block{para("Our support staff answered your conversation. The answer is in the Support tab "+

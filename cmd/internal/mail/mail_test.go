@@ -210,8 +210,8 @@ func TestEveryMailIsPlainAndOurs(t *testing.T) {
 		store.ParamCountry: "gb", store.ParamEnds: "1800086400"}
 	kinds := []store.MailKind{store.MailVerify, store.MailEmailChanged, store.MailPasswordReset,
 		store.MailPasswordChanged, store.MailKeyLinked, store.MailSupportReply, store.MailTopupReceipt,
-		store.MailRentalEnding}
-	if len(kinds) != len(store.NoticeKinds)+5 {
+		store.MailRentalEnding, store.MailAPIKeyCreated, store.MailAPIKeyRevoked}
+	if len(kinds) != len(store.NoticeKinds)+7 {
 		t.Fatal("a kind of mail is missing from this test")
 	}
 	href := regexp.MustCompile(`href="([^"]*)"`)

@@ -20,7 +20,8 @@ func (s *Service) routes() http.Handler {
 	s.pay.Routes(mux)
 	mail.Routes(mux, s.Store, s.log)
 	mux.HandleFunc(engine.WebhookPattern, s.nums.engine.ServeWebhook)
-	s.v1 = v1api.New(v1api.Deps{Store: s.Store, Numbers: s.nums.engine, Payments: s.pay, Log: s.log})
+	s.v1 = v1api.New(v1api.Deps{Store: s.Store, Numbers: s.nums.engine, Payments: s.pay, Log: s.log,
+		Guard: s.api})
 	s.v1.Register(mux)
 	return mux
 }

@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/wantsms/wantsms/cmd/internal/apiauth"
 	"github.com/wantsms/wantsms/store"
 	"github.com/wantsms/wantsms/store/metrics"
 )
@@ -109,21 +110,29 @@ func (s *Service) eventFamilies() []metrics.Family {
 			{Labels: metrics.L("outcome", "failed"), Value: m.Retried},
 			{Labels: metrics.L("outcome", "given_up"), Value: m.Failed},
 		}})
-	return append(fams, s.webhookFamily(), s.apiFamily())
+	fams = append(fams, s.apiFamilies()...)
+	return append(fams, s.webhookFamily())
 }
 
-// apiFamily counts the answers of the HTTP APIs by endpoint (v1: the JSON
-// API), route (the operation's name, "unknown" for paths that match none)
-// and outcome: ok, or the error code the answer carried (rate_limited
-// among them); client_gone when the client left first.
-func (s *Service) apiFamily() metrics.Family {
-	f := metrics.Family{Name: "wantsms_api_requests_total", Help: "HTTP API requests answered, by endpoint, " +
-		"route and outcome (ok, or the error code).", Type: metrics.Counter}
-	for _, rc := range s.v1.Requests() {
-		f.Samples = append(f.Samples, metrics.Sample{Labels: metrics.L("endpoint", "v1", "route", rc.Route,
-			"outcome", rc.Outcome), Value: rc.N})
+// apiFamilies count the HTTP API's requests by endpoint and outcome, and
+// those refused by a rate limit, by scope (both scopes listed from the
+// start).
+func (s *Service) apiFamilies() []metrics.Family {
+	reqs := metrics.Family{Name: "wantsms_api_requests_total",
+		Help: "HTTP API requests answered, by endpoint and outcome (ok, or the error word or code).",
+		Type: metrics.Counter}
+	for _, r := range s.api.Requests() {
+		reqs.Samples = append(reqs.Samples, metrics.Sample{Labels: metrics.L("endpoint", r.Endpoint,
+			"outcome", r.Outcome), Value: r.N})
 	}
-	return f
+	limited := metrics.Family{Name: "wantsms_api_rate_limited_total",
+		Help: "HTTP API requests refused by a rate limit, by scope: key or address.", Type: metrics.Counter}
+	lim := s.api.Limited()
+	for _, scope := range []string{apiauth.ScopeAddress, apiauth.ScopeKey} {
+		limited.Samples = append(limited.Samples, metrics.Sample{Labels: metrics.L("scope", scope),
+			Value: lim[scope]})
+	}
+	return []metrics.Family{reqs, limited}
 }
 
 func (s *Service) providerFamilies() []metrics.Family {

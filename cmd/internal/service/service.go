@@ -8,7 +8,7 @@
 // routes, the hourly purge, and the order of start and shutdown. Everything it starts lives
 // in the packages below it.
 //
-// May import from this repository: billing, cmd/internal/mail, cmd/internal/v1api, provider, provider/engine,
+// May import from this repository: billing, cmd/internal/apiauth, cmd/internal/mail, cmd/internal/v1api, provider, provider/engine,
 // provider/fivesim, provider/sim, provider/smsactivate, store, store/logctx,
 // store/metrics, tui, tui/commands, tui/sshserver.
 package service
@@ -26,6 +26,7 @@ import (
 	"time"
 
 	"github.com/wantsms/wantsms/billing"
+	"github.com/wantsms/wantsms/cmd/internal/apiauth"
 	"github.com/wantsms/wantsms/cmd/internal/mail"
 	"github.com/wantsms/wantsms/cmd/internal/v1api"
 	"github.com/wantsms/wantsms/store"
@@ -69,6 +70,9 @@ type Config struct {
 	// the maildir under DataDir; the maildir, the links and the log are
 	// filled in by Start.
 	Mail mail.Config
+	// API sets the HTTP API's rate limits (per key, per address); the zero
+	// value takes apiauth's defaults.
+	API apiauth.Config
 }
 
 // DatabaseFile is the SQLite file's name inside the data directory.
@@ -91,7 +95,10 @@ type Service struct {
 	log    *slog.Logger
 	nums   *numbers
 	mail   *mail.Worker
-	v1     *v1api.API
+	// api authenticates and limits every HTTP API request (api_key,
+	// X-ApiKey, Authorization: Bearer) and counts them for /metrics.
+	api *apiauth.Guard
+	v1  *v1api.API
 }
 
 // OpenStore opens the data directory's database, creating both if needed.
@@ -165,6 +172,7 @@ func (s *Service) start() error {
 	if s.SSH, err = sshserver.New(sshCfg, deps, cmds.Serve); err != nil {
 		return err
 	}
+	s.api = apiauth.New(s.Store, s.cfg.API)
 	s.http = &http.Server{Handler: s.routes(), ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
 	// Long polls of the JSON API answer at once at shutdown, rather than

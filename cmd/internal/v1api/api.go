@@ -6,15 +6,16 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/wantsms/wantsms/cmd/internal/apiauth"
 	"github.com/wantsms/wantsms/provider"
 	"github.com/wantsms/wantsms/store"
-	"github.com/wantsms/wantsms/store/metrics"
 )
 
 // Prefix is where the API lives on the HTTP listener.
@@ -43,18 +44,15 @@ type Payments interface {
 	PayLink(number string) string
 }
 
-// Authenticate identifies the account a request acts for, from its
-// credentials; a refusal is a *Refusal (unauthorized, rate_limited…),
-// any other error is ours.
-type Authenticate func(r *http.Request) (userID int64, err error)
-
 // Deps are what the API runs with.
 type Deps struct {
 	Store    *store.Store
 	Numbers  Numbers
 	Payments Payments
 	Log      *slog.Logger
-	Auth     Authenticate
+	// Guard authenticates and rate-limits requests, the same for every
+	// HTTP API, and counts them for /metrics (as endpoint "v1").
+	Guard *apiauth.Guard
 }
 
 // API serves /v1. Create it with New; Close ends the long polls at
@@ -64,15 +62,11 @@ type API struct {
 	mux     *http.ServeMux
 	closing chan struct{}
 	once    sync.Once
-
-	// requests counts answers by route and outcome (ok, or the error
-	// code), for /metrics.
-	requests metrics.Tally
 }
 
 // route is one operation: its method and path pattern (net/http's), its
-// name in /metrics and the OpenAPI operationId, the query parameters it
-// takes, and whether it needs an account.
+// OpenAPI operationId, the query parameters it takes, and whether it
+// needs an account.
 type route struct {
 	method, path string
 	name         string
@@ -119,8 +113,8 @@ func Routes() []Route {
 	return out
 }
 
-// unknownRoute is the /metrics name of requests that match no route.
-const unknownRoute = "unknown"
+// Endpoint is the API's name in /metrics (wantsms_api_requests_total).
+const Endpoint = "v1"
 
 // New builds the API.
 func New(d Deps) *API {
@@ -145,34 +139,6 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.mux.ServeHTT
 // shutdown need not wait for them.
 func (a *API) Close() { a.once.Do(func() { close(a.closing) }) }
 
-// RequestCount is how many requests a route answered with an outcome.
-type RequestCount struct {
-	Route, Outcome string
-	N              int64
-}
-
-// Requests counts the answers since start by route name and outcome
-// ("ok", or the error code); every route is listed with "ok" at least.
-func (a *API) Requests() []RequestCount {
-	snap := a.requests.Snapshot()
-	seen := map[string]bool{}
-	var out []RequestCount
-	for key, n := range snap {
-		route, outcome, _ := strings.Cut(key, " ")
-		seen[key] = true
-		out = append(out, RequestCount{route, outcome, n})
-	}
-	for _, rt := range routes {
-		if !seen[rt.name+" ok"] {
-			out = append(out, RequestCount{rt.name, "ok", 0})
-		}
-	}
-	slices.SortFunc(out, func(x, y RequestCount) int {
-		return strings.Compare(x.Route+" "+x.Outcome, y.Route+" "+y.Outcome)
-	})
-	return out
-}
-
 // call is one request being answered.
 type call struct {
 	w       http.ResponseWriter
@@ -188,7 +154,7 @@ type call struct {
 func (a *API) handler(rt route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c := &call{w: w, r: r, ctx: r.Context(), outcome: "ok"}
-		defer func() { a.requests.Inc(rt.name + " " + c.outcome) }()
+		defer func() { a.count(c.outcome) }()
 		w.Header().Set("Cache-Control", "no-store")
 		err := a.serve(rt, c)
 		if err != nil {
@@ -197,7 +163,19 @@ func (a *API) handler(rt route) http.Handler {
 	})
 }
 
+// count counts one answer for /metrics: ok, an error code, or
+// client_gone when the client left first.
+func (a *API) count(outcome string) {
+	if a.d.Guard != nil {
+		a.d.Guard.Count(Endpoint, outcome)
+	}
+}
+
 func (a *API) serve(rt route, c *call) error {
+	if c.r.URL.Query().Has("api_key") {
+		return refuse(CodeUnauthorized, "on "+Prefix+" the API key goes in the header Authorization: Bearer KEY, "+
+			"never in the URL")
+	}
 	for name := range c.r.URL.Query() {
 		if !slices.Contains(rt.query, name) {
 			return refuse(CodeBadRequest, "unknown query parameter "+echo(name))
@@ -211,18 +189,38 @@ func (a *API) serve(rt route, c *call) error {
 	return rt.run(a, c)
 }
 
-// identify authenticates the request and reads its account.
+// badKey answers a key that is unknown, revoked or of a deleted account,
+// without telling which.
+const badKey = "this API key is not valid: it is wrong, or it was revoked"
+
+// identify authenticates the request through the guard, which also
+// takes it from the key's and the address's rate limits, and reads the
+// account. On /v1 the key comes in a header only (Authorization: Bearer,
+// or X-ApiKey): never a form field, so the guard is shown the request
+// without its form, and a JSON body sent as a form stays unread.
 func (a *API) identify(c *call) error {
-	if a.d.Auth == nil {
-		return refuse(CodeUnauthorized, "this server has no API keys")
+	if a.d.Guard == nil {
+		return refuse(CodeUnauthorized, "this server takes no API keys")
 	}
-	id, err := a.d.Auth(c.r)
-	if err != nil {
+	headersOnly := c.r.Clone(c.ctx)
+	headersOnly.Form, headersOnly.PostForm = url.Values{}, url.Values{}
+	caller, err := a.d.Guard.Authenticate(headersOnly)
+	var lim *apiauth.LimitedError
+	switch {
+	case errors.As(err, &lim):
+		return &Refusal{Code: CodeRateLimited, Message: lim.Error(),
+			RetryAfter: time.Duration(lim.RetryAfterSeconds()) * time.Second}
+	case errors.Is(err, apiauth.ErrNoKey):
+		return refuse(CodeUnauthorized, "send your API key as Authorization: Bearer KEY (ssh HOST api-key "+
+			"create NAME makes one)")
+	case errors.Is(err, apiauth.ErrBadKey):
+		return refuse(CodeUnauthorized, badKey)
+	case err != nil:
 		return err
 	}
-	u, err := a.d.Store.UserByID(c.ctx, id)
+	u, err := a.d.Store.UserByID(c.ctx, caller.UserID) // a deleted account is ErrNoUser
 	if errors.Is(err, store.ErrNoUser) {
-		return refuse(CodeUnauthorized, "this API key's account no longer exists")
+		return refuse(CodeUnauthorized, badKey)
 	}
 	if err != nil {
 		return err
@@ -297,10 +295,10 @@ func (a *API) noRoute(w http.ResponseWriter, r *http.Request) {
 		}
 		slices.Sort(allow)
 		w.Header().Set("Allow", strings.Join(allow, ", "))
-		a.requests.Inc(unknownRoute + " " + string(CodeMethodNotAllowed))
+		a.count(string(CodeMethodNotAllowed))
 		writeRefusal(w, refuse(CodeMethodNotAllowed, msg))
 		return
 	}
-	a.requests.Inc(unknownRoute + " " + string(CodeNotFound))
+	a.count(string(CodeNotFound))
 	writeRefusal(w, refuse(CodeNotFound, "no such route: the routes are listed in "+Prefix+"/openapi.json"))
 }

@@ -15,6 +15,10 @@
 // commands print with --json, field for field, where both show the same
 // thing.
 //
-// May import from this repository: billing, provider, provider/engine,
-// store, store/metrics, tui/sanitize, tui/wording.
+// Requests authenticate with an API key in a header (Authorization:
+// Bearer KEY) through cmd/internal/apiauth, which every HTTP API shares:
+// one key, one revocation and one rate limit mean the same everywhere.
+//
+// May import from this repository: billing, cmd/internal/apiauth,
+// provider, provider/engine, store, tui/sanitize, tui/wording.
 package v1api

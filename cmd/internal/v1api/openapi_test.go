@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/wantsms/wantsms/cmd/internal/apiauth"
 	"github.com/wantsms/wantsms/cmd/internal/v1api"
 	"github.com/wantsms/wantsms/cmd/internal/v1api/openapicheck"
 	"github.com/wantsms/wantsms/store"
@@ -103,7 +104,7 @@ func TestEveryDocumentedRouteIsServed(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	api := v1api.New(v1api.Deps{Store: st})
+	api := v1api.New(v1api.Deps{Store: st, Guard: apiauth.New(st, apiauth.Config{})})
 	mux := http.NewServeMux()
 	api.Register(mux)
 	srv := httptest.NewServer(mux)
