@@ -167,7 +167,7 @@ func (a *API) nextChange(c *call, sub *store.Subscription, r store.Reservation, 
 				return r, nil // the store is closing
 			}
 			missed := sub.Missed()
-			if !missed && !concerns(ev, r.ID) {
+			if !missed && !ev.ConcernsReservation(r.ID) {
 				continue
 			}
 			if missed || ev.Kind == store.EventAccount || ev.Kind == store.EventAccountDeleted {
@@ -194,18 +194,6 @@ func (a *API) nextChange(c *call, sub *store.Subscription, r store.Reservation, 
 			return r, nil
 		}
 	}
-}
-
-// concerns reports whether an event may change what a poll on
-// reservation id sees, or the right to see it.
-func concerns(ev store.Event, id int64) bool {
-	switch ev.Kind {
-	case store.EventReservation, store.EventMessage:
-		return ev.Ref == id
-	case store.EventAccount, store.EventAccountDeleted:
-		return true
-	}
-	return false
 }
 
 // reservationBody is a number's JSON and its ETag, a digest of it.
