@@ -524,6 +524,17 @@ func TestAPILongPoll(t *testing.T) {
 		t.Fatalf("after the revoke: %d %s", a.status, a.body)
 	}
 	waitSubscribers(t, hub, u.ID, 0)
+
+	// A shutdown answers the waiting poll at once, as the number stands,
+	// rather than wait for it (Stop fails the test if the shutdown times
+	// out).
+	c.key = env.NewAPIKey(t, u.ID, "bot2")
+	go func() { done <- c.do("GET", resPath(r.ID, "")+"?wait=2m", nil) }()
+	waitSubscribers(t, hub, u.ID, 1)
+	env.Stop()
+	if a := <-done; a.status != 200 {
+		t.Fatalf("at shutdown: %d %s", a.status, a.body)
+	}
 }
 
 // waitSubscribers waits until the account has n live subscriptions (a
