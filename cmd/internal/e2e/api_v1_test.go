@@ -292,6 +292,16 @@ func TestAPIFullReservation(t *testing.T) {
 	if b := c.balance(); b != 500-price {
 		t.Fatalf("balance %d at the end", b)
 	}
+	// The history keeps what the dashboard's keeps: a year, narrowed by since.
+	c.ok("GET", "/v1/history?since="+time.Now().UTC().Add(24*time.Hour).Format(time.DateOnly), nil, 200, &hist)
+	if len(hist.Reservations) != 0 {
+		t.Fatalf("history since tomorrow: %+v", hist)
+	}
+	env.ExecSQL(t, `UPDATE reservations SET ended_at = unixepoch() - 366*86400 WHERE id = ?`, r.ID)
+	c.ok("GET", "/v1/history", nil, 200, &hist)
+	if len(hist.Reservations) != 0 {
+		t.Fatalf("history shows a number ended over a year ago: %+v", hist)
+	}
 }
 
 // A cancel refunds in full and the balance shows it; the engine's rules
