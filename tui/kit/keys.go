@@ -83,6 +83,10 @@ type KeyMap struct {
 	VerifyCode key.Binding
 	NewCode    key.Binding
 	Toggle     key.Binding
+
+	// The Account pane's API keys page.
+	APIKeyNew    key.Binding
+	APIKeyRevoke key.Binding
 }
 
 // DefaultKeys returns the keymap. Every session shares it, so it is never
@@ -171,5 +175,8 @@ func newKeyMap() *KeyMap {
 		VerifyCode: b([]string{"v"}, "v", "verify email"),
 		NewCode:    b([]string{"s"}, "s", "new code"),
 		Toggle:     b([]string{"enter", " "}, "enter", "on/off"),
+
+		APIKeyNew:    b([]string{"a"}, "a", "new API key"),
+		APIKeyRevoke: b([]string{"x", "delete"}, "x", "revoke"),
 	}
 }

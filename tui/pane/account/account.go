@@ -4,8 +4,9 @@
 // what happened on the account, sign-ins and failures (activity.go); your
 // data: what is kept and how long, the policy, the export command and
 // deleting the account (data.go); and the mail we send you: which notices
-// go, and what was sent (mail.go). Each page is one file; a new one takes
-// its place in sections.
+// go, and what was sent (mail.go); the API keys of the person's own
+// programs (apikeys.go). Each page is one file; a new one takes its place
+// in sections.
 //
 // May import from this repository: store, tui/kit, tui/sanitize.
 package account
@@ -30,23 +31,27 @@ const (
 	sectionActivity                       // recent sign-ins and failures
 	sectionMail                           // notices on or off, the mail log
 	sectionData                           // privacy policy, export, deletion
+	sectionAPIKeys                        // API keys: list, make, revoke
 )
 
-var sectionTitles = []string{"Profile & keys", "Sign-in activity", "Mail", "Privacy & data"}
+var sectionTitles = []string{"Profile & keys", "Sign-in activity", "Mail", "Privacy & data", "API keys"}
 
 // accountMode is what the Account pane is doing.
 type accountMode int
 
 const (
-	accountList     accountMode = iota // browsing, actions by letter
-	accountAddKey                      // pasting an authorized_keys line
-	accountRename                      // renaming the selected key
-	accountPassword                    // changing the password
-	accountEmail                       // changing the email
-	accountRemove                      // confirming a key's removal
-	accountDelete                      // confirming the account's deletion
-	accountPrivacy                     // reading the privacy policy
-	accountVerify                      // typing a mailed verification code
+	accountList         accountMode = iota // browsing, actions by letter
+	accountAddKey                          // pasting an authorized_keys line
+	accountRename                          // renaming the selected key
+	accountPassword                        // changing the password
+	accountEmail                           // changing the email
+	accountRemove                          // confirming a key's removal
+	accountDelete                          // confirming the account's deletion
+	accountPrivacy                         // reading the privacy policy
+	accountVerify                          // typing a mailed verification code
+	accountAPIKeyNew                       // naming a new API key, with the password
+	accountAPIKeyShown                     // showing a new API key, this once
+	accountAPIKeyRevoke                    // confirming an API key's revocation
 )
 
 // Pane is the Account pane: who you are, your keys and password, what
@@ -62,13 +67,20 @@ type Pane struct {
 	email   store.EmailState // the address, verified or not, and a change waiting
 	notices []store.NoticeSetting
 	mails   []store.MailLogEntry // the mail log, newest first
+	apiKeys []store.APIKey       // live and revoked, oldest first
 	cursor  int
-	notice  int       // the notice kind selected on the Mail page
-	target  store.Key // the key a question or rename is about, whatever the list does meanwhile
-	mode    accountMode
-	form    *kit.Form
-	privacy *kit.PolicyView
-	status  kit.Status
+	// apiCursor is the API key selected; apiTarget the name of the key a
+	// question is about, or of the new key shown; newKey that key, held
+	// only while it is on screen.
+	apiCursor int
+	apiTarget string
+	newKey    string
+	notice    int       // the notice kind selected on the Mail page
+	target    store.Key // the key a question or rename is about, whatever the list does meanwhile
+	mode      accountMode
+	form      *kit.Form
+	privacy   *kit.PolicyView
+	status    kit.Status
 }
 
 // accountEventsShown is how many security events the activity page loads:
@@ -85,6 +97,7 @@ type loadedMsg struct {
 	email   store.EmailState
 	notices []store.NoticeSetting
 	mails   []store.MailLogEntry
+	apiKeys []store.APIKey
 	err     error
 }
 
@@ -115,7 +128,7 @@ func (a *Pane) SetSize(w, h int) {
 }
 
 func (a *Pane) Capturing() bool {
-	return a.mode != accountList && a.mode != accountRemove
+	return a.mode != accountList && a.mode != accountRemove && a.mode != accountAPIKeyRevoke
 }
 
 func (a *Pane) load() tea.Cmd {
@@ -145,7 +158,10 @@ func (a *Pane) load() tea.Cmd {
 		if msg.notices, err = st.Notices(c.Ctx, uid); err != nil {
 			return loadedMsg{err: err}
 		}
-		msg.mails, msg.err = st.MailLog(c.Ctx, uid, accountMailsShown)
+		if msg.mails, err = st.MailLog(c.Ctx, uid, accountMailsShown); err != nil {
+			return loadedMsg{err: err}
+		}
+		msg.apiKeys, msg.err = st.APIKeys(c.Ctx, uid)
 		return msg
 	}
 }
@@ -162,6 +178,13 @@ func (a *Pane) Update(msg tea.Msg) (kit.Pane, tea.Cmd) {
 		a.emailLoaded(msg.email)
 		a.notices, a.mails = msg.notices, msg.mails
 		a.notice = min(a.notice, max(0, len(a.notices)-1))
+		a.apiKeysLoaded(msg.apiKeys)
+	case apiKeyMadeMsg:
+		return a, a.apiKeyMade(msg)
+	case kit.CopiedMsg:
+		if msg.Owner == "account" {
+			a.status.Notice = msg.What + " copied to your clipboard."
+		}
 	case doneMsg:
 		a.status.Busy = false
 		var changed tea.Cmd
@@ -217,6 +240,16 @@ func (a *Pane) key(msg tea.KeyMsg) tea.Cmd {
 			a.mode = accountList
 		}
 		return nil
+	case accountAPIKeyRevoke:
+		switch {
+		case key.Matches(msg, k.Yes):
+			return a.revokeAPIKey()
+		case key.Matches(msg, k.No):
+			a.mode = accountList
+		}
+		return nil
+	case accountAPIKeyShown:
+		return a.apiKeyShownKey(msg)
 	}
 	if key.Matches(msg, k.Back) {
 		a.mode, a.form, a.status.Err = accountList, nil, ""
@@ -260,6 +293,8 @@ func (a *Pane) listKey(msg tea.KeyMsg) tea.Cmd {
 		}
 	case sectionMail:
 		return a.mailKey(msg)
+	case sectionAPIKeys:
+		return a.apiKeysKey(msg)
 	}
 	return nil
 }
@@ -285,6 +320,8 @@ func (a *Pane) submit() tea.Cmd {
 		return a.deleteAccount()
 	case accountVerify:
 		return a.submitCode()
+	case accountAPIKeyNew:
+		return a.submitAPIKey()
 	}
 	return a.submitKeys()
 }
@@ -293,8 +330,14 @@ func (a *Pane) ShortHelp() []key.Binding {
 	k := a.c.Keys
 	submit := key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "save"))
 	switch a.mode {
-	case accountRemove:
+	case accountRemove, accountAPIKeyRevoke:
 		return []key.Binding{k.Yes, k.No}
+	case accountAPIKeyShown:
+		done := key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "done"))
+		return []key.Binding{k.Copy, done}
+	case accountAPIKeyNew:
+		create := key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "create"))
+		return []key.Binding{create, k.NextIn, k.Back}
 	case accountPrivacy:
 		return a.privacy.Help()
 	case accountDelete:
@@ -318,6 +361,8 @@ func (a *Pane) ShortHelp() []key.Binding {
 	case sectionMail:
 		choose := key.NewBinding(key.WithKeys("up", "down"), key.WithHelp("↑/↓", "choose"))
 		return []key.Binding{k.Left, choose, k.Toggle}
+	case sectionAPIKeys:
+		return []key.Binding{k.Left, k.APIKeyNew, k.APIKeyRevoke}
 	}
 	return []key.Binding{k.Left}
 }
@@ -346,6 +391,8 @@ func (a *Pane) View() string {
 		lines = append(lines, a.dataView()...)
 	case sectionMail:
 		lines = append(lines, a.mailView()...)
+	case sectionAPIKeys:
+		lines = append(lines, a.apiKeysView()...)
 	}
 	lines = append(lines, "")
 	if status := a.status.View(st); status != "" {

@@ -30,6 +30,8 @@ var securityLabels = map[store.SecurityKind]string{
 	store.SecurityEmailChangeAsked: "email change asked",
 	store.SecurityResetRequested:   "password reset asked",
 	store.SecurityPasswordReset:    "password reset",
+	store.SecurityAPIKeyCreated:    "API key created",
+	store.SecurityAPIKeyRevoked:    "API key revoked",
 }
 
 // detailed are the events whose detail is shown under their row: which
@@ -40,6 +42,8 @@ var detailed = map[store.SecurityKind]bool{
 	store.SecurityEmailChanged:     true,
 	store.SecurityResetRequested:   true,
 	store.SecurityPasswordReset:    true,
+	store.SecurityAPIKeyCreated:    true,
+	store.SecurityAPIKeyRevoked:    true,
 }
 
 // failureLabels name a wrong password by what it was typed for (the
@@ -50,6 +54,7 @@ var failureLabels = map[string]string{
 	"to change the email":     "wrong password: email",
 	"to change the password":  "wrong password: new pw",
 	"password reset code":     "wrong reset code",
+	"to create an API key":    "wrong password: API key",
 }
 
 func (a *Pane) activityView() []string {

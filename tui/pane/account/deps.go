@@ -28,4 +28,8 @@ type Store interface {
 	VerifyEmail(ctx context.Context, userID int64, code string, o store.Origin) (store.User, error)
 	ResendVerification(ctx context.Context, userID int64, o store.Origin) (string, error)
 	SetNotice(ctx context.Context, userID int64, kind store.MailKind, on bool) error
+
+	APIKeys(ctx context.Context, userID int64) ([]store.APIKey, error)
+	CreateAPIKeyConfirmed(ctx context.Context, userID int64, password, name string, o store.Origin) (store.APIKey, string, error)
+	RevokeAPIKey(ctx context.Context, userID int64, name string, o store.Origin) (store.APIKey, error)
 }

@@ -86,7 +86,7 @@ func TestViewAccountPane(t *testing.T) {
 	tuitest.Golden(t, "account_data_80x24", m.View(), 80, 24)
 	m = tuitest.Drive(m, tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{'D'}})
 	tuitest.Golden(t, "account_delete_80x24", m.View(), 80, 24)
-	m = tuitest.Press(m, "esc", "right")
+	m = tuitest.Press(m, "esc", "right", "right")
 	if v := m.View(); !strings.Contains(v, "SSH keys (1)") {
 		t.Fatalf("→ from the last page leads back to the first:\n%s", v)
 	}
@@ -251,6 +251,93 @@ func TestViewAccountActivityAfterAReset(t *testing.T) {
 		"SSH keys linked: laptop", "SHA256:J2To+V+qVLRP4qJ9BluaNnXPVIoJhja0EJMAE/g+Xus"} {
 		if !strings.Contains(m.View(), want) {
 			t.Errorf("activity lacks %q", want)
+		}
+	}
+}
+
+// The API keys page: a key is made only with the password, shown once
+// with a key that copies it, listed without it after; revoking asks about
+// that key by its name and stops it at once. Both are in Sign-in activity.
+func TestAccountAPIKeys(t *testing.T) {
+	e := tuitest.New(t)
+	ctx := context.Background()
+	u := alice(t, e, true)
+	var emitted []string
+	e.C.Emit = func(seq string) { emitted = append(emitted, seq) }
+	m := e.Open(&u)
+	m = tuitest.Type(m, "5")
+	m = tuitest.Press(m, "left") // ← from the first page: the last one
+	tuitest.Golden(t, "account_apikeys_empty_80x24", m.View(), 80, 24)
+	m = tuitest.Type(m, "a")
+	m = tuitest.Type(m, "my-bot")
+	m = tuitest.Press(m, "tab")
+	m = tuitest.Type(m, "wrong")
+	m = tuitest.PressAndWait(m, "enter")
+	if v := m.View(); !strings.Contains(v, "current password is wrong") && !strings.Contains(v, "password") {
+		t.Fatalf("wrong password:\n%s", v)
+	}
+	if keys, _ := e.Store.APIKeys(ctx, u.ID); len(keys) != 0 {
+		t.Fatal("a key was made with a wrong password")
+	}
+	tuitest.Golden(t, "account_apikeys_new_80x24", m.View(), 80, 24)
+	m = tuitest.Type(m, "correct horse")
+	m = tuitest.PressAndWait(m, "enter")
+	keys, _ := e.Store.APIKeys(ctx, u.ID)
+	if len(keys) != 1 || keys[0].Name != "my-bot" {
+		t.Fatalf("keys: %+v\n%s", keys, m.View())
+	}
+	var key string
+	for _, f := range strings.Fields(m.View()) {
+		if len(f) == store.APIKeyLen {
+			key = f
+		}
+	}
+	if got, err := e.Store.ResolveAPIKey(ctx, key); err != nil || got.UserID != u.ID {
+		t.Fatalf("the key shown (%q) does not resolve: %v\n%s", key, err, m.View())
+	}
+	m = tuitest.Type(m, "c")
+	if len(emitted) != 1 || !strings.Contains(emitted[0], "52;c;") || !strings.Contains(m.View(), "copied") {
+		t.Fatalf("copy: %q\n%s", emitted, m.View())
+	}
+	m = tuitest.Press(m, "enter")
+	if strings.Contains(m.View(), key) {
+		t.Fatalf("the key is still on screen after enter:\n%s", m.View())
+	}
+	// A second key, so the question must be about the one selected.
+	if _, _, err := e.Store.CreateAPIKey(ctx, u.ID, "other", origin); err != nil {
+		t.Fatal(err)
+	}
+	m = tuitest.Drive(m, kitEvent(u.ID))
+	m = tuitest.Press(m, "x")
+	tuitest.Golden(t, "account_apikeys_revoke_80x24", m.View(), 80, 24)
+	m = tuitest.Press(m, "n")
+	if _, err := e.Store.ResolveAPIKey(ctx, key); err != nil {
+		t.Fatalf("n revoked it: %v", err)
+	}
+	m = tuitest.Press(m, "x", "y")
+	if _, err := e.Store.ResolveAPIKey(ctx, key); err == nil {
+		t.Fatalf("still works after y:\n%s", m.View())
+	}
+	tuitest.Golden(t, "account_apikeys_80x24", m.View(), 80, 24)
+	m = tuitest.Press(m, "x")
+	if !strings.Contains(m.View(), `API key "my-bot" is revoked already.`) {
+		t.Fatalf("revoke a revoked key:\n%s", m.View())
+	}
+	// The question is bound to its key: revoked elsewhere meanwhile, it
+	// closes instead of revoking whatever is selected then.
+	m = tuitest.Press(m, "down", "x")
+	if _, err := e.Store.RevokeAPIKey(ctx, u.ID, "other", origin); err != nil {
+		t.Fatal(err)
+	}
+	m = tuitest.Drive(m, kitEvent(u.ID))
+	if !strings.Contains(m.View(), `API key "other" was revoked meanwhile.`) {
+		t.Fatalf("question about a key revoked meanwhile:\n%s", m.View())
+	}
+	m = tuitest.Press(m, "right") // from the last page to the first
+	m = tuitest.Press(m, "right")
+	for _, want := range []string{"API key created", "API key revoked", "my-bot", "wrong password: API key"} {
+		if !strings.Contains(m.View(), want) {
+			t.Errorf("Sign-in activity lacks %q:\n%s", want, m.View())
 		}
 	}
 }
