@@ -44,10 +44,14 @@ var services = []Service{
 // serviceAliases are the two-letter codes the SMS-Activate protocol uses
 // for the best known services (its `service` parameter: tg, wa, vi, go,
 // fb, tw, ig, ds); people and scripts used to them type them here too.
-var serviceAliases = map[string]string{
-	"tg": "telegram", "wa": "whatsapp", "vi": "viber", "go": "google",
-	"fb": "facebook", "tw": "twitter", "ig": "instagram", "ds": "discord",
-}
+// They mean what the protocol's table says (smsactivate_codes.go).
+var serviceAliases = func() map[string]string {
+	m := map[string]string{}
+	for _, code := range []string{"tg", "wa", "vi", "go", "fb", "tw", "ig", "ds"} {
+		m[code] = serviceBySACode[code]
+	}
+	return m
+}()
 
 var serviceIndex = func() map[string]Service {
 	m := make(map[string]Service, len(services)+len(serviceAliases))

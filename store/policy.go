@@ -10,7 +10,7 @@ import (
 // this build ships (tui/privacy/privacy-policy.txt says the same date,
 // checked by a test). Sign-up records it as the version the person
 // accepted: a change of the policy's text comes with a new date here.
-const PrivacyPolicyVersion = "2026-12-06"
+const PrivacyPolicyVersion = "2026-12-07"
 
 // FirstRecordedPolicyVersion is the first version sign-up recorded:
 // accounts without one accepted the policy in force before it.
@@ -43,13 +43,14 @@ func (p RetentionPeriod) String() string { return p.Label + " (" + p.Detail + ")
 // people read is what the code does.
 func RetentionPeriods() []RetentionPeriod {
 	return []RetentionPeriod{
-		{"Account", "email, password hash, SSH keys", 0, "until you delete your account"},
+		{"Account, SSH and API keys", "email, password hash, SSH keys, API keys (a hash of each, never the key; " +
+			"once revoked, a sign-in record)", 0, "until you delete your account"},
 		{"Numbers, rentals, their SMS", "your dashboard history: the numbers you reserved or rented, with every " +
 			"SMS", HistoryRetention, "after it ended"},
 		{"Operating details", "of a number or rental: provider, its reference, our cost", ReservationDetailRetention,
 			"after it ended"},
-		{"Sign-in records", "sign-ins, failures, account changes; address, SSH client", SecurityEventRetention,
-			"after they were recorded"},
+		{"Sign-in records", "sign-ins, failures, account changes, revoked API keys (name and dates); address, " +
+			"SSH client", SecurityEventRetention, "after they were recorded"},
 		{"Failed sign-in counters", "address or email typed", throttleWindow, "after the last failure"},
 		{"Support conversations", "your messages and our replies", SupportRetention, "after it was closed"},
 		// A mailed code itself is kept, hashed, until used or a day at most

@@ -70,6 +70,25 @@ type Reservation struct {
 	Operator    string       // the mobile operator asked for; "" for any
 	Report      ReportReason // why the person reported the number as bad; "" when not reported
 	Messages    []Message    // oldest first; filled by the listing methods
+
+	// againAsked: another SMS was asked for, when the newest message was
+	// againAfter (0: none). See WaitingForAnother.
+	againAsked bool
+	againAfter int64
+}
+
+// WaitingForAnother reports whether another SMS was asked for on the
+// number and none has come since (its Messages must be filled in).
+func (r Reservation) WaitingForAnother() bool {
+	if !r.againAsked || r.State != ResReceived {
+		return false
+	}
+	for _, m := range r.Messages {
+		if m.ID > r.againAfter {
+			return false
+		}
+	}
+	return true
 }
 
 // LatestCode is the code of the newest message that has one.
@@ -126,16 +145,17 @@ func (e *OpenLimitError) UserFacing() string { return e.Error() }
 func ResRef(id int64) string { return "res:" + strconv.FormatInt(id, 10) }
 
 const reservationColumns = `id, user_id, service, country, phone, provider, provider_ref, simulated, cost_micros,
-	price_cents, state, created_at, expires_at, cancel_after, ended_at, refunded, operator, report`
+	price_cents, state, created_at, expires_at, cancel_after, ended_at, refunded, operator, report, again_message_id`
 
 func scanReservation(row scanner) (Reservation, error) {
 	var r Reservation
 	var created, expires, cancelAfter int64
 	var ended sql.NullInt64
 	var report sql.NullString
+	var again sql.NullInt64
 	err := row.Scan(&r.ID, &r.UserID, &r.Service, &r.Country, &r.Phone, &r.Provider, &r.ProviderRef, &r.Simulated,
 		&r.CostMicros, &r.PriceCents, &r.State, &created, &expires, &cancelAfter, &ended, &r.Refunded, &r.Operator,
-		&report)
+		&report, &again)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Reservation{}, ErrNoReservation
 	}
@@ -144,6 +164,7 @@ func scanReservation(row scanner) (Reservation, error) {
 	}
 	r.CreatedAt, r.ExpiresAt, r.CancelAfter = time.Unix(created, 0), time.Unix(expires, 0), time.Unix(cancelAfter, 0)
 	r.EndedAt, r.Report = timeOrZero(ended), ReportReason(report.String)
+	r.againAsked, r.againAfter = again.Valid, again.Int64
 	return r, nil
 }
 
@@ -391,6 +412,23 @@ func init() {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM reservations WHERE user_id = ?`, userID); err != nil {
 			return fmt.Errorf("delete reservations: %w", err)
 		}
+		return nil
+	})
+}
+
+// AskedAnother records that another SMS was asked for on an open number
+// that got one (the provider took the request): until a newer message
+// comes, the number waits for it (WaitingForAnother).
+func (s *Store) AskedAnother(ctx context.Context, id int64) error {
+	return s.write(ctx, func(tx *Tx) error {
+		var userID int64
+		err := tx.QueryRowContext(ctx, `UPDATE reservations SET again_message_id =
+			(SELECT COALESCE(MAX(id), 0) FROM messages WHERE reservation_id = ?1)
+			WHERE id = ?1 AND state = ?2 RETURNING user_id`, id, ResReceived).Scan(&userID)
+		if err != nil {
+			return fmt.Errorf("another SMS on %d: %w", id, noRows(err, ErrNotOpen))
+		}
+		tx.notify(Event{UserID: userID, Kind: EventReservation, Ref: id})
 		return nil
 	})
 }

@@ -40,7 +40,7 @@ var schema = map[string][]string{
 	// person's own view of the number: kept and deleted with it.
 	"reservations": {"id", "user_id", "service", "country", "phone", "provider", "provider_ref", "simulated",
 		"cost_micros", "price_cents", "state", "created_at", "expires_at", "cancel_after", "ended_at", "refunded",
-		"operator", "report"},
+		"operator", "report", "again_message_id"},
 	// A service+country pair a person starred; deleted with the account.
 	"favourites": {"user_id", "service", "country", "created_at"},
 	"messages":   {"id", "reservation_id", "provider_id", "sender", "body", "code", "received_at"},

@@ -213,3 +213,51 @@ func TestRunRefusesBadArguments(t *testing.T) {
 		t.Errorf("no keys: exit %d, %s", code, stderr)
 	}
 }
+
+// `api` against a real WantSMS: each client gets an API key in the
+// server's database, reserves a number and polls its status; the report
+// counts the requests and their latencies, with no errors. A second run
+// replaces the first run's keys.
+func TestAPIModeOnARealServer(t *testing.T) {
+	env := testenv.Start(t, testenv.SimNumbers(time.Hour, false, time.Hour), func(c *service.Config) {
+		c.API.PerAddr, c.API.AddrBurst = 10_000, 10_000
+	})
+	keys := filepath.Join(t.TempDir(), "keys")
+	var out, errOut bytes.Buffer
+	if code := run(context.Background(), []string{"seed", "--data", env.Dir, "--accounts", "4", "--keys", keys},
+		&out, &errOut); code != exitOK {
+		t.Fatalf("seed: exit %d: %s", code, errOut.String())
+	}
+	for range 2 {
+		out.Reset()
+		errOut.Reset()
+		code := run(context.Background(), []string{"api", "--http", env.Svc.HTTPAddr(), "--data", env.Dir, "--keys", keys,
+			"--clients", "4", "--poll", "20ms", "--warmup", "300ms", "--duration", "1s", "--json"}, &out, &errOut)
+		var rep struct {
+			PID       int                `json:"pid"`
+			Clients   int                `json:"clients"`
+			Requests  map[string]int     `json:"requests"`
+			PerSecond map[string]float64 `json:"per_second"`
+			Latencies map[string]struct {
+				P50 float64 `json:"p50"`
+				P99 float64 `json:"p99"`
+			} `json:"latency_ms"`
+			Answers map[string]int `json:"answers"`
+			Errors  map[string]int `json:"errors"`
+		}
+		if err := json.Unmarshal(out.Bytes(), &rep); code != exitOK || err != nil {
+			t.Fatalf("api: exit %d (%v)\n%s\n%s", code, err, out.String(), errOut.String())
+		}
+		if rep.PID != os.Getpid() || rep.Clients != 4 || rep.Requests["getStatus"] == 0 || rep.PerSecond["all"] <= 0 ||
+			rep.Latencies["getStatus"].P50 <= 0 || len(rep.Errors) != 0 || len(rep.Answers) != 0 {
+			t.Fatalf("report: %s", out.String())
+		}
+	}
+	u, err := env.Store().UserByEmail(context.Background(), "load-00000@wantsms.invalid")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ks, _ := env.Store().APIKeys(context.Background(), u.ID); len(ks) != 2 || !ks[0].Revoked() || ks[1].Revoked() {
+		t.Fatalf("keys after two runs: %+v", ks)
+	}
+}

@@ -3,8 +3,11 @@
 // in the server's data directory, `run` opens N interactive SSH sessions
 // (PTY, key auth) at a set rate, holds them, and reports connect-to-
 // dashboard latency, the server's memory and CPU, and errors by kind, side
-// by side with a throw-away OpenSSH server on request. It starts no
-// WantSMS itself: it points at one (see README, "Performance").
+// by side with a throw-away OpenSSH server on request; `api` runs many
+// programs on the SMS-Activate-compatible HTTP API (each a seeded account
+// with an API key of its own) and reports requests per second, latency
+// per action and the server's CPU. It starts no WantSMS itself: it points
+// at one (see README, "Performance").
 //
 // May import from this repository: cmd/internal/service,
 // cmd/internal/sshterm, provider, store.
@@ -48,6 +51,8 @@ func commands() []command {
 	return []command{
 		{"seed", "--data DIR --accounts N --keys FILE", "create N load-test accounts with linked keys", runSeed},
 		{"run", "--addr HOST:PORT --keys FILE --sessions N [flags]", "open, hold and measure N sessions", runRun},
+		{"api", "--http ADDR --data DIR --keys FILE --clients N",
+			"N programs on the SMS-Activate API: reserve, poll getStatus, finish", runAPI},
 	}
 }
 

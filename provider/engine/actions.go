@@ -200,6 +200,11 @@ func (e *Engine) Again(ctx context.Context, userID, id int64) error {
 	case err != nil:
 		return fmt.Errorf("%w (%v)", ErrUnavailable, err)
 	}
+	if err := e.st.AskedAnother(context.WithoutCancel(ctx), id); err != nil {
+		// The provider sends it all the same; only the wait for it is
+		// not told (an SMS that came and ended it meanwhile).
+		e.log.WarnContext(ctx, "record another SMS asked", "reservation", id, "err", err)
+	}
 	if e.isPuller(r.Provider) {
 		e.startPolling(id, e.cfg.PollMin)
 	}

@@ -42,12 +42,12 @@ func (c *Client) Catalogue(ctx context.Context) ([]provider.Offer, error) {
 	}
 	var out []provider.Offer
 	for cid, svcs := range table {
-		country, ok := countryByID[cid]
+		country, ok := provider.CountryOfSMSActivate(cid)
 		if !ok {
 			continue
 		}
 		for code, e := range svcs {
-			service, ok := serviceByCode[code]
+			service, ok := provider.ServiceOfSMSActivate(code)
 			if !ok {
 				continue
 			}
@@ -128,8 +128,8 @@ func (c *Client) decodeJSON(action, answer string, v any) error {
 
 // codes maps a canonical pair to upstream codes.
 func (c *Client) codes(action, service, country string) (string, string, error) {
-	svc, ok := serviceCodes[service]
-	cid, ok2 := countryIDs[country]
+	svc, ok := provider.SMSActivateService(service)
+	cid, ok2 := provider.SMSActivateCountry(country)
 	if !ok || !ok2 {
 		return "", "", fmt.Errorf("%s %s %s/%s: not sold here: %w", c.cfg.Name, action, service, country, provider.ErrBadService)
 	}

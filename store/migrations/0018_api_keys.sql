@@ -19,3 +19,9 @@ CREATE TABLE api_keys (
 CREATE UNIQUE INDEX api_keys_live_name ON api_keys (user_id, name) WHERE revoked_at IS NULL;
 CREATE INDEX api_keys_user ON api_keys (user_id, id);
 CREATE INDEX api_keys_revoked ON api_keys (revoked_at) WHERE revoked_at IS NOT NULL;
+
+-- Another SMS asked for (the SMS-Activate protocol's setStatus 3, the
+-- `again` command, the dashboard): the id of the newest message the number
+-- had when it was asked, NULL if never. Until a newer message comes, the
+-- number waits for its next code (getStatus answers STATUS_WAIT_RETRY).
+ALTER TABLE reservations ADD COLUMN again_message_id INTEGER;

@@ -11,6 +11,6 @@
 // cmd/internal/service, cmd/internal/sshterm, cmd/internal/testenv,
 // cmd/internal/v1api, cmd/internal/v1api/openapicheck,
 // cmd/internal/mail/smtptest, provider, provider/fivesim/fake, provider/sim,
-// provider/smsactivate/fake, store, store/metrics, store/storetest,
+// provider/smsactivate, provider/smsactivate/fake, store, store/metrics, store/storetest,
 // tui/privacy.
 package e2e

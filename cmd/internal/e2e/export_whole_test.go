@@ -31,8 +31,8 @@ import (
 // with a staff reply
 // and an open one, a suspension, a pending key and a key enrolled for
 // admin use, the mails all that sent, an email change waiting for its
-// code and a notice turned off, favourites, and numbers asked from one
-// operator, one of them reported as bad.
+// code and a notice turned off, favourites, API keys (one revoked), and
+// numbers asked from one operator, one of them reported as bad.
 func richAccount(t *testing.T, env *testenv.PayEnv) (store.User, ssh.Signer) {
 	t.Helper()
 	ctx := context.Background()
@@ -80,6 +80,15 @@ func richAccount(t *testing.T, env *testenv.PayEnv) (store.User, ssh.Signer) {
 			t.Fatal(err)
 		}
 	}
+	// An API key used once and revoked, and one never used.
+	used := env.NewAPIKey(t, u.ID, "old bot")
+	if _, err := st.ResolveAPIKey(ctx, used); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.RevokeAPIKey(ctx, u.ID, "old bot", store.Origin{RemoteAddr: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	env.NewAPIKey(t, u.ID, "new bot")
 
 	// A simulated rental given back with its refund, and one running with
 	// an SMS, an extension and another the provider refused.
@@ -334,6 +343,14 @@ func exportFromDB(t *testing.T, db *sql.DB, uid int64) map[string]any {
 		var at sql.NullInt64
 		must(r.Scan(&kind, &at, &addr, &client, &detail))
 		return map[string]any{"kind": kind, "at": stamp(at), "address": addr, "client": client, "detail": detail}
+	})
+	doc["api_keys"] = rows(`SELECT name, created_at, last_used_at, revoked_at FROM api_keys WHERE user_id = ?
+		ORDER BY id`, func(r *sql.Rows) any {
+		var name string
+		var created, used, revoked sql.NullInt64
+		must(r.Scan(&name, &created, &used, &revoked))
+		return map[string]any{"name": name, "created_at": stamp(created), "last_used_at": stamp(used),
+			"revoked_at": stamp(revoked)}
 	})
 	doc["favourites"] = rows(`SELECT service, country, created_at FROM favourites WHERE user_id = ?
 		ORDER BY created_at, service, country`, func(r *sql.Rows) any {

@@ -26,6 +26,7 @@ type statedPeriod struct {
 var statedPeriods = []statedPeriod{
 	{regexp.MustCompile(`(?i)reservation details`), store.ReservationDetailRetention},
 	{regexp.MustCompile(`(?i)history`), store.HistoryRetention},
+	{regexp.MustCompile(`(?i)revoked key`), store.APIKeyRevokedRetention},
 }
 
 var upTo = regexp.MustCompile(`up to (\d+) (day|week|month|year)s?\b`)

@@ -8,7 +8,8 @@
 // routes, the hourly purge, and the order of start and shutdown. Everything it starts lives
 // in the packages below it.
 //
-// May import from this repository: billing, cmd/internal/apiauth, cmd/internal/mail, cmd/internal/v1api, provider, provider/engine,
+// May import from this repository: billing, cmd/internal/apiauth, cmd/internal/mail,
+// cmd/internal/saapi, cmd/internal/v1api, provider, provider/engine,
 // provider/fivesim, provider/sim, provider/smsactivate, store, store/logctx,
 // store/metrics, tui, tui/commands, tui/sshserver.
 package service

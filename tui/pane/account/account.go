@@ -30,11 +30,11 @@ const (
 	sectionKeys     accountSection = iota // profile, keys, password, email
 	sectionActivity                       // recent sign-ins and failures
 	sectionMail                           // notices on or off, the mail log
-	sectionData                           // privacy policy, export, deletion
 	sectionAPIKeys                        // API keys: list, make, revoke
+	sectionData                           // privacy policy, export, deletion
 )
 
-var sectionTitles = []string{"Profile & keys", "Sign-in activity", "Mail", "Privacy & data", "API keys"}
+var sectionTitles = []string{"Profile & keys", "Sign-in activity", "Mail", "API keys", "Privacy & data"}
 
 // accountMode is what the Account pane is doing.
 type accountMode int

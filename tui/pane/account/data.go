@@ -17,8 +17,8 @@ func (a *Pane) dataView() []string {
 		return []string{
 			st.Warning.Render("Delete your account"),
 			"",
-			st.Text.Render("Deleted at once: your email and password, SSH keys, numbers and"),
-			st.Text.Render("messages, sign-in history, support messages. Open sessions end."),
+			st.Text.Render("Deleted at once: your email and password, SSH and API keys, numbers"),
+			st.Text.Render("and messages, sign-in history, support messages. Open sessions end."),
 			st.Text.Render("Kept without your email or keys, for accounting: payment records"),
 			st.Text.Render("and the credit ledger. Credits left are lost. There is no undo."),
 			"",

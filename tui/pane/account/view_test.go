@@ -82,11 +82,12 @@ func TestViewAccountPane(t *testing.T) {
 	tuitest.Golden(t, "account_activity_80x24", m.View(), 80, 24)
 	m = tuitest.Press(m, "right")
 	tuitest.Golden(t, "account_mail_80x24", m.View(), 80, 24)
+	m = tuitest.Press(m, "right") // API keys: TestAccountAPIKeys
 	m = tuitest.Drive(m, tea.KeyMsg{Type: tea.KeyRight})
 	tuitest.Golden(t, "account_data_80x24", m.View(), 80, 24)
 	m = tuitest.Drive(m, tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{'D'}})
 	tuitest.Golden(t, "account_delete_80x24", m.View(), 80, 24)
-	m = tuitest.Press(m, "esc", "right", "right")
+	m = tuitest.Press(m, "esc", "right")
 	if v := m.View(); !strings.Contains(v, "SSH keys (1)") {
 		t.Fatalf("→ from the last page leads back to the first:\n%s", v)
 	}
@@ -266,7 +267,7 @@ func TestAccountAPIKeys(t *testing.T) {
 	e.C.Emit = func(seq string) { emitted = append(emitted, seq) }
 	m := e.Open(&u)
 	m = tuitest.Type(m, "5")
-	m = tuitest.Press(m, "left") // ← from the first page: the last one
+	m = tuitest.Press(m, "left", "left") // ← from the first page: Privacy & data, then API keys
 	tuitest.Golden(t, "account_apikeys_empty_80x24", m.View(), 80, 24)
 	m = tuitest.Type(m, "a")
 	m = tuitest.Type(m, "my-bot")
@@ -333,8 +334,7 @@ func TestAccountAPIKeys(t *testing.T) {
 	if !strings.Contains(m.View(), `API key "other" was revoked meanwhile.`) {
 		t.Fatalf("question about a key revoked meanwhile:\n%s", m.View())
 	}
-	m = tuitest.Press(m, "right") // from the last page to the first
-	m = tuitest.Press(m, "right")
+	m = tuitest.Press(m, "left", "left") // Mail, Sign-in activity
 	for _, want := range []string{"API key created", "API key revoked", "my-bot", "wrong password: API key"} {
 		if !strings.Contains(m.View(), want) {
 			t.Errorf("Sign-in activity lacks %q:\n%s", want, m.View())

@@ -1,4 +1,10 @@
-package smsactivate
+package provider
+
+// The SMS-Activate protocol names services by two-letter codes and
+// countries by numeric ids. One table, both ways, for everything that
+// speaks it: the upstream adapter (provider/smsactivate) and WantSMS's own
+// SMS-Activate-compatible endpoint, so a code means the same service in
+// both directions.
 
 // serviceCodes maps canonical services to SMS-Activate's two-letter codes.
 // Source: BrowserAutomationStudio's provider tables
@@ -34,9 +40,37 @@ var countryIDs = map[string]string{
 }
 
 var (
-	serviceByCode = invert(serviceCodes)
-	countryByID   = invert(countryIDs)
+	serviceBySACode = invert(serviceCodes)
+	countryBySAID   = invert(countryIDs)
 )
+
+// SMSActivateService is the protocol's code of a canonical service
+// ("telegram" → "tg"); false when it has none.
+func SMSActivateService(service string) (string, bool) {
+	c, ok := serviceCodes[service]
+	return c, ok
+}
+
+// ServiceOfSMSActivate is the canonical service of a protocol code
+// ("tg" → "telegram"); false for a code we do not sell.
+func ServiceOfSMSActivate(code string) (string, bool) {
+	s, ok := serviceBySACode[code]
+	return s, ok
+}
+
+// SMSActivateCountry is the protocol's id of a canonical country
+// ("ru" → "0"); false when it has none.
+func SMSActivateCountry(country string) (string, bool) {
+	id, ok := countryIDs[country]
+	return id, ok
+}
+
+// CountryOfSMSActivate is the canonical country of a protocol id
+// ("0" → "ru"); false for an id we do not sell.
+func CountryOfSMSActivate(id string) (string, bool) {
+	c, ok := countryBySAID[id]
+	return c, ok
+}
 
 func invert(m map[string]string) map[string]string {
 	out := make(map[string]string, len(m))
