@@ -141,6 +141,10 @@ func (e *PaymentError) Unwrap() error { return e.Err }
 // UserFacing is the sentence shown on screen.
 func (e *PaymentError) UserFacing() string { return e.Msg }
 
+// ErrAmount is inside the PaymentError refusing an amount that is neither
+// a pack nor in the custom range; its message says which are.
+var ErrAmount = errors.New("amount not offered")
+
 // checkAmount accepts a fixed pack or a custom amount in range.
 func (p *Payments) checkAmount(cents int64) error {
 	for _, c := range p.packs.FixedCents {
@@ -149,7 +153,7 @@ func (p *Payments) checkAmount(cents int64) error {
 		}
 	}
 	if cents < p.packs.MinCents || cents > p.packs.MaxCents {
-		return &PaymentError{Msg: (&RangeError{p.packs.MinCents, p.packs.MaxCents}).Error()}
+		return &PaymentError{Msg: (&RangeError{p.packs.MinCents, p.packs.MaxCents}).Error(), Err: ErrAmount}
 	}
 	return nil
 }

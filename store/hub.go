@@ -29,6 +29,20 @@ type Event struct {
 	Ref    int64 // id of the reservation, rental, order or thread concerned, if any
 }
 
+// ConcernsReservation reports whether e may change what a view of
+// reservation id shows (its state, its SMS) or whether the viewer may
+// still see it (keys, sessions, the account itself): what a wait for one
+// number listens to.
+func (e Event) ConcernsReservation(id int64) bool {
+	switch e.Kind {
+	case EventReservation, EventMessage:
+		return e.Ref == id
+	case EventAccount, EventAccountDeleted:
+		return true
+	}
+	return false
+}
+
 // subscriptionBuffer is how many events a session may fall behind before
 // the hub drops events for it and flags it to reload everything. Sessions
 // drain their queue between renders, so 64 covers bursts (a code arriving

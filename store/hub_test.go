@@ -133,3 +133,26 @@ func BenchmarkFanOut1000SessionsOfOneUser(b *testing.B) {
 		}
 	}
 }
+
+// A wait on one number hears about that number and about the account
+// (keys, sessions, deletion), and nothing else.
+func TestEventConcernsReservation(t *testing.T) {
+	for _, c := range []struct {
+		e    Event
+		want bool
+	}{
+		{Event{Kind: EventReservation, Ref: 7}, true},
+		{Event{Kind: EventMessage, Ref: 7}, true},
+		{Event{Kind: EventReservation, Ref: 8}, false},
+		{Event{Kind: EventMessage, Ref: 8}, false},
+		{Event{Kind: EventAccount}, true},
+		{Event{Kind: EventAccountDeleted}, true},
+		{Event{Kind: EventBalance}, false},
+		{Event{Kind: EventOrder, Ref: 7}, false},
+		{Event{Kind: EventRental, Ref: 7}, false},
+	} {
+		if got := c.e.ConcernsReservation(7); got != c.want {
+			t.Errorf("%+v concerns reservation 7: %v, want %v", c.e, got, c.want)
+		}
+	}
+}

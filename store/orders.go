@@ -354,6 +354,13 @@ func (s *Store) OrderByNumber(ctx context.Context, number string) (Order, error)
 	return scanOrder(s.r.QueryRowContext(ctx, `SELECT `+orderColumns+` FROM orders WHERE number = ?`, number))
 }
 
+// UserOrder returns one of an account's orders by its number; another
+// account's is ErrNoOrder, like one that never was.
+func (s *Store) UserOrder(ctx context.Context, userID int64, number string) (Order, error) {
+	return scanOrder(s.r.QueryRowContext(ctx, `SELECT `+orderColumns+` FROM orders WHERE number = ? AND user_id = ?`,
+		number, userID))
+}
+
 // Orders lists an account's most recent orders, newest first.
 func (s *Store) Orders(ctx context.Context, userID int64, limit int) ([]Order, error) {
 	return s.queryOrders(ctx, `SELECT `+orderColumns+` FROM orders WHERE user_id = ? ORDER BY id DESC LIMIT ?`,

@@ -355,3 +355,23 @@ func TestPurgeForgetsOldStripeEvents(t *testing.T) {
 	}
 	checkOK(t, s) // the order and its ledger row stay
 }
+
+// An order is looked up by number within its account only: another
+// account's number is "no such order", like one that never was.
+func TestUserOrderIsScoped(t *testing.T) {
+	s, _ := openTest(t)
+	ctx := context.Background()
+	owner, other := newUser(t, s, "owner@example.com"), newUser(t, s, "other@example.com")
+	o := newOrder(t, s, owner, ProcessorStripe, 500)
+	if got, err := s.UserOrder(ctx, owner.ID, o.Number); err != nil || got.ID != o.ID {
+		t.Fatalf("owner's order: %+v, %v", got, err)
+	}
+	for _, c := range []struct {
+		user   int64
+		number string
+	}{{other.ID, o.Number}, {owner.ID, "nosuchorder23456"}} {
+		if _, err := s.UserOrder(ctx, c.user, c.number); !errors.Is(err, ErrNoOrder) {
+			t.Errorf("UserOrder(%d, %q) = %v, want ErrNoOrder", c.user, c.number, err)
+		}
+	}
+}

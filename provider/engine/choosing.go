@@ -1,9 +1,11 @@
 package engine
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/wantsms/wantsms/provider"
 	"github.com/wantsms/wantsms/store"
@@ -46,6 +48,42 @@ func (s rateSource) Percent(service, country, providerName string) (int, bool) {
 // first; empty where no provider sells by operator.
 func (e *Engine) Operators(ctx context.Context, service, country string) []provider.RoutedOffer {
 	return e.router.Operators(ctx, service, country)
+}
+
+// InStock lists what can be reserved now for service in country ("" for
+// any service, any country), in stock only, cheapest first; equal prices
+// keep the order of Offers (by service and country code). It is the list
+// the commands and the JSON API show, and its first entry is "the
+// cheapest" a reservation takes when no offer was chosen on a screen
+// (Cheapest).
+func (e *Engine) InStock(ctx context.Context, service, country string) []provider.RoutedOffer {
+	var out []provider.RoutedOffer
+	for _, o := range e.Offers(ctx) {
+		if (service == "" || o.Service == service) && (country == "" || o.Country == country) && o.Stock > 0 {
+			out = append(out, o)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b provider.RoutedOffer) int { return cmp.Compare(a.SellCents, b.SellCents) })
+	return out
+}
+
+// Cheapest is the offer a reservation of p takes when the person chose
+// none on a screen (a command, the JSON API): the cheapest in stock of
+// p.Service, in p.Country when given, of p.Operator when given (an
+// operator needs a country: operators differ from country to country);
+// ok is false when none is in stock. Its price is what the person then
+// agrees to pay: ReservePick refuses if it rose meanwhile.
+func (e *Engine) Cheapest(ctx context.Context, p provider.Pick) (provider.RoutedOffer, bool) {
+	switch {
+	case p.Country != "":
+		return e.Quote(ctx, p)
+	case p.Operator != "":
+		return provider.RoutedOffer{}, false
+	}
+	if list := e.InStock(ctx, p.Service, ""); len(list) > 0 {
+		return list[0], true
+	}
+	return provider.RoutedOffer{}, false
 }
 
 // Quote is what a pick sells at now, with its stock and the provider

@@ -30,6 +30,10 @@ type Deps struct {
 // dashboard's Numbers pane and Inbox.
 type Numbers interface {
 	Offers(ctx context.Context) []provider.RoutedOffer
+	// InStock and Cheapest are the offers in stock, cheapest first, and
+	// the one a reservation without a chosen offer takes.
+	InStock(ctx context.Context, service, country string) []provider.RoutedOffer
+	Cheapest(ctx context.Context, p provider.Pick) (provider.RoutedOffer, bool)
 	Operators(ctx context.Context, service, country string) []provider.RoutedOffer
 	// SuccessRates are shared: nil when they cannot be counted.
 	SuccessRates(ctx context.Context) *store.SuccessRates

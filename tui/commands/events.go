@@ -117,7 +117,7 @@ func nextChange(ctx context.Context, sub *store.Subscription, id int64, timeout 
 			if !ok {
 				return errLiveEnded
 			}
-			if sub.Missed() || concerns(ev, id) {
+			if sub.Missed() || ev.ConcernsReservation(id) {
 				return nil
 			}
 		case <-timeout:
@@ -126,18 +126,6 @@ func nextChange(ctx context.Context, sub *store.Subscription, id int64, timeout 
 			return ctx.Err()
 		}
 	}
-}
-
-// concerns reports whether an event may change what a wait on
-// reservation id sees.
-func concerns(ev store.Event, id int64) bool {
-	switch ev.Kind {
-	case store.EventReservation, store.EventMessage:
-		return ev.Ref == id
-	case store.EventAccountDeleted, store.EventAccount:
-		return true
-	}
-	return false
 }
 
 // stillLinked ends a call whose key is no longer linked to its account,

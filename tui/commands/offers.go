@@ -1,7 +1,6 @@
 package commands
 
 import (
-	"cmp"
 	"slices"
 
 	"github.com/wantsms/wantsms/provider"
@@ -23,22 +22,14 @@ func numbersOf(c *Call) (Numbers, error) {
 }
 
 // offersFor lists the offers of one service and one country ("" for
-// any), cheapest first and, for equal prices, in the engine's order (by
-// service and country code): the order of the Numbers pane's lists, so
-// that "the cheapest" is the same offer there and here.
+// any) in stock, cheapest first, as the engine orders them (InStock), so
+// that "the cheapest" is the same offer here as in reserve.
 func offersFor(c *Call, service, country string) ([]provider.RoutedOffer, error) {
 	n, err := numbersOf(c)
 	if err != nil {
 		return nil, err
 	}
-	var out []provider.RoutedOffer
-	for _, o := range n.Offers(c.Ctx) {
-		if (service == "" || o.Service == service) && (country == "" || o.Country == country) && o.Stock > 0 {
-			out = append(out, o)
-		}
-	}
-	slices.SortStableFunc(out, func(a, b provider.RoutedOffer) int { return cmp.Compare(a.SellCents, b.SellCents) })
-	return out, nil
+	return n.InStock(c.Ctx, service, country), nil
 }
 
 // serviceRank is a service's position in the display table.

@@ -62,22 +62,22 @@ func reserveCommand() *Command {
 	}
 }
 
-// pickOffer chooses what to reserve: the cheapest offer of the service
-// (in the country, of the operator, when given) at maxCents or below (0:
-// any price). Its price is what the person agrees to pay, as a price
-// confirmed in the Numbers pane is: if it rose meanwhile, the engine
-// refuses. --max-price is a hard cap: never an offer above it.
+// pickOffer chooses what to reserve: the engine's cheapest offer of the
+// pick (Cheapest), refused above maxCents (0: any price). Its price is
+// what the person agrees to pay, as a price confirmed in the Numbers pane
+// is: if it rose meanwhile, the engine refuses. --max-price is a hard
+// cap: never an offer above it.
 func pickOffer(c *Call, p provider.Pick, maxCents int64) (provider.RoutedOffer, error) {
-	offers, err := offersFor(c, p.Service, p.Country)
+	n, err := numbersOf(c)
 	if err != nil {
 		return provider.RoutedOffer{}, err
 	}
 	where := inCountry(p.Country)
 	if p.Operator != "" {
-		offers = operatorOffer(c, p)
 		where += " from " + wording.Operator(p.Operator)
 	}
-	if len(offers) == 0 {
+	o, ok := n.Cheapest(c.Ctx, p)
+	if !ok {
 		if p.Operator != "" {
 			return provider.RoutedOffer{}, Exit(ExitRefused, "no %s numbers%s in stock right now: the operators "+
 				"command lists the operators there, or leave --operator out for any", wording.Service(p.Service), where)
@@ -85,19 +85,9 @@ func pickOffer(c *Call, p provider.Pick, maxCents int64) (provider.RoutedOffer, 
 		return provider.RoutedOffer{}, Exit(ExitRefused, "no %s numbers%s in stock right now: try another "+
 			"country, or again in a few minutes", wording.Service(p.Service), where)
 	}
-	if o := offers[0]; maxCents > 0 && o.SellCents > maxCents {
+	if maxCents > 0 && o.SellCents > maxCents {
 		return o, Exit(ExitRefused, "the cheapest %s number%s costs %s, more than --max-price %d (%s)",
 			wording.Service(p.Service), where, store.FormatCents(o.SellCents), maxCents, store.FormatCents(maxCents))
 	}
-	return offers[0], nil
-}
-
-// operatorOffer is the offer of one operator's numbers, if in stock.
-func operatorOffer(c *Call, p provider.Pick) []provider.RoutedOffer {
-	for _, o := range c.Deps.Numbers.Operators(c.Ctx, p.Service, p.Country) {
-		if o.Operator == p.Operator && o.Stock > 0 {
-			return []provider.RoutedOffer{o}
-		}
-	}
-	return nil
+	return o, nil
 }

@@ -6,9 +6,10 @@
 // testenv and checks what a person, a script, a payment processor or an
 // attacker sees, reaching into the store only to check the books.
 //
-// May import from this repository (its tests): billing,
+// May import from this repository (its tests): billing, cmd/internal/apiauth,
 // billing/blockonomicsfake, billing/stripemock, billing/stripetest,
-// cmd/internal/apiauth, cmd/internal/service, cmd/internal/sshterm, cmd/internal/testenv,
+// cmd/internal/service, cmd/internal/sshterm, cmd/internal/testenv,
+// cmd/internal/v1api, cmd/internal/v1api/openapicheck,
 // cmd/internal/mail/smtptest, provider, provider/fivesim/fake, provider/sim,
 // provider/smsactivate, provider/smsactivate/fake, store, store/metrics, store/storetest,
 // tui/privacy.

@@ -158,6 +158,14 @@ func TestHTTPResponsesSetNoCookieAndLoadNothing(t *testing.T) {
 		{route: verifyGet, method: "GET", path: "/verify/nosuchtoken", status: 200},
 		{route: unsubGet, method: "GET", path: "/unsubscribe/nosuchtoken", status: 200},
 		{route: unsubPost, method: "POST", path: "/unsubscribe/nosuchtoken", status: 404},
+		// The JSON API (cmd/internal/v1api): its routes from a table, the
+		// rest of /v1 answered in JSON too.
+		{route: `rt.pattern()`, method: "GET", path: "/v1/openapi.json", status: 200},
+		{route: `rt.pattern()`, method: "GET", path: "/v1/balance", status: 401},
+		{route: `Prefix + "/"`, method: "GET", path: "/v1/nothing", status: 404},
+		// The SMS-Activate-compatible endpoint (cmd/internal/saapi): its
+		// words come with status 200, as the protocol has them.
+		{route: `saapi.Path`, method: "GET", path: "/stubs/handler_api.php?action=getBalance", status: 200},
 		{method: "GET", path: "/", status: 404},
 		{method: "GET", path: "/favicon.ico", status: 404},
 		{method: "PUT", path: "/healthz", status: 405},

@@ -7,13 +7,15 @@ import (
 
 	"github.com/wantsms/wantsms/cmd/internal/mail"
 	"github.com/wantsms/wantsms/cmd/internal/saapi"
+	"github.com/wantsms/wantsms/cmd/internal/v1api"
 	"github.com/wantsms/wantsms/provider/engine"
 )
 
 // routes is the HTTP side: health and metrics for load balancers and
 // monitors, the payment and provider webhooks, payment pages, the pages
 // behind the links of account mails, and the HTTP API for people's own
-// programs (the SMS-Activate-compatible endpoint).
+// programs (the SMS-Activate-compatible endpoint and the JSON API under
+// /v1).
 func (s *Service) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.healthz)
@@ -22,6 +24,9 @@ func (s *Service) routes() http.Handler {
 	mail.Routes(mux, s.Store, s.log)
 	mux.HandleFunc(engine.WebhookPattern, s.nums.engine.ServeWebhook)
 	mux.Handle(saapi.Path, saapi.New(s.Store, s.nums.engine, s.api, s.log))
+	s.v1 = v1api.New(v1api.Deps{Store: s.Store, Numbers: s.nums.engine, Payments: s.pay, Log: s.log,
+		Guard: s.api})
+	s.v1.Register(mux)
 	return mux
 }
 

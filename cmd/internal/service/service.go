@@ -9,7 +9,7 @@
 // in the packages below it.
 //
 // May import from this repository: billing, cmd/internal/apiauth, cmd/internal/mail,
-// cmd/internal/saapi, provider, provider/engine,
+// cmd/internal/saapi, cmd/internal/v1api, provider, provider/engine,
 // provider/fivesim, provider/sim, provider/smsactivate, store, store/logctx,
 // store/metrics, tui, tui/commands, tui/sshserver.
 package service
@@ -29,6 +29,7 @@ import (
 	"github.com/wantsms/wantsms/billing"
 	"github.com/wantsms/wantsms/cmd/internal/apiauth"
 	"github.com/wantsms/wantsms/cmd/internal/mail"
+	"github.com/wantsms/wantsms/cmd/internal/v1api"
 	"github.com/wantsms/wantsms/store"
 	"github.com/wantsms/wantsms/store/logctx"
 	"github.com/wantsms/wantsms/tui"
@@ -98,6 +99,7 @@ type Service struct {
 	// api authenticates and limits every HTTP API request (api_key,
 	// X-ApiKey, Authorization: Bearer) and counts them for /metrics.
 	api *apiauth.Guard
+	v1  *v1api.API
 }
 
 // OpenStore opens the data directory's database, creating both if needed.
@@ -174,6 +176,9 @@ func (s *Service) start() error {
 	s.api = apiauth.New(s.Store, s.cfg.API)
 	s.http = &http.Server{Handler: s.routes(), ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	// Long polls of the JSON API answer at once at shutdown, rather than
+	// hold it up.
+	s.http.RegisterOnShutdown(s.v1.Close)
 	ctx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
 	s.goRun(func() { s.Store.RunRelay(ctx, s.cfg.RelayInterval) })
