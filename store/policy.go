@@ -10,7 +10,7 @@ import (
 // this build ships (tui/privacy/privacy-policy.txt says the same date,
 // checked by a test). Sign-up records it as the version the person
 // accepted: a change of the policy's text comes with a new date here.
-const PrivacyPolicyVersion = "2026-12-06"
+const PrivacyPolicyVersion = "2026-12-07"
 
 // FirstRecordedPolicyVersion is the first version sign-up recorded:
 // accounts without one accepted the policy in force before it.
@@ -56,6 +56,8 @@ func RetentionPeriods() []RetentionPeriod {
 		// (VerifyCodeTTL): within the mail log's period, so one row says both.
 		{"Mail log", "what we mailed you and when, never a code (a mailed code is kept hashed until used, a day " +
 			"at most)", MailLogRetention, "after it was sent or given up"},
+		{"Webhook deliveries", "the events posted to your webhooks and their answers, never their contents",
+			WebhookLogRetention, "after delivered or given up"},
 		{"Payment records", "orders, Bitcoin transactions; for accounting", OrderRetention, "after the order closed"},
 		{"Stripe notifications", "payment event ids", stripeEventKeep, "after they arrived"},
 		{"Admin audit trail", "what staff did, e.g. a credit to you", AuditRetention, "after the action"},

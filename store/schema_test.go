@@ -71,6 +71,15 @@ var schema = map[string][]string{
 	"price_overrides":   {"service", "country", "markup_bp", "updated_by", "updated_at"},
 	"provider_settings": {"name", "enabled", "updated_by", "updated_at"},
 	"schema_migrations": {"version", "name", "applied_at"},
+	// Webhooks to a person's own systems: the URLs, the signing secret
+	// (deleted with the last webhook), the delivery queue and log (its
+	// payload, which may hold an SMS, emptied once done; purged after
+	// WebhookLogRetention). Exported but the secret; erased with the
+	// account.
+	"webhooks":        {"id", "user_id", "url", "format", "created_at"},
+	"webhook_secrets": {"user_id", "secret", "created_at"},
+	"webhook_deliveries": {"id", "webhook_id", "user_id", "event_id", "event", "payload", "status", "attempts",
+		"next_attempt_at", "last_status", "last_answer", "created_at", "done_at"},
 }
 
 // policyProcessors are the payment processors the policy names (§6): Stripe

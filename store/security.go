@@ -28,6 +28,9 @@ const (
 	SecurityKeyPending      SecurityKind = "key_pending"        // a key pasted, waiting for a connection to prove it
 	SecurityAdminKeyEnroll  SecurityKind = "admin_key_enrolled" // the server host enrolled a key for admin use
 	SecurityAdminKeyRemove  SecurityKind = "admin_key_removed"  // the server host took a key's admin use away
+	SecurityWebhookAdded    SecurityKind = "webhook_added"      // the account's events now go to a URL too
+	SecurityWebhookRemoved  SecurityKind = "webhook_removed"
+	SecurityWebhookSecret   SecurityKind = "webhook_secret" // a new signing secret replaced the old one
 )
 
 // Origin is where a request came from, as recorded in security events.

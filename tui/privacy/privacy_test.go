@@ -14,7 +14,7 @@ import (
 // under an old "Last updated" date would let sign-up record a version
 // that does not say what the person accepted.
 var policyDigests = map[string]string{
-	"2026-12-06": "2b3bf1a3255287fc39d198de32e836edc0a07ab39bc5f4c615aca887665cd1e8",
+	"2026-12-07": "15ee04fee3878f70d67aea63e3f98882580ac41f2f6e5ae1612bdd2bd5742c65",
 }
 
 // The policy shown carries the version sign-up records, and its text
