@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/wantsms/wantsms/cmd/internal/service"
+	"github.com/wantsms/wantsms/cmd/internal/webhook"
 )
 
 // errHelp is returned when -h was asked for: usage was printed, exit 0.
@@ -65,6 +66,10 @@ func runServe(ctx context.Context, args []string, _, stderr io.Writer) error {
 		"sender of account mails, e.g. 'WantSMS <no-reply@example.com>' (needed with --smtp-url)")
 	f.Duration(&cfg.Mail.Timeout, "smtp-timeout", "WANTSMS_SMTP_TIMEOUT", 30*time.Second,
 		"longest delivery of one mail; a mail a killed server was sending goes again after twice this")
+	f.Bool(&cfg.Webhooks.AllowPrivate, "webhook-allow-private", "WANTSMS_WEBHOOK_ALLOW_PRIVATE", false,
+		"let people's webhooks point at loopback, private and link-local addresses (default: public addresses only)")
+	f.Duration(&cfg.Webhooks.Timeout, "webhook-timeout", "WANTSMS_WEBHOOK_TIMEOUT", webhook.DefaultTimeout,
+		"longest post to a webhook; a post a killed server was making goes again after twice this and 5 s")
 	pay := addPayFlags(f)
 	finishNumbers := numbersFlags(f, &cfg.Numbers)
 	pos, err := f.parse(args)
@@ -79,6 +84,9 @@ func runServe(ctx context.Context, args []string, _, stderr io.Writer) error {
 	}
 	if cfg.Log, err = newLogger(stderr, level, format); err != nil {
 		return usagef("%v", err)
+	}
+	if cfg.Webhooks.Timeout < time.Second || cfg.Webhooks.Timeout > time.Minute {
+		return usagef("--webhook-timeout %s: from 1s to 1m", cfg.Webhooks.Timeout)
 	}
 	if cfg.SSH.MaxConnsPerIP < 0 || cfg.SSH.MaxConns < 1 || cfg.SSH.MaxAuthTries < 1 || cfg.SSH.FPS < 1 ||
 		cfg.SSH.MaxSessionsPerConn < 1 {
