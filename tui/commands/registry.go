@@ -27,6 +27,7 @@ func all() []*Command {
 		ordersCommand(),
 		whoamiCommand(),
 		keysCommand(),
+		webhookCommand(),
 		privacyCommand(),
 		exportCommand(),
 		adminCommand(),
