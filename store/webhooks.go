@@ -630,11 +630,16 @@ func (s *Store) RecordAttempt(ctx context.Context, id int64, attempt int, a Atte
 		default:
 			args[0] = DeliveryFailed
 		}
-		_, err := tx.ExecContext(ctx, q+` WHERE id = ? AND status = 'sending' AND attempts = ?`,
-			append(args, id, attempt)...)
+		var userID, hookID int64
+		err := tx.QueryRowContext(ctx, q+` WHERE id = ? AND status = 'sending' AND attempts = ?
+			RETURNING user_id, webhook_id`, append(args, id, attempt)...).Scan(&userID, &hookID)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil // no longer this attempt's
+		}
 		if err != nil {
 			return fmt.Errorf("record attempt %d of webhook delivery %d: %w", attempt, id, err)
 		}
+		tx.notify(Event{UserID: userID, Kind: EventWebhook, Ref: hookID})
 		return nil
 	})
 }

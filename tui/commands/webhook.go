@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/wantsms/wantsms/store"
+	"github.com/wantsms/wantsms/tui/wording"
 )
 
 // webhookRecent is how many deliveries of each webhook `webhook list`
@@ -68,6 +69,7 @@ type deliveryJSON struct {
 	// NextAttemptAt is the next attempt's time while queued; null else.
 	NextAttemptAt Timestamp `json:"next_attempt_at"`
 	DoneAt        Timestamp `json:"done_at"` // delivered or given up; null before
+	outcome       string    // its state in words (wording.Delivery)
 }
 
 func newWebhookJSON(w store.Webhook) webhookJSON {
@@ -76,7 +78,8 @@ func newWebhookJSON(w store.Webhook) webhookJSON {
 	for _, d := range w.Recent {
 		j.Deliveries = append(j.Deliveries, deliveryJSON{EventID: d.EventID, Event: string(d.Event),
 			Status: string(d.Status), Attempts: d.Attempts, HTTPStatus: d.HTTPStatus, Answer: Untrusted(d.Answer),
-			CreatedAt: Timestamp(d.CreatedAt), NextAttemptAt: Timestamp(d.NextAttemptAt), DoneAt: Timestamp(d.DoneAt)})
+			CreatedAt: Timestamp(d.CreatedAt), NextAttemptAt: Timestamp(d.NextAttemptAt), DoneAt: Timestamp(d.DoneAt),
+			outcome: wording.Delivery(d)})
 	}
 	return j
 }
@@ -97,7 +100,7 @@ func (r webhooksResult) WriteText(w io.Writer) error {
 		}
 		rows := make([][]string, 0, len(h.Deliveries))
 		for _, d := range h.Deliveries {
-			row := []string{"  ", d.CreatedAt.String(), d.Event, d.outcome()}
+			row := []string{"  ", d.CreatedAt.String(), d.Event, d.outcome}
 			if a := d.Answer.String(); a != "" {
 				row = append(row, a)
 			}
@@ -108,31 +111,6 @@ func (r webhooksResult) WriteText(w io.Writer) error {
 		}
 	}
 	return nil
-}
-
-// outcome is a delivery's state in a few words: "delivered (200)",
-// "retry at 12:01 (500, 2 attempts)", "given up (no answer)".
-func (d deliveryJSON) outcome() string {
-	answer := "no answer"
-	if d.HTTPStatus != 0 {
-		answer = strconv.Itoa(d.HTTPStatus)
-	}
-	attempts := ""
-	if d.Attempts > 1 {
-		attempts = fmt.Sprintf(", %d attempts", d.Attempts)
-	}
-	switch d.Status {
-	case string(store.DeliveryDelivered):
-		return "delivered (" + answer + attempts + ")"
-	case string(store.DeliveryFailed):
-		return "given up (" + answer + attempts + ")"
-	case string(store.DeliverySending):
-		return "sending"
-	}
-	if d.Attempts == 0 {
-		return "queued"
-	}
-	return "retry at " + time.Time(d.NextAttemptAt).UTC().Format("15:04:05") + " (" + answer + attempts + ")"
 }
 
 // webhookAdded is what `webhook add` did.

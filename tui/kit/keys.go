@@ -83,6 +83,11 @@ type KeyMap struct {
 	VerifyCode key.Binding
 	NewCode    key.Binding
 	Toggle     key.Binding
+
+	// Account → Webhooks (removing one is Remove).
+	HookAdd    key.Binding
+	HookTest   key.Binding
+	HookSecret key.Binding
 }
 
 // DefaultKeys returns the keymap. Every session shares it, so it is never
@@ -171,5 +176,9 @@ func newKeyMap() *KeyMap {
 		VerifyCode: b([]string{"v"}, "v", "verify email"),
 		NewCode:    b([]string{"s"}, "s", "new code"),
 		Toggle:     b([]string{"enter", " "}, "enter", "on/off"),
+
+		HookAdd:    b([]string{"a"}, "a", "add webhook"),
+		HookTest:   b([]string{"t"}, "t", "send a test"),
+		HookSecret: b([]string{"R"}, "R", "new secret"),
 	}
 }

@@ -3,11 +3,13 @@
 // password and email, and the code that verifies it (keys.go, email.go);
 // what happened on the account, sign-ins and failures (activity.go); your
 // data: what is kept and how long, the policy, the export command and
-// deleting the account (data.go); and the mail we send you: which notices
-// go, and what was sent (mail.go). Each page is one file; a new one takes
+// deleting the account (data.go); the mail we send you: which notices
+// go, and what was sent (mail.go); and your webhooks, with their last
+// deliveries and the secret that signs them (webhooks.go). Each page is one file; a new one takes
 // its place in sections.
 //
-// May import from this repository: store, tui/kit, tui/sanitize.
+// May import from this repository: store, tui/kit, tui/sanitize,
+// tui/wording (a webhook delivery's state, in the commands' words).
 package account
 
 import (
@@ -29,10 +31,11 @@ const (
 	sectionKeys     accountSection = iota // profile, keys, password, email
 	sectionActivity                       // recent sign-ins and failures
 	sectionMail                           // notices on or off, the mail log
+	sectionHooks                          // webhooks and their last deliveries
 	sectionData                           // privacy policy, export, deletion
 )
 
-var sectionTitles = []string{"Profile & keys", "Sign-in activity", "Mail", "Privacy & data"}
+var sectionTitles = []string{"Profile & keys", "Sign-in activity", "Mail", "Webhooks", "Privacy & data"}
 
 // accountMode is what the Account pane is doing.
 type accountMode int
@@ -47,6 +50,9 @@ const (
 	accountDelete                      // confirming the account's deletion
 	accountPrivacy                     // reading the privacy policy
 	accountVerify                      // typing a mailed verification code
+	accountHookAdd                     // adding a webhook (URL, format, password)
+	accountHookRemove                  // confirming a webhook's removal
+	accountHookSecret                  // making a new signing secret (password)
 )
 
 // Pane is the Account pane: who you are, your keys and password, what
@@ -62,9 +68,17 @@ type Pane struct {
 	email   store.EmailState // the address, verified or not, and a change waiting
 	notices []store.NoticeSetting
 	mails   []store.MailLogEntry // the mail log, newest first
+	hooks   []store.Webhook      // oldest first, each with its last deliveries
 	cursor  int
 	notice  int       // the notice kind selected on the Mail page
 	target  store.Key // the key a question or rename is about, whatever the list does meanwhile
+	// hookCursor is the webhook selected; hookTarget the one a removal
+	// asks about, whatever the list does meanwhile.
+	hookCursor int
+	hookTarget store.Webhook
+	// secret is the webhook signing secret just made: shown until the
+	// page is left, never again.
+	secret string
 	mode    accountMode
 	form    *kit.Form
 	privacy *kit.PolicyView
@@ -85,6 +99,7 @@ type loadedMsg struct {
 	email   store.EmailState
 	notices []store.NoticeSetting
 	mails   []store.MailLogEntry
+	hooks   []store.Webhook
 	err     error
 }
 
@@ -95,6 +110,8 @@ type doneMsg struct {
 	// password is set for this session's own password change: the new
 	// password's tag ("" when it failed).
 	password *string
+	// secret is a webhook signing secret the action made, to show once.
+	secret string
 }
 
 // deletedMsg: this session deleted its account.
@@ -115,7 +132,7 @@ func (a *Pane) SetSize(w, h int) {
 }
 
 func (a *Pane) Capturing() bool {
-	return a.mode != accountList && a.mode != accountRemove
+	return a.mode != accountList && a.mode != accountRemove && a.mode != accountHookRemove
 }
 
 func (a *Pane) load() tea.Cmd {
@@ -145,7 +162,10 @@ func (a *Pane) load() tea.Cmd {
 		if msg.notices, err = st.Notices(c.Ctx, uid); err != nil {
 			return loadedMsg{err: err}
 		}
-		msg.mails, msg.err = st.MailLog(c.Ctx, uid, accountMailsShown)
+		if msg.mails, err = st.MailLog(c.Ctx, uid, accountMailsShown); err != nil {
+			return loadedMsg{err: err}
+		}
+		msg.hooks, msg.err = st.Webhooks(c.Ctx, uid, hookDeliveriesShown)
 		return msg
 	}
 }
@@ -162,6 +182,7 @@ func (a *Pane) Update(msg tea.Msg) (kit.Pane, tea.Cmd) {
 		a.emailLoaded(msg.email)
 		a.notices, a.mails = msg.notices, msg.mails
 		a.notice = min(a.notice, max(0, len(a.notices)-1))
+		a.hooksLoaded(msg.hooks)
 	case doneMsg:
 		a.status.Busy = false
 		var changed tea.Cmd
@@ -171,12 +192,16 @@ func (a *Pane) Update(msg tea.Msg) (kit.Pane, tea.Cmd) {
 		if msg.err != nil {
 			a.status.Err = a.c.Explain(msg.err)
 			if a.form != nil && a.mode != accountAddKey && a.mode != accountRename && a.mode != accountVerify {
+				// The password goes; a webhook's URL and format stay.
 				a.form.Clear(true)
-				a.form.Focus(0)
+				a.form.Focus(map[accountMode]int{accountHookAdd: 2}[a.mode])
 			}
 			return a, changed
 		}
 		a.mode, a.form, a.status.Err, a.status.Notice = accountList, nil, "", msg.notice
+		if msg.secret != "" {
+			a.secret = msg.secret
+		}
 		return a, tea.Batch(a.load(), changed)
 	case deletedMsg:
 		a.c.SayGoodbye(kit.AccountDeletedGoodbye)
@@ -187,8 +212,9 @@ func (a *Pane) Update(msg tea.Msg) (kit.Pane, tea.Cmd) {
 		}
 	case kit.EventMsg:
 		// The Mail page's log grows with most events (a support answer,
-		// a credited top-up): it follows them while in view.
-		if msg.Event.Kind == store.EventAccount || msg.Missed || a.section == sectionMail {
+		// a credited top-up), the Webhooks page's deliveries too: they
+		// follow them while in view.
+		if msg.Event.Kind == store.EventAccount || msg.Missed || a.section == sectionMail || a.section == sectionHooks {
 			return a, a.load()
 		}
 	case kit.ActivatedMsg:
@@ -217,6 +243,14 @@ func (a *Pane) key(msg tea.KeyMsg) tea.Cmd {
 			a.mode = accountList
 		}
 		return nil
+	case accountHookRemove:
+		switch {
+		case key.Matches(msg, k.Yes):
+			return a.removeHook()
+		case key.Matches(msg, k.No):
+			a.mode = accountList
+		}
+		return nil
 	}
 	if key.Matches(msg, k.Back) {
 		a.mode, a.form, a.status.Err = accountList, nil, ""
@@ -235,10 +269,10 @@ func (a *Pane) listKey(msg tea.KeyMsg) tea.Cmd {
 	n := accountSection(len(sectionTitles))
 	switch {
 	case key.Matches(msg, k.Left):
-		a.section = (a.section + n - 1) % n
+		a.section, a.secret = (a.section+n-1)%n, ""
 		return a.load()
 	case key.Matches(msg, k.Right):
-		a.section = (a.section + 1) % n
+		a.section, a.secret = (a.section+1)%n, ""
 		return a.load()
 	case key.Matches(msg, k.Privacy):
 		a.mode, a.privacy = accountPrivacy, kit.NewPolicyView(a.c, a.w, a.h-2)
@@ -260,6 +294,8 @@ func (a *Pane) listKey(msg tea.KeyMsg) tea.Cmd {
 		}
 	case sectionMail:
 		return a.mailKey(msg)
+	case sectionHooks:
+		return a.hooksKey(msg)
 	}
 	return nil
 }
@@ -285,6 +321,8 @@ func (a *Pane) submit() tea.Cmd {
 		return a.deleteAccount()
 	case accountVerify:
 		return a.submitCode()
+	case accountHookAdd, accountHookSecret:
+		return a.submitHooks()
 	}
 	return a.submitKeys()
 }
@@ -293,7 +331,7 @@ func (a *Pane) ShortHelp() []key.Binding {
 	k := a.c.Keys
 	submit := key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "save"))
 	switch a.mode {
-	case accountRemove:
+	case accountRemove, accountHookRemove:
 		return []key.Binding{k.Yes, k.No}
 	case accountPrivacy:
 		return a.privacy.Help()
@@ -318,6 +356,8 @@ func (a *Pane) ShortHelp() []key.Binding {
 	case sectionMail:
 		choose := key.NewBinding(key.WithKeys("up", "down"), key.WithHelp("↑/↓", "choose"))
 		return []key.Binding{k.Left, choose, k.Toggle}
+	case sectionHooks:
+		return a.hookHelp()
 	}
 	return []key.Binding{k.Left}
 }
@@ -346,6 +386,8 @@ func (a *Pane) View() string {
 		lines = append(lines, a.dataView()...)
 	case sectionMail:
 		lines = append(lines, a.mailView()...)
+	case sectionHooks:
+		lines = append(lines, a.hooksView()...)
 	}
 	lines = append(lines, "")
 	if status := a.status.View(st); status != "" {

@@ -28,4 +28,10 @@ type Store interface {
 	VerifyEmail(ctx context.Context, userID int64, code string, o store.Origin) (store.User, error)
 	ResendVerification(ctx context.Context, userID int64, o store.Origin) (string, error)
 	SetNotice(ctx context.Context, userID int64, kind store.MailKind, on bool) error
+
+	Webhooks(ctx context.Context, userID int64, recent int) ([]store.Webhook, error)
+	AddWebhook(ctx context.Context, userID int64, n store.NewWebhook, o store.Origin) (store.WebhookAdded, error)
+	RemoveWebhook(ctx context.Context, userID, id int64, o store.Origin) (store.Webhook, error)
+	TestWebhook(ctx context.Context, userID, id int64) ([]store.WebhookDelivery, error)
+	RotateWebhookSecret(ctx context.Context, userID int64, password *string, o store.Origin) (string, error)
 }

@@ -82,6 +82,8 @@ func TestViewAccountPane(t *testing.T) {
 	tuitest.Golden(t, "account_activity_80x24", m.View(), 80, 24)
 	m = tuitest.Press(m, "right")
 	tuitest.Golden(t, "account_mail_80x24", m.View(), 80, 24)
+	m = tuitest.Press(m, "right")
+	tuitest.Golden(t, "account_webhooks_none_80x24", m.View(), 80, 24)
 	m = tuitest.Drive(m, tea.KeyMsg{Type: tea.KeyRight})
 	tuitest.Golden(t, "account_data_80x24", m.View(), 80, 24)
 	m = tuitest.Drive(m, tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{'D'}})
