@@ -41,18 +41,18 @@ var sectionTitles = []string{"Profile & keys", "Sign-in activity", "Mail", "Webh
 type accountMode int
 
 const (
-	accountList     accountMode = iota // browsing, actions by letter
-	accountAddKey                      // pasting an authorized_keys line
-	accountRename                      // renaming the selected key
-	accountPassword                    // changing the password
-	accountEmail                       // changing the email
-	accountRemove                      // confirming a key's removal
-	accountDelete                      // confirming the account's deletion
-	accountPrivacy                     // reading the privacy policy
-	accountVerify                      // typing a mailed verification code
-	accountHookAdd                     // adding a webhook (URL, format, password)
-	accountHookRemove                  // confirming a webhook's removal
-	accountHookSecret                  // making a new signing secret (password)
+	accountList       accountMode = iota // browsing, actions by letter
+	accountAddKey                        // pasting an authorized_keys line
+	accountRename                        // renaming the selected key
+	accountPassword                      // changing the password
+	accountEmail                         // changing the email
+	accountRemove                        // confirming a key's removal
+	accountDelete                        // confirming the account's deletion
+	accountPrivacy                       // reading the privacy policy
+	accountVerify                        // typing a mailed verification code
+	accountHookAdd                       // adding a webhook (URL, format, password)
+	accountHookRemove                    // confirming a webhook's removal
+	accountHookSecret                    // making a new signing secret (password)
 )
 
 // Pane is the Account pane: who you are, your keys and password, what
@@ -78,7 +78,7 @@ type Pane struct {
 	hookTarget store.Webhook
 	// secret is the webhook signing secret just made: shown until the
 	// page is left, never again.
-	secret string
+	secret  string
 	mode    accountMode
 	form    *kit.Form
 	privacy *kit.PolicyView
