@@ -260,10 +260,14 @@ func (tx *Tx) dropQueued(ctx context.Context, userID int64, kind MailKind, why s
 // found by the worker's periodic look.
 func (s *Store) MailQueued() <-chan struct{} { return s.mailQueued }
 
-func (s *Store) wakeMailer() {
+func (s *Store) wakeMailer() { signal(s.mailQueued) }
+
+// signal wakes whoever waits on a one-slot channel, without waiting
+// itself: a signal already pending says it all.
+func signal(ch chan struct{}) {
 	select {
-	case s.mailQueued <- struct{}{}:
-	default: // already signalled
+	case ch <- struct{}{}:
+	default:
 	}
 }
 

@@ -558,12 +558,7 @@ type Delivery struct {
 // the worker's periodic look.
 func (s *Store) WebhooksQueued() <-chan struct{} { return s.hooksQueued }
 
-func (s *Store) wakeHooks() {
-	select {
-	case s.hooksQueued <- struct{}{}:
-	default: // already signalled
-	}
-}
+func (s *Store) wakeHooks() { signal(s.hooksQueued) }
 
 // ClaimDelivery takes the next delivery due, queued or left by a worker
 // whose lease ended, and leases it for lease: no other worker takes it

@@ -356,8 +356,9 @@ func TestClaimLeaseAndOutcomes(t *testing.T) {
 	}
 }
 
-// The delivery log goes WebhookLogRetention after a delivery was done,
-// through its index; what is still queued stays.
+// The delivery log goes WebhookLogRetention after a delivery was done
+// (through its index: TestPurgeQueriesUseTheirIndexes); what is still
+// queued stays.
 func TestRetentionOfWebhookDeliveries(t *testing.T) {
 	s, clock := openTest(t)
 	ctx := context.Background()
@@ -377,9 +378,6 @@ func TestRetentionOfWebhookDeliveries(t *testing.T) {
 	}
 	if ds := deliveries(t, s, u); len(ds) != 1 || ds[0].Status != DeliveryQueued {
 		t.Fatalf("left %+v", ds)
-	}
-	if p := queryPlan(t, s, hookLogDue); !strings.Contains(p, "INDEX webhook_deliveries_done ") {
-		t.Fatalf("the purge scans: %s", p)
 	}
 }
 
@@ -408,21 +406,4 @@ func TestWebhooksExportedAndErased(t *testing.T) {
 			t.Errorf("%q outlived the account:\n%s", trace, grepLines(dump, trace))
 		}
 	}
-}
-
-func queryPlan(t *testing.T, s *Store, q string) string {
-	t.Helper()
-	rows, err := s.r.Query(`EXPLAIN QUERY PLAN `+q, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var plan []string
-	for rows.Next() {
-		var id, parent, unused int
-		var detail string
-		rows.Scan(&id, &parent, &unused, &detail)
-		plan = append(plan, detail)
-	}
-	return strings.Join(plan, "; ")
 }

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	tea "github.com/charmbracelet/bubbletea"
+
 	"github.com/wantsms/wantsms/store"
 	"github.com/wantsms/wantsms/tui/tuitest"
 )
@@ -19,6 +21,22 @@ func masked(view string) string {
 	return secretRE.ReplaceAllString(view, "whsec_"+strings.Repeat("x", 43))
 }
 
+// webhooksPage opens u's dashboard on Account → Webhooks.
+func webhooksPage(e *tuitest.Env, u store.User) tea.Model {
+	m := e.Open(&u)
+	m = tuitest.Type(m, "5")
+	return tuitest.Press(m, "right", "right", "right")
+}
+
+// fillAdd types a webhook's URL and a password into the open add form,
+// leaving the format as it is, and submits.
+func fillAdd(m tea.Model, url, password string) tea.Model {
+	m = tuitest.Type(m, url)
+	m = tuitest.Press(m, "tab", "tab")
+	m = tuitest.Type(m, password)
+	return tuitest.PressAndWait(m, "enter")
+}
+
 // A webhook is added on the Webhooks page with the password (a wrong one
 // adds nothing); the secret it made shows once, until the page is left;
 // the list shows the last deliveries and what the receiver answered;
@@ -27,15 +45,9 @@ func TestViewWebhooksPage(t *testing.T) {
 	e := tuitest.New(t)
 	ctx := context.Background()
 	u := alice(t, e, true)
-	m := e.Open(&u)
-	m = tuitest.Type(m, "5")
-	m = tuitest.Press(m, "right", "right", "right")
-	m = tuitest.Type(m, "a")
+	m := tuitest.Type(webhooksPage(e, u), "a")
 	tuitest.Golden(t, "account_webhook_add_80x24", m.View(), 80, 24)
-	m = tuitest.Type(m, "https://8.8.8.8/hooks/wantsms")
-	m = tuitest.Press(m, "tab", "tab")
-	m = tuitest.Type(m, "not my password")
-	m = tuitest.PressAndWait(m, "enter")
+	m = fillAdd(m, "https://8.8.8.8/hooks/wantsms", "not my password")
 	if v := m.View(); !strings.Contains(v, "current password is wrong") {
 		t.Fatalf("a wrong password:\n%s", v)
 	}
@@ -114,9 +126,7 @@ func TestWebhookRemovalBoundToItsWebhook(t *testing.T) {
 		}
 		ids = append(ids, w.ID)
 	}
-	m := e.Open(&u)
-	m = tuitest.Type(m, "5")
-	m = tuitest.Press(m, "right", "right", "right", "down", "down")
+	m := tuitest.Press(webhooksPage(e, u), "down", "down")
 	m = tuitest.Type(m, "x") // about "three"
 	if _, err := e.Store.RemoveWebhook(ctx, u.ID, ids[0], origin); err != nil {
 		t.Fatal(err)
@@ -145,14 +155,7 @@ func TestWebhookToAPrivateAddressRefused(t *testing.T) {
 	e := tuitest.New(t)
 	ctx := context.Background()
 	u := alice(t, e, true)
-	m := e.Open(&u)
-	m = tuitest.Type(m, "5")
-	m = tuitest.Press(m, "right", "right", "right")
-	m = tuitest.Type(m, "a")
-	m = tuitest.Type(m, "http://localhost:8080/hook")
-	m = tuitest.Press(m, "tab", "tab")
-	m = tuitest.Type(m, "correct horse")
-	m = tuitest.PressAndWait(m, "enter")
+	m := fillAdd(tuitest.Type(webhooksPage(e, u), "a"), "http://localhost:8080/hook", "correct horse")
 	if v := m.View(); !strings.Contains(v, "localhost resolves to 127.0.0.1, which is not a public address") {
 		t.Fatalf("localhost:\n%s", v)
 	}
