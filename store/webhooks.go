@@ -641,9 +641,9 @@ func (s *Store) RecordAttempt(ctx context.Context, id int64, attempt int, a Atte
 
 func init() {
 	deleteHooks = append(deleteHooks, func(ctx context.Context, tx *Tx, userID int64) error {
-		// The deliveries go with their webhooks (ON DELETE CASCADE).
+		// The deliveries go with their webhooks (ON DELETE CASCADE,
+		// through their index).
 		for _, q := range []string{
-			`DELETE FROM webhook_deliveries WHERE user_id = ?`,
 			`DELETE FROM webhooks WHERE user_id = ?`,
 			`DELETE FROM webhook_secrets WHERE user_id = ?`,
 		} {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -406,4 +407,36 @@ func TestWebhooksExportedAndErased(t *testing.T) {
 			t.Errorf("%q outlived the account:\n%s", trace, grepLines(dump, trace))
 		}
 	}
+}
+
+// BenchmarkMessageIngestWithWebhook is BenchmarkMessageIngest for an
+// account with a webhook: each SMS also queues its delivery, in its
+// transaction.
+func BenchmarkMessageIngestWithWebhook(b *testing.B) {
+	s, _ := openTest(b)
+	ctx := context.Background()
+	u := newUser(b, s, "ingest@example.com")
+	credit(b, s, u, 1<<40)
+	if _, err := s.AddWebhook(ctx, u.ID, NewWebhook{URL: hookURL}, origin); err != nil {
+		b.Fatal(err)
+	}
+	n := newRes(u, 1)
+	n.MaxOpen = 0
+	r, err := s.CreateReservation(ctx, n)
+	if err != nil {
+		b.Fatal(err)
+	}
+	sub := s.Hub().Subscribe(u.ID)
+	defer sub.Close()
+	b.ResetTimer()
+	i := 0
+	for b.Loop() {
+		i++
+		if _, err := s.AddMessage(ctx, r.ID, NewMessage{ProviderID: fmt.Sprint(i), Body: "code 123456", Code: "123456"}); err != nil {
+			b.Fatal(err)
+		}
+		<-sub.C // message
+		<-sub.C // reservation
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "messages/s")
 }

@@ -48,13 +48,12 @@ CREATE TABLE webhook_deliveries (
     last_answer     TEXT    NOT NULL DEFAULT '', -- the start of its body, or why no answer came
     created_at      INTEGER NOT NULL,           -- the event's time: retries stop 24 hours after it
     done_at         INTEGER,                    -- delivered or given up
-    UNIQUE (webhook_id, event_id),
     CHECK ((status IN ('delivered', 'failed')) = (done_at IS NOT NULL))
 ) STRICT;
 
 CREATE INDEX webhooks_user ON webhooks (user_id, id);
 CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_at) WHERE status IN ('queued', 'sending');
+-- A webhook's log, newest first; also how its deliveries go with it.
 CREATE INDEX webhook_deliveries_hook ON webhook_deliveries (webhook_id, id);
-CREATE INDEX webhook_deliveries_user ON webhook_deliveries (user_id, id);
 CREATE INDEX webhook_deliveries_done ON webhook_deliveries (done_at) WHERE done_at IS NOT NULL;
 CREATE INDEX webhook_deliveries_status ON webhook_deliveries (status); -- /metrics counts by status
