@@ -150,6 +150,10 @@ func TestWebhooksOverSSH(t *testing.T) {
 	if sms.signedBy("whsec_someone-else") {
 		t.Fatal("any secret verifies the post")
 	}
+	// Nothing of the person but the event: no email, no account id.
+	if strings.Contains(string(sms.body), "hooked@example.com") || strings.Contains(string(sms.body), "user") {
+		t.Fatalf("the post names the account: %s", sms.body)
+	}
 	// The SMS-Activate webhook got the same SMS as an activation.
 	var sa map[string]any
 	deadline := time.Now().Add(testenv.Wait)
