@@ -79,3 +79,19 @@ func invert(m map[string]string) map[string]string {
 	}
 	return out
 }
+
+// ServiceCode is SMS-Activate's two-letter code of one of our services
+// ("telegram" → "tg"), from the one table the adapter uses upstream:
+// what speaks the protocol to our own customers (their webhooks in its
+// format) uses it too.
+func ServiceCode(service string) (string, bool) {
+	code, ok := serviceCodes[service]
+	return code, ok
+}
+
+// CountryID is SMS-Activate's numeric id of one of our countries
+// ("gb" → "16"), from the same table.
+func CountryID(country string) (string, bool) {
+	id, ok := countryIDs[country]
+	return id, ok
+}

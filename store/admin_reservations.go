@@ -95,7 +95,7 @@ func (s *Store) ForceEndReservation(ctx context.Context, a Actor, id int64, reas
 		}
 		r.State, r.EndedAt, r.Refunded = ResCancelled, time.Unix(tx.now, 0), true
 		tx.notify(Event{UserID: r.UserID, Kind: EventReservation, Ref: id})
-		return nil
+		return tx.hookReservationEnded(ctx, r)
 	})
 	if err == nil {
 		s.counters.refund()

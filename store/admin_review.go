@@ -98,7 +98,7 @@ func (tx *Tx) creditReview(ctx context.Context, o Order, cents int64, reason str
 		Note: fmt.Sprintf("card top-up settled after review (audit %d): %s", audit, reason)}); err != nil {
 		return fmt.Errorf("credit order %s: %w", o.Number, err)
 	}
-	if err := tx.queueReceipt(ctx, o, cents); err != nil {
+	if err := tx.announceTopup(ctx, o, cents); err != nil {
 		return err
 	}
 	_, err := tx.settleReversal(ctx, o.ID, "")

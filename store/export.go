@@ -48,6 +48,11 @@ type Export struct {
 	// APIKeys are the account's API keys, live and revoked, oldest first:
 	// names and dates, never a key (only its hash is held).
 	APIKeys []APIKey
+	// Webhooks are the URLs the person's events go to, oldest first, each
+	// with every delivery still in its log (Recent, newest first): the
+	// event, status and answer, never what was sent. The signing secret
+	// is not exported: it is shown once, and a new one can be made.
+	Webhooks []Webhook
 }
 
 // ExportOrder is an order with the Bitcoin transactions seen paying it.
@@ -75,7 +80,7 @@ func (s *Store) Export(ctx context.Context, userID int64) (Export, error) {
 	}
 	for _, section := range []func(context.Context, querier, *Export) error{
 		exportKeys, exportEvents, exportReservations, exportRentals, exportOrders, exportLedger, exportSupport,
-		exportMail, exportFavourites, exportAPIKeys,
+		exportMail, exportFavourites, exportAPIKeys, exportWebhooks,
 	} {
 		if err := section(ctx, tx, &e); err != nil {
 			return Export{}, fmt.Errorf("export account %d: %w", userID, err)
@@ -226,6 +231,21 @@ func exportSupport(ctx context.Context, q querier, e *Export) error {
 func exportFavourites(ctx context.Context, q querier, e *Export) (err error) {
 	e.Favourites, err = favourites(ctx, q, e.Account.ID)
 	return err
+}
+
+func exportWebhooks(ctx context.Context, q querier, e *Export) (err error) {
+	if e.Webhooks, err = collect(ctx, q, scanWebhook, `SELECT `+webhookColumns+` FROM webhooks WHERE user_id = ?
+		ORDER BY id`, e.Account.ID); err != nil {
+		return err
+	}
+	for i := range e.Webhooks {
+		if e.Webhooks[i].Recent, err = collect(ctx, q, scanDelivery, `SELECT `+deliveryColumns+`
+			FROM webhook_deliveries WHERE webhook_id = ? AND user_id = ? ORDER BY id DESC`, e.Webhooks[i].ID,
+			e.Account.ID); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func exportMail(ctx context.Context, q querier, e *Export) (err error) {

@@ -33,8 +33,20 @@ func TestExportHoldsThePersonOnly(t *testing.T) {
 			t.Errorf("event %+v from another address", ev)
 		}
 	}
-	if strings.Join(kinds, ",") != "signup,key_linked,signin_failed,signin" {
+	if strings.Join(kinds, ",") != "signup,key_linked,webhook_added,signin_failed,signin" {
 		t.Fatalf("events %v, oldest first", kinds)
+	}
+	// The webhook, with a delivery of each event: two top-ups, an SMS,
+	// a number ended; newest first.
+	if len(e.Webhooks) != 1 || e.Webhooks[0].URL != "https://8.8.8.8/hook-alicetag" {
+		t.Fatalf("webhooks %+v", e.Webhooks)
+	}
+	var events []string
+	for _, d := range e.Webhooks[0].Recent {
+		events = append(events, string(d.Event))
+	}
+	if strings.Join(events, ",") != "reservation.ended,sms.received,topup.credited,topup.credited" {
+		t.Fatalf("webhook deliveries %v, newest first", events)
 	}
 	if len(e.Reservations) != 2 || e.Reservations[0].ID != alice.Ended.ID || e.Reservations[1].ID != alice.Open.ID {
 		t.Fatalf("reservations %+v", e.Reservations)
@@ -105,6 +117,10 @@ func TestExportCoversEveryTableWithUserID(t *testing.T) {
 		"notice_optouts":    "Export.NoticesOff",
 		"favourites":        "Export.Favourites",
 		"api_keys":          "Export.APIKeys (names and dates; never the hash)",
+		"webhooks":          "Export.Webhooks",
+		"webhook_deliveries": "Export.Webhooks (each with its delivery log: event, status, answer; never the " +
+			"payload, emptied once done)",
+		"webhook_secrets": "not exported: the signing secret is shown once; a new one can be made at any time",
 	}
 	rows, err := s.r.Query(`SELECT DISTINCT m.name FROM sqlite_master m, pragma_table_info(m.name) c
 		WHERE m.type = 'table' AND (c.name = 'user_id' OR EXISTS (

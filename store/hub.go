@@ -20,6 +20,7 @@ const (
 	EventAccount        EventKind = "account"         // keys, role, ban or email changed
 	EventAccountDeleted EventKind = "account_deleted" // the account is gone: end its sessions
 	EventFavourites     EventKind = "favourites"      // a favourite was added or removed
+	EventWebhook        EventKind = "webhook"         // a delivery to one of the user's webhooks was attempted
 )
 
 // Event tells the subscribers of UserID that something of theirs changed.

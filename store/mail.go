@@ -49,6 +49,7 @@ const (
 	MailSupportReply    MailKind = "support_reply"    // notice: staff answered a conversation
 	MailTopupReceipt    MailKind = "topup_receipt"    // notice: a top-up was credited
 	MailRentalEnding    MailKind = "rental_ending"    // notice: a rented number ends soon
+	MailWebhookAdded    MailKind = "webhook_added"    // the account's events (SMS and codes) now go to a URL too
 )
 
 // NoticeKinds are the mails a person may turn off, in the order settings
@@ -89,6 +90,8 @@ func (k MailKind) Label() string {
 		return "top-up receipts"
 	case MailRentalEnding:
 		return "rentals ending"
+	case MailWebhookAdded:
+		return "webhook added"
 	}
 	return string(k)
 }
@@ -104,7 +107,7 @@ const (
 	ParamHow         = "how"         // password_changed: "reset" or "dashboard"
 	ParamKeyName     = "key_name"    // key_linked, api_key_*: the key's name
 	ParamFingerprint = "fingerprint" // key_linked
-	ParamFrom        = "from"        // key_linked, api_key_*, password_*: the address the change came from
+	ParamFrom        = "from"        // key_linked, api_key_*, password_*, webhook_added: the address the change came from
 	ParamOrder       = "order"       // topup_receipt: the order number
 	ParamProcessor   = "processor"   // topup_receipt: stripe or blockonomics
 	ParamCents       = "cents"       // topup_receipt: credits added (one credit is one cent)
@@ -113,6 +116,8 @@ const (
 	ParamService     = "service"     // rental_ending: its service code
 	ParamCountry     = "country"     // rental_ending: its country code
 	ParamEnds        = "ends"        // rental_ending: its end, Unix seconds
+	ParamURL         = "url"         // webhook_added: where the account's events now go
+	ParamFormat      = "format"      // webhook_added: the format they go in
 	ParamUnsubscribe = "unsubscribe" // notices: the token of the unsubscribe link
 	ParamAt          = "at"          // when the event happened, Unix seconds
 )
@@ -226,10 +231,10 @@ func (tx *Tx) queueAccountMail(ctx context.Context, userID int64, kind MailKind,
 	return tx.queueMail(ctx, outMail{userID: userID, kind: kind, to: email.String, params: params})
 }
 
-// queueReceipt queues the receipt of a top-up that credited cents. An
-// order of an erased account is still credited (to its anonymous row),
-// with no one to tell.
-func (tx *Tx) queueReceipt(ctx context.Context, o Order, cents int64) error {
+// announceTopup queues the receipt of a top-up that credited cents, and
+// its webhook event. An order of an erased account is still credited (to
+// its anonymous row), with no one to tell.
+func (tx *Tx) announceTopup(ctx context.Context, o Order, cents int64) error {
 	var live bool
 	if err := tx.QueryRowContext(ctx, `SELECT deleted_at IS NULL FROM users WHERE id = ?`, o.UserID).
 		Scan(&live); err != nil {
@@ -238,8 +243,11 @@ func (tx *Tx) queueReceipt(ctx context.Context, o Order, cents int64) error {
 	if !live {
 		return nil
 	}
-	return tx.queueAccountMail(ctx, o.UserID, MailTopupReceipt, map[string]string{ParamOrder: o.Number,
-		ParamProcessor: string(o.Processor), ParamCents: fmt.Sprint(cents)})
+	if err := tx.queueAccountMail(ctx, o.UserID, MailTopupReceipt, map[string]string{ParamOrder: o.Number,
+		ParamProcessor: string(o.Processor), ParamCents: fmt.Sprint(cents)}); err != nil {
+		return err
+	}
+	return tx.hookTopup(ctx, o, cents)
 }
 
 // dropQueued drops the account's mails of kind still waiting for a first
@@ -258,10 +266,14 @@ func (tx *Tx) dropQueued(ctx context.Context, userID int64, kind MailKind, why s
 // found by the worker's periodic look.
 func (s *Store) MailQueued() <-chan struct{} { return s.mailQueued }
 
-func (s *Store) wakeMailer() {
+func (s *Store) wakeMailer() { signal(s.mailQueued) }
+
+// signal wakes whoever waits on a one-slot channel, without waiting
+// itself: a signal already pending says it all.
+func signal(ch chan struct{}) {
 	select {
-	case s.mailQueued <- struct{}{}:
-	default: // already signalled
+	case ch <- struct{}{}:
+	default:
 	}
 }
 

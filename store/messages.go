@@ -41,8 +41,9 @@ func (s *Store) AddMessage(ctx context.Context, reservationID int64, m NewMessag
 	err = s.write(ctx, func(tx *Tx) error {
 		var userID int64
 		var state ReservationState
-		if err := tx.QueryRowContext(ctx, `SELECT user_id, state FROM reservations WHERE id = ?`, reservationID).
-			Scan(&userID, &state); err != nil {
+		var hook HookSMS
+		if err := tx.QueryRowContext(ctx, `SELECT user_id, state, phone, service, country FROM reservations WHERE id = ?`,
+			reservationID).Scan(&userID, &state, &hook.Phone, &hook.Service, &hook.Country); err != nil {
 			return fmt.Errorf("message for reservation %d: %w", reservationID, noRows(err, ErrNoReservation))
 		}
 		if !state.Open() {
@@ -70,7 +71,9 @@ func (s *Store) AddMessage(ctx context.Context, reservationID int64, m NewMessag
 		}
 		tx.notify(Event{UserID: userID, Kind: EventMessage, Ref: reservationID})
 		tx.notify(Event{UserID: userID, Kind: EventReservation, Ref: reservationID})
-		return nil
+		hook.ReservationID, hook.ReceivedAt = reservationID, time.Unix(at, 0)
+		hook.Sender, hook.Text, hook.Code = clip(m.Sender, maxSenderRunes), clip(m.Body, maxBodyRunes), clip(m.Code, maxCodeRunes)
+		return tx.hookSMS(ctx, userID, hook)
 	})
 	if err == nil && added {
 		s.counters.sms.Add(1)

@@ -180,7 +180,7 @@ func (tx *Tx) creditBTC(ctx context.Context, o Order, u BTCUpdate, seen bool, ru
 		}
 		r.Credited, r.Cents = mv.Applied, cents
 		if mv.Applied {
-			if err := tx.queueReceipt(ctx, o, cents); err != nil {
+			if err := tx.announceTopup(ctx, o, cents); err != nil {
 				return r, err
 			}
 		}

@@ -160,7 +160,7 @@ func (tx *Tx) creditStripe(ctx context.Context, o Order, u StripeUpdate, r Strip
 		r.Changed, r.Credited = true, mv.Applied
 		tx.notify(Event{UserID: o.UserID, Kind: EventOrder, Ref: o.ID})
 		if mv.Applied {
-			if err := tx.queueReceipt(ctx, o, o.Credits); err != nil {
+			if err := tx.announceTopup(ctx, o, o.Credits); err != nil {
 				return r, err
 			}
 		}

@@ -23,6 +23,7 @@ type person struct {
 	Card   Order       // paid by card
 	BTC    Order       // paid in Bitcoin, one transaction
 	Thread int64       // a support thread with a staff reply
+	// and a webhook, with a delivery queued for each event above.
 }
 
 // newPerson makes one; tag is lower-case letters and digits, ip an IPv4
@@ -38,6 +39,8 @@ func newPerson(t *testing.T, s *Store, tag, ip string) person {
 	}
 	p.Key = SpecOf(newPub(t))
 	must(t, err2(s.LinkKey(ctx, p.User.ID, p.Key, "laptop-"+tag, p.Origin)))
+	// A webhook: every event below queues a delivery naming the person.
+	must(t, err2(s.AddWebhook(ctx, p.User.ID, NewWebhook{URL: "https://8.8.8.8/hook-" + tag}, p.Origin)))
 	if _, err := s.SignIn(ctx, email, "wrong guess", p.Origin); err == nil {
 		t.Fatal("a wrong password signed in")
 	}

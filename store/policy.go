@@ -57,6 +57,8 @@ func RetentionPeriods() []RetentionPeriod {
 		// (VerifyCodeTTL): within the mail log's period, so one row says both.
 		{"Mail log", "what we mailed you and when, never a code (a mailed code is kept hashed until used, a day " +
 			"at most)", MailLogRetention, "after it was sent or given up"},
+		{"Webhook deliveries", "the events posted to your webhooks and their answers, never their contents",
+			WebhookLogRetention, "after delivered or given up"},
 		{"Payment records", "orders, Bitcoin transactions; for accounting", OrderRetention, "after the order closed"},
 		{"Stripe notifications", "payment event ids", stripeEventKeep, "after they arrived"},
 		{"Admin audit trail", "what staff did, e.g. a credit to you", AuditRetention, "after the action"},

@@ -437,8 +437,9 @@ func (s *Store) AddRentalMessage(ctx context.Context, rentalID int64, m NewMessa
 	err = s.write(ctx, func(tx *Tx) error {
 		var userID int64
 		var state RentalState
-		if err := tx.QueryRowContext(ctx, `SELECT user_id, state FROM rentals WHERE id = ?`, rentalID).
-			Scan(&userID, &state); err != nil {
+		var hook HookSMS
+		if err := tx.QueryRowContext(ctx, `SELECT user_id, state, phone, service, country FROM rentals WHERE id = ?`,
+			rentalID).Scan(&userID, &state, &hook.Phone, &hook.Service, &hook.Country); err != nil {
 			return fmt.Errorf("message for rental %d: %w", rentalID, noRows(err, ErrNoRental))
 		}
 		if !state.Open() {
@@ -460,7 +461,9 @@ func (s *Store) AddRentalMessage(ctx context.Context, rentalID int64, m NewMessa
 		}
 		added = true
 		tx.notify(Event{UserID: userID, Kind: EventRental, Ref: rentalID})
-		return nil
+		hook.RentalID, hook.ReceivedAt = rentalID, time.Unix(at, 0)
+		hook.Sender, hook.Text, hook.Code = clip(m.Sender, maxSenderRunes), clip(m.Body, maxBodyRunes), clip(m.Code, maxCodeRunes)
+		return tx.hookSMS(ctx, userID, hook)
 	})
 	if err == nil && added {
 		s.counters.sms.Add(1)
@@ -699,7 +702,7 @@ func (tx *Tx) endRental(ctx context.Context, r *Rental, to RentalState, refund i
 	}
 	r.State, r.EndedAt, r.RefundCents = to, time.Unix(tx.now, 0), refund
 	tx.notify(Event{UserID: r.UserID, Kind: EventRental, Ref: r.ID})
-	return nil
+	return tx.hookRentalEnded(ctx, *r)
 }
 
 // NoticeLead is how long before its end a rental's notice is given: a

@@ -350,7 +350,7 @@ func (s *Store) EndReservation(ctx context.Context, id int64, to ReservationStat
 		}
 		r.State, r.EndedAt, r.Refunded = to, time.Unix(tx.now, 0), refund
 		tx.notify(Event{UserID: r.UserID, Kind: EventReservation, Ref: id})
-		return nil
+		return tx.hookReservationEnded(ctx, r)
 	})
 	if err == nil && r.Refunded {
 		s.counters.refund()

@@ -158,7 +158,7 @@ func TestPurgeQueriesUseTheirIndexes(t *testing.T) {
 	s, _ := openTest(t)
 	for q, index := range map[string]string{detailsDue: "reservations_details", historyDue: "reservations_ended",
 		ordersDue: "orders_closed", supportDue: "support_threads_status",
-		auditDue: "admin_audit_created"} {
+		auditDue: "admin_audit_created", hookLogDue: "webhook_deliveries_done"} {
 		rows, err := s.r.Query(`EXPLAIN QUERY PLAN `+q, 1)
 		if err != nil {
 			t.Fatal(err)

@@ -75,6 +75,15 @@ var schema = map[string][]string{
 	// exported without the hash, deleted with the account, a revoked one
 	// purged after 6 months.
 	"api_keys": {"id", "user_id", "name", "key_hash", "created_at", "last_used_at", "revoked_at"},
+	// Webhooks to a person's own systems: the URLs, the signing secret
+	// (deleted with the last webhook), the delivery queue and log (its
+	// payload, which may hold an SMS, emptied once done; purged after
+	// WebhookLogRetention). Exported but the secret; erased with the
+	// account.
+	"webhooks":        {"id", "user_id", "url", "format", "created_at"},
+	"webhook_secrets": {"user_id", "secret", "created_at"},
+	"webhook_deliveries": {"id", "webhook_id", "user_id", "event_id", "event", "payload", "status", "attempts",
+		"next_attempt_at", "last_status", "last_answer", "created_at", "done_at"},
 }
 
 // policyProcessors are the payment processors the policy names (§6): Stripe

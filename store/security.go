@@ -30,6 +30,9 @@ const (
 	SecurityAdminKeyRemove  SecurityKind = "admin_key_removed"  // the server host took a key's admin use away
 	SecurityAPIKeyCreated   SecurityKind = "api_key_created"    // an API key was made (detail: its name)
 	SecurityAPIKeyRevoked   SecurityKind = "api_key_revoked"    // an API key was revoked (detail: its name)
+	SecurityWebhookAdded    SecurityKind = "webhook_added"      // the account's events now go to a URL too
+	SecurityWebhookRemoved  SecurityKind = "webhook_removed"
+	SecurityWebhookSecret   SecurityKind = "webhook_secret" // a new signing secret replaced the old one
 )
 
 // Origin is where a request came from, as recorded in security events.

@@ -61,20 +61,25 @@ type Gauges struct {
 	// MailsByStatus counts the outbox: mails waiting, being sent, and the
 	// mail log (sent, failed for good, dropped).
 	MailsByStatus map[MailStatus]int64
+	// DeliveriesByStatus counts webhook deliveries: the queue (queued,
+	// sending) and the delivery log (delivered, failed for good).
+	DeliveriesByStatus map[DeliveryStatus]int64
 }
 
 // ReadGauges counts reservations by state, orders by status and processor,
-// and mails by status in one query that reads three indexes only.
+// mails by status and webhook deliveries by status in one query that
+// reads four indexes only.
 func (s *Store) ReadGauges(ctx context.Context) (Gauges, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT 'r', state, '', COUNT(*) FROM reservations GROUP BY state
 		UNION ALL SELECT 'o', status, processor, COUNT(*) FROM orders GROUP BY status, processor
-		UNION ALL SELECT 'm', status, '', COUNT(*) FROM outbox GROUP BY status`)
+		UNION ALL SELECT 'm', status, '', COUNT(*) FROM outbox GROUP BY status
+		UNION ALL SELECT 'w', status, '', COUNT(*) FROM webhook_deliveries GROUP BY status`)
 	if err != nil {
 		return Gauges{}, fmt.Errorf("read gauges: %w", err)
 	}
 	defer rows.Close()
 	g := Gauges{ReservationsByState: map[ReservationState]int64{}, OrdersByStatus: map[OrderStatus]map[Processor]int64{},
-		MailsByStatus: map[MailStatus]int64{}}
+		MailsByStatus: map[MailStatus]int64{}, DeliveriesByStatus: map[DeliveryStatus]int64{}}
 	for rows.Next() {
 		var kind, a, b string
 		var n int64
@@ -87,6 +92,9 @@ func (s *Store) ReadGauges(ctx context.Context) (Gauges, error) {
 			continue
 		case "m":
 			g.MailsByStatus[MailStatus(a)] = n
+			continue
+		case "w":
+			g.DeliveriesByStatus[DeliveryStatus(a)] = n
 			continue
 		}
 		if g.OrdersByStatus[OrderStatus(a)] == nil {

@@ -29,6 +29,8 @@ import (
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"github.com/wantsms/wantsms/store/netaddr"
 )
 
 // Options tune a Store. The zero value is ready for production use.
@@ -54,6 +56,11 @@ type Options struct {
 	// Log receives what goes wrong after a change is committed, which
 	// the caller can no longer be told about (default: discarded).
 	Log *slog.Logger
+	// WebhookAllowPrivate lets webhooks point at addresses that are not
+	// public (loopback, private networks, link-local): for an operator
+	// whose people's systems share its network, and tests. The delivery
+	// worker is told the same.
+	WebhookAllowPrivate bool
 }
 
 // Store is the database handle shared by the whole process.
@@ -79,6 +86,9 @@ type Store struct {
 	reads   preparedReads // statements of the reads made most often
 
 	mailQueued chan struct{} // a committed write queued mail (MailQueued)
+
+	hookGuard   netaddr.Guard // where webhooks may point (AddWebhook)
+	hooksQueued chan struct{} // a committed write queued webhook deliveries (WebhooksQueued)
 
 	wmu     sync.Mutex // guards queue and leading
 	queue   []writeReq // writes waiting for the writer
@@ -116,7 +126,8 @@ func Open(path string, opts Options) (*Store, error) {
 
 	s := &Store{path: path, w: w, hub: NewHub(), now: opts.Clock,
 		hashSem: make(chan struct{}, opts.MaxConcurrentHashes), relay: opts.Relay, rand: opts.Rand, log: opts.Log,
-		mailQueued: make(chan struct{}, 1)}
+		mailQueued: make(chan struct{}, 1), hooksQueued: make(chan struct{}, 1),
+		hookGuard: netaddr.Guard{AllowPrivate: opts.WebhookAllowPrivate}}
 	if err := s.migrate(context.Background()); err != nil {
 		w.Close()
 		return nil, err
@@ -303,6 +314,9 @@ func (s *Store) runBatch(batch []writeReq) {
 				if txs[i].mailQueued {
 					s.wakeMailer()
 				}
+				if txs[i].hooksQueued {
+					s.wakeHooks()
+				}
 			}
 			r.done <- errs[i]
 		}
@@ -405,6 +419,9 @@ type Tx struct {
 	// mailQueued: the transaction queued mail, and the mailer is woken
 	// once it commits.
 	mailQueued bool
+	// hooksQueued: the transaction queued webhook deliveries, and their
+	// worker is woken once it commits.
+	hooksQueued bool
 }
 
 // ExecContext runs a statement in the transaction, whatever becomes of ctx.

@@ -69,3 +69,20 @@ func envInt(t *testing.T, name string, def int) int {
 	}
 	return n
 }
+
+// TestWebhookPostedAgainAfterSIGKILL kills the real server while its post
+// to a person's webhook waits for the answer: after the restart the same
+// event comes again (same id, same body, signed), once, and a clean stop
+// in the middle of a post posts nothing twice.
+func TestWebhookPostedAgainAfterSIGKILL(t *testing.T) {
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := crashtest.KillMidWebhook(t, func(args ...string) *exec.Cmd {
+		cmd := exec.Command(exe, args...)
+		cmd.Env = append(os.Environ(), crashChildEnv+"=1")
+		return cmd
+	})
+	t.Logf("event %s: %d posts in all, attempts %v", rep.EventID, rep.Posts, rep.Attempts)
+}

@@ -7,8 +7,8 @@
 // check, purge, backup) or standing in for a payment processor (dev).
 //
 // May import from this repository: billing, billing/blockonomicsfake,
-// billing/stripetest, cmd/internal/apiauth, cmd/internal/mail, cmd/internal/service, provider/engine,
-// provider/fivesim, provider/sim, store.
+// billing/stripetest, cmd/internal/apiauth, cmd/internal/mail, cmd/internal/service,
+// cmd/internal/webhook, provider/engine, provider/fivesim, provider/sim, store.
 package main
 
 import (

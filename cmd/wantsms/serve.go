@@ -14,6 +14,7 @@ import (
 
 	"github.com/wantsms/wantsms/cmd/internal/apiauth"
 	"github.com/wantsms/wantsms/cmd/internal/service"
+	"github.com/wantsms/wantsms/cmd/internal/webhook"
 )
 
 // errHelp is returned when -h was asked for: usage was printed, exit 0.
@@ -71,6 +72,10 @@ func runServe(ctx context.Context, args []string, _, stderr io.Writer) error {
 		"HTTP API requests per second per API key (bursts of twice as many)")
 	f.Int(&apiPerAddr, "api-rate-per-ip", "WANTSMS_API_RATE_PER_IP", apiauth.DefaultPerAddr,
 		"HTTP API requests per second per IPv4 address or IPv6 /64 (bursts of twice as many)")
+	f.Bool(&cfg.Webhooks.AllowPrivate, "webhook-allow-private", "WANTSMS_WEBHOOK_ALLOW_PRIVATE", false,
+		"let people's webhooks point at loopback, private and link-local addresses (default: public addresses only)")
+	f.Duration(&cfg.Webhooks.Timeout, "webhook-timeout", "WANTSMS_WEBHOOK_TIMEOUT", webhook.DefaultTimeout,
+		"longest post to a webhook; a post a killed server was making goes again after twice this and 5 s")
 	pay := addPayFlags(f)
 	finishNumbers := numbersFlags(f, &cfg.Numbers)
 	pos, err := f.parse(args)
@@ -85,6 +90,9 @@ func runServe(ctx context.Context, args []string, _, stderr io.Writer) error {
 	}
 	if cfg.Log, err = newLogger(stderr, level, format); err != nil {
 		return usagef("%v", err)
+	}
+	if cfg.Webhooks.Timeout < time.Second || cfg.Webhooks.Timeout > time.Minute {
+		return usagef("--webhook-timeout %s: from 1s to 1m", cfg.Webhooks.Timeout)
 	}
 	if cfg.SSH.MaxConnsPerIP < 0 || cfg.SSH.MaxConns < 1 || cfg.SSH.MaxAuthTries < 1 || cfg.SSH.FPS < 1 ||
 		cfg.SSH.MaxSessionsPerConn < 1 {

@@ -5,6 +5,10 @@
 // whole: capping single IPv6 addresses caps nothing, since whoever holds a
 // /64 can pick 2^64 of them.
 //
+// It also says which addresses are public (public.go): requests to a
+// destination a person chose (their webhooks) go only there, checked on
+// the name when it is given and on the very address dialled.
+//
 // May import from this repository: nothing.
 package netaddr
 

@@ -65,7 +65,7 @@ func (c *Call) Actor() store.Actor {
 
 var (
 	nameRE = regexp.MustCompile(`^[a-z][a-z0-9-]{0,23}$`)
-	argRE  = regexp.MustCompile(`^[A-Z][A-Z0-9_]{0,23}$`)
+	argRE  = regexp.MustCompile(`^[A-Z][A-Z0-9_|]{0,23}$`) // ID|URL: either
 )
 
 // reserved flags exist on every command.
@@ -109,6 +109,7 @@ func check(cmds []*Command, prefix string) error {
 
 func checkParams(cmd string, params []Param) error {
 	names := map[string]bool{}
+	optional := false // an optional argument came: every later one must be too
 	for _, pp := range params {
 		p := pp.def()
 		bad := names[p.name] || reserved[p.name]
@@ -117,7 +118,8 @@ func checkParams(cmd string, params []Param) error {
 			bad = bad || !nameRE.MatchString(p.name) || (p.noValue && (p.required || p.hasDef)) ||
 				(p.required && p.hasDef)
 		default:
-			bad = bad || !argRE.MatchString(p.name) || p.noValue || p.required || p.hasDef
+			bad = bad || !argRE.MatchString(p.name) || p.noValue || p.required || p.hasDef || (optional && !p.optional)
+			optional = optional || p.optional
 		}
 		if bad {
 			return fmt.Errorf("command %q: parameter %q is malformed or repeated", cmd, p.name)

@@ -35,6 +35,7 @@ type exportDoc struct {
 	NoticesOff     []string        `json:"notices_off"`     // kinds of notice you turned off: support_reply, topup_receipt, rental_ending
 	Favourites     []exportFav     `json:"favourites"`      // the service+country pairs you starred, oldest first
 	APIKeys        []exportAPIKey  `json:"api_keys"`        // your API keys, live and revoked, oldest first; never a key
+	Webhooks       []webhookJSON   `json:"webhooks"`        // oldest first, each with every delivery kept (30 days), newest first; never the secret
 	Retention      exportRetention `json:"retention"`       // how long we keep what, as the policy says
 }
 
@@ -224,6 +225,7 @@ type exportRetention struct {
 	OrdersClosedDays       int `json:"orders_days_after_closed"`
 	AdminAuditDays         int `json:"admin_audit_days"`
 	MailLogDays            int `json:"mail_log_days"`
+	WebhookLogDays         int `json:"webhook_log_days"` // after a delivery was done
 }
 
 // WriteText writes the document indented, for `export > mydata.json`.
@@ -239,7 +241,7 @@ func exportCommand() *Command {
 		Name:    "export",
 		Summary: "everything we hold on you, as one JSON document",
 		Help: "Your account, keys, sign-in records, numbers and rentals with their SMS, top-ups, ledger, support " +
-			"conversations and the mails we sent you, read in one snapshot: ssh -T HOST export > mydata.json. Never anybody else's data, " +
+			"conversations, the mails we sent you and your webhooks with their deliveries, read in one snapshot: ssh -T HOST export > mydata.json. Never anybody else's data, " +
 			"never your password (only its hash is stored, and that is not exported either). Without --json the " +
 			"document is indented; with it, it is on one line.",
 		Example: exampleExport(),
@@ -259,7 +261,8 @@ func retention() exportRetention {
 	return exportRetention{ReservationDetailsDays: days(store.ReservationDetailRetention),
 		HistoryDays: days(store.HistoryRetention), SecurityEventsDays: days(store.SecurityEventRetention),
 		SupportClosedDays: days(store.SupportRetention), OrdersClosedDays: days(store.OrderRetention),
-		AdminAuditDays: days(store.AuditRetention), MailLogDays: days(store.MailLogRetention)}
+		AdminAuditDays: days(store.AuditRetention), MailLogDays: days(store.MailLogRetention),
+		WebhookLogDays: days(store.WebhookLogRetention)}
 }
 
 func newExportDoc(e store.Export) exportDoc {
@@ -275,11 +278,14 @@ func newExportDoc(e store.Export) exportDoc {
 		Ledger: make([]exportMove, 0, len(e.Ledger)), Support: make([]exportThread, 0, len(e.Support)),
 		Mails: make([]exportMail, 0, len(e.Mails)), NoticesOff: make([]string, 0, len(e.NoticesOff)),
 		Favourites: make([]exportFav, 0, len(e.Favourites)), APIKeys: make([]exportAPIKey, 0, len(e.APIKeys)),
-		Retention: retention(),
+		Webhooks: make([]webhookJSON, 0, len(e.Webhooks)), Retention: retention(),
 	}
 	for _, k := range e.APIKeys {
 		d.APIKeys = append(d.APIKeys, exportAPIKey{Name: Untrusted(k.Name), CreatedAt: Timestamp(k.CreatedAt),
 			LastUsedAt: Timestamp(k.LastUsedAt), RevokedAt: Timestamp(k.RevokedAt)})
+	}
+	for _, w := range e.Webhooks {
+		d.Webhooks = append(d.Webhooks, newWebhookJSON(w))
 	}
 	for _, f := range e.Favourites {
 		d.Favourites = append(d.Favourites, exportFav{Service: f.Service, Country: f.Country,

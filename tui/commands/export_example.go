@@ -58,7 +58,11 @@ func exampleExport() exportDoc {
 				Status: "sent", QueuedAt: at(6), DoneAt: at(6)},
 		},
 		NoticesOff: []string{"support_reply"},
+		Favourites: []exportFav{},
 		APIKeys:    []exportAPIKey{{Name: "bot", CreatedAt: at(70), LastUsedAt: at(85)}},
-		Retention:  retention(),
+		Webhooks: []webhookJSON{{ID: 3, URL: "https://hooks.example.com/wantsms", Format: "wantsms", CreatedAt: at(8),
+			Deliveries: []deliveryJSON{{EventID: "evt_3b8f0d2c4e6a8b1d3f5a7c9e", Event: "sms.received",
+				Status: "delivered", Attempts: 2, HTTPStatus: 200, Answer: "ok", CreatedAt: at(11), DoneAt: at(12)}}}},
+		Retention: retention(),
 	}
 }

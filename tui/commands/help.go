@@ -102,7 +102,7 @@ func docOf(path []*Command) commandDoc {
 	}
 	for _, pp := range c.Params {
 		p := pp.def()
-		pd := paramDoc{Name: p.name, Type: p.typeName, Help: p.help, Accepts: p.typeHelp, Required: !p.flag || p.required}
+		pd := paramDoc{Name: p.name, Type: p.typeName, Help: p.help, Accepts: p.typeHelp, Required: !p.flag && !p.optional || p.required}
 		if p.hasDef {
 			def := p.def
 			pd.Default = &def
@@ -181,7 +181,7 @@ func (c commandDoc) writeDetail(w io.Writer) error {
 	}
 	var args, flags [][2]string
 	for _, a := range c.Args {
-		args = append(args, [2]string{a.Name, a.Help + ": " + a.Accepts})
+		args = append(args, [2]string{a.Name, argHelp(a)})
 	}
 	for _, f := range c.Flags {
 		flags = append(flags, [2]string{flagSynopsis(f), flagHelp(f)})
@@ -229,6 +229,13 @@ func writeColumns(w io.Writer, rows [][2]string, width int) {
 		}
 		fmt.Fprintf(w, "  %-*s  %s\n", width, r[0], r[1])
 	}
+}
+
+func argHelp(a paramDoc) string {
+	if !a.Required {
+		return a.Help + ": " + a.Accepts + " (optional)"
+	}
+	return a.Help + ": " + a.Accepts
 }
 
 func flagSynopsis(f paramDoc) string {

@@ -13,7 +13,8 @@ type param struct {
 	parse    func(string) (any, error)
 	flag     bool
 	noValue  bool // a Bool flag
-	required bool // flags only: arguments are always required
+	required bool // flags only: arguments are required unless optional
+	optional bool // arguments only: may be left out (the last ones only)
 	def      string
 	hasDef   bool
 }
@@ -27,6 +28,15 @@ type Value[T any] struct{ p *param }
 // they are listed in Command.Params.
 func Arg[T any](name string, t Type[T], help string) Value[T] {
 	return Value[T]{p: newParam(name, t, help, false)}
+}
+
+// OptionalArg defines a positional argument that may be left out; only
+// the last arguments of a command may be optional (Given tells whether it
+// came).
+func OptionalArg[T any](name string, t Type[T], help string) Value[T] {
+	v := Arg(name, t, help)
+	v.p.optional = true
+	return v
 }
 
 // Flag defines an optional flag --name (see Required and Default).
@@ -67,6 +77,8 @@ func (v Value[T]) def() *param { return v.p }
 // usage is how the parameter appears in a usage line.
 func (p *param) usage() string {
 	switch {
+	case !p.flag && p.optional:
+		return "[" + p.name + "]"
 	case !p.flag:
 		return p.name
 	case p.noValue:

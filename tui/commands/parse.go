@@ -250,6 +250,9 @@ func (inv *Invocation) setPositional(cmd *Command, words []string) error {
 		return fmt.Errorf("unexpected argument %s", quote(words[len(args)]))
 	}
 	for i, p := range args {
+		if i >= len(words) && p.optional {
+			break
+		}
 		if i >= len(words) {
 			return fmt.Errorf("missing %s", p.name)
 		}

@@ -94,7 +94,7 @@ func writeParams(b *strings.Builder, d commandDoc) {
 	}
 	b.WriteString("\n")
 	for _, a := range d.Args {
-		fmt.Fprintf(b, "- `%s`: %s: %s\n", a.Name, a.Help, a.Accepts)
+		fmt.Fprintf(b, "- `%s`: %s\n", a.Name, argHelp(a))
 	}
 	for _, f := range d.Flags {
 		fmt.Fprintf(b, "- `%s`: %s\n", flagSynopsis(f), flagHelp(f))

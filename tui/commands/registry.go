@@ -28,6 +28,7 @@ func all() []*Command {
 		whoamiCommand(),
 		keysCommand(),
 		apiKeyCommand(),
+		webhookCommand(),
 		privacyCommand(),
 		exportCommand(),
 		adminCommand(),

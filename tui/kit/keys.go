@@ -87,6 +87,10 @@ type KeyMap struct {
 	// The Account pane's API keys page.
 	APIKeyNew    key.Binding
 	APIKeyRevoke key.Binding
+	// Account → Webhooks (removing one is Remove).
+	HookAdd    key.Binding
+	HookTest   key.Binding
+	HookSecret key.Binding
 }
 
 // DefaultKeys returns the keymap. Every session shares it, so it is never
@@ -178,5 +182,8 @@ func newKeyMap() *KeyMap {
 
 		APIKeyNew:    b([]string{"a"}, "a", "new API key"),
 		APIKeyRevoke: b([]string{"x", "delete"}, "x", "revoke"),
+		HookAdd:      b([]string{"a"}, "a", "add webhook"),
+		HookTest:     b([]string{"t"}, "t", "send a test"),
+		HookSecret:   b([]string{"R"}, "R", "new secret"),
 	}
 }

@@ -14,7 +14,7 @@ import (
 // under an old "Last updated" date would let sign-up record a version
 // that does not say what the person accepted.
 var policyDigests = map[string]string{
-	"2026-12-07": "48230c6c6833b65cbac8661ed53c5fb657c7423d3ecadf1d49abee1296056ee5",
+	"2026-12-07": "683421e2c8baf29b7de67c67ef233907db448f672ab279cf686b7f635291630f",
 }
 
 // The policy shown carries the version sign-up records, and its text

@@ -1,9 +1,9 @@
 // Package wording is what both front doors say alike: the dashboard's
 // panes and the scripting commands (tui/commands) name services,
-// countries and a reservation's state, tell a person what they owe and
-// apologise for an error on our side in these words, and tell people how
-// to reach the server. One place, so a pane and a command never drift
-// apart.
+// countries, a reservation's state and a webhook delivery's, tell a
+// person what they owe and apologise for an error on our side in these
+// words, and tell people how to reach the server. One place, so a pane
+// and a command never drift apart.
 //
 // May import from this repository: provider, store, tui/sanitize.
 package wording
@@ -113,4 +113,29 @@ func SSHWith(sshCommand, flags, command string) string {
 		base += " " + command
 	}
 	return base
+}
+
+// Delivery says where a webhook delivery stands in a few words:
+// "delivered (200)", "retry at 12:01:30 (500, 2 attempts)", "given up (no
+// answer, 27 attempts)".
+func Delivery(d store.WebhookDelivery) string {
+	answer := "no answer"
+	if d.HTTPStatus != 0 {
+		answer = strconv.Itoa(d.HTTPStatus)
+	}
+	if d.Attempts > 1 {
+		answer += ", " + strconv.Itoa(d.Attempts) + " attempts"
+	}
+	switch d.Status {
+	case store.DeliveryDelivered:
+		return "delivered (" + answer + ")"
+	case store.DeliveryFailed:
+		return "given up (" + answer + ")"
+	case store.DeliverySending:
+		return "sending"
+	}
+	if d.Attempts == 0 {
+		return "queued"
+	}
+	return "retry at " + d.NextAttemptAt.UTC().Format("15:04:05") + " (" + answer + ")"
 }

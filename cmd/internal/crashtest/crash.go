@@ -18,7 +18,11 @@
 // rental resumed and ended, and
 // every mail of the outbox (the seed's, queued before the server first
 // ran, and a receipt per credited top-up) received by the mail server,
-// copies only of mails a kill caught in flight.
+// copies only of mails a kill caught in flight, and every event of the
+// books (an SMS, a number or rental ended, a top-up) delivered once to
+// its account's webhook and received, copies only of posts a kill caught
+// in flight (userhooks.go, which also kills a server mid-post on purpose:
+// KillMidWebhook).
 //
 // The test that runs it lives in cmd/wantsms, whose test binary can act as
 // the wantsms binary itself.
@@ -89,6 +93,10 @@ type Report struct {
 	// one already received (a kill between the server's acceptance and
 	// the outbox's record of it).
 	Mails, MailsSeeded, MailsReceived, MailCopies int
+	// Hooks: deliveries to people's webhooks in the log (all delivered),
+	// posts their receiver got, and of those copies of one already
+	// received (a kill between the receiver's answer and its record).
+	Hooks, HookPosts, HookCopies int
 }
 
 // String is the report as one paragraph for the test log.
@@ -102,14 +110,16 @@ func (r Report) String() string {
 		"SMS pushes acknowledged %d, accounted for %d; %d webhook deliveries; "+
 		"rentals acknowledged %d, found %d (%d in all, %d refunded, %d active at the last start), cancels %d, "+
 		"extensions %d, rental SMS taken upstream %d, accounted for %d; %d ledger rows; "+
-		"mails sent %d (%d queued before the first start), received %d, copies %d; start to health check %s",
+		"mails sent %d (%d queued before the first start), received %d, copies %d; "+
+		"webhook deliveries %d, posts received %d, copies %d; start to health check %s",
 		r.Seed, r.Kills, r.EarlyKills, r.Duration.Round(time.Millisecond), r.Reserved, r.ByCommand, r.Found, r.Cancels,
 		r.Reservations, r.Refunded, r.Finished, r.OpenAtLastStart, r.Card, r.CardFound,
 		r.Reviews, r.ReviewsFound, r.Reversals, r.ReversalsFound, r.BTC, r.BTCFound,
 		r.Credits, r.CredFound, r.AdminCredits, r.AdminCredFound, r.Pushes, r.PushFound, r.Deliveries,
 		r.Rentals, r.RentalsFound, r.RentalRows, r.RentalsRefunded, r.RentalsOpenAtLastStart, r.RentCancels,
 		r.RentExtends, r.RentSMS, r.RentSMSFound, r.LedgerRows,
-		r.Mails, r.MailsSeeded, r.MailsReceived, r.MailCopies, spread(r.StartToReady))
+		r.Mails, r.MailsSeeded, r.MailsReceived, r.MailCopies, r.Hooks, r.HookPosts, r.HookCopies,
+		spread(r.StartToReady))
 }
 
 // Run does a whole crash run and fails t on anything lost or doubled.

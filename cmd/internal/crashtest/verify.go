@@ -59,6 +59,7 @@ func (w *world) verify(t *testing.T, open, rentals []openRes, rep *Report) {
 	w.waitResumedAndEnded(t, open)
 	w.waitRentalsEnded(t, rentals)
 	w.waitMailDone(t)
+	w.waitHooksDone(t)
 	if err := srv.stop(30 * time.Second); err != nil {
 		t.Fatalf("stop after the run: %v\n%s", err, srv.logTail())
 	}
@@ -99,6 +100,7 @@ func (w *world) verify(t *testing.T, open, rentals []openRes, rep *Report) {
 	w.checkAcks(t, ctx, rep)
 	w.checkRentals(t, ctx, rep)
 	w.checkMail(t, ctx, rep)
+	w.checkHooks(t, ctx, rep)
 	rep.Reservations = w.count(t, ctx, `SELECT COUNT(*) FROM reservations`)
 	rep.Refunded = w.count(t, ctx, `SELECT COUNT(*) FROM reservations WHERE refunded = 1`)
 	rep.Finished = w.count(t, ctx, `SELECT COUNT(*) FROM reservations WHERE state = 'finished'`)
@@ -335,8 +337,20 @@ func (w *world) waitMailDone(t *testing.T) {
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("%d mails still waiting %v after the last start (%v)\n%s", n, mailDoneTimeout, err,
-				w.server.logTail())
+			var detail []string
+			if rows, err := w.db.Query(`SELECT kind, status, attempts, next_at, created_at, last_error FROM outbox
+				WHERE status IN ('queued', 'sending') LIMIT 5`); err == nil {
+				for rows.Next() {
+					var kind, status, why string
+					var attempts, next, created int64
+					rows.Scan(&kind, &status, &attempts, &next, &created, &why)
+					detail = append(detail, fmt.Sprintf("%s %s attempt %d next in %ds (created %ds ago) %q", kind,
+						status, attempts, next-time.Now().Unix(), time.Now().Unix()-created, why))
+				}
+				rows.Close()
+			}
+			t.Fatalf("%d mails still waiting %v after the last start (%v): %s\n%s", n, mailDoneTimeout, err,
+				strings.Join(detail, "; "), w.server.logTail())
 		}
 		time.Sleep(100 * time.Millisecond)
 	}

@@ -57,6 +57,7 @@ type world struct {
 	up        *fake.Server
 	btc       *blockonomicsfake.Fake
 	mail      *smtptest.Server // the mail server, outliving every server process
+	hooks     *hookSink        // people's systems behind their webhooks, outliving every server process
 	reservers []person
 	scripters []person
 	payers    []person
@@ -82,6 +83,7 @@ func newWorld(t *testing.T, cfg Config) *world {
 	}
 	t.Cleanup(mailServer.Close)
 	w.mail = mailServer
+	w.hooks = newHookSink(t)
 	w.seed(t)
 	db, err := sql.Open("sqlite", filepath.Join(w.dir, service.DatabaseFile)+"?_busy_timeout=10000&_query_only=on")
 	if err != nil {
@@ -97,7 +99,8 @@ func newWorld(t *testing.T, cfg Config) *world {
 		"smsactivate-webhook-secret", hookSecret, "lifetime", cfg.Lifetime.String(), "cancel-guard", "0s",
 		"max-open", "1000", "max-conns-per-ip", "0",
 		"rental-day", RentalDay.String(), "rental-cancel-window", RentalCancelWindow.String(),
-		"smtp-url", w.mail.PlainURL(), "mail-from", mailFrom, "smtp-timeout", smtpTimeout.String())...)
+		"smtp-url", w.mail.PlainURL(), "mail-from", mailFrom, "smtp-timeout", smtpTimeout.String(),
+		"webhook-allow-private", "true", "webhook-timeout", hookTimeout.String())...)
 	w.server.env = []string{"STRIPE_SECRET_KEY=" + stripeKey, "STRIPE_WEBHOOK_SECRET=" + stripeWebhook,
 		"STRIPE_API_BASE=http://127.0.0.1:1", // webhooks never call Stripe
 		"BLOCKONOMICS_API_KEY=" + btcKey, "BLOCKONOMICS_CALLBACK_SECRET=" + btcSecret,
@@ -120,12 +123,13 @@ const cardsPerPayer = 20
 func (w *world) seed(t *testing.T) {
 	t.Helper()
 	payers := max(8, w.cfg.Kills)
-	writes := int64(3*(payers+2*w.cfg.Reservers) + payers*2*(cardsPerPayer+1) + 5)
+	// Two more per account, and a margin, for their webhooks (added last).
+	writes := int64(3*(payers+2*w.cfg.Reservers) + payers*2*(cardsPerPayer+1) + 5 + 2*(payers+2*w.cfg.Reservers+1) + 2)
 	step := time.Hour + time.Minute
 	base := time.Now().Add(-time.Duration(writes+1) * step)
 	var tick atomic.Int64
 	clock := func() time.Time { return base.Add(time.Duration(tick.Add(1)) * step) }
-	st, err := service.OpenStore(w.dir, store.Options{Clock: clock})
+	st, err := service.OpenStore(w.dir, store.Options{Clock: clock, WebhookAllowPrivate: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -172,6 +176,7 @@ func (w *world) seed(t *testing.T) {
 		w.cards = append(w.cards, cards[i]...)
 		w.coins = append(w.coins, coins[i])
 	}
+	w.addHooks(t, st, append(append(append([]person{w.admin}, w.reservers...), w.scripters...), w.payers...)...)
 }
 
 func newPerson(t *testing.T, st *store.Store, email string, cents int64) person {

@@ -6,10 +6,14 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"reflect"
 	"slices"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -17,6 +21,7 @@ import (
 
 	"github.com/wantsms/wantsms/billing"
 	"github.com/wantsms/wantsms/billing/stripetest"
+	"github.com/wantsms/wantsms/cmd/internal/service"
 	"github.com/wantsms/wantsms/cmd/internal/testenv"
 	"github.com/wantsms/wantsms/store"
 )
@@ -31,14 +36,26 @@ import (
 // with a staff reply
 // and an open one, a suspension, a pending key and a key enrolled for
 // admin use, the mails all that sent, an email change waiting for its
-// code and a notice turned off, favourites, API keys (one revoked), and
-// numbers asked from one operator, one of them reported as bad.
+// code and a notice turned off, favourites, API keys (one revoked),
+// numbers asked from one operator, one of them reported as bad, and a
+// webhook that got every event (its first post answered 500, to be tried
+// again; the others 200).
 func richAccount(t *testing.T, env *testenv.PayEnv) (store.User, ssh.Signer) {
 	t.Helper()
 	ctx := context.Background()
 	st := env.Store()
 	const email = "rich@example.com"
 	u, key := env.NewUser(email)
+	var posts atomic.Int64
+	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if posts.Add(1) == 1 {
+			http.Error(w, "busy, try later", http.StatusInternalServerError)
+			return
+		}
+		io.WriteString(w, "ok")
+	}))
+	t.Cleanup(receiver.Close)
+	ok(t, env.Env, key, "webhook add "+receiver.URL+"/rich")
 	laptop := store.SpecOf(testenv.NewKey(t).PublicKey())
 	if _, err := st.LinkKey(ctx, u.ID, laptop, "work laptop",
 		store.Origin{RemoteAddr: "198.51.100.4:2200", ClientVersion: "SSH-2.0-OpenSSH_9.6"}); err != nil {
@@ -215,7 +232,7 @@ func debtor(t *testing.T, env *testenv.PayEnv) (store.User, ssh.Signer) {
 // the document `export` prints, so no field can go missing (or change)
 // unnoticed. The account holds every kind of data, each field set.
 func TestExportIsTheWholeOfTheDatabase(t *testing.T) {
-	env := testenv.StartWithPayments(t)
+	env := testenv.StartWithPayments(t, func(c *service.Config) { c.Webhooks.AllowPrivate = true })
 	var wants []any
 	for _, account := range []func(*testing.T, *testenv.PayEnv) (store.User, ssh.Signer){richAccount, debtor} {
 		u, key := account(t, env)
@@ -237,6 +254,13 @@ func compareExport(t *testing.T, env *testenv.PayEnv, u store.User, key ssh.Sign
 		var n int
 		return db.QueryRow(`SELECT COUNT(*) FROM outbox WHERE user_id = ? AND status IN ('queued', 'sending')`,
 			u.ID).Scan(&n) == nil && n == 0
+	})
+	// So is the webhook log: every delivery attempted once at least (the
+	// one answered 500 waits 30 s for its next attempt).
+	eventually(t, func() bool {
+		var n int
+		return db.QueryRow(`SELECT COUNT(*) FROM webhook_deliveries WHERE user_id = ? AND (status = 'sending'
+			OR (status = 'queued' AND attempts = 0))`, u.ID).Scan(&n) == nil && n == 0
 	})
 	before := time.Now().Add(-time.Second)
 	raw := ok(t, env.Env, key, "export --json")
@@ -311,8 +335,32 @@ func exportFromDB(t *testing.T, db *sql.DB, uid int64) map[string]any {
 			"reservation_details_days": day(store.ReservationDetailRetention), "history_days": day(store.HistoryRetention),
 			"security_events_days": day(store.SecurityEventRetention), "support_days_after_closed": day(store.SupportRetention),
 			"orders_days_after_closed": day(store.OrderRetention), "admin_audit_days": day(store.AuditRetention),
-			"mail_log_days": day(store.MailLogRetention)},
+			"mail_log_days": day(store.MailLogRetention), "webhook_log_days": day(store.WebhookLogRetention)},
 	}
+	doc["webhooks"] = rows(`SELECT id, url, format, created_at FROM webhooks WHERE user_id = ? ORDER BY id`,
+		func(r *sql.Rows) any {
+			var id int64
+			var url, format string
+			var created sql.NullInt64
+			must(r.Scan(&id, &url, &format, &created))
+			ds := []any{}
+			res, err := db.Query(`SELECT event_id, event, status, attempts, COALESCE(last_status, 0), last_answer,
+				created_at, CASE status WHEN 'queued' THEN next_attempt_at END, done_at FROM webhook_deliveries
+				WHERE webhook_id = ? ORDER BY id DESC`, id)
+			must(err)
+			defer res.Close()
+			for res.Next() {
+				var eventID, event, status, answer string
+				var attempts, httpStatus int64
+				var at, next, done sql.NullInt64
+				must(res.Scan(&eventID, &event, &status, &attempts, &httpStatus, &answer, &at, &next, &done))
+				ds = append(ds, map[string]any{"event_id": eventID, "event": event, "status": status,
+					"attempts": attempts, "http_status": httpStatus, "answer": answer, "created_at": stamp(at),
+					"next_attempt_at": stamp(next), "done_at": stamp(done)})
+			}
+			return map[string]any{"id": id, "url": url, "format": format, "created_at": stamp(created),
+				"deliveries": ds}
+		})
 	doc["mails"] = rows(`SELECT kind, to_addr, subject, status, created_at, done_at FROM outbox WHERE user_id = ?
 		ORDER BY id`, func(r *sql.Rows) any {
 		var kind, to, subject, status string

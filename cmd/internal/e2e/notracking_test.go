@@ -78,6 +78,9 @@ var allowedCallers = map[string]caller{
 		configured: "--smtp-url (no default: without it mails go to a maildir on disk)",
 		notHosts: []string{"smtp://user:password@host:port (STARTTLS), smtps://user:password@host:port (TLS) ",
 			"or smtp://host:port?tls=none (plain, for a relay on this machine)"}}, // its forms, in messages
+	"cmd/internal/webhook/post.go": {why: "people's webhooks: their account's events posted to the URLs they set",
+		configured: "each account's webhook URLs, public addresses only (checked on the address dialled) unless " +
+			"--webhook-allow-private"},
 	"billing/stripetest/stripetest.go": {why: "`wantsms dev`: test webhooks to this server's own endpoint",
 		configured: "the webhook URL `wantsms dev` passes: this server's own",
 		notHosts:   []string{"checkout.session"}}, // Stripe event types: "checkout.session.completed"
@@ -99,6 +102,7 @@ var shownHosts = map[string]string{
 	"host":                 "placeholders in help (http://host:port)",
 	"user":                 "the form of --smtp-url in its help (smtp://user:password@host:587)",
 	"api.sms-activate.org": "an example value of --smsactivate-url, in its help",
+	"hooks.example.com":    "an example webhook URL, in the help of the webhook commands",
 }
 
 type linkedPackage struct {

@@ -87,7 +87,7 @@ func TestPasswordConfirmationsGoThroughTheThrottle(t *testing.T) {
 	}
 	term.Press(sshterm.Esc)
 	expect(t, term, "D delete account")
-	term.Press(sshterm.Left, sshterm.Left, sshterm.Left) // API keys, Mail, Sign-in activity
+	term.Press(sshterm.Left, sshterm.Left, sshterm.Left, sshterm.Left) // Webhooks, API keys, Mail, Sign-in activity
 	expect(t, term, "wrong password: delete")
 	expect(t, term, "refused: too many tries")
 }

@@ -115,6 +115,15 @@ func Compose(m store.Mail, site Site) (Content, error) {
 				"change your password, remove any SSH key you do not recognise, and tell us in the Support tab.",
 				site.Dashboard),
 		}
+	case store.MailWebhookAdded:
+		c.Subject = "Your WantSMS account now sends its SMS to a webhook"
+		c.Blocks = []Block{
+			para("On %s, a webhook was added to your WantSMS account%s. From now on every SMS your numbers "+
+				"receive, with its code, and the account's other events are also sent to this address:", at, from),
+			{Text: p[store.ParamURL], Code: true},
+			para("If this was not you, someone can use your account: sign in to the dashboard (%s), remove the "+
+				"webhook under Account, Webhooks, change your password, and tell us in the Support tab.", site.Dashboard),
+		}
 	case store.MailSupportReply:
 		c.Subject = "WantSMS support answered you"
 		c.Blocks = []Block{para("Our support staff answered your conversation. The answer is in the Support tab "+

@@ -207,11 +207,12 @@ func TestEveryMailIsPlainAndOurs(t *testing.T) {
 		store.ParamFrom: "203.0.113.9:5000", store.ParamOrder: "abcdefghjkmnpqrs", store.ParamProcessor: "stripe",
 		store.ParamCents: "1000", store.ParamUnsubscribe: strings.Repeat("u", 43), store.ParamAt: "1800000000",
 		store.ParamRental: "7", store.ParamPhone: "+447700900123", store.ParamService: "telegram",
-		store.ParamCountry: "gb", store.ParamEnds: "1800086400"}
+		store.ParamCountry: "gb", store.ParamEnds: "1800086400", store.ParamURL: "https://hooks.example.com/wantsms",
+		store.ParamFormat: "wantsms"}
 	kinds := []store.MailKind{store.MailVerify, store.MailEmailChanged, store.MailPasswordReset,
 		store.MailPasswordChanged, store.MailKeyLinked, store.MailSupportReply, store.MailTopupReceipt,
-		store.MailRentalEnding, store.MailAPIKeyCreated, store.MailAPIKeyRevoked}
-	if len(kinds) != len(store.NoticeKinds)+7 {
+		store.MailRentalEnding, store.MailAPIKeyCreated, store.MailAPIKeyRevoked, store.MailWebhookAdded}
+	if len(kinds) != len(store.NoticeKinds)+8 {
 		t.Fatal("a kind of mail is missing from this test")
 	}
 	href := regexp.MustCompile(`href="([^"]*)"`)

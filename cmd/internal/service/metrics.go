@@ -19,8 +19,8 @@ const metricsTimeout = 2 * time.Second
 
 // serveMetrics is GET /metrics in the Prometheus text format: event
 // counters kept in memory since start, and levels read from the database
-// in one query (reservations by state, orders by status, mails by
-// status). Labels hold states, outcomes and provider names, never
+// in one query (reservations by state, orders by status, mails and
+// webhook deliveries by status). Labels hold states, outcomes and provider names, never
 // anything about a person.
 // With a MetricsToken configured, the scrape must bring it as a bearer
 // token; without one, only this machine (a loopback address) may scrape:
@@ -111,6 +111,14 @@ func (s *Service) eventFamilies() []metrics.Family {
 			{Labels: metrics.L("outcome", "given_up"), Value: m.Failed},
 		}})
 	fams = append(fams, s.apiFamilies()...)
+	h := s.hooks.Stats()
+	fams = append(fams, metrics.Family{Name: "wantsms_webhook_attempts_total",
+		Help: "Posts to people's webhooks since start, by outcome: delivered (a 2xx), failed (to be tried " +
+			"again), given_up.", Type: metrics.Counter, Samples: []metrics.Sample{
+			{Labels: metrics.L("outcome", "delivered"), Value: h.Delivered},
+			{Labels: metrics.L("outcome", "failed"), Value: h.Retried},
+			{Labels: metrics.L("outcome", "given_up"), Value: h.Failed},
+		}})
 	return append(fams, s.webhookFamily())
 }
 
@@ -200,5 +208,15 @@ func gaugeFamilies(g store.Gauges) []metrics.Family {
 		mails.Samples = append(mails.Samples, metrics.Sample{Labels: metrics.L("status", string(st)),
 			Value: g.MailsByStatus[st]})
 	}
-	return []metrics.Family{res, ord, mails}
+	hooks := metrics.Family{Name: "wantsms_webhook_deliveries", Help: "Deliveries to people's webhooks in the " +
+		"queue (queued, sending) and the delivery log (delivered, failed: given up).", Type: metrics.Gauge}
+	for _, st := range []store.DeliveryStatus{store.DeliveryQueued, store.DeliverySending, store.DeliveryDelivered,
+		store.DeliveryFailed} {
+		hooks.Samples = append(hooks.Samples, metrics.Sample{Labels: metrics.L("status", string(st)),
+			Value: g.DeliveriesByStatus[st]})
+	}
+	depth := metrics.Family{Name: "wantsms_webhook_queue_depth", Help: "Deliveries to people's webhooks " +
+		"waiting or under way: alert when it keeps growing.", Type: metrics.Gauge, Samples: []metrics.Sample{
+		{Value: g.DeliveriesByStatus[store.DeliveryQueued] + g.DeliveriesByStatus[store.DeliverySending]}}}
+	return []metrics.Family{res, ord, mails, hooks, depth}
 }

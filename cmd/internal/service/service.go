@@ -4,14 +4,14 @@
 // directory, exactly as a person would run it.
 //
 // It owns the wiring and nothing else: which provider adapters run, the
-// engine's, the payment desk's and the mail worker's settings, the HTTP
-// routes, the hourly purge, and the order of start and shutdown. Everything it starts lives
-// in the packages below it.
+// engine's, the payment desk's, the mail and webhook workers' settings,
+// the HTTP routes, the hourly purge, and the order of start and shutdown.
+// Everything it starts lives in the packages below it.
 //
 // May import from this repository: billing, cmd/internal/apiauth, cmd/internal/mail,
-// cmd/internal/saapi, cmd/internal/v1api, provider, provider/engine,
-// provider/fivesim, provider/sim, provider/smsactivate, store, store/logctx,
-// store/metrics, tui, tui/commands, tui/sshserver.
+// cmd/internal/saapi, cmd/internal/v1api, cmd/internal/webhook, provider,
+// provider/engine, provider/fivesim, provider/sim, provider/smsactivate,
+// store, store/logctx, store/metrics, tui, tui/commands, tui/sshserver.
 package service
 
 import (
@@ -30,6 +30,7 @@ import (
 	"github.com/wantsms/wantsms/cmd/internal/apiauth"
 	"github.com/wantsms/wantsms/cmd/internal/mail"
 	"github.com/wantsms/wantsms/cmd/internal/v1api"
+	"github.com/wantsms/wantsms/cmd/internal/webhook"
 	"github.com/wantsms/wantsms/store"
 	"github.com/wantsms/wantsms/store/logctx"
 	"github.com/wantsms/wantsms/tui"
@@ -74,6 +75,10 @@ type Config struct {
 	// API sets the HTTP API's rate limits (per key, per address); the zero
 	// value takes apiauth's defaults.
 	API apiauth.Config
+	// Webhooks is how people's webhooks are posted; its AllowPrivate
+	// also lets them be added pointing at private addresses. The log is
+	// filled in by Start.
+	Webhooks webhook.Config
 }
 
 // DatabaseFile is the SQLite file's name inside the data directory.
@@ -100,6 +105,8 @@ type Service struct {
 	// X-ApiKey, Authorization: Bearer) and counts them for /metrics.
 	api *apiauth.Guard
 	v1  *v1api.API
+	// hooks posts people's webhooks from the durable queue.
+	hooks *webhook.Worker
 }
 
 // OpenStore opens the data directory's database, creating both if needed.
@@ -127,7 +134,8 @@ func Start(cfg Config) (*Service, error) {
 	if cfg.SweepInterval <= 0 {
 		cfg.SweepInterval = time.Minute
 	}
-	st, err := OpenStore(cfg.DataDir, store.Options{Clock: cfg.Clock, Log: cfg.Log})
+	st, err := OpenStore(cfg.DataDir, store.Options{Clock: cfg.Clock, Log: cfg.Log,
+		WebhookAllowPrivate: cfg.Webhooks.AllowPrivate})
 	if err != nil {
 		return nil, err
 	}
@@ -153,6 +161,7 @@ func (s *Service) start() error {
 	if err := s.startMail(); err != nil {
 		return err
 	}
+	s.startWebhooks()
 	if s.nums, err = s.buildNumbers(); err != nil {
 		return err
 	}
@@ -185,6 +194,7 @@ func (s *Service) start() error {
 	s.goRun(func() { s.Store.RunPurge(ctx, s.cfg.PurgeInterval, s.logPurge) })
 	s.goRun(func() { s.pay.RunSweep(ctx, s.cfg.SweepInterval) })
 	s.goRun(func() { s.mail.Run(ctx) })
+	s.goRun(func() { s.hooks.Run(ctx) })
 	s.goRun(func() {
 		if err := s.SSH.Serve(s.sshL); err != nil && !errors.Is(err, net.ErrClosed) {
 			s.log.Error("ssh server stopped", "err", err)

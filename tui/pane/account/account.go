@@ -3,12 +3,14 @@
 // password and email, and the code that verifies it (keys.go, email.go);
 // what happened on the account, sign-ins and failures (activity.go); your
 // data: what is kept and how long, the policy, the export command and
-// deleting the account (data.go); and the mail we send you: which notices
+// deleting the account (data.go); the mail we send you: which notices
 // go, and what was sent (mail.go); the API keys of the person's own
-// programs (apikeys.go). Each page is one file; a new one takes its place
-// in sections.
+// programs (apikeys.go); and the webhooks, with their last deliveries and
+// the secret that signs them (webhooks.go). Each page is one file; a new
+// one takes its place in sections.
 //
-// May import from this repository: store, tui/kit, tui/sanitize.
+// May import from this repository: store, tui/kit, tui/sanitize,
+// tui/wording (a webhook delivery's state, in the commands' words).
 package account
 
 import (
@@ -31,10 +33,15 @@ const (
 	sectionActivity                       // recent sign-ins and failures
 	sectionMail                           // notices on or off, the mail log
 	sectionAPIKeys                        // API keys: list, make, revoke
+	sectionHooks                          // webhooks and their last deliveries
 	sectionData                           // privacy policy, export, deletion
 )
 
-var sectionTitles = []string{"Profile & keys", "Sign-in activity", "Mail", "API keys", "Privacy & data"}
+var sectionTitles = []string{"Profile & keys", "Sign-in activity", "Mail", "API keys", "Webhooks", "Privacy & data"}
+
+// sectionShort are the titles the other pages go by when every title in
+// full would not fit the width.
+var sectionShort = []string{"Profile", "Activity", "Mail", "API keys", "Webhooks", "Privacy"}
 
 // accountMode is what the Account pane is doing.
 type accountMode int
@@ -52,6 +59,9 @@ const (
 	accountAPIKeyNew                       // naming a new API key, with the password
 	accountAPIKeyShown                     // showing a new API key, this once
 	accountAPIKeyRevoke                    // confirming an API key's revocation
+	accountHookAdd                         // adding a webhook (URL, format, password)
+	accountHookRemove                      // confirming a webhook's removal
+	accountHookSecret                      // making a new signing secret (password)
 )
 
 // Pane is the Account pane: who you are, your keys and password, what
@@ -81,6 +91,14 @@ type Pane struct {
 	form      *kit.Form
 	privacy   *kit.PolicyView
 	status    kit.Status
+	hooks     []store.Webhook // oldest first, each with its last deliveries
+	// hookCursor is the webhook selected; hookTarget the one a removal
+	// asks about, whatever the list does meanwhile.
+	hookCursor int
+	hookTarget store.Webhook
+	// secret is the webhook signing secret just made: shown until the
+	// page is left, never again.
+	secret string
 }
 
 // accountEventsShown is how many security events the activity page loads:
@@ -98,6 +116,7 @@ type loadedMsg struct {
 	notices []store.NoticeSetting
 	mails   []store.MailLogEntry
 	apiKeys []store.APIKey
+	hooks   []store.Webhook
 	err     error
 }
 
@@ -108,6 +127,8 @@ type doneMsg struct {
 	// password is set for this session's own password change: the new
 	// password's tag ("" when it failed).
 	password *string
+	// secret is a webhook signing secret the action made, to show once.
+	secret string
 }
 
 // deletedMsg: this session deleted its account.
@@ -128,7 +149,8 @@ func (a *Pane) SetSize(w, h int) {
 }
 
 func (a *Pane) Capturing() bool {
-	return a.mode != accountList && a.mode != accountRemove && a.mode != accountAPIKeyRevoke
+	return a.mode != accountList && a.mode != accountRemove && a.mode != accountAPIKeyRevoke &&
+		a.mode != accountHookRemove
 }
 
 func (a *Pane) load() tea.Cmd {
@@ -161,7 +183,10 @@ func (a *Pane) load() tea.Cmd {
 		if msg.mails, err = st.MailLog(c.Ctx, uid, accountMailsShown); err != nil {
 			return loadedMsg{err: err}
 		}
-		msg.apiKeys, msg.err = st.APIKeys(c.Ctx, uid)
+		if msg.apiKeys, err = st.APIKeys(c.Ctx, uid); err != nil {
+			return loadedMsg{err: err}
+		}
+		msg.hooks, msg.err = st.Webhooks(c.Ctx, uid, hookDeliveriesShown)
 		return msg
 	}
 }
@@ -179,6 +204,7 @@ func (a *Pane) Update(msg tea.Msg) (kit.Pane, tea.Cmd) {
 		a.notices, a.mails = msg.notices, msg.mails
 		a.notice = min(a.notice, max(0, len(a.notices)-1))
 		a.apiKeysLoaded(msg.apiKeys)
+		a.hooksLoaded(msg.hooks)
 	case apiKeyMadeMsg:
 		return a, a.apiKeyMade(msg)
 	case kit.CopiedMsg:
@@ -194,12 +220,16 @@ func (a *Pane) Update(msg tea.Msg) (kit.Pane, tea.Cmd) {
 		if msg.err != nil {
 			a.status.Err = a.c.Explain(msg.err)
 			if a.form != nil && a.mode != accountAddKey && a.mode != accountRename && a.mode != accountVerify {
+				// The password goes; a webhook's URL and format stay.
 				a.form.Clear(true)
-				a.form.Focus(0)
+				a.form.Focus(map[accountMode]int{accountHookAdd: 2}[a.mode])
 			}
 			return a, changed
 		}
 		a.mode, a.form, a.status.Err, a.status.Notice = accountList, nil, "", msg.notice
+		if msg.secret != "" {
+			a.secret = msg.secret
+		}
 		return a, tea.Batch(a.load(), changed)
 	case deletedMsg:
 		a.c.SayGoodbye(kit.AccountDeletedGoodbye)
@@ -210,8 +240,9 @@ func (a *Pane) Update(msg tea.Msg) (kit.Pane, tea.Cmd) {
 		}
 	case kit.EventMsg:
 		// The Mail page's log grows with most events (a support answer,
-		// a credited top-up): it follows them while in view.
-		if msg.Event.Kind == store.EventAccount || msg.Missed || a.section == sectionMail {
+		// a credited top-up), the Webhooks page's deliveries too: they
+		// follow them while in view.
+		if msg.Event.Kind == store.EventAccount || msg.Missed || a.section == sectionMail || a.section == sectionHooks {
 			return a, a.load()
 		}
 	case kit.ActivatedMsg:
@@ -248,6 +279,14 @@ func (a *Pane) key(msg tea.KeyMsg) tea.Cmd {
 			a.mode = accountList
 		}
 		return nil
+	case accountHookRemove:
+		switch {
+		case key.Matches(msg, k.Yes):
+			return a.removeHook()
+		case key.Matches(msg, k.No):
+			a.mode = accountList
+		}
+		return nil
 	case accountAPIKeyShown:
 		return a.apiKeyShownKey(msg)
 	}
@@ -268,10 +307,10 @@ func (a *Pane) listKey(msg tea.KeyMsg) tea.Cmd {
 	n := accountSection(len(sectionTitles))
 	switch {
 	case key.Matches(msg, k.Left):
-		a.section = (a.section + n - 1) % n
+		a.section, a.secret = (a.section+n-1)%n, ""
 		return a.load()
 	case key.Matches(msg, k.Right):
-		a.section = (a.section + 1) % n
+		a.section, a.secret = (a.section+1)%n, ""
 		return a.load()
 	case key.Matches(msg, k.Privacy):
 		a.mode, a.privacy = accountPrivacy, kit.NewPolicyView(a.c, a.w, a.h-2)
@@ -295,6 +334,8 @@ func (a *Pane) listKey(msg tea.KeyMsg) tea.Cmd {
 		return a.mailKey(msg)
 	case sectionAPIKeys:
 		return a.apiKeysKey(msg)
+	case sectionHooks:
+		return a.hooksKey(msg)
 	}
 	return nil
 }
@@ -322,6 +363,8 @@ func (a *Pane) submit() tea.Cmd {
 		return a.submitCode()
 	case accountAPIKeyNew:
 		return a.submitAPIKey()
+	case accountHookAdd, accountHookSecret:
+		return a.submitHooks()
 	}
 	return a.submitKeys()
 }
@@ -330,7 +373,7 @@ func (a *Pane) ShortHelp() []key.Binding {
 	k := a.c.Keys
 	submit := key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "save"))
 	switch a.mode {
-	case accountRemove, accountAPIKeyRevoke:
+	case accountRemove, accountAPIKeyRevoke, accountHookRemove:
 		return []key.Binding{k.Yes, k.No}
 	case accountAPIKeyShown:
 		done := key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "done"))
@@ -363,6 +406,8 @@ func (a *Pane) ShortHelp() []key.Binding {
 		return []key.Binding{k.Left, choose, k.Toggle}
 	case sectionAPIKeys:
 		return []key.Binding{k.Left, k.APIKeyNew, k.APIKeyRevoke}
+	case sectionHooks:
+		return a.hookHelp()
 	}
 	return []key.Binding{k.Left}
 }
@@ -393,6 +438,8 @@ func (a *Pane) View() string {
 		lines = append(lines, a.mailView()...)
 	case sectionAPIKeys:
 		lines = append(lines, a.apiKeysView()...)
+	case sectionHooks:
+		lines = append(lines, a.hooksView()...)
 	}
 	lines = append(lines, "")
 	if status := a.status.View(st); status != "" {
@@ -404,18 +451,27 @@ func (a *Pane) View() string {
 // sectionTabs names the pages, the current one marked; they close up
 // when they would not fit the pane's width.
 func (a *Pane) sectionTabs() string {
+	line := a.joinTabs(sectionTitles, "  ·  ")
+	if lipgloss.Width(line) > a.w {
+		line = a.joinTabs(sectionTitles, " · ")
+	}
+	if lipgloss.Width(line) > a.w {
+		line = a.joinTabs(sectionShort, " · ")
+	}
+	return line
+}
+
+// joinTabs lays the page titles out, the current one in full and
+// selected, the others as titles gives them.
+func (a *Pane) joinTabs(titles []string, sep string) string {
 	st := a.c.Styles
-	tabs := make([]string, len(sectionTitles))
-	for i, t := range sectionTitles {
+	tabs := make([]string, len(titles))
+	for i, t := range titles {
 		if accountSection(i) == a.section {
-			tabs[i] = st.Selected.Render(t)
+			tabs[i] = st.Selected.Render(sectionTitles[i])
 		} else {
 			tabs[i] = st.Muted.Render(t)
 		}
 	}
-	line := strings.Join(tabs, st.Muted.Render("  ·  "))
-	if lipgloss.Width(line) > a.w {
-		line = strings.Join(tabs, st.Muted.Render(" · "))
-	}
-	return line
+	return strings.Join(tabs, st.Muted.Render(sep))
 }

@@ -32,6 +32,9 @@ var securityLabels = map[store.SecurityKind]string{
 	store.SecurityPasswordReset:    "password reset",
 	store.SecurityAPIKeyCreated:    "API key created",
 	store.SecurityAPIKeyRevoked:    "API key revoked",
+	store.SecurityWebhookAdded:     "webhook added",
+	store.SecurityWebhookRemoved:   "webhook removed",
+	store.SecurityWebhookSecret:    "new webhook secret",
 }
 
 // detailed are the events whose detail is shown under their row: which
@@ -44,17 +47,21 @@ var detailed = map[store.SecurityKind]bool{
 	store.SecurityPasswordReset:    true,
 	store.SecurityAPIKeyCreated:    true,
 	store.SecurityAPIKeyRevoked:    true,
+	store.SecurityWebhookAdded:     true,
+	store.SecurityWebhookRemoved:   true,
 }
 
 // failureLabels name a wrong password by what it was typed for (the
 // event's detail), so an owner sees someone guessing in a session too.
 var failureLabels = map[string]string{
-	"sign-up with this email": "sign-up, wrong password",
-	"to delete the account":   "wrong password: delete",
-	"to change the email":     "wrong password: email",
-	"to change the password":  "wrong password: new pw",
-	"password reset code":     "wrong reset code",
-	"to create an API key":    "wrong password: API key",
+	"sign-up with this email":      "sign-up, wrong password",
+	"to delete the account":        "wrong password: delete",
+	"to change the email":          "wrong password: email",
+	"to change the password":       "wrong password: new pw",
+	"password reset code":          "wrong reset code",
+	"to create an API key":         "wrong password: API key",
+	"to add a webhook":             "wrong password: webhook",
+	"to make a new webhook secret": "wrong password: secret",
 }
 
 func (a *Pane) activityView() []string {

@@ -17,8 +17,8 @@ func (a *Pane) dataView() []string {
 		return []string{
 			st.Warning.Render("Delete your account"),
 			"",
-			st.Text.Render("Deleted at once: your email and password, SSH and API keys, numbers"),
-			st.Text.Render("and messages, sign-in history, support messages. Open sessions end."),
+			st.Text.Render("Deleted at once: your email and password, SSH and API keys, webhooks,"),
+			st.Text.Render("numbers and messages, sign-in history, support messages. Open sessions end."),
 			st.Text.Render("Kept without your email or keys, for accounting: payment records"),
 			st.Text.Render("and the credit ledger. Credits left are lost. There is no undo."),
 			"",
@@ -35,7 +35,6 @@ func (a *Pane) dataView() []string {
 		st.Text.Render("Policy accepted at sign-up: ")+st.Code.Render(policyAccepted(a.policy))+
 			st.Muted.Render(policyCurrent(a.policy)),
 		st.Text.Render("No trackers, and your email never goes to number providers."),
-		"",
 		st.Subtitle.Render("Export my data")+st.Text.Render(" (from where your linked key is):"),
 		"  "+st.Code.Render(a.c.SSHWith("-T", "export")+" > mydata.json"),
 	)

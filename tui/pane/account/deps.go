@@ -32,4 +32,9 @@ type Store interface {
 	APIKeys(ctx context.Context, userID int64) ([]store.APIKey, error)
 	CreateAPIKeyConfirmed(ctx context.Context, userID int64, password, name string, o store.Origin) (store.APIKey, string, error)
 	RevokeAPIKey(ctx context.Context, userID int64, name string, o store.Origin) (store.APIKey, error)
+	Webhooks(ctx context.Context, userID int64, recent int) ([]store.Webhook, error)
+	AddWebhook(ctx context.Context, userID int64, n store.NewWebhook, o store.Origin) (store.WebhookAdded, error)
+	RemoveWebhook(ctx context.Context, userID, id int64, o store.Origin) (store.Webhook, error)
+	TestWebhook(ctx context.Context, userID, id int64) ([]store.WebhookDelivery, error)
+	RotateWebhookSecret(ctx context.Context, userID int64, password *string, o store.Origin) (string, error)
 }

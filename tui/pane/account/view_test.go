@@ -83,6 +83,8 @@ func TestViewAccountPane(t *testing.T) {
 	m = tuitest.Press(m, "right")
 	tuitest.Golden(t, "account_mail_80x24", m.View(), 80, 24)
 	m = tuitest.Press(m, "right") // API keys: TestAccountAPIKeys
+	m = tuitest.Press(m, "right")
+	tuitest.Golden(t, "account_webhooks_none_80x24", m.View(), 80, 24)
 	m = tuitest.Drive(m, tea.KeyMsg{Type: tea.KeyRight})
 	tuitest.Golden(t, "account_data_80x24", m.View(), 80, 24)
 	m = tuitest.Drive(m, tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{'D'}})
@@ -267,7 +269,7 @@ func TestAccountAPIKeys(t *testing.T) {
 	e.C.Emit = func(seq string) { emitted = append(emitted, seq) }
 	m := e.Open(&u)
 	m = tuitest.Type(m, "5")
-	m = tuitest.Press(m, "left", "left") // ← from the first page: Privacy & data, then API keys
+	m = tuitest.Press(m, "left", "left", "left") // ← from the first page: Privacy & data, Webhooks, then API keys
 	tuitest.Golden(t, "account_apikeys_empty_80x24", m.View(), 80, 24)
 	m = tuitest.Type(m, "a")
 	m = tuitest.Type(m, "my-bot")
