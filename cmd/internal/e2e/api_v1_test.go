@@ -19,7 +19,6 @@ import (
 	"github.com/wantsms/wantsms/cmd/internal/v1api"
 	"github.com/wantsms/wantsms/cmd/internal/v1api/openapicheck"
 	"github.com/wantsms/wantsms/store"
-	"github.com/wantsms/wantsms/store/metrics"
 )
 
 // apiClient speaks the JSON API as a program would: a key in the
@@ -644,23 +643,14 @@ func TestAPIRateLimitAndMetrics(t *testing.T) {
 	}
 	c.refused("GET", "/v1/nothing", nil, 404, "not_found")
 
-	resp, err := http.Get(env.URL("/metrics"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	fams, err := metrics.Parse(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := map[string]int64{}
-	for _, s := range fams["wantsms_api_requests_total"].Samples {
-		got[labelOf(s, "endpoint")+" "+labelOf(s, "outcome")] = s.Value
-	}
-	for k, want := range map[string]int64{"v1 ok": 2, "v1 rate_limited": 1, "v1 not_found": 1} {
-		if got[k] != want {
-			t.Errorf("wantsms_api_requests_total %s = %d, want %d (all: %v)", k, got[k], want, got)
+	fams := scrape(t, env)
+	for outcome, want := range map[string]int64{"ok": 2, "rate_limited": 1, "not_found": 1} {
+		if got := value(t, fams, "wantsms_api_requests_total", "endpoint", "v1", "outcome", outcome); got != want {
+			t.Errorf("wantsms_api_requests_total{endpoint=v1,outcome=%s} = %d, want %d", outcome, got, want)
 		}
+	}
+	if got := value(t, fams, "wantsms_api_rate_limited_total", "scope", "key"); got != 1 {
+		t.Errorf("wantsms_api_rate_limited_total{scope=key} = %d, want 1", got)
 	}
 }
 
@@ -675,13 +665,4 @@ func sameJSON(t *testing.T, a, b []byte) bool {
 		t.Fatal(err)
 	}
 	return reflect.DeepEqual(x, y)
-}
-
-func labelOf(s metrics.Sample, name string) string {
-	for _, l := range s.Labels {
-		if l.Name == name {
-			return l.Value
-		}
-	}
-	return ""
 }

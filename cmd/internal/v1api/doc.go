@@ -11,9 +11,10 @@
 // guard, suspension, refunds, top-up amounts) is the engine's, the
 // store's or the payment desk's, reached through the same methods the
 // dashboard and the SSH commands call, and every refusal carries the
-// message the dashboard shows for it. The shapes match what the SSH
-// commands print with --json, field for field, where both show the same
-// thing.
+// message the dashboard shows for it. The balance, the catalogue and the
+// reservations have the shapes the SSH commands print with --json, field
+// for field (an end-to-end test holds a reservation to `status --json`);
+// an order carries how to pay it as `topup --json` does.
 //
 // Requests authenticate with an API key in a header (Authorization:
 // Bearer KEY) through cmd/internal/apiauth, which every HTTP API shares:
