@@ -29,7 +29,8 @@
 //
 // May import from this repository: billing, billing/blockonomicsfake,
 // billing/stripetest, cmd/internal/service, cmd/internal/sshterm,
-// cmd/internal/mail/smtptest, provider, provider/smsactivate/fake, store.
+// cmd/internal/mail/smtptest, cmd/internal/webhook (how many posts are
+// under way at once), provider, provider/smsactivate/fake, store.
 package crashtest
 
 import (

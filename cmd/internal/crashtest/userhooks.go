@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/wantsms/wantsms/cmd/internal/service"
+	"github.com/wantsms/wantsms/cmd/internal/webhook"
 	"github.com/wantsms/wantsms/store"
 )
 
@@ -32,8 +33,9 @@ import (
 
 // hookTimeout is the server's --webhook-timeout in a crash run: short, so
 // that a post a kill caught in flight is taken over (after twice this and
-// 5 s) within the run.
-const hookTimeout = time.Second
+// 5 s) within the run, long enough that a loaded machine answers within
+// it (a post that times out after the receiver took it is a copy too).
+const hookTimeout = 3 * time.Second
 
 // hookSink is the people's systems behind their webhooks.
 type hookSink struct {
@@ -173,8 +175,10 @@ func (w *world) checkHooks(t *testing.T, ctx context.Context, rep *Report) {
 			t.Errorf("the receiver got %s, which the log does not hold as delivered", key)
 		}
 	}
-	if rep.HookCopies > rep.Kills {
-		t.Errorf("%d copies of webhook posts in %d kills: more than kills can catch in flight", rep.HookCopies, rep.Kills)
+	// A kill catches at most the posts under way at once.
+	if most := rep.Kills * webhook.DefaultPosts; rep.HookCopies > most {
+		t.Errorf("%d copies of webhook posts in %d kills: more than kills can catch in flight (%d)", rep.HookCopies,
+			rep.Kills, most)
 	}
 	// Each event of the books has its one delivery, in every account.
 	for _, c := range []struct{ event, books string }{

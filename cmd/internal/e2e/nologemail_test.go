@@ -81,7 +81,9 @@ func TestLogsHoldNoEmailOrPassword(t *testing.T) {
 	term.Press(sshterm.Enter)
 	expect(t, term, "A code went to")
 	// The change takes effect with the code mailed to the new address,
-	// typed in the dashboard.
+	// typed in the dashboard once it shows the change waiting (v means
+	// nothing before).
+	expect(t, term, "changing to log-moved-9902")
 	term.Type("v")
 	expect(t, term, "Confirm your new email")
 	term.Type(testenv.CodeIn(env.WaitMail(t, newEmail, "confirm your new email").Text))
