@@ -209,7 +209,7 @@ func mustInt(t *testing.T, s string) int64 {
 // A cancel: refused in the early-cancel guard, then done and refunded in
 // full, which the balance shows; the number's status is STATUS_CANCEL,
 // cancelling again says so again, and finishing it is refused. -1 cancels
-// too.
+// too; a number that expired reads as cancelled.
 func TestSMSActivateCancelRefunds(t *testing.T) {
 	clock := sim.NewFakeClock(time.Now().Truncate(time.Second))
 	env := testenv.Start(t, stillSim(clock, 2*time.Minute))
@@ -239,6 +239,14 @@ func TestSMSActivateCancelRefunds(t *testing.T) {
 	if b := env.Balance(u.ID); b != 1000 {
 		t.Fatalf("balance %d after two refunds", b)
 	}
+
+	// A number that ended without an SMS (its lifetime over) was given
+	// back and refunded: it reads as cancelled, and cancelling it says so.
+	late := c.number("service", "tg", "country", "16")
+	clock.Advance(21 * time.Minute)
+	eventually(t, func() bool { return c.call("getStatus", "id", late) == "STATUS_CANCEL" })
+	c.want("ACCESS_CANCEL", "setStatus", "id", late, "status", "8")
+	c.want("ACCESS_BALANCE:10.00", "getBalance")
 }
 
 // The error words, each where the protocol puts it; the lists in JSON, in

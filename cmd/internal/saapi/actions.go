@@ -251,8 +251,9 @@ func reserveWord(err error) string {
 
 // setStatus acts on an activation through the engine: 1 ready (nothing
 // to do), 3 another SMS, 6 finish, 8 and -1 cancel. Asking for the end an
-// activation already has (8 on a cancelled one, 6 on a finished one) is
-// answered as done, so a client that retries is not misled.
+// activation already has (8 on one given back and refunded: cancelled,
+// expired or failed; 6 on a finished one) is answered as done, so a client
+// that retries is not misled.
 func (h *Handler) setStatus(ctx context.Context, uid int64, r *http.Request) answer {
 	id, ok := activationID(r)
 	if !ok {
@@ -291,7 +292,8 @@ func (h *Handler) setStatus(ctx context.Context, uid int64, r *http.Request) ans
 		}
 		return okText("ACCESS_ACTIVATION")
 	}
-	if res.State == store.ResCancelled {
+	if res.Refunded {
+		// Cancelled, expired or failed: given back and refunded already.
 		return okText("ACCESS_CANCEL")
 	}
 	if _, err := h.eng.Cancel(ctx, uid, id); err != nil {
