@@ -158,6 +158,8 @@ func TestHTTPResponsesSetNoCookieAndLoadNothing(t *testing.T) {
 		{route: verifyGet, method: "GET", path: "/verify/nosuchtoken", status: 200},
 		{route: unsubGet, method: "GET", path: "/unsubscribe/nosuchtoken", status: 200},
 		{route: unsubPost, method: "POST", path: "/unsubscribe/nosuchtoken", status: 404},
+		{route: `saapi.Path`, method: "GET", path: "/stubs/handler_api.php?action=getBalance", status: 200},
+		{route: `saapi.Path`, method: "PUT", path: "/stubs/handler_api.php", status: 405},
 		{method: "GET", path: "/", status: 404},
 		{method: "GET", path: "/favicon.ico", status: 404},
 		{method: "PUT", path: "/healthz", status: 405},

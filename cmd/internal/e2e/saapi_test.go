@@ -1,10 +1,12 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -379,7 +381,8 @@ func mustJSON(t *testing.T, body string, v any) {
 	}
 }
 
-// The key is read from the header X-ApiKey and from a bearer token too.
+// The key is read from the header X-ApiKey and from a bearer token too,
+// and a form posted as multipart is read as a urlencoded one is.
 func TestSMSActivateKeyInHeaders(t *testing.T) {
 	env := testenv.Start(t, frozenSim)
 	u, _ := env.NewUser("bot@example.com")
@@ -397,6 +400,23 @@ func TestSMSActivateKeyInHeaders(t *testing.T) {
 		if string(b) != "ACCESS_BALANCE:2.50" {
 			t.Fatalf("%s: %q", h[0], b)
 		}
+	}
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	for k, v := range map[string]string{"api_key": key, "action": "getBalance"} {
+		if err := mw.WriteField(k, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mw.Close()
+	resp, err := http.Post(env.URL("/stubs/handler_api.php"), mw.FormDataContentType(), &body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if string(b) != "ACCESS_BALANCE:2.50" {
+		t.Fatalf("multipart: %q", b)
 	}
 }
 
