@@ -434,14 +434,15 @@ func init() {
 }
 
 // AskedAnother records that another SMS was asked for on an open number
-// that got one (the provider took the request): until a newer message
-// comes, the number waits for it (WaitingForAnother).
-func (s *Store) AskedAnother(ctx context.Context, id int64) error {
+// that got one, when its newest message was afterMessage (read before the
+// provider was asked, so that an SMS quicker than this write still ends
+// the wait): until a message newer than that comes, the number waits for
+// it (WaitingForAnother).
+func (s *Store) AskedAnother(ctx context.Context, id, afterMessage int64) error {
 	return s.write(ctx, func(tx *Tx) error {
 		var userID int64
-		err := tx.QueryRowContext(ctx, `UPDATE reservations SET again_message_id =
-			(SELECT COALESCE(MAX(id), 0) FROM messages WHERE reservation_id = ?1)
-			WHERE id = ?1 AND state = ?2 RETURNING user_id`, id, ResReceived).Scan(&userID)
+		err := tx.QueryRowContext(ctx, `UPDATE reservations SET again_message_id = ?
+			WHERE id = ? AND state = ? RETURNING user_id`, afterMessage, id, ResReceived).Scan(&userID)
 		if err != nil {
 			return fmt.Errorf("another SMS on %d: %w", id, noRows(err, ErrNotOpen))
 		}

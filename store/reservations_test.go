@@ -433,3 +433,52 @@ func TestDeleteAccountErasesNumbersAndSMS(t *testing.T) {
 	}
 	checkLedger(t, s)
 }
+
+// Another SMS asked for: the number waits for a message newer than the
+// one it had when it was asked, even one that came before the request
+// was recorded; an SMS that ends the wait is any newer one. A number
+// without an SMS cannot be asked.
+func TestAskedAnotherWaitsForANewerMessage(t *testing.T) {
+	s, _ := openTest(t)
+	ctx := context.Background()
+	u := newUser(t, s, "a@example.com")
+	credit(t, s, u, 1000)
+	r, err := s.CreateReservation(ctx, newRes(u, 100))
+	must(t, err)
+	if err := s.AskedAnother(ctx, r.ID, 0); !errors.Is(err, ErrNotOpen) {
+		t.Fatalf("asked before any SMS: %v", err)
+	}
+	msg := func(n int) int64 {
+		t.Helper()
+		if _, err := s.AddMessage(ctx, r.ID, NewMessage{ProviderID: fmt.Sprint("m", n), Body: "code 1234", Code: "1234"}); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.UserReservation(ctx, u.ID, r.ID)
+		must(t, err)
+		return got.Messages[len(got.Messages)-1].ID
+	}
+	waiting := func() bool {
+		got, err := s.UserReservation(ctx, u.ID, r.ID)
+		must(t, err)
+		return got.WaitingForAnother()
+	}
+	first := msg(1)
+	if waiting() {
+		t.Fatal("waiting before anything was asked")
+	}
+	must(t, s.AskedAnother(ctx, r.ID, first))
+	if !waiting() {
+		t.Fatal("not waiting after asking")
+	}
+	msg(2)
+	if waiting() {
+		t.Fatal("still waiting after the new SMS")
+	}
+	// The provider's SMS outran the record of the request.
+	third := msg(3)
+	msg(4)
+	must(t, s.AskedAnother(ctx, r.ID, third))
+	if waiting() {
+		t.Fatal("waiting although an SMS newer than the one asked after came")
+	}
+}

@@ -39,7 +39,7 @@ func runServe(ctx context.Context, args []string, _, stderr io.Writer) error {
 	f.String(&cfg.SSHAddr, "ssh-addr", "WANTSMS_SSH_ADDR", ":2222", "SSH listen address")
 	f.String(&cfg.SSHPublic, "ssh-public", "WANTSMS_SSH_PUBLIC", "",
 		"host:port people use to reach the SSH server, shown in commands (default localhost and the SSH port)")
-	f.String(&cfg.HTTPAddr, "http-addr", "WANTSMS_HTTP_ADDR", defaultHTTPAddr, "HTTP listen address (health, webhooks)")
+	f.String(&cfg.HTTPAddr, "http-addr", "WANTSMS_HTTP_ADDR", defaultHTTPAddr, "HTTP listen address (the HTTP API, health, metrics, webhooks)")
 	f.String(&level, "log-level", "WANTSMS_LOG_LEVEL", "info", "log level: debug, info, warn or error")
 	f.String(&format, "log-format", "WANTSMS_LOG_FORMAT", "text", "log format: text or json")
 	f.Duration(&cfg.SSH.HandshakeTimeout, "handshake-timeout", "WANTSMS_HANDSHAKE_TIMEOUT", 30*time.Second,

@@ -200,7 +200,7 @@ func (e *Engine) Again(ctx context.Context, userID, id int64) error {
 	case err != nil:
 		return fmt.Errorf("%w (%v)", ErrUnavailable, err)
 	}
-	if err := e.st.AskedAnother(context.WithoutCancel(ctx), id); err != nil {
+	if err := e.st.AskedAnother(context.WithoutCancel(ctx), id, newestMessage(r)); err != nil {
 		// The provider sends it all the same; only the wait for it is
 		// not told (an SMS that came and ended it meanwhile).
 		e.log.WarnContext(ctx, "record another SMS asked", "reservation", id, "err", err)
@@ -209,6 +209,15 @@ func (e *Engine) Again(ctx context.Context, userID, id int64) error {
 		e.startPolling(id, e.cfg.PollMin)
 	}
 	return nil
+}
+
+// newestMessage is the id of the reservation's newest message (0: none).
+func newestMessage(r store.Reservation) int64 {
+	var id int64
+	for _, m := range r.Messages {
+		id = max(id, m.ID)
+	}
+	return id
 }
 
 func (e *Engine) isPuller(name string) bool {

@@ -166,6 +166,7 @@ func TestHTTPResponsesSetNoCookieAndLoadNothing(t *testing.T) {
 		// The SMS-Activate-compatible endpoint (cmd/internal/saapi): its
 		// words come with status 200, as the protocol has them.
 		{route: `saapi.Path`, method: "GET", path: "/stubs/handler_api.php?action=getBalance", status: 200},
+		{route: `saapi.Path`, method: "PUT", path: "/stubs/handler_api.php", status: 405},
 		{method: "GET", path: "/", status: 404},
 		{method: "GET", path: "/favicon.ico", status: 404},
 		{method: "PUT", path: "/healthz", status: 405},

@@ -1,10 +1,12 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -209,7 +211,7 @@ func mustInt(t *testing.T, s string) int64 {
 // A cancel: refused in the early-cancel guard, then done and refunded in
 // full, which the balance shows; the number's status is STATUS_CANCEL,
 // cancelling again says so again, and finishing it is refused. -1 cancels
-// too.
+// too; a number that expired reads as cancelled.
 func TestSMSActivateCancelRefunds(t *testing.T) {
 	clock := sim.NewFakeClock(time.Now().Truncate(time.Second))
 	env := testenv.Start(t, stillSim(clock, 2*time.Minute))
@@ -239,6 +241,14 @@ func TestSMSActivateCancelRefunds(t *testing.T) {
 	if b := env.Balance(u.ID); b != 1000 {
 		t.Fatalf("balance %d after two refunds", b)
 	}
+
+	// A number that ended without an SMS (its lifetime over) was given
+	// back and refunded: it reads as cancelled, and cancelling it says so.
+	late := c.number("service", "tg", "country", "16")
+	clock.Advance(21 * time.Minute)
+	eventually(t, func() bool { return c.call("getStatus", "id", late) == "STATUS_CANCEL" })
+	c.want("ACCESS_CANCEL", "setStatus", "id", late, "status", "8")
+	c.want("ACCESS_BALANCE:10.00", "getBalance")
 }
 
 // The error words, each where the protocol puts it; the lists in JSON, in
@@ -371,7 +381,8 @@ func mustJSON(t *testing.T, body string, v any) {
 	}
 }
 
-// The key is read from the header X-ApiKey and from a bearer token too.
+// The key is read from the header X-ApiKey and from a bearer token too,
+// and a form posted as multipart is read as a urlencoded one is.
 func TestSMSActivateKeyInHeaders(t *testing.T) {
 	env := testenv.Start(t, frozenSim)
 	u, _ := env.NewUser("bot@example.com")
@@ -389,6 +400,23 @@ func TestSMSActivateKeyInHeaders(t *testing.T) {
 		if string(b) != "ACCESS_BALANCE:2.50" {
 			t.Fatalf("%s: %q", h[0], b)
 		}
+	}
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	for k, v := range map[string]string{"api_key": key, "action": "getBalance"} {
+		if err := mw.WriteField(k, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mw.Close()
+	resp, err := http.Post(env.URL("/stubs/handler_api.php"), mw.FormDataContentType(), &body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if string(b) != "ACCESS_BALANCE:2.50" {
+		t.Fatalf("multipart: %q", b)
 	}
 }
 

@@ -251,11 +251,11 @@ func reserveWord(err error) string {
 
 // setStatus acts on an activation through the engine: 1 ready (nothing
 // to do), 3 another SMS, 6 finish, 8 and -1 cancel. Asking for the end an
-// activation already has (8 on a cancelled one, 6 on a finished one) is
-// answered as done, so a client that retries is not misled.
+// activation already has (8 on one given back and refunded: cancelled,
+// expired or failed; 6 on a finished one) is answered as done, so a client
+// that retries is not misled.
 func (h *Handler) setStatus(ctx context.Context, uid int64, r *http.Request) answer {
-	id, ok := activationID(r)
-	if !ok {
+	if _, ok := activationID(r); !ok {
 		return word("INVALID_ACTIVATION_ID")
 	}
 	status := r.FormValue("status")
@@ -264,13 +264,11 @@ func (h *Handler) setStatus(ctx context.Context, uid int64, r *http.Request) ans
 	default:
 		return word("BAD_STATUS")
 	}
-	res, err := h.st.UserReservation(ctx, uid, id)
-	if errors.Is(err, store.ErrNoReservation) {
-		return word("NO_ACTIVATION")
+	res, refused := h.activation(ctx, uid, r, "setStatus")
+	if refused != nil {
+		return *refused
 	}
-	if err != nil {
-		return h.fail(ctx, "setStatus", err)
-	}
+	id := res.ID
 	switch status {
 	case "1":
 		if !res.State.Open() {
@@ -291,7 +289,8 @@ func (h *Handler) setStatus(ctx context.Context, uid int64, r *http.Request) ans
 		}
 		return okText("ACCESS_ACTIVATION")
 	}
-	if res.State == store.ResCancelled {
+	if res.Refunded {
+		// Cancelled, expired or failed: given back and refunded already.
 		return okText("ACCESS_CANCEL")
 	}
 	if _, err := h.eng.Cancel(ctx, uid, id); err != nil {
@@ -352,32 +351,38 @@ func oneLine(s string) string {
 	return string(b)
 }
 
-func (h *Handler) getStatus(ctx context.Context, uid int64, r *http.Request) answer {
+// activation is the number the id parameter names, among the account's
+// own; else the word that says why not.
+func (h *Handler) activation(ctx context.Context, uid int64, r *http.Request, action string) (store.Reservation, *answer) {
 	id, ok := activationID(r)
 	if !ok {
-		return word("INVALID_ACTIVATION_ID")
+		a := word("INVALID_ACTIVATION_ID")
+		return store.Reservation{}, &a
 	}
 	res, err := h.st.UserReservation(ctx, uid, id)
 	if errors.Is(err, store.ErrNoReservation) {
-		return word("NO_ACTIVATION")
+		a := word("NO_ACTIVATION")
+		return res, &a
 	}
 	if err != nil {
-		return h.fail(ctx, "getStatus", err)
+		a := h.fail(ctx, action, err)
+		return res, &a
+	}
+	return res, nil
+}
+
+func (h *Handler) getStatus(ctx context.Context, uid int64, r *http.Request) answer {
+	res, refused := h.activation(ctx, uid, r, "getStatus")
+	if refused != nil {
+		return *refused
 	}
 	return okText(statusWord(res))
 }
 
 func (h *Handler) getFullSms(ctx context.Context, uid int64, r *http.Request) answer {
-	id, ok := activationID(r)
-	if !ok {
-		return word("INVALID_ACTIVATION_ID")
-	}
-	res, err := h.st.UserReservation(ctx, uid, id)
-	if errors.Is(err, store.ErrNoReservation) {
-		return word("NO_ACTIVATION")
-	}
-	if err != nil {
-		return h.fail(ctx, "getFullSms", err)
+	res, refused := h.activation(ctx, uid, r, "getFullSms")
+	if refused != nil {
+		return *refused
 	}
 	if n := len(res.Messages); n > 0 && !res.WaitingForAnother() {
 		return okText("FULL_SMS:" + res.Messages[n-1].Body)

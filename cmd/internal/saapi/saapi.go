@@ -100,7 +100,13 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxForm)
-	if err := r.ParseForm(); err != nil {
+	// A form posted as multipart (PHP's curl with an array does) is read
+	// as well as a urlencoded one.
+	err := r.ParseMultipartForm(maxForm)
+	if errors.Is(err, http.ErrNotMultipart) {
+		err = r.ParseForm()
+	}
+	if err != nil {
 		h.write(w, word("BAD_ACTION"))
 		return
 	}
