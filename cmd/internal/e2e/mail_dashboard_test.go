@@ -185,8 +185,10 @@ func TestReceiptsOffInTheDashboard(t *testing.T) {
 	term := env.Dial(t, key)
 	openPane(t, term, "Account", "Profile & keys")
 	term.Press(sshterm.Right, sshterm.Right) // Sign-in activity, Mail
-	expect(t, term, "Notices by email")
-	term.Press(sshterm.Down, sshterm.Enter)
+	expect(t, term, "[on]  top-up receipts") // the notices loaded: keys before are for an empty list
+	term.Press(sshterm.Down)
+	expect(t, term, "▸ [on]  top-up receipts")
+	term.Press(sshterm.Enter)
 	expect(t, term, "Top-up receipts by email: off.")
 	pay := func(id string, cents int64) store.Order {
 		t.Helper()
