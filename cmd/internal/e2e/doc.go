@@ -10,7 +10,7 @@
 // billing/blockonomicsfake, billing/stripemock, billing/stripetest,
 // cmd/internal/service, cmd/internal/sshterm, cmd/internal/testenv,
 // cmd/internal/v1api, cmd/internal/v1api/openapicheck,
-// cmd/internal/mail/smtptest, provider, provider/fivesim/fake, provider/sim,
+// cmd/internal/mail/smtptest, provider, provider/engine, provider/fivesim/fake, provider/sim,
 // provider/smsactivate, provider/smsactivate/fake, store, store/metrics, store/storetest,
 // tui/privacy.
 package e2e
