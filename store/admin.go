@@ -207,14 +207,15 @@ func (tx *Tx) audit(ctx context.Context, a Actor, e AuditEntry) (int64, error) {
 	if e.TargetUserID != 0 {
 		target = sql.NullInt64{Int64: e.TargetUserID, Valid: true}
 	}
-	res, err := tx.ExecContext(ctx, `INSERT INTO admin_audit
+	var id int64
+	err := tx.QueryRowContext(ctx, `INSERT INTO admin_audit
 		(actor_id, action, target_user_id, target, reason, detail, remote_addr, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		a.UserID, e.Action, target, e.Target, e.Reason, e.Detail, a.Origin.RemoteAddr, tx.now)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		a.UserID, e.Action, target, e.Target, e.Reason, e.Detail, a.Origin.RemoteAddr, tx.now).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("audit %s: %w", e.Action, err)
 	}
-	return res.LastInsertId()
+	return id, nil
 }
 
 // AdminUsers lists live accounts whose email contains search, or holding

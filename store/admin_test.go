@@ -90,10 +90,7 @@ func TestAdminCreditAndAuditAreOneTransaction(t *testing.T) {
 			ctx := context.Background()
 			admin := newAdmin(t, s, "boss@example.com")
 			newUser(t, s, "bob@example.com")
-			if _, err := s.w.Exec(`CREATE TRIGGER fail AFTER INSERT ON ` + table +
-				` BEGIN SELECT RAISE(ABORT, 'injected failure'); END`); err != nil {
-				t.Fatal(err)
-			}
+			injectFailure(t, s, "INSERT", table)
 			before := snapshot(t, s)
 			if _, err := s.CreditAsAdmin(ctx, admin, "bob@example.com", 500, "x"); err == nil {
 				t.Fatal("credit succeeded despite the injected failure")

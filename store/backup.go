@@ -14,6 +14,9 @@ import (
 // blocked), then opens the copy and runs integrity_check on it. The copy
 // is created 0600, as the database is; dest must not exist yet.
 func (s *Store) Backup(ctx context.Context, dest string) error {
+	if s.OnPostgres() {
+		return ErrBackupPostgres
+	}
 	if err := createPrivate(dest); errors.Is(err, os.ErrExist) {
 		return fmt.Errorf("backup: %s already exists", dest)
 	} else if err != nil {
@@ -31,6 +34,11 @@ func (s *Store) Backup(ctx context.Context, dest string) error {
 	}
 	return VerifyFile(ctx, dest)
 }
+
+// ErrBackupPostgres is Backup's answer on PostgreSQL, whose own tools copy
+// a database consistently while it serves.
+var ErrBackupPostgres = errors.New("backup copies a SQLite database: on PostgreSQL use pg_dump " +
+	"(pg_dump --format=custom DATABASE_URL > wantsms.dump) or the server's continuous archiving")
 
 // VerifyFile runs SQLite's integrity_check on a database file.
 func VerifyFile(ctx context.Context, path string) error {

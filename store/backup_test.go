@@ -2,8 +2,11 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -12,6 +15,7 @@ import (
 // A backup taken while money moves is consistent: it opens, passes
 // integrity_check, and its ledger matches its balances.
 func TestBackupWhileWriting(t *testing.T) {
+	sqliteOnly(t, "a backup copies a SQLite file (on PostgreSQL: TestBackupOnPostgresSaysWhatToUse)")
 	s, _ := openTest(t)
 	ctx := context.Background()
 	u := newUser(t, s, "b@example.com")
@@ -48,5 +52,21 @@ func TestBackupWhileWriting(t *testing.T) {
 	wg.Wait()
 	if err := s.Backup(ctx, filepath.Join(dir, "copy0.db")); err == nil {
 		t.Fatal("overwrote an existing file")
+	}
+}
+
+// On PostgreSQL a backup is the server's business: the command says what
+// to use instead, and writes no file.
+func TestBackupOnPostgresSaysWhatToUse(t *testing.T) {
+	if !onPostgres() {
+		t.Skip("PostgreSQL only: on SQLite, TestBackupWhileWriting")
+	}
+	s, _ := openTest(t)
+	dest := filepath.Join(t.TempDir(), "copy.db")
+	if err := s.Backup(context.Background(), dest); !errors.Is(err, ErrBackupPostgres) || !strings.Contains(err.Error(), "pg_dump") {
+		t.Fatalf("backup on PostgreSQL: %v", err)
+	}
+	if _, err := os.Stat(dest); !os.IsNotExist(err) {
+		t.Fatalf("a file was written: %v", err)
 	}
 }

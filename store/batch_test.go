@@ -80,6 +80,7 @@ func checkAnswers(t *testing.T, s *Store, refs []string, answers []chan error, w
 // undo the others' writes (SQLite rolls back a whole transaction whose
 // write is interrupted), and every caller is told what really happened.
 func TestCancelledCallerInBatch(t *testing.T) {
+	sqliteOnly(t, "it calls Go from inside a statement through a SQLite scalar function")
 	s, _ := openTest(t)
 	u := newUser(t, s, "batch@example.com")
 	if _, err := s.w.Exec(`CREATE TABLE scratch (x INTEGER) STRICT`); err != nil {

@@ -201,7 +201,7 @@ func (s *Store) checkAdjustRefs(ctx context.Context) ([]string, error) {
 		}
 		return "", nil
 	}, `SELECT l.id, l.user_id, l.amount_cents, l.kind, l.reference, l.created_at, a.id IS NOT NULL,
-			COALESCE(a.target_user_id, 0), COALESCE(a.action IN (?, ?), 0)
+			COALESCE(a.target_user_id, 0), COALESCE(a.action IN (?, ?), FALSE)
 		FROM ledger l LEFT JOIN admin_audit a ON l.reference GLOB 'audit:[0-9]*'
 			AND a.id = CAST(substr(l.reference, 7) AS INTEGER)
 		WHERE l.kind = ? ORDER BY l.id`, AuditCredit, AuditDebit, LedgerAdjust)
@@ -314,7 +314,7 @@ func (s *Store) checkRentalRows(ctx context.Context) ([]string, error) {
 			EXISTS (SELECT 1 FROM ledger WHERE kind = ?3 AND reference = 'rent:' || r.id)
 		FROM rentals r
 		UNION ALL
-		SELECT 'rental extension', e.id, e.refunded,
+		SELECT 'rental extension', e.id, e.refunded = 1,
 			EXISTS (SELECT 1 FROM ledger WHERE kind = ?2 AND reference = 'rentext:' || e.id),
 			EXISTS (SELECT 1 FROM ledger WHERE kind = ?3 AND reference = 'rentext:' || e.id)
 		FROM rental_extensions e`, LedgerRent, LedgerRentExtend, LedgerRentRefund)

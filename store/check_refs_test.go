@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"strings"
 	"testing"
@@ -31,9 +30,7 @@ func TestCheckFindsReferencesToOthersOrNobody(t *testing.T) {
 		t.Fatalf("check of a sound database: %+v %v", rep, err)
 	}
 
-	raw, err := sql.Open("sqlite", s.Path())
-	must(t, err)
-	defer raw.Close()
+	raw := openRaw(t, s)
 	exec := func(q string, args ...any) {
 		t.Helper()
 		if _, err := raw.Exec(q, args...); err != nil {

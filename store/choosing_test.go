@@ -275,6 +275,7 @@ func TestSuccessRatesCountedFromReservations(t *testing.T) {
 
 // The count reads one index and nothing else, as the reservations grow.
 func TestSuccessRatesReadTheirIndexOnly(t *testing.T) {
+	sqliteOnly(t, "it reads SQLite's query plans")
 	s, _ := openTest(t)
 	rows, err := s.r.Query(`EXPLAIN QUERY PLAN `+ratesQuery, 1, 0)
 	if err != nil {

@@ -58,7 +58,7 @@ func (s *Store) AddFavourite(ctx context.Context, userID int64, service, country
 	err = s.write(ctx, func(tx *Tx) error {
 		var n int
 		var have bool
-		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(SUM(service = ? AND country = ?), 0)
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*), COUNT(*) FILTER (WHERE service = ? AND country = ?)
 			FROM favourites WHERE user_id = ?`, service, country, userID).Scan(&n, &have); err != nil {
 			return fmt.Errorf("count favourites: %w", err)
 		}

@@ -147,12 +147,11 @@ func (tx *Tx) linkKey(ctx context.Context, userID int64, k KeySpec, name string,
 	if err != nil {
 		nm = fmt.Sprintf("key %d", n+1)
 	}
-	res, err := tx.ExecContext(ctx, `INSERT INTO ssh_keys (user_id, fingerprint, public_key, name, added_at)
-		VALUES (?, ?, ?, ?, ?)`, userID, k.Fingerprint, k.PublicKey, nm, tx.now)
-	if err != nil {
+	var id int64
+	if err := tx.QueryRowContext(ctx, `INSERT INTO ssh_keys (user_id, fingerprint, public_key, name, added_at)
+		VALUES (?, ?, ?, ?, ?) RETURNING id`, userID, k.Fingerprint, k.PublicKey, nm, tx.now).Scan(&id); err != nil {
 		return Key{}, fmt.Errorf("link key: %w", err)
 	}
-	id, _ := res.LastInsertId()
 	// A copy of it waiting on this account is now moot.
 	if _, err := tx.ExecContext(ctx, `DELETE FROM pending_keys WHERE user_id = ? AND fingerprint = ?`,
 		userID, k.Fingerprint); err != nil {

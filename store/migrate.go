@@ -13,9 +13,15 @@ import (
 )
 
 // migrations holds the schema history, one file per step, named
-// NNNN_what.sql and applied in number order exactly once.
+// NNNN_what.sql and applied in number order exactly once: SQLite's in
+// migrations/, PostgreSQL's in migrations/postgres/. The two folders are
+// one list: the same numbers and names (TestMigrationListsMatch), each
+// PostgreSQL file doing in its dialect what SQLite's does, so that a step
+// is "0013" on either backend. A step SQLite needs and PostgreSQL does not
+// (rebuilding a table to get AUTOINCREMENT: identity columns never reuse
+// ids) is a PostgreSQL file that changes nothing and says why.
 //
-//go:embed migrations/*.sql
+//go:embed migrations/*.sql migrations/postgres/*.sql
 var migrations embed.FS
 
 type migration struct {
@@ -24,19 +30,26 @@ type migration struct {
 	sql     string
 }
 
-func loadMigrations() ([]migration, error) {
-	entries, err := fs.ReadDir(migrations, "migrations")
+// loadMigrations reads SQLite's migrations.
+func loadMigrations() ([]migration, error) { return loadDialectMigrations(sqliteDialect) }
+
+// loadDialectMigrations reads the migrations of d's backend.
+func loadDialectMigrations(d *dialect) ([]migration, error) {
+	entries, err := fs.ReadDir(migrations, d.migrations)
 	if err != nil {
 		return nil, fmt.Errorf("read migrations: %w", err)
 	}
 	var out []migration
 	for _, e := range entries {
+		if e.IsDir() {
+			continue
+		}
 		num, _, ok := strings.Cut(e.Name(), "_")
 		v, err := strconv.Atoi(num)
 		if !ok || err != nil || !strings.HasSuffix(e.Name(), ".sql") {
 			return nil, fmt.Errorf("migration %q: want NNNN_name.sql", e.Name())
 		}
-		body, err := migrations.ReadFile("migrations/" + e.Name())
+		body, err := migrations.ReadFile(d.migrations + "/" + e.Name())
 		if err != nil {
 			return nil, fmt.Errorf("read migration %s: %w", e.Name(), err)
 		}
@@ -55,7 +68,7 @@ func loadMigrations() ([]migration, error) {
 // together with its row in schema_migrations, so a crash leaves the schema
 // at a whole step.
 func (s *Store) migrate(ctx context.Context) error {
-	all, err := loadMigrations()
+	all, err := loadDialectMigrations(s.dialect)
 	if err != nil {
 		return err
 	}
@@ -68,8 +81,12 @@ func (s *Store) migrate(ctx context.Context) error {
 // 0003 on another), and a database that got 0003 first must still get
 // 0002 once both are merged.
 func (s *Store) applyMigrations(ctx context.Context, all []migration) error {
-	if _, err := s.w.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
-		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL) STRICT`); err != nil {
+	// A write, so that instances starting together on one PostgreSQL
+	// database take turns (the writer lock).
+	if err := s.write(ctx, func(tx *Tx) error {
+		_, err := tx.ExecContext(ctx, s.dialect.schemaMigrations)
+		return err
+	}); err != nil {
 		return fmt.Errorf("create schema_migrations: %w", err)
 	}
 	applied, err := s.appliedMigrations(ctx)
@@ -81,7 +98,7 @@ func (s *Store) applyMigrations(ctx context.Context, all []migration) error {
 			continue
 		}
 		apply := s.applyMigration
-		if m.rebuilds() {
+		if m.rebuilds() && s.dialect == sqliteDialect {
 			apply = s.applyRebuild
 		}
 		if err := apply(ctx, m); err != nil {
@@ -104,6 +121,17 @@ func (m migration) rebuilds() bool { return strings.HasPrefix(m.sql, rebuildMark
 // so a crash leaves the schema at a whole step.
 func (s *Store) applyMigration(ctx context.Context, m migration) error {
 	return s.write(ctx, func(tx *Tx) error {
+		// Another instance on the same PostgreSQL database may have
+		// applied it since the list was read: the writer lock, held now,
+		// makes this answer final.
+		var done bool
+		if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = ?)`,
+			m.version).Scan(&done); err != nil {
+			return fmt.Errorf("read applied migrations: %w", err)
+		}
+		if done {
+			return nil
+		}
 		if _, err := tx.ExecContext(ctx, m.sql); err != nil {
 			return err
 		}

@@ -207,13 +207,13 @@ func (s *Store) CreateOrder(ctx context.Context, n NewOrder) (Order, error) {
 		if err := tx.checkMayOrder(ctx, n); err != nil {
 			return err
 		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO orders (number, user_id, processor, credits, amount_cents,
-			created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			number, n.UserID, n.Processor, n.AmountCents, n.AmountCents, tx.now, tx.now)
-		if err != nil {
+		var id int64
+		if err := tx.QueryRowContext(ctx, `INSERT INTO orders (number, user_id, processor, credits, amount_cents,
+			created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			number, n.UserID, n.Processor, n.AmountCents, n.AmountCents, tx.now, tx.now).Scan(&id); err != nil {
 			return fmt.Errorf("insert order: %w", err)
 		}
-		id, _ := res.LastInsertId()
+		var err error
 		if o, err = tx.order(ctx, `id = ?`, id); err != nil {
 			return err
 		}

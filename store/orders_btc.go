@@ -220,7 +220,7 @@ func (s *Store) BTCFirstSeen(ctx context.Context, addr, txid string) (time.Time,
 	var first sql.NullInt64
 	err := s.r.QueryRowContext(ctx, `SELECT MIN(at) FROM (
 			SELECT first_seen_at AS at FROM btc_payments WHERE txid = ?1 AND addr = ?2
-			UNION ALL SELECT claimed_at FROM btc_claims WHERE txid = ?1 AND addr = ?2)`,
+			UNION ALL SELECT claimed_at FROM btc_claims WHERE txid = ?1 AND addr = ?2) AS seen`,
 		txid, addr).Scan(&first)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("bitcoin payment %s: %w", txid, err)
@@ -305,6 +305,6 @@ func (s *Store) BTCToCheck(ctx context.Context, limit int) ([]BTCCheck, error) {
 	}, `SELECT addr, txid FROM (
 			SELECT addr, txid, claimed_at AS at FROM btc_claims WHERE claimed_at >= ?1
 			UNION SELECT addr, txid, first_seen_at AS at FROM btc_payments
-				WHERE credited_cents IS NULL AND first_seen_at >= ?1)
+				WHERE credited_cents IS NULL AND first_seen_at >= ?1) AS due
 		GROUP BY addr, txid ORDER BY MIN(at), txid LIMIT ?2`, since, limit)
 }

@@ -112,9 +112,14 @@ func dumpTables(t *testing.T, s *Store, skip ...string) string {
 }
 
 // fileBytes is the database file and its write-ahead log, as they are on
-// disk.
+// disk; "" on PostgreSQL, whose files are the server's (an old version of
+// a row stays in its table until VACUUM): the tests that search the files
+// check SQLite only.
 func fileBytes(t *testing.T, s *Store) string {
 	t.Helper()
+	if onPostgres() {
+		return ""
+	}
 	var b strings.Builder
 	for _, p := range []string{s.Path(), s.Path() + "-wal"} {
 		raw, err := os.ReadFile(p)

@@ -113,10 +113,10 @@ func (s *Store) SuccessRates(ctx context.Context) (*SuccessRates, error) {
 // a known outcome and those with an SMS, reserved since ?1 (the day) and
 // since ?2 (the week).
 const ratesQuery = `SELECT service, country, provider,
-	SUM(created_at >= ?1 AND state IN ('received', 'finished', 'cancelled', 'expired', 'failed')),
-	SUM(created_at >= ?1 AND state IN ('received', 'finished')),
-	SUM(state IN ('received', 'finished', 'cancelled', 'expired', 'failed')),
-	SUM(state IN ('received', 'finished'))
+	COUNT(*) FILTER (WHERE created_at >= ?1 AND state IN ('received', 'finished', 'cancelled', 'expired', 'failed')),
+	COUNT(*) FILTER (WHERE created_at >= ?1 AND state IN ('received', 'finished')),
+	COUNT(*) FILTER (WHERE state IN ('received', 'finished', 'cancelled', 'expired', 'failed')),
+	COUNT(*) FILTER (WHERE state IN ('received', 'finished'))
 	FROM reservations WHERE created_at >= ?2
 	GROUP BY service, country, provider`
 

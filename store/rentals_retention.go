@@ -42,7 +42,7 @@ func init() {
 			// extension's its rental: history, which goes now.
 			cutoff := now.Add(-HistoryRetention).Unix()
 			n, err := tx.execCount(ctx, `UPDATE ledger SET note = '' WHERE kind = ?2 AND note <> ''
-				AND reference IN (SELECT 'rent:' || id FROM (`+rentalHistoryDue+`))`, cutoff, LedgerRent)
+				AND reference IN (SELECT 'rent:' || id FROM (`+rentalHistoryDue+`) AS due)`, cutoff, LedgerRent)
 			if err != nil {
 				return 0, err
 			}
@@ -68,9 +68,11 @@ func init() {
 // ended ReservationDetailRetention ago and reports how many.
 func scrubRentalDetails(ctx context.Context, tx *Tx, now time.Time) (int64, error) {
 	cutoff := now.Add(-ReservationDetailRetention).Unix()
-	// OR IGNORE as for reservations: an upstream id shaped like ours stays.
-	if _, err := tx.ExecContext(ctx, `UPDATE OR IGNORE rental_messages SET provider_id = 'purged:' || id
-		WHERE rental_id IN (`+rentalDetailsDue+`)`, cutoff); err != nil {
+	// As for reservations: an upstream id shaped like ours stays.
+	if _, err := tx.ExecContext(ctx, `UPDATE rental_messages SET provider_id = 'purged:' || id
+		WHERE rental_id IN (`+rentalDetailsDue+`) AND NOT EXISTS (SELECT 1 FROM rental_messages o
+			WHERE o.rental_id = rental_messages.rental_id AND o.provider_id = 'purged:' || rental_messages.id)`,
+		cutoff); err != nil {
 		return 0, fmt.Errorf("scrub rental message ids: %w", err)
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE rental_extensions SET cost_micros = 0

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"strings"
@@ -327,6 +326,7 @@ func TestRetentionOfRentals(t *testing.T) {
 
 // The purge reaches rentals through their indexes.
 func TestRentalPurgeQueriesUseTheirIndexes(t *testing.T) {
+	sqliteOnly(t, "it reads SQLite's query plans")
 	s, _ := openTest(t)
 	for q, index := range map[string]string{rentalDetailsDue: "rentals_details", rentalHistoryDue: "rentals_ended"} {
 		rows, err := s.r.Query(`EXPLAIN QUERY PLAN `+q, 1)
@@ -409,9 +409,7 @@ func TestCheckFindsRentalReferenceProblems(t *testing.T) {
 	clock.Add(time.Minute)
 	checkLedger(t, s)
 
-	raw, err := sql.Open("sqlite", s.Path())
-	must(t, err)
-	defer raw.Close()
+	raw := openRaw(t, s)
 	exec := func(q string, args ...any) {
 		t.Helper()
 		if _, err := raw.Exec(q, args...); err != nil {

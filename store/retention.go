@@ -100,7 +100,7 @@ func init() {
 			// Reserve rows note the service and country: history, which
 			// goes now. Refund rows note only why ("expired"): kept.
 			return tx.execCount(ctx, `UPDATE ledger SET note = '' WHERE kind = ?2 AND note <> ''
-				AND reference IN (SELECT 'res:' || id FROM (`+historyDue+`))`,
+				AND reference IN (SELECT 'res:' || id FROM (`+historyDue+`) AS due)`,
 				now.Add(-HistoryRetention).Unix(), LedgerReserve)
 		}},
 		purgeStep{PurgeMessages, func(ctx context.Context, tx *Tx, now time.Time) (int64, error) {
@@ -148,12 +148,15 @@ func purgeOrders(ctx context.Context, tx *Tx, now time.Time) (int64, error) {
 // that ended ReservationDetailRetention ago and reports how many.
 func scrubReservationDetails(ctx context.Context, tx *Tx, now time.Time) (int64, error) {
 	cutoff := now.Add(-ReservationDetailRetention).Unix()
-	// A message's provider id becomes one of our own making. OR IGNORE: the
-	// (reservation, provider id) pair is unique, and an upstream that sent
-	// an id shaped like ours must not stop the purge for everyone; such an
-	// id, its own invention, stays.
-	if _, err := tx.ExecContext(ctx, `UPDATE OR IGNORE messages SET provider_id = 'purged:' || id
-		WHERE reservation_id IN (`+detailsDue+`)`, cutoff); err != nil {
+	// A message's provider id becomes one of our own making, unless its
+	// reservation already holds that id: the (reservation, provider id)
+	// pair is unique, and an upstream that sent an id shaped like ours
+	// must not stop the purge for everyone; such an id, its own invention,
+	// stays.
+	if _, err := tx.ExecContext(ctx, `UPDATE messages SET provider_id = 'purged:' || id
+		WHERE reservation_id IN (`+detailsDue+`) AND NOT EXISTS (SELECT 1 FROM messages o
+			WHERE o.reservation_id = messages.reservation_id AND o.provider_id = 'purged:' || messages.id)`,
+		cutoff); err != nil {
 		return 0, fmt.Errorf("scrub message ids: %w", err)
 	}
 	return tx.execCount(ctx, `UPDATE reservations SET provider = '', provider_ref = '', cost_micros = 0
@@ -172,6 +175,9 @@ func scrubReservationDetails(ctx context.Context, tx *Tx, now time.Time) (int64,
 // or walTruncateWait has passed, and then reported as failed: the next
 // purge, at most an hour later, tries again.
 func (s *Store) truncateWAL(ctx context.Context) error {
+	if s.OnPostgres() {
+		return nil // no WAL file of ours: PostgreSQL recycles its own
+	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), walTruncateWait)
 	defer cancel()
 	conn, err := s.w.Conn(ctx)

@@ -219,7 +219,7 @@ func (tx *Tx) countFailure(ctx context.Context, keys []string) error {
 	for _, k := range keys {
 		_, err := tx.ExecContext(ctx, `INSERT INTO signin_throttle (key, failures, last_at) VALUES (?, 1, ?)
 			ON CONFLICT (key) DO UPDATE SET
-				failures = CASE WHEN last_at < ? THEN 1 ELSE failures + 1 END,
+				failures = CASE WHEN signin_throttle.last_at < ? THEN 1 ELSE signin_throttle.failures + 1 END,
 				last_at = excluded.last_at`, k, tx.now, stale)
 		if err != nil {
 			return fmt.Errorf("count failed sign-in: %w", err)

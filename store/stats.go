@@ -30,11 +30,12 @@ func (o Outcome) SuccessPercent() (pct int64, ok bool) {
 func (s *Store) ProviderOutcomes(ctx context.Context, now time.Time) (hour, day map[string]Outcome, err error) {
 	h, d := now.Add(-time.Hour).Unix(), now.Add(-24*time.Hour).Unix()
 	rows, err := s.r.QueryContext(ctx, `SELECT provider,
-		SUM(created_at >= ?), SUM(created_at >= ? AND got), SUM(created_at >= ? AND ended AND NOT got),
-		COUNT(*), SUM(got), SUM(ended AND NOT got)
+		COUNT(*) FILTER (WHERE created_at >= ?), COUNT(*) FILTER (WHERE created_at >= ? AND got),
+		COUNT(*) FILTER (WHERE created_at >= ? AND ended AND NOT got),
+		COUNT(*), COUNT(*) FILTER (WHERE got), COUNT(*) FILTER (WHERE ended AND NOT got)
 		FROM (SELECT provider, created_at, ended_at IS NOT NULL AS ended,
 			EXISTS (SELECT 1 FROM messages m WHERE m.reservation_id = r.id) AS got
-			FROM reservations r WHERE created_at >= ?)
+			FROM reservations r WHERE created_at >= ?) AS o
 		GROUP BY provider`, h, h, h, d)
 	if err != nil {
 		return nil, nil, fmt.Errorf("provider outcomes: %w", err)

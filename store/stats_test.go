@@ -68,6 +68,7 @@ func TestProviderOutcomesOverHourAndDay(t *testing.T) {
 }
 
 func TestReadGaugesCountsFromIndexesOnly(t *testing.T) {
+	sqliteOnly(t, "it reads SQLite's query plans")
 	s, _ := openTest(t)
 	ctx := context.Background()
 	u := newUser(t, s, "g@example.com")
@@ -135,6 +136,7 @@ func TestCountersCountCommittedEvents(t *testing.T) {
 // A backup taken while numbers are reserved and ended is consistent: it
 // opens, passes integrity_check, and its ledger matches its balances.
 func TestBackupWhileReservationsAreWritten(t *testing.T) {
+	sqliteOnly(t, "a backup copies a SQLite file (on PostgreSQL: TestBackupOnPostgresSaysWhatToUse)")
 	s, _ := openTest(t)
 	ctx := context.Background()
 	u := newUser(t, s, "r@example.com")

@@ -1,11 +1,15 @@
-// Package store is WantSMS's system of record: the SQLite schema and its
+// Package store is WantSMS's system of record: the schema and its
 // numbered migrations, the domain types, every transaction that moves money
 // or state, and the hub that tells live sessions what changed (published
 // after commit, never before).
 //
+// It runs on SQLite (a file, the default) or PostgreSQL (a database
+// several instances share); dialect.go holds what differs between them.
+//
 // One writer connection takes every write in an immediate transaction, so
 // writers queue in Go instead of failing with SQLITE_BUSY; a pool of
-// read-only connections serves queries concurrently thanks to WAL.
+// read-only connections serves queries concurrently thanks to WAL. On
+// PostgreSQL the writers of all instances also queue on one lock.
 //
 // The store is the bottom layer: every other package may use it, and it
 // uses none of them.
@@ -65,7 +69,8 @@ type Options struct {
 
 // Store is the database handle shared by the whole process.
 type Store struct {
-	path    string
+	path    string // the SQLite file, or the PostgreSQL URL without its password
+	dialect *dialect
 	w       *sql.DB // exactly one connection: all writes
 	r       *sql.DB // read-only pool
 	hub     *Hub
@@ -95,13 +100,17 @@ type Store struct {
 	leading bool       // a caller is running batches
 }
 
-// Open opens (creating if missing) the database at path and applies pending
-// migrations.
+// Open opens the database at path and applies pending migrations: a
+// SQLite file (created if missing), or a PostgreSQL database when path is
+// a postgres:// URL (IsPostgresURL).
 func Open(path string, opts Options) (*Store, error) {
+	opts = opts.withDefaults()
+	if IsPostgresURL(path) {
+		return openPostgres(path, opts)
+	}
 	if strings.ContainsAny(path, "?#") {
 		return nil, fmt.Errorf("open store: path %q must not contain '?' or '#'", path)
 	}
-	opts = opts.withDefaults()
 	if err := restrictFiles(path); err != nil {
 		return nil, err
 	}
@@ -124,10 +133,7 @@ func Open(path string, opts Options) (*Store, error) {
 	w.SetConnMaxIdleTime(0)
 	w.SetConnMaxLifetime(0)
 
-	s := &Store{path: path, w: w, hub: NewHub(), now: opts.Clock,
-		hashSem: make(chan struct{}, opts.MaxConcurrentHashes), relay: opts.Relay, rand: opts.Rand, log: opts.Log,
-		mailQueued: make(chan struct{}, 1), hooksQueued: make(chan struct{}, 1),
-		hookGuard: netaddr.Guard{AllowPrivate: opts.WebhookAllowPrivate}}
+	s := newStore(path, sqliteDialect, w, opts)
 	if err := s.migrate(context.Background()); err != nil {
 		w.Close()
 		return nil, err
@@ -144,6 +150,13 @@ func Open(path string, opts Options) (*Store, error) {
 	r.SetMaxIdleConns(opts.Readers)
 	s.r = r
 	return s, nil
+}
+
+func newStore(path string, d *dialect, w *sql.DB, opts Options) *Store {
+	return &Store{path: path, dialect: d, w: w, hub: NewHub(), now: opts.Clock,
+		hashSem: make(chan struct{}, opts.MaxConcurrentHashes), relay: opts.Relay, rand: opts.Rand, log: opts.Log,
+		mailQueued: make(chan struct{}, 1), hooksQueued: make(chan struct{}, 1),
+		hookGuard: netaddr.Guard{AllowPrivate: opts.WebhookAllowPrivate}}
 }
 
 func (o Options) withDefaults() Options {
@@ -211,8 +224,15 @@ func waitClosed(db *sql.DB, what string) error {
 	return nil
 }
 
-// Path is the database file's path.
+// Path is the database file's path, or the PostgreSQL database's URL
+// without its password.
 func (s *Store) Path() string { return s.path }
+
+// Backend is "SQLite" or "PostgreSQL".
+func (s *Store) Backend() string { return s.dialect.name }
+
+// OnPostgres reports whether the store is a PostgreSQL database.
+func (s *Store) OnPostgres() bool { return s.dialect == postgresDialect }
 
 // Hub is where live sessions subscribe to changes.
 func (s *Store) Hub() *Hub { return s.hub }
@@ -326,6 +346,13 @@ func (s *Store) runBatch(batch []writeReq) {
 	if err != nil {
 		fill(errs, notApplied(fmt.Errorf("begin: %w", err)))
 		return
+	}
+	if s.dialect.beginWrite != "" {
+		if _, err := sqlTx.ExecContext(context.Background(), s.dialect.beginWrite); err != nil {
+			_ = sqlTx.Rollback()
+			fill(errs, notApplied(fmt.Errorf("take the writer lock: %w", err)))
+			return
+		}
 	}
 	saves := len(batch) > 1
 	for i, r := range batch {

@@ -81,12 +81,10 @@ func (s *Store) WriteSupport(ctx context.Context, userID int64, body string) (Su
 		err := tx.QueryRowContext(ctx, `SELECT id FROM support_threads WHERE user_id = ? AND status = 'open'
 			ORDER BY id DESC LIMIT 1`, userID).Scan(&threadID)
 		if errors.Is(err, sql.ErrNoRows) {
-			res, err := tx.ExecContext(ctx, `INSERT INTO support_threads (user_id, created_at, updated_at)
-				VALUES (?, ?, ?)`, userID, tx.now, tx.now)
-			if err != nil {
+			if err := tx.QueryRowContext(ctx, `INSERT INTO support_threads (user_id, created_at, updated_at)
+				VALUES (?, ?, ?) RETURNING id`, userID, tx.now, tx.now).Scan(&threadID); err != nil {
 				return fmt.Errorf("open support thread: %w", err)
 			}
-			threadID, _ = res.LastInsertId()
 		} else if err != nil {
 			return fmt.Errorf("find support thread: %w", err)
 		}
@@ -107,12 +105,11 @@ func (tx *Tx) addSupportMessage(ctx context.Context, threadID, staffID int64, bo
 	if staffID != 0 {
 		staff = sql.NullInt64{Int64: staffID, Valid: true}
 	}
-	res, err := tx.ExecContext(ctx, `INSERT INTO support_messages (thread_id, from_staff, staff_id, body, created_at)
-		VALUES (?, ?, ?, ?, ?)`, threadID, staff.Valid, staff, body, tx.now)
-	if err != nil {
+	var id int64
+	if err := tx.QueryRowContext(ctx, `INSERT INTO support_messages (thread_id, from_staff, staff_id, body, created_at)
+		VALUES (?, ?, ?, ?, ?) RETURNING id`, threadID, staff.Valid, staff, body, tx.now).Scan(&id); err != nil {
 		return SupportMessage{}, fmt.Errorf("add support message: %w", err)
 	}
-	id, _ := res.LastInsertId()
 	if _, err := tx.ExecContext(ctx, `UPDATE support_threads SET updated_at = ? WHERE id = ?`, tx.now, threadID); err != nil {
 		return SupportMessage{}, fmt.Errorf("touch support thread: %w", err)
 	}

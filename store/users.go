@@ -136,15 +136,15 @@ func (s *Store) createUser(ctx context.Context, email, password string, o Origin
 	}
 	var u User
 	err = s.write(ctx, func(tx *Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO users (email, password_hash, created_at, policy_version)
-			VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`, email, hash, tx.now, PrivacyPolicyVersion)
+		var id int64
+		err := tx.QueryRowContext(ctx, `INSERT INTO users (email, password_hash, created_at, policy_version)
+			VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id`, email, hash, tx.now, PrivacyPolicyVersion).Scan(&id)
+		if errors.Is(err, sql.ErrNoRows) {
+			return ErrEmailTaken
+		}
 		if err != nil {
 			return fmt.Errorf("insert user: %w", err)
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return ErrEmailTaken
-		}
-		id, _ := res.LastInsertId()
 		// Sign-up is only possible after accepting the privacy policy and
 		// confirming the age of 13 or more (tui/auth/signin.go): keep the proof.
 		if err := tx.recordEvent(ctx, id, SecuritySignup, o, "accepted the privacy policy; confirmed 13 or older"); err != nil {

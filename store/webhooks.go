@@ -270,7 +270,7 @@ func (s *Store) AddWebhook(ctx context.Context, userID int64, n NewWebhook, o Or
 	err = s.write(ctx, func(tx *Tx) error {
 		var count int
 		var dup bool
-		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(MAX(url = ?), 0) FROM webhooks WHERE user_id = ?`,
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*), COUNT(*) FILTER (WHERE url = ?) > 0 FROM webhooks WHERE user_id = ?`,
 			raw, userID).Scan(&count, &dup); err != nil {
 			return fmt.Errorf("count webhooks: %w", err)
 		}

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -76,7 +75,7 @@ func TestAddWebhookChecksTheURL(t *testing.T) {
 		t.Fatalf("refused webhooks were added: %+v", hooks)
 	}
 
-	open, err := Open(filepath.Join(t.TempDir(), "private.db"), Options{WebhookAllowPrivate: true})
+	open, err := Open(testDatabase(t), Options{WebhookAllowPrivate: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -268,10 +267,7 @@ func TestDeliveryIsWrittenWithItsEvent(t *testing.T) {
 	must(t, err)
 	o := stripeOrder(t, s, u, 1000, "cs_atomic")
 	balance := resBalance(t, s, u)
-	if _, err := s.w.Exec(`CREATE TRIGGER no_room BEFORE INSERT ON webhook_deliveries
-		BEGIN SELECT RAISE(ABORT, 'the queue is full'); END`); err != nil {
-		t.Fatal(err)
-	}
+	injectFailure(t, s, "INSERT", "webhook_deliveries") // the queue is full
 	if _, err := s.AddMessage(ctx, r.ID, NewMessage{ProviderID: "x", Body: "Code 1"}); err == nil {
 		t.Fatal("the SMS was stored without its delivery")
 	}
@@ -288,9 +284,7 @@ func TestDeliveryIsWrittenWithItsEvent(t *testing.T) {
 		resBalance(t, s, u) != balance || paidOrder.Status == OrderPaid {
 		t.Fatalf("half an event happened: %+v %+v %+v balance %d", got, got2, paidOrder, resBalance(t, s, u))
 	}
-	if _, err := s.w.Exec(`DROP TRIGGER no_room`); err != nil {
-		t.Fatal(err)
-	}
+	removeFailure(t, s, "webhook_deliveries")
 	must(t, err2(s.AddMessage(ctx, r.ID, NewMessage{ProviderID: "x", Body: "Code 1"})))
 	must(t, err2(s.EndReservation(ctx, r2.ID, ResCancelled)))
 	must(t, err2(s.ApplyStripe(ctx, paid("evt_atomic", "cs_atomic"))))

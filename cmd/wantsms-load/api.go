@@ -39,6 +39,7 @@ const apiKeyName = "wantsms-load"
 type apiConfig struct {
 	HTTP        string
 	Data        string
+	DB          string // the server's --database-url, if it runs on PostgreSQL
 	KeysFile    string
 	APIKeysFile string
 	Clients     int
@@ -58,6 +59,8 @@ func parseAPI(args []string, stderr io.Writer) (apiConfig, error) {
 	var c apiConfig
 	fs.StringVar(&c.HTTP, "http", "127.0.0.1:8080", "the server's HTTP address")
 	fs.StringVar(&c.Data, "data", "data", "the server's data directory: each client's account gets an API key there")
+	fs.StringVar(&c.DB, "database-url", os.Getenv("WANTSMS_DATABASE_URL"),
+		"the server's PostgreSQL database, if it runs on one (default: $WANTSMS_DATABASE_URL)")
 	fs.StringVar(&c.KeysFile, "keys", "wantsms-load.keys", "keys file written by seed (names the accounts)")
 	fs.StringVar(&c.APIKeysFile, "api-keys", "", "file of the clients' API keys, reused by later runs (default: --keys with .api)")
 	fs.IntVar(&c.Clients, "clients", 200, "API clients, each with an account and a key of its own")
@@ -148,7 +151,7 @@ func apiKeys(ctx context.Context, c apiConfig) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	st, err := service.OpenStore(c.Data, store.Options{})
+	st, err := service.OpenStore(c.Data, c.DB, store.Options{})
 	if err != nil {
 		return nil, err
 	}

@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"time"
 
 	"github.com/wantsms/wantsms/cmd/internal/service"
@@ -16,6 +17,7 @@ import (
 // seedConfig is what `wantsms-load seed` needs.
 type seedConfig struct {
 	DataDir  string
+	Database string // the server's --database-url, if it runs on PostgreSQL
 	Accounts int
 	KeysFile string
 	Password string // empty: a random one nobody knows (key sign-in only)
@@ -31,6 +33,8 @@ func runSeed(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.SetOutput(stderr)
 	var c seedConfig
 	fs.StringVar(&c.DataDir, "data", "data", "the server's data directory (works while it runs)")
+	fs.StringVar(&c.Database, "database-url", os.Getenv("WANTSMS_DATABASE_URL"),
+		"the server's PostgreSQL database, if it runs on one (default: $WANTSMS_DATABASE_URL)")
 	fs.IntVar(&c.Accounts, "accounts", 100, "how many accounts the keys file and the database must hold")
 	fs.StringVar(&c.KeysFile, "keys", "wantsms-load.keys", "keys file to write (private keys, mode 0600); existing keys are reused")
 	fs.StringVar(&c.Password, "password", "", "password of the accounts (default: random, so they sign in by key only)")
@@ -75,7 +79,7 @@ func seed(ctx context.Context, c seedConfig) (int, error) {
 	if c.Password == "" {
 		c.Password = randomPassword()
 	}
-	st, err := service.OpenStore(c.DataDir, store.Options{})
+	st, err := service.OpenStore(c.DataDir, c.Database, store.Options{})
 	if err != nil {
 		return 0, err
 	}

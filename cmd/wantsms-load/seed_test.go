@@ -29,7 +29,7 @@ func TestSeedCreatesAccountsAndReusesKeys(t *testing.T) {
 	if len(all) != 5 || all[0].Email != first[0].Email {
 		t.Fatalf("keys file after extending: %d accounts", len(all))
 	}
-	st, err := service.OpenStore(dir, store.Options{})
+	st, err := service.OpenStore(dir, "", store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -41,6 +41,7 @@ type smsConfig struct {
 	HTTP    string        // the server's HTTP address (host:port)
 	Secret  string        // the provider's webhook secret
 	DataDir string        // the server's data directory, to read the activation ids
+	DB      string        // the server's --database-url, if it runs on PostgreSQL
 	Service string        // what the numbers are reserved for
 	Measure time.Duration // CPU measured with every number open, before any SMS
 }
@@ -67,7 +68,7 @@ type armed struct {
 func (l *loadRun) smsPhase(ctx context.Context) {
 	cfg := l.cfg.SMS
 	sessions := l.arm(ctx, l.held())
-	if err := lookupRefs(ctx, cfg.DataDir, sessions); err != nil {
+	if err := lookupRefs(ctx, cfg.DataDir, cfg.DB, sessions); err != nil {
 		l.rec.problem(kindOther, err)
 		return
 	}
@@ -191,8 +192,8 @@ func (l *loadRun) armOne(ctx context.Context, h held) (*armed, error) {
 // lookupRefs reads each reservation's provider and activation id from the
 // server's database: the webhook names the activation, which the person
 // (and so the session) never sees.
-func lookupRefs(ctx context.Context, dataDir string, sessions []*armed) error {
-	st, err := service.OpenStore(dataDir, store.Options{})
+func lookupRefs(ctx context.Context, dataDir, databaseURL string, sessions []*armed) error {
+	st, err := service.OpenStore(dataDir, databaseURL, store.Options{})
 	if err != nil {
 		return fmt.Errorf("open %s to read the activation ids: %w", dataDir, err)
 	}
@@ -308,6 +309,8 @@ func smsFlags(fs *flag.FlagSet, c *smsConfig) {
 	fs.StringVar(&c.HTTP, "http", "127.0.0.1:8080", "the server's HTTP address (its provider webhook)")
 	fs.StringVar(&c.Secret, "webhook-secret", "", "the server's --sim-webhook-secret (default: $"+simWebhookSecretEnv+")")
 	fs.StringVar(&c.DataDir, "data", "", "the server's data directory (the SMS phase reads activation ids there)")
+	fs.StringVar(&c.DB, "database-url", os.Getenv("WANTSMS_DATABASE_URL"),
+		"the server's PostgreSQL database, if it runs on one (default: $WANTSMS_DATABASE_URL)")
 	fs.StringVar(&c.Service, "sms-service", defaultSMSService, "service the numbers are reserved for")
 	fs.DurationVar(&c.Measure, "sms-measure", defaultSMSMeasure, "CPU measured with every number open, before the SMS")
 }

@@ -38,7 +38,7 @@ func writePubKey(t *testing.T) (path, fingerprint string) {
 // openStore opens the data directory's store for a look from the test.
 func openStore(t *testing.T, dir string) *store.Store {
 	t.Helper()
-	st, err := service.OpenStore(dir, store.Options{})
+	st, err := service.OpenStore(dir, "", store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -21,7 +21,9 @@ func TestMain(m *testing.M) {
 	if os.Getenv(crashChildEnv) == "1" {
 		os.Exit(run(context.Background(), os.Args[1:], os.Stdout, os.Stderr))
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	stopPostgres()
+	os.Exit(code)
 }
 
 // Defaults of the crash test; WANTSMS_CRASH_KILLS and WANTSMS_CRASH_SEED

@@ -70,11 +70,11 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 // flags and environment variables the server was started with, so one
 // started with another data directory or port is found without
 // repeating them.
-type devServer struct{ base, httpAddr string }
+type devServer struct{ base, httpAddr, databaseURL string }
 
 func devServerFlags(f *flags, dir *string) *devServer {
 	s := &devServer{}
-	dataFlag(f, dir)
+	storeFlags(f, dir, &s.databaseURL)
 	f.String(&s.base, "url", "WANTSMS_PUBLIC_URL", "",
 		"base URL of the running server's HTTP listener (default http://localhost:PORT of --http-addr)")
 	f.String(&s.httpAddr, "http-addr", "WANTSMS_HTTP_ADDR", defaultHTTPAddr, "the server's HTTP listen address")
@@ -90,8 +90,8 @@ func (s *devServer) url() (string, error) {
 }
 
 // devOrder reads an order from the data directory.
-func devOrder(ctx context.Context, dir, number string) (store.Order, error) {
-	st, err := openForTool(dir)
+func devOrder(ctx context.Context, dir, databaseURL, number string) (store.Order, error) {
+	st, err := openForTool(dir, databaseURL)
 	if err != nil {
 		return store.Order{}, err
 	}
@@ -127,7 +127,7 @@ func devStripeEvent(ctx context.Context, args []string, stdout, stderr io.Writer
 	if err != nil {
 		return err
 	}
-	o, err := devOrder(ctx, dir, pos[0])
+	o, err := devOrder(ctx, dir, server.databaseURL, pos[0])
 	if err != nil {
 		return err
 	}
@@ -212,7 +212,7 @@ func devBTCCallback(ctx context.Context, args []string, stdout, stderr io.Writer
 	if err != nil {
 		return err
 	}
-	o, err := devOrder(ctx, dir, pos[0])
+	o, err := devOrder(ctx, dir, server.databaseURL, pos[0])
 	if err != nil {
 		return err
 	}

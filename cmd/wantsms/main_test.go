@@ -26,7 +26,7 @@ func wantsms(t *testing.T, args ...string) (int, string, string) {
 
 func newAccount(t *testing.T, dir, email string) store.User {
 	t.Helper()
-	st, err := service.OpenStore(dir, store.Options{})
+	st, err := service.OpenStore(dir, "", store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,7 +88,7 @@ func TestCreditAdminAndCheck(t *testing.T) {
 		!strings.Contains(out, "admin") {
 		t.Fatalf("grant: %d %q", status, out)
 	}
-	st, _ := service.OpenStore(dir, store.Options{})
+	st, _ := service.OpenStore(dir, "", store.Options{})
 	got, _ := st.UserByID(context.Background(), u.ID)
 	st.Close()
 	if !got.IsAdmin() || got.BalanceCents != 1500 {
@@ -122,7 +122,7 @@ func TestCreditAdminAndCheck(t *testing.T) {
 func TestCheckFindsMisattributedLedgerRow(t *testing.T) {
 	dir := t.TempDir()
 	alice, bob := newAccount(t, dir, "alice@example.com"), newAccount(t, dir, "bob@example.com")
-	st, err := service.OpenStore(dir, store.Options{})
+	st, err := service.OpenStore(dir, "", store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

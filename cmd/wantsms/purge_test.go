@@ -18,7 +18,7 @@ import (
 func endedNumbers(t *testing.T, dir string, u store.User) (older, newer int64) {
 	t.Helper()
 	ctx := context.Background()
-	st, err := service.OpenStore(dir, store.Options{})
+	st, err := service.OpenStore(dir, "", store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

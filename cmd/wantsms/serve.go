@@ -31,11 +31,18 @@ func dataFlag(f *flags, dir *string) {
 	f.String(dir, "data", "WANTSMS_DATA", "data", "data directory: database and SSH host key")
 }
 
+// storeFlags are dataFlag and the database URL, for what opens the store.
+func storeFlags(f *flags, dir, databaseURL *string) {
+	dataFlag(f, dir)
+	f.Secret(databaseURL, "database-url", "WANTSMS_DATABASE_URL",
+		"PostgreSQL database to use instead of the SQLite file in the data directory: postgres://user:password@host:port/db")
+}
+
 func runServe(ctx context.Context, args []string, _, stderr io.Writer) error {
 	f := newFlags("serve", stderr)
 	var cfg service.Config
 	var level, format, pprofAddr string
-	dataFlag(f, &cfg.DataDir)
+	storeFlags(f, &cfg.DataDir, &cfg.DatabaseURL)
 	f.String(&cfg.SSHAddr, "ssh-addr", "WANTSMS_SSH_ADDR", ":2222", "SSH listen address")
 	f.String(&cfg.SSHPublic, "ssh-public", "WANTSMS_SSH_PUBLIC", "",
 		"host:port people use to reach the SSH server, shown in commands (default localhost and the SSH port)")

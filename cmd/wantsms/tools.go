@@ -26,15 +26,15 @@ const (
 
 // openForTool opens the data directory's store for a command-line tool:
 // its changes are relayed to a running server's live sessions.
-func openForTool(dir string) (*store.Store, error) {
-	return service.OpenStore(dir, store.Options{Relay: true})
+func openForTool(dir, databaseURL string) (*store.Store, error) {
+	return service.OpenStore(dir, databaseURL, store.Options{Relay: true})
 }
 
 // toolLine is a tool's parsed command line: the data directory and the
 // positional arguments.
 type toolLine struct {
-	dir string
-	pos []string
+	dir, databaseURL string
+	pos              []string
 }
 
 // parseTool parses a tool's command line: --data, the flags extra adds
@@ -42,7 +42,7 @@ type toolLine struct {
 func parseTool(name string, args []string, stderr io.Writer, positional bool, extra func(*flags)) (toolLine, error) {
 	f := newFlags(name, stderr)
 	var l toolLine
-	dataFlag(f, &l.dir)
+	storeFlags(f, &l.dir, &l.databaseURL)
 	if extra != nil {
 		extra(f)
 	}
@@ -96,7 +96,7 @@ func runAdmin(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return usagef("--key %s: %v", keyArg, err)
 		}
 	}
-	st, err := openForTool(l.dir)
+	st, err := openForTool(l.dir, l.databaseURL)
 	if err != nil {
 		return err
 	}
@@ -237,7 +237,7 @@ func runCredit(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if reason == "" || utf8.RuneCountInString(reason) > maxReasonLength {
 		return usagef("--reason is required (at most %d characters)", maxReasonLength)
 	}
-	st, err := openForTool(dir)
+	st, err := openForTool(dir, l.databaseURL)
 	if err != nil {
 		return err
 	}
@@ -264,7 +264,7 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	dir := l.dir
-	st, err := service.OpenStore(dir, store.Options{})
+	st, err := service.OpenStore(dir, l.databaseURL, store.Options{})
 	if err != nil {
 		return err
 	}
@@ -273,6 +273,7 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
+	fmt.Fprintf(stdout, "database: %s %s\n", st.Backend(), st.Path())
 	fmt.Fprintf(stdout, "accounts: %d, ledger rows: %d\n", rep.Users, rep.LedgerRows)
 	fmt.Fprintf(stdout, "integrity: %s\n", strings.Join(rep.Integrity, "; "))
 	for _, fk := range rep.ForeignKey {
@@ -301,7 +302,7 @@ func runPurge(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	dir := l.dir
-	st, err := openForTool(dir)
+	st, err := openForTool(dir, l.databaseURL)
 	if err != nil {
 		return err
 	}
@@ -331,7 +332,10 @@ func runBackup(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if len(pos) != 1 {
 		return usagef("want one destination file")
 	}
-	st, err := service.OpenStore(dir, store.Options{})
+	if l.databaseURL != "" {
+		return store.ErrBackupPostgres
+	}
+	st, err := service.OpenStore(dir, "", store.Options{})
 	if err != nil {
 		return err
 	}

@@ -15,9 +15,15 @@ import (
 
 // Dump is every value of every table but those in skip, as text: one
 // row per line, prefixed by its table, tables by name and rows in rowid
-// order, so two dumps of the same data are equal.
+// order (on PostgreSQL: by their columns, first to last), so two dumps of
+// the same data are equal. db is a SQLite or a PostgreSQL database.
 func Dump(db *sql.DB, skip ...string) (string, error) {
 	rows, err := db.Query(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`)
+	pg := false
+	if err != nil {
+		pg = true
+		rows, err = db.Query(`SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename`)
+	}
 	if err != nil {
 		return "", fmt.Errorf("list tables: %w", err)
 	}
@@ -35,17 +41,36 @@ func Dump(db *sql.DB, skip ...string) (string, error) {
 	rows.Close()
 	var b strings.Builder
 	for _, table := range tables {
-		if err := dumpTable(db, table, &b); err != nil {
+		if err := dumpTable(db, table, pg, &b); err != nil {
 			return "", fmt.Errorf("dump %s: %w", table, err)
 		}
 	}
 	return b.String(), nil
 }
 
-func dumpTable(db *sql.DB, table string, b *strings.Builder) error {
-	rows, err := db.Query(`SELECT * FROM ` + table + ` ORDER BY rowid`)
-	if err != nil {
-		rows, err = db.Query(`SELECT * FROM ` + table) // WITHOUT ROWID
+func dumpTable(db *sql.DB, table string, pg bool, b *strings.Builder) error {
+	var rows *sql.Rows
+	var err error
+	if pg {
+		rows, err = db.Query(`SELECT * FROM ` + table + ` LIMIT 0`)
+		if err != nil {
+			return err
+		}
+		cols, err := rows.Columns()
+		rows.Close()
+		if err != nil {
+			return err
+		}
+		order := make([]string, len(cols))
+		for i := range cols {
+			order[i] = fmt.Sprint(i + 1)
+		}
+		rows, err = db.Query(`SELECT * FROM ` + table + ` ORDER BY ` + strings.Join(order, ", "))
+	} else {
+		rows, err = db.Query(`SELECT * FROM ` + table + ` ORDER BY rowid`)
+		if err != nil {
+			rows, err = db.Query(`SELECT * FROM ` + table) // WITHOUT ROWID
+		}
 	}
 	if err != nil {
 		return err

@@ -238,7 +238,7 @@ func KillMidWebhook(t *testing.T, command func(args ...string) *exec.Cmd) Webhoo
 			close(release)
 		}
 	}()
-	st, err := service.OpenStore(dir, store.Options{WebhookAllowPrivate: true})
+	st, err := service.OpenStore(dir, "", store.Options{WebhookAllowPrivate: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -294,7 +294,7 @@ func KillMidWebhook(t *testing.T, command func(args ...string) *exec.Cmd) Webhoo
 		}
 	}
 	sink.mu.Unlock()
-	st2, err := service.OpenStore(dir, store.Options{WebhookAllowPrivate: true, Relay: true})
+	st2, err := service.OpenStore(dir, "", store.Options{WebhookAllowPrivate: true, Relay: true})
 	if err != nil {
 		t.Fatal(err)
 	}

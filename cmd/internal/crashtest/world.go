@@ -129,7 +129,7 @@ func (w *world) seed(t *testing.T) {
 	base := time.Now().Add(-time.Duration(writes+1) * step)
 	var tick atomic.Int64
 	clock := func() time.Time { return base.Add(time.Duration(tick.Add(1)) * step) }
-	st, err := service.OpenStore(w.dir, store.Options{Clock: clock, WebhookAllowPrivate: true})
+	st, err := service.OpenStore(w.dir, "", store.Options{Clock: clock, WebhookAllowPrivate: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -124,7 +124,7 @@ func TestHostRevokeEndsAdminSessions(t *testing.T) {
 	openPane(t, one, "Admin", "All accounts")
 	openPane(t, two, "Admin", "All accounts")
 
-	tool, err := service.OpenStore(env.Dir, store.Options{Relay: true}) // as `wantsms admin` opens it
+	tool, err := service.OpenStore(env.Dir, "", store.Options{Relay: true}) // as `wantsms admin` opens it
 	if err != nil {
 		t.Fatal(err)
 	}

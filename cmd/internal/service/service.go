@@ -41,10 +41,13 @@ import (
 // Config is everything the process needs; cmd/wantsms fills it from flags
 // and environment variables.
 type Config struct {
-	DataDir  string // SQLite file and SSH host key live here
-	SSHAddr  string
-	HTTPAddr string
-	SSH      sshserver.Config
+	DataDir string // SQLite file and SSH host key live here
+	// DatabaseURL, when set (postgres://…), is the PostgreSQL database
+	// used instead of the data directory's SQLite file.
+	DatabaseURL string
+	SSHAddr     string
+	HTTPAddr    string
+	SSH         sshserver.Config
 	// SSHPublic is "host:port" as people reach the SSH server; the
 	// dashboard shows it in commands to copy (default localhost and the
 	// port of SSHAddr).
@@ -109,10 +112,20 @@ type Service struct {
 	hooks *webhook.Worker
 }
 
-// OpenStore opens the data directory's database, creating both if needed.
-func OpenStore(dataDir string, opts store.Options) (*store.Store, error) {
+// OpenStore opens the store: the PostgreSQL database at databaseURL when
+// it is set (postgres://…), else the data directory's SQLite file. The
+// data directory is created if needed either way (it holds the SSH host
+// key and the maildir).
+func OpenStore(dataDir, databaseURL string, opts store.Options) (*store.Store, error) {
 	if err := os.MkdirAll(dataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("data directory %s: %w", dataDir, err)
+	}
+	if databaseURL != "" {
+		if !store.IsPostgresURL(databaseURL) {
+			return nil, fmt.Errorf("database URL %q: want postgres://user:password@host:port/database?sslmode=… "+
+				"(leave it empty for the SQLite file in the data directory)", store.RedactURL(databaseURL))
+		}
+		return store.Open(databaseURL, opts)
 	}
 	return store.Open(filepath.Join(dataDir, DatabaseFile), opts)
 }
@@ -134,7 +147,7 @@ func Start(cfg Config) (*Service, error) {
 	if cfg.SweepInterval <= 0 {
 		cfg.SweepInterval = time.Minute
 	}
-	st, err := OpenStore(cfg.DataDir, store.Options{Clock: cfg.Clock, Log: cfg.Log,
+	st, err := OpenStore(cfg.DataDir, cfg.DatabaseURL, store.Options{Clock: cfg.Clock, Log: cfg.Log,
 		WebhookAllowPrivate: cfg.Webhooks.AllowPrivate})
 	if err != nil {
 		return nil, err

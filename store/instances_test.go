@@ -1,0 +1,119 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+)
+
+// Two instances on one PostgreSQL database write as one: the open-number
+// limit is a count then an insert, the refund of a number a check then a
+// write, and both hold across instances because every write transaction
+// first takes the writer lock (dialect.go). Without it both instances
+// count the same open numbers and the limit is overrun.
+func TestInstancesOnOneDatabaseKeepLimitsAndMoneyExact(t *testing.T) {
+	if !onPostgres() {
+		t.Skip("PostgreSQL only: a SQLite file has one writer at a time by itself")
+	}
+	a, clock := openTest(t)
+	b, err := Open(a.Path(), Options{Clock: clock.Now})
+	must(t, err)
+	defer b.Close()
+	ctx := context.Background()
+	u := newUser(t, a, "two@example.com")
+	credit(t, a, u, 10_000)
+	const maxOpen, price, tries = 3, 100, 16
+
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	created, refused := 0, 0
+	for i := range 2 * tries {
+		s := []*Store{a, b}[i%2]
+		n := newRes(u, price)
+		n.ProviderRef = fmt.Sprintf("two-%d", i)
+		n.MaxOpen = maxOpen
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := s.CreateReservation(ctx, n)
+			var limit *OpenLimitError
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err == nil:
+				created++
+			case errors.As(err, &limit):
+				refused++
+			default:
+				t.Errorf("reserve %d: %v", i, err)
+			}
+		}()
+	}
+	wg.Wait()
+	if created != maxOpen || refused != 2*tries-maxOpen {
+		t.Fatalf("%d reserved and %d refused across two instances; want %d and %d", created, refused, maxOpen, 2*tries-maxOpen)
+	}
+	if got := resBalance(t, b, u); got != 10_000-maxOpen*price {
+		t.Fatalf("balance %d, want %d", got, 10_000-maxOpen*price)
+	}
+
+	// Both instances end the same numbers at once: each is refunded once.
+	open, err := a.OpenReservations(ctx, u.ID)
+	must(t, err)
+	clock.Add(3 * time.Minute) // past the cancel guard
+	for _, r := range open {
+		for i := range 2 * 4 {
+			s := []*Store{a, b}[i%2]
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, err := s.EndReservation(ctx, r.ID, ResCancelled)
+				if err != nil && !errors.Is(err, ErrNotOpen) {
+					t.Errorf("cancel %d: %v", r.ID, err)
+				}
+			}()
+		}
+	}
+	wg.Wait()
+	if got := resBalance(t, a, u); got != 10_000 {
+		t.Fatalf("balance %d after cancelling every number from both instances, want 10000", got)
+	}
+	checkLedger(t, a)
+}
+
+// Instances started together on an empty database apply each migration
+// once: the one that takes the writer lock first applies it, the others
+// find it recorded.
+func TestInstancesStartedTogetherMigrateOnce(t *testing.T) {
+	if !onPostgres() {
+		t.Skip("PostgreSQL only: SQLite's migrations run under its single writer")
+	}
+	name, err := testPG.CreateDatabase("")
+	must(t, err)
+	t.Cleanup(func() { testPG.DropDatabase(name) })
+	var wg sync.WaitGroup
+	stores := make([]*Store, 3)
+	errs := make([]error, 3)
+	for i := range stores {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			stores[i], errs[i] = Open(testPG.URL(name), Options{})
+		}()
+	}
+	wg.Wait()
+	for i, s := range stores {
+		must(t, errs[i])
+		defer s.Close()
+	}
+	all, err := loadDialectMigrations(postgresDialect)
+	must(t, err)
+	var n int
+	must(t, stores[0].r.QueryRow(`SELECT COUNT(*) FROM schema_migrations`).Scan(&n))
+	if n != len(all) {
+		t.Fatalf("%d migration rows, want %d", n, len(all))
+	}
+}
