@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -18,6 +17,7 @@ import (
 	"github.com/wantsms/wantsms/billing/stripemock"
 	"github.com/wantsms/wantsms/billing/stripetest"
 	"github.com/wantsms/wantsms/store"
+	"github.com/wantsms/wantsms/store/testdb"
 )
 
 // canaryEmail is the test account's address: no request to a processor
@@ -40,7 +40,7 @@ type payEnv struct {
 func newPayEnv(t *testing.T, withStripe bool) *payEnv {
 	t.Helper()
 	e := &payEnv{t: t, rec: &recorder{}}
-	st, err := store.Open(filepath.Join(t.TempDir(), "pay.db"), store.Options{Clock: e.now})
+	st, err := store.Open(testdb.Path(t), store.Options{Clock: e.now})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,7 +7,6 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -15,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/wantsms/wantsms/store/pgtest"
+	"github.com/wantsms/wantsms/store/storetest"
 )
 
 // The store's tests run on SQLite, then those of postgresDefault on
@@ -91,12 +91,21 @@ func runOnPostgres(m *testing.M) int {
 	return m.Run()
 }
 
+// sqliteTemplate saves each test the replay of every migration.
+var sqliteTemplate = storetest.NewTemplate(func(path string) error {
+	s, err := Open(path, Options{})
+	if err != nil {
+		return err
+	}
+	return s.Close()
+})
+
 // testDatabase is where a test's store lives: a new SQLite file, or a new
 // PostgreSQL database dropped when the test ends.
 func testDatabase(t testing.TB) string {
 	t.Helper()
 	if !onPostgres() {
-		return filepath.Join(t.TempDir(), "wantsms.db")
+		return sqliteTemplate.Path(t)
 	}
 	name, err := testPG.CreateDatabase(testPGTemplate)
 	if err != nil {

@@ -4,13 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/wantsms/wantsms/provider"
 	"github.com/wantsms/wantsms/provider/sim"
 	"github.com/wantsms/wantsms/store"
+	"github.com/wantsms/wantsms/store/testdb"
 )
 
 var ctx = context.Background()
@@ -31,7 +31,7 @@ type rig struct {
 func newRig(t testing.TB, so sim.Options, cfg Config) *rig {
 	t.Helper()
 	clock := sim.NewFakeClock(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))
-	st, err := store.Open(filepath.Join(t.TempDir(), "engine.db"), store.Options{Clock: clock.Now})
+	st, err := store.Open(testdb.Path(t), store.Options{Clock: clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}

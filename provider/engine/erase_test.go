@@ -6,7 +6,6 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -18,6 +17,7 @@ import (
 	"github.com/wantsms/wantsms/provider/smsactivate"
 	"github.com/wantsms/wantsms/provider/smsactivate/fake"
 	"github.com/wantsms/wantsms/store"
+	"github.com/wantsms/wantsms/store/testdb"
 )
 
 // setStatus is one setStatus call an upstream received, and whether the
@@ -44,7 +44,7 @@ type eraseRig struct {
 func newEraseRig(t *testing.T) *eraseRig {
 	t.Helper()
 	clock := sim.NewFakeClock(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))
-	st, err := store.Open(filepath.Join(t.TempDir(), "erase.db"), store.Options{Clock: clock.Now})
+	st, err := store.Open(testdb.Path(t), store.Options{Clock: clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,6 +3,9 @@
 // every table as text, so a test can search it for what must not linger
 // (an erased email, a purged number) or compare two states of the books.
 //
+// It also holds Template, new migrated databases without replaying the
+// migrations for every test.
+//
 // May import from this repository: nothing.
 package storetest
 

@@ -3,7 +3,6 @@ package tuitest
 import (
 	"context"
 	mathrand "math/rand/v2"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -11,6 +10,7 @@ import (
 
 	"github.com/wantsms/wantsms/provider/engine"
 	"github.com/wantsms/wantsms/store"
+	"github.com/wantsms/wantsms/store/testdb"
 	"github.com/wantsms/wantsms/tui"
 )
 
@@ -40,7 +40,7 @@ func NewAdminEnv(t testing.TB) *AdminEnv {
 	t.Helper()
 	e := &AdminEnv{Env: New(t)}
 	// Order numbers drawn from a fixed source: screens are reproducible.
-	st, err := store.Open(filepath.Join(t.TempDir(), "admin.db"), store.Options{Clock: e.Store.Now,
+	st, err := store.Open(testdb.Path(t), store.Options{Clock: e.Store.Now,
 		Rand: mathrand.NewChaCha8([32]byte{'a', 'd', 'm', 'i', 'n'})})
 	if err != nil {
 		t.Fatal(err)

@@ -7,7 +7,7 @@
 // else does.
 //
 // May import from this repository: provider, provider/engine,
-// provider/sim, store, tui, tui/kit.
+// provider/sim, store, store/testdb, tui, tui/kit.
 package tuitest
 
 import (
@@ -28,6 +28,7 @@ import (
 	"github.com/wantsms/wantsms/provider/engine"
 	"github.com/wantsms/wantsms/provider/sim"
 	"github.com/wantsms/wantsms/store"
+	"github.com/wantsms/wantsms/store/testdb"
 	"github.com/wantsms/wantsms/tui"
 	"github.com/wantsms/wantsms/tui/kit"
 )
@@ -50,7 +51,7 @@ type Env struct {
 func New(t testing.TB) *Env {
 	t.Helper()
 	clock := sim.NewFakeClock(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))
-	st, err := store.Open(filepath.Join(t.TempDir(), "view.db"), store.Options{Clock: clock.Now})
+	st, err := store.Open(testdb.Path(t), store.Options{Clock: clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}

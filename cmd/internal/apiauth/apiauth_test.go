@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/wantsms/wantsms/cmd/internal/apiauth"
 	"github.com/wantsms/wantsms/store"
+	"github.com/wantsms/wantsms/store/testdb"
 )
 
 type clock struct {
@@ -30,7 +30,7 @@ func (c *clock) Add(d time.Duration) {
 
 func setup(t *testing.T) (*store.Store, int64, string) {
 	t.Helper()
-	st, err := store.Open(filepath.Join(t.TempDir(), "wantsms.db"), store.Options{})
+	st, err := store.Open(testdb.Path(t), store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/wantsms/wantsms/cmd/internal/mail"
 	"github.com/wantsms/wantsms/cmd/internal/mail/smtptest"
 	"github.com/wantsms/wantsms/store"
+	"github.com/wantsms/wantsms/store/testdb"
 )
 
 const wait = 20 * time.Second
@@ -26,7 +27,7 @@ var site = mail.Site{Dashboard: "ssh -p 2222 localhost", PublicURL: "http://loca
 
 func openStore(t *testing.T) *store.Store {
 	t.Helper()
-	st, err := store.Open(filepath.Join(t.TempDir(), "wantsms.db"), store.Options{})
+	st, err := store.Open(testdb.Path(t), store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,14 +5,18 @@
 //
 // May import from this repository: billing, billing/blockonomicsfake,
 // billing/stripemock, billing/stripetest, cmd/internal/service,
-// cmd/internal/mail, cmd/internal/mail/smtptest, cmd/internal/sshterm, store.
+// cmd/internal/mail, cmd/internal/mail/smtptest, cmd/internal/sshterm, store,
+// store/testdb.
 package testenv
 
 import (
 	"context"
+	"errors"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -21,6 +25,7 @@ import (
 	"github.com/wantsms/wantsms/cmd/internal/service"
 	"github.com/wantsms/wantsms/cmd/internal/sshterm"
 	"github.com/wantsms/wantsms/store"
+	"github.com/wantsms/wantsms/store/testdb"
 )
 
 // Wait is how long a test waits for something to appear on a screen: long
@@ -53,6 +58,11 @@ func Start(t testing.TB, options ...func(*service.Config)) *Env {
 		o(&cfg)
 	}
 	e := &Env{t: t, Dir: cfg.DataDir, cfg: cfg}
+	if cfg.DatabaseURL == "" {
+		if _, err := os.Stat(filepath.Join(cfg.DataDir, service.DatabaseFile)); errors.Is(err, fs.ErrNotExist) {
+			testdb.CopyTo(t, filepath.Join(cfg.DataDir, service.DatabaseFile))
+		}
+	}
 	e.start()
 	t.Cleanup(e.Stop)
 	return e

@@ -10,7 +10,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -20,6 +19,7 @@ import (
 	"github.com/wantsms/wantsms/cmd/internal/testenv"
 	"github.com/wantsms/wantsms/cmd/internal/webhook"
 	"github.com/wantsms/wantsms/store"
+	"github.com/wantsms/wantsms/store/testdb"
 )
 
 // receiver is a person's system: it checks every post's signature with
@@ -100,7 +100,7 @@ type world struct {
 func newWorld(t *testing.T) *world {
 	t.Helper()
 	clock := testenv.NewClock(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))
-	st, err := store.Open(filepath.Join(t.TempDir(), "hooks.db"), store.Options{Clock: clock.Now,
+	st, err := store.Open(testdb.Path(t), store.Options{Clock: clock.Now,
 		WebhookAllowPrivate: true})
 	if err != nil {
 		t.Fatal(err)

@@ -8,7 +8,6 @@ import (
 	"io"
 	"log/slog"
 	mathrand "math/rand/v2"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -20,6 +19,7 @@ import (
 
 	"github.com/wantsms/wantsms/billing"
 	"github.com/wantsms/wantsms/store"
+	"github.com/wantsms/wantsms/store/testdb"
 	"github.com/wantsms/wantsms/tui"
 	"github.com/wantsms/wantsms/tui/kit"
 	"github.com/wantsms/wantsms/tui/pane/wallet"
@@ -49,7 +49,7 @@ func newWalletEnvAt(t *testing.T, configured bool, publicURL string) *walletEnv 
 	e := &walletEnv{Env: tuitest.New(t)}
 	// The same order numbers on every run: screens and QR codes are golden.
 	clock := e.Store.Now
-	st, err := store.Open(filepath.Join(t.TempDir(), "wallet.db"), store.Options{Clock: clock,
+	st, err := store.Open(testdb.Path(t), store.Options{Clock: clock,
 		Rand: mathrand.NewChaCha8([32]byte{'w', 'a', 'l', 'l', 'e', 't'})})
 	if err != nil {
 		t.Fatal(err)
