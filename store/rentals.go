@@ -609,6 +609,24 @@ func (s *Store) CancelRental(ctx context.Context, userID, id int64) (Rental, err
 	return r, err
 }
 
+// FinishRental ends a person's active rental now, before its time,
+// because they are done with the number (SMS-Activate's setRentStatus 1):
+// nothing moves, the time left was paid for and is not paid back.
+func (s *Store) FinishRental(ctx context.Context, userID, id int64) (Rental, error) {
+	var r Rental
+	err := s.write(ctx, func(tx *Tx) error {
+		var err error
+		if r, err = tx.rentalWithDetails(ctx, id, userID); err != nil {
+			return err
+		}
+		if !r.State.Open() {
+			return ErrRentalEnded
+		}
+		return tx.endRental(ctx, &r, RentEnded, 0)
+	})
+	return r, err
+}
+
 // EndRental ends an active rental whose time ran out: nothing moves, it
 // was paid for. A rental whose time has not run out (an extension moved
 // its end meanwhile) is refused with ErrRentalNotDue; one that ended

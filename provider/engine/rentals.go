@@ -350,6 +350,34 @@ func (e *Engine) CancelRental(ctx context.Context, userID, id int64) (store.Rent
 	return r, nil
 }
 
+// FinishRental ends a person's rental now, before its time, with no
+// refund. The SMS that came meanwhile are fetched first, so none the
+// person paid for is dropped; the provider is then told, and when it
+// does not answer it ends the number at its own end.
+func (e *Engine) FinishRental(ctx context.Context, userID, id int64) (store.Rental, error) {
+	r, err := e.st.UserRental(ctx, userID, id)
+	if err != nil {
+		return r, err
+	}
+	if !r.State.Open() {
+		return r, store.ErrRentalEnded
+	}
+	if !e.refreshRental(ctx, r) {
+		r, _ = e.st.UserRental(ctx, userID, id)
+		return r, store.ErrRentalEnded // the provider had ended it
+	}
+	if r, err = e.st.FinishRental(ctx, userID, id); err != nil {
+		return r, err
+	}
+	e.rentPolls.forget(id)
+	if rr, ok := e.router.Renter(r.Provider); ok {
+		if err := rr.FinishRent(ctx, r.ProviderRef); err != nil && !errors.Is(err, provider.ErrUnknownActivation) {
+			e.log.Warn("finish rental upstream", "rental", id, "err", err)
+		}
+	}
+	return r, nil
+}
+
 // trackRental schedules a rental's end, its notice and its polling.
 func (e *Engine) trackRental(r store.Rental, resumed bool) {
 	e.sched.add(job{at: r.EndsAt, id: r.ID, kind: jobRentEnd})

@@ -33,6 +33,18 @@
 //	getFullSms            FULL_SMS:<text> (or the getStatus word while none)
 //	getActiveActivations  {"status":"success","activeActivations":[…]}
 //
+// and the rent actions (rent.go), JSON with errors as
+// {"status":"error","message":"WORD"}, rent_time in hours (24, 168, 336
+// or 720: our periods of days):
+//
+//	getRentServicesAndCountries  {"countries":…,"operators":…,"services":{"tg":{"cost":…,"quant":…}}}
+//	getRentNumber                {"status":"success","phone":{"id":…,"endDate":"…","number":"…"}}
+//	getRentStatus                the SMS newest first, 10 a page; STATUS_WAIT_CODE,
+//	                             STATUS_FINISH, STATUS_CANCEL
+//	setRentStatus 1 / 2          finish now / cancel (refunded; CANT_CANCEL after an
+//	                             SMS or the cancel window)
+//	continueRentNumber           extended: the getRentNumber answer, new endDate
+//
 // Errors are the protocol's words: BAD_KEY, BAD_ACTION, BAD_SERVICE,
 // BAD_STATUS, NO_NUMBERS, NO_BALANCE, NO_ACTIVATION, INVALID_ACTIVATION_ID,
 // WRONG_OPERATOR, WRONG_MAX_PRICE:<price> (maxPrice) or MAX_PRICE_EXCEEDED

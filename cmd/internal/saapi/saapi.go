@@ -41,6 +41,13 @@ type Engine interface {
 	Finish(ctx context.Context, userID, id int64) (store.Reservation, error)
 	Again(ctx context.Context, userID, id int64) error
 	CanAgain(providerName string) bool
+
+	RentOffer(ctx context.Context, service, country string, days int) (provider.RoutedRentOffer, error)
+	Rent(ctx context.Context, userID int64, service, country string, days int, priceCents int64) (store.Rental, error)
+	ExtendQuote(ctx context.Context, userID, id int64, days int) (int64, error)
+	Extend(ctx context.Context, userID, id int64, days int, priceCents int64) (store.Rental, error)
+	CancelRental(ctx context.Context, userID, id int64) (store.Rental, error)
+	FinishRental(ctx context.Context, userID, id int64) (store.Rental, error)
 }
 
 // Handler serves /stubs/handler_api.php.
@@ -152,6 +159,16 @@ func (h *Handler) serve(r *http.Request) answer {
 		return h.getFullSms(ctx, uid, r)
 	case "getActiveActivations":
 		return h.getActiveActivations(ctx, uid)
+	case "getRentServicesAndCountries":
+		return h.getRentServicesAndCountries(ctx, r)
+	case "getRentNumber":
+		return h.getRentNumber(ctx, uid, r)
+	case "getRentStatus":
+		return h.getRentStatus(ctx, uid, r)
+	case "setRentStatus":
+		return h.setRentStatus(ctx, uid, r)
+	case "continueRentNumber":
+		return h.continueRentNumber(ctx, uid, r)
 	}
 	return word("BAD_ACTION")
 }
