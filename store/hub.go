@@ -30,6 +30,17 @@ type Event struct {
 	Ref    int64 // id of the reservation, rental, order or thread concerned, if any
 }
 
+// ConcernsRental is ConcernsReservation for rental id.
+func (e Event) ConcernsRental(id int64) bool {
+	switch e.Kind {
+	case EventRental:
+		return e.Ref == id
+	case EventAccount, EventAccountDeleted:
+		return true
+	}
+	return false
+}
+
 // ConcernsReservation reports whether e may change what a view of
 // reservation id shows (its state, its SMS) or whether the viewer may
 // still see it (keys, sessions, the account itself): what a wait for one

@@ -97,7 +97,7 @@ func awaitSMS(c *Call, id int64, seen int, limit time.Duration) error {
 			}
 			return endedErr(r, seen)
 		}
-		if err := nextChange(c.Ctx, sub, id, timeout); errors.Is(err, errWaitedOut) {
+		if err := nextChange(c.Ctx, sub, func(e store.Event) bool { return e.ConcernsReservation(id) }, timeout); errors.Is(err, errWaitedOut) {
 			return Exit(ExitWaitedOut, "no SMS on %d within %s; it stays open until %s (%s gives the credits "+
 				"back if none comes)", id, short(limit), Timestamp(r.ExpiresAt), c.Deps.SSHWith("", fmt.Sprintf("cancel %d", id)))
 		} else if err != nil {
@@ -108,16 +108,16 @@ func awaitSMS(c *Call, id int64, seen int, limit time.Duration) error {
 
 var errWaitedOut = errors.New("waited out")
 
-// nextChange returns at the next event about reservation id (or when
+// nextChange returns at the next event that concerns the wait (or when
 // events were missed), when timeout fires (errWaitedOut) or ctx ends.
-func nextChange(ctx context.Context, sub *store.Subscription, id int64, timeout <-chan time.Time) error {
+func nextChange(ctx context.Context, sub *store.Subscription, concerns func(store.Event) bool, timeout <-chan time.Time) error {
 	for {
 		select {
 		case ev, ok := <-sub.C:
 			if !ok {
 				return errLiveEnded
 			}
-			if sub.Missed() || ev.ConcernsReservation(id) {
+			if sub.Missed() || concerns(ev) {
 				return nil
 			}
 		case <-timeout:

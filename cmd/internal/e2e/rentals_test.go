@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -450,4 +451,69 @@ func TestRentInTheDashboard(t *testing.T) {
 	term.Type("x")
 	expect(t, term, "CANT_CANCEL: an SMS has arrived on this rental")
 	checkBooks(t, env)
+}
+
+// status and wait take a rental's id (R7) as cancel does: status prints
+// the rental as rentals does; wait R7 waits for the rental's next SMS,
+// not one that came before it began, and for its end.
+func TestStatusAndWaitTakeRentals(t *testing.T) {
+	clock := sim.NewFakeClock(time.Now().Truncate(time.Second))
+	env := testenv.Start(t, rentalSim(clock))
+	u, key := env.NewUser("waiter@example.com")
+	env.Credit(u.ID, 20_000, "g1")
+	var r rentalJSON
+	okJSON(t, env, key, "rent telegram --country gb --days 1 --json", &r)
+
+	var st rentalJSON
+	okJSON(t, env, key, "status "+r.Ref+" --json", &st)
+	if st.ID != r.ID || st.Ref != r.Ref || st.State != "active" || st.Phone != r.Phone || len(st.Messages) != 0 {
+		t.Fatalf("status %s: %+v", r.Ref, st)
+	}
+	if out, _, status := env.Run(t, key, "status "+r.Ref); status != 0 || !strings.HasPrefix(out, r.Ref+"  ") ||
+		!strings.Contains(out, "; 0 SMS") {
+		t.Fatalf("status %s as text: %d %q", r.Ref, status, out)
+	}
+
+	type waited struct {
+		stdout, stderr string
+		status         int
+	}
+	done := make(chan waited, 1)
+	go func() {
+		stdout, stderr, status := env.Run(t, key, "wait "+r.Ref+" --json --timeout 1m")
+		done <- waited{stdout, stderr, status}
+	}()
+	var w waited
+	eventually(t, func() bool { // the clock moves until an SMS comes after the wait began
+		clock.Advance(10 * time.Second)
+		select {
+		case w = <-done:
+			return true
+		case <-time.After(200 * time.Millisecond):
+			return false
+		}
+	})
+	var ev struct {
+		Event string `json:"event"`
+		rentalJSON
+	}
+	if err := json.Unmarshal([]byte(w.stdout), &ev); err != nil || w.status != 0 || ev.Event != "sms" ||
+		ev.Ref != r.Ref || len(ev.Messages) == 0 || ev.Code == nil {
+		t.Fatalf("wait %s: %d %q %q (%v)", r.Ref, w.status, w.stdout, w.stderr, err)
+	}
+	// An SMS that came before the wait is not the next one.
+	if out, stderr, status := env.Run(t, key, "wait "+r.Ref+" --timeout 1s"); status != 3 || out != "" ||
+		!strings.Contains(stderr, "no new SMS on "+r.Ref+" within 1s") {
+		t.Fatalf("wait with no new SMS: %d %q %q", status, out, stderr)
+	}
+	// Waiting on an ended rental says so at once.
+	clock.Advance(25 * time.Hour)
+	eventually(t, func() bool { return rentalState(t, env, key, r.ID).State == "ended" })
+	if out, stderr, status := env.Run(t, key, "wait "+r.Ref); status != 4 || !strings.Contains(out, "rental "+r.Ref+" ended") ||
+		!strings.Contains(stderr, "ended (ended) without another SMS") {
+		t.Fatalf("wait on an ended rental: %d %q %q", status, out, stderr)
+	}
+	_, otherKey := env.NewUser("other@example.com")
+	refused(t, env, otherKey, "status "+r.Ref, 2, "no rental "+r.Ref+" on this account")
+	refused(t, env, otherKey, "wait "+r.Ref+" --timeout 1s", 2, "no rental "+r.Ref+" on this account")
 }
