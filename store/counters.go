@@ -13,13 +13,14 @@ type Counters struct {
 	Reservations    int64 // numbers handed out (and debited)
 	SMSReceived     int64 // messages stored (a repeat of one is not counted)
 	Refunds         int64 // reservations refunded (expired, cancelled, failed, by support)
+	Rentals         int64 // numbers rented (and debited)
 }
 
 // counters are the live values behind Counters.
 type counters struct {
 	signinPassword, signinKey, signinCommand atomic.Int64
 	signinFailed, signinThrottled            atomic.Int64
-	reservations, sms, refunds               atomic.Int64
+	reservations, sms, refunds, rentals      atomic.Int64
 }
 
 func (c *counters) refund() { c.refunds.Add(1) }
@@ -31,6 +32,6 @@ func (s *Store) Counters() Counters {
 		SigninsPassword: c.signinPassword.Load(), SigninsKey: c.signinKey.Load(),
 		SigninsCommand: c.signinCommand.Load(), SigninFailures: c.signinFailed.Load(),
 		SigninThrottled: c.signinThrottled.Load(), Reservations: c.reservations.Load(),
-		SMSReceived: c.sms.Load(), Refunds: c.refunds.Load(),
+		SMSReceived: c.sms.Load(), Refunds: c.refunds.Load(), Rentals: c.rentals.Load(),
 	}
 }

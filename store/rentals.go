@@ -290,6 +290,9 @@ func (s *Store) CreateRental(ctx context.Context, n NewRental) (Rental, error) {
 		tx.notify(Event{UserID: n.UserID, Kind: EventRental, Ref: r.ID})
 		return nil
 	})
+	if err == nil {
+		s.counters.rentals.Add(1)
+	}
 	return r, err
 }
 

@@ -65,16 +65,19 @@ type Gauges struct {
 	// DeliveriesByStatus counts webhook deliveries: the queue (queued,
 	// sending) and the delivery log (delivered, failed for good).
 	DeliveriesByStatus map[DeliveryStatus]int64
+	// ActiveRentals counts rentals not ended yet.
+	ActiveRentals int64
 }
 
 // ReadGauges counts reservations by state, orders by status and processor,
-// mails by status and webhook deliveries by status in one query that
-// reads four indexes only.
+// mails by status, webhook deliveries by status and active rentals in one
+// query that reads five indexes only.
 func (s *Store) ReadGauges(ctx context.Context) (Gauges, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT 'r', state, '', COUNT(*) FROM reservations GROUP BY state
 		UNION ALL SELECT 'o', status, processor, COUNT(*) FROM orders GROUP BY status, processor
 		UNION ALL SELECT 'm', status, '', COUNT(*) FROM outbox GROUP BY status
-		UNION ALL SELECT 'w', status, '', COUNT(*) FROM webhook_deliveries GROUP BY status`)
+		UNION ALL SELECT 'w', status, '', COUNT(*) FROM webhook_deliveries GROUP BY status
+		UNION ALL SELECT 'n', '', '', COUNT(*) FROM rentals WHERE ended_at IS NULL`)
 	if err != nil {
 		return Gauges{}, fmt.Errorf("read gauges: %w", err)
 	}
@@ -96,6 +99,9 @@ func (s *Store) ReadGauges(ctx context.Context) (Gauges, error) {
 			continue
 		case "w":
 			g.DeliveriesByStatus[DeliveryStatus(a)] = n
+			continue
+		case "n":
+			g.ActiveRentals = n
 			continue
 		}
 		if g.OrdersByStatus[OrderStatus(a)] == nil {

@@ -141,4 +141,12 @@ func TestSMSActivateRentActions(t *testing.T) {
 		t.Fatalf("balance %d after refusals (was %d)", env.Balance(u.ID), paid)
 	}
 	checkBooks(t, env)
+	// Three rented, one (the other person's) still active.
+	fams := scrape(t, env)
+	if n := value(t, fams, "wantsms_rentals_created_total"); n != 3 {
+		t.Errorf("wantsms_rentals_created_total %d, want 3", n)
+	}
+	if n := value(t, fams, "wantsms_rentals_active"); n != 1 {
+		t.Errorf("wantsms_rentals_active %d, want 1", n)
+	}
 }

@@ -100,6 +100,7 @@ func (s *Service) eventFamilies() []metrics.Family {
 		one("wantsms_reservations_created_total", "Numbers handed out.", metrics.Counter, c.Reservations),
 		one("wantsms_sms_received_total", "SMS stored.", metrics.Counter, c.SMSReceived),
 		one("wantsms_refunds_total", "Reservations refunded.", metrics.Counter, c.Refunds),
+		one("wantsms_rentals_created_total", "Numbers rented.", metrics.Counter, c.Rentals),
 	}
 	fams = append(fams, s.providerFamilies()...)
 	m := s.mail.Stats()
@@ -218,5 +219,7 @@ func gaugeFamilies(g store.Gauges) []metrics.Family {
 	depth := metrics.Family{Name: "wantsms_webhook_queue_depth", Help: "Deliveries to people's webhooks " +
 		"waiting or under way: alert when it keeps growing.", Type: metrics.Gauge, Samples: []metrics.Sample{
 		{Value: g.DeliveriesByStatus[store.DeliveryQueued] + g.DeliveriesByStatus[store.DeliverySending]}}}
-	return []metrics.Family{res, ord, mails, hooks, depth}
+	rentals := metrics.Family{Name: "wantsms_rentals_active", Help: "Rentals not ended yet.", Type: metrics.Gauge,
+		Samples: []metrics.Sample{{Value: g.ActiveRentals}}}
+	return []metrics.Family{res, ord, mails, hooks, depth, rentals}
 }
