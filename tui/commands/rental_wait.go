@@ -9,14 +9,6 @@ import (
 	"github.com/wantsms/wantsms/store"
 )
 
-// rentalStatus is one rental as status R7 prints it: as a line of the
-// rentals command, and in JSON that list's object.
-type rentalStatus rentalJSON
-
-func (r rentalStatus) WriteText(w io.Writer) error {
-	return rentalsResult{Rentals: []rentalJSON{rentalJSON(r)}}.WriteText(w)
-}
-
 // rentalEventJSON is an event of wait R7: "sms" or "end", with the rental.
 type rentalEventJSON struct {
 	Event string `json:"event"`

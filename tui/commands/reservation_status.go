@@ -8,7 +8,7 @@ func statusCommand() *Command {
 	return &Command{
 		Name:    "status",
 		Summary: "one of your numbers or rentals: its state, times, code and SMS",
-		Help: "A rental (R7) prints as one rental of the rentals command (its JSON an object of that list). " +
+		Help: "A rental (R7) prints in full, as rent prints it (its JSON an object of the rentals list). " +
 			idHelp,
 		Params:  []Param{id},
 		Example: exampleReservation,
@@ -18,7 +18,7 @@ func statusCommand() *Command {
 				if err != nil {
 					return rentalErr(t.ID, err)
 				}
-				return c.Print(rentalStatus(rentalOf(r)))
+				return c.Print(rentalOf(r))
 			}
 			r, err := c.Deps.Store.UserReservation(c.Ctx, c.User.ID, id.Get(c).ID)
 			if err != nil {

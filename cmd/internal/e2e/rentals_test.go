@@ -469,8 +469,8 @@ func TestStatusAndWaitTakeRentals(t *testing.T) {
 	if st.ID != r.ID || st.Ref != r.Ref || st.State != "active" || st.Phone != r.Phone || len(st.Messages) != 0 {
 		t.Fatalf("status %s: %+v", r.Ref, st)
 	}
-	if out, _, status := env.Run(t, key, "status "+r.Ref); status != 0 || !strings.HasPrefix(out, r.Ref+"  ") ||
-		!strings.Contains(out, "; 0 SMS") {
+	if out, _, status := env.Run(t, key, "status "+r.Ref); status != 0 || !strings.HasPrefix(out, "rental        "+r.Ref+"\n") ||
+		!strings.Contains(out, "\nstate         active\n") {
 		t.Fatalf("status %s as text: %d %q", r.Ref, status, out)
 	}
 
