@@ -24,7 +24,7 @@ func (s *Service) routes() http.Handler {
 	mail.Routes(mux, s.Store, s.log)
 	mux.HandleFunc(engine.WebhookPattern, s.nums.engine.ServeWebhook)
 	mux.Handle(saapi.Path, saapi.New(s.Store, s.nums.engine, s.api, s.log))
-	s.v1 = v1api.New(v1api.Deps{Store: s.Store, Numbers: s.nums.engine, Payments: s.pay, Log: s.log,
+	s.v1 = v1api.New(v1api.Deps{Store: s.Store, Numbers: s.nums.engine, Rentals: s.nums.engine, Payments: s.pay, Log: s.log,
 		Guard: s.api})
 	s.v1.Register(mux)
 	return mux

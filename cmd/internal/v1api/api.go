@@ -34,6 +34,8 @@ type Numbers interface {
 	Cancel(ctx context.Context, userID, id int64) (store.Reservation, error)
 	Finish(ctx context.Context, userID, id int64) (store.Reservation, error)
 	Again(ctx context.Context, userID, id int64) error
+	Report(ctx context.Context, userID, id int64, reason store.ReportReason) (store.Reservation, error)
+	Replacement(ctx context.Context, r store.Reservation) (provider.RoutedOffer, bool)
 }
 
 // Payments is what the API asks of the payment desk (billing.Payments):
@@ -48,6 +50,7 @@ type Payments interface {
 type Deps struct {
 	Store    *store.Store
 	Numbers  Numbers
+	Rentals  Rentals
 	Payments Payments
 	Log      *slog.Logger
 	// Guard authenticates and rate-limits requests, the same for every
@@ -94,6 +97,19 @@ var routes = []route{
 	{method: "POST", path: "/v1/reservations/{id}/cancel", name: "cancelReservation", run: (*API).cancel},
 	{method: "POST", path: "/v1/reservations/{id}/finish", name: "finishReservation", run: (*API).finish},
 	{method: "POST", path: "/v1/reservations/{id}/again", name: "againReservation", run: (*API).again},
+	{method: "POST", path: "/v1/reservations/{id}/report", name: "reportReservation", run: (*API).report},
+	{method: "GET", path: "/v1/favourites", name: "listFavourites", run: (*API).favourites},
+	{method: "PUT", path: "/v1/favourites/{service}/{country}", name: "addFavourite", run: (*API).addFavourite},
+	{method: "DELETE", path: "/v1/favourites/{service}/{country}", name: "removeFavourite",
+		run: (*API).removeFavourite},
+	{method: "GET", path: "/v1/rental-offer", name: "getRentalOffer", query: []string{"service", "country", "days"},
+		run: (*API).rentalOffer},
+	{method: "POST", path: "/v1/rentals", name: "createRental", run: (*API).createRental},
+	{method: "GET", path: "/v1/rentals", name: "listRentals", query: []string{"ended"}, run: (*API).listRentals},
+	{method: "GET", path: "/v1/rentals/{id}", name: "getRental", query: []string{"wait"}, run: (*API).getRental},
+	{method: "POST", path: "/v1/rentals/{id}/extend", name: "extendRental", run: (*API).extendRental},
+	{method: "POST", path: "/v1/rentals/{id}/cancel", name: "cancelRental", run: (*API).cancelRental},
+	{method: "POST", path: "/v1/rentals/{id}/finish", name: "finishRental", run: (*API).finishRental},
 	{method: "GET", path: "/v1/history", name: "getHistory", query: []string{"limit", "offset", "since"},
 		run: (*API).history},
 	{method: "GET", path: "/v1/orders", name: "listOrders", query: []string{"limit"}, run: (*API).orders},

@@ -42,6 +42,13 @@ const (
 	CodeFirstSMSYet         Code = "first_sms_not_yet"
 	CodeEnded               Code = "reservation_ended"
 	CodeNoAgain             Code = "again_not_supported"
+	CodeRentalNotFound      Code = "rental_not_found"
+	CodeRentalEnded         Code = "rental_ended"
+	CodeRentalCantCancel    Code = "rental_cant_cancel"
+	CodeNoRentals           Code = "no_rentals"
+	CodeTooManyRentals      Code = "too_many_rentals"
+	CodeCantExtend          Code = "extend_unavailable"
+	CodeExtendRefused       Code = "extend_refused"
 	CodeBadAmount           Code = "bad_amount"
 	CodeMethodUnavailable   Code = "payment_method_unavailable"
 	CodeUnverified          Code = "email_unverified"
@@ -97,6 +104,18 @@ var codes = []CodeDoc{
 	{CodeFirstSMSYet, http.StatusConflict, "another SMS is asked for only after the first came"},
 	{CodeEnded, http.StatusConflict, "the reservation has ended already"},
 	{CodeNoAgain, http.StatusConflict, "this number's provider cannot send another SMS on it"},
+	{CodeRentalNotFound, http.StatusNotFound, "no rental with this id on this account (another account's ids " +
+		"answer the same)"},
+	{CodeRentalEnded, http.StatusConflict, "the rental has ended already"},
+	{CodeRentalCantCancel, http.StatusConflict, "CANT_CANCEL: a rental is cancelled (refunded in full) only in " +
+		"its first 20 minutes, before any SMS and any extension, and only where its provider takes it back"},
+	{CodeNoRentals, http.StatusConflict, "no numbers to rent for this service in this country for that long " +
+		"right now"},
+	{CodeTooManyRentals, http.StatusConflict, "the account holds the most active rentals at once: let one end " +
+		"or cancel one first"},
+	{CodeCantExtend, http.StatusConflict, "this rental's provider does not extend it (or not by that many " +
+		"days now)"},
+	{CodeExtendRefused, http.StatusConflict, "the provider refused the extension: its price was paid back"},
 	{CodeBadAmount, http.StatusUnprocessableEntity, "the server does not take a top-up of this amount; the " +
 		"message says which it takes"},
 	{CodeMethodUnavailable, http.StatusUnprocessableEntity, "this server does not take this payment method"},
@@ -163,6 +182,16 @@ var sentinels = []struct {
 	{engine.ErrUnavailable, CodeUnavailable},
 	{engine.ErrNoAgain, CodeNoAgain},
 	{engine.ErrCancelLater, CodeCancelLater},
+	{store.ErrNoRental, CodeRentalNotFound},
+	{store.ErrRentalEnded, CodeRentalEnded},
+	{engine.ErrCantCancel, CodeRentalCantCancel},
+	{store.ErrRentalSMSCame, CodeRentalCantCancel},
+	{store.ErrRentalExtended, CodeRentalCantCancel},
+	{store.ErrRentalNoCancel, CodeRentalCantCancel},
+	{engine.ErrNoRentals, CodeNoRentals},
+	{engine.ErrNoExtend, CodeCantExtend},
+	{engine.ErrNoExtendDays, CodeCantExtend},
+	{engine.ErrExtendRefused, CodeExtendRefused},
 	{billing.ErrAmount, CodeBadAmount},
 	{billing.ErrNotConfigured, CodeMethodUnavailable},
 }
@@ -190,6 +219,9 @@ func explain(err error) (r *Refusal, ok bool) {
 		open   *store.OpenOrderError
 		cap    *store.UnverifiedCapError
 		pay    *billing.PaymentError
+		window *store.CancelWindowError
+		rents  *store.RentalLimitError
+		early  *store.EarlyReportsError
 	)
 	switch {
 	case errors.As(err, &banned):
@@ -202,6 +234,12 @@ func explain(err error) (r *Refusal, ok bool) {
 		return refuse(CodeBitcoinOpen, msg), true
 	case errors.As(err, &cap):
 		return refuse(CodeUnverified, msg), true
+	case errors.As(err, &window):
+		return refuse(CodeRentalCantCancel, msg), true
+	case errors.As(err, &rents):
+		return refuse(CodeTooManyRentals, msg), true
+	case errors.As(err, &early):
+		return &Refusal{Code: CodeCancelTooEarly, Message: msg, RetryAfter: early.Wait}, true
 	}
 	for _, s := range sentinels {
 		if errors.Is(err, s.err) {

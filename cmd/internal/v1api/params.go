@@ -98,6 +98,17 @@ func pathID(c *call) (int64, error) {
 	return id, nil
 }
 
+// rentalPathID is the rental id in the path: 7, or R7 as the commands
+// name it.
+func rentalPathID(c *call) (int64, error) {
+	s := strings.TrimPrefix(strings.TrimPrefix(c.r.PathValue("id"), "R"), "r")
+	id, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || id < 1 || strings.TrimLeft(s, "0123456789") != "" {
+		return 0, refuse(CodeRentalNotFound, "a rental id is a positive whole number, or R and one (R7)")
+	}
+	return id, nil
+}
+
 // serviceParam reads a service code ("" when absent and optional) as its
 // canonical code; a market alias ("tg") counts.
 func serviceParam(v string, required bool) (string, error) {

@@ -105,12 +105,8 @@ func (a *API) openReservations(c *call) error {
 }
 
 // getReservation answers one of the account's numbers, with an ETag. With
-// ?wait it is a long poll: it answers at the number's next change, or
-// when the wait ends (with If-None-Match: 304 if nothing changed), or at
-// once when the number has ended or already differs from If-None-Match.
-// It listens to the account's live events, as the dashboard does, and
-// reads the number again on each event about it; a client that leaves
-// ends it.
+// ?wait it is a long poll (longPoll): it answers at the number's next
+// change, when the wait ends, or at once when the number has ended.
 func (a *API) getReservation(c *call) error {
 	id, err := pathID(c)
 	if err != nil {
@@ -120,27 +116,47 @@ func (a *API) getReservation(c *call) error {
 	if err != nil {
 		return err
 	}
+	return a.longPoll(c, watched{
+		concerns: func(e store.Event) bool { return e.ConcernsReservation(id) },
+		read: func() ([]byte, string, bool, error) {
+			r, err := a.d.Store.UserReservation(c.ctx, c.user.ID, id)
+			if err != nil {
+				return nil, "", false, err
+			}
+			body, tag, err := digest(reservationOf(r))
+			return body, tag, r.State.Open(), err
+		},
+	}, wait)
+}
+
+// watched is what a long poll watches: how to read it (its JSON, ETag,
+// and whether it may still change) and which events may change it.
+type watched struct {
+	read     func() (body []byte, tag string, open bool, err error)
+	concerns func(store.Event) bool
+}
+
+// longPoll answers w with its ETag. With wait it answers at w's next
+// change, or when the wait ends (with If-None-Match: 304 if nothing
+// changed), or at once when w has ended or already differs from
+// If-None-Match. It listens to the account's live events, as the
+// dashboard does, and reads w again on each event about it; a client
+// that leaves ends it.
+func (a *API) longPoll(c *call, w watched, wait time.Duration) error {
 	var sub *store.Subscription
 	if wait > 0 {
 		sub = a.d.Store.Hub().Subscribe(c.user.ID)
 		defer sub.Close()
 	}
 	// Read after subscribing: a change from now on is an event.
-	r, err := a.d.Store.UserReservation(c.ctx, c.user.ID, id)
-	if err != nil {
-		return err
-	}
-	body, tag, err := reservationBody(r)
+	body, tag, open, err := w.read()
 	if err != nil {
 		return err
 	}
 	inm := c.r.Header.Get("If-None-Match")
-	if wait > 0 && r.State.Open() && (inm == "" || etagMatch(inm, tag)) {
+	if wait > 0 && open && (inm == "" || etagMatch(inm, tag)) {
 		_ = http.NewResponseController(c.w).SetWriteDeadline(time.Now().Add(wait + writeSlack))
-		if r, err = a.nextChange(c, sub, r, tag, wait); err != nil {
-			return err
-		}
-		if body, tag, err = reservationBody(r); err != nil {
+		if body, tag, err = a.nextChange(c, sub, w, body, tag, wait); err != nil {
 			return err
 		}
 	}
@@ -153,52 +169,49 @@ func (a *API) getReservation(c *call) error {
 	return nil
 }
 
-// nextChange waits until reservation r reads differently from tag, the
-// wait ends or the server closes, and returns it as it then reads. An
-// event about the account (a key revoked, the account deleted) checks
-// the caller's key again: a revoked key ends the poll at once.
-func (a *API) nextChange(c *call, sub *store.Subscription, r store.Reservation, tag string, wait time.Duration) (store.Reservation, error) {
+// nextChange waits until w reads differently from tag, the wait ends or
+// the server closes, and returns it as it then reads. An event about the
+// account (a key revoked, the account deleted) checks the caller's key
+// again: a revoked key ends the poll at once.
+func (a *API) nextChange(c *call, sub *store.Subscription, w watched, body []byte, tag string,
+	wait time.Duration) ([]byte, string, error) {
 	timer := time.NewTimer(wait)
 	defer timer.Stop()
 	for {
 		select {
 		case ev, ok := <-sub.C:
 			if !ok {
-				return r, nil // the store is closing
+				return body, tag, nil // the store is closing
 			}
 			missed := sub.Missed()
-			if !missed && !ev.ConcernsReservation(r.ID) {
+			if !missed && !w.concerns(ev) {
 				continue
 			}
 			if missed || ev.Kind == store.EventAccount || ev.Kind == store.EventAccountDeleted {
 				if err := a.identify(c); err != nil {
-					return r, err
+					return body, tag, err
 				}
 			}
 		case <-timer.C:
-			return r, nil
+			return body, tag, nil
 		case <-a.closing:
-			return r, nil
+			return body, tag, nil
 		case <-c.ctx.Done():
-			return r, c.ctx.Err()
+			return body, tag, c.ctx.Err()
 		}
-		fresh, err := a.d.Store.UserReservation(c.ctx, c.user.ID, r.ID)
+		fresh, freshTag, open, err := w.read()
 		if err != nil {
-			return r, err
+			return body, tag, err
 		}
-		_, freshTag, err := reservationBody(fresh)
-		if err != nil {
-			return r, err
-		}
-		if r = fresh; freshTag != tag || !fresh.State.Open() {
-			return r, nil
+		if freshTag != tag || !open {
+			return fresh, freshTag, nil
 		}
 	}
 }
 
-// reservationBody is a number's JSON and its ETag, a digest of it.
-func reservationBody(r store.Reservation) (body []byte, tag string, err error) {
-	body, err = json.Marshal(reservationOf(r))
+// digest is an answer's JSON and its ETag, a digest of it.
+func digest(v any) (body []byte, tag string, err error) {
+	body, err = json.Marshal(v)
 	if err != nil {
 		return nil, "", err
 	}
@@ -223,7 +236,7 @@ func (a *API) replyReservation(c *call, status int, r store.Reservation) error {
 	if fresh, err := a.d.Store.UserReservation(c.ctx, c.user.ID, r.ID); err == nil {
 		r = fresh
 	}
-	body, tag, err := reservationBody(r)
+	body, tag, err := digest(reservationOf(r))
 	if err != nil {
 		return err
 	}
