@@ -7,10 +7,13 @@
 // programs on the SMS-Activate-compatible HTTP API (each a seeded account
 // with an API key of its own) and reports requests per second, latency
 // per action and the server's CPU. It starts no WantSMS itself: it points
-// at one (see README, "Performance").
+// at one (see README, "Performance"). `reserve` is the exception: it runs
+// the reservation engine over the simulator in process, on a database of
+// its own, and measures reservations per second against raw SQLite
+// inserts on the same disk.
 //
 // May import from this repository: cmd/internal/service,
-// cmd/internal/sshterm, provider, store.
+// cmd/internal/sshterm, provider, provider/engine, provider/sim, store.
 package main
 
 import (
@@ -53,6 +56,8 @@ func commands() []command {
 		{"run", "--addr HOST:PORT --keys FILE --sessions N [flags]", "open, hold and measure N sessions", runRun},
 		{"api", "--http ADDR --data DIR --keys FILE --clients N",
 			"N programs on the SMS-Activate API: reserve, poll getStatus, finish", runAPI},
+		{"reserve", "[--reservations N --workers W --dir DIR]",
+			"reservations per second through the engine, against raw SQLite inserts", runReserve},
 	}
 }
 
