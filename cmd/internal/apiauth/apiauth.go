@@ -122,8 +122,16 @@ func (e *LimitedError) Error() string {
 	return fmt.Sprintf("too many requests from this %s: try again in %s", e.Scope, e.Wait.Round(time.Millisecond))
 }
 
-// RetryAt is when the caller may try again.
-func (e *LimitedError) RetryAt() time.Time { return e.At.Add(e.Wait) }
+// RetryAt is when the caller may try again, rounded up to the second:
+// the protocols write it in whole seconds, and a client that waits until
+// the time written must not come back too early.
+func (e *LimitedError) RetryAt() time.Time {
+	t := e.At.Add(e.Wait)
+	if t.Truncate(time.Second).Equal(t) {
+		return t
+	}
+	return t.Truncate(time.Second).Add(time.Second)
+}
 
 // RetryAfterSeconds is Wait in whole seconds, rounded up, at least 1: the
 // value of an HTTP Retry-After header.

@@ -142,3 +142,22 @@ func TestLimitsPerKeyAndPerAddress(t *testing.T) {
 		t.Fatalf("refusals counted: %v", n)
 	}
 }
+
+// The time to come back, written in whole seconds by the protocols, is
+// never before the limiter's own: a client that waits until it is let in.
+func TestRetryAtRoundsUp(t *testing.T) {
+	at := time.Date(2026, 12, 7, 5, 19, 55, 976_000_000, time.UTC)
+	for _, c := range []struct {
+		wait time.Duration
+		want time.Time
+	}{
+		{24 * time.Millisecond, time.Date(2026, 12, 7, 5, 19, 56, 0, time.UTC)},
+		{25 * time.Millisecond, time.Date(2026, 12, 7, 5, 19, 57, 0, time.UTC)},
+		{time.Second, time.Date(2026, 12, 7, 5, 19, 57, 0, time.UTC)},
+	} {
+		e := &apiauth.LimitedError{At: at, Wait: c.wait}
+		if got := e.RetryAt(); !got.Equal(c.want) || got.Before(at.Add(c.wait)) {
+			t.Errorf("wait %v: RetryAt %v, want %v", c.wait, got, c.want)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package v1api
 
 import (
 	"crypto/sha256"
+	"errors"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -87,13 +88,37 @@ func (a *API) createReservation(c *call) error {
 			"max_price_cents %d (%s)", wording.Service(service), where, store.FormatCents(o.SellCents),
 			req.MaxPriceCents, store.FormatCents(req.MaxPriceCents)))
 	}
-	r, err := a.d.Numbers.ReservePick(c.ctx, c.user.ID, o.Pick(), o.SellCents)
+	r, err := a.reserveAt(c, pick, o, req.MaxPriceCents)
 	if err != nil {
 		return err
 	}
 	c.w.Header().Set("Location", Prefix+"/reservations/"+strconv.FormatInt(r.ID, 10))
 	return a.replyReservation(c, http.StatusCreated, r)
 }
+
+// reserveAt buys offer o at its price. A price that moved between the
+// offer and the purchase (the market drifts) is taken again at the new
+// price, a few times, while it stays within maxCents (when set) — the
+// client agreed to any price up to its cap, or never saw one.
+func (a *API) reserveAt(c *call, pick provider.Pick, o provider.RoutedOffer, maxCents int64) (store.Reservation, error) {
+	for try := 1; ; try++ {
+		r, err := a.d.Numbers.ReservePick(c.ctx, c.user.ID, o.Pick(), o.SellCents)
+		if !errors.Is(err, engine.ErrPriceChanged) || try == requotes {
+			return r, err
+		}
+		var ok bool
+		if o, ok = a.d.Numbers.Cheapest(c.ctx, pick); !ok {
+			return r, engine.ErrNoNumbers
+		}
+		if maxCents > 0 && o.SellCents > maxCents {
+			return r, err
+		}
+	}
+}
+
+// requotes bounds how often a reservation without a cap is tried again at
+// a moved price.
+const requotes = 3
 
 // openReservations lists the account's open numbers, newest first.
 func (a *API) openReservations(c *call) error {
