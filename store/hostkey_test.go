@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -55,5 +56,12 @@ func TestHostKeyStoredOnceAcrossInstances(t *testing.T) {
 	}
 	if _, err := stores[0].HostKey(context.Background(), nil); err == nil {
 		t.Fatal("an empty candidate was accepted")
+	}
+	// It is the operator's secret: no person's export holds it.
+	u := newUser(t, stores[0], "someone@example.com")
+	e, err := stores[0].Export(context.Background(), u.ID)
+	must(t, err)
+	if strings.Contains(fmt.Sprintf("%+v", e), got[0]) {
+		t.Fatal("an export holds the host key")
 	}
 }
