@@ -103,12 +103,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 func usage(w io.Writer) {
 	fmt.Fprintln(w, "usage: wantsms-load COMMAND [FLAGS]")
 	fmt.Fprintln(w, "\ncommands:")
-	width := 0
+	names, args := 0, 0
 	for _, c := range commands() {
-		width = max(width, utf8.RuneCountInString(c.args))
+		names, args = max(names, len(c.name)), max(args, utf8.RuneCountInString(c.args))
 	}
 	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-5s %-*s %s\n", c.name, width, c.args, c.summary)
+		fmt.Fprintf(w, "  %-*s %-*s %s\n", names, c.name, args, c.args, c.summary)
 	}
 	fmt.Fprintln(w, "\n`wantsms-load COMMAND -h` lists its flags.")
 }
