@@ -84,6 +84,10 @@ var schema = map[string][]string{
 	"webhook_secrets": {"user_id", "secret", "created_at"},
 	"webhook_deliveries": {"id", "webhook_id", "user_id", "event_id", "event", "payload", "status", "attempts",
 		"next_attempt_at", "last_status", "last_answer", "created_at", "done_at"},
+	// The SSH host key instances on one PostgreSQL database share (empty
+	// on SQLite): nobody's personal data; a secret of the operator's,
+	// never exported.
+	"ssh_host_key": {"id", "key_pem", "created_at"},
 }
 
 // policyProcessors are the payment processors the policy names (§6): Stripe

@@ -134,6 +134,69 @@ func TestRunTimesSMSFromWebhookToScreen(t *testing.T) {
 	}
 }
 
+// `run --addr A --addr B` against two instances on one PostgreSQL
+// database: the sessions go to them in turn, each reaches its dashboard
+// on the instance it dialled, and the report has a line per instance.
+func TestRunSpreadsSessionsOverInstances(t *testing.T) {
+	_, url := testenv.Postgres(t)
+	envs := testenv.StartTogether(t, 2, func(c *service.Config) { c.DatabaseURL = url })
+	keys := filepath.Join(t.TempDir(), "keys")
+	var out, errOut bytes.Buffer
+	if code := run(context.Background(), []string{"seed", "--data", envs[0].Dir, "--database-url", url,
+		"--accounts", "5", "--keys", keys}, &out, &errOut); code != exitOK {
+		t.Fatalf("seed: exit %d: %s", code, errOut.String())
+	}
+	a, b := envs[0].Svc.SSHAddr(), envs[1].Svc.SSHAddr()
+	var decoded struct {
+		Runs []struct {
+			Ready     int   `json:"ready"`
+			PIDs      []int `json:"pids"`
+			Instances []struct {
+				Addr     string `json:"addr"`
+				Sessions int    `json:"sessions"`
+				Ready    int    `json:"ready"`
+				Connect  struct {
+					Count int     `json:"count"`
+					P50   float64 `json:"p50"`
+				} `json:"connect_ms"`
+			} `json:"instances"`
+		} `json:"runs"`
+	}
+	out.Reset()
+	errOut.Reset()
+	code := run(context.Background(), []string{"run", "--addr", a, "--addr", b, "--keys", keys, "--sessions", "5",
+		"--rate", "200", "--hold", "0s", "--settle", "0s", "--baseline", "0s", "--json"}, &out, &errOut)
+	if err := json.Unmarshal(out.Bytes(), &decoded); code != exitOK || err != nil || len(decoded.Runs) != 1 {
+		t.Fatalf("run: exit %d (%v)\n%s\n%s", code, err, out.String(), errOut.String())
+	}
+	r := decoded.Runs[0]
+	if r.Ready != 5 || len(r.Instances) != 2 || len(r.PIDs) != 0 { // both instances are this process
+		t.Fatalf("report %s", out.String())
+	}
+	for i, want := range []struct {
+		addr     string
+		sessions int
+	}{{a, 3}, {b, 2}} {
+		in := r.Instances[i]
+		if in.Addr != want.addr || in.Sessions != want.sessions || in.Ready != want.sessions ||
+			in.Connect.Count != want.sessions || in.Connect.P50 <= 0 {
+			t.Errorf("instance %d: %+v; want %s with %d sessions ready", i+1, in, want.addr, want.sessions)
+		}
+		if n := envs[i].Svc.SSH.SessionsStarted(); n != int64(want.sessions) {
+			t.Errorf("instance %s saw %d sessions, want %d", want.addr, n, want.sessions)
+		}
+	}
+
+	// The table names each instance.
+	out.Reset()
+	if code := run(context.Background(), []string{"run", "--addr", a, "--addr", b, "--keys", keys, "--sessions", "2",
+		"--hold", "0s", "--settle", "0s", "--baseline", "0s"}, &out, &errOut); code != exitOK ||
+		!strings.Contains(out.String(), "instance 1") || !strings.Contains(out.String(), a+": 1 of 1 ready, connect p50") ||
+		!strings.Contains(out.String(), b+": 1 of 1 ready") {
+		t.Fatalf("table: exit %d\n%s", code, out.String())
+	}
+}
+
 // A wrong secret is refused by the server: every SMS counts as refused.
 func TestRunCountsRefusedWebhooks(t *testing.T) {
 	env := testenv.Start(t, testenv.SimNumbers(time.Hour, true, time.Hour), func(c *service.Config) {

@@ -6,16 +6,18 @@ import (
 	"io"
 	"os"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 )
 
-// target is a server under load.
+// target is a server under load: one address, or several instances of
+// it (on one database) that take the sessions in turn.
 type target struct {
-	Name   string // "wantsms" or "openssh"
-	Addr   string
+	Name   string   // "wantsms" or "openssh"
+	Addrs  []string // session i goes to Addrs[i % len(Addrs)]
 	User   string
-	PID    int                    // root of the process tree measured
+	PIDs   []int                  // roots of the process trees measured, together
 	Marker func(a account) string // what is on screen once a session is ready
 }
 
@@ -42,6 +44,9 @@ type recorder struct {
 	ready   int
 	failed  int
 	dropped int
+	// byAddr counts the sessions of each address, for a run spread over
+	// several instances.
+	byAddr map[string]*instanceCount
 	// latencies holds each named series: "connect" (dial to dashboard),
 	// and whatever a later probe times (e.g. "sms_to_screen").
 	latencies map[string][]time.Duration
@@ -49,16 +54,42 @@ type recorder struct {
 	samples   map[string]error // one error per kind, for the log
 }
 
-func newRecorder() *recorder {
-	return &recorder{latencies: map[string][]time.Duration{}, errors: map[string]int{}, samples: map[string]error{}}
+// instanceCount is what the sessions sent to one address did.
+type instanceCount struct {
+	started, ready, failed, dropped int
+	connect                         []time.Duration
 }
 
-func (r *recorder) start() { r.mu.Lock(); r.started++; r.mu.Unlock() }
+func newRecorder() *recorder {
+	return &recorder{latencies: map[string][]time.Duration{}, errors: map[string]int{}, samples: map[string]error{},
+		byAddr: map[string]*instanceCount{}}
+}
 
-// succeed counts a session whose dashboard is on screen after d.
-func (r *recorder) succeed(d time.Duration) {
+// at is the count of addr; r.mu is held.
+func (r *recorder) at(addr string) *instanceCount {
+	c := r.byAddr[addr]
+	if c == nil {
+		c = &instanceCount{}
+		r.byAddr[addr] = c
+	}
+	return c
+}
+
+// start counts a session dialling addr.
+func (r *recorder) start(addr string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.started++
+	r.at(addr).started++
+}
+
+// succeed counts a session to addr whose dashboard is on screen after d.
+func (r *recorder) succeed(addr string, d time.Duration) {
 	r.mu.Lock()
 	r.ready++
+	c := r.at(addr)
+	c.ready++
+	c.connect = append(c.connect, d)
 	r.mu.Unlock()
 	r.observe(latencyConnect, d)
 }
@@ -81,9 +112,9 @@ func (r *recorder) problem(kind string, err error) {
 	}
 }
 
-// fail counts a session that never got ready (dropped false) or ended
-// during the hold (dropped true).
-func (r *recorder) fail(err error, dropped bool) {
+// fail counts a session to addr that never got ready (dropped false) or
+// ended during the hold (dropped true).
+func (r *recorder) fail(addr string, err error, dropped bool) {
 	kind := kindDropped
 	if !dropped {
 		kind = errorKind(err)
@@ -92,8 +123,10 @@ func (r *recorder) fail(err error, dropped bool) {
 	defer r.mu.Unlock()
 	if dropped {
 		r.dropped++
+		r.at(addr).dropped++
 	} else {
 		r.failed++
+		r.at(addr).failed++
 	}
 	r.errors[kind]++
 	if _, ok := r.samples[kind]; !ok && err != nil {
@@ -127,14 +160,17 @@ func runLoad(ctx context.Context, cfg loadConfig, tg target, accounts []account,
 		return nil, err
 	}
 	l := &loadRun{cfg: cfg, tg: tg, connect: connect, rec: newRecorder(), release: make(chan struct{}),
-		rep: &Report{Target: tg.Name, Addr: tg.Addr, PID: tg.PID, Client: cfg.Client, Sessions: cfg.Sessions,
-			Rate: cfg.Rate, Latencies: map[string]Latency{}}}
+		rep: &Report{Target: tg.Name, Addr: strings.Join(tg.Addrs, ", "), PID: tg.PIDs[0], Client: cfg.Client,
+			Sessions: cfg.Sessions, Rate: cfg.Rate, Latencies: map[string]Latency{}}}
+	if len(tg.PIDs) > 1 {
+		l.rep.PIDs = tg.PIDs
+	}
 	idle, err := l.measureIdle(ctx)
 	if err != nil {
 		return nil, err
 	}
 	l.ramp(ctx, accounts)
-	ramped, err := takeSnapshot(tg.PID)
+	ramped, err := takeSnapshot(tg.PIDs...)
 	if err == nil {
 		l.rep.CPU.Ramp = phase(idle, ramped)
 		l.measureHold(ctx, ramped)
@@ -148,6 +184,9 @@ func runLoad(ctx context.Context, cfg loadConfig, tg target, accounts []account,
 		return nil, fmt.Errorf("measure %s after the ramp: %w", tg.Name, err)
 	}
 	finish(l.rep, l.rec, log)
+	if len(tg.Addrs) > 1 {
+		l.rep.Instances = instances(tg.Addrs, l.rec)
+	}
 	return l.rep, nil
 }
 
@@ -200,11 +239,11 @@ func (l *loadRun) held() []held {
 // pause, and returns the second reading.
 func (l *loadRun) measureIdle(ctx context.Context) (snapshot, error) {
 	var err error
-	if l.first, err = takeSnapshot(l.tg.PID); err != nil {
+	if l.first, err = takeSnapshot(l.tg.PIDs...); err != nil {
 		return snapshot{}, fmt.Errorf("measure %s: %w", l.tg.Name, err)
 	}
 	pause(ctx, l.cfg.Baseline)
-	idle, err := takeSnapshot(l.tg.PID)
+	idle, err := takeSnapshot(l.tg.PIDs...)
 	if err != nil {
 		return snapshot{}, fmt.Errorf("measure %s: %w", l.tg.Name, err)
 	}
@@ -225,11 +264,11 @@ func (l *loadRun) ramp(ctx context.Context, accounts []account) {
 			l.rep.Interrupted = true
 			break
 		}
-		d := dialSpec{Addr: l.tg.Addr, User: l.tg.User, Signer: accounts[i].Signer,
+		d := dialSpec{Addr: l.tg.Addrs[i%len(l.tg.Addrs)], User: l.tg.User, Signer: accounts[i].Signer,
 			Marker: l.tg.Marker(accounts[i]), Timeout: l.cfg.Timeout}
 		connecting.Add(1)
 		l.running.Add(1)
-		l.rec.start()
+		l.rec.start(d.Addr)
 		keep := func(s session) { l.keep(held{index: i, acct: accounts[i], s: s}) }
 		go func() {
 			defer l.running.Done()
@@ -244,9 +283,9 @@ func (l *loadRun) ramp(ctx context.Context, accounts []account) {
 // records what the load tool itself cost.
 func (l *loadRun) measureHold(ctx context.Context, last snapshot) {
 	if pause(ctx, l.cfg.Settle) {
-		h0, err0 := takeSnapshot(l.tg.PID)
+		h0, err0 := takeSnapshot(l.tg.PIDs...)
 		l.rep.Interrupted = l.rep.Interrupted || !pause(ctx, l.cfg.Hold)
-		h1, err1 := takeSnapshot(l.tg.PID)
+		h1, err1 := takeSnapshot(l.tg.PIDs...)
 		if err0 == nil && err1 == nil {
 			l.rep.CPU.Hold = phase(h0, h1)
 			m := &l.rep.Memory
@@ -269,18 +308,18 @@ func hold(ctx context.Context, connect connectFunc, d dialSpec, rec *recorder, k
 	release <-chan struct{}) {
 	s, took, err := connect(ctx, d)
 	if err != nil {
-		rec.fail(err, false)
+		rec.fail(d.Addr, err, false)
 		connected()
 		return
 	}
-	rec.succeed(took)
+	rec.succeed(d.Addr, took)
 	keep(s)
 	connected()
 	select {
 	case <-release:
 	case <-ctx.Done():
 	case <-s.Done():
-		rec.fail(nil, true)
+		rec.fail(d.Addr, nil, true)
 	}
 	s.Close()
 }
@@ -304,6 +343,19 @@ func finish(rep *Report, rec *recorder, log io.Writer) {
 	for kind, err := range rec.samples {
 		fmt.Fprintf(log, "%s: %s, e.g. %v\n", rep.Target, kind, err)
 	}
+}
+
+// instances is what each address got, in the order given.
+func instances(addrs []string, rec *recorder) []Instance {
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	out := make([]Instance, len(addrs))
+	for i, a := range addrs {
+		c := rec.at(a)
+		out[i] = Instance{Addr: a, Sessions: c.started, Ready: c.ready, Failed: c.failed, Dropped: c.dropped,
+			Connect: summarise(c.connect)}
+	}
+	return out
 }
 
 // phase is what the server used between two snapshots, and what every

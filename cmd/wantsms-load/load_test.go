@@ -10,14 +10,14 @@ import (
 
 func TestRecorderCountsAndSeries(t *testing.T) {
 	rec := newRecorder()
-	for range 4 {
-		rec.start()
+	for i := range 4 {
+		rec.start([]string{"a", "b"}[i%2])
 	}
-	rec.succeed(10 * time.Millisecond)
-	rec.succeed(30 * time.Millisecond)
+	rec.succeed("a", 10*time.Millisecond)
+	rec.succeed("b", 30*time.Millisecond)
 	rec.observe("sms_to_screen", 5*time.Millisecond)
-	rec.fail(errNotReady{marker: "x"}, false)
-	rec.fail(nil, true) // one of the ready sessions dropped
+	rec.fail("a", errNotReady{marker: "x"}, false)
+	rec.fail("b", nil, true) // one of the ready sessions dropped
 	started, ready, failed := rec.counts()
 	if started != 4 || ready != 2 || failed != 1 || rec.open() != 1 {
 		t.Errorf("started %d ready %d failed %d open %d; want 4, 2, 1, 1", started, ready, failed, rec.open())
@@ -29,6 +29,11 @@ func TestRecorderCountsAndSeries(t *testing.T) {
 	}
 	if rep.Errors[kindNotReady] != 1 || rep.Errors[kindDropped] != 1 {
 		t.Errorf("errors %v", rep.Errors)
+	}
+	in := instances([]string{"a", "b"}, rec)
+	if len(in) != 2 || in[0].Sessions != 2 || in[0].Ready != 1 || in[0].Failed != 1 || in[0].Connect.P50 != 10*time.Millisecond ||
+		in[1].Sessions != 2 || in[1].Ready != 1 || in[1].Dropped != 1 || in[1].Connect.P50 != 30*time.Millisecond {
+		t.Errorf("instances %+v", in)
 	}
 }
 

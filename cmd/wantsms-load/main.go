@@ -7,10 +7,11 @@
 // programs on the SMS-Activate-compatible HTTP API (each a seeded account
 // with an API key of its own) and reports requests per second, latency
 // per action and the server's CPU. It starts no WantSMS itself: it points
-// at one (see README, "Performance"). `reserve` is the exception: it runs
-// the reservation engine over the simulator in process, on a database of
-// its own, and measures reservations per second against raw SQLite
-// inserts on the same disk.
+// at one, or at several instances sharing one database, which `run` gives
+// sessions in turn and reports one by one (see README, "Performance").
+// `reserve` is the exception: it runs the reservation engine over the
+// simulator in process, on a database of its own, and measures
+// reservations per second against raw SQLite inserts on the same disk.
 //
 // May import from this repository: cmd/internal/service,
 // cmd/internal/sshterm, provider, provider/engine, provider/sim, store.
@@ -25,6 +26,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"unicode/utf8"
 )
 
 // Exit statuses.
@@ -53,7 +55,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"seed", "--data DIR --accounts N --keys FILE", "create N load-test accounts with linked keys", runSeed},
-		{"run", "--addr HOST:PORT --keys FILE --sessions N [flags]", "open, hold and measure N sessions", runRun},
+		{"run", "--addr HOST:PORT [--addr …] --keys FILE --sessions N", "open, hold and measure N sessions", runRun},
 		{"api", "--http ADDR --data DIR --keys FILE --clients N",
 			"N programs on the SMS-Activate API: reserve, poll getStatus, finish", runAPI},
 		{"reserve", "[--reservations N --workers W --dir DIR]",
@@ -101,8 +103,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 func usage(w io.Writer) {
 	fmt.Fprintln(w, "usage: wantsms-load COMMAND [FLAGS]")
 	fmt.Fprintln(w, "\ncommands:")
+	names, args := 0, 0
 	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-5s %-50s %s\n", c.name, c.args, c.summary)
+		names, args = max(names, len(c.name)), max(args, utf8.RuneCountInString(c.args))
+	}
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-*s %-*s %s\n", names, c.name, args, c.args, c.summary)
 	}
 	fmt.Fprintln(w, "\n`wantsms-load COMMAND -h` lists its flags.")
 }

@@ -50,7 +50,7 @@ func compareOpenSSH(ctx context.Context, c runConfig, accounts []account, log io
 	cfg := c.Load
 	cfg.Sessions = n
 	cfg.SMS = smsConfig{} // a forced command has no numbers
-	tg := target{Name: "openssh", Addr: sshd.addr, User: sshd.user, PID: sshd.cmd.Process.Pid,
+	tg := target{Name: "openssh", Addrs: []string{sshd.addr}, User: sshd.user, PIDs: []int{sshd.cmd.Process.Pid},
 		Marker: func(account) string { return opensshMarker }}
 	rep, err := runLoad(ctx, cfg, tg, accounts, log)
 	if err != nil {

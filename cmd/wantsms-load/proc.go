@@ -163,18 +163,29 @@ type reading struct {
 	Procs int
 }
 
-// sampleTree reads CPU and memory of root and all its descendants.
-// Processes that end while being read are skipped.
-func sampleTree(root int) (reading, error) {
+// sampleTree reads CPU and memory of the roots (instances of the server)
+// and all their descendants, each process once. Processes that end while
+// being read are skipped.
+func sampleTree(roots ...int) (reading, error) {
 	all, err := processes()
 	if err != nil {
 		return reading{}, err
 	}
-	if _, ok := all[root]; !ok {
-		return reading{}, fmt.Errorf("process %d is gone", root)
+	seen := map[int]bool{}
+	var pids []int
+	for _, root := range roots {
+		if _, ok := all[root]; !ok {
+			return reading{}, fmt.Errorf("process %d is gone", root)
+		}
+		for _, pid := range tree(all, root) {
+			if !seen[pid] {
+				seen[pid] = true
+				pids = append(pids, pid)
+			}
+		}
 	}
 	u := reading{At: time.Now()}
-	for _, pid := range tree(all, root) {
+	for _, pid := range pids {
 		status, err1 := readProc(pid, "status")
 		rollup, err2 := readProc(pid, "smaps_rollup")
 		if err1 != nil || err2 != nil {
@@ -224,8 +235,8 @@ type snapshot struct {
 	Busy   time.Duration
 }
 
-func takeSnapshot(serverPID int) (snapshot, error) {
-	server, err := sampleTree(serverPID)
+func takeSnapshot(serverPIDs ...int) (snapshot, error) {
+	server, err := sampleTree(serverPIDs...)
 	if err != nil {
 		return snapshot{}, err
 	}

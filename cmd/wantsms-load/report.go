@@ -14,8 +14,9 @@ import (
 // Report is what one run against one server measured.
 type Report struct {
 	Target      string  `json:"target"` // "wantsms" or "openssh"
-	Addr        string  `json:"addr"`
+	Addr        string  `json:"addr"`   // the addresses, comma-separated, when several
 	PID         int     `json:"pid"`
+	PIDs        []int   `json:"pids,omitempty"` // the processes measured together, when several
 	Client      string  `json:"client"`
 	Sessions    int     `json:"sessions"` // asked for
 	Ready       int     `json:"ready"`    // reached their dashboard (or marker)
@@ -31,6 +32,19 @@ type Report struct {
 	Errors    map[string]int     `json:"errors"`
 	Limits    Limits             `json:"limits"`
 	Tool      ToolUsage          `json:"load_tool"`
+	// Instances is what each address got when sessions were spread over
+	// several (round-robin), in the order given.
+	Instances []Instance `json:"instances,omitempty"`
+}
+
+// Instance is one address's share of a run over several instances.
+type Instance struct {
+	Addr     string  `json:"addr"`
+	Sessions int     `json:"sessions"` // dialled there
+	Ready    int     `json:"ready"`
+	Failed   int     `json:"failed"`
+	Dropped  int     `json:"dropped"`
+	Connect  Latency `json:"connect_ms"`
 }
 
 // Memory of the server's process tree, in bytes.
@@ -141,7 +155,7 @@ func writeTable(w io.Writer, out Output) error {
 		fmt.Fprintln(tw, strings.Join(cells, "\t"))
 	}
 	row("", func(r *Report) string { return r.Target })
-	row("address (pid)", func(r *Report) string { return fmt.Sprintf("%s (%d)", r.Addr, r.PID) })
+	row("address (pid)", func(r *Report) string { return fmt.Sprintf("%s (%s)", r.Addr, pidsText(r)) })
 	row("sessions held", func(r *Report) string {
 		s := fmt.Sprintf("%d of %d", r.Held, r.Sessions)
 		if r.Interrupted {
@@ -150,6 +164,9 @@ func writeTable(w io.Writer, out Output) error {
 		return s
 	})
 	row("ramp rate", func(r *Report) string { return fmt.Sprintf("%g/s, %s client", r.Rate, r.Client) })
+	for i := range maxInstances(out.Runs) {
+		row(fmt.Sprintf("instance %d", i+1), func(r *Report) string { return instanceCell(r, i) })
+	}
 	for _, name := range latencyNames(out.Runs) {
 		row(name+" p50/p95/p99", func(r *Report) string { return latencyCell(r.Latencies[name]) })
 	}
@@ -176,6 +193,38 @@ func writeTable(w io.Writer, out Output) error {
 		return fmt.Sprintf("%.1f s CPU, %s RSS", r.Tool.CPUSeconds, bytesIEC(r.Tool.RSS))
 	})
 	return tw.Flush()
+}
+
+func pidsText(r *Report) string {
+	if len(r.PIDs) == 0 {
+		return fmt.Sprint(r.PID)
+	}
+	s := make([]string, len(r.PIDs))
+	for i, p := range r.PIDs {
+		s[i] = fmt.Sprint(p)
+	}
+	return strings.Join(s, ", ")
+}
+
+func maxInstances(runs []*Report) int {
+	n := 0
+	for _, r := range runs {
+		n = max(n, len(r.Instances))
+	}
+	return n
+}
+
+// instanceCell is one instance's sessions and connect p50.
+func instanceCell(r *Report, i int) string {
+	if i >= len(r.Instances) {
+		return "-"
+	}
+	in := r.Instances[i]
+	s := fmt.Sprintf("%s: %d of %d ready", in.Addr, in.Ready, in.Sessions)
+	if in.Connect.Count > 0 {
+		s += ", connect p50 " + msText(in.Connect.P50) + " ms"
+	}
+	return s
 }
 
 func anySMS(runs []*Report) bool {

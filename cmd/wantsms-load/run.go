@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -28,7 +29,7 @@ const (
 
 // runConfig is what `wantsms-load run` was asked to do.
 type runConfig struct {
-	Addr           string
+	Addrs          addrList // one, or several instances taking sessions in turn
 	User           string
 	KeysFile       string
 	ServerPID      int
@@ -69,10 +70,12 @@ func parseRun(args []string, stderr io.Writer) (runConfig, error) {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var c runConfig
-	fs.StringVar(&c.Addr, "addr", "127.0.0.1:2222", "SSH address of the running WantSMS")
+	fs.Var(&c.Addrs, "addr", "SSH address of the running WantSMS (default 127.0.0.1:2222); give it again for each "+
+		"instance on one database: sessions go to them in turn, and the report has a line for each")
 	fs.StringVar(&c.User, "user", "load", "SSH user name (WantSMS ignores it)")
 	fs.StringVar(&c.KeysFile, "keys", "wantsms-load.keys", "keys file written by seed")
-	fs.IntVar(&c.ServerPID, "server-pid", 0, "process to measure (default: the one listening on --addr's port)")
+	fs.IntVar(&c.ServerPID, "server-pid", 0,
+		"process to measure (default: the ones listening on the --addr ports, measured together)")
 	fs.BoolVar(&c.JSON, "json", false, "print the report as JSON")
 	fs.BoolVar(&c.CompareOpenSSH, "compare-openssh", false,
 		"then run the same load against a throw-away OpenSSH server on loopback")
@@ -92,6 +95,9 @@ func parseRun(args []string, stderr io.Writer) (runConfig, error) {
 		return c, err
 	}
 	l.SMS.Secret = webhookSecret(l.SMS.Secret)
+	if len(c.Addrs) == 0 {
+		c.Addrs = addrList{defaultAddr}
+	}
 	switch {
 	case l.Sessions < 1:
 		return c, usagef("--sessions must be at least 1")
@@ -124,15 +130,19 @@ func execute(ctx context.Context, c runConfig, log io.Writer) (Output, error) {
 		return out, fmt.Errorf("%d sessions need %d open files; this process may hold %d (raise ulimit -Hn)",
 			c.Load.Sessions, c.Load.Sessions+fdMargin, toolFiles)
 	}
-	pid := c.ServerPID
-	if pid == 0 {
-		if pid, err = findListener(c.Addr); err != nil {
-			return out, fmt.Errorf("find the server: %w", err)
+	pids, share, err := serverPIDs(c)
+	if err != nil {
+		return out, err
+	}
+	tg := target{Name: "wantsms", Addrs: c.Addrs, User: c.User, PIDs: pids,
+		Marker: func(a account) string { return a.Email }}
+	var serverFiles int64
+	for i, pid := range pids {
+		files := checkServerLimit(pid, share[i], log)
+		if i == 0 || files > 0 && (serverFiles <= 0 || files < serverFiles) {
+			serverFiles = files // the tightest known
 		}
 	}
-	tg := target{Name: "wantsms", Addr: c.Addr, User: c.User, PID: pid,
-		Marker: func(a account) string { return a.Email }}
-	serverFiles := checkServerLimit(pid, c.Load.Sessions, log)
 	rep, err := runLoad(ctx, c.Load, tg, accounts, log)
 	if err != nil {
 		return out, err
@@ -148,6 +158,45 @@ func execute(ctx context.Context, c runConfig, log io.Writer) (Output, error) {
 		}
 	}
 	return out, nil
+}
+
+// defaultAddr is where `run` finds WantSMS when no --addr is given.
+const defaultAddr = "127.0.0.1:2222"
+
+// addrList is --addr, which may be given several times.
+type addrList []string
+
+func (a *addrList) String() string { return strings.Join(*a, ",") }
+
+func (a *addrList) Set(v string) error {
+	if v == "" {
+		return errors.New("empty address")
+	}
+	*a = append(*a, v)
+	return nil
+}
+
+// serverPIDs finds the processes to measure: --server-pid, or the one
+// behind each address (several addresses may be one process's), with the
+// number of sessions each will hold.
+func serverPIDs(c runConfig) (pids, share []int, err error) {
+	if c.ServerPID != 0 {
+		return []int{c.ServerPID}, []int{c.Load.Sessions}, nil
+	}
+	index := map[int]int{}
+	for i, addr := range c.Addrs {
+		pid, err := findListener(addr)
+		if err != nil {
+			return nil, nil, fmt.Errorf("find the server at %s: %w", addr, err)
+		}
+		if _, ok := index[pid]; !ok {
+			index[pid] = len(pids)
+			pids, share = append(pids, pid), append(share, 0)
+		}
+		// Sessions i, i+n, i+2n… go to address i.
+		share[index[pid]] += (c.Load.Sessions + len(c.Addrs) - 1 - i) / len(c.Addrs)
+	}
+	return pids, share, nil
 }
 
 // checkServerLimit reads the server's open-files limit and warns when the

@@ -76,9 +76,9 @@ func (l *loadRun) smsPhase(ctx context.Context) {
 		l.rep.Interrupted = true
 		return
 	}
-	a0, err0 := takeSnapshot(l.tg.PID)
+	a0, err0 := takeSnapshot(l.tg.PIDs...)
 	ok := pause(ctx, cfg.Measure)
-	a1, err1 := takeSnapshot(l.tg.PID)
+	a1, err1 := takeSnapshot(l.tg.PIDs...)
 	if err0 == nil && err1 == nil {
 		l.rep.CPU.Numbers = phase(a0, a1)
 	}
@@ -89,7 +89,7 @@ func (l *loadRun) smsPhase(ctx context.Context) {
 	hook := newWebhookClient(cfg.HTTP, cfg.Secret)
 	defer hook.close()
 	l.send(ctx, hook, sessions)
-	if a2, err := takeSnapshot(l.tg.PID); err == nil && err1 == nil {
+	if a2, err := takeSnapshot(l.tg.PIDs...); err == nil && err1 == nil {
 		l.rep.CPU.SMS = phase(a1, a2)
 		l.rep.Memory.SMSRSS = a2.Server.RSS
 		l.rep.Tool.CPUSeconds = (a2.Self - l.first.Self).Seconds()

@@ -4,7 +4,8 @@
 // main.go holds the subcommand table and the usage; serve.go runs the
 // service through cmd/internal/service; the other files are the operator's
 // tools, each working on the store of the data directory (credit, admin,
-// check, purge, backup) or standing in for a payment processor (dev).
+// check, purge, backup, migrate-to-postgres) or standing in for a payment
+// processor (dev).
 //
 // May import from this repository: billing, billing/blockonomicsfake,
 // billing/stripetest, cmd/internal/apiauth, cmd/internal/mail, cmd/internal/service,
@@ -43,6 +44,8 @@ func commands() []command {
 		{"check", "[flags]", "verify ledger sums equal balances and the database's integrity", runCheck},
 		{"purge", "[flags]", "remove now every record past its retention period", runPurge},
 		{"backup", "FILE [flags]", "write a consistent copy of the database (also while serving)", runBackup},
+		{"migrate-to-postgres", "--database-url URL [flags]",
+			"copy the SQLite database into a new PostgreSQL database, then check both", runMigrateToPostgres},
 		{"dev", "stripe-event|btc-callback|blockonomics|mail", "play Stripe or Blockonomics, read mail, for a local server", runDev},
 	}
 }
@@ -119,8 +122,13 @@ func usage(ctx context.Context, w io.Writer) {
 func listCommands(w io.Writer) {
 	fmt.Fprintln(w, "usage: wantsms [COMMAND] [ARGS] [FLAGS]")
 	fmt.Fprintln(w, "\ncommands:")
-	for _, c := range append(commands(), helpCommand) {
-		fmt.Fprintf(w, "  %-7s %-40s %s\n", c.name, c.args, c.summary)
+	all := append(commands(), helpCommand)
+	width := 0
+	for _, c := range all {
+		width = max(width, len(c.name))
+	}
+	for _, c := range all {
+		fmt.Fprintf(w, "  %-*s %-40s %s\n", width, c.name, c.args, c.summary)
 	}
 	fmt.Fprintln(w, "\nEvery command takes --data DIR (env WANTSMS_DATA, default ./data); `wantsms help COMMAND` lists its flags.")
 }

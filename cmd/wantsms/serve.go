@@ -44,6 +44,10 @@ func runServe(ctx context.Context, args []string, _, stderr io.Writer) error {
 	var level, format, pprofAddr string
 	storeFlags(f, &cfg.DataDir, &cfg.DatabaseURL)
 	f.String(&cfg.SSHAddr, "ssh-addr", "WANTSMS_SSH_ADDR", ":2222", "SSH listen address")
+	f.String(&cfg.HostKeyFile, "host-key-file", "WANTSMS_HOST_KEY_FILE", "",
+		"SSH host key (a private key file without passphrase) to present, the same on every instance "+
+			"(default: on PostgreSQL one kept in the database, made by the first instance; else DATA/"+
+			service.HostKeyFile+", made on the first start)")
 	f.String(&cfg.SSHPublic, "ssh-public", "WANTSMS_SSH_PUBLIC", "",
 		"host:port people use to reach the SSH server, shown in commands (default localhost and the SSH port)")
 	f.String(&cfg.HTTPAddr, "http-addr", "WANTSMS_HTTP_ADDR", defaultHTTPAddr, "HTTP listen address (the HTTP API, health, metrics, webhooks)")

@@ -19,8 +19,21 @@ import (
 // Dump is every value of every table but those in skip, as text: one
 // row per line, prefixed by its table, tables by name and rows in rowid
 // order (on PostgreSQL: by their columns, first to last), so two dumps of
-// the same data are equal. db is a SQLite or a PostgreSQL database.
+// the same data on one backend are equal. db is a SQLite or a PostgreSQL
+// database.
 func Dump(db *sql.DB, skip ...string) (string, error) {
+	return dump(db, false, skip)
+}
+
+// DumpAcross is Dump made to compare one data set on the two backends:
+// each row's columns in the order of their names (a column added later
+// comes last on PostgreSQL, where SQLite may have rebuilt the table with
+// it elsewhere), and each table's rows sorted as text.
+func DumpAcross(db *sql.DB, skip ...string) (string, error) {
+	return dump(db, true, skip)
+}
+
+func dump(db *sql.DB, byName bool, skip []string) (string, error) {
 	rows, err := db.Query(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`)
 	pg := false
 	if err != nil {
@@ -44,11 +57,44 @@ func Dump(db *sql.DB, skip ...string) (string, error) {
 	rows.Close()
 	var b strings.Builder
 	for _, table := range tables {
-		if err := dumpTable(db, table, pg, &b); err != nil {
+		var err error
+		if byName {
+			err = dumpByName(db, table, &b)
+		} else {
+			err = dumpTable(db, table, pg, &b)
+		}
+		if err != nil {
 			return "", fmt.Errorf("dump %s: %w", table, err)
 		}
 	}
 	return b.String(), nil
+}
+
+// dumpByName writes a table's rows with their columns in name order, the
+// rows sorted.
+func dumpByName(db *sql.DB, table string, b *strings.Builder) error {
+	rows, err := db.Query(`SELECT * FROM ` + table + ` LIMIT 0`)
+	if err != nil {
+		return err
+	}
+	cols, err := rows.Columns()
+	rows.Close()
+	if err != nil {
+		return err
+	}
+	slices.Sort(cols)
+	var t strings.Builder
+	rows, err = db.Query(`SELECT ` + strings.Join(cols, ", ") + ` FROM ` + table)
+	if err != nil {
+		return err
+	}
+	if err := writeRows(rows, table, &t); err != nil {
+		return err
+	}
+	lines := strings.SplitAfter(t.String(), "\n")
+	slices.Sort(lines)
+	b.WriteString(strings.Join(lines, ""))
+	return nil
 }
 
 func dumpTable(db *sql.DB, table string, pg bool, b *strings.Builder) error {
@@ -78,6 +124,12 @@ func dumpTable(db *sql.DB, table string, pg bool, b *strings.Builder) error {
 	if err != nil {
 		return err
 	}
+	return writeRows(rows, table, b)
+}
+
+// writeRows writes every row, one line each prefixed by the table, and
+// closes rows.
+func writeRows(rows *sql.Rows, table string, b *strings.Builder) error {
 	defer rows.Close()
 	cols, err := rows.Columns()
 	if err != nil {

@@ -34,6 +34,10 @@ import (
 type Config struct {
 	Addr        string // listen address (default ":2222")
 	HostKeyPath string // created if missing (ed25519), reused across restarts
+	// HostKeyPEM, when set, is the host key itself (a PEM private key) and
+	// HostKeyPath is not used: instances sharing one database present one
+	// key kept there.
+	HostKeyPEM []byte
 
 	// HandshakeTimeout cuts connections that have not authenticated and
 	// opened a session in time (default 30 s; OpenSSH allows 120 s for
@@ -122,14 +126,18 @@ func New(cfg Config, deps tui.Deps, commands CommandHandler) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, deps: deps, log: deps.Log, commands: commands,
 		limits: newConnLimits(cfg.MaxConns, cfg.MaxConnsPerIP), sessions: newRegistry()}
-	if cfg.HostKeyPath != "" {
-		if err := os.MkdirAll(filepath.Dir(cfg.HostKeyPath), 0o700); err != nil {
-			return nil, fmt.Errorf("host key directory: %w", err)
+	hostKey := wish.WithHostKeyPEM(cfg.HostKeyPEM)
+	if cfg.HostKeyPEM == nil {
+		if cfg.HostKeyPath != "" {
+			if err := os.MkdirAll(filepath.Dir(cfg.HostKeyPath), 0o700); err != nil {
+				return nil, fmt.Errorf("host key directory: %w", err)
+			}
 		}
+		hostKey = wish.WithHostKeyPath(cfg.HostKeyPath) // creates the key file when missing
 	}
 	srv, err := wish.NewServer(
 		wish.WithAddress(cfg.Addr),
-		wish.WithHostKeyPath(cfg.HostKeyPath),
+		hostKey,
 		wish.WithVersion("WantSMS"),
 		// Any key is welcome at the SSH level: the account is resolved
 		// afterwards from the key the session proved. The callbacks store

@@ -45,6 +45,9 @@ type Config struct {
 	// DatabaseURL, when set (postgres://…), is the PostgreSQL database
 	// used instead of the data directory's SQLite file.
 	DatabaseURL string
+	// HostKeyFile, when set, is the SSH host key every instance presents
+	// (else: the database's on PostgreSQL, the data directory's on SQLite).
+	HostKeyFile string
 	SSHAddr     string
 	HTTPAddr    string
 	SSH         sshserver.Config
@@ -183,7 +186,9 @@ func (s *Service) start() error {
 	}
 	sshCfg := s.cfg.SSH
 	sshCfg.Addr = s.sshL.Addr().String()
-	sshCfg.HostKeyPath = filepath.Join(s.cfg.DataDir, HostKeyFile)
+	if err := s.hostKey(&sshCfg); err != nil {
+		return err
+	}
 	ssh := sshCommand(s.cfg.SSHPublic, s.SSHAddr())
 	deps := tui.Deps{Store: s.Store, Log: s.log, SSHCommand: ssh, Payments: s.pay,
 		Numbers: s.nums.engine, Operations: s.nums.engine, Rentals: s.nums.engine}

@@ -6,7 +6,7 @@
 // May import from this repository: billing, billing/blockonomicsfake,
 // billing/stripemock, billing/stripetest, cmd/internal/service,
 // cmd/internal/mail, cmd/internal/mail/smtptest, cmd/internal/sshterm, store,
-// store/testdb.
+// store/pgtest, store/testdb.
 package testenv
 
 import (
@@ -17,6 +17,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -51,21 +52,56 @@ type Env struct {
 // configuration before it starts. It shuts down when the test ends.
 func Start(t testing.TB, options ...func(*service.Config)) *Env {
 	t.Helper()
+	e := newEnv(t, options)
+	e.start()
+	t.Cleanup(e.Stop)
+	return e
+}
+
+// StartTogether starts n services at the same moment, each with a data
+// directory of its own, as instances sharing one database (options set
+// DatabaseURL) start behind a load balancer. They shut down when the test
+// ends.
+func StartTogether(t testing.TB, n int, options ...func(*service.Config)) []*Env {
+	t.Helper()
+	envs := make([]*Env, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range envs {
+		envs[i] = newEnv(t, options)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			envs[i].Svc, errs[i] = service.Start(envs[i].cfg)
+		}()
+	}
+	wg.Wait()
+	for _, e := range envs {
+		t.Cleanup(e.Stop)
+	}
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("start service %d of %d: %v", i+1, n, err)
+		}
+	}
+	return envs
+}
+
+// newEnv is a service's configuration and, on SQLite, its database.
+func newEnv(t testing.TB, options []func(*service.Config)) *Env {
+	t.Helper()
 	cfg := service.Config{DataDir: t.TempDir(), SSHAddr: "127.0.0.1:0", HTTPAddr: "127.0.0.1:0",
 		Log: testLogger(), RelayInterval: 50 * time.Millisecond}
 	cfg.Numbers.SimMarketAt = MarketAt
 	for _, o := range options {
 		o(&cfg)
 	}
-	e := &Env{t: t, Dir: cfg.DataDir, cfg: cfg}
 	if cfg.DatabaseURL == "" {
 		if _, err := os.Stat(filepath.Join(cfg.DataDir, service.DatabaseFile)); errors.Is(err, fs.ErrNotExist) {
 			testdb.CopyTo(t, filepath.Join(cfg.DataDir, service.DatabaseFile))
 		}
 	}
-	e.start()
-	t.Cleanup(e.Stop)
-	return e
+	return &Env{t: t, Dir: cfg.DataDir, cfg: cfg}
 }
 
 func (e *Env) start() {
