@@ -188,9 +188,14 @@ func (e *UnverifiedCapError) Error() string {
 // UserFacing tells the person.
 func (e *UnverifiedCapError) UserFacing() string { return e.Error() }
 
+// OrderRef names an order as what an idempotency key created.
+func OrderRef(number string) string { return "order:" + number }
+
 // CreateOrder opens an order with a fresh number, status created. A banned
 // account is refused (*BannedError), so is one that opened too many orders
-// lately or, for Bitcoin, still has one waiting for coins.
+// lately or, for Bitcoin, still has one waiting for coins. Opened for a
+// request with an idempotency key (WithIdemClaim), it is linked to the key
+// in the same transaction.
 func (s *Store) CreateOrder(ctx context.Context, n NewOrder) (Order, error) {
 	if n.Processor != ProcessorStripe && n.Processor != ProcessorBlockonomics {
 		return Order{}, fmt.Errorf("create order: unknown processor %q", n.Processor)
@@ -215,6 +220,9 @@ func (s *Store) CreateOrder(ctx context.Context, n NewOrder) (Order, error) {
 		}
 		var err error
 		if o, err = tx.order(ctx, `id = ?`, id); err != nil {
+			return err
+		}
+		if err := tx.linkIdem(ctx, n.UserID, OrderRef(number)); err != nil {
 			return err
 		}
 		tx.notify(Event{UserID: n.UserID, Kind: EventOrder, Ref: id})

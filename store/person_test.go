@@ -76,6 +76,11 @@ func newPerson(t *testing.T, s *Store, tag, ip string) person {
 	}
 	p.Thread = m.ThreadID
 	staffReply(t, s, m.ThreadID, "answered for "+tag)
+	// An API request that bought a number with an idempotency key: the
+	// key and the answer kept for a retry name the person.
+	k := claim(t, s, IdemRequest{UserID: id, Key: "retry-" + tag, Request: "POST /v1/reservations",
+		BodyHash: []byte(tag)})
+	must(t, s.AnswerIdem(ctx, id, k.ID, IdemAnswer{Status: 201, Body: []byte(`{"phone":"` + tag + `"}`)}))
 	return p
 }
 

@@ -172,7 +172,8 @@ func scanReservation(row scanner) (Reservation, error) {
 // transaction. It refuses a banned account, one in debt (*DebtError), an
 // overdraft (ErrInsufficientFunds) and a user at the open-reservation limit
 // (*OpenLimitError); then nothing is written and the caller gives the
-// number back upstream.
+// number back upstream. Bought for a request with an idempotency key
+// (WithIdemClaim), it is linked to the key in the same transaction.
 func (s *Store) CreateReservation(ctx context.Context, n NewReservation) (Reservation, error) {
 	if n.PriceCents <= 0 || n.Lifetime <= 0 || n.ProviderRef == "" || n.Provider == "" {
 		return Reservation{}, fmt.Errorf("reservation %+v: price, lifetime, provider and ref are required", n)
@@ -198,6 +199,9 @@ func (s *Store) CreateReservation(ctx context.Context, n NewReservation) (Reserv
 		}
 		if _, err := tx.moveNew(ctx, Movement{UserID: n.UserID, AmountCents: -n.PriceCents, Kind: LedgerReserve,
 			Reference: ResRef(r.ID), Note: n.Service + " " + n.Country}); err != nil {
+			return err
+		}
+		if err := tx.linkIdem(ctx, n.UserID, ResRef(r.ID)); err != nil {
 			return err
 		}
 		tx.notify(Event{UserID: n.UserID, Kind: EventReservation, Ref: r.ID})

@@ -88,6 +88,12 @@ var schema = map[string][]string{
 	// on SQLite): nobody's personal data; a secret of the operator's,
 	// never exported.
 	"ssh_host_key": {"id", "key_pem", "created_at"},
+	// Idempotency keys of the JSON API: the key a program chose, its
+	// request (route and a hash of the body), what it created and the
+	// answer (a reservation or an order, as the API showed it). Kept 24
+	// hours, erased with the account; not exported (what it names is).
+	"idempotency_keys": {"id", "user_id", "key", "request", "body_hash", "created_at", "resource", "status",
+		"answer", "headers"},
 }
 
 // policyProcessors are the payment processors the policy names (§6): Stripe
