@@ -69,13 +69,15 @@ type API struct {
 
 // route is one operation: its method and path pattern (net/http's), its
 // OpenAPI operationId, the query parameters it takes, and whether it
-// needs an account.
+// needs an account. A purchase has resume, which answers it from what it
+// bought (a store.ResRef or store.OrderRef): it takes an Idempotency-Key.
 type route struct {
 	method, path string
 	name         string
 	query        []string
 	public       bool
 	run          func(a *API, c *call) error
+	resume       func(a *API, c *call, resource string) error
 }
 
 func (rt route) pattern() string { return rt.method + " " + rt.path }
@@ -90,7 +92,8 @@ var routes = []route{
 	{method: "GET", path: "/v1/prices", name: "listPrices", query: []string{"service", "country"}, run: (*API).prices},
 	{method: "GET", path: "/v1/operators", name: "listOperators", query: []string{"service", "country"},
 		run: (*API).operators},
-	{method: "POST", path: "/v1/reservations", name: "createReservation", run: (*API).createReservation},
+	{method: "POST", path: "/v1/reservations", name: "createReservation", run: (*API).createReservation,
+		resume: (*API).resumeReservation},
 	{method: "GET", path: "/v1/reservations", name: "listReservations", run: (*API).openReservations},
 	{method: "GET", path: "/v1/reservations/{id}", name: "getReservation", query: []string{"wait"},
 		run: (*API).getReservation},
@@ -114,17 +117,21 @@ var routes = []route{
 		run: (*API).history},
 	{method: "GET", path: "/v1/orders", name: "listOrders", query: []string{"limit"}, run: (*API).orders},
 	{method: "GET", path: "/v1/orders/{order}", name: "getOrder", run: (*API).order},
-	{method: "POST", path: "/v1/topups", name: "createTopUp", run: (*API).createTopUp},
+	{method: "POST", path: "/v1/topups", name: "createTopUp", run: (*API).createTopUp, resume: (*API).resumeTopUp},
 }
 
-// Route names an operation: "GET /v1/balance" and its operationId.
-type Route struct{ Method, Path, Name string }
+// Route names an operation: "GET /v1/balance" and its operationId, and
+// whether it takes an Idempotency-Key.
+type Route struct {
+	Method, Path, Name string
+	Idempotent         bool
+}
 
 // Routes lists the operations the API serves.
 func Routes() []Route {
 	out := make([]Route, 0, len(routes))
 	for _, rt := range routes {
-		out = append(out, Route{rt.method, rt.path, rt.name})
+		out = append(out, Route{rt.method, rt.path, rt.name, rt.resume != nil})
 	}
 	return out
 }
@@ -201,6 +208,9 @@ func (a *API) serve(rt route, c *call) error {
 		if err := a.identify(c); err != nil {
 			return err
 		}
+	}
+	if rt.resume != nil {
+		return a.atMostOnce(rt, c)
 	}
 	return rt.run(a, c)
 }

@@ -56,6 +56,9 @@ const (
 	CodeBitcoinOpen         Code = "bitcoin_topup_open"
 	CodePaymentFailed       Code = "payment_failed"
 	CodeRefused             Code = "refused"
+	CodeIdemKeyInvalid      Code = "idempotency_key_invalid"
+	CodeIdemKeyReused       Code = "idempotency_key_reused"
+	CodeIdemInProgress      Code = "idempotency_in_progress"
 	CodeRateLimited         Code = "rate_limited"
 	CodeUnavailable         Code = "providers_unavailable"
 	CodeServerError         Code = "server_error"
@@ -127,6 +130,12 @@ var codes = []CodeDoc{
 	{CodePaymentFailed, http.StatusBadGateway, "the payment processor did not open the payment: try again in " +
 		"a moment"},
 	{CodeRefused, http.StatusConflict, "refused by another rule; the message says which"},
+	{CodeIdemKeyInvalid, http.StatusBadRequest, "the Idempotency-Key header is not one value of 1 to 255 " +
+		"printable ASCII characters"},
+	{CodeIdemKeyReused, http.StatusUnprocessableEntity, "this Idempotency-Key came with another request (route " +
+		"or body) in the last 24 hours: a new purchase needs a new key"},
+	{CodeIdemInProgress, http.StatusConflict, "the request first sent with this Idempotency-Key is still being " +
+		"answered: send it again in a few seconds to get its answer"},
 	{CodeRateLimited, http.StatusTooManyRequests, "too many requests: wait the seconds Retry-After says"},
 	{CodeUnavailable, http.StatusServiceUnavailable, "the number providers are not answering: try again in a " +
 		"minute"},
@@ -175,6 +184,7 @@ var sentinels = []struct {
 	{store.ErrNoSMSYet, CodeNoSMSYet},
 	{store.ErrFirstSMSYet, CodeFirstSMSYet},
 	{store.ErrTooManyOrders, CodeTooManyTopUps},
+	{store.ErrIdemLost, CodeIdemInProgress},
 	{engine.ErrNoNumbers, CodeNoNumbers},
 	{engine.ErrNoOperator, CodeNoOperatorNumbers},
 	{engine.ErrPriceChanged, CodePriceChanged},

@@ -93,6 +93,37 @@ func TestOpenAPIDescribesEveryRoute(t *testing.T) {
 	}
 }
 
+// The purchases, and only they, document the Idempotency-Key header.
+func TestOpenAPIDocumentsIdempotencyKeys(t *testing.T) {
+	raw, _ := v1api.Document()
+	var doc struct {
+		Paths map[string]map[string]struct {
+			Parameters []struct {
+				Ref string `json:"$ref"`
+			} `json:"parameters"`
+		} `json:"paths"`
+	}
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, r := range v1api.Routes() {
+		documented := false
+		for _, p := range doc.Paths[r.Path][strings.ToLower(r.Method)].Parameters {
+			documented = documented || p.Ref == "#/components/parameters/IdempotencyKey"
+		}
+		if documented != r.Idempotent {
+			t.Errorf("%s %s: Idempotency-Key documented %v, taken %v", r.Method, r.Path, documented, r.Idempotent)
+		}
+		if r.Idempotent {
+			n++
+		}
+	}
+	if n != 2 {
+		t.Errorf("%d routes take an Idempotency-Key, want the 2 purchases", n)
+	}
+}
+
 // Every documented operation is served by the API's own mux: without a
 // key each answers 401 unauthorized in the documented shape (the
 // document itself answers 200), never not_found or method_not_allowed;

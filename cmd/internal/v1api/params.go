@@ -23,12 +23,8 @@ const maxBody = 4 << 10
 // and a body over maxBody are refused, so a misspelt field (say
 // "max_price" for "max_price_cents") never passes unnoticed.
 func decode(c *call, v any) error {
-	raw, err := io.ReadAll(http.MaxBytesReader(c.w, c.r.Body, maxBody))
-	var tooBig *http.MaxBytesError
-	switch {
-	case errors.As(err, &tooBig):
-		return refuse(CodeBadRequest, fmt.Sprintf("the body is over %d bytes", maxBody))
-	case err != nil:
+	raw, err := readBody(c)
+	if err != nil {
 		return err
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
@@ -40,6 +36,16 @@ func decode(c *call, v any) error {
 		return refuse(CodeBadRequest, "the body holds more than one JSON value")
 	}
 	return nil
+}
+
+// readBody reads the request's body, refusing one over maxBody.
+func readBody(c *call) ([]byte, error) {
+	raw, err := io.ReadAll(http.MaxBytesReader(c.w, c.r.Body, maxBody))
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return nil, refuse(CodeBadRequest, fmt.Sprintf("the body is over %d bytes", maxBody))
+	}
+	return raw, err
 }
 
 // noBody refuses a body on an action that takes none (an empty object is

@@ -92,6 +92,11 @@ func (a *API) createReservation(c *call) error {
 	if err != nil {
 		return err
 	}
+	return a.replyCreated(c, r)
+}
+
+// replyCreated answers a number just reserved.
+func (a *API) replyCreated(c *call, r store.Reservation) error {
 	c.w.Header().Set("Location", Prefix+"/reservations/"+strconv.FormatInt(r.ID, 10))
 	return a.replyReservation(c, http.StatusCreated, r)
 }
@@ -119,6 +124,20 @@ func (a *API) reserveAt(c *call, pick provider.Pick, o provider.RoutedOffer, max
 // requotes bounds how often a reservation without a cap is tried again at
 // a moved price.
 const requotes = 3
+
+// resumeReservation answers the reservation an idempotency key bought,
+// as it is now.
+func (a *API) resumeReservation(c *call, resource string) error {
+	id, err := strconv.ParseInt(strings.TrimPrefix(resource, "res:"), 10, 64)
+	if err != nil || store.ResRef(id) != resource {
+		return fmt.Errorf("idempotency key names %q, not a reservation", resource)
+	}
+	r, err := a.d.Store.UserReservation(c.ctx, c.user.ID, id)
+	if err != nil {
+		return err
+	}
+	return a.replyCreated(c, r)
+}
 
 // openReservations lists the account's open numbers, newest first.
 func (a *API) openReservations(c *call) error {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/wantsms/wantsms/store"
 )
@@ -76,6 +77,24 @@ func (a *API) createTopUp(c *call) error {
 	if err != nil {
 		return err
 	}
+	return a.replyOpened(c, o)
+}
+
+// replyOpened answers a top-up just opened.
+func (a *API) replyOpened(c *call, o store.Order) error {
 	c.w.Header().Set("Location", Prefix+"/orders/"+o.Number)
 	return c.reply(http.StatusCreated, orderOf(o, a.d.Store.Now(), a.d.Payments.PayLink))
+}
+
+// resumeTopUp answers the order an idempotency key opened, as it is now.
+func (a *API) resumeTopUp(c *call, resource string) error {
+	number := strings.TrimPrefix(resource, "order:")
+	if store.OrderRef(number) != resource {
+		return fmt.Errorf("idempotency key names %q, not an order", resource)
+	}
+	o, err := a.d.Store.UserOrder(c.ctx, c.user.ID, number)
+	if err != nil {
+		return err
+	}
+	return a.replyOpened(c, o)
 }
