@@ -13,11 +13,12 @@ import (
 // header (cmd/internal/v1api owns the header and the answers). A request
 // claims its key before it acts (ClaimIdem: one row per account and key,
 // so two requests with one key never both act), the action links the row
-// to what it created in the transaction that created and paid for it
-// (a reservation or an order: WithIdemClaim), and the request stores its
-// answer after (AnswerIdem), or frees the key when it failed and moved
-// nothing (ReleaseIdem). A server that stops between the purchase and the
-// answer leaves a row that names the purchase: a retry answers from it.
+// to what it created in the transaction that created and paid for it (a
+// reservation, a rental or its extension, an order: WithIdemClaim), and
+// the request stores its answer after (AnswerIdem), or frees the key when
+// it failed and moved nothing (ReleaseIdem). A server that stops between
+// the purchase and the answer leaves a row that names the purchase: a
+// retry answers from it.
 
 // IdempotencyRetention is how long a key is remembered: 24 hours, as long
 // as the payment APIs clients know (Stripe's) keep theirs; a retry comes
@@ -71,7 +72,7 @@ type IdemKey struct {
 	State    IdemState
 	Request  string
 	BodyHash []byte
-	Resource string // ResRef or OrderRef; "" when nothing was created
+	Resource string // ResRef, RentRef, RentExtRef or OrderRef; "" when nothing was created
 	Answer   IdemAnswer
 }
 
@@ -176,8 +177,8 @@ func (s *Store) ReleaseIdem(ctx context.Context, userID, id int64) error {
 type idemClaimKey struct{}
 
 // WithIdemClaim marks ctx as the context of the request that claimed key
-// id: the reservation or order created with it is linked to the key in
-// the transaction that creates it (and debits it). Only the request's own
+// id: the reservation, rental, extension or order created with it is
+// linked to the key in the transaction that creates it (and debits it). Only the request's own
 // purchase runs with this context.
 func WithIdemClaim(ctx context.Context, id int64) context.Context {
 	return context.WithValue(ctx, idemClaimKey{}, id)

@@ -68,9 +68,9 @@ func TestIdempotencyKeyClaimedOnceConcurrently(t *testing.T) {
 	}
 }
 
-// A purchase made with a claimed key is linked to it in its own
-// transaction; a second purchase with the same claim is refused there,
-// debiting nothing. The answer stored is what a later claim finds; a
+// A purchase made with a claimed key (a number, a rental, an extension, a
+// top-up order) is linked to it in its own transaction; a second purchase
+// with the same claim is refused there, debiting nothing. The answer stored is what a later claim finds; a
 // released key is free again.
 func TestIdempotencyKeyLinkedOnceInTheDebit(t *testing.T) {
 	s, _ := openTest(t)
@@ -110,6 +110,28 @@ func TestIdempotencyKeyLinkedOnceInTheDebit(t *testing.T) {
 	}
 	if got := claim(t, s, idemReq(u, "k2", "{}")); got.Resource != OrderRef(order.Number) {
 		t.Fatalf("order's key: %+v, want %s", got, OrderRef(order.Number))
+	}
+	rk := claim(t, s, idemReq(u, "k3", "{}"))
+	rental, err := s.CreateRental(WithIdemClaim(ctx, rk.ID), newRental(u, 100, 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	xk := claim(t, s, idemReq(u, "k4", "{}"))
+	extend := NewExtension{UserID: u.ID, RentalID: rental.ID, Days: 1, Period: day, PriceCents: 50}
+	_, ext, err := s.ExtendRental(WithIdemClaim(ctx, xk.ID), extend)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.ExtendRental(WithIdemClaim(ctx, xk.ID), extend); !errors.Is(err, ErrIdemLost) {
+		t.Fatalf("a second extension with one claim: %v, want ErrIdemLost", err)
+	}
+	for key, want := range map[string]string{"k3": RentRef(rental.ID), "k4": RentExtRef(ext.ID)} {
+		if got := claim(t, s, idemReq(u, key, "{}")); got.Resource != want {
+			t.Errorf("key %s names %q, want %q", key, got.Resource, want)
+		}
+	}
+	if b := resBalance(t, s, u); b != 1000-40-100-50 {
+		t.Fatalf("balance %d, want one debit each for the number, the rental and the extension", b)
 	}
 	if err := s.ReleaseIdem(ctx, u.ID, o.ID); err != nil {
 		t.Fatal(err)

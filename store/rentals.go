@@ -259,7 +259,9 @@ type NewRental struct {
 // transaction. It refuses what a reservation refuses (a banned or deleted
 // account, a debt, an overdraft) and a person at the limit of active
 // rentals (*RentalLimitError); then nothing is written and the caller
-// gives the number back upstream.
+// gives the number back upstream. Rented for a request with an
+// idempotency key (WithIdemClaim), it is linked to the key in the same
+// transaction.
 func (s *Store) CreateRental(ctx context.Context, n NewRental) (Rental, error) {
 	if n.PriceCents <= 0 || n.Period <= 0 || n.ProviderRef == "" || n.Provider == "" || !ValidRentalDays(n.Days) {
 		return Rental{}, fmt.Errorf("rental %+v: price, period, days, provider and ref are required", n)
@@ -285,6 +287,9 @@ func (s *Store) CreateRental(ctx context.Context, n NewRental) (Rental, error) {
 		}
 		if _, err := tx.moveNew(ctx, Movement{UserID: n.UserID, AmountCents: -n.PriceCents, Kind: LedgerRent,
 			Reference: RentRef(r.ID), Note: fmt.Sprintf("%s %s %dd", n.Service, n.Country, n.Days)}); err != nil {
+			return err
+		}
+		if err := tx.linkIdem(ctx, n.UserID, RentRef(r.ID)); err != nil {
 			return err
 		}
 		tx.notify(Event{UserID: n.UserID, Kind: EventRental, Ref: r.ID})
@@ -342,7 +347,9 @@ type NewExtension struct {
 // transaction, before the provider is asked: a person is never extended
 // for nothing, and an extension the provider then refuses is undone
 // (UndoExtension). The rental must be the person's, active and not past
-// its end; an extended rental can no longer be cancelled.
+// its end; an extended rental can no longer be cancelled. Bought for a
+// request with an idempotency key (WithIdemClaim), the extension is linked
+// to the key in the same transaction.
 func (s *Store) ExtendRental(ctx context.Context, n NewExtension) (Rental, RentalExtension, error) {
 	if n.PriceCents <= 0 || n.Period < time.Second || !ValidRentalDays(n.Days) {
 		return Rental{}, RentalExtension{}, fmt.Errorf("extension %+v: price, period and days are required", n)
@@ -372,6 +379,9 @@ func (s *Store) ExtendRental(ctx context.Context, n NewExtension) (Rental, Renta
 			CostMicros: n.CostMicros, CreatedAt: time.Unix(tx.now, 0)}
 		if _, err := tx.moveNew(ctx, Movement{UserID: n.UserID, AmountCents: -n.PriceCents, Kind: LedgerRentExtend,
 			Reference: RentExtRef(ext.ID), Note: fmt.Sprintf("%s %dd", RentRef(r.ID), n.Days)}); err != nil {
+			return err
+		}
+		if err := tx.linkIdem(ctx, n.UserID, RentExtRef(ext.ID)); err != nil {
 			return err
 		}
 		r.EndsAt = r.EndsAt.Add(time.Duration(seconds) * time.Second)

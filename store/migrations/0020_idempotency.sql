@@ -5,8 +5,9 @@
 -- what the action created in the very transaction that created and paid
 -- for it (resource), and given the answer after (status, answer,
 -- headers). Kept 24 hours; deleted with the account; not exported (the
--- reservations and orders it names are). AUTOINCREMENT: a request holds
--- its claim by id, and an id must never name a later claim of the key.
+-- reservations, rentals and orders it names are).
+-- AUTOINCREMENT: a request holds its claim by id, and an id must never
+-- name a later claim of the key.
 CREATE TABLE idempotency_keys (
     id         INTEGER PRIMARY KEY AUTOINCREMENT,
     user_id    INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
@@ -14,7 +15,7 @@ CREATE TABLE idempotency_keys (
     request    TEXT    NOT NULL, -- method and path: "POST /v1/reservations"
     body_hash  BLOB    NOT NULL, -- SHA-256 of the request's body
     created_at INTEGER NOT NULL,
-    resource   TEXT,             -- what it created: "res:42", "order:k7dq2m9xw4hfr3tp"
+    resource   TEXT,             -- what it created: "res:42", "rent:7", "rentext:3", "order:k7dq…"
     status     INTEGER,          -- the answer's HTTP status; NULL while pending
     answer     TEXT,             -- the answer's body
     headers    TEXT,             -- the answer's Location and ETag, JSON

@@ -15,6 +15,7 @@ import (
 
 	"github.com/wantsms/wantsms/cmd/internal/service"
 	"github.com/wantsms/wantsms/cmd/internal/testenv"
+	"github.com/wantsms/wantsms/provider/sim"
 	fake "github.com/wantsms/wantsms/provider/smsactivate/fake"
 	"github.com/wantsms/wantsms/store"
 )
@@ -25,13 +26,19 @@ var reserveBody = map[string]any{"service": "telegram", "country": "gb"}
 // debits counts an account's reservation debits in the ledger.
 func debits(t *testing.T, env *testenv.Env, userID int64) int {
 	t.Helper()
+	return ledgerRows(t, env, userID, store.LedgerReserve)
+}
+
+// ledgerRows counts an account's ledger rows of a kind.
+func ledgerRows(t *testing.T, env *testenv.Env, userID int64, kind store.LedgerKind) int {
+	t.Helper()
 	rows, err := env.Store().Ledger(context.Background(), userID, 100)
 	if err != nil {
 		t.Fatal(err)
 	}
 	n := 0
 	for _, r := range rows {
-		if r.Kind == store.LedgerReserve {
+		if r.Kind == kind {
 			n++
 		}
 	}
@@ -300,5 +307,36 @@ func TestAPIIdempotentTopUpOpensOnce(t *testing.T) {
 	}
 	if orders[1].Order != orders[0].Order || len(list) != 1 || sessions != 1 {
 		t.Fatalf("orders %v, %d stored, %d Checkout sessions; want one", orders, len(list), sessions)
+	}
+}
+
+// A rental and its extension sent again with their keys are paid once:
+// the same rental comes back, one rent and one extension in the ledger.
+func TestAPIIdempotentRentalAndExtensionPaidOnce(t *testing.T) {
+	env := testenv.Start(t, rentalSim(sim.NewFakeClock(time.Now().Truncate(time.Second))))
+	u, _ := env.NewUser("renter-twice@example.com")
+	env.Credit(u.ID, 20_000, "g1")
+	c := newAPIClient(t, env, env.NewAPIKey(t, u.ID, "bot"))
+	buy := map[string]any{"service": "telegram", "country": "gb", "days": 1}
+	var rented [2]apiRental
+	for i := range rented {
+		a := c.do("POST", "/v1/rentals", buy, "Idempotency-Key", "rent-1")
+		if a.status != 201 || json.Unmarshal(a.body, &rented[i]) != nil || (i == 1) != (a.header.Get(replayed) == "true") {
+			t.Fatalf("rent %d: %d %s %v", i, a.status, a.body, a.header)
+		}
+	}
+	var extended [2]apiRental
+	for i := range extended {
+		a := c.do("POST", rentalPath(rented[0].ID, "extend"), map[string]any{"days": 7}, "Idempotency-Key", "ext-1")
+		if a.status != 200 || json.Unmarshal(a.body, &extended[i]) != nil || (i == 1) != (a.header.Get(replayed) == "true") {
+			t.Fatalf("extend %d: %d %s %v", i, a.status, a.body, a.header)
+		}
+	}
+	var now apiRental
+	c.ok("GET", rentalPath(rented[0].ID, ""), nil, 200, &now)
+	if rented[1].ID != rented[0].ID || now.Days != 8 || len(now.Extensions) != 1 ||
+		ledgerRows(t, env, u.ID, store.LedgerRent) != 1 || ledgerRows(t, env, u.ID, store.LedgerRentExtend) != 1 ||
+		c.balance() != 20_000-now.PaidCents {
+		t.Fatalf("rented %+v, now %+v, balance %d; want one rental extended once", rented, now, c.balance())
 	}
 }

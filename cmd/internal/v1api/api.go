@@ -70,7 +70,8 @@ type API struct {
 // route is one operation: its method and path pattern (net/http's), its
 // OpenAPI operationId, the query parameters it takes, and whether it
 // needs an account. A purchase has resume, which answers it from what it
-// bought (a store.ResRef or store.OrderRef): it takes an Idempotency-Key.
+// bought (a store.ResRef, RentRef, RentExtRef or OrderRef): it takes an
+// Idempotency-Key.
 type route struct {
 	method, path string
 	name         string
@@ -107,10 +108,12 @@ var routes = []route{
 		run: (*API).removeFavourite},
 	{method: "GET", path: "/v1/rental-offer", name: "getRentalOffer", query: []string{"service", "country", "days"},
 		run: (*API).rentalOffer},
-	{method: "POST", path: "/v1/rentals", name: "createRental", run: (*API).createRental},
+	{method: "POST", path: "/v1/rentals", name: "createRental", run: (*API).createRental,
+		resume: (*API).resumeRental},
 	{method: "GET", path: "/v1/rentals", name: "listRentals", query: []string{"ended"}, run: (*API).listRentals},
 	{method: "GET", path: "/v1/rentals/{id}", name: "getRental", query: []string{"wait"}, run: (*API).getRental},
-	{method: "POST", path: "/v1/rentals/{id}/extend", name: "extendRental", run: (*API).extendRental},
+	{method: "POST", path: "/v1/rentals/{id}/extend", name: "extendRental", run: (*API).extendRental,
+		resume: (*API).resumeExtension},
 	{method: "POST", path: "/v1/rentals/{id}/cancel", name: "cancelRental", run: (*API).cancelRental},
 	{method: "POST", path: "/v1/rentals/{id}/finish", name: "finishRental", run: (*API).finishRental},
 	{method: "GET", path: "/v1/history", name: "getHistory", query: []string{"limit", "offset", "since"},

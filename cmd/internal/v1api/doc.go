@@ -16,9 +16,10 @@
 // for field (an end-to-end test holds a reservation to `status --json`);
 // an order carries how to pay it as `topup --json` does.
 //
-// The two purchases (a reservation, a top-up) take an Idempotency-Key
-// header: sent again with it, a purchase is not made again, and the first
-// answer comes back (idempotency.go; the keys are the store's).
+// The purchases (a reservation, a rental, an extension, a top-up) take an
+// Idempotency-Key header: sent again with it, a purchase is not made
+// again, and the first answer comes back (idempotency.go; the keys are
+// the store's).
 //
 // Requests authenticate with an API key in a header (Authorization:
 // Bearer KEY) through cmd/internal/apiauth, which every HTTP API shares:

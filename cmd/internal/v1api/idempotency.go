@@ -11,13 +11,13 @@ import (
 	"github.com/wantsms/wantsms/store"
 )
 
-// Idempotency keys: a purchase (a reservation, a top-up) sent with an
-// Idempotency-Key header is made at most once per key and account in
-// store.IdempotencyRetention. The same request sent again, say after a
-// timeout, gets the first answer back, byte for byte, marked
-// Idempotent-Replayed: true; the key with another request is refused.
-// The store keeps the keys and links each to what it bought in the
-// purchase's own transaction (store.ClaimIdem, store.WithIdemClaim).
+// Idempotency keys: a purchase (a reservation, a rental, an extension, a
+// top-up) sent with an Idempotency-Key header is made at most once per
+// key and account in store.IdempotencyRetention. The same request sent
+// again, say after a timeout, gets the first answer back, byte for byte,
+// marked Idempotent-Replayed: true; the key with another request is
+// refused. The store keeps the keys and links each to what it bought in
+// the purchase's own transaction (store.ClaimIdem, store.WithIdemClaim).
 
 const (
 	idemHeader     = "Idempotency-Key"

@@ -119,8 +119,8 @@ func TestOpenAPIDocumentsIdempotencyKeys(t *testing.T) {
 			n++
 		}
 	}
-	if n != 2 {
-		t.Errorf("%d routes take an Idempotency-Key, want the 2 purchases", n)
+	if n != 4 {
+		t.Errorf("%d routes take an Idempotency-Key, want the 4 purchases", n)
 	}
 }
 

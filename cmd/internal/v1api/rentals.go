@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/wantsms/wantsms/provider"
@@ -163,8 +164,22 @@ func (a *API) createRental(c *call) error {
 	if err != nil {
 		return err
 	}
-	c.w.Header().Set("Location", Prefix+"/rentals/"+strconv.FormatInt(r.ID, 10))
-	return a.replyRental(c, http.StatusCreated, r.ID)
+	return a.replyRented(c, r.ID)
+}
+
+// replyRented answers a rental just made.
+func (a *API) replyRented(c *call, id int64) error {
+	c.w.Header().Set("Location", Prefix+"/rentals/"+strconv.FormatInt(id, 10))
+	return a.replyRental(c, http.StatusCreated, id)
+}
+
+// resumeRental answers the rental an idempotency key bought, as it is now.
+func (a *API) resumeRental(c *call, resource string) error {
+	id, err := strconv.ParseInt(strings.TrimPrefix(resource, "rent:"), 10, 64)
+	if err != nil || store.RentRef(id) != resource {
+		return fmt.Errorf("idempotency key names %q, not a rental", resource)
+	}
+	return a.replyRented(c, id)
 }
 
 func maxRentParam(cents int64) error {
@@ -260,6 +275,20 @@ func (a *API) extendRental(c *call) error {
 			req.Days, store.FormatCents(price), req.MaxPriceCents))
 	}
 	if _, err := a.d.Rentals.Extend(c.ctx, c.user.ID, id, req.Days, price); err != nil {
+		return err
+	}
+	return a.replyRental(c, http.StatusOK, id)
+}
+
+// resumeExtension answers the rental of the path (the key's request
+// names it) that an idempotency key extended, as it is now.
+func (a *API) resumeExtension(c *call, resource string) error {
+	ext, err := strconv.ParseInt(strings.TrimPrefix(resource, "rentext:"), 10, 64)
+	if err != nil || store.RentExtRef(ext) != resource {
+		return fmt.Errorf("idempotency key names %q, not an extension", resource)
+	}
+	id, err := rentalPathID(c)
+	if err != nil {
 		return err
 	}
 	return a.replyRental(c, http.StatusOK, id)
