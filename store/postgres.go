@@ -51,6 +51,8 @@ func openPostgres(dbURL string, opts Options) (*Store, error) {
 		wcfg.RuntimeParams["application_name"] = "wantsms"
 	}
 	rcfg := wcfg.Copy()
+	lcfg := wcfg.Copy() // a lease's connection (lease.go) waits for nothing
+	lcfg.RuntimeParams["application_name"] += " lease"
 	// Waiting for the writer lock, or a row, is bounded as SQLite's busy
 	// timeout bounds waiting for another process's write.
 	wcfg.RuntimeParams["lock_timeout"] = fmt.Sprint(opts.BusyTimeout.Milliseconds())
@@ -66,6 +68,7 @@ func openPostgres(dbURL string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("open store %s: %w", shown, err)
 	}
 	s := newStore(shown, postgresDialect, w, opts)
+	s.leaseConfig = lcfg
 	if err := s.migrate(context.Background()); err != nil {
 		w.Close()
 		return nil, err

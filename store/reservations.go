@@ -312,6 +312,22 @@ func (s *Store) AllOpenReservations(ctx context.Context) ([]Reservation, error) 
 		WHERE ended_at IS NULL ORDER BY expires_at, id`)
 }
 
+// OpenNumberIDs lists the ids of every open reservation and every active
+// rental: what the engine holding the numbers' lease (LeaseNumbers) looks
+// for, every few seconds, to find numbers another instance sold.
+func (s *Store) OpenNumberIDs(ctx context.Context) (reservations, rentals []int64, err error) {
+	scanID := func(r scanner) (id int64, err error) { return id, r.Scan(&id) }
+	reservations, err = collect(ctx, s.r, scanID, `SELECT id FROM reservations WHERE ended_at IS NULL`)
+	if err != nil {
+		return nil, nil, fmt.Errorf("list open reservations: %w", err)
+	}
+	rentals, err = collect(ctx, s.r, scanID, `SELECT id FROM rentals WHERE ended_at IS NULL`)
+	if err != nil {
+		return nil, nil, fmt.Errorf("list active rentals: %w", err)
+	}
+	return reservations, rentals, nil
+}
+
 func (s *Store) queryReservations(ctx context.Context, q string, args ...any) ([]Reservation, error) {
 	rs, err := collect(ctx, s.r, scanReservation, q, args...)
 	if err != nil {

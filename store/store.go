@@ -32,6 +32,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
 	"github.com/wantsms/wantsms/store/netaddr"
@@ -65,6 +66,9 @@ type Options struct {
 	// whose people's systems share its network, and tests. The delivery
 	// worker is told the same.
 	WebhookAllowPrivate bool
+	// LeaseRetry is how often a lease not held is asked for and one held
+	// is checked (default DefaultLeaseRetry; see lease.go).
+	LeaseRetry time.Duration
 }
 
 // Store is the database handle shared by the whole process.
@@ -94,6 +98,11 @@ type Store struct {
 
 	hookGuard   netaddr.Guard // where webhooks may point (AddWebhook)
 	hooksQueued chan struct{} // a committed write queued webhook deliveries (WebhooksQueued)
+
+	// leaseConfig connects the connection of each lease (PostgreSQL only:
+	// nil on SQLite, where every lease is held); see lease.go.
+	leaseConfig *pgx.ConnConfig
+	leaseRetry  time.Duration
 
 	wmu     sync.Mutex // guards queue and leading
 	queue   []writeReq // writes waiting for the writer
@@ -156,7 +165,7 @@ func newStore(path string, d *dialect, w *sql.DB, opts Options) *Store {
 	return &Store{path: path, dialect: d, w: w, hub: NewHub(), now: opts.Clock,
 		hashSem: make(chan struct{}, opts.MaxConcurrentHashes), relay: opts.Relay, rand: opts.Rand, log: opts.Log,
 		mailQueued: make(chan struct{}, 1), hooksQueued: make(chan struct{}, 1),
-		hookGuard: netaddr.Guard{AllowPrivate: opts.WebhookAllowPrivate}}
+		hookGuard: netaddr.Guard{AllowPrivate: opts.WebhookAllowPrivate}, leaseRetry: opts.LeaseRetry}
 }
 
 func (o Options) withDefaults() Options {
@@ -177,6 +186,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
+	}
+	if o.LeaseRetry <= 0 {
+		o.LeaseRetry = DefaultLeaseRetry
 	}
 	return o
 }

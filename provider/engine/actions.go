@@ -65,7 +65,7 @@ func (e *Engine) ReservePick(ctx context.Context, userID int64, p provider.Pick,
 	}
 	e.log.InfoContext(ctx, "reserved", "reservation", r.ID, "provider", name, "service", service, "country", country,
 		"operator", p.Operator, "price_cents", r.PriceCents)
-	e.track(r, false)
+	e.track(r, e.cfg.PollMin)
 	return r, nil
 }
 

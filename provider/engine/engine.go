@@ -14,7 +14,10 @@
 // The engine keeps no state that matters in memory: its one timer queue
 // is rebuilt from the open reservations in the database on Start, so a
 // restart resumes every reservation and refunds those that expired while
-// the server was down.
+// the server was down. With several instances on one PostgreSQL, one
+// engine at a time watches the open numbers: the one whose instance holds
+// the numbers' lease (lead.go), which rebuilds the queue the same way
+// when it takes over from an instance that died.
 //
 // May import from this repository: provider, provider/sim (its Clock, so
 // tests can hold time still), store, store/metrics.
@@ -90,6 +93,13 @@ type Config struct {
 	// back for a full refund (default 20 minutes; never longer than its
 	// provider's own).
 	RentalCancelWindow time.Duration
+	// Standby: other instances share the database, and this engine
+	// watches the open numbers only while Lead runs (lead.go). Without it
+	// the engine watches them from Start on, alone.
+	Standby bool
+	// Rescan is how often a leading engine on standby looks for numbers
+	// other instances sold (default DefaultRescan).
+	Rescan time.Duration
 }
 
 func (c Config) withDefaults() Config {
@@ -123,6 +133,9 @@ func (c Config) withDefaults() Config {
 	if c.RentalCancelWindow <= 0 {
 		c.RentalCancelWindow = DefaultRentalCancelWindow
 	}
+	if c.Rescan <= 0 {
+		c.Rescan = DefaultRescan
+	}
 	return c
 }
 
@@ -144,11 +157,10 @@ type Engine struct {
 	hooks metrics.Tally // webhook outcomes, for /metrics
 
 	mu      sync.Mutex
-	pollGen map[int64]uint64    // current poll chain per reservation
 	pullers map[string]bool     // providers polled on a schedule
 	rates   *store.SuccessRates // the rates the router ranks with
 
-	rentPolls rentPolls // current poll chain per rental (rentals.go)
+	watch watch // the numbers this engine schedules, while it leads (lead.go)
 }
 
 type pushed struct {
@@ -162,14 +174,14 @@ func New(st *store.Store, router *provider.Router, cfg Config) *Engine {
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Engine{cfg: cfg, st: st, router: router, sched: newScheduler(cfg.Clock), log: cfg.Log,
 		pushes: make(chan pushed, pushQueue), sem: make(chan struct{}, cfg.Workers), ctx: ctx, cancel: cancel,
-		pollGen: map[int64]uint64{}, pullers: map[string]bool{}}
+		pullers: map[string]bool{}}
 }
 
 // Start applies the admins' run-time settings (markup overrides,
 // providers switched off), subscribes to the providers that push, resumes
-// every open reservation from the database, starts the timer loop, and
-// becomes the store's Releaser: an erased account's numbers are given
-// back upstream first.
+// every open reservation from the database (on Standby: Lead does, while
+// it runs), starts the timer loop, and becomes the store's Releaser: an
+// erased account's numbers are given back upstream first.
 func (e *Engine) Start(ctx context.Context) error {
 	if err := e.applySettings(ctx); err != nil {
 		return fmt.Errorf("admin settings: %w", err)
@@ -185,25 +197,11 @@ func (e *Engine) Start(ctx context.Context) error {
 			e.pullers[s.Provider] = true
 		}
 	}
-	open, err := e.st.AllOpenReservations(ctx)
-	if err != nil {
-		return fmt.Errorf("resume reservations: %w", err)
-	}
-	for _, r := range open {
-		e.track(r, true)
-	}
-	if len(open) > 0 {
-		e.log.Info("resumed open reservations", "count", len(open))
-	}
-	rentals, err := e.st.AllOpenRentals(ctx)
-	if err != nil {
-		return fmt.Errorf("resume rentals: %w", err)
-	}
-	for _, r := range rentals {
-		e.trackRental(r, true)
-	}
-	if len(rentals) > 0 {
-		e.log.Info("resumed active rentals", "count", len(rentals))
+	if !e.cfg.Standby {
+		e.lead(true)
+		if err := e.resume(ctx); err != nil {
+			return fmt.Errorf("resume open numbers: %w", err)
+		}
 	}
 	e.goRun(e.loop)
 	e.goRun(e.ingestPushes)
@@ -257,35 +255,30 @@ func (e *Engine) CanAgain(providerName string) bool {
 // Lifetime is how long a reservation stays open.
 func (e *Engine) Lifetime() time.Duration { return e.cfg.Lifetime }
 
-// track schedules a reservation's expiry and, for pull providers (or once
-// after a restart), its polling.
-func (e *Engine) track(r store.Reservation, resumed bool) {
-	e.sched.add(job{at: r.ExpiresAt, id: r.ID, kind: jobExpire})
-	// After a restart, look at once: SMS may have come while we were
-	// down. Otherwise pull providers are polled from PollMin on, and
-	// pushers looked at once then, for a push that raced the recording.
-	first := e.cfg.PollMin
-	if resumed {
-		first = 0
+// track watches a reservation, unless the engine does not lead or
+// watches it already: its expiry, and its polling from first on. Pull
+// providers are polled from PollMin after the sale on, and pushers looked
+// at once then, for a push that raced the recording; a resumed number is
+// looked at at once (first 0): SMS may have come while nobody watched.
+func (e *Engine) track(r store.Reservation, first time.Duration) {
+	gen, ok := e.watch.add(watchReservation, r.ID)
+	if !ok {
+		return
 	}
-	e.startPolling(r.ID, first)
+	e.sched.add(job{at: r.ExpiresAt, id: r.ID, kind: jobExpire})
+	e.sched.add(job{at: e.cfg.Clock.Now().Add(first), id: r.ID, kind: jobPoll, gen: gen, interval: first})
 }
 
-// startPolling begins a new poll chain for a reservation, replacing any.
+// startPolling begins a new poll chain for a reservation, replacing any
+// (nothing on an engine that does not lead).
 func (e *Engine) startPolling(id int64, first time.Duration) {
-	e.mu.Lock()
-	e.pollGen[id]++
-	gen := e.pollGen[id]
-	e.mu.Unlock()
-	e.sched.add(job{at: e.cfg.Clock.Now().Add(first), id: id, kind: jobPoll, gen: gen, interval: first})
+	if gen, ok := e.watch.restart(watchReservation, id); ok {
+		e.sched.add(job{at: e.cfg.Clock.Now().Add(first), id: id, kind: jobPoll, gen: gen, interval: first})
+	}
 }
 
 // forget drops a reservation's poll chain once it has ended.
-func (e *Engine) forget(id int64) {
-	e.mu.Lock()
-	delete(e.pollGen, id)
-	e.mu.Unlock()
-}
+func (e *Engine) forget(id int64) { e.watch.forget(watchReservation, id) }
 
 // loop runs due jobs on the worker pool until Close.
 func (e *Engine) loop() {
@@ -318,10 +311,7 @@ func (e *Engine) run(j job) {
 	case jobExpire:
 		e.expire(ctx, j.id)
 	case jobPoll:
-		e.mu.Lock()
-		current := e.pollGen[j.id] == j.gen
-		e.mu.Unlock()
-		if current {
+		if e.watch.current(watchReservation, j.id, j.gen) {
 			e.poll(ctx, j)
 		}
 	default:

@@ -23,10 +23,7 @@ func (e *Engine) poll(ctx context.Context, j job) {
 		return
 	}
 	next := min(max(time.Duration(float64(j.interval)*pollGrowth), e.cfg.PollMin), e.cfg.PollMax)
-	e.mu.Lock()
-	current := e.pollGen[j.id] == j.gen
-	e.mu.Unlock()
-	if current {
+	if e.watch.current(watchReservation, j.id, j.gen) {
 		e.sched.add(job{at: e.cfg.Clock.Now().Add(jitter(next)), id: j.id, kind: jobPoll, gen: j.gen, interval: next})
 	}
 }
@@ -47,6 +44,8 @@ func (e *Engine) refresh(ctx context.Context, r store.Reservation) bool {
 	}
 	st, err := p.Check(ctx, r.ProviderRef)
 	switch {
+	case errors.Is(err, provider.ErrUnknownActivation) && e.foreignSim(r.Provider):
+		return true // perhaps another instance's: its expiry ends it
 	case errors.Is(err, provider.ErrUnknownActivation):
 		// The upstream forgot it (or the simulator restarted): no SMS can
 		// come any more.

@@ -56,34 +56,6 @@ func (e *Engine) rentalDay() time.Duration { return e.cfg.RentalDay }
 // RentalDay is how long one day of a rental lasts on this server.
 func (e *Engine) RentalDay() time.Duration { return e.cfg.RentalDay }
 
-// rentPolls holds the poll chains of rentals, apart from reservations'.
-type rentPolls struct {
-	mu  sync.Mutex
-	gen map[int64]uint64
-}
-
-func (p *rentPolls) next(id int64) uint64 {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.gen == nil {
-		p.gen = map[int64]uint64{}
-	}
-	p.gen[id]++
-	return p.gen[id]
-}
-
-func (p *rentPolls) current(id int64, gen uint64) bool {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.gen[id] == gen
-}
-
-func (p *rentPolls) forget(id int64) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	delete(p.gen, id)
-}
-
 // checkDays refuses a rental period other than store.RentalDays.
 func checkDays(days int) error {
 	if !store.ValidRentalDays(days) {
@@ -166,7 +138,7 @@ func (e *Engine) Rent(ctx context.Context, userID int64, service, country string
 	}
 	e.log.InfoContext(ctx, "rented", "rental", r.ID, "provider", name, "service", service, "country", country,
 		"days", days, "price_cents", r.PriceCents)
-	e.trackRental(r, false)
+	e.trackRental(r, e.cfg.PollMin)
 	return r, nil
 }
 
@@ -345,7 +317,7 @@ func (e *Engine) CancelRental(ctx context.Context, userID, id int64) (store.Rent
 	if err != nil {
 		return r, err
 	}
-	e.rentPolls.forget(id)
+	e.forgetRental(id)
 	e.log.InfoContext(ctx, "rental cancelled", "rental", id, "refund_cents", r.RefundCents)
 	return r, nil
 }
@@ -369,7 +341,7 @@ func (e *Engine) FinishRental(ctx context.Context, userID, id int64) (store.Rent
 	if r, err = e.st.FinishRental(ctx, userID, id); err != nil {
 		return r, err
 	}
-	e.rentPolls.forget(id)
+	e.forgetRental(id)
 	if rr, ok := e.router.Renter(r.Provider); ok {
 		if err := rr.FinishRent(ctx, r.ProviderRef); err != nil && !errors.Is(err, provider.ErrUnknownActivation) {
 			e.log.Warn("finish rental upstream", "rental", id, "err", err)
@@ -378,15 +350,17 @@ func (e *Engine) FinishRental(ctx context.Context, userID, id int64) (store.Rent
 	return r, nil
 }
 
-// trackRental schedules a rental's end, its notice and its polling.
-func (e *Engine) trackRental(r store.Rental, resumed bool) {
+// trackRental watches a rental, unless the engine does not lead or
+// watches it already: its end, its notice and its polling from first on
+// (as track).
+func (e *Engine) trackRental(r store.Rental, first time.Duration) {
+	gen, ok := e.watch.add(watchRental, r.ID)
+	if !ok {
+		return
+	}
 	e.sched.add(job{at: r.EndsAt, id: r.ID, kind: jobRentEnd})
 	e.scheduleNotice(r)
-	first := e.cfg.PollMin
-	if resumed {
-		first = 0
-	}
-	e.startRentPolling(r.ID, first)
+	e.sched.add(job{at: e.cfg.Clock.Now().Add(first), id: r.ID, kind: jobRentPoll, gen: gen, interval: first})
 }
 
 // scheduleNotice schedules the notice of r's end, unless it was given.
@@ -397,16 +371,14 @@ func (e *Engine) scheduleNotice(r store.Rental) {
 	e.sched.add(job{at: r.EndsAt.Add(-store.NoticeLead(r, e.rentalDay())), id: r.ID, kind: jobRentNotice})
 }
 
-func (e *Engine) startRentPolling(id int64, first time.Duration) {
-	gen := e.rentPolls.next(id)
-	e.sched.add(job{at: e.cfg.Clock.Now().Add(first), id: id, kind: jobRentPoll, gen: gen, interval: first})
-}
+// forgetRental drops a rental's poll chain once it has ended.
+func (e *Engine) forgetRental(id int64) { e.watch.forget(watchRental, id) }
 
 // runRental runs a rental's job.
 func (e *Engine) runRental(ctx context.Context, j job) {
 	switch j.kind {
 	case jobRentPoll:
-		if e.rentPolls.current(j.id, j.gen) {
+		if e.watch.current(watchRental, j.id, j.gen) {
 			e.pollRental(ctx, j)
 		}
 	case jobRentEnd:
@@ -422,14 +394,14 @@ func (e *Engine) runRental(ctx context.Context, j job) {
 func (e *Engine) pollRental(ctx context.Context, j job) {
 	r, err := e.st.Rental(ctx, j.id)
 	if err != nil || !r.State.Open() {
-		e.rentPolls.forget(j.id)
+		e.forgetRental(j.id)
 		return
 	}
 	if !e.refreshRental(ctx, r) || !e.isPuller(r.Provider) {
 		return
 	}
 	next := min(max(time.Duration(float64(j.interval)*pollGrowth), e.cfg.PollMin), e.cfg.PollMax)
-	if e.rentPolls.current(j.id, j.gen) {
+	if e.watch.current(watchRental, j.id, j.gen) {
 		e.sched.add(job{at: e.cfg.Clock.Now().Add(jitter(next)), id: j.id, kind: jobRentPoll, gen: j.gen, interval: next})
 	}
 }
@@ -444,6 +416,8 @@ func (e *Engine) refreshRental(ctx context.Context, r store.Rental) bool {
 	}
 	st, err := rr.RentCheck(ctx, r.ProviderRef)
 	switch {
+	case errors.Is(err, provider.ErrUnknownActivation) && e.foreignSim(r.Provider):
+		return true // perhaps another instance's: its end ends it
 	case errors.Is(err, provider.ErrUnknownActivation):
 		e.rentalGone(ctx, r, "unknown upstream")
 		return false
@@ -470,7 +444,7 @@ func (e *Engine) rentalGone(ctx context.Context, r store.Rental, why string) {
 		e.log.Error("end rental", "rental", r.ID, "err", err)
 		return
 	}
-	e.rentPolls.forget(r.ID)
+	e.forgetRental(r.ID)
 	e.log.Info("rental ended upstream", "rental", r.ID, "state", r.State, "refund_cents", r.RefundCents, "why", why)
 }
 
@@ -523,14 +497,14 @@ func (e *Engine) endRental(ctx context.Context, id int64) {
 		e.sched.add(job{at: r.EndsAt, id: id, kind: jobRentEnd})
 		return
 	case errors.Is(err, store.ErrRentalEnded):
-		e.rentPolls.forget(id)
+		e.forgetRental(id)
 		return
 	case err != nil:
 		e.log.Error("end rental", "rental", id, "err", err)
 		e.sched.add(job{at: e.cfg.Clock.Now().Add(e.cfg.PollMax), id: id, kind: jobRentEnd})
 		return
 	}
-	e.rentPolls.forget(id)
+	e.forgetRental(id)
 	e.log.Info("rental ended", "rental", id)
 	if known {
 		if err := rr.FinishRent(ctx, r.ProviderRef); err != nil && !errors.Is(err, provider.ErrUnknownActivation) {
@@ -613,7 +587,7 @@ func (e *Engine) releaseRentalsForErasure(ctx context.Context, open []store.Rent
 	var wg sync.WaitGroup
 	now := e.cfg.Clock.Now()
 	for _, r := range open {
-		e.rentPolls.forget(r.ID)
+		e.forgetRental(r.ID)
 		rr, ok := e.router.Renter(r.Provider)
 		if !ok {
 			continue

@@ -29,11 +29,13 @@ type job struct {
 
 // scheduler is a time-ordered queue of jobs behind one clock timer: the
 // whole engine holds a single pending timer however many reservations
-// are open, and everything in it can be rebuilt from the database.
+// are open, and everything in it can be rebuilt from the database. It
+// takes jobs only while on: while its engine leads (lead.go).
 type scheduler struct {
 	clock   sim.Clock
 	wake    chan struct{} // signalled when the earliest job falls due
 	mu      sync.Mutex
+	on      bool
 	jobs    jobHeap
 	seq     uint64
 	timer   sim.Stopper
@@ -44,10 +46,14 @@ func newScheduler(clock sim.Clock) *scheduler {
 	return &scheduler{clock: clock, wake: make(chan struct{}, 1)}
 }
 
-// add queues j and re-arms the timer if j is now the earliest.
+// add queues j and re-arms the timer if j is now the earliest; off, it
+// drops j.
 func (s *scheduler) add(j job) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if !s.on {
+		return
+	}
 	s.seq++
 	j.seq = s.seq
 	heap.Push(&s.jobs, &j)
@@ -95,13 +101,28 @@ func (s *scheduler) signal() {
 	}
 }
 
+// setOn turns the scheduler on or off; off, its jobs and its timer go.
+func (s *scheduler) setOn(on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.on = on
+	if !on {
+		s.jobs = nil
+		s.stopTimer()
+	}
+}
+
 // stop cancels the pending timer.
 func (s *scheduler) stop() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.stopTimer()
+}
+
+func (s *scheduler) stopTimer() {
 	if s.timer != nil {
 		s.timer.Stop()
-		s.timer = nil
+		s.timer, s.timerAt = nil, time.Time{}
 	}
 }
 

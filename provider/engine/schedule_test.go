@@ -24,6 +24,7 @@ func (c laggingClock) Now() time.Time { return c.FakeClock.Now().Add(-c.lag) }
 func TestSchedulerWakesForAJobDueWhileItReadAStaleNow(t *testing.T) {
 	fake := sim.NewFakeClock(time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC))
 	s := newScheduler(laggingClock{FakeClock: fake, lag: time.Hour})
+	s.setOn(true)
 	s.add(job{at: fake.Now().Add(-time.Minute), id: 7, kind: jobExpire})
 	select {
 	case <-s.wake:
@@ -40,6 +41,7 @@ func TestSchedulerWakesForAJobDueWhileItReadAStaleNow(t *testing.T) {
 func TestSchedulerWakesWhenTheClockReachesTheJob(t *testing.T) {
 	fake := sim.NewFakeClock(time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC))
 	s := newScheduler(fake)
+	s.setOn(true)
 	s.add(job{at: fake.Now().Add(time.Hour), id: 8, kind: jobExpire})
 	fake.Advance(59 * time.Minute)
 	select {

@@ -121,6 +121,7 @@ func (s *Service) buildNumbers() (*numbers, error) {
 	n.engine = engine.New(s.Store, n.router, engine.Config{
 		Lifetime: nc.Lifetime, CancelGuard: nc.CancelGuard, MaxOpen: nc.MaxOpen, Clock: clock, Log: s.log,
 		Secrets: secrets, Simulated: simulated, RentalDay: nc.RentalDay, RentalCancelWindow: nc.RentalCancelWindow,
+		Standby: s.Store.OnPostgres(), // other instances may share the database: jobs.go
 	})
 	return n, nil
 }

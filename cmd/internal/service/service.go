@@ -209,10 +209,7 @@ func (s *Service) start() error {
 	ctx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
 	s.goRun(func() { s.Store.RunRelay(ctx, s.cfg.RelayInterval) })
-	s.goRun(func() { s.Store.RunPurge(ctx, s.cfg.PurgeInterval, s.logPurge) })
-	s.goRun(func() { s.pay.RunSweep(ctx, s.cfg.SweepInterval) })
-	s.goRun(func() { s.mail.Run(ctx) })
-	s.goRun(func() { s.hooks.Run(ctx) })
+	s.runJobs(ctx) // jobs.go
 	s.goRun(func() {
 		if err := s.SSH.Serve(s.sshL); err != nil && !errors.Is(err, net.ErrClosed) {
 			s.log.Error("ssh server stopped", "err", err)
