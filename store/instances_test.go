@@ -84,6 +84,66 @@ func TestInstancesOnOneDatabaseKeepLimitsAndMoneyExact(t *testing.T) {
 	checkLedger(t, a)
 }
 
+// Two instances draining the mail and webhook queues together claim each
+// row exactly once: the claims are serialized by the writer lock, and
+// each is a conditional update that takes a row only as it was found.
+func TestInstancesClaimEachMailAndDeliveryOnce(t *testing.T) {
+	if !onPostgres() {
+		t.Skip("PostgreSQL only: one SQLite writer claims one row at a time")
+	}
+	a, clock := openTest(t)
+	b, err := Open(a.Path(), Options{Clock: clock.Now})
+	must(t, err)
+	defer b.Close()
+	ctx := context.Background()
+	const people = 12
+	for i := range people {
+		u := newUser(t, a, fmt.Sprintf("claim%d@example.com", i)) // queues a mail
+		addHook(t, a, u, hookURL, "")                              // and another
+		_, err := a.TestWebhook(ctx, u.ID, 0)                      // queues a delivery
+		must(t, err)
+	}
+	mails := count(t, a, `SELECT COUNT(*) FROM outbox WHERE status = 'queued'`)
+	hooks := count(t, a, `SELECT COUNT(*) FROM webhook_deliveries WHERE status = 'queued'`)
+
+	var mu sync.Mutex
+	claims := map[string]int{}
+	var wg sync.WaitGroup
+	for i := range 8 {
+		s := []*Store{a, b}[i%2]
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for mailsLeft, hooksLeft := true, true; mailsLeft || hooksLeft; {
+				m, ok, err := s.ClaimMail(ctx, time.Hour)
+				d, ok2, err2 := s.ClaimDelivery(ctx, time.Hour)
+				if err := errors.Join(err, err2); err != nil {
+					t.Error(err)
+					return
+				}
+				mailsLeft, hooksLeft = ok, ok2
+				mu.Lock()
+				if ok {
+					claims[fmt.Sprint("mail ", m.ID)]++
+				}
+				if ok2 {
+					claims[fmt.Sprint("delivery ", d.ID)]++
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if len(claims) != mails+hooks {
+		t.Fatalf("%d rows claimed, want %d mails and %d deliveries", len(claims), mails, hooks)
+	}
+	for row, n := range claims {
+		if n != 1 {
+			t.Errorf("%s claimed %d times", row, n)
+		}
+	}
+}
+
 // Instances started together on an empty database apply each migration
 // once: the one that takes the writer lock first applies it, the others
 // find it recorded.

@@ -298,29 +298,46 @@ func (s *Store) ClaimMail(ctx context.Context, lease time.Duration) (m Mail, ok 
 				return fmt.Errorf("find due mail: %w", err)
 			}
 			if expires.Valid && expires.Int64 <= tx.now {
-				if err := tx.finishMail(ctx, m.ID, m.Attempt, MailDropped, "its code expired before it could be sent", ""); err != nil {
+				if err := tx.finishMail(ctx, m.ID, m.Attempt, MailDropped, "its code expired before it could be sent", ""); ignoreLeaseLost(err) != nil {
 					return err
 				}
 				continue
 			}
 			m.Params = nil
 			if err := json.Unmarshal([]byte(params), &m.Params); err != nil {
-				if err := tx.finishMail(ctx, m.ID, m.Attempt, MailFailed, "unreadable params: "+err.Error(), ""); err != nil {
+				if err := tx.finishMail(ctx, m.ID, m.Attempt, MailFailed, "unreadable params: "+err.Error(), ""); ignoreLeaseLost(err) != nil {
 					return err
 				}
 				continue
 			}
-			m.Attempt++
 			m.CreatedAt = time.Unix(created, 0)
-			if _, err := tx.ExecContext(ctx, `UPDATE outbox SET status = 'sending', attempts = ?, next_at = ?
-				WHERE id = ?`, m.Attempt, tx.now+int64(lease/time.Second), m.ID); err != nil {
+			// Taken only as it was found: a row another instance claimed
+			// meanwhile is left to it (see claimed).
+			res, err := tx.ExecContext(ctx, `UPDATE outbox SET status = 'sending', attempts = ?, next_at = ?
+				WHERE id = ? AND attempts = ? AND status IN ('queued', 'sending') AND next_at <= ?`,
+				m.Attempt+1, tx.now+int64(lease/time.Second), m.ID, m.Attempt, tx.now)
+			if err != nil {
 				return fmt.Errorf("claim mail %d: %w", m.ID, err)
 			}
+			if !claimed(res) {
+				continue
+			}
+			m.Attempt++
 			ok = true
 			return nil
 		}
 	})
 	return m, ok, err
+}
+
+// claimed reports whether a claim's conditional update took its row. The
+// writer lock (dialect.go) already serializes claims, on PostgreSQL across
+// instances too; the condition keeps a claim exclusive by itself, so that
+// two instances never send the same mail or post whatever serializes
+// their writes.
+func claimed(res sql.Result) bool {
+	n, err := res.RowsAffected()
+	return err == nil && n == 1
 }
 
 // errLeaseLost: the row is no longer this attempt's (its lease ended and

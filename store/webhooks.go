@@ -566,30 +566,38 @@ func (s *Store) wakeHooks() { signal(s.hooksQueued) }
 func (s *Store) ClaimDelivery(ctx context.Context, lease time.Duration) (d Delivery, ok bool, err error) {
 	err = s.write(ctx, func(tx *Tx) error {
 		ok = false
-		var payload string
-		var created int64
-		var secret sql.NullString
-		err := tx.QueryRowContext(ctx, `SELECT d.id, d.webhook_id, w.url, w.format, d.event_id, d.event, d.payload,
-			d.attempts, d.created_at, s.secret
-			FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id
-			LEFT JOIN webhook_secrets s ON s.user_id = d.user_id
-			WHERE d.status IN ('queued', 'sending') AND d.next_attempt_at <= ? ORDER BY d.next_attempt_at, d.id LIMIT 1`,
-			tx.now).Scan(&d.ID, &d.WebhookID, &d.URL, &d.Format, &d.EventID, &d.Event, &payload, &d.Attempt,
-			&created, &secret)
-		if errors.Is(err, sql.ErrNoRows) {
-			return nil
+		for {
+			var payload string
+			var created int64
+			var secret sql.NullString
+			err := tx.QueryRowContext(ctx, `SELECT d.id, d.webhook_id, w.url, w.format, d.event_id, d.event, d.payload,
+				d.attempts, d.created_at, s.secret
+				FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id
+				LEFT JOIN webhook_secrets s ON s.user_id = d.user_id
+				WHERE d.status IN ('queued', 'sending') AND d.next_attempt_at <= ? ORDER BY d.next_attempt_at, d.id LIMIT 1`,
+				tx.now).Scan(&d.ID, &d.WebhookID, &d.URL, &d.Format, &d.EventID, &d.Event, &payload, &d.Attempt,
+				&created, &secret)
+			if errors.Is(err, sql.ErrNoRows) {
+				return nil
+			}
+			if err != nil {
+				return fmt.Errorf("find due webhook delivery: %w", err)
+			}
+			d.Payload, d.Secret, d.CreatedAt = json.RawMessage(payload), secret.String, time.Unix(created, 0)
+			// Taken only as it was found (see claimed).
+			res, err := tx.ExecContext(ctx, `UPDATE webhook_deliveries SET status = 'sending', attempts = ?,
+				next_attempt_at = ? WHERE id = ? AND attempts = ? AND status IN ('queued', 'sending')
+				AND next_attempt_at <= ?`, d.Attempt+1, tx.now+int64(max(lease, time.Second)/time.Second), d.ID,
+				d.Attempt, tx.now)
+			if err != nil {
+				return fmt.Errorf("claim webhook delivery %d: %w", d.ID, err)
+			}
+			if claimed(res) {
+				d.Attempt++
+				ok = true
+				return nil
+			}
 		}
-		if err != nil {
-			return fmt.Errorf("find due webhook delivery: %w", err)
-		}
-		d.Attempt++
-		d.Payload, d.Secret, d.CreatedAt = json.RawMessage(payload), secret.String, time.Unix(created, 0)
-		if _, err := tx.ExecContext(ctx, `UPDATE webhook_deliveries SET status = 'sending', attempts = ?,
-			next_attempt_at = ? WHERE id = ?`, d.Attempt, tx.now+int64(max(lease, time.Second)/time.Second), d.ID); err != nil {
-			return fmt.Errorf("claim webhook delivery %d: %w", d.ID, err)
-		}
-		ok = true
-		return nil
 	})
 	return d, ok, err
 }
