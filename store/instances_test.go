@@ -99,8 +99,8 @@ func TestInstancesClaimEachMailAndDeliveryOnce(t *testing.T) {
 	const people = 12
 	for i := range people {
 		u := newUser(t, a, fmt.Sprintf("claim%d@example.com", i)) // queues a mail
-		addHook(t, a, u, hookURL, "")                              // and another
-		_, err := a.TestWebhook(ctx, u.ID, 0)                      // queues a delivery
+		addHook(t, a, u, hookURL, "")                             // and another
+		_, err := a.TestWebhook(ctx, u.ID, 0)                     // queues a delivery
 		must(t, err)
 	}
 	mails := count(t, a, `SELECT COUNT(*) FROM outbox WHERE status = 'queued'`)

@@ -44,8 +44,8 @@ func TestInstancesTakeOverAfterSIGKILL(t *testing.T) {
 type purgeCount struct{ n atomic.Int64 }
 
 func (p *purgeCount) Enabled(context.Context, slog.Level) bool { return true }
-func (p *purgeCount) WithAttrs([]slog.Attr) slog.Handler      { return p }
-func (p *purgeCount) WithGroup(string) slog.Handler           { return p }
+func (p *purgeCount) WithAttrs([]slog.Attr) slog.Handler       { return p }
+func (p *purgeCount) WithGroup(string) slog.Handler            { return p }
 func (p *purgeCount) Handle(_ context.Context, r slog.Record) error {
 	if r.Message == "purge" {
 		p.n.Add(1)
