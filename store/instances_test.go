@@ -84,6 +84,50 @@ func TestInstancesOnOneDatabaseKeepLimitsAndMoneyExact(t *testing.T) {
 	checkLedger(t, a)
 }
 
+// The rental limit holds across instances as the reservation limit does:
+// two instances renting for one person at once rent no more than it.
+func TestInstancesKeepTheRentalLimit(t *testing.T) {
+	if !onPostgres() {
+		t.Skip("PostgreSQL only: a SQLite file has one writer at a time by itself")
+	}
+	a, clock := openTest(t)
+	b, err := Open(a.Path(), Options{Clock: clock.Now})
+	must(t, err)
+	defer b.Close()
+	u := newUser(t, a, "renter@example.com")
+	credit(t, a, u, 10_000)
+	const maxOpen, price, tries = 3, 100, 12
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	created := 0
+	for i := range 2 * tries {
+		s, n := []*Store{a, b}[i%2], newRental(u, price, 1)
+		n.MaxOpen = maxOpen
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := s.CreateRental(context.Background(), n)
+			var limit *RentalLimitError
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err == nil:
+				created++
+			case !errors.As(err, &limit):
+				t.Errorf("rent %d: %v", i, err)
+			}
+		}()
+	}
+	wg.Wait()
+	if created != maxOpen {
+		t.Fatalf("%d rented across two instances, want %d", created, maxOpen)
+	}
+	if got := resBalance(t, b, u); got != 10_000-maxOpen*price {
+		t.Fatalf("balance %d, want %d", got, 10_000-maxOpen*price)
+	}
+	checkLedger(t, a)
+}
+
 // Two instances draining the mail and webhook queues together claim each
 // row exactly once: the claims are serialized by the writer lock, and
 // each is a conditional update that takes a row only as it was found.
