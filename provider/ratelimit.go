@@ -22,9 +22,10 @@ var errRateLimited = errors.New("rate limit: would wait past the deadline")
 // Limiter is a token bucket (in its GCRA form: one "theoretical arrival
 // time" instead of a token count). Safe for concurrent use.
 type Limiter struct {
-	rate Rate
+	base Rate // the whole budget
 	now  func() time.Time
 	mu   sync.Mutex
+	rate Rate      // this process's share of base (Share)
 	tat  time.Time // when the bucket is next full again
 }
 
@@ -36,13 +37,26 @@ func NewLimiter(r Rate, now func() time.Time) *Limiter {
 	if r.Burst < 1 {
 		r.Burst = 1
 	}
-	return &Limiter{rate: r, now: now}
+	return &Limiter{base: r, rate: r, now: now}
+}
+
+// Share makes the limiter allow one n-th of its budget, bursts included
+// (at least one request): n processes spend one upstream account's budget
+// together, each its share. n below 1 counts as 1.
+func (l *Limiter) Share(n int) {
+	if l == nil || l.base.Every <= 0 {
+		return
+	}
+	n = max(n, 1)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.rate = Rate{Every: l.base.Every * time.Duration(n), Burst: max(1, l.base.Burst/n)}
 }
 
 // Wait blocks until a request may go, or fails at once when that would
 // be after ctx's deadline, or when ctx ends first.
 func (l *Limiter) Wait(ctx context.Context) error {
-	if l == nil || l.rate.Every <= 0 {
+	if l == nil || l.base.Every <= 0 {
 		return ctx.Err()
 	}
 	wait, err := l.reserve(ctx)

@@ -121,6 +121,17 @@ func (r *Router) Add(p Provider, rt Route) error {
 	return nil
 }
 
+// ShareLimits makes every provider's request budget one n-th of its
+// Route.Limit: n instances of the service call the same upstream
+// accounts, and together they must stay within what each allows.
+func (r *Router) ShareLimits(n int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, rt := range r.routes {
+		rt.g.lim.Share(n)
+	}
+}
+
 // Markup is the Router's sell-price multiplier, where no override applies.
 func (r *Router) Markup() Markup { return r.cfg.Markup }
 

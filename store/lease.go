@@ -2,7 +2,11 @@ package store
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
 	"hash/fnv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -123,6 +127,37 @@ func (s *Store) holdLease(ctx context.Context, conn *pgx.Conn, name string, job 
 			}
 		}
 	}
+}
+
+// leaseAppName is the application_name of an instance's lease
+// connections: the instance's own, " lease " and a random name of the
+// instance, so that the instances alive can be counted (Instances).
+func leaseAppName(app string) (string, error) {
+	var b [6]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", fmt.Errorf("name the instance: %w", err)
+	}
+	return app + leaseAppInfix + hex.EncodeToString(b[:]), nil
+}
+
+const leaseAppInfix = " lease "
+
+// Instances counts the instances sharing the database now: those whose
+// lease connections are open (every serving instance keeps one per job
+// family, whether it holds the lease or waits for it). It is at least
+// one; on SQLite it is one.
+func (s *Store) Instances(ctx context.Context) (int, error) {
+	if s.leaseConfig == nil {
+		return 1, nil
+	}
+	app := s.leaseConfig.RuntimeParams["application_name"]
+	prefix := app[:strings.LastIndex(app, leaseAppInfix)+len(leaseAppInfix)]
+	var n int
+	if err := s.r.QueryRowContext(ctx, `SELECT COUNT(DISTINCT application_name) FROM pg_stat_activity
+		WHERE datname = current_database() AND starts_with(application_name, ?)`, prefix).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count instances: %w", err)
+	}
+	return max(n, 1), nil
 }
 
 // leaseKey is the advisory lock of a lease: a hash of its name under the

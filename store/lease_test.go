@@ -67,7 +67,17 @@ func TestInstancesLeaseRunsAJobOnce(t *testing.T) {
 	wg.Add(1)
 	go func() { defer wg.Done(); a.RunLeased(ctxA, LeasePurge, run.job("a")) }()
 	run.expect(t, "start a")
+	instances := func(want int) func() bool {
+		return func() bool {
+			n, err := a.Instances(context.Background())
+			must(t, err)
+			return n == want
+		}
+	}
 	if !onPostgres() {
+		if !instances(1)() {
+			t.Fatal("SQLite: not one instance")
+		}
 		stopA()
 		run.expect(t, "stop a")
 		return
@@ -85,7 +95,7 @@ func TestInstancesLeaseRunsAJobOnce(t *testing.T) {
 			return true // b's job started: said below
 		}
 		var n int
-		must(t, raw.QueryRow(`SELECT COUNT(*) FROM pg_stat_activity WHERE application_name = 'wantsms lease'
+		must(t, raw.QueryRow(`SELECT COUNT(*) FROM pg_stat_activity WHERE application_name LIKE 'wantsms lease %'
 			AND state = 'idle' AND query LIKE 'SELECT pg_try_advisory_lock%' AND pid NOT IN (`+leaseHolders+`)`,
 			leaseLockKeys(LeasePurge)...).Scan(&n))
 		return n > 0
@@ -95,10 +105,12 @@ func TestInstancesLeaseRunsAJobOnce(t *testing.T) {
 		t.Fatalf("%s while a held the lease", e)
 	default:
 	}
+	waitFor(t, "two instances counted", instances(2))
 
 	stopA()
 	run.expect(t, "stop a")
 	run.expect(t, "start b")
+	waitFor(t, "one instance counted once a stopped", instances(1))
 
 	// b's lease connection is cut: its job stops, and it takes the lease
 	// again over a new connection.

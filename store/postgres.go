@@ -52,7 +52,11 @@ func openPostgres(dbURL string, opts Options) (*Store, error) {
 	}
 	rcfg := wcfg.Copy()
 	lcfg := wcfg.Copy() // a lease's connection (lease.go) waits for nothing
-	lcfg.RuntimeParams["application_name"] += " lease"
+	lease, err := leaseAppName(wcfg.RuntimeParams["application_name"])
+	if err != nil {
+		return nil, fmt.Errorf("open store %s: %w", shown, err)
+	}
+	lcfg.RuntimeParams["application_name"] = lease
 	// Waiting for the writer lock, or a row, is bounded as SQLite's busy
 	// timeout bounds waiting for another process's write.
 	wcfg.RuntimeParams["lock_timeout"] = fmt.Sprint(opts.BusyTimeout.Milliseconds())

@@ -6,8 +6,8 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
+	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -40,50 +40,76 @@ func TestInstancesTakeOverAfterSIGKILL(t *testing.T) {
 		rep.Ended.Round(time.Millisecond), rep.Refunds)
 }
 
-// purgeCount counts an instance's purges from its log.
-type purgeCount struct{ n atomic.Int64 }
+// logLines keeps what an instance logs, one "message k=v …" a line.
+type logLines struct {
+	mu    sync.Mutex
+	lines []string
+}
 
-func (p *purgeCount) Enabled(context.Context, slog.Level) bool { return true }
-func (p *purgeCount) WithAttrs([]slog.Attr) slog.Handler       { return p }
-func (p *purgeCount) WithGroup(string) slog.Handler            { return p }
-func (p *purgeCount) Handle(_ context.Context, r slog.Record) error {
-	if r.Message == "purge" {
-		p.n.Add(1)
-	}
+func (l *logLines) Enabled(context.Context, slog.Level) bool { return true }
+func (l *logLines) WithAttrs([]slog.Attr) slog.Handler       { return l }
+func (l *logLines) WithGroup(string) slog.Handler            { return l }
+func (l *logLines) Handle(_ context.Context, r slog.Record) error {
+	line := r.Message
+	r.Attrs(func(a slog.Attr) bool {
+		line += " " + a.String()
+		return true
+	})
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.lines = append(l.lines, line)
 	return nil
 }
 
-// waitCount waits until c reaches n.
-func waitCount(t *testing.T, what string, c *atomic.Int64, n int64) {
+// count counts the lines that start with prefix.
+func (l *logLines) count(prefix string) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	n := 0
+	for _, line := range l.lines {
+		if strings.HasPrefix(line, prefix) {
+			n++
+		}
+	}
+	return n
+}
+
+// wait waits until at least n lines start with prefix.
+func (l *logLines) wait(t *testing.T, prefix string, n int) {
 	t.Helper()
 	deadline := time.Now().Add(testenv.Wait)
-	for c.Load() < n {
+	for l.count(prefix) < n {
 		if time.Now().After(deadline) {
-			t.Fatalf("%s: %d, want %d", what, c.Load(), n)
+			t.Fatalf("%d lines %q logged, want %d", l.count(prefix), prefix, n)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
 }
 
 // Two instances on one PostgreSQL purge as one: while the first runs, the
-// second never purges; once the first stops, the second takes over.
+// second never purges; once the first stops, the second takes over. Each
+// takes its share of the upstream budgets while both run.
 func TestInstancesPurgeOnce(t *testing.T) {
 	url := postgresURL(t)
-	start := func(c *purgeCount) *testenv.Env {
+	start := func(l *logLines) *testenv.Env {
 		return testenv.Start(t, func(cfg *service.Config) {
-			cfg.DatabaseURL, cfg.PurgeInterval, cfg.Log = url, 20*time.Millisecond, slog.New(c)
+			cfg.DatabaseURL, cfg.PurgeInterval, cfg.Log = url, 20*time.Millisecond, slog.New(l)
 		})
 	}
-	var ca, cb purgeCount
-	a := start(&ca)
-	waitCount(t, "a's purges", &ca.n, 1)
-	start(&cb)
-	waitCount(t, "a's purges with b running", &ca.n, ca.n.Load()+5)
-	if n := cb.n.Load(); n != 0 {
+	var la, lb logLines
+	a := start(&la)
+	la.wait(t, "purge ", 1)
+	start(&lb)
+	la.wait(t, "purge ", la.count("purge ")+5)
+	if n := lb.count("purge "); n != 0 {
 		t.Fatalf("b purged %d times while a was purging", n)
 	}
+	// Meanwhile each took half the upstream request budgets.
+	la.wait(t, "upstream request budgets shared instances=2", 1)
+	lb.wait(t, "upstream request budgets shared instances=2", 1)
 	a.Stop()
-	waitCount(t, "b's purges once a stopped", &cb.n, 1)
+	lb.wait(t, "purge ", 1)
+	lb.wait(t, "upstream request budgets shared instances=1", 1)
 }
 
 // Two instances on one PostgreSQL, both sending mail to one SMTP server,

@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"time"
 
 	"github.com/wantsms/wantsms/store"
 )
@@ -13,7 +14,9 @@ import (
 // mail and webhook queues run on every instance: each row is claimed
 // under a lease of its own (store.ClaimMail, store.ClaimDelivery), so two
 // instances never send the same one, and a mail or a post is sent by the
-// instance whose write queued it, at once. On SQLite every lease is held.
+// instance whose write queued it, at once. Each instance takes its share
+// of the upstream request budgets (shareLimits). On SQLite every lease is
+// held and the budgets are whole.
 func (s *Service) runJobs(ctx context.Context) {
 	s.goRun(func() { s.Store.RunLeased(ctx, store.LeaseNumbers, s.nums.engine.Lead) })
 	s.goRun(func() {
@@ -28,4 +31,32 @@ func (s *Service) runJobs(ctx context.Context) {
 	})
 	s.goRun(func() { s.mail.Run(ctx) })
 	s.goRun(func() { s.hooks.Run(ctx) })
+	if s.Store.OnPostgres() {
+		s.goRun(func() { s.shareLimits(ctx) })
+	}
+}
+
+// shareLimits keeps this instance's upstream request budgets at its share
+// of the whole: every instance calls the same upstream accounts, so with n
+// instances alive each takes one n-th (provider.Router.ShareLimits),
+// counted again every store.DefaultLeaseRetry. An instance that starts or
+// dies changes the shares within that.
+func (s *Service) shareLimits(ctx context.Context) {
+	t := time.NewTicker(store.DefaultLeaseRetry)
+	defer t.Stop()
+	shared := 1
+	for {
+		if n, err := s.Store.Instances(ctx); err != nil && ctx.Err() == nil {
+			s.log.Warn("count instances for the upstream budgets", "err", err)
+		} else if err == nil && n != shared {
+			shared = n
+			s.nums.router.ShareLimits(n)
+			s.log.Info("upstream request budgets shared", "instances", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
