@@ -122,3 +122,39 @@ func TestOnlyTheLeaderWatchesNumbersSoldAnywhere(t *testing.T) {
 	}
 	r.checkLedger()
 }
+
+// A rental extended on an instance that does not lead, after the notice
+// of its first end: the leader, finding it not over at that end, gives
+// the notice of the new end, then ends it at the new end.
+func TestTheLeaderFollowsARentalExtendedElsewhere(t *testing.T) {
+	r := newRig(t, sim.Options{SMSDelay: time.Hour}, Config{Standby: true})
+	u := r.user("extend@example.com", 100_000)
+	rent, err := r.rent(r.eng, u, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := r.standby(Config{Rescan: 10 * time.Millisecond})
+	b.lead()
+	eventually(t, "the leader to watch the rental", func() bool { return b.eng.watch.watching(watchRental, rent.ID) })
+	r.clock.Advance(rent.EndsAt.Sub(r.clock.Now()) - store.NoticeLead(rent, DefaultRentalDay) + time.Minute)
+	r.waitRental(rent.ID, "the notice of its first end", store.Rental.Noticed)
+
+	price, err := r.eng.ExtendQuote(ctx, u.ID, rent.ID, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ext, err := r.eng.Extend(ctx, u.ID, rent.ID, 7, price)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.clock.Advance(rent.EndsAt.Sub(r.clock.Now()))
+	lead := store.NoticeLead(ext, DefaultRentalDay)
+	if got := r.rental(rent.ID); got.State != store.RentActive || got.Noticed() {
+		t.Fatalf("at its first end, extended: %s, noticed %v", got.State, got.Noticed())
+	}
+	r.clock.Advance(ext.EndsAt.Sub(r.clock.Now()) - lead + time.Minute)
+	r.waitRental(rent.ID, "the notice of its new end", store.Rental.Noticed)
+	r.clock.Advance(lead)
+	r.waitRental(rent.ID, "its end", func(x store.Rental) bool { return x.State == store.RentEnded })
+	r.checkLedger()
+}

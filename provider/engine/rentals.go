@@ -482,7 +482,11 @@ func (e *Engine) endRental(ctx context.Context, id int64) {
 		return
 	}
 	if now := e.cfg.Clock.Now(); now.Before(r.EndsAt) {
-		e.sched.add(job{at: r.EndsAt, id: id, kind: jobRentEnd}) // extended meanwhile
+		// Extended meanwhile, perhaps on another instance, whose timers
+		// for the new end were not set (lead.go): the notice of the new
+		// end too.
+		e.sched.add(job{at: r.EndsAt, id: id, kind: jobRentEnd})
+		e.scheduleNotice(r)
 		return
 	}
 	rr, known := e.router.Renter(r.Provider)
