@@ -119,7 +119,11 @@ func (e *Engine) Lead(ctx context.Context) {
 		return
 	}
 	e.lead(true)
-	defer e.lead(false)
+	e.log.Info("watching the open numbers on this instance")
+	defer func() {
+		e.lead(false)
+		e.log.Info("no longer watching the open numbers on this instance")
+	}()
 	if err := e.resume(ctx); err != nil && ctx.Err() == nil {
 		e.log.Error("resume open numbers: looking again shortly", "err", err)
 	}
@@ -142,12 +146,10 @@ func (e *Engine) lead(on bool) {
 	if on {
 		e.sched.setOn(true)
 		e.watch.setLeading(true)
-		e.log.Info("watching the open numbers on this instance")
 		return
 	}
 	e.watch.setLeading(false)
 	e.sched.setOn(false)
-	e.log.Info("no longer watching the open numbers on this instance")
 }
 
 // resume watches every open reservation and rental, each looked at
