@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"strings"
 	"time"
 
@@ -137,8 +138,13 @@ func simOptions(nc NumbersConfig, clock sim.Clock) sim.Options {
 		o.Lifetime = nc.Lifetime
 	}
 	// Activation ids must not repeat across restarts, or a new number
-	// could be taken for one still open from the last run.
-	o.FirstRef = uint64(clock.Now().UnixMilli())
+	// could be taken for one still open from the last run, nor across
+	// instances on one database started in the same moment: the start
+	// time in milliseconds (within 11 days: far longer than a number or
+	// a simulated rental stays open), times a million, plus a random
+	// offset. Under 2^53, so clients that read ids as JSON numbers (floats)
+	// read them exactly.
+	o.FirstRef = uint64(clock.Now().UnixMilli())%1_000_000_000*1_000_000 + rand.Uint64N(1_000_000)
 	return o
 }
 
