@@ -50,7 +50,8 @@ func openPostgres(dbURL string, opts Options) (*Store, error) {
 	if wcfg.RuntimeParams["application_name"] == "" {
 		wcfg.RuntimeParams["application_name"] = "wantsms"
 	}
-	rcfg := wcfg.Copy()
+	rcfg, lcfg := wcfg.Copy(), wcfg.Copy()
+	lcfg.RuntimeParams["application_name"] += " events"
 	// Waiting for the writer lock, or a row, is bounded as SQLite's busy
 	// timeout bounds waiting for another process's write.
 	wcfg.RuntimeParams["lock_timeout"] = fmt.Sprint(opts.BusyTimeout.Milliseconds())
@@ -66,6 +67,7 @@ func openPostgres(dbURL string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("open store %s: %w", shown, err)
 	}
 	s := newStore(shown, postgresDialect, w, opts)
+	s.listenCfg = lcfg
 	if err := s.migrate(context.Background()); err != nil {
 		w.Close()
 		return nil, err
