@@ -90,6 +90,10 @@ type Config struct {
 	// back for a full refund (default 20 minutes; never longer than its
 	// provider's own).
 	RentalCancelWindow time.Duration
+	// SettingsReload is how often the admins' settings are read again
+	// without an event saying they changed (default
+	// DefaultSettingsReload).
+	SettingsReload time.Duration
 }
 
 func (c Config) withDefaults() Config {
@@ -122,6 +126,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.RentalCancelWindow <= 0 {
 		c.RentalCancelWindow = DefaultRentalCancelWindow
+	}
+	if c.SettingsReload <= 0 {
+		c.SettingsReload = DefaultSettingsReload
 	}
 	return c
 }
@@ -166,14 +173,17 @@ func New(st *store.Store, router *provider.Router, cfg Config) *Engine {
 }
 
 // Start applies the admins' run-time settings (markup overrides,
-// providers switched off), subscribes to the providers that push, resumes
-// every open reservation from the database, starts the timer loop, and
-// becomes the store's Releaser: an erased account's numbers are given
-// back upstream first.
+// providers switched off) and follows their changes, subscribes to the
+// providers that push, resumes every open reservation from the database,
+// starts the timer loop, and becomes the store's Releaser: an erased
+// account's numbers are given back upstream first.
 func (e *Engine) Start(ctx context.Context) error {
+	settings := e.st.Hub().Subscribe(0) // before reading: a change from now on is an event
 	if err := e.applySettings(ctx); err != nil {
+		settings.Close()
 		return fmt.Errorf("admin settings: %w", err)
 	}
+	e.goRun(func() { e.followSettings(settings) })
 	e.st.SetReleaser(e.releaseForErasure)
 	e.st.SetRentalReleaser(e.releaseRentalsForErasure)
 	for _, s := range e.router.Stats() {
