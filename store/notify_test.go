@@ -51,8 +51,8 @@ func twoInstances(t *testing.T) (a, b *Store) {
 	if !onPostgres() {
 		t.Skip("PostgreSQL only: SQLite's tools relay through a table (TestRelayCarriesEventsBetweenProcesses)")
 	}
-	a, _ = openTest(t)
-	b, err := Open(a.Path(), Options{})
+	a, clock := openTest(t)
+	b, err := Open(a.Path(), Options{Clock: clock.Now})
 	must(t, err)
 	t.Cleanup(func() { b.Close() })
 	ctx, cancel := context.WithCancel(context.Background())
@@ -108,6 +108,30 @@ func TestInstancesCarryEventsByNotify(t *testing.T) {
 		if e := nextEvent(t, settings); e.Kind == EventSettings {
 			break
 		}
+	}
+}
+
+// An API key revoked on one instance stops working on the other at once,
+// though the other had it cached (for 5 s, on a clock that stands still
+// here): the revocation's event makes it forget the key.
+func TestInstancesForgetARevokedAPIKey(t *testing.T) {
+	a, b := twoInstances(t)
+	ctx := context.Background()
+	u := newUser(t, a, "k@example.com")
+	_, key, err := a.CreateAPIKey(ctx, u.ID, "bot", origin)
+	must(t, err)
+	sub := b.Hub().Subscribe(u.ID)
+	defer sub.Close()
+	sendEvents(t, a, Event{UserID: u.ID, Kind: "marker"}) // everything before has reached B
+	for nextEvent(t, sub).Kind != "marker" {
+	}
+	must(t, err2(b.ResolveAPIKey(ctx, key)))
+	must(t, err2(a.RevokeAPIKey(ctx, u.ID, "bot", origin)))
+	if e := nextEvent(t, sub); e.Kind != EventAccount {
+		t.Fatalf("got %+v", e)
+	}
+	if _, err := b.ResolveAPIKey(ctx, key); !errors.Is(err, ErrAPIKeyInvalid) {
+		t.Fatalf("B still resolves the key revoked on A: %v", err)
 	}
 }
 
