@@ -48,7 +48,7 @@ const notifyMax = 7000
 // go unnoticed for the kernel's keepalive, minutes), how long the ping
 // may take, and the waits between attempts to listen again.
 const (
-	listenIdle       = 15 * time.Second
+	listenIdle       = 15 * time.Second // the default of Store.listenIdle
 	listenPing       = 5 * time.Second
 	listenBackoffMin = 50 * time.Millisecond
 	listenBackoffMax = 5 * time.Second
@@ -134,7 +134,7 @@ func (s *Store) listen(ctx context.Context, conn *pgx.Conn) {
 			s.listenerPID.Store(conn.PgConn().PID())
 			err := s.receive(ctx, conn)
 			s.listenerPID.Store(0)
-			_ = conn.Close(context.WithoutCancel(ctx))
+			closeListener(conn)
 			if ctx.Err() != nil {
 				return
 			}
@@ -170,17 +170,24 @@ func (s *Store) openListener(ctx context.Context) (*pgx.Conn, error) {
 		return nil, fmt.Errorf("connect: %w", err)
 	}
 	if _, err := conn.Exec(ctx, `LISTEN `+notifyChannel); err != nil {
-		_ = conn.Close(context.WithoutCancel(ctx))
+		closeListener(conn)
 		return nil, fmt.Errorf("listen: %w", err)
 	}
 	return conn, nil
+}
+
+// closeListener says goodbye to the server if it still answers.
+func closeListener(conn *pgx.Conn) {
+	ctx, cancel := context.WithTimeout(context.Background(), listenPing)
+	defer cancel()
+	_ = conn.Close(ctx)
 }
 
 // receive publishes what conn hears until it fails or ctx ends; a
 // connection silent for listenIdle must answer a ping.
 func (s *Store) receive(ctx context.Context, conn *pgx.Conn) error {
 	for {
-		wctx, cancel := context.WithTimeout(ctx, listenIdle)
+		wctx, cancel := context.WithTimeout(ctx, s.listenIdle)
 		n, err := conn.WaitForNotification(wctx)
 		cancel()
 		switch {
@@ -198,6 +205,7 @@ func (s *Store) receive(ctx context.Context, conn *pgx.Conn) error {
 		if err != nil {
 			return fmt.Errorf("ping: %w", err)
 		}
+		s.listenerPings.Add(1)
 	}
 }
 

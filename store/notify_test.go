@@ -194,6 +194,45 @@ func TestInstancesListenAgainAfterTheConnectionIsKilled(t *testing.T) {
 	}
 }
 
+// A quiet listening connection is pinged and, answering, kept: events
+// come through it afterwards, with no resync.
+func TestInstancesKeepAQuietListenerThatAnswers(t *testing.T) {
+	if !onPostgres() {
+		t.Skip("PostgreSQL only")
+	}
+	a, clock := openTest(t)
+	b, err := Open(a.Path(), Options{Clock: clock.Now})
+	must(t, err)
+	defer b.Close()
+	b.listenIdle = time.Millisecond // a ping after every silent millisecond
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	run, err := b.StartRelay(ctx, relayTestInterval)
+	must(t, err)
+	go run()
+	sub := b.Hub().Subscribe(7)
+	defer sub.Close()
+	sendEvents(t, a, Event{UserID: 7, Kind: "first", Ref: 1})
+	if e := nextEvent(t, sub); e.Kind != "first" {
+		t.Fatalf("got %+v", e)
+	}
+	pid := b.listenerPID.Load()
+	deadline := time.Now().Add(eventWait)
+	for b.listenerPings.Load() < 3 {
+		if time.Now().After(deadline) {
+			t.Fatal("the quiet listener was never pinged")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	sendEvents(t, a, Event{UserID: 7, Kind: "second", Ref: 2})
+	if e := nextEvent(t, sub); e.Kind != "second" {
+		t.Fatalf("got %+v after pings, want the next event and no resync", e)
+	}
+	if now := b.listenerPID.Load(); now != pid {
+		t.Fatalf("the listener changed from backend %d to %d", pid, now)
+	}
+}
+
 // A payload names its sender and reads back as the events it carries,
 // however large their numbers; each stays within PostgreSQL's limit.
 func TestNotifyPayloadsRoundTrip(t *testing.T) {

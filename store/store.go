@@ -82,9 +82,11 @@ type Store struct {
 	rand    io.Reader
 	log     *slog.Logger
 
-	instance    string          // names this store in its notifications (PostgreSQL)
-	listenCfg   *pgx.ConnConfig // how to open the listening connection (PostgreSQL)
-	listenerPID atomic.Uint32   // the listening connection's backend, while it listens
+	instance      string          // names this store in its notifications (PostgreSQL)
+	listenCfg     *pgx.ConnConfig // how to open the listening connection (PostgreSQL)
+	listenerPID   atomic.Uint32   // the listening connection's backend, while it listens
+	listenIdle    time.Duration   // how long it may stay silent before a ping (listenIdle)
+	listenerPings atomic.Int64    // pings it answered
 
 	releaser       atomic.Pointer[Releaser]       // gives numbers back upstream before an erasure
 	rentalReleaser atomic.Pointer[RentalReleaser] // gives rentals back upstream before an erasure
@@ -161,7 +163,7 @@ func Open(path string, opts Options) (*Store, error) {
 func newStore(path string, d *dialect, w *sql.DB, opts Options) *Store {
 	return &Store{path: path, dialect: d, w: w, hub: NewHub(), now: opts.Clock,
 		hashSem: make(chan struct{}, opts.MaxConcurrentHashes), relay: opts.Relay && d == sqliteDialect,
-		rand: opts.Rand, log: opts.Log, instance: newInstanceID(),
+		rand: opts.Rand, log: opts.Log, instance: newInstanceID(), listenIdle: listenIdle,
 		mailQueued: make(chan struct{}, 1), hooksQueued: make(chan struct{}, 1),
 		hookGuard: netaddr.Guard{AllowPrivate: opts.WebhookAllowPrivate}}
 }
