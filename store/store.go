@@ -1,7 +1,8 @@
 // Package store is WantSMS's system of record: the schema and its
 // numbered migrations, the domain types, every transaction that moves money
 // or state, and the hub that tells live sessions what changed (published
-// after commit, never before).
+// after commit, never before; on PostgreSQL also what other instances
+// committed, notify.go).
 //
 // It runs on SQLite (a file, the default) or PostgreSQL (a database
 // several instances share); dialect.go holds what differs between them.
