@@ -1,6 +1,9 @@
 package provider
 
-import "context"
+import (
+	"context"
+	"maps"
+)
 
 // Scope names what a markup override applies to: a service in any
 // country (Country ""), a country for any service (Service ""), or one
@@ -14,7 +17,8 @@ type Overrides map[Scope]Markup
 
 // SetOverrides replaces the markup overrides. Prices of offers and of
 // purchases from now on use them; numbers already sold keep their price
-// (it is recorded with the reservation).
+// (it is recorded with the reservation). The same overrides again change
+// nothing (the offers stay cached).
 func (r *Router) SetOverrides(o Overrides) {
 	c := make(Overrides, len(o))
 	for k, v := range o {
@@ -24,6 +28,9 @@ func (r *Router) SetOverrides(o Overrides) {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if maps.Equal(r.overrides, c) {
+		return
+	}
 	r.overrides = c
 	r.overridesGen++
 }

@@ -102,6 +102,7 @@ func (s *Store) SetPriceOverride(ctx context.Context, a Actor, service, country 
 			detail += " (was " + FormatMarkup(was.Int64) + ")"
 		}
 		o.UpdatedAt = time.Unix(tx.now, 0)
+		tx.notify(Event{Kind: EventSettings})
 		_, err = tx.audit(ctx, a, AuditEntry{Action: AuditPriceSet, Target: o.Scope(), Detail: detail})
 		return err
 	})
@@ -124,6 +125,7 @@ func (s *Store) ClearPriceOverride(ctx context.Context, a Actor, service, countr
 		if err != nil {
 			return fmt.Errorf("clear price override: %w", err)
 		}
+		tx.notify(Event{Kind: EventSettings})
 		_, err = tx.audit(ctx, a, AuditEntry{Action: AuditPriceClear, Target: scopeName(service, country),
 			Detail: "was " + FormatMarkup(was)})
 		return err
@@ -163,7 +165,8 @@ func (s *Store) ProviderSettings(ctx context.Context) ([]ProviderSetting, error)
 }
 
 // SetProviderEnabled records that an admin switched a provider on or off;
-// the caller applies it to the running router once this returns.
+// the caller applies it to the running router once this returns, and
+// every engine (of every instance) on the EventSettings that follows.
 func (s *Store) SetProviderEnabled(ctx context.Context, a Actor, name string, on bool) error {
 	if name == "" || !isCode(name) {
 		return ErrBadProvider
@@ -181,6 +184,7 @@ func (s *Store) SetProviderEnabled(ctx context.Context, a Actor, name string, on
 			updated_by = excluded.updated_by, updated_at = excluded.updated_at`, name, on, a.UserID, tx.now); err != nil {
 			return fmt.Errorf("set provider %s: %w", name, err)
 		}
+		tx.notify(Event{Kind: EventSettings})
 		_, err := tx.audit(ctx, a, AuditEntry{Action: action, Target: name})
 		return err
 	})

@@ -7,7 +7,8 @@ import (
 
 // apiKeyCacheTTL is how long a resolved key is remembered. Within this
 // process a revocation or an erasure forgets it at once (publish); a
-// change relayed from another process is seen at its relay.
+// change made by another process is seen when its event arrives (at
+// once on PostgreSQL, notify.go; at the relay's next check on SQLite).
 const apiKeyCacheTTL = 5 * time.Second
 
 // apiKeyCache remembers which keys resolved to which accounts, and when
@@ -68,6 +69,14 @@ func (c *apiKeyCache) forgetUser(userID int64) {
 			delete(c.byHash, h)
 		}
 	}
+}
+
+// forgetAll drops every remembered key: changes may have been missed.
+func (c *apiKeyCache) forgetAll() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.gen++
+	clear(c.byHash)
 }
 
 // dueTouch reports whether the key's use should be written now, and

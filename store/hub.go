@@ -21,9 +21,18 @@ const (
 	EventAccountDeleted EventKind = "account_deleted" // the account is gone: end its sessions
 	EventFavourites     EventKind = "favourites"      // a favourite was added or removed
 	EventWebhook        EventKind = "webhook"         // a delivery to one of the user's webhooks was attempted
+	// EventSettings concerns no user (UserID 0): an admin switched a
+	// provider or changed a markup; engines read the settings again.
+	EventSettings EventKind = "settings"
+	// EventResync comes with Missed set: events from other instances may
+	// have been lost (the connection that carries them was down), so
+	// every subscriber reloads what it shows.
+	EventResync EventKind = "resync"
 )
 
-// Event tells the subscribers of UserID that something of theirs changed.
+// Event tells the subscribers of UserID that something of theirs changed
+// (UserID 0: something that is no one user's, see Subscribe). Its fields
+// are small and bounded: several instances carry it as it is (notify.go).
 type Event struct {
 	UserID int64
 	Kind   EventKind
@@ -82,14 +91,16 @@ type Subscription struct {
 	C      <-chan Event
 	c      chan Event
 	hub    *Hub
-	userID int64 // 0 with everyone
+	userID int64
+	all    bool // every user's events (SubscribeAll)
 	missed atomic.Bool
 	once   sync.Once
 }
 
-// Subscribe returns a subscription to userID's events.
+// Subscribe returns a subscription to userID's events; userID 0 gets
+// the events that concern no one user (EventSettings).
 func (h *Hub) Subscribe(userID int64) *Subscription {
-	s := h.newSubscription(userID)
+	s := h.newSubscription(userID, false)
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.closed {
@@ -107,7 +118,7 @@ func (h *Hub) Subscribe(userID int64) *Subscription {
 
 // SubscribeAll returns a subscription to every user's events.
 func (h *Hub) SubscribeAll() *Subscription {
-	s := h.newSubscription(0)
+	s := h.newSubscription(0, true)
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.closed {
@@ -118,9 +129,9 @@ func (h *Hub) SubscribeAll() *Subscription {
 	return s
 }
 
-func (h *Hub) newSubscription(userID int64) *Subscription {
+func (h *Hub) newSubscription(userID int64, all bool) *Subscription {
 	c := make(chan Event, subscriptionBuffer)
-	return &Subscription{C: c, c: c, hub: h, userID: userID}
+	return &Subscription{C: c, c: c, hub: h, userID: userID, all: all}
 }
 
 // Publish delivers e to its user's subscribers and to the everyone
@@ -133,6 +144,24 @@ func (h *Hub) Publish(e Event) {
 	}
 	for s := range h.all {
 		s.offer(e)
+	}
+}
+
+// Resync tells every subscription that events may have been lost: each
+// is flagged as having missed events and sent an EventResync (of its own
+// user), so that it reloads everything it shows.
+func (h *Hub) Resync() {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	for userID, set := range h.byUser {
+		for s := range set {
+			s.missed.Store(true)
+			s.offer(Event{UserID: userID, Kind: EventResync})
+		}
+	}
+	for s := range h.all {
+		s.missed.Store(true)
+		s.offer(Event{Kind: EventResync})
 	}
 }
 
@@ -179,7 +208,7 @@ func (s *Subscription) Close() {
 	h := s.hub
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if s.userID == 0 {
+	if s.all {
 		delete(h.all, s)
 	} else if set := h.byUser[s.userID]; set != nil {
 		delete(set, s)

@@ -156,3 +156,35 @@ func TestEventConcernsReservation(t *testing.T) {
 		}
 	}
 }
+
+// A resync reaches every subscription, each flagged as having missed
+// events; the subscription to events of no one user (0) is not one to
+// everyone's, and closing it leaves those alone.
+func TestHubResyncFlagsEverySubscriber(t *testing.T) {
+	h := NewHub()
+	defer h.Close()
+	one, none, all := h.Subscribe(1), h.Subscribe(0), h.SubscribeAll()
+	defer one.Close()
+	defer all.Close()
+	h.Publish(Event{UserID: 2, Kind: EventBalance})
+	if len(none.C) != 0 || len(all.C) != 1 {
+		t.Fatalf("user 2's event: %d to the subscription of no user, %d to everyone's", len(none.C), len(all.C))
+	}
+	<-all.C
+	h.Publish(Event{Kind: EventSettings})
+	if e := <-none.C; e.Kind != EventSettings {
+		t.Fatalf("got %+v", e)
+	}
+	<-all.C
+	h.Resync()
+	for _, s := range []*Subscription{one, none, all} {
+		if e := <-s.C; e.Kind != EventResync || !s.Missed() {
+			t.Fatalf("got %+v, missed false", e)
+		}
+	}
+	none.Close()
+	h.Publish(Event{UserID: 3, Kind: EventBalance})
+	if len(all.C) != 1 {
+		t.Fatal("closing the subscription of no user ended everyone's")
+	}
+}

@@ -57,6 +57,8 @@ func openPostgres(dbURL string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("open store %s: %w", shown, err)
 	}
 	lcfg.RuntimeParams["application_name"] = lease
+	ecfg := wcfg.Copy() // the events' listener (notify.go)
+	ecfg.RuntimeParams["application_name"] += " events"
 	// Waiting for the writer lock, or a row, is bounded as SQLite's busy
 	// timeout bounds waiting for another process's write.
 	wcfg.RuntimeParams["lock_timeout"] = fmt.Sprint(opts.BusyTimeout.Milliseconds())
@@ -73,6 +75,7 @@ func openPostgres(dbURL string, opts Options) (*Store, error) {
 	}
 	s := newStore(shown, postgresDialect, w, opts)
 	s.leaseConfig = lcfg
+	s.listenCfg = ecfg
 	if err := s.migrate(context.Background()); err != nil {
 		w.Close()
 		return nil, err

@@ -22,13 +22,29 @@ func (tx *Tx) relayEvents(ctx context.Context) error {
 	return nil
 }
 
-// RunRelay publishes to this process's hub the events other processes
-// relayed through the database, checking every interval until ctx ends.
-func (s *Store) RunRelay(ctx context.Context, interval time.Duration) {
+// StartRelay makes this process's hub receive the events that other
+// processes on the same database commit from now on, and returns what
+// passes them on, to run until ctx ends. On PostgreSQL that is a
+// listening connection (notify.go), opened before StartRelay returns; on
+// SQLite it checks the relay table every interval, from the last row
+// there now.
+func (s *Store) StartRelay(ctx context.Context, interval time.Duration) (run func(), err error) {
+	if s.OnPostgres() {
+		conn, err := s.openListener(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("live events from other instances: %w", err)
+		}
+		return func() { s.listen(ctx, conn) }, nil
+	}
 	var last int64
 	if err := s.r.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) FROM event_relay`).Scan(&last); err != nil {
-		last = 0
+		return nil, fmt.Errorf("event relay: %w", err)
 	}
+	return func() { s.runRelay(ctx, interval, last) }, nil
+}
+
+// runRelay publishes the rows after last, checking every interval.
+func (s *Store) runRelay(ctx context.Context, interval time.Duration, last int64) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {

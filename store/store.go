@@ -1,7 +1,8 @@
 // Package store is WantSMS's system of record: the schema and its
 // numbered migrations, the domain types, every transaction that moves money
 // or state, and the hub that tells live sessions what changed (published
-// after commit, never before).
+// after commit, never before; on PostgreSQL also what other instances
+// committed, notify.go).
 //
 // It runs on SQLite (a file, the default) or PostgreSQL (a database
 // several instances share); dialect.go holds what differs between them.
@@ -50,7 +51,8 @@ type Options struct {
 	BusyTimeout time.Duration
 	// Relay makes this store write its events to the database too, for a
 	// serving process to pass on to live sessions. Command-line tools that
-	// change data while the server runs set it.
+	// change data while the server runs set it. On PostgreSQL every store
+	// sends its events to the other instances anyway (notify.go).
 	Relay bool
 	// MaxConcurrentHashes bounds password hashing, which costs 19 MiB and
 	// tens of milliseconds each (default GOMAXPROCS).
@@ -80,9 +82,15 @@ type Store struct {
 	hub     *Hub
 	now     func() time.Time
 	hashSem chan struct{}
-	relay   bool
+	relay   bool // write events to event_relay (SQLite only)
 	rand    io.Reader
 	log     *slog.Logger
+
+	instance      string          // names this store in its notifications (PostgreSQL)
+	listenCfg     *pgx.ConnConfig // how to open the listening connection (PostgreSQL)
+	listenerPID   atomic.Uint32   // the listening connection's backend, while it listens
+	listenIdle    time.Duration   // how long it may stay silent before a ping (listenIdle)
+	listenerPings atomic.Int64    // pings it answered
 
 	releaser       atomic.Pointer[Releaser]       // gives numbers back upstream before an erasure
 	rentalReleaser atomic.Pointer[RentalReleaser] // gives rentals back upstream before an erasure
@@ -163,7 +171,8 @@ func Open(path string, opts Options) (*Store, error) {
 
 func newStore(path string, d *dialect, w *sql.DB, opts Options) *Store {
 	return &Store{path: path, dialect: d, w: w, hub: NewHub(), now: opts.Clock,
-		hashSem: make(chan struct{}, opts.MaxConcurrentHashes), relay: opts.Relay, rand: opts.Rand, log: opts.Log,
+		hashSem: make(chan struct{}, opts.MaxConcurrentHashes), relay: opts.Relay && d == sqliteDialect,
+		rand: opts.Rand, log: opts.Log, instance: newInstanceID(), listenIdle: listenIdle,
 		mailQueued: make(chan struct{}, 1), hooksQueued: make(chan struct{}, 1),
 		hookGuard: netaddr.Guard{AllowPrivate: opts.WebhookAllowPrivate}, leaseRetry: opts.LeaseRetry}
 }
@@ -387,6 +396,18 @@ func (s *Store) runBatch(batch []writeReq) {
 	if !saves && errs[0] != nil {
 		_ = sqlTx.Rollback()
 		return
+	}
+	if s.OnPostgres() {
+		if err := s.notifyCommitted(&Tx{Tx: sqlTx}, txs, errs); err != nil {
+			_ = sqlTx.Rollback()
+			err = notApplied(err)
+			for i := range errs {
+				if errs[i] == nil {
+					errs[i] = err
+				}
+			}
+			return
+		}
 	}
 	if err := sqlTx.Commit(); err != nil {
 		err = notApplied(fmt.Errorf("commit: %w", err))

@@ -158,7 +158,8 @@ func (e *Engine) loadOverrides(ctx context.Context) error {
 }
 
 // applySettings applies what admins changed at run time (overrides,
-// providers switched) over the configuration, at start.
+// providers switched) over the configuration: at start, and again
+// whenever they change on any instance (settings.go).
 func (e *Engine) applySettings(ctx context.Context) error {
 	if err := e.loadOverrides(ctx); err != nil {
 		return fmt.Errorf("price overrides: %w", err)
@@ -167,16 +168,20 @@ func (e *Engine) applySettings(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	was := map[string]bool{}
+	for _, s := range e.router.Stats() {
+		was[s.Provider] = s.Enabled
+	}
 	for _, s := range settings {
-		if _, ok := e.router.Provider(s.Name); !ok {
-			continue // no longer configured
+		on, ok := was[s.Name]
+		if !ok || on == s.Enabled {
+			continue // no longer configured, or already so
 		}
 		if err := e.router.SetEnabled(s.Name, s.Enabled); err != nil {
 			return err
 		}
-		if !s.Enabled {
-			e.log.Info("provider disabled by an admin", "provider", s.Name, "since", s.UpdatedAt.UTC())
-		}
+		e.log.Info("provider switched by an admin", "provider", s.Name, "enabled", s.Enabled,
+			"admin", s.UpdatedBy, "since", s.UpdatedAt.UTC())
 	}
 	return nil
 }

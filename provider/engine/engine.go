@@ -100,6 +100,10 @@ type Config struct {
 	// Rescan is how often a leading engine on standby looks for numbers
 	// other instances sold (default DefaultRescan).
 	Rescan time.Duration
+	// SettingsReload is how often the admins' settings are read again
+	// without an event saying they changed (default
+	// DefaultSettingsReload).
+	SettingsReload time.Duration
 }
 
 func (c Config) withDefaults() Config {
@@ -135,6 +139,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Rescan <= 0 {
 		c.Rescan = DefaultRescan
+	}
+	if c.SettingsReload <= 0 {
+		c.SettingsReload = DefaultSettingsReload
 	}
 	return c
 }
@@ -178,14 +185,18 @@ func New(st *store.Store, router *provider.Router, cfg Config) *Engine {
 }
 
 // Start applies the admins' run-time settings (markup overrides,
-// providers switched off), subscribes to the providers that push, resumes
-// every open reservation from the database (on Standby: Lead does, while
-// it runs), starts the timer loop, and becomes the store's Releaser: an
-// erased account's numbers are given back upstream first.
+// providers switched off) and follows their changes, subscribes to the
+// providers that push, resumes every open reservation from the database
+// (on Standby: Lead does, while it runs), starts the timer loop, and
+// becomes the store's Releaser: an erased account's numbers are given
+// back upstream first.
 func (e *Engine) Start(ctx context.Context) error {
+	settings := e.st.Hub().Subscribe(0) // before reading: a change from now on is an event
 	if err := e.applySettings(ctx); err != nil {
+		settings.Close()
 		return fmt.Errorf("admin settings: %w", err)
 	}
+	e.goRun(func() { e.followSettings(settings) })
 	e.st.SetReleaser(e.releaseForErasure)
 	e.st.SetRentalReleaser(e.releaseRentalsForErasure)
 	for _, s := range e.router.Stats() {

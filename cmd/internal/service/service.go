@@ -59,7 +59,8 @@ type Config struct {
 	// Clock overrides the store's clock (tests only).
 	Clock func() time.Time
 	// RelayInterval is how often events written by command-line tools are
-	// passed on to live sessions (default 1 s).
+	// passed on to live sessions (default 1 s). On PostgreSQL events of
+	// other instances and tools come as they commit, with no polling.
 	RelayInterval time.Duration
 	// Numbers chooses the number providers and the reservation rules.
 	Numbers NumbersConfig
@@ -208,7 +209,11 @@ func (s *Service) start() error {
 	s.http.RegisterOnShutdown(s.v1.Close)
 	ctx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
-	s.goRun(func() { s.Store.RunRelay(ctx, s.cfg.RelayInterval) })
+	relay, err := s.Store.StartRelay(ctx, s.cfg.RelayInterval)
+	if err != nil {
+		return err
+	}
+	s.goRun(relay)
 	s.runJobs(ctx) // jobs.go
 	s.goRun(func() {
 		if err := s.SSH.Serve(s.sshL); err != nil && !errors.Is(err, net.ErrClosed) {

@@ -1,7 +1,8 @@
 // Package testenv starts a real WantSMS for end-to-end tests: the whole
 // service on loopback ports with a temporary data directory, reached by a
 // real SSH client through cmd/internal/sshterm. It is the one place where
-// tests get a running server.
+// tests get a running server. Several services may share one PostgreSQL
+// database (PostgresURL, OnDatabase) as instances behind one address do.
 //
 // May import from this repository: billing, billing/blockonomicsfake,
 // billing/stripemock, billing/stripetest, cmd/internal/service,
