@@ -257,3 +257,21 @@ func pgLiteral(v any) (string, error) {
 	}
 	return "", fmt.Errorf("cannot pass %T to PostgreSQL", v)
 }
+
+// OpenReader opens a read-only pool on the database at target (a SQLite
+// file, or a postgres:// URL) that speaks the store's SQL on either
+// backend ("?" placeholders, SQLite's functions the dialect rewrites): for
+// tools and tests that read what the store wrote, such as the crash
+// test's checks. It applies no migration.
+func OpenReader(target string) (*sql.DB, error) {
+	if !IsPostgresURL(target) {
+		return sql.Open("sqlite", target+"?_busy_timeout=10000&_query_only=on")
+	}
+	cfg, err := pgx.ParseConfig(target)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", RedactURL(target), err)
+	}
+	cfg.DefaultQueryExecMode = pgx.QueryExecModeSimpleProtocol
+	cfg.RuntimeParams["default_transaction_read_only"] = "on"
+	return sql.OpenDB(pgConnector{stdlib.GetConnector(*cfg)}), nil
+}

@@ -57,6 +57,9 @@ type Config struct {
 	Lifetime time.Duration
 	// Reservers is how many people reserve and cancel in the dashboard.
 	Reservers int
+	// DatabaseURL, when set, runs the server, its tools and the checks on
+	// this PostgreSQL database instead of the data directory's SQLite file.
+	DatabaseURL string
 }
 
 // DefaultLifetime keeps every number reserved during a run open across a

@@ -184,7 +184,8 @@ func (w *world) creditRunner(rng *rand.Rand) func(context.Context) {
 				cents = -cents // a debit: they hold thousands of dollars
 			}
 			reason := fmt.Sprintf("crash credit %d", n)
-			cmd := w.server.command("credit", p.email, strconv.FormatInt(cents, 10), "--reason", reason, "--data", w.dir)
+			cmd := w.server.command(append([]string{"credit", p.email, strconv.FormatInt(cents, 10), "--reason", reason},
+				w.storeFlags()...)...)
 			if out, err := cmd.CombinedOutput(); err == nil {
 				w.acks.do(func() { w.acks.credits = append(w.acks.credits, credit{p.email, reason, cents}) })
 			} else if ctx.Err() == nil {
