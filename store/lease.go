@@ -58,6 +58,7 @@ func (s *Store) RunLeased(ctx context.Context, name string, job func(context.Con
 		return
 	}
 	key := leaseKey(name)
+	s.leasesHeld.Store(name, false)
 	for ctx.Err() == nil {
 		s.keepLease(ctx, name, key, job)
 		sleepCtx(ctx, s.leaseRetry)
@@ -96,9 +97,23 @@ func (s *Store) keepLease(ctx context.Context, name string, key int64, job func(
 	}
 }
 
+// LeasesHeld says, of each lease this instance asks for, whether it holds
+// it now: per instance, for /metrics. On SQLite no lease is asked for
+// (every job runs) and the map is empty.
+func (s *Store) LeasesHeld() map[string]bool {
+	out := map[string]bool{}
+	s.leasesHeld.Range(func(k, v any) bool {
+		out[k.(string)] = v.(bool)
+		return true
+	})
+	return out
+}
+
 // holdLease runs job while the lease's connection answers and ctx lasts.
 func (s *Store) holdLease(ctx context.Context, conn *pgx.Conn, name string, job func(context.Context)) {
 	s.log.Info("lease taken: this instance runs the job", "lease", name)
+	s.leasesHeld.Store(name, true)
+	defer s.leasesHeld.Store(name, false)
 	jctx, stop := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() {

@@ -122,6 +122,10 @@ func (s *Store) notifyCommitted(tx *Tx, txs []*Tx, errs []error) error {
 	return nil
 }
 
+// Listening reports whether this instance hears other instances' events
+// now (PostgreSQL; false on SQLite, where there are none to hear).
+func (s *Store) Listening() bool { return s.listenerPID.Load() != 0 }
+
 // listen keeps a connection listening until ctx ends, starting with
 // conn, and publishes the events of other instances to this store's hub.
 // A connection that fails, or goes quiet and does not answer a ping, is

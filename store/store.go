@@ -110,6 +110,7 @@ type Store struct {
 	// leaseConfig connects the connection of each lease (PostgreSQL only:
 	// nil on SQLite, where every lease is held); see lease.go.
 	leaseConfig *pgx.ConnConfig
+	leasesHeld  sync.Map // lease name → whether this instance holds it now
 	leaseRetry  time.Duration
 
 	wmu     sync.Mutex // guards queue and leading

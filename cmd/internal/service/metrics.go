@@ -120,7 +120,33 @@ func (s *Service) eventFamilies() []metrics.Family {
 			{Labels: metrics.L("outcome", "failed"), Value: h.Retried},
 			{Labels: metrics.L("outcome", "given_up"), Value: h.Failed},
 		}})
-	return append(fams, s.webhookFamily())
+	fams = append(fams, s.webhookFamily())
+	return append(fams, s.instanceFamilies()...)
+}
+
+// instanceFamilies are what differs from one instance to the next on
+// one PostgreSQL database (each is scraped apart): which leases this one
+// holds, and whether it hears the others' events. None on SQLite.
+func (s *Service) instanceFamilies() []metrics.Family {
+	if !s.Store.OnPostgres() {
+		return nil
+	}
+	leases := metrics.Family{Name: "wantsms_lease_held", Help: "1 while this instance holds the lease and runs " +
+		"its jobs (numbers, purge, payments): exactly one instance should, for each.", Type: metrics.Gauge}
+	for _, name := range []string{store.LeaseNumbers, store.LeasePurge, store.LeasePayments} {
+		v := int64(0)
+		if s.Store.LeasesHeld()[name] {
+			v = 1
+		}
+		leases.Samples = append(leases.Samples, metrics.Sample{Labels: metrics.L("lease", name), Value: v})
+	}
+	up := int64(0)
+	if s.Store.Listening() {
+		up = 1
+	}
+	return []metrics.Family{leases, {Name: "wantsms_events_listener_up", Help: "1 while this instance hears " +
+		"the other instances' events (PostgreSQL LISTEN): alert when 0.", Type: metrics.Gauge,
+		Samples: []metrics.Sample{{Value: up}}}}
 }
 
 // apiFamilies count the HTTP API's requests by endpoint and outcome, and

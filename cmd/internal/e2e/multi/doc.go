@@ -8,5 +8,5 @@
 // unless WANTSMS_REQUIRE_POSTGRES=1 (CI).
 //
 // May import from this repository (its tests): cmd/internal/service,
-// cmd/internal/sshterm, cmd/internal/testenv, provider, store.
+// cmd/internal/sshterm, cmd/internal/testenv, provider, store, store/metrics.
 package multi

@@ -17,6 +17,7 @@ import (
 	"github.com/wantsms/wantsms/cmd/internal/testenv"
 	"github.com/wantsms/wantsms/provider"
 	"github.com/wantsms/wantsms/store"
+	"github.com/wantsms/wantsms/store/metrics"
 )
 
 func TestMain(m *testing.M) {
@@ -184,5 +185,72 @@ func waitServices(t *testing.T, env *testenv.Env, key ssh.Signer, want bool) {
 			t.Fatalf("B still sells %s", map[bool]string{true: "nothing", false: "numbers"}[want])
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// Each instance says on its own /metrics which leases it holds and
+// whether it hears the others: of two, exactly one runs each job, and
+// both listen. When the holder stops, the other takes its leases.
+func TestInstancesSayWhichJobsTheyRun(t *testing.T) {
+	a, b := twoInstances(t)
+	held := func(env *testenv.Env, lease string) int64 {
+		return gauge(t, env, "wantsms_lease_held", "lease", lease)
+	}
+	leases := []string{store.LeaseNumbers, store.LeasePurge, store.LeasePayments}
+	eventually(t, "each lease held by exactly one instance", func() bool {
+		for _, l := range leases {
+			if held(a, l)+held(b, l) != 1 {
+				return false
+			}
+		}
+		return true
+	})
+	for _, env := range []*testenv.Env{a, b} {
+		if gauge(t, env, "wantsms_events_listener_up") != 1 {
+			t.Fatal("an instance does not hear the other's events")
+		}
+	}
+	holder, other := a, b
+	if held(b, store.LeaseNumbers) == 1 {
+		holder, other = b, a
+	}
+	holder.Stop()
+	eventually(t, "the other instance takes every lease", func() bool {
+		for _, l := range leases {
+			if held(other, l) != 1 {
+				return false
+			}
+		}
+		return true
+	})
+}
+
+// gauge reads one sample of an instance's /metrics.
+func gauge(t *testing.T, env *testenv.Env, name string, labels ...string) int64 {
+	t.Helper()
+	res, err := http.Get(env.URL("/metrics"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	fams, err := metrics.Parse(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, ok := fams[name].Value(labels...)
+	if !ok {
+		t.Fatalf("no %s%v in /metrics", name, labels)
+	}
+	return v
+}
+
+func eventually(t *testing.T, what string, ok func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(testenv.Wait)
+	for !ok() {
+		if time.Now().After(deadline) {
+			t.Fatalf("not within %v: %s", testenv.Wait, what)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }
