@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"flag"
 	"fmt"
 	"os"
 	"strings"
@@ -17,12 +16,11 @@ import (
 	"github.com/wantsms/wantsms/store/storetest"
 )
 
-// The store's tests run on SQLite, then those of postgresDefault on
-// PostgreSQL (a cluster started for this run, a fresh database per test
-// copied from a migrated template). WANTSMS_TEST_BACKEND=sqlite or
-// =postgres runs one pass only (the latter whole), =both both whole.
-// Without PostgreSQL's binaries the second pass is skipped with a message,
-// unless WANTSMS_REQUIRE_POSTGRES=1 (CI).
+// The store's tests run on SQLite, then all again on PostgreSQL (a
+// cluster started for this run, a fresh database per test copied from a
+// migrated template). WANTSMS_TEST_BACKEND=sqlite or =postgres runs one
+// pass only. Without PostgreSQL's binaries the second pass is skipped
+// with a message, unless WANTSMS_REQUIRE_POSTGRES=1 (CI).
 
 var (
 	testPG         *pgtest.Cluster // the cluster of the PostgreSQL pass
@@ -38,29 +36,10 @@ func TestMain(m *testing.M) {
 	if backend == "" || backend == "sqlite" || backend == "both" {
 		code = m.Run()
 	}
-	if backend == "" {
-		narrowPostgresPass()
-	}
 	if backend == "" || backend == "postgres" || backend == "both" {
 		code = max(code, runOnPostgres(m))
 	}
 	os.Exit(code)
-}
-
-// postgresDefault names the tests the default PostgreSQL pass runs: money
-// moved exactly once, limits, several instances on one database,
-// migrations, the dialect, references and checks. The whole suite twice
-// would take the test command past its time budget on two cores;
-// WANTSMS_TEST_BACKEND=both (or =postgres) runs all of it there.
-const postgresDefault = `Postgres|Instances|Migration|Rewrite|Inline|Money|Ledger|Check|Concurren|Limit|Refund|` +
-	`Once|Race|Debit|Credit|Webhook|APIKey`
-
-// narrowPostgresPass limits the PostgreSQL pass to postgresDefault unless
-// the command line chose its own tests with -run.
-func narrowPostgresPass() {
-	if f := flag.Lookup("test.run"); f != nil && f.Value.String() == "" {
-		_ = f.Value.Set(postgresDefault)
-	}
 }
 
 func runOnPostgres(m *testing.M) int {
