@@ -183,6 +183,14 @@ func (e *RentalLimitError) Error() string {
 // UserFacing tells the person the rule.
 func (e *RentalLimitError) UserFacing() string { return e.Error() }
 
+// CancelOffered reports whether the rental may still be given back for a
+// full refund until CancelUntil: active, its provider takes rentals back,
+// no SMS came and it was not extended (CheckCancel adds the clock). What
+// the commands and the JSON API show as cancel_until.
+func (r Rental) CancelOffered() bool {
+	return r.State.Open() && r.CancelUntil.After(r.CreatedAt) && len(r.Messages) == 0 && !r.Extended()
+}
+
 // CheckCancel is the rule of a cancel at now: an active rental within its
 // cancel window, without an SMS or an extension. Its refusals start with
 // CANT_CANCEL, the market's word for them. Messages and Extensions must

@@ -31,7 +31,7 @@ type rentalJSON struct {
 	Simulated   bool            `json:"simulated"`
 	CreatedAt   Timestamp       `json:"created_at"`
 	EndsAt      Timestamp       `json:"ends_at"`      // moved by each extension
-	CancelUntil Timestamp       `json:"cancel_until"` // a cancel is refunded until then; null once an SMS came or it was extended, or when its provider takes none back
+	CancelUntil Timestamp       `json:"cancel_until"` // a cancel is refunded until then; null once an SMS came, it was extended or it ended, or when its provider takes none back
 	EndedAt     Timestamp       `json:"ended_at"`     // null while active
 	EndingSoon  bool            `json:"ending_soon"`  // the notice of its end was given
 	Extensions  []extensionJSON `json:"extensions"`
@@ -55,7 +55,7 @@ func rentalOf(r store.Rental) rentalJSON {
 		RefundCents: r.RefundCents, Simulated: r.Simulated, CreatedAt: Timestamp(r.CreatedAt),
 		EndsAt: Timestamp(r.EndsAt), EndedAt: Timestamp(r.EndedAt), EndingSoon: r.Noticed(),
 		Extensions: []extensionJSON{}, Code: OptUntrusted(r.LatestCode()), Messages: []messageJSON{}}
-	if r.CancelUntil.After(r.CreatedAt) && len(r.Messages) == 0 && !r.Extended() {
+	if r.CancelOffered() {
 		j.CancelUntil = Timestamp(r.CancelUntil)
 	}
 	for _, e := range r.Extensions {

@@ -73,7 +73,8 @@ func TestAPIRentals(t *testing.T) {
 	}
 	var cancelled apiRental
 	c.ok("POST", rentalPath(first.ID, "cancel"), nil, 200, &cancelled)
-	if cancelled.State != "cancelled" || cancelled.RefundCents != offer.PriceCents || c.balance() != 20_000 {
+	if cancelled.State != "cancelled" || cancelled.RefundCents != offer.PriceCents || cancelled.CancelUntil != nil ||
+		c.balance() != 20_000 {
 		t.Fatalf("cancelled %+v, balance %d", cancelled, c.balance())
 	}
 	c.refused("POST", rentalPath(first.ID, "cancel"), nil, 409, "rental_ended")

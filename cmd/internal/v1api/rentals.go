@@ -63,7 +63,7 @@ func rentalOf(r store.Rental) rentalJSON {
 		State: string(r.State), RefundCents: r.RefundCents, Simulated: r.Simulated, CreatedAt: at(r.CreatedAt),
 		EndsAt: at(r.EndsAt), EndedAt: at(r.EndedAt), Code: optLine(r.LatestCode()),
 		Extensions: make([]extensionJSON, 0, len(r.Extensions)), Messages: make([]messageJSON, 0, len(r.Messages))}
-	if r.State.Open() && r.CancelUntil.After(r.CreatedAt) && len(r.Messages) == 0 && !r.Extended() {
+	if r.CancelOffered() {
 		j.CancelUntil = at(r.CancelUntil)
 	}
 	for _, e := range r.Extensions {
