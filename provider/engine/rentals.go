@@ -43,6 +43,14 @@ var (
 	ErrNoExtendDays  error = userError("the provider does not extend this rental by that many days now: try another period")
 )
 
+// IsCantCancel reports whether err is the cancel rule's refusal of a
+// rental (the market's CANT_CANCEL), from the engine or the store.
+func IsCantCancel(err error) bool {
+	var window *store.CancelWindowError
+	return errors.Is(err, ErrCantCancel) || errors.Is(err, store.ErrRentalSMSCame) ||
+		errors.Is(err, store.ErrRentalExtended) || errors.Is(err, store.ErrRentalNoCancel) || errors.As(err, &window)
+}
+
 // rentalJob is what a scheduled job does to a rental.
 const (
 	jobRentPoll   jobKind = iota + 100 // ask the provider for the rental's SMS

@@ -222,17 +222,10 @@ func (h *Handler) setRentStatus(ctx context.Context, uid int64, r *http.Request)
 			return rentWord("ALREADY_CANCEL")
 		}
 		return rentWord("ALREADY_FINISH")
-	case cantCancel(err):
+	case engine.IsCantCancel(err):
 		return rentWord("CANT_CANCEL")
 	}
 	return h.rentRefusal(ctx, "setRentStatus", err)
-}
-
-// cantCancel reports whether err is the cancel rule's refusal.
-func cantCancel(err error) bool {
-	var window *store.CancelWindowError
-	return errors.Is(err, engine.ErrCantCancel) || errors.Is(err, store.ErrRentalSMSCame) ||
-		errors.Is(err, store.ErrRentalExtended) || errors.Is(err, store.ErrRentalNoCancel) || errors.As(err, &window)
 }
 
 // continueRentNumber extends a rental by rent_time hours at its price now.

@@ -194,10 +194,6 @@ var sentinels = []struct {
 	{engine.ErrCancelLater, CodeCancelLater},
 	{store.ErrNoRental, CodeRentalNotFound},
 	{store.ErrRentalEnded, CodeRentalEnded},
-	{engine.ErrCantCancel, CodeRentalCantCancel},
-	{store.ErrRentalSMSCame, CodeRentalCantCancel},
-	{store.ErrRentalExtended, CodeRentalCantCancel},
-	{store.ErrRentalNoCancel, CodeRentalCantCancel},
 	{engine.ErrNoRentals, CodeNoRentals},
 	{engine.ErrNoExtend, CodeCantExtend},
 	{engine.ErrNoExtendDays, CodeCantExtend},
@@ -229,7 +225,6 @@ func explain(err error) (r *Refusal, ok bool) {
 		open   *store.OpenOrderError
 		cap    *store.UnverifiedCapError
 		pay    *billing.PaymentError
-		window *store.CancelWindowError
 		rents  *store.RentalLimitError
 		early  *store.EarlyReportsError
 	)
@@ -244,7 +239,7 @@ func explain(err error) (r *Refusal, ok bool) {
 		return refuse(CodeBitcoinOpen, msg), true
 	case errors.As(err, &cap):
 		return refuse(CodeUnverified, msg), true
-	case errors.As(err, &window):
+	case engine.IsCantCancel(err):
 		return refuse(CodeRentalCantCancel, msg), true
 	case errors.As(err, &rents):
 		return refuse(CodeTooManyRentals, msg), true

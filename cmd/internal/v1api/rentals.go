@@ -62,17 +62,13 @@ func rentalOf(r store.Rental) rentalJSON {
 		Phone: sanitize.Line(r.Phone), Days: r.TotalDays(), PriceCents: r.PriceCents, PaidCents: r.PaidCents(),
 		State: string(r.State), RefundCents: r.RefundCents, Simulated: r.Simulated, CreatedAt: at(r.CreatedAt),
 		EndsAt: at(r.EndsAt), EndedAt: at(r.EndedAt), Code: optLine(r.LatestCode()),
-		Extensions: make([]extensionJSON, 0, len(r.Extensions)), Messages: make([]messageJSON, 0, len(r.Messages))}
+		Extensions: make([]extensionJSON, 0, len(r.Extensions)), Messages: messagesOf(r.Messages)}
 	if r.CancelOffered() {
 		j.CancelUntil = at(r.CancelUntil)
 	}
 	for _, e := range r.Extensions {
 		j.Extensions = append(j.Extensions, extensionJSON{Days: e.Days, PriceCents: e.PriceCents,
 			Refunded: e.Refunded, CreatedAt: at(e.CreatedAt)})
-	}
-	for _, m := range r.Messages {
-		j.Messages = append(j.Messages, messageJSON{Sender: sanitize.Line(m.Sender), Text: sanitize.Text(m.Body),
-			Code: optLine(m.Code), ReceivedAt: at(m.ReceivedAt)})
 	}
 	return j
 }

@@ -130,16 +130,21 @@ type messageJSON struct {
 }
 
 func reservationOf(r store.Reservation) reservationJSON {
-	j := reservationJSON{ID: r.ID, Service: r.Service, Country: r.Country, Phone: sanitize.Line(r.Phone),
+	return reservationJSON{ID: r.ID, Service: r.Service, Country: r.Country, Phone: sanitize.Line(r.Phone),
 		PriceCents: r.PriceCents, State: string(r.State), Refunded: r.Refunded, Simulated: r.Simulated,
 		CreatedAt: at(r.CreatedAt), ExpiresAt: at(r.ExpiresAt), CancelAfter: at(r.CancelAfter),
 		EndedAt: at(r.EndedAt), Code: optLine(r.LatestCode()), Operator: sanitize.Line(r.Operator),
-		Report: string(r.Report), Messages: make([]messageJSON, 0, len(r.Messages))}
-	for _, m := range r.Messages {
-		j.Messages = append(j.Messages, messageJSON{Sender: sanitize.Line(m.Sender), Text: sanitize.Text(m.Body),
+		Report: string(r.Report), Messages: messagesOf(r.Messages)}
+}
+
+// messagesOf is SMS as the API gives them, cleaned, oldest first.
+func messagesOf(ms []store.Message) []messageJSON {
+	out := make([]messageJSON, 0, len(ms))
+	for _, m := range ms {
+		out = append(out, messageJSON{Sender: sanitize.Line(m.Sender), Text: sanitize.Text(m.Body),
 			Code: optLine(m.Code), ReceivedAt: at(m.ReceivedAt)})
 	}
-	return j
+	return out
 }
 
 type reservationsJSON struct {
