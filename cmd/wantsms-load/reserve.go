@@ -9,7 +9,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -102,7 +101,7 @@ func measureReserve(ctx context.Context, c reserveConfig) (reserveReport, error)
 
 // reserveMany reserves c.Reservations numbers through the engine over the
 // simulator, c.Workers at once, and times each.
-func reserveMany(ctx context.Context, c reserveConfig) (lat []time.Duration, failed int64, elapsed time.Duration, err error) {
+func reserveMany(ctx context.Context, c reserveConfig) ([]time.Duration, int64, time.Duration, error) {
 	st, err := store.Open(filepath.Join(c.Dir, "wantsms.db"), store.Options{})
 	if err != nil {
 		return nil, 0, 0, err
@@ -128,9 +127,10 @@ func reserveMany(ctx context.Context, c reserveConfig) (lat []time.Duration, fai
 	if !ok {
 		return nil, 0, 0, fmt.Errorf("the simulator sells no %s number in %s", pick.Service, pick.Country)
 	}
-	var next atomic.Int64
+	var next, failed atomic.Int64
 	var mu sync.Mutex
 	var wg sync.WaitGroup
+	var lat []time.Duration
 	start := time.Now()
 	for _, uid := range users {
 		wg.Go(func() {
@@ -138,7 +138,7 @@ func reserveMany(ctx context.Context, c reserveConfig) (lat []time.Duration, fai
 			for next.Add(1) <= int64(c.Reservations) && ctx.Err() == nil {
 				t := time.Now()
 				if _, err := eng.ReservePick(ctx, uid, o.Pick(), o.SellCents); err != nil {
-					atomic.AddInt64(&failed, 1)
+					failed.Add(1)
 					continue
 				}
 				mine = append(mine, time.Since(t))
@@ -149,7 +149,7 @@ func reserveMany(ctx context.Context, c reserveConfig) (lat []time.Duration, fai
 		})
 	}
 	wg.Wait()
-	return lat, failed, time.Since(start), ctx.Err()
+	return lat, failed.Load(), time.Since(start), ctx.Err()
 }
 
 // reserveAccounts makes one funded account per worker.
@@ -226,7 +226,7 @@ func writeReserveReport(w io.Writer, r reserveReport) error {
 		fmt.Sprintf("raw SQLite inserts, same durability: %.0f /s", r.RawInsertsSec),
 		fmt.Sprintf("ratio: %.0f %% of the raw rate", r.Ratio*100),
 	}
-	for _, l := range slices.Clip(lines) {
+	for _, l := range lines {
 		if _, err := fmt.Fprintln(w, l); err != nil {
 			return err
 		}

@@ -133,9 +133,10 @@ func (s *Service) instanceFamilies() []metrics.Family {
 	}
 	leases := metrics.Family{Name: "wantsms_lease_held", Help: "1 while this instance holds the lease and runs " +
 		"its jobs (numbers, purge, payments): exactly one instance should, for each.", Type: metrics.Gauge}
+	held := s.Store.LeasesHeld()
 	for _, name := range []string{store.LeaseNumbers, store.LeasePurge, store.LeasePayments} {
 		v := int64(0)
-		if s.Store.LeasesHeld()[name] {
+		if held[name] {
 			v = 1
 		}
 		leases.Samples = append(leases.Samples, metrics.Sample{Labels: metrics.L("lease", name), Value: v})
