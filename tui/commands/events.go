@@ -71,12 +71,8 @@ var errLiveEnded = errors.New("live updates ended")
 func awaitSMS(c *Call, id int64, seen int, limit time.Duration) error {
 	sub := c.Deps.Store.Hub().Subscribe(c.User.ID)
 	defer sub.Close()
-	var timeout <-chan time.Time
-	if limit > 0 {
-		t := time.NewTimer(limit)
-		defer t.Stop()
-		timeout = t.C
-	}
+	timeout, stop := waitLimit(limit)
+	defer stop()
 	for {
 		// The key this call was identified by may be unlinked meanwhile:
 		// the wait ends with it, as a dashboard signed in with it does.
@@ -107,6 +103,16 @@ func awaitSMS(c *Call, id int64, seen int, limit time.Duration) error {
 }
 
 var errWaitedOut = errors.New("waited out")
+
+// waitLimit is a wait's timeout: a channel that fires after limit, or
+// never when limit is 0; stop releases its timer.
+func waitLimit(limit time.Duration) (<-chan time.Time, func()) {
+	if limit <= 0 {
+		return nil, func() {}
+	}
+	t := time.NewTimer(limit)
+	return t.C, func() { t.Stop() }
+}
 
 // nextChange returns at the next event that concerns the wait (or when
 // events were missed), when timeout fires (errWaitedOut) or ctx ends.

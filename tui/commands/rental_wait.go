@@ -38,12 +38,8 @@ func (e rentalEventJSON) WriteText(w io.Writer) error {
 func awaitRentalSMS(c *Call, id int64, limit time.Duration) error {
 	sub := c.Deps.Store.Hub().Subscribe(c.User.ID)
 	defer sub.Close()
-	var timeout <-chan time.Time
-	if limit > 0 {
-		t := time.NewTimer(limit)
-		defer t.Stop()
-		timeout = t.C
-	}
+	timeout, stop := waitLimit(limit)
+	defer stop()
 	seen := -1
 	for {
 		if err := stillLinked(c); err != nil {
