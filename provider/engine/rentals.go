@@ -351,9 +351,7 @@ func (e *Engine) FinishRental(ctx context.Context, userID, id int64) (store.Rent
 	}
 	e.forgetRental(id)
 	if rr, ok := e.router.Renter(r.Provider); ok {
-		if err := rr.FinishRent(ctx, r.ProviderRef); err != nil && !errors.Is(err, provider.ErrUnknownActivation) {
-			e.log.Warn("finish rental upstream", "rental", id, "err", err)
-		}
+		e.finishRentalUpstream(ctx, rr, r)
 	}
 	return r, nil
 }
@@ -519,10 +517,15 @@ func (e *Engine) endRental(ctx context.Context, id int64) {
 	e.forgetRental(id)
 	e.log.Info("rental ended", "rental", id)
 	if known {
-		if err := rr.FinishRent(ctx, r.ProviderRef); err != nil && !errors.Is(err, provider.ErrUnknownActivation) {
-			// The upstream ends it at its own end anyway.
-			e.log.Warn("finish rental upstream", "rental", id, "err", err)
-		}
+		e.finishRentalUpstream(ctx, rr, r)
+	}
+}
+
+// finishRentalUpstream tells the provider a rental ended here; one that does
+// not hear it ends the number at its own end anyway.
+func (e *Engine) finishRentalUpstream(ctx context.Context, rr provider.Renter, r store.Rental) {
+	if err := rr.FinishRent(ctx, r.ProviderRef); err != nil && !errors.Is(err, provider.ErrUnknownActivation) {
+		e.log.Warn("finish rental upstream", "rental", r.ID, "err", err)
 	}
 }
 
