@@ -421,3 +421,32 @@ func TestRentalEndWaitsForTheLastLook(t *testing.T) {
 	}
 	r.checkLedger()
 }
+
+// Finishing a rental early ends it now with nothing paid back, after
+// fetching the SMS the provider holds and we had not polled yet, and
+// tells the provider; a second finish is refused as ended.
+func TestFinishRentalFetchesItsLastSMS(t *testing.T) {
+	r, up, eng := rentRig(t)
+	u := r.user("f@example.com", 100_000)
+	rent, err := r.rent(eng, u, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	paid := r.balance(u)
+	up.AddRentSMS(rent.ProviderRef, "Telegram", "Telegram code 77777") // not polled yet
+	done, err := eng.FinishRental(ctx, u.ID, rent.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := r.rental(rent.ID)
+	if done.State != store.RentEnded || got.State != store.RentEnded || got.LatestCode() != "77777" ||
+		got.RefundCents != 0 || r.balance(u) != paid {
+		t.Fatalf("finished: %+v, balance %d (paid %d)", got, r.balance(u), paid)
+	}
+	if state, _, _ := up.Rental(rent.ProviderRef); state != "finish" {
+		t.Fatalf("upstream the rental is %q, want finish", state)
+	}
+	if _, err := eng.FinishRental(ctx, u.ID, rent.ID); !errors.Is(err, store.ErrRentalEnded) {
+		t.Fatalf("a second finish: %v", err)
+	}
+}
