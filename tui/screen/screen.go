@@ -5,8 +5,9 @@
 // the view changed (Invalidate), changed lines only, at most FPS times a
 // second, and an idle session costs no timer and no wake-up at all.
 //
-// One goroutine per screen owns the output, so raw sequences (a clipboard
-// copy, a bell) never interleave with a frame.
+// One write at a time owns the output, so raw sequences (a clipboard
+// copy, a bell) never interleave with a frame; it runs on a goroutine that
+// lives only while a frame is due.
 //
 // May import from this repository: nothing.
 package screen
@@ -39,22 +40,26 @@ type Screen struct {
 	out    io.Writer
 	minGap time.Duration
 
-	mu      sync.Mutex
-	frame   string   // the view last written
-	dirty   bool     // view, size or raw changed since the last write
-	raw     []string // sequences to write before the next frame
-	width   int
-	height  int
-	repaint bool // everything must be redrawn (resize, start)
-	stopped bool
-	stale   bool          // the view changed: ask view for the frame
-	view    func() string // the program's view, for Invalidate
+	mu        sync.Mutex
+	frame     string   // the view last written
+	dirty     bool     // view, size or raw changed since the last write
+	raw       []string // sequences to write before the next frame
+	width     int
+	height    int
+	repaint   bool // everything must be redrawn (resize, start)
+	started   bool
+	stopped   bool
+	stale     bool          // the view changed: ask view for the frame
+	view      func() string // the program's view, for Invalidate
+	pending   bool          // a write is scheduled or under way
+	lastWrite time.Time
+	gap       *time.Timer   // wakes a write at the end of a frame gap; made on first use
+	ended     chan struct{} // closed when Stop has given the terminal back
 
-	wake chan struct{} // capacity 1: a write is due
-	done chan struct{} // closed by Stop
-	gone chan struct{} // closed when the writer goroutine has ended
-
-	shown []string // lines on the terminal now; owned by the writer goroutine
+	// wmu is held while writing: one write at a time, in order. shown
+	// belongs to its holder.
+	wmu   sync.Mutex
+	shown []string // lines on the terminal now
 }
 
 // New prepares a screen writing to out at most fps frames a second.
@@ -62,19 +67,25 @@ func New(out io.Writer, fps int) *Screen {
 	if fps < 1 {
 		fps = 1
 	}
-	return &Screen{out: out, minGap: time.Second / time.Duration(fps), repaint: true,
-		wake: make(chan struct{}, 1), done: make(chan struct{}), gone: make(chan struct{})}
+	return &Screen{out: out, minGap: time.Second / time.Duration(fps), repaint: true, ended: make(chan struct{})}
 }
 
 // Start takes over the terminal (alternate screen, hidden cursor,
-// bracketed paste) and starts the writer.
+// bracketed paste); frames are written from then on.
 func (s *Screen) Start() {
+	s.wmu.Lock()
 	_, _ = io.WriteString(s.out, enterAltScreen+hideCursor+pasteOn)
-	go s.run()
+	s.wmu.Unlock()
+	s.mu.Lock()
+	s.started = true
+	if s.dirty {
+		s.scheduleLocked()
+	}
+	s.mu.Unlock()
 }
 
 // Source sets where Invalidate takes frames from. view is called on the
-// writer goroutine, never while the screen's lock is held, so it may take
+// writing goroutine, never while the screen's lock is held, so it may take
 // the program's own lock.
 func (s *Screen) Source(view func() string) {
 	s.mu.Lock()
@@ -89,8 +100,8 @@ func (s *Screen) Source(view func() string) {
 func (s *Screen) Invalidate() {
 	s.mu.Lock()
 	s.stale, s.dirty = true, true
+	s.scheduleLocked()
 	s.mu.Unlock()
-	s.poke()
 }
 
 // Resize records the terminal's size; the next frame is drawn in full at
@@ -110,62 +121,78 @@ func (s *Screen) Emit(seq string) {
 	s.mu.Lock()
 	s.raw = append(s.raw, seq)
 	s.dirty = true
+	s.scheduleLocked()
 	s.mu.Unlock()
-	s.poke()
 }
 
-func (s *Screen) poke() {
-	select {
-	case s.wake <- struct{}{}:
+// scheduleLocked arranges a write: at once when the last one is a frame
+// gap old, else when the gap ends. The write runs on a goroutine of its
+// own that ends with it, so an idle screen has no goroutine, and a
+// session's long-lived goroutines never carry the stack a render grows.
+// s.mu is held.
+func (s *Screen) scheduleLocked() {
+	if !s.started || s.stopped || s.pending {
+		return
+	}
+	s.pending = true
+	wait := s.minGap - time.Since(s.lastWrite)
+	switch {
+	case wait <= 0:
+		go s.write()
+	case s.gap == nil:
+		s.gap = time.AfterFunc(wait, s.write)
 	default:
+		s.gap.Reset(wait)
+	}
+}
+
+// write writes what is pending, then schedules the next write if more
+// came meanwhile.
+func (s *Screen) write() {
+	s.wmu.Lock()
+	s.mu.Lock()
+	stopped := s.stopped
+	s.mu.Unlock()
+	wrote := false
+	if !stopped {
+		wrote = s.flush()
+	}
+	s.wmu.Unlock()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.pending = false
+	if wrote {
+		s.lastWrite = time.Now()
+	}
+	if s.dirty {
+		s.scheduleLocked()
 	}
 }
 
 // Stop writes what is pending, gives the terminal back (normal screen,
-// cursor shown) and ends the writer. It waits for the writer to finish.
+// cursor shown) and stops writing. It returns once the terminal is given
+// back, also when called again.
 func (s *Screen) Stop() {
 	s.mu.Lock()
 	if s.stopped {
 		s.mu.Unlock()
-		<-s.gone
+		<-s.ended
 		return
 	}
 	s.stopped = true
-	s.mu.Unlock()
-	close(s.done)
-	<-s.gone
-	_, _ = io.WriteString(s.out, pasteOff+showCursor+leaveAltScreen)
-}
-
-// run writes frames as they come, then waits minGap before the next one
-// so that bursts coalesce; the timer exists only right after a write.
-func (s *Screen) run() {
-	defer close(s.gone)
-	gap := time.NewTimer(0)
-	<-gap.C
-	for {
-		select {
-		case <-s.wake:
-		case <-s.done:
-			s.flush()
-			return
-		}
-		if !s.flush() {
-			continue
-		}
-		gap.Reset(s.minGap)
-		select {
-		case <-gap.C:
-		case <-s.done:
-			gap.Stop()
-			s.flush()
-			return
-		}
+	if s.gap != nil {
+		s.gap.Stop()
 	}
+	s.mu.Unlock()
+	s.wmu.Lock() // a write under way ends first
+	s.flush()
+	_, _ = io.WriteString(s.out, pasteOff+showCursor+leaveAltScreen)
+	s.wmu.Unlock()
+	close(s.ended)
 }
 
 // flush writes pending sequences and the changed lines of the frame;
-// it reports whether it wrote anything.
+// it reports whether it wrote anything. s.wmu is held.
 func (s *Screen) flush() bool {
 	s.mu.Lock()
 	if !s.dirty {

@@ -2,6 +2,7 @@ package screen
 
 import (
 	"bytes"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -320,4 +321,30 @@ func TestEmptyFirstViewWritesNothing(t *testing.T) {
 		t.Fatalf("%d writes, the last %q: want the modes, then the first paint", n, term.last())
 	}
 	s.Stop()
+}
+
+// A screen holds a goroutine only while a frame is due: a session that
+// shows a frame and then idles costs none (each used to keep a writer).
+func TestIdleScreenHoldsNoGoroutine(t *testing.T) {
+	before := runtime.NumGoroutine()
+	term := newRecorder(20, 3)
+	s := New(term, 100)
+	p := attach(s)
+	s.Start()
+	s.Resize(20, 3)
+	p.show("one")
+	showing(t, term, "one")
+	p.show("two") // within the gap: written when it ends
+	showing(t, term, "two")
+	deadline := time.Now().Add(5 * time.Second)
+	for runtime.NumGoroutine() > before {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d goroutines left after the frames were written (was %d)", runtime.NumGoroutine(), before)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	s.Stop()
+	if got := term.screen(); strings.Contains(got, "two") {
+		t.Fatalf("the terminal was not given back: %q", got)
+	}
 }
