@@ -95,6 +95,12 @@ type Subscription struct {
 	all    bool // every user's events (SubscribeAll)
 	missed atomic.Bool
 	once   sync.Once
+	// ready, if set (Notify), is called when an event arrives while
+	// armed; it disarms. A session thus learns of its events without a
+	// goroutine of its own waiting on C.
+	ready  atomic.Pointer[func()]
+	armed  atomic.Bool
+	closed atomic.Bool
 }
 
 // Subscribe returns a subscription to userID's events; userID 0 gets
@@ -197,6 +203,42 @@ func (s *Subscription) offer(e Event) {
 	default:
 		s.missed.Store(true)
 	}
+	s.wake()
+}
+
+// Notify makes the subscription call ready, once, when an event is
+// queued (or C is closed); Rearm asks for the next call. ready runs on
+// the publisher's goroutine: it must return at once. It suits a reader
+// that drains C without blocking each time it is told (TryNext).
+func (s *Subscription) Notify(ready func()) {
+	s.ready.Store(&ready)
+	s.Rearm()
+}
+
+// Rearm asks for ready to be called on the next event; if events are
+// already queued, it is called now.
+func (s *Subscription) Rearm() {
+	s.armed.Store(true)
+	if len(s.c) > 0 || s.closed.Load() {
+		s.wake()
+	}
+}
+
+func (s *Subscription) wake() {
+	if f := s.ready.Load(); f != nil && s.armed.CompareAndSwap(true, false) {
+		(*f)()
+	}
+}
+
+// TryNext takes the next queued event without waiting; ok is false when
+// none is queued. closed reports that C is closed (and drained).
+func (s *Subscription) TryNext() (e Event, ok, closed bool) {
+	select {
+	case e, ok := <-s.c:
+		return e, ok, !ok
+	default:
+		return Event{}, false, false
+	}
 }
 
 // Missed reports, and clears, whether events were dropped because the
@@ -219,4 +261,10 @@ func (s *Subscription) Close() {
 	s.closeChan()
 }
 
-func (s *Subscription) closeChan() { s.once.Do(func() { close(s.c) }) }
+func (s *Subscription) closeChan() {
+	s.once.Do(func() {
+		close(s.c)
+		s.closed.Store(true)
+		s.wake()
+	})
+}

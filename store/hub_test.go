@@ -188,3 +188,58 @@ func TestHubResyncFlagsEverySubscriber(t *testing.T) {
 		t.Fatal("closing the subscription of no user ended everyone's")
 	}
 }
+
+// A notified subscription is told once per drain: events that arrive
+// while it drains are found by its next TryNext or, after Rearm, by a
+// new call; closing is told too.
+func TestHubNotifyOncePerDrain(t *testing.T) {
+	h := NewHub()
+	sub := h.Subscribe(7)
+	calls := 0
+	sub.Notify(func() { calls++ })
+	if calls != 0 {
+		t.Fatalf("told %d times before any event", calls)
+	}
+	h.Publish(Event{UserID: 7, Kind: EventBalance})
+	h.Publish(Event{UserID: 7, Kind: EventMessage, Ref: 3})
+	if calls != 1 {
+		t.Fatalf("told %d times for two events before a drain, want 1", calls)
+	}
+	var got []EventKind
+	for {
+		e, ok, closed := sub.TryNext()
+		if closed {
+			t.Fatal("closed while open")
+		}
+		if !ok {
+			break
+		}
+		got = append(got, e.Kind)
+	}
+	if fmt.Sprint(got) != "[balance message]" {
+		t.Fatalf("drained %v", got)
+	}
+	h.Publish(Event{UserID: 7, Kind: EventRental}) // while not re-armed
+	if calls != 1 {
+		t.Fatalf("told while disarmed (%d calls)", calls)
+	}
+	sub.Rearm() // an event is waiting: told at once
+	if calls != 2 {
+		t.Fatalf("re-arming over a queued event told %d times, want 2", calls)
+	}
+	if e, ok, _ := sub.TryNext(); !ok || e.Kind != EventRental {
+		t.Fatalf("next %v %v", e, ok)
+	}
+	sub.Rearm()
+	h.Close()
+	if calls != 3 {
+		t.Fatalf("closing told %d times, want 3", calls)
+	}
+	if _, ok, closed := sub.TryNext(); ok || !closed {
+		t.Fatalf("after close: ok %v closed %v", ok, closed)
+	}
+	sub.Rearm() // closed while disarmed is told on re-arming too
+	if calls != 4 {
+		t.Fatalf("re-arming a closed subscription told %d times, want 4", calls)
+	}
+}

@@ -102,10 +102,15 @@ func (m *Model) startDashboard() tea.Cmd {
 	m.phase, m.auth = phaseDash, nil
 	m.panes = newPanes(m.c, m.deps)
 	m.sub = m.deps.Store.Hub().Subscribe(m.c.UserID)
+	if post := m.c.Post; post != nil {
+		// Told, not waited for: no goroutine per session sits on the
+		// subscription; each arrival posts one message that drains it.
+		m.sub.Notify(func() { post(eventsReadyMsg{}) })
+	}
 	// One check of the standing once subscribed: a change made between
 	// the sign-in and the subscription (a reset ending every session)
 	// sent its event before this session listened.
-	cmds := []tea.Cmd{rearm, m.checkStanding()}
+	cmds := []tea.Cmd{m.checkStanding()}
 	for _, p := range m.panes {
 		cmds = append(cmds, p.Init())
 	}
@@ -129,8 +134,6 @@ func (m *Model) Close() {
 	}
 }
 
-type hubClosedMsg struct{}
-
 type userLoadedMsg struct {
 	user store.User
 	err  error
@@ -142,21 +145,36 @@ type userLoadedMsg struct {
 	standingOnly bool
 }
 
-// rearmMsg asks for the event wait to be armed again.
-type rearmMsg struct{}
+// eventsReadyMsg says the account's subscription has events queued.
+type eventsReadyMsg struct{}
 
-func rearm() tea.Msg { return rearmMsg{} }
-
-// waitEvent waits for the next event of the account; it is re-armed after
-// each one, so one goroutine per session waits and nothing polls.
-func waitEvent(sub *store.Subscription) tea.Cmd {
-	return func() tea.Msg {
-		e, ok := <-sub.C
-		if !ok {
-			return hubClosedMsg{}
+// takeEvents handles every queued event of the account, then asks to be
+// told of the next. The user is read again once for the lot.
+func (m *Model) takeEvents() (tea.Model, tea.Cmd) {
+	var cmds []tea.Cmd
+	check, took := false, false
+	for {
+		e, ok, closed := m.sub.TryNext()
+		if closed {
+			return m, tea.Batch(cmds...)
 		}
-		return kit.EventMsg{Event: e, Missed: sub.Missed()}
+		if !ok {
+			break
+		}
+		msg := kit.EventMsg{Event: e, Missed: m.sub.Missed()}
+		if e.Kind == store.EventAccountDeleted {
+			m.c.SayGoodbye(kit.AccountDeletedGoodbye)
+			return m, tea.Quit
+		}
+		took = true
+		check = check || msg.Missed || e.Kind == store.EventAccount
+		cmds = append(cmds, m.broadcast(msg))
 	}
+	if took {
+		cmds = append(cmds, m.reloadUser(check))
+	}
+	m.sub.Rearm()
+	return m, tea.Batch(cmds...)
 }
 
 // reloadUser reads the account again and, with check, whether what the
@@ -260,13 +278,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m, tea.Quit
 		}
 		check := msg.Missed || msg.Event.Kind == store.EventAccount
-		return m, tea.Batch(m.broadcast(msg), m.reloadUser(check), rearm)
-	case rearmMsg:
-		// Returned on its own, not in a batch: a batch would keep one more
-		// goroutine per idle session waiting for it to end.
-		return m, waitEvent(m.sub)
-	case hubClosedMsg:
-		return m, nil
+		return m, tea.Batch(m.broadcast(msg), m.reloadUser(check))
+	case eventsReadyMsg:
+		return m.takeEvents()
 	case userLoadedMsg:
 		if m.lapsed(msg) {
 			return m, tea.Quit

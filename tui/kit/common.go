@@ -83,6 +83,9 @@ type Common struct {
 	// in order with the frames. Only sequences built here, never text from
 	// outside.
 	Emit func(seq string)
+	// Post, if set, hands a message to the session's program from any
+	// goroutine without waiting for it to be taken (live events).
+	Post func(msg tea.Msg)
 }
 
 // CopyToClipboard puts text on the person's own clipboard with OSC 52 (a

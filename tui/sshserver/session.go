@@ -148,6 +148,9 @@ func (s *Server) runDashboard(ctx context.Context, sess ssh.Session, winCh <-cha
 	p := tea.NewProgram(newFramed(model, scr),
 		tea.WithInput(sess), tea.WithOutput(sess), tea.WithoutRenderer(),
 		tea.WithContext(ctx), tea.WithoutSignalHandler())
+	// A goroutine per message posted, living until the program takes it:
+	// the poster (an event's publisher) never waits for a session.
+	c.Post = func(msg tea.Msg) { go p.Send(msg) }
 	scr.Start()
 	defer scr.Stop()
 	// The library's window channel must always be drained, or its request

@@ -58,7 +58,7 @@ func New(t testing.TB) *Env {
 	t.Cleanup(func() { st.Close() })
 	r := lipgloss.NewRenderer(io.Discard, termenv.WithProfile(termenv.Ascii))
 	c := &kit.Common{Ctx: context.Background(), SSHCommand: "ssh -p 2222 localhost", Session: &kit.Session{ID: "view"},
-		Styles: kit.NewStyles(r), Keys: kit.DefaultKeys()}
+		Styles: kit.NewStyles(r), Keys: kit.DefaultKeys(), Post: post}
 	return &Env{T: t, Store: st, C: c, Deps: tui.Deps{Store: st, SSHCommand: c.SSHCommand}, Clock: clock}
 }
 
@@ -124,8 +124,21 @@ func (e *Env) SignedIn(email string, cents int64) (tea.Model, store.User) {
 	return e.Open(&u), u
 }
 
+// posted holds what sessions' Post handed over (the store's live events
+// telling a dashboard to look): Drive delivers it once the model settles,
+// as the program would.
+var posted = make(chan tea.Msg, 1024)
+
+func post(msg tea.Msg) {
+	select {
+	case posted <- msg:
+	default: // a test that never drives again: nobody is waiting
+	}
+}
+
 // Drive delivers a message and runs the commands it returns until the
-// model settles; commands that block (waiting for live events) are left.
+// model settles, then what was posted meanwhile; commands that block are
+// left.
 func Drive(m tea.Model, msg tea.Msg) tea.Model {
 	queue := []tea.Msg{msg}
 	if batch, ok := msg.(tea.BatchMsg); ok {
@@ -138,6 +151,13 @@ func Drive(m tea.Model, msg tea.Msg) tea.Model {
 		var cmd tea.Cmd
 		m, cmd = m.Update(queue[0])
 		queue = append(queue[1:], RunCmd(cmd)...)
+		if len(queue) == 0 {
+			select {
+			case p := <-posted:
+				queue = append(queue, p)
+			default:
+			}
+		}
 	}
 	return m
 }
