@@ -99,13 +99,15 @@ type TickMsg struct {
 // number open wakes once a minute until its last two minutes.
 type Ticker struct {
 	owner  string
+	c      *Common
 	active bool      // the pane is in view
 	due    time.Time // when the pending tick fires; zero when none is
 	gen    int
+	timer  *time.Timer // the pending tick, when posted by a timer
 }
 
-// NewTicker makes the ticker of the pane named owner.
-func NewTicker(owner string) Ticker { return Ticker{owner: owner} }
+// NewTicker makes the ticker of the pane named owner in c's session.
+func NewTicker(owner string, c *Common) Ticker { return Ticker{owner: owner, c: c} }
 
 // SetActive records whether the pane is in view.
 func (t *Ticker) SetActive(on bool) { t.active = on }
@@ -125,8 +127,19 @@ func (t *Ticker) Ensure(wait time.Duration) tea.Cmd {
 	}
 	t.gen++
 	t.due = due
-	owner, gen := t.owner, t.gen
-	return tea.Tick(wait, func(time.Time) tea.Msg { return TickMsg{owner: owner, gen: gen} })
+	msg := TickMsg{owner: t.owner, gen: t.gen}
+	if t.c != nil && t.c.Post != nil {
+		// A timer, not a command sleeping on a goroutine of its own: a
+		// session with a number open waits for its countdown at no
+		// goroutine's cost.
+		if t.timer != nil {
+			t.timer.Stop()
+		}
+		post := t.c.Post
+		t.timer = time.AfterFunc(wait, func() { post(msg) })
+		return nil
+	}
+	return tea.Tick(wait, func(time.Time) tea.Msg { return msg })
 }
 
 // Tick handles one of the pane's ticks: the current one re-arms for the

@@ -3,12 +3,14 @@ package kit
 import (
 	"testing"
 	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
 )
 
 // The countdown ticks only while a pane that shows one is in view, one
 // tick at a time, and a sooner change supersedes a later tick.
 func TestCountdownTicksOnlyWhenShown(t *testing.T) {
-	tk := NewTicker("x")
+	tk := NewTicker("x", nil)
 	if tk.Ensure(time.Second) != nil {
 		t.Fatal("a pane out of view started a tick")
 	}
@@ -62,5 +64,32 @@ func TestClockChangesWhenItsTextDoes(t *testing.T) {
 	}
 	if w := ClockChange(20 * time.Minute); w < 59*time.Second {
 		t.Errorf("a 20-minute countdown wakes after %v; want about a minute", w)
+	}
+}
+
+// In a session that can post, a tick is a timer that posts it: no
+// command sleeps on a goroutine meanwhile, and a superseded tick's timer
+// is stopped, so only the current tick arrives.
+func TestTickerPostsFromATimer(t *testing.T) {
+	got := make(chan tea.Msg, 4)
+	tk := NewTicker("x", &Common{Post: func(m tea.Msg) { got <- m }})
+	tk.active = true
+	if tk.Ensure(time.Hour) != nil {
+		t.Fatal("a command instead of a timer")
+	}
+	if tk.Ensure(20*time.Millisecond) != nil {
+		t.Fatal("a command instead of a timer")
+	}
+	msg := (<-got).(TickMsg)
+	if msg.gen != tk.gen {
+		t.Fatalf("tick of generation %d arrived, current is %d", msg.gen, tk.gen)
+	}
+	if tk.Tick(msg, -1) != nil {
+		t.Fatal("re-armed without a countdown")
+	}
+	select {
+	case m := <-got:
+		t.Fatalf("a second tick arrived: %+v", m)
+	case <-time.After(50 * time.Millisecond):
 	}
 }

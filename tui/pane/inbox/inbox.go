@@ -102,7 +102,7 @@ type bellMsg struct{}
 
 // New makes the pane; eng nil offers no action on a number.
 func New(c *kit.Common, st Store, eng Engine) *Pane {
-	return &Pane{c: c, st: st, eng: eng, tick: kit.NewTicker("inbox")}
+	return &Pane{c: c, st: st, eng: eng, tick: kit.NewTicker("inbox", c)}
 }
 
 func (p *Pane) Title() string    { return "Inbox" }

@@ -114,7 +114,7 @@ type numberReloadedMsg struct {
 
 // New makes the pane; eng nil shows it without offers.
 func New(c *kit.Common, st Store, eng Engine) *Pane {
-	return &Pane{c: c, st: st, eng: eng, tick: kit.NewTicker("numbers")}
+	return &Pane{c: c, st: st, eng: eng, tick: kit.NewTicker("numbers", c)}
 }
 
 func (p *Pane) Title() string    { return "Numbers" }

@@ -112,7 +112,7 @@ type bellMsg struct{}
 
 // New makes the pane; eng nil offers no rental.
 func New(c *kit.Common, st Store, eng Engine) *Pane {
-	return &Pane{c: c, st: st, eng: eng, tick: kit.NewTicker("rentals")}
+	return &Pane{c: c, st: st, eng: eng, tick: kit.NewTicker("rentals", c)}
 }
 
 // Title is the tab's label; "Rentals !" while a rental's end is near
