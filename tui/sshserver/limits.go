@@ -72,46 +72,8 @@ func (s *Server) sessionChannel(srv *ssh.Server, conn *gossh.ServerConn, newChan
 	}
 	defer s.closeSession(cs)
 	// returns once the session's channel is closed
-	ssh.DefaultSessionHandler(srv, conn, limitedNewChannel{newChan}, ctx)
-}
-
-// Bounds on a session's environment requests: the library keeps every
-// one for the session's life, and a client could send gigabytes of them
-// before asking for its shell (2.4 GB from one connection in ten
-// seconds). A terminal sends a handful (TERM, LANG, COLORFGBG, NO_COLOR).
-const (
-	maxEnvRequests = 32
-	maxEnvBytes    = 4096 // one name and value
-)
-
-// limitedNewChannel is a session channel whose env requests past
-// maxEnvRequests, or longer than maxEnvBytes, are refused before the
-// library sees them; every other request passes on, in order.
-type limitedNewChannel struct{ gossh.NewChannel }
-
-func (c limitedNewChannel) Accept() (gossh.Channel, <-chan *gossh.Request, error) {
-	ch, reqs, err := c.NewChannel.Accept()
-	if err != nil {
-		return ch, reqs, err
-	}
-	out := make(chan *gossh.Request)
-	go func() {
-		defer close(out)
-		env := 0
-		for r := range reqs { // closed with the channel
-			if r.Type == "env" {
-				if env >= maxEnvRequests || len(r.Payload) > maxEnvBytes {
-					if r.WantReply {
-						_ = r.Reply(false, nil)
-					}
-					continue
-				}
-				env++
-			}
-			out <- r // the library reads every request until the channel closes
-		}
-	}()
-	return ch, out, nil
+	win := &sessionWindow{}
+	ssh.DefaultSessionHandler(srv, conn, relayedChannel{newChan, win}, sessionContext{ctx, win})
 }
 
 func (s *Server) openSession(cs *connSessions) (refused string) {

@@ -16,7 +16,12 @@ import (
 type framed struct {
 	m   *lockedModel
 	scr *screen.Screen
+	win *sessionWindow
 }
+
+// windowChangedMsg tells the program that its session's window changed;
+// framed turns it into a WindowSizeMsg of the latest size.
+type windowChangedMsg struct{}
 
 // lockedModel is the current model, shared by the program's goroutine
 // (Update) and the screen's writer (View), which take turns.
@@ -31,8 +36,8 @@ func (l *lockedModel) view() string {
 	return l.inner.View()
 }
 
-func newFramed(inner tea.Model, scr *screen.Screen) framed {
-	f := framed{m: &lockedModel{inner: inner}, scr: scr}
+func newFramed(inner tea.Model, scr *screen.Screen, win *sessionWindow) framed {
+	f := framed{m: &lockedModel{inner: inner}, scr: scr, win: win}
 	scr.Source(f.m.view)
 	return f
 }
@@ -46,6 +51,10 @@ func (f framed) Init() tea.Cmd {
 }
 
 func (f framed) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	if _, ok := msg.(windowChangedMsg); ok {
+		w := f.win.take()
+		msg = tea.WindowSizeMsg{Width: w.Width, Height: w.Height}
+	}
 	f.m.mu.Lock()
 	m, cmd := f.m.inner.Update(msg)
 	f.m.inner = m

@@ -68,14 +68,10 @@ func (s *Server) handle(sess ssh.Session) {
 	stopHandshakeTimer(ctx)
 	ts := tuiSession(sess)
 	log := s.log.With("session", shortID(ts.ID), "remote", ts.Origin.RemoteAddr)
-	_, winCh, hasPty := sess.Pty()
+	// The library's window channel holds only the PTY's first size: the
+	// window changes go to sessionWindow instead (relayedChannel).
+	pty, _, hasPty := sess.Pty()
 	if !hasPty {
-		// A client may ask for a zero-size PTY: then there is a window
-		// channel all the same, which must be drained (it is closed with
-		// the session). Without any PTY request it is nil.
-		if winCh != nil {
-			go drain(winCh)
-		}
 		_ = sess.Exit(s.runCommand(sess))
 		return
 	}
@@ -88,7 +84,6 @@ func (s *Server) handle(sess ssh.Session) {
 			// Admin powers only where the host enrolled this key for them.
 			ts.AdminKey = s.deps.Store.CheckActor(ctx, store.Actor{UserID: u.ID, Key: ts.Key.Fingerprint}) == nil
 		case !errors.Is(err, store.ErrNoUser):
-			go drain(winCh)
 			log.Error("resolve key", "err", err)
 			fmt.Fprintln(sess.Stderr(), "WantSMS cannot open your dashboard right now; please try again in a minute.")
 			_ = sess.Exit(1)
@@ -97,7 +92,7 @@ func (s *Server) handle(sess ssh.Session) {
 	}
 	log.Info("session start", "client", ts.Origin.ClientVersion, "user", userID(user))
 	start := time.Now()
-	reason := s.runDashboard(ctx, sess, winCh, ts, user)
+	reason := s.runDashboard(ctx, sess, pty.Window, ts, user)
 	if reason != "" {
 		fmt.Fprintf(sess, "\r\n%s\r\n", reason)
 	}
@@ -134,7 +129,7 @@ func (s *Server) runCommand(sess ssh.Session) int {
 
 // runDashboard runs the program until it quits or the session ends and
 // returns why the server ended it ("" when the person quit).
-func (s *Server) runDashboard(ctx context.Context, sess ssh.Session, winCh <-chan ssh.Window,
+func (s *Server) runDashboard(ctx context.Context, sess ssh.Session, size ssh.Window,
 	ts *kit.Session, user *store.User) string {
 	live := &liveSession{}
 	scr := screen.New(sess, s.cfg.FPS)
@@ -145,7 +140,11 @@ func (s *Server) runDashboard(ctx context.Context, sess ssh.Session, winCh <-cha
 		Styles: sessionStyles(sess), Keys: kit.DefaultKeys(), Goodbye: live.setReason, Emit: scr.Emit}
 	model := tui.New(c, s.deps, user)
 	defer model.Close()
-	p := tea.NewProgram(newFramed(model, scr),
+	win := windowOf(sess)
+	if win == nil { // not opened through sessionChannel: the size stays
+		win = &sessionWindow{}
+	}
+	p := tea.NewProgram(newFramed(model, scr, win),
 		tea.WithInput(sess), tea.WithOutput(sess), tea.WithoutRenderer(),
 		tea.WithContext(ctx), tea.WithoutSignalHandler())
 	// A goroutine per message posted, living until the program takes it:
@@ -153,13 +152,7 @@ func (s *Server) runDashboard(ctx context.Context, sess ssh.Session, winCh <-cha
 	c.Post = func(msg tea.Msg) { go p.Send(msg) }
 	scr.Start()
 	defer scr.Stop()
-	// The library's window channel must always be drained, or its request
-	// loop blocks; this goroutine ends when the session closes it.
-	go func() {
-		for w := range winCh {
-			p.Send(tea.WindowSizeMsg{Width: w.Width, Height: w.Height})
-		}
-	}()
+	defer win.attach(size, func() { c.Post(windowChangedMsg{}) })()
 	live.quit = p.Quit
 	if closing := s.sessions.add(live); closing != "" {
 		return closing
@@ -249,10 +242,4 @@ func userID(u *store.User) int64 {
 		return 0
 	}
 	return u.ID
-}
-
-// drain empties a window channel nobody else reads, until it is closed.
-func drain(winCh <-chan ssh.Window) {
-	for range winCh {
-	}
 }

@@ -1,0 +1,161 @@
+package sshserver
+
+import (
+	"encoding/binary"
+	"sync"
+
+	"github.com/charmbracelet/ssh"
+	gossh "golang.org/x/crypto/ssh"
+)
+
+// Bounds on a session's environment requests: the library keeps every
+// one for the session's life, and a client could send gigabytes of them
+// before asking for its shell (2.4 GB from one connection in ten
+// seconds). A terminal sends a handful (TERM, LANG, COLORFGBG, NO_COLOR).
+const (
+	maxEnvRequests = 32
+	maxEnvBytes    = 4096 // one name and value
+)
+
+// relayedChannel is a session channel whose requests pass through one
+// goroutine of ours before the library sees them: env requests past
+// maxEnvRequests, or longer than maxEnvBytes, are refused, and window
+// changes are taken here (sessionWindow) instead of by the library, whose
+// window channel would otherwise need a goroutine of its own per session
+// to drain it. Every other request passes on, in order.
+type relayedChannel struct {
+	gossh.NewChannel
+	win *sessionWindow
+}
+
+func (c relayedChannel) Accept() (gossh.Channel, <-chan *gossh.Request, error) {
+	ch, reqs, err := c.NewChannel.Accept()
+	if err != nil {
+		return ch, reqs, err
+	}
+	out := make(chan *gossh.Request)
+	go c.relay(reqs, out)
+	return ch, out, nil
+}
+
+// relay runs until the channel closes reqs; the library reads every
+// request passed on until then.
+func (c relayedChannel) relay(reqs <-chan *gossh.Request, out chan<- *gossh.Request) {
+	defer close(out)
+	env, pty := 0, false
+	for r := range reqs {
+		switch r.Type {
+		case "env":
+			if env >= maxEnvRequests || len(r.Payload) > maxEnvBytes {
+				reply(r, false)
+				continue
+			}
+			env++
+		case "pty-req":
+			pty = true
+		case "window-change":
+			w, ok := parseWindowChange(r.Payload)
+			if ok && pty {
+				c.win.change(w)
+			}
+			reply(r, ok && pty)
+			continue
+		}
+		out <- r
+	}
+}
+
+func reply(r *gossh.Request, ok bool) {
+	if r.WantReply {
+		_ = r.Reply(ok, nil)
+	}
+}
+
+// parseWindowChange reads a window-change request: columns, rows, and
+// the size in pixels (RFC 4254, 6.7).
+func parseWindowChange(p []byte) (ssh.Window, bool) {
+	if len(p) < 16 {
+		return ssh.Window{}, false
+	}
+	return ssh.Window{
+		Width:        int(binary.BigEndian.Uint32(p)),
+		Height:       int(binary.BigEndian.Uint32(p[4:])),
+		WidthPixels:  int(binary.BigEndian.Uint32(p[8:])),
+		HeightPixels: int(binary.BigEndian.Uint32(p[12:])),
+	}, true
+}
+
+// sessionWindow is a session's terminal size as its window changes
+// tell it. A dashboard attaches to it and is told that the size changed
+// (at most one notice pending at a time, so a storm of changes costs one
+// redraw); it reads the latest size when it takes the notice.
+type sessionWindow struct {
+	mu      sync.Mutex
+	size    ssh.Window
+	changed bool   // a window change came since the PTY request
+	notify  func() // the attached dashboard's, nil when none
+	pending bool   // notify called and the latest size not yet taken
+}
+
+func (w *sessionWindow) change(size ssh.Window) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.size, w.changed = size, true
+	w.signalLocked()
+}
+
+func (w *sessionWindow) signalLocked() {
+	if w.notify != nil && !w.pending {
+		w.pending = true
+		w.notify()
+	}
+}
+
+// attach makes notify the one told of changes, and tells it at once:
+// the first size is the PTY's unless a window change came already.
+// notify must not block. The returned detach stops the notices.
+func (w *sessionWindow) attach(initial ssh.Window, notify func()) (detach func()) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !w.changed {
+		w.size = initial
+	}
+	w.notify, w.pending = notify, false
+	w.signalLocked()
+	return func() {
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		w.notify = nil
+	}
+}
+
+// take returns the latest size and lets the next change notify again.
+func (w *sessionWindow) take() ssh.Window {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.pending = false
+	return w.size
+}
+
+// sessionContext is the connection's context as one session sees it:
+// it also holds that session's window.
+type sessionContext struct {
+	ssh.Context
+	win *sessionWindow
+}
+
+type sessionWindowKey struct{}
+
+func (c sessionContext) Value(key any) any {
+	if key == (sessionWindowKey{}) {
+		return c.win
+	}
+	return c.Context.Value(key)
+}
+
+// windowOf is the session's window, nil for a session not opened through
+// sessionChannel.
+func windowOf(sess ssh.Session) *sessionWindow {
+	w, _ := sess.Context().Value(sessionWindowKey{}).(*sessionWindow)
+	return w
+}

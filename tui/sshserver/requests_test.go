@@ -1,0 +1,102 @@
+package sshserver
+
+import (
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/binary"
+	"testing"
+	"time"
+
+	"github.com/charmbracelet/ssh"
+	gossh "golang.org/x/crypto/ssh"
+)
+
+func windowPayload(cols, rows uint32) []byte {
+	p := make([]byte, 16)
+	binary.BigEndian.PutUint32(p, cols)
+	binary.BigEndian.PutUint32(p[4:], rows)
+	return p
+}
+
+func TestParseWindowChange(t *testing.T) {
+	w, ok := parseWindowChange(windowPayload(120, 40))
+	if !ok || w.Width != 120 || w.Height != 40 {
+		t.Fatalf("parsed %+v, %v; want 120x40", w, ok)
+	}
+	if _, ok := parseWindowChange(windowPayload(1, 2)[:15]); ok {
+		t.Fatal("a short payload was taken as a window")
+	}
+}
+
+// A storm of window changes costs one notice until the dashboard takes
+// the size, and the size it takes is the latest.
+func TestSessionWindowCoalescesChanges(t *testing.T) {
+	var w sessionWindow
+	notices := 0
+	detach := w.attach(ssh.Window{Width: 80, Height: 24}, func() { notices++ })
+	if notices != 1 {
+		t.Fatalf("%d notices on attach, want 1 (the first size)", notices)
+	}
+	if got := w.take(); got.Width != 80 || got.Height != 24 {
+		t.Fatalf("first size %+v, want the PTY's 80x24", got)
+	}
+	for i := range 100 {
+		w.change(ssh.Window{Width: 81 + i, Height: 30})
+	}
+	if notices != 2 {
+		t.Fatalf("%d notices after 100 changes, want 2", notices)
+	}
+	if got := w.take(); got.Width != 180 {
+		t.Fatalf("took width %d, want the latest, 180", got.Width)
+	}
+	w.change(ssh.Window{Width: 90, Height: 30})
+	if notices != 3 {
+		t.Fatalf("a change after the size was taken gave no notice (%d)", notices)
+	}
+	detach()
+	w.change(ssh.Window{Width: 91, Height: 30})
+	if notices != 3 {
+		t.Fatal("a detached dashboard was still told of changes")
+	}
+}
+
+// A window change before the dashboard attaches is not lost: the
+// dashboard starts at that size, not the PTY's.
+func TestSessionWindowChangeBeforeAttach(t *testing.T) {
+	var w sessionWindow
+	w.change(ssh.Window{Width: 132, Height: 50})
+	w.attach(ssh.Window{Width: 80, Height: 24}, func() {})
+	if got := w.take(); got.Width != 132 || got.Height != 50 {
+		t.Fatalf("started at %+v, want the changed 132x50", got)
+	}
+}
+
+// The relay answers window changes as the library did: refused before a
+// PTY, taken after one.
+func TestWindowChangeNeedsAPTY(t *testing.T) {
+	_, addr := startWith(t, Config{}, nil)
+	_, priv, _ := ed25519.GenerateKey(rand.Reader)
+	signer, _ := gossh.NewSignerFromKey(priv)
+	c, err := gossh.Dial("tcp", addr, &gossh.ClientConfig{User: "x", Auth: []gossh.AuthMethod{gossh.PublicKeys(signer)},
+		HostKeyCallback: gossh.InsecureIgnoreHostKey(), Timeout: 10 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	sess, err := c.NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := sess.SendRequest("window-change", true, windowPayload(100, 30)); ok || err != nil {
+		t.Fatalf("window change without a PTY: ok %v, err %v; want refused", ok, err)
+	}
+	if err := sess.RequestPty("xterm", 24, 80, gossh.TerminalModes{}); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := sess.SendRequest("window-change", true, windowPayload(100, 30)); !ok || err != nil {
+		t.Fatalf("window change after a PTY: ok %v, err %v; want taken", ok, err)
+	}
+	if ok, _ := sess.SendRequest("window-change", true, windowPayload(100, 30)[:8]); ok {
+		t.Fatal("a malformed window change was taken")
+	}
+}
