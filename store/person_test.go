@@ -109,7 +109,7 @@ func err2[T any](_ T, err error) error { return err }
 // per line prefixed by its table, except the tables in skip.
 func dumpTables(t *testing.T, s *Store, skip ...string) string {
 	t.Helper()
-	dump, err := storetest.Dump(s.r, skip...)
+	dump, err := storetest.Dump(s.r.DB, skip...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -83,7 +83,7 @@ func openPostgres(dbURL string, opts Options) (*Store, error) {
 	r := sql.OpenDB(pgConnector{stdlib.GetConnector(*rcfg)})
 	r.SetMaxOpenConns(opts.Readers)
 	r.SetMaxIdleConns(opts.Readers)
-	s.r = r
+	s.r = &readPool{DB: r}
 	return s, nil
 }
 

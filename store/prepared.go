@@ -4,57 +4,78 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 	"sync"
 )
 
-// Reads that programs make many times a second (an API client polling a
-// number's status) run as prepared statements: SQLite parses and plans
-// each statement once per connection instead of once per call, which
-// otherwise costs more than the read itself.
-
-// The prepared reads, by the query they run.
-const (
-	qUserReservation = `SELECT ` + reservationColumns + ` FROM reservations WHERE id = ? AND user_id = ?`
-	qMessagesOf      = `SELECT id, reservation_id, provider_id, sender, body, code, received_at
-		FROM messages WHERE reservation_id = ? ORDER BY received_at, id`
-)
-
-// preparedReads holds the statements, prepared on the read pool on first
-// use (database/sql prepares each again on every connection it runs on).
-type preparedReads struct {
+// readPool is the read-only pool whose reads run as prepared statements,
+// cached by query: SQLite then parses and plans a statement once per
+// connection instead of on every call, which otherwise costs more than
+// most reads themselves (a key sign-in and the dashboard's first load
+// make some twenty reads; an API client polls a number's status many
+// times a second). Statements are prepared on first use, on every
+// connection they run on (database/sql does that).
+type readPool struct {
+	*sql.DB
 	mu    sync.RWMutex
 	stmts map[string]*sql.Stmt
 }
 
-// prepared returns the read pool's statement for query.
-func (s *Store) prepared(ctx context.Context, query string) (*sql.Stmt, error) {
-	p := &s.reads
+// maxPrepared bounds the cache: the store's reads are a fixed set of
+// queries, but some are built from a filter, and each statement holds
+// memory on every connection.
+const maxPrepared = 256
+
+// stmt returns query's prepared statement, or nil when it cannot be
+// prepared (the caller then runs it unprepared, which reports why) or the
+// cache is full.
+func (p *readPool) stmt(ctx context.Context, query string) *sql.Stmt {
 	p.mu.RLock()
 	st, ok := p.stmts[query]
+	full := len(p.stmts) >= maxPrepared
 	p.mu.RUnlock()
-	if ok {
-		return st, nil
+	if ok || full {
+		return st
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if st, ok := p.stmts[query]; ok {
-		return st, nil
+		return st
 	}
-	st, err := s.r.PrepareContext(ctx, query)
+	st, err := p.DB.PrepareContext(ctx, query)
 	if err != nil {
-		return nil, fmt.Errorf("prepare: %w", err)
+		return nil
 	}
 	if p.stmts == nil {
 		p.stmts = map[string]*sql.Stmt{}
 	}
 	p.stmts[query] = st
-	return st, nil
+	return st
 }
 
-// closePrepared closes the prepared statements (Close).
-func (s *Store) closePrepared() error {
-	p := &s.reads
+func (p *readPool) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if st := p.stmt(ctx, query); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
+	return p.DB.QueryContext(ctx, query, args...)
+}
+
+func (p *readPool) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	if st := p.stmt(ctx, query); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return p.DB.QueryRowContext(ctx, query, args...)
+}
+
+func (p *readPool) Query(query string, args ...any) (*sql.Rows, error) {
+	return p.QueryContext(context.Background(), query, args...)
+}
+
+func (p *readPool) QueryRow(query string, args ...any) *sql.Row {
+	return p.QueryRowContext(context.Background(), query, args...)
+}
+
+// Close closes the statements, then the pool.
+func (p *readPool) Close() error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	var errs []error
@@ -62,5 +83,5 @@ func (s *Store) closePrepared() error {
 		errs = append(errs, st.Close())
 	}
 	p.stmts = nil
-	return errors.Join(errs...)
+	return errors.Join(append(errs, p.DB.Close())...)
 }

@@ -260,19 +260,13 @@ func (s *Store) Reservation(ctx context.Context, id int64) (Reservation, error) 
 // UserReservation returns one of a user's reservations with its messages;
 // another user's is ErrNoReservation.
 func (s *Store) UserReservation(ctx context.Context, userID, id int64) (Reservation, error) {
-	st, err := s.prepared(ctx, qUserReservation)
-	if err != nil {
-		return Reservation{}, err
-	}
-	r, err := scanReservation(st.QueryRowContext(ctx, id, userID))
+	r, err := scanReservation(s.r.QueryRowContext(ctx, `SELECT `+reservationColumns+
+		` FROM reservations WHERE id = ? AND user_id = ?`, id, userID))
 	if err != nil {
 		return r, err
 	}
-	msgs, err := s.prepared(ctx, qMessagesOf)
-	if err != nil {
-		return r, err
-	}
-	rows, err := msgs.QueryContext(ctx, id)
+	rows, err := s.r.QueryContext(ctx, `SELECT id, reservation_id, provider_id, sender, body, code, received_at
+		FROM messages WHERE reservation_id = ? ORDER BY received_at, id`, id)
 	if err != nil {
 		return r, fmt.Errorf("list messages: %w", err)
 	}

@@ -77,8 +77,8 @@ type Options struct {
 type Store struct {
 	path    string // the SQLite file, or the PostgreSQL URL without its password
 	dialect *dialect
-	w       *sql.DB // exactly one connection: all writes
-	r       *sql.DB // read-only pool
+	w       *sql.DB   // exactly one connection: all writes
+	r       *readPool // read-only pool, its reads prepared
 	hub     *Hub
 	now     func() time.Time
 	hashSem chan struct{}
@@ -99,8 +99,7 @@ type Store struct {
 
 	rates rateCache // the success rates every session reads
 
-	apiKeys apiKeyCache   // API keys resolved a moment ago
-	reads   preparedReads // statements of the reads made most often
+	apiKeys apiKeyCache // API keys resolved a moment ago
 
 	mailQueued chan struct{} // a committed write queued mail (MailQueued)
 
@@ -166,7 +165,7 @@ func Open(path string, opts Options) (*Store, error) {
 	}
 	r.SetMaxOpenConns(opts.Readers)
 	r.SetMaxIdleConns(opts.Readers)
-	s.r = r
+	s.r = &readPool{DB: r}
 	return s, nil
 }
 
@@ -220,9 +219,9 @@ func cloneValues(v url.Values) url.Values {
 // a test removing the data directory.
 func (s *Store) Close() error {
 	s.hub.Close()
-	errs := []error{s.closePrepared()}
+	var errs []error
 	if s.r != nil {
-		errs = append(errs, s.r.Close(), waitClosed(s.r, "readers"))
+		errs = append(errs, s.r.Close(), waitClosed(s.r.DB, "readers"))
 	}
 	errs = append(errs, s.w.Close(), waitClosed(s.w, "writer"))
 	return errors.Join(errs...)

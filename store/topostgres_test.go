@@ -46,7 +46,7 @@ func fillForCopy(t *testing.T, s *Store) (alice, bob person) {
 // acrossDump is the store's storetest.DumpAcross, as lines.
 func acrossDump(t *testing.T, s *Store, skip ...string) []string {
 	t.Helper()
-	dump, err := storetest.DumpAcross(s.r, skip...)
+	dump, err := storetest.DumpAcross(s.r.DB, skip...)
 	must(t, err)
 	return strings.Split(strings.TrimSpace(dump), "\n")
 }

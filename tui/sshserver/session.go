@@ -81,8 +81,10 @@ func (s *Server) handle(sess ssh.Session) {
 		switch {
 		case err == nil:
 			user = &u
-			// Admin powers only where the host enrolled this key for them.
-			ts.AdminKey = s.deps.Store.CheckActor(ctx, store.Actor{UserID: u.ID, Key: ts.Key.Fingerprint}) == nil
+			// Admin powers only where the host enrolled this key for them
+			// (asked of the store only for an admin account).
+			ts.AdminKey = u.CheckAdmin() == nil &&
+				s.deps.Store.CheckActor(ctx, store.Actor{UserID: u.ID, Key: ts.Key.Fingerprint}) == nil
 		case !errors.Is(err, store.ErrNoUser):
 			log.Error("resolve key", "err", err)
 			fmt.Fprintln(sess.Stderr(), "WantSMS cannot open your dashboard right now; please try again in a minute.")
