@@ -48,28 +48,22 @@ const (
 
 // Model is the root of one session's program.
 type Model struct {
-	c      *kit.Common
-	deps   Deps
-	phase  phase
-	auth   *auth.Flow
-	panes  []kit.Pane
-	active int
-	help   help.Model
-	sub    *store.Subscription
-	notice string // one-line message in the footer, e.g. after linking a key
+	c       *kit.Common
+	deps    Deps
+	phase   phase
+	auth    *auth.Flow
+	panes   []kit.Pane
+	active  int
+	helpAll bool // the footer shows every key, not the short list
+	sub     *store.Subscription
+	notice  string // one-line message in the footer, e.g. after linking a key
 }
 
 // New builds the program's model over the session's Common and the
 // server's services. user is the account resolved from the session's
 // linked key (c.Session.Key), or nil when the person must sign in.
 func New(c *kit.Common, d Deps, user *store.User) *Model {
-	m := &Model{c: c, deps: d, help: help.New()}
-	m.help.Styles.ShortKey = c.Styles.HelpKey
-	m.help.Styles.ShortDesc = c.Styles.HelpDesc
-	m.help.Styles.ShortSeparator = c.Styles.HelpSep
-	m.help.Styles.FullKey = c.Styles.HelpKey
-	m.help.Styles.FullDesc = c.Styles.HelpDesc
-	m.help.Styles.FullSeparator = c.Styles.HelpSep
+	m := &Model{c: c, deps: d}
 	if user != nil {
 		c.User, c.UserID = *user, user.ID
 		// The epoch the session begins under: a password reset moves it
@@ -313,7 +307,7 @@ func (m *Model) updateKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		case key.Matches(msg, k.Quit):
 			return m, tea.Quit
 		case key.Matches(msg, k.Help):
-			m.help.ShowAll = !m.help.ShowAll
+			m.helpAll = !m.helpAll
 			m.resize()
 			return m, nil
 		case key.Matches(msg, k.NextTab):
@@ -354,14 +348,13 @@ func (m *Model) broadcast(msg tea.Msg) tea.Cmd {
 // chrome is the number of rows the header, tabs, rule and footer take.
 func (m *Model) chrome() int {
 	footer := 1
-	if m.help.ShowAll && len(m.panes) > 0 {
+	if m.helpAll && len(m.panes) > 0 {
 		footer = lipgloss.Height(m.footer(m.panes[m.active]))
 	}
 	return 3 + footer + 1
 }
 
 func (m *Model) resize() {
-	m.help.Width = m.c.Width - 2 // the footer's padding
 	if m.auth != nil {
 		m.auth.SetSize(m.c.Width, m.c.Height)
 	}
@@ -382,7 +375,7 @@ func (m *Model) View() string {
 	}
 	st := m.c.Styles
 	if m.phase == phaseAuth {
-		return m.centered(m.auth.View(), m.help.ShortHelpView(m.auth.Help()))
+		return m.centered(m.auth.View(), m.helpBar().ShortHelpView(m.auth.Help()))
 	}
 	pane := m.panes[m.active]
 	var f frame
@@ -398,10 +391,14 @@ func (m *Model) footer(pane kit.Pane) string {
 	if m.notice != "" {
 		return m.c.Styles.Success.Render(m.notice)
 	}
-	if m.help.ShowAll {
-		return m.help.FullHelpView(append(pane.FullHelp(), m.globalHelp()))
+	if m.helpAll {
+		return m.helpBar().FullHelpView(append(pane.FullHelp(), m.globalHelp()))
 	}
-	return m.help.ShortHelpView(append(pane.ShortHelp(), m.c.Keys.Help, m.c.Keys.Quit))
+	return m.helpBar().ShortHelpView(append(pane.ShortHelp(), m.c.Keys.Help, m.c.Keys.Quit))
+}
+
+func (m *Model) helpBar() help.Model {
+	return m.c.Styles.Help(m.c.Width-2, m.helpAll) // the footer's padding
 }
 
 func (m *Model) globalHelp() []key.Binding {

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"sync"
 
+	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/muesli/termenv"
 )
@@ -13,7 +14,8 @@ import (
 // built from the session's renderer, so colours match what the person's
 // terminal can show (and vanish under NO_COLOR).
 type Styles struct {
-	r *lipgloss.Renderer
+	r    *lipgloss.Renderer
+	help help.Model // its styles set from HelpKey, HelpDesc, HelpSep
 
 	Brand       lipgloss.Style
 	Header      lipgloss.Style
@@ -117,7 +119,7 @@ func NewStyles(r *lipgloss.Renderer) *Styles {
 	bad, warn, panelBg := fixed(r, bad), fixed(r, warn), fixed(r, panelBg)
 	black, white := fixed(r, lipgloss.AdaptiveColor{Light: "#000000", Dark: "#000000"}),
 		fixed(r, lipgloss.AdaptiveColor{Light: "#FFFFFF", Dark: "#FFFFFF"})
-	return &Styles{
+	st := &Styles{
 		r:           r,
 		Brand:       ns().Bold(true).Foreground(accent),
 		Header:      ns().Padding(0, 1),
@@ -153,6 +155,20 @@ func NewStyles(r *lipgloss.Renderer) *Styles {
 		QR:          ns().Foreground(black).Background(white),
 		Link:        ns().Bold(true).Foreground(accent).Underline(true),
 	}
+	st.help = help.New()
+	st.help.Styles.ShortKey, st.help.Styles.FullKey = st.HelpKey, st.HelpKey
+	st.help.Styles.ShortDesc, st.help.Styles.FullDesc = st.HelpDesc, st.HelpDesc
+	st.help.Styles.ShortSeparator, st.help.Styles.FullSeparator = st.HelpSep, st.HelpSep
+	return st
+}
+
+// Help is a help bar of these styles for width columns, all of its
+// bindings or the short list. It is made when drawn, not kept by each
+// session: its styles are some kilobytes.
+func (s *Styles) Help(width int, all bool) help.Model {
+	h := s.help
+	h.Width, h.ShowAll = width, all
+	return h
 }
 
 // Renderer is the session's renderer, for components that build their own
