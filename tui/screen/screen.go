@@ -14,6 +14,7 @@ package screen
 
 import (
 	"bytes"
+	"hash/maphash"
 	"io"
 	"strconv"
 	"strings"
@@ -41,7 +42,6 @@ type Screen struct {
 	minGap time.Duration
 
 	mu        sync.Mutex
-	frame     string   // the view last written
 	dirty     bool     // view, size or raw changed since the last write
 	raw       []string // sequences to write before the next frame
 	width     int
@@ -59,8 +59,13 @@ type Screen struct {
 	// wmu is held while writing: one write at a time, in order. shown
 	// belongs to its holder.
 	wmu   sync.Mutex
-	shown []string // lines on the terminal now
+	shown []uint64 // hashes of the lines on the terminal now
 }
+
+// lineSeed hashes the lines shown: a screen keeps 8 bytes a line to find
+// what changed instead of the whole last frame (some kilobytes a session,
+// its colours included).
+var lineSeed = maphash.MakeSeed()
 
 // New prepares a screen writing to out at most fps frames a second.
 func New(out io.Writer, fps int) *Screen {
@@ -199,18 +204,16 @@ func (s *Screen) flush() bool {
 		s.mu.Unlock()
 		return false
 	}
-	frame, raw, w, h, repaint := s.frame, s.raw, s.width, s.height, s.repaint
+	raw, w, h, repaint := s.raw, s.width, s.height, s.repaint
 	view := s.view
-	if !s.stale {
-		view = nil
+	if !s.stale && !repaint {
+		view = nil // only raw sequences to write: the lines shown stay
 	}
 	s.raw, s.dirty, s.repaint, s.stale = nil, false, false, false
 	s.mu.Unlock()
+	frame := ""
 	if view != nil {
 		frame = view()
-		s.mu.Lock()
-		s.frame = frame
-		s.mu.Unlock()
 	}
 	if frame == "" && len(raw) == 0 && repaint {
 		// Nothing to show yet (the program has no size): clearing the
@@ -226,7 +229,9 @@ func (s *Screen) flush() bool {
 	for _, r := range raw {
 		buf.WriteString(r)
 	}
-	s.paint(&buf, frame, w, h, repaint)
+	if view != nil {
+		s.paint(&buf, frame, w, h, repaint)
+	}
 	if buf.Len() == 0 {
 		return false
 	}
@@ -236,35 +241,48 @@ func (s *Screen) flush() bool {
 
 // paint appends to buf what turns the shown lines into frame's lines.
 func (s *Screen) paint(buf *bytes.Buffer, frame string, w, h int, repaint bool) {
-	lines := strings.Split(frame, "\n")
-	if h > 0 && len(lines) > h {
-		lines = lines[:h]
-	}
 	if repaint {
 		buf.WriteString(clearScreen)
-		s.shown = nil
+		s.shown = s.shown[:0]
 	}
-	for i, line := range lines {
-		if i < len(s.shown) && s.shown[i] == line {
+	n := 0
+	for line := range strings.SplitSeq(frame, "\n") {
+		if h > 0 && n == h {
+			break
+		}
+		sum := maphash.String(lineSeed, line)
+		if n < len(s.shown) && s.shown[n] == sum {
+			n++
 			continue
 		}
-		moveTo(buf, i+1)
-		width := ansi.StringWidth(line)
-		if w > 0 && width > w {
-			line, width = ansi.Truncate(line, w, ""), w
+		if n < len(s.shown) {
+			s.shown[n] = sum
+		} else {
+			s.shown = append(s.shown, sum)
 		}
-		buf.WriteString(line)
-		// Erasing after a full-width line would erase its last cell: the
-		// cursor stays on it until the next character.
-		if w == 0 || width < w {
-			buf.WriteString(eraseLineRight)
-		}
+		n++
+		writeLine(buf, n, line, w)
 	}
-	for i := len(lines); i < len(s.shown); i++ {
+	for i := n; i < len(s.shown); i++ {
 		moveTo(buf, i+1)
 		buf.WriteString(eraseLineRight)
 	}
-	s.shown = lines
+	s.shown = s.shown[:n]
+}
+
+// writeLine puts line on a 1-based row, cut to w columns.
+func writeLine(buf *bytes.Buffer, row int, line string, w int) {
+	moveTo(buf, row)
+	width := ansi.StringWidth(line)
+	if w > 0 && width > w {
+		line, width = ansi.Truncate(line, w, ""), w
+	}
+	buf.WriteString(line)
+	// Erasing after a full-width line would erase its last cell: the
+	// cursor stays on it until the next character.
+	if w == 0 || width < w {
+		buf.WriteString(eraseLineRight)
+	}
 }
 
 // moveTo puts the cursor at the start of a 1-based row.

@@ -348,3 +348,66 @@ func TestIdleScreenHoldsNoGoroutine(t *testing.T) {
 		t.Fatalf("the terminal was not given back: %q", got)
 	}
 }
+
+// A raw sequence alone (a bell, a clipboard copy) goes out without the
+// view being rendered again or any line rewritten: the screen keeps only
+// hashes of the lines it showed, not the frame.
+func TestEmitAloneRendersNothing(t *testing.T) {
+	term := newRecorder(20, 3)
+	s := New(term, 1000)
+	renders := 0
+	var mu sync.Mutex
+	s.Source(func() string {
+		mu.Lock()
+		defer mu.Unlock()
+		renders++
+		return "one\ntwo"
+	})
+	s.Start()
+	s.Resize(20, 3)
+	s.Invalidate()
+	showing(t, term, "one\ntwo")
+	n := term.count()
+	s.Emit("\a")
+	settle(t, term, n+1)
+	if got := string(term.last()); got != "\a" {
+		t.Fatalf("a bell alone wrote %q, want only the bell", got)
+	}
+	s.Stop()
+	mu.Lock()
+	defer mu.Unlock()
+	if renders != 1 {
+		t.Fatalf("%d renders, want 1: the bell rendered the view again", renders)
+	}
+	if s.shown == nil || len(s.shown) != 2 {
+		t.Fatalf("shown %v, want the hashes of 2 lines", s.shown)
+	}
+}
+
+// After a write the screen holds no copy of the frame: a session's
+// screen costs a few bytes a line, not its last frame.
+func TestScreenRetainsNoFrame(t *testing.T) {
+	const lines, width = 1000, 4000 // a 4 MB frame
+	s := New(discard{}, 1000)
+	wrote := make(chan struct{}, 1)
+	s.Source(func() string {
+		defer func() { wrote <- struct{}{} }()
+		return strings.Repeat(strings.Repeat("x", width)+"\n", lines-1) + "last"
+	})
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	s.Start()
+	s.Resize(width, lines)
+	s.Invalidate()
+	<-wrote
+	s.wmu.Lock() // the write that rendered is over
+	s.wmu.Unlock()
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	if grown := int64(after.HeapAlloc) - int64(before.HeapAlloc); grown > 1<<20 {
+		t.Fatalf("the screen holds %d bytes after writing a 4 MB frame", grown)
+	}
+	runtime.KeepAlive(s)
+	s.Stop()
+}

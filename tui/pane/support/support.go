@@ -40,7 +40,9 @@ type Pane struct {
 	w, h    int
 	threads []store.SupportThread
 	unread  int
-	vp      viewport.Model
+	// vp is made with the first conversation: most sessions never have
+	// one, and a viewport is some kilobytes of styles and keys.
+	vp *viewport.Model
 	// box is made on the first w, not with the pane: textarea.New
 	// reserves room for 10,000 lines (~240 KB), which every idle session
 	// would otherwise hold (the load test found it).
@@ -64,7 +66,7 @@ const supportBoxHeight = 4
 
 // New makes the pane.
 func New(c *kit.Common, st Store) *Pane {
-	return &Pane{c: c, st: st, vp: viewport.New(0, 0)}
+	return &Pane{c: c, st: st}
 }
 
 func newSupportBox() *textarea.Model {
@@ -97,7 +99,6 @@ func (s *Pane) SetSize(w, h int) {
 	if s.box != nil {
 		s.box.SetWidth(min(w, 76))
 	}
-	s.vp.Width, s.vp.Height = w, max(3, h-supportBoxHeight-4)
 	s.refresh()
 }
 
@@ -165,8 +166,11 @@ func (s *Pane) key(msg tea.KeyMsg) tea.Cmd {
 			}
 			return s.box.Focus()
 		default:
+			if s.vp == nil {
+				return nil
+			}
 			var cmd tea.Cmd
-			s.vp, cmd = s.vp.Update(msg)
+			*s.vp, cmd = s.vp.Update(msg)
 			return cmd
 		}
 	}
@@ -193,6 +197,14 @@ func (s *Pane) key(msg tea.KeyMsg) tea.Cmd {
 
 // refresh lays out the conversation in the viewport, newest at the bottom.
 func (s *Pane) refresh() {
+	if len(s.threads) == 0 {
+		return
+	}
+	if s.vp == nil {
+		vp := viewport.New(0, 0)
+		s.vp = &vp
+	}
+	s.vp.Width, s.vp.Height = s.w, max(3, s.h-supportBoxHeight-4)
 	st := s.c.Styles
 	var b strings.Builder
 	width := max(20, s.w-2)

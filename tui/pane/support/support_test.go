@@ -13,8 +13,9 @@ import (
 	"github.com/wantsms/wantsms/tui/tuitest"
 )
 
-// The writing box exists only once the person starts writing (an idle
-// session must not hold a textarea), and writing and sending still work.
+// The writing box exists only once the person starts writing, the
+// conversation's viewport only once there is one (an idle session must
+// hold neither), and writing and sending still work.
 func TestSupportBoxMadeOnFirstWriteAndSends(t *testing.T) {
 	e := tuitest.New(t)
 	u, err := e.Store.CreateUser(context.Background(), "alice@example.com", "correct horse", store.Origin{})
@@ -24,10 +25,11 @@ func TestSupportBoxMadeOnFirstWriteAndSends(t *testing.T) {
 	e.C.User, e.C.UserID = u, u.ID
 	s := support.New(e.C, e.Store)
 	s.SetSize(76, 18)
-	if support.HasBox(s) {
-		t.Fatal("a new Support pane already holds its writing box")
+	if support.HasBox(s) || support.HasViewport(s) {
+		t.Fatal("a new Support pane already holds its writing box or a viewport")
 	}
 	var m tea.Model = tuitest.PaneModel{P: s}
+	m = tuitest.Drive(m, tea.KeyMsg{Type: tea.KeyDown}) // scrolling nothing is harmless
 	m = tuitest.Drive(m, tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{'w'}})
 	if !support.HasBox(s) || !s.Capturing() {
 		t.Fatal("w did not open the writing box")
@@ -43,6 +45,9 @@ func TestSupportBoxMadeOnFirstWriteAndSends(t *testing.T) {
 	}
 	if s.Capturing() || support.BoxValue(s) != "" {
 		t.Errorf("after sending: writing %v, box %q; want closed and empty", s.Capturing(), support.BoxValue(s))
+	}
+	if !support.HasViewport(s) || !strings.Contains(s.View(), "my number got no SMS") {
+		t.Fatalf("the conversation is not shown:\n%s", s.View())
 	}
 }
 
