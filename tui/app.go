@@ -57,6 +57,7 @@ type Model struct {
 	helpAll bool // the footer shows every key, not the short list
 	sub     *store.Subscription
 	notice  string // one-line message in the footer, e.g. after linking a key
+	drawn   chromeMemos
 }
 
 // New builds the program's model over the session's Common and the
@@ -381,10 +382,25 @@ func (m *Model) View() string {
 	var f frame
 	f.add(m.header())
 	f.add(m.tabs())
-	f.add(st.Muted.Render(strings.Repeat("─", w)))
+	f.add(m.drawn.rule.get(w, func() string { return st.Muted.Render(strings.Repeat("─", w)) }))
 	f.addBody(pane.View(), w-4, h-m.chrome(), strings.Repeat(" ", st.Body.GetPaddingLeft()))
-	f.add(st.Header.MaxWidth(w).Render(m.footer(pane)))
+	f.add(m.footerLine(pane))
 	return f.String()
+}
+
+// footerLine is the footer as drawn, padded and cut to the window.
+func (m *Model) footerLine(pane kit.Pane) string {
+	k := footerKey{width: m.c.Width, notice: m.notice, all: m.helpAll}
+	if m.notice == "" {
+		if m.helpAll {
+			k.keys = bindingsKey(append(pane.FullHelp(), m.globalHelp())...)
+		} else {
+			k.keys = bindingsKey(pane.ShortHelp())
+		}
+	}
+	return m.drawn.footer.get(k, func() string {
+		return m.c.Styles.Header.MaxWidth(m.c.Width).Render(m.footer(pane))
+	})
 }
 
 func (m *Model) footer(pane kit.Pane) string {
@@ -407,6 +423,13 @@ func (m *Model) globalHelp() []key.Binding {
 }
 
 func (m *Model) header() string {
+	u := m.c.User
+	k := headerKey{width: m.c.Width, admin: m.c.Standing.Admin, email: u.Email, cents: u.BalanceCents,
+		verified: u.Verified()}
+	return m.drawn.header.get(k, m.drawHeader)
+}
+
+func (m *Model) drawHeader() string {
 	st := m.c.Styles
 	left := st.Brand.Render("WantSMS")
 	if m.c.Standing.Admin {
@@ -435,6 +458,15 @@ func unverifiedBanner(room int) string {
 }
 
 func (m *Model) tabs() string {
+	var titles strings.Builder
+	for _, p := range m.panes {
+		titles.WriteString(p.Title())
+		titles.WriteByte(0)
+	}
+	return m.drawn.tabs.get(tabsKey{width: m.c.Width, active: m.active, titles: titles.String()}, m.drawTabs)
+}
+
+func (m *Model) drawTabs() string {
 	st := m.c.Styles
 	render := func(pad int, short bool) string {
 		parts := make([]string, len(m.panes))
