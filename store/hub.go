@@ -86,10 +86,12 @@ func NewHub() *Hub {
 }
 
 // Subscription receives the events of one user (or of everyone, for admin
-// views). C is closed when the subscription or the hub is closed.
+// views). C is closed when the subscription or the hub is closed; a
+// subscription made by SubscribeNotify has no C, only TryNext.
 type Subscription struct {
 	C      <-chan Event
 	c      chan Event
+	q      *eventQueue // instead of c, for SubscribeNotify
 	hub    *Hub
 	userID int64
 	all    bool // every user's events (SubscribeAll)
@@ -106,7 +108,22 @@ type Subscription struct {
 // Subscribe returns a subscription to userID's events; userID 0 gets
 // the events that concern no one user (EventSettings).
 func (h *Hub) Subscribe(userID int64) *Subscription {
-	s := h.newSubscription(userID, false)
+	return h.subscribe(h.newSubscription(userID, false))
+}
+
+// SubscribeNotify returns a subscription to userID's events that calls
+// ready as Notify does and is read with TryNext. Its events wait in a
+// queue that holds memory only while events wait: a dashboard session
+// keeps one for its whole life, and a channel's buffer was some
+// kilobytes of each.
+func (h *Hub) SubscribeNotify(userID int64, ready func()) *Subscription {
+	s := h.subscribe(&Subscription{q: &eventQueue{}, hub: h, userID: userID})
+	s.Notify(ready)
+	return s
+}
+
+func (h *Hub) subscribe(s *Subscription) *Subscription {
+	userID := s.userID
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.closed {
@@ -198,12 +215,62 @@ func (h *Hub) Close() {
 }
 
 func (s *Subscription) offer(e Event) {
-	select {
-	case s.c <- e:
-	default:
-		s.missed.Store(true)
+	if s.q != nil {
+		if !s.q.push(e) {
+			s.missed.Store(true)
+		}
+	} else {
+		select {
+		case s.c <- e:
+		default:
+			s.missed.Store(true)
+		}
 	}
 	s.wake()
+}
+
+// eventQueue holds a SubscribeNotify subscription's waiting events, at
+// most subscriptionBuffer of them.
+type eventQueue struct {
+	mu     sync.Mutex
+	events []Event
+}
+
+func (q *eventQueue) push(e Event) bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if len(q.events) >= subscriptionBuffer {
+		return false
+	}
+	q.events = append(q.events, e)
+	return true
+}
+
+func (q *eventQueue) pop() (Event, bool) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if len(q.events) == 0 {
+		return Event{}, false
+	}
+	e := q.events[0]
+	if q.events = q.events[1:]; len(q.events) == 0 {
+		q.events = nil // the memory goes back once drained
+	}
+	return e, true
+}
+
+func (q *eventQueue) len() int {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return len(q.events)
+}
+
+// queued is how many events wait.
+func (s *Subscription) queued() int {
+	if s.q != nil {
+		return s.q.len()
+	}
+	return len(s.c)
 }
 
 // Notify makes the subscription call ready, once, when an event is
@@ -219,7 +286,7 @@ func (s *Subscription) Notify(ready func()) {
 // already queued, it is called now.
 func (s *Subscription) Rearm() {
 	s.armed.Store(true)
-	if len(s.c) > 0 || s.closed.Load() {
+	if s.queued() > 0 || s.closed.Load() {
 		s.wake()
 	}
 }
@@ -233,6 +300,12 @@ func (s *Subscription) wake() {
 // TryNext takes the next queued event without waiting; ok is false when
 // none is queued. closed reports that C is closed (and drained).
 func (s *Subscription) TryNext() (e Event, ok, closed bool) {
+	if s.q != nil {
+		if e, ok := s.q.pop(); ok {
+			return e, true, false
+		}
+		return Event{}, false, s.closed.Load()
+	}
 	select {
 	case e, ok := <-s.c:
 		return e, ok, !ok
@@ -263,7 +336,9 @@ func (s *Subscription) Close() {
 
 func (s *Subscription) closeChan() {
 	s.once.Do(func() {
-		close(s.c)
+		if s.c != nil {
+			close(s.c)
+		}
 		s.closed.Store(true)
 		s.wake()
 	})

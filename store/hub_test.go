@@ -193,10 +193,22 @@ func TestHubResyncFlagsEverySubscriber(t *testing.T) {
 // while it drains are found by its next TryNext or, after Rearm, by a
 // new call; closing is told too.
 func TestHubNotifyOncePerDrain(t *testing.T) {
+	t.Run("channel", func(t *testing.T) {
+		testNotifyOncePerDrain(t, func(h *Hub, ready func()) *Subscription {
+			sub := h.Subscribe(7)
+			sub.Notify(ready)
+			return sub
+		})
+	})
+	t.Run("queue", func(t *testing.T) {
+		testNotifyOncePerDrain(t, func(h *Hub, ready func()) *Subscription { return h.SubscribeNotify(7, ready) })
+	})
+}
+
+func testNotifyOncePerDrain(t *testing.T, subscribe func(*Hub, func()) *Subscription) {
 	h := NewHub()
-	sub := h.Subscribe(7)
 	calls := 0
-	sub.Notify(func() { calls++ })
+	sub := subscribe(h, func() { calls++ })
 	if calls != 0 {
 		t.Fatalf("told %d times before any event", calls)
 	}
@@ -241,5 +253,32 @@ func TestHubNotifyOncePerDrain(t *testing.T) {
 	sub.Rearm() // closed while disarmed is told on re-arming too
 	if calls != 4 {
 		t.Fatalf("re-arming a closed subscription told %d times, want 4", calls)
+	}
+}
+
+// A queue subscription holds at most subscriptionBuffer events, flags the
+// rest as missed, and gives its memory back once drained.
+func TestQueueSubscriptionBounded(t *testing.T) {
+	h := NewHub()
+	sub := h.SubscribeNotify(7, func() {})
+	for i := range subscriptionBuffer + 5 {
+		h.Publish(Event{UserID: 7, Kind: EventMessage, Ref: int64(i)})
+	}
+	n := 0
+	for {
+		if _, ok, _ := sub.TryNext(); !ok {
+			break
+		}
+		n++
+	}
+	if n != subscriptionBuffer || !sub.Missed() {
+		t.Fatalf("drained %d events (want %d), missed flagged %v", n, subscriptionBuffer, sub.Missed())
+	}
+	if sub.q.events != nil {
+		t.Fatal("a drained queue still holds its slice")
+	}
+	sub.Close()
+	if h.Subscribers(7) != 0 {
+		t.Fatal("a closed queue subscription is still subscribed")
 	}
 }

@@ -96,11 +96,12 @@ func (m *Model) Init() tea.Cmd {
 func (m *Model) startDashboard() tea.Cmd {
 	m.phase, m.auth = phaseDash, nil
 	m.panes = newPanes(m.c, m.deps)
-	m.sub = m.deps.Store.Hub().Subscribe(m.c.UserID)
 	if post := m.c.Post; post != nil {
 		// Told, not waited for: no goroutine per session sits on the
 		// subscription; each arrival posts one message that drains it.
-		m.sub.Notify(func() { post(eventsReadyMsg{}) })
+		m.sub = m.deps.Store.Hub().SubscribeNotify(m.c.UserID, func() { post(eventsReadyMsg{}) })
+	} else {
+		m.sub = m.deps.Store.Hub().Subscribe(m.c.UserID)
 	}
 	// One check of the standing once subscribed: a change made between
 	// the sign-in and the subscription (a reset ending every session)
