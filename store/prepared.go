@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strings"
 	"sync"
 )
 
@@ -16,19 +17,24 @@ import (
 // connection they run on (database/sql does that).
 type readPool struct {
 	*sql.DB
+	cache bool // SQLite's; PostgreSQL's driver prepares on its own
 	mu    sync.RWMutex
 	stmts map[string]*sql.Stmt
 }
 
 // maxPrepared bounds the cache: the store's reads are a fixed set of
-// queries, but some are built from a filter, and each statement holds
+// queries, some built from a filter's parts, and each statement holds
 // memory on every connection.
 const maxPrepared = 256
 
-// stmt returns query's prepared statement, or nil when it cannot be
-// prepared (the caller then runs it unprepared, which reports why) or the
-// cache is full.
+// stmt returns query's prepared statement, or nil when it is not cached:
+// not on SQLite, a query whose IN list is as long as its data (prepared
+// once, it would never be run again), a full cache, or a query that
+// cannot be prepared (run unprepared, it reports why).
 func (p *readPool) stmt(ctx context.Context, query string) *sql.Stmt {
+	if !p.cache || strings.Contains(query, "IN (?") {
+		return nil
+	}
 	p.mu.RLock()
 	st, ok := p.stmts[query]
 	full := len(p.stmts) >= maxPrepared
@@ -36,13 +42,20 @@ func (p *readPool) stmt(ctx context.Context, query string) *sql.Stmt {
 	if ok || full {
 		return st
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if st, ok := p.stmts[query]; ok {
-		return st
-	}
+	// Prepared without the lock: it may wait for a connection, and the
+	// cached reads must not wait with it.
 	st, err := p.DB.PrepareContext(ctx, query)
 	if err != nil {
+		return nil
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if prev, ok := p.stmts[query]; ok { // prepared meanwhile by another read
+		_ = st.Close()
+		return prev
+	}
+	if len(p.stmts) >= maxPrepared {
+		_ = st.Close()
 		return nil
 	}
 	if p.stmts == nil {

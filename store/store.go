@@ -165,7 +165,7 @@ func Open(path string, opts Options) (*Store, error) {
 	}
 	r.SetMaxOpenConns(opts.Readers)
 	r.SetMaxIdleConns(opts.Readers)
-	s.r = &readPool{DB: r}
+	s.r = &readPool{DB: r, cache: true}
 	return s, nil
 }
 

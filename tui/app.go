@@ -96,12 +96,10 @@ func (m *Model) Init() tea.Cmd {
 func (m *Model) startDashboard() tea.Cmd {
 	m.phase, m.auth = phaseDash, nil
 	m.panes = newPanes(m.c, m.deps)
-	if post := m.c.Post; post != nil {
+	if post := m.c.Post; post != nil { // without Post, no live events
 		// Told, not waited for: no goroutine per session sits on the
 		// subscription; each arrival posts one message that drains it.
 		m.sub = m.deps.Store.Hub().SubscribeNotify(m.c.UserID, func() { post(eventsReadyMsg{}) })
-	} else {
-		m.sub = m.deps.Store.Hub().Subscribe(m.c.UserID)
 	}
 	// One check of the standing once subscribed: a change made between
 	// the sign-in and the subscription (a reset ending every session)
@@ -147,6 +145,9 @@ type eventsReadyMsg struct{}
 // takeEvents handles every queued event of the account, then asks to be
 // told of the next. The user is read again once for the lot.
 func (m *Model) takeEvents() (tea.Model, tea.Cmd) {
+	if m.sub == nil {
+		return m, nil
+	}
 	var cmds []tea.Cmd
 	check, took := false, false
 	for {

@@ -142,6 +142,16 @@ func (t *Ticker) Ensure(wait time.Duration) tea.Cmd {
 	return tea.Tick(wait, func(time.Time) tea.Msg { return msg })
 }
 
+// Stop drops the pending tick: the session ended, and a timer left
+// armed would keep its program alive until it fires (up to an hour).
+func (t *Ticker) Stop() {
+	if t.timer != nil {
+		t.timer.Stop()
+	}
+	t.due = time.Time{}
+	t.gen++
+}
+
 // Tick handles one of the pane's ticks: the current one re-arms for the
 // next change (wait), a superseded one is dropped.
 func (t *Ticker) Tick(msg TickMsg, wait time.Duration) tea.Cmd {

@@ -93,3 +93,21 @@ func TestTickerPostsFromATimer(t *testing.T) {
 	case <-time.After(50 * time.Millisecond):
 	}
 }
+
+// A stopped ticker posts nothing: an ended session's program is not kept
+// alive by its countdown's timer.
+func TestTickerStop(t *testing.T) {
+	got := make(chan tea.Msg, 1)
+	tk := NewTicker("x", &Common{Post: func(m tea.Msg) { got <- m }})
+	tk.active = true
+	tk.Ensure(10 * time.Millisecond)
+	tk.Stop()
+	select {
+	case m := <-got:
+		t.Fatalf("a stopped ticker posted %+v", m)
+	case <-time.After(60 * time.Millisecond):
+	}
+	if tk.timer.Stop() {
+		t.Fatal("the timer was still armed")
+	}
+}

@@ -84,7 +84,8 @@ type Common struct {
 	// outside.
 	Emit func(seq string)
 	// Post, if set, hands a message to the session's program from any
-	// goroutine without waiting for it to be taken (live events).
+	// goroutine without waiting for it to be taken. The dashboard's live
+	// events and countdowns need it: without it, events are not followed.
 	Post func(msg tea.Msg)
 }
 

@@ -52,7 +52,7 @@ func (c relayedChannel) relay(reqs <-chan *gossh.Request, out chan<- *gossh.Requ
 			}
 			env++
 		case "pty-req":
-			pty = true
+			pty = true // even if the library refuses it: then the window is unused
 		case "window-change":
 			w, ok := parseWindowChange(r.Payload)
 			if ok && pty {
@@ -97,10 +97,23 @@ type sessionWindow struct {
 	pending bool   // notify called and the latest size not yet taken
 }
 
+// The largest window a dashboard is drawn for; a client may claim up to
+// 2³²-1 columns, and one frame of that size would exhaust the server's
+// memory. Bigger windows get a dashboard of this size in their corner.
+const (
+	maxWindowCols = 1000
+	maxWindowRows = 500
+)
+
+func clampWindow(w ssh.Window) ssh.Window {
+	w.Width, w.Height = min(max(w.Width, 0), maxWindowCols), min(max(w.Height, 0), maxWindowRows)
+	return w
+}
+
 func (w *sessionWindow) change(size ssh.Window) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	w.size, w.changed = size, true
+	w.size, w.changed = clampWindow(size), true
 	w.signalLocked()
 }
 
@@ -118,7 +131,7 @@ func (w *sessionWindow) attach(initial ssh.Window, notify func()) (detach func()
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if !w.changed {
-		w.size = initial
+		w.size = clampWindow(initial)
 	}
 	w.notify, w.pending = notify, false
 	w.signalLocked()

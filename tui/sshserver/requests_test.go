@@ -100,3 +100,18 @@ func TestWindowChangeNeedsAPTY(t *testing.T) {
 		t.Fatal("a malformed window change was taken")
 	}
 }
+
+// A window of billions of columns (the protocol allows 2³²-1) is drawn
+// at the largest size the server allows, from the PTY request on.
+func TestHugeWindowsClamped(t *testing.T) {
+	var w sessionWindow
+	w.attach(ssh.Window{Width: 1 << 31, Height: 1 << 30}, func() {})
+	if got := w.take(); got.Width != maxWindowCols || got.Height != maxWindowRows {
+		t.Fatalf("PTY size taken as %dx%d, want %dx%d", got.Width, got.Height, maxWindowCols, maxWindowRows)
+	}
+	p, _ := parseWindowChange(windowPayload(4294967295, 4294967295))
+	w.change(p)
+	if got := w.take(); got.Width != maxWindowCols || got.Height != maxWindowRows {
+		t.Fatalf("window change taken as %dx%d, want the bound", got.Width, got.Height)
+	}
+}

@@ -146,20 +146,25 @@ func (s *Server) runDashboard(ctx context.Context, sess ssh.Session, size ssh.Wi
 	if win == nil { // not opened through sessionChannel: the size stays
 		win = &sessionWindow{}
 	}
+	// The program's own context ends with this function: a message still
+	// being posted to it then gives up instead of waiting for the
+	// connection (which may carry other sessions) to close.
+	pctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	p := tea.NewProgram(newFramed(model, scr, win),
 		tea.WithInput(sess), tea.WithOutput(sess), tea.WithoutRenderer(),
-		tea.WithContext(ctx), tea.WithoutSignalHandler())
+		tea.WithContext(pctx), tea.WithoutSignalHandler())
 	// A goroutine per message posted, living until the program takes it:
 	// the poster (an event's publisher) never waits for a session.
 	c.Post = func(msg tea.Msg) { go p.Send(msg) }
 	scr.Start()
 	defer scr.Stop()
-	defer win.attach(size, func() { c.Post(windowChangedMsg{}) })()
 	live.quit = p.Quit
 	if closing := s.sessions.add(live); closing != "" {
 		return closing
 	}
 	defer s.sessions.remove(live)
+	defer win.attach(size, func() { c.Post(windowChangedMsg{}) })()
 	stopIdle := s.watchInput(ts, live)
 	defer stopIdle()
 	stopMax := time.AfterFunc(s.cfg.MaxSession, func() {

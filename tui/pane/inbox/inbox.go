@@ -105,8 +105,11 @@ func New(c *kit.Common, st Store, eng Engine) *Pane {
 	return &Pane{c: c, st: st, eng: eng, tick: kit.NewTicker("inbox", c)}
 }
 
-func (p *Pane) Title() string    { return "Inbox" }
-func (p *Pane) Init() tea.Cmd    { return p.load() }
+func (p *Pane) Title() string { return "Inbox" }
+func (p *Pane) Init() tea.Cmd { return p.load() }
+
+// Close stops the pane's countdown tick (kit.Closer).
+func (p *Pane) Close()           { p.tick.Stop() }
 func (p *Pane) SetSize(w, h int) { p.w, p.h = w, h }
 func (p *Pane) Capturing() bool  { return false }
 

@@ -117,8 +117,11 @@ func New(c *kit.Common, st Store, eng Engine) *Pane {
 	return &Pane{c: c, st: st, eng: eng, tick: kit.NewTicker("numbers", c)}
 }
 
-func (p *Pane) Title() string    { return "Numbers" }
-func (p *Pane) Init() tea.Cmd    { return tea.Batch(p.load(), p.loadFavourites()) }
+func (p *Pane) Title() string { return "Numbers" }
+func (p *Pane) Init() tea.Cmd { return tea.Batch(p.load(), p.loadFavourites()) }
+
+// Close stops the pane's countdown tick (kit.Closer).
+func (p *Pane) Close()           { p.tick.Stop() }
 func (p *Pane) SetSize(w, h int) { p.w, p.h = w, h }
 
 // Capturing: while a filter is being typed, every key goes to it.

@@ -126,7 +126,10 @@ func (p *Pane) Title() string {
 	return "Rentals"
 }
 
-func (p *Pane) Init() tea.Cmd    { return p.load() }
+func (p *Pane) Init() tea.Cmd { return p.load() }
+
+// Close stops the pane's countdown tick (kit.Closer).
+func (p *Pane) Close()           { p.tick.Stop() }
 func (p *Pane) SetSize(w, h int) { p.w, p.h = w, h }
 
 // Capturing: while a filter is typed, every key goes to it.
