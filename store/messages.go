@@ -135,3 +135,27 @@ func clip(s string, n int) string {
 	}
 	return s[:i]
 }
+
+// countChunk bounds the ids of one IN list (SQLite allows 32,766
+// parameters; PostgreSQL 65,535).
+const countChunk = 500
+
+// CountMessages counts the messages stored on the given reservations:
+// what a load test compares with the SMS it pushed.
+func (s *Store) CountMessages(ctx context.Context, reservationIDs []int64) (int, error) {
+	total := 0
+	for start := 0; start < len(reservationIDs); start += countChunk {
+		ids := reservationIDs[start:min(start+countChunk, len(reservationIDs))]
+		args := make([]any, len(ids))
+		for i, id := range ids {
+			args[i] = id
+		}
+		var n int
+		if err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM messages WHERE reservation_id IN (`+
+			strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",")+`)`, args...).Scan(&n); err != nil {
+			return 0, fmt.Errorf("count messages: %w", err)
+		}
+		total += n
+	}
+	return total, nil
+}

@@ -190,6 +190,13 @@ func TestMessagesDedupeAndBlockRefund(t *testing.T) {
 	if _, err := s.UserReservation(ctx, other.ID, r.ID); !errors.Is(err, ErrNoReservation) {
 		t.Fatalf("another user read it: %v", err)
 	}
+	// A received number takes more SMS (another SMS asked for) until it ends.
+	if added, err := s.AddMessage(ctx, r.ID, NewMessage{ProviderID: "m3", Body: "code 777"}); err != nil || !added {
+		t.Fatalf("second SMS: added=%v err=%v", added, err)
+	}
+	if n, err := s.CountMessages(ctx, []int64{r.ID, r.ID + 1000}); err != nil || n != 2 {
+		t.Fatalf("CountMessages = %d, %v; want 2", n, err)
+	}
 	if _, err := s.EndReservation(ctx, r.ID, ResCancelled); !errors.Is(err, ErrSMSArrived) {
 		t.Fatalf("cancel after SMS: %v", err)
 	}

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -32,7 +33,8 @@ type jsonRun struct {
 	Memory struct {
 		HeldRSS int64 `json:"held_rss"`
 	} `json:"memory"`
-	Errors map[string]int `json:"errors"`
+	Errors   map[string]int `json:"errors"`
+	SMSPhase *SMSSummary    `json:"sms_phase"`
 }
 
 func runJSON(t *testing.T, args ...string) (runs []jsonRun, stderr string, code int) {
@@ -131,6 +133,53 @@ func TestRunTimesSMSFromWebhookToScreen(t *testing.T) {
 		if len(rs) != 1 || len(rs[0].Messages) != 1 || !codeShape.MatchString(rs[0].LatestCode()) {
 			t.Errorf("%s: reservations %+v; want one with one pushed code", a.Email, rs)
 		}
+	}
+}
+
+// The sustained SMS phase: 20 SMS in a second, round-robin over three
+// armed sessions, so each number gets several; every one is timed to its
+// screen and stored once, and the report says so.
+func TestRunSustainsSMSOverTheSessions(t *testing.T) {
+	const secret = "load-test-secret"
+	env := testenv.Start(t, testenv.SimNumbers(time.Hour, true, time.Hour), func(c *service.Config) {
+		c.Numbers.SimWebhookSecret = secret
+	})
+	keys := filepath.Join(t.TempDir(), "keys")
+	var out, errOut bytes.Buffer
+	if code := run(context.Background(), []string{"seed", "--data", env.Dir, "--accounts", "3", "--keys", keys},
+		&out, &errOut); code != exitOK {
+		t.Fatalf("seed: exit %d: %s", code, errOut.String())
+	}
+	runs, stderr, code := runJSON(t, "run", "--addr", env.Svc.SSHAddr(), "--keys", keys, "--sessions", "3",
+		"--rate", "100", "--hold", "0s", "--settle", "0s", "--baseline", "0s", "--json",
+		"--sms-rate", "20", "--sms-duration", "1s", "--http", env.Svc.HTTPAddr(), "--data", env.Dir,
+		"--webhook-secret", secret, "--sms-measure", "0s")
+	if code != exitOK || len(runs) != 1 {
+		t.Fatalf("run: exit %d, %d runs; stderr:\n%s", code, len(runs), stderr)
+	}
+	r := runs[0]
+	p := r.SMSPhase
+	if p == nil || p.Sessions != 3 || p.Sent != 20 || p.Taken != 20 || p.Shown != 20 || p.Lost != 0 || p.InDB != 20 {
+		t.Fatalf("sms phase %+v; want 20 sent, taken, shown and stored on 3 numbers", p)
+	}
+	if l := r.Latencies[latencySMS]; l.Count != 20 || len(r.Errors) != 0 {
+		t.Errorf("SMS latency %+v, errors %v; want 20 timed, none", l, r.Errors)
+	}
+	var counts []int
+	for _, a := range mustKeys(t, keys) {
+		u, err := env.Store().UserByEmail(context.Background(), a.Email)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rs := env.Reservations(u.ID)
+		if len(rs) != 1 {
+			t.Fatalf("%s: %d reservations, want 1", a.Email, len(rs))
+		}
+		counts = append(counts, len(rs[0].Messages))
+	}
+	slices.Sort(counts)
+	if !slices.Equal(counts, []int{6, 7, 7}) {
+		t.Errorf("messages per number %v; want 20 round-robin over 3: 6, 7, 7", counts)
 	}
 }
 

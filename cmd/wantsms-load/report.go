@@ -24,6 +24,8 @@ type Report struct {
 	Rate        float64 `json:"rate_per_s"`
 	Interrupted bool    `json:"interrupted,omitempty"`
 	SMS         int     `json:"sms,omitempty"` // sessions armed with a number for the SMS phase
+	// SMSPhase is what the SMS phase pushed and what became of it.
+	SMSPhase *SMSSummary `json:"sms_phase,omitempty"`
 
 	// Latencies by name: "connect" is dial to dashboard on screen.
 	Latencies map[string]Latency `json:"latency_ms"`
@@ -182,6 +184,10 @@ func writeTable(w io.Writer, out Output) error {
 	if anySMS(out.Runs) {
 		row("sessions with a number", func(r *Report) string { return fmt.Sprint(r.SMS) })
 		row("CPU, numbers open", func(r *Report) string { return phaseCell(r.CPU.Numbers) })
+		row("SMS sent / taken / shown", func(r *Report) string { return smsCell(r.SMSPhase) })
+		row("SMS lost / refused", func(r *Report) string { return smsLossCell(r.SMSPhase) })
+		row("SMS rate achieved", func(r *Report) string { return smsRateCell(r.SMSPhase) })
+		row("SMS in the database", func(r *Report) string { return smsStoredCell(r.SMSPhase) })
 		row("CPU during SMS", func(r *Report) string { return phaseCell(r.CPU.SMS) })
 		row("RSS after SMS", func(r *Report) string { return bytesIEC(r.Memory.SMSRSS) })
 	}
@@ -193,6 +199,38 @@ func writeTable(w io.Writer, out Output) error {
 		return fmt.Sprintf("%.1f s CPU, %s RSS", r.Tool.CPUSeconds, bytesIEC(r.Tool.RSS))
 	})
 	return tw.Flush()
+}
+
+func smsCell(s *SMSSummary) string {
+	if s == nil {
+		return "-"
+	}
+	return fmt.Sprintf("%d / %d / %d", s.Sent, s.Taken, s.Shown)
+}
+
+func smsLossCell(s *SMSSummary) string {
+	if s == nil {
+		return "-"
+	}
+	return fmt.Sprintf("%d / %d", s.Lost, s.Refused)
+}
+
+func smsRateCell(s *SMSSummary) string {
+	if s == nil || s.Rate == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.0f/s", s.Rate)
+}
+
+// smsStoredCell is the messages the numbers gained against the SMS taken.
+func smsStoredCell(s *SMSSummary) string {
+	switch {
+	case s == nil || s.InDB < 0:
+		return "-"
+	case s.InDB == s.Taken:
+		return fmt.Sprintf("%d (as taken)", s.InDB)
+	}
+	return fmt.Sprintf("%d, but %d taken", s.InDB, s.Taken)
 }
 
 func pidsText(r *Report) string {

@@ -27,6 +27,7 @@ const (
 	kindInbox      = "inbox timeout"     // the number never showed on the Inbox
 	kindWebhook    = "webhook refused"   // the server did not take an SMS
 	kindSMSTimeout = "sms not on screen" // taken, but its code never showed
+	kindStored     = "sms not stored"    // the database holds fewer (or more) than were taken
 )
 
 // simWebhookSecretEnv is the server's variable for the sim's webhook
@@ -34,16 +35,18 @@ const (
 const simWebhookSecretEnv = "WANTSMS_SIM_WEBHOOK_SECRET"
 
 // smsConfig is the SMS phase: every held session reserves a number, opens
-// its Inbox, and gets one SMS pushed through the provider webhook, at Rate
-// SMS a second; the tool times each from the push to its code on screen.
+// its Inbox, and gets SMS pushed through the provider webhook, at Rate SMS
+// a second: one each, or for Duration round-robin over the sessions; the
+// tool times each from the push to its code on screen.
 type smsConfig struct {
-	Rate    float64       // SMS a second; 0 turns the phase off
-	HTTP    string        // the server's HTTP address (host:port)
-	Secret  string        // the provider's webhook secret
-	DataDir string        // the server's data directory, to read the activation ids
-	DB      string        // the server's --database-url, if it runs on PostgreSQL
-	Service string        // what the numbers are reserved for
-	Measure time.Duration // CPU measured with every number open, before any SMS
+	Rate     float64       // SMS a second; 0 turns the phase off
+	Duration time.Duration // sustained: push for this long; 0: one SMS per session
+	HTTP     string        // the server's HTTP address (host:port)
+	Secret   string        // the provider's webhook secret
+	DataDir  string        // the server's data directory, to read the activation ids
+	DB       string        // the server's --database-url, if it runs on PostgreSQL
+	Service  string        // what the numbers are reserved for
+	Measure  time.Duration // CPU measured with every number open, before any SMS
 }
 
 // interactive is a session the SMS phase can drive: the stream client.
@@ -68,7 +71,8 @@ type armed struct {
 func (l *loadRun) smsPhase(ctx context.Context) {
 	cfg := l.cfg.SMS
 	sessions := l.arm(ctx, l.held())
-	if err := lookupRefs(ctx, cfg.DataDir, cfg.DB, sessions); err != nil {
+	before, err := lookupRefs(ctx, cfg.DataDir, cfg.DB, sessions)
+	if err != nil {
 		l.rec.problem(kindOther, err)
 		return
 	}
@@ -88,14 +92,37 @@ func (l *loadRun) smsPhase(ctx context.Context) {
 	}
 	hook := newWebhookClient(cfg.HTTP, cfg.Secret)
 	defer hook.close()
-	l.send(ctx, hook, sessions)
-	if a2, err := takeSnapshot(l.tg.PIDs...); err == nil && err1 == nil {
-		l.rep.CPU.SMS = phase(a1, a2)
+	// The burst's CPU is measured over the pushes themselves; the wait for
+	// the last codes after them is not part of the rate.
+	b0, err0 := takeSnapshot(l.tg.PIDs...)
+	tally := l.send(ctx, hook, sessions, func() {
+		if b1, err := takeSnapshot(l.tg.PIDs...); err == nil && err0 == nil {
+			l.rep.CPU.SMS = phase(b0, b1)
+		}
+	})
+	if a2, err := takeSnapshot(l.tg.PIDs...); err == nil {
 		l.rep.Memory.SMSRSS = a2.Server.RSS
 		l.rep.Tool.CPUSeconds = (a2.Self - l.first.Self).Seconds()
 	}
+	sum := tally.summary(len(sessions))
+	sum.InDB = l.countStored(ctx, sessions, before)
+	if sum.InDB >= 0 && sum.InDB != sum.Taken {
+		l.rec.problem(kindStored, fmt.Errorf("%d SMS taken by the webhook, %d new in the database", sum.Taken, sum.InDB))
+	}
 	l.rep.SMS = len(sessions)
+	l.rep.SMSPhase = &sum
 	l.rep.Held = l.rec.open()
+}
+
+// countStored is how many messages the armed numbers gained in the
+// server's database since before (-1: it could not be read).
+func (l *loadRun) countStored(ctx context.Context, sessions []*armed, before int) int {
+	after, err := countMessages(ctx, l.cfg.SMS.DataDir, l.cfg.SMS.DB, sessions)
+	if err != nil {
+		l.rec.problem(kindOther, err)
+		return -1
+	}
+	return after - before
 }
 
 // arm reserves a number for every session (the reserve command, on the
@@ -191,84 +218,103 @@ func (l *loadRun) armOne(ctx context.Context, h held) (*armed, error) {
 
 // lookupRefs reads each reservation's provider and activation id from the
 // server's database: the webhook names the activation, which the person
-// (and so the session) never sees.
-func lookupRefs(ctx context.Context, dataDir, databaseURL string, sessions []*armed) error {
+// (and so the session) never sees. It also counts the messages the
+// numbers hold already, so that the SMS stored during the phase can be
+// told apart.
+func lookupRefs(ctx context.Context, dataDir, databaseURL string, sessions []*armed) (messages int, err error) {
 	st, err := service.OpenStore(dataDir, databaseURL, store.Options{})
 	if err != nil {
-		return fmt.Errorf("open %s to read the activation ids: %w", dataDir, err)
+		return 0, fmt.Errorf("open %s to read the activation ids: %w", dataDir, err)
 	}
 	defer st.Close()
 	for _, a := range sessions {
 		r, err := st.Reservation(ctx, a.resID)
 		if err != nil {
-			return fmt.Errorf("reservation %d: %w", a.resID, err)
+			return 0, fmt.Errorf("reservation %d: %w", a.resID, err)
 		}
 		a.provider, a.ref = r.Provider, r.ProviderRef
 	}
-	return nil
+	return st.CountMessages(ctx, reservationIDs(sessions))
 }
 
-// send pushes one SMS to every armed session at the configured rate and
-// waits until each code is on screen or timed out.
-func (l *loadRun) send(ctx context.Context, hook *webhookClient, sessions []*armed) {
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	shown, failed := 0, 0
-	counts := func() (int, int, int) {
-		mu.Lock()
-		defer mu.Unlock()
-		return len(sessions), shown, failed
+// countMessages counts the messages on the armed numbers in the server's
+// database.
+func countMessages(ctx context.Context, dataDir, databaseURL string, sessions []*armed) (int, error) {
+	st, err := service.OpenStore(dataDir, databaseURL, store.Options{})
+	if err != nil {
+		return 0, fmt.Errorf("open %s to count the messages: %w", dataDir, err)
 	}
-	bar := startProgress(l.cfg.Progress, l.tg.Name+" SMS", len(sessions), counts)
-	start := time.Now()
+	defer st.Close()
+	return st.CountMessages(ctx, reservationIDs(sessions))
+}
+
+func reservationIDs(sessions []*armed) []int64 {
+	ids := make([]int64, len(sessions))
 	for i, a := range sessions {
-		at := start.Add(time.Duration(float64(i) / l.cfg.SMS.Rate * float64(time.Second)))
-		if !pause(ctx, time.Until(at)) {
+		ids[i] = a.resID
+	}
+	return ids
+}
+
+// send pushes the phase's SMS (smsCount) at the configured rate, SMS i to
+// session i mod n, calls pushed once the last is pushed, and waits until
+// each code is on screen or timed out.
+func (l *loadRun) send(ctx context.Context, hook *webhookClient, sessions []*armed, pushed func()) *smsTally {
+	total := smsCount(l.cfg.SMS.Rate, l.cfg.SMS.Duration, len(sessions))
+	tally := &smsTally{}
+	var wg sync.WaitGroup
+	counts := func() (int, int, int) {
+		shown, failed := tally.progress()
+		return total, shown, failed
+	}
+	bar := startProgress(l.cfg.Progress, l.tg.Name+" SMS", total, counts)
+	start := time.Now()
+	for i := range total {
+		if !pause(ctx, time.Until(sendAt(start, i, l.cfg.SMS.Rate))) {
 			l.rep.Interrupted = true
 			break
 		}
+		a := sessions[i%len(sessions)]
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			err := l.sendOne(ctx, hook, a)
-			mu.Lock()
-			defer mu.Unlock()
-			if err != nil {
-				failed++
-			} else {
-				shown++
-			}
+			l.sendOne(ctx, hook, a, tally)
 		}()
 	}
+	pushed()
 	wg.Wait()
 	bar.Stop()
+	return tally
 }
 
 // sendOne pushes one SMS and waits for its code on the session's screen.
-func (l *loadRun) sendOne(ctx context.Context, hook *webhookClient, a *armed) error {
+func (l *loadRun) sendOne(ctx context.Context, hook *webhookClient, a *armed, tally *smsTally) {
 	code := newCode()
 	seen := a.s.Watch(code)
 	t0 := time.Now()
+	tally.pushing(t0)
 	if err := hook.push(ctx, a.provider, a.ref, l.cfg.SMS.Service, code, t0); err != nil {
+		tally.add(smsRefused)
 		l.rec.problem(kindWebhook, err)
-		return err
+		return
 	}
 	timer := time.NewTimer(l.cfg.Timeout)
 	defer timer.Stop()
 	var err error
 	select {
 	case at := <-seen:
+		tally.add(smsShown)
 		l.rec.observe(latencySMS, at.Sub(t0))
-		return nil
+		return
 	case <-a.s.Done():
 		err = errors.New("session ended before its code was on screen")
 	case <-timer.C:
 		err = fmt.Errorf("code %s not on screen after %v", code, l.cfg.Timeout)
 	case <-ctx.Done():
-		return ctx.Err()
+		err = ctx.Err()
 	}
+	tally.add(smsLost)
 	l.rec.problem(kindSMSTimeout, err)
-	return err
 }
 
 // newCode is a code no dashboard shows otherwise: eight digits split by a
@@ -313,6 +359,8 @@ func smsFlags(fs *flag.FlagSet, c *smsConfig) {
 		"the server's PostgreSQL database, if it runs on one (default: $WANTSMS_DATABASE_URL)")
 	fs.StringVar(&c.Service, "sms-service", defaultSMSService, "service the numbers are reserved for")
 	fs.DurationVar(&c.Measure, "sms-measure", defaultSMSMeasure, "CPU measured with every number open, before the SMS")
+	fs.DurationVar(&c.Duration, "sms-duration", 0,
+		"push SMS at --sms-rate for this long, round-robin over the sessions (0: one SMS per session)")
 }
 
 // checkSMS refuses an SMS phase that cannot run.
@@ -321,6 +369,8 @@ func checkSMS(l *loadConfig) error {
 	switch {
 	case c.Rate < 0:
 		return usagef("--sms-rate must not be negative")
+	case c.Rate == 0 && c.Duration != 0:
+		return usagef("--sms-duration needs --sms-rate")
 	case c.Rate == 0:
 		return nil
 	case l.Client != clientStream:
@@ -333,6 +383,10 @@ func checkSMS(l *loadConfig) error {
 		return usagef("--sms-service must be one service code")
 	case c.Measure < 0:
 		return usagef("--sms-measure must not be negative")
+	case c.Duration < 0:
+		return usagef("--sms-duration must not be negative")
+	case c.Duration > 0 && c.Rate*c.Duration.Seconds() < 1:
+		return usagef("--sms-duration %v at --sms-rate %g pushes no SMS", c.Duration, c.Rate)
 	}
 	return nil
 }

@@ -19,9 +19,9 @@ type webhookClient struct {
 	client *http.Client
 }
 
-// webhookIdleConns keeps enough connections open for 100 SMS a second
+// webhookIdleConns keeps enough connections open for 1,000 SMS a second
 // with answers taking up to a second.
-const webhookIdleConns = 256
+const webhookIdleConns = 1024
 
 func newWebhookClient(httpAddr, secret string) *webhookClient {
 	tr := &http.Transport{MaxIdleConns: webhookIdleConns, MaxIdleConnsPerHost: webhookIdleConns,
