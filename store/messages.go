@@ -42,8 +42,7 @@ func (s *Store) AddMessage(ctx context.Context, reservationID int64, m NewMessag
 		var userID int64
 		var state ReservationState
 		var hook HookSMS
-		if err := tx.QueryRowContext(ctx, `SELECT user_id, state, phone, service, country FROM reservations WHERE id = ?`,
-			reservationID).Scan(&userID, &state, &hook.Phone, &hook.Service, &hook.Country); err != nil {
+		if err := tx.queryRowPrepared(ctx, qMessageTarget, reservationID).Scan(&userID, &state, &hook.Phone, &hook.Service, &hook.Country); err != nil {
 			return fmt.Errorf("message for reservation %d: %w", reservationID, noRows(err, ErrNoReservation))
 		}
 		if !state.Open() {
@@ -53,9 +52,7 @@ func (s *Store) AddMessage(ctx context.Context, reservationID int64, m NewMessag
 		if !m.ReceivedAt.IsZero() {
 			at = m.ReceivedAt.Unix()
 		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO messages (reservation_id, provider_id, sender, body, code, received_at)
-			VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (reservation_id, provider_id) DO NOTHING`,
-			reservationID, clip(m.ProviderID, maxCodeRunes*4), clip(m.Sender, maxSenderRunes), clip(m.Body, maxBodyRunes),
+		res, err := tx.execPrepared(ctx, qInsertMessage, reservationID, clip(m.ProviderID, maxCodeRunes*4), clip(m.Sender, maxSenderRunes), clip(m.Body, maxBodyRunes),
 			clip(m.Code, maxCodeRunes), at)
 		if err != nil {
 			return fmt.Errorf("insert message: %w", err)
@@ -65,7 +62,7 @@ func (s *Store) AddMessage(ctx context.Context, reservationID int64, m NewMessag
 		}
 		added = true
 		if state == ResActive {
-			if _, err := tx.ExecContext(ctx, `UPDATE reservations SET state = 'received' WHERE id = ?`, reservationID); err != nil {
+			if _, err := tx.execPrepared(ctx, qMarkReceived, reservationID); err != nil {
 				return fmt.Errorf("mark received: %w", err)
 			}
 		}
@@ -106,6 +103,33 @@ func (s *Store) attachMessages(ctx context.Context, rs []Reservation) error {
 		}
 		i := idx[m.ReservationID]
 		rs[i].Messages = append(rs[i].Messages, m)
+	}
+	return rows.Err()
+}
+
+// attachOpenMessages fills in the messages of a user's open reservations
+// rs, oldest first, with one statement whatever their count. A number opened since rs
+// was read has its messages skipped: it is not in rs.
+func (s *Store) attachOpenMessages(ctx context.Context, userID int64, rs []Reservation) error {
+	idx := make(map[int64]int, len(rs))
+	for i, r := range rs {
+		idx[r.ID] = i
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT m.id, m.reservation_id, m.provider_id, m.sender, m.body, m.code,
+		m.received_at FROM messages m JOIN reservations r ON r.id = m.reservation_id
+		WHERE r.user_id = ? AND r.ended_at IS NULL ORDER BY m.received_at, m.id`, userID)
+	if err != nil {
+		return fmt.Errorf("list messages: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		m, err := scanMessage(rows)
+		if err != nil {
+			return err
+		}
+		if i, ok := idx[m.ReservationID]; ok {
+			rs[i].Messages = append(rs[i].Messages, m)
+		}
 	}
 	return rows.Err()
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 )
@@ -97,4 +98,134 @@ func (p *readPool) Close() error {
 	}
 	p.stmts = nil
 	return errors.Join(append(errs, p.DB.Close())...)
+}
+
+// The prepared writes: what storing an SMS runs, and the savepoints that
+// separate the writes sharing one commit. They are prepared when the
+// store opens (prepareWrites): the writer is one connection, which a
+// transaction holds, so none can be prepared on it during a write.
+const (
+	qMessageTarget = `SELECT user_id, state, phone, service, country FROM reservations WHERE id = ?`
+	qInsertMessage = `INSERT INTO messages (reservation_id, provider_id, sender, body, code, received_at)
+		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (reservation_id, provider_id) DO NOTHING`
+	qMarkReceived = `UPDATE reservations SET state = 'received' WHERE id = ?`
+	qHookTargets  = `SELECT id, format FROM webhooks WHERE user_id = ? ORDER BY id`
+	qSavepoint    = `SAVEPOINT w`
+	qRollbackTo   = `ROLLBACK TO w`
+	qReleaseSave  = `RELEASE w`
+)
+
+var preparedWrites = []string{qMessageTarget, qInsertMessage, qMarkReceived, qHookTargets,
+	qSavepoint, qRollbackTo, qReleaseSave}
+
+// prepareWrites prepares the writer's statements; SQLite only, before any
+// write runs.
+func (s *Store) prepareWrites(ctx context.Context) error {
+	for _, q := range preparedWrites {
+		if _, err := s.writes.get(ctx, s.w, q); err != nil {
+			return fmt.Errorf("writer: %w", err)
+		}
+	}
+	return nil
+}
+
+// statements holds the writer's prepared statements, by query.
+type statements struct {
+	mu    sync.RWMutex
+	stmts map[string]*sql.Stmt
+}
+
+// get returns db's statement for query.
+func (p *statements) get(ctx context.Context, db *sql.DB, query string) (*sql.Stmt, error) {
+	p.mu.RLock()
+	st, ok := p.stmts[query]
+	p.mu.RUnlock()
+	if ok {
+		return st, nil
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if st, ok := p.stmts[query]; ok {
+		return st, nil
+	}
+	st, err := db.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, fmt.Errorf("prepare: %w", err)
+	}
+	if p.stmts == nil {
+		p.stmts = map[string]*sql.Stmt{}
+	}
+	p.stmts[query] = st
+	return st, nil
+}
+
+func (p *statements) close() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var errs []error
+	for _, st := range p.stmts {
+		errs = append(errs, st.Close())
+	}
+	p.stmts = nil
+	return errors.Join(errs...)
+}
+
+// lookup returns the statement for query if it is prepared.
+func (p *statements) lookup(query string) (*sql.Stmt, bool) {
+	if p == nil {
+		return nil, false
+	}
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	st, ok := p.stmts[query]
+	return st, ok
+}
+
+// stmt returns the writer's prepared statement for query bound to the
+// transaction (closed with it); false when it is not prepared, and the
+// query is to run as text.
+func (tx *Tx) stmt(ctx context.Context, query string) (*sql.Stmt, bool) {
+	st, ok := tx.writes.lookup(query)
+	if !ok {
+		return nil, false
+	}
+	return tx.Tx.StmtContext(context.WithoutCancel(ctx), st), true
+}
+
+// execPrepared runs query in the transaction, prepared if it is, whatever
+// becomes of ctx (see Tx).
+func (tx *Tx) execPrepared(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if st, ok := tx.stmt(ctx, query); ok {
+		return st.ExecContext(context.WithoutCancel(ctx), args...)
+	}
+	return tx.ExecContext(ctx, query, args...)
+}
+
+// queryRowPrepared runs a one-row query in the transaction, prepared if
+// it is.
+func (tx *Tx) queryRowPrepared(ctx context.Context, query string, args ...any) *sql.Row {
+	if st, ok := tx.stmt(ctx, query); ok {
+		return st.QueryRowContext(context.WithoutCancel(ctx), args...)
+	}
+	return tx.QueryRowContext(ctx, query, args...)
+}
+
+// queryPrepared runs a query in the transaction, prepared if it is.
+func (tx *Tx) queryPrepared(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if st, ok := tx.stmt(ctx, query); ok {
+		return st.QueryContext(context.WithoutCancel(ctx), args...)
+	}
+	return tx.QueryContext(ctx, query, args...)
+}
+
+// txPrepared runs a transaction's queries through collect, prepared
+// where they are.
+type txPrepared struct{ tx *Tx }
+
+func (q txPrepared) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return q.tx.queryPrepared(ctx, query, args...)
+}
+
+func (q txPrepared) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	return q.tx.queryRowPrepared(ctx, query, args...)
 }

@@ -489,3 +489,31 @@ func TestAskedAnotherWaitsForANewerMessage(t *testing.T) {
 		t.Fatal("waiting although an SMS newer than the one asked after came")
 	}
 }
+
+// BenchmarkOpenReservations is an Inbox's reload after an SMS: the open
+// numbers of one account (two, one with its SMS) with their messages.
+func BenchmarkOpenReservations(b *testing.B) {
+	s, _ := openTest(b)
+	ctx := context.Background()
+	u := newUser(b, s, "inbox@example.com")
+	credit(b, s, u, 1000)
+	var first Reservation
+	for i := range 2 {
+		r, err := s.CreateReservation(ctx, newRes(u, 10))
+		if err != nil {
+			b.Fatal(err)
+		}
+		if i == 0 {
+			first = r
+		}
+	}
+	if _, err := s.AddMessage(ctx, first.ID, NewMessage{ProviderID: "m1", Body: "code 123456", Code: "123456"}); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		open, err := s.OpenReservations(ctx, u.ID)
+		if err != nil || len(open) != 2 || len(open[0].Messages)+len(open[1].Messages) != 1 {
+			b.Fatalf("open %+v, %v", open, err)
+		}
+	}
+}

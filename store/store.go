@@ -100,6 +100,7 @@ type Store struct {
 	rates rateCache // the success rates every session reads
 
 	apiKeys apiKeyCache // API keys resolved a moment ago
+	writes  statements  // the writer's prepared statements (prepareWrites)
 
 	mailQueued chan struct{} // a committed write queued mail (MailQueued)
 
@@ -152,6 +153,11 @@ func Open(path string, opts Options) (*Store, error) {
 
 	s := newStore(path, sqliteDialect, w, opts)
 	if err := s.migrate(context.Background()); err != nil {
+		w.Close()
+		return nil, err
+	}
+	if err := s.prepareWrites(context.Background()); err != nil {
+		_ = s.writes.close()
 		w.Close()
 		return nil, err
 	}
@@ -219,7 +225,7 @@ func cloneValues(v url.Values) url.Values {
 // a test removing the data directory.
 func (s *Store) Close() error {
 	s.hub.Close()
-	var errs []error
+	errs := []error{s.writes.close()}
 	if s.r != nil {
 		errs = append(errs, s.r.Close(), waitClosed(s.r.DB, "readers"))
 	}
@@ -377,7 +383,7 @@ func (s *Store) runBatch(batch []writeReq) {
 	}
 	saves := len(batch) > 1
 	for i, r := range batch {
-		txs[i] = &Tx{Tx: sqlTx, now: s.unixNow()}
+		txs[i] = &Tx{Tx: sqlTx, now: s.unixNow(), writes: &s.writes}
 		var lost error
 		errs[i], lost = s.runOne(r, txs[i], saves)
 		if lost != nil {
@@ -428,7 +434,7 @@ func (s *Store) runOne(r writeReq, tx *Tx, savepoint bool) (err, lost error) {
 		return notApplied(err), nil // given up before it started
 	}
 	if savepoint {
-		if _, err := tx.ExecContext(r.ctx, `SAVEPOINT w`); err != nil {
+		if _, err := tx.execPrepared(r.ctx, qSavepoint); err != nil {
 			return notApplied(fmt.Errorf("savepoint: %w", err)), err
 		}
 	}
@@ -440,11 +446,11 @@ func (s *Store) runOne(r writeReq, tx *Tx, savepoint bool) (err, lost error) {
 		return err, nil // the commit says whether the transaction held
 	}
 	if err != nil {
-		if _, rerr := tx.ExecContext(r.ctx, `ROLLBACK TO w`); rerr != nil {
+		if _, rerr := tx.execPrepared(r.ctx, qRollbackTo); rerr != nil {
 			return err, fmt.Errorf("rollback to savepoint: %w", rerr)
 		}
 	}
-	if _, rerr := tx.ExecContext(r.ctx, `RELEASE w`); rerr != nil {
+	if _, rerr := tx.execPrepared(r.ctx, qReleaseSave); rerr != nil {
 		return err, fmt.Errorf("release savepoint: %w", rerr)
 	}
 	return err, nil
@@ -474,7 +480,9 @@ func fill(errs []error, err error) {
 // completes (or fails) on its own merits.
 type Tx struct {
 	*sql.Tx
-	now    int64 // one timestamp for everything written in the transaction
+	now int64 // one timestamp for everything written in the transaction
+	// writes are the writer's prepared statements (stmt); nil: none.
+	writes *statements
 	events []Event
 	// mailQueued: the transaction queued mail, and the mailer is woken
 	// once it commits.

@@ -437,7 +437,7 @@ func scanTarget(r scanner) (hookTarget, error) {
 // that receives it, in the transaction of the event. An account without
 // webhooks, nearly all of them, costs one lookup in an index.
 func (tx *Tx) queueHooks(ctx context.Context, userID int64, event WebhookEvent, data any) error {
-	targets, err := collect(ctx, tx, scanTarget, `SELECT id, format FROM webhooks WHERE user_id = ? ORDER BY id`, userID)
+	targets, err := collect(ctx, txPrepared{tx}, scanTarget, qHookTargets, userID)
 	if err != nil {
 		return fmt.Errorf("webhooks of account %d: %w", userID, err)
 	}

@@ -11,6 +11,7 @@ package inbox
 import (
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/charmbracelet/bubbles/key"
@@ -64,6 +65,12 @@ type Pane struct {
 	// another is the offer of another number after a report, asked
 	// about until answered (nil: none).
 	another *anotherOffer
+	// Reloads are coalesced: one runs at a time, and it answers for
+	// every change counted before it started (an SMS is two events, a
+	// burst of them many). changes counts the changes asked about; the
+	// load reads it as it starts, on its own goroutine.
+	changes *atomic.Int64
+	loading bool // a load is in flight
 }
 
 // inboxRefusal is an action the rules refused on a number. Its words are
@@ -86,6 +93,7 @@ type inboxFailure struct {
 type loadedMsg struct {
 	open []store.Reservation
 	err  error
+	seen int64 // the changes counted when the load started
 }
 
 type doneMsg struct {
@@ -102,23 +110,46 @@ type bellMsg struct{}
 
 // New makes the pane; eng nil offers no action on a number.
 func New(c *kit.Common, st Store, eng Engine) *Pane {
-	return &Pane{c: c, st: st, eng: eng, tick: kit.NewTicker("inbox", c)}
+	return &Pane{c: c, st: st, eng: eng, tick: kit.NewTicker("inbox", c), changes: new(atomic.Int64)}
 }
 
 func (p *Pane) Title() string { return "Inbox" }
-func (p *Pane) Init() tea.Cmd { return p.load() }
+func (p *Pane) Init() tea.Cmd { return p.reload() }
 
 // Close stops the pane's countdown tick (kit.Closer).
 func (p *Pane) Close()           { p.tick.Stop() }
 func (p *Pane) SetSize(w, h int) { p.w, p.h = w, h }
 func (p *Pane) Capturing() bool  { return false }
 
-func (p *Pane) load() tea.Cmd {
-	c, st, uid := p.c, p.st, p.c.UserID
-	return func() tea.Msg {
-		open, err := st.OpenReservations(c.Ctx, uid)
-		return loadedMsg{open: open, err: err}
+// reload reads the open numbers again: now, or, when a load is in
+// flight, once it is back unless it started after this change.
+func (p *Pane) reload() tea.Cmd {
+	p.changes.Add(1)
+	if p.loading {
+		return nil
 	}
+	p.loading = true
+	return p.load()
+}
+
+func (p *Pane) load() tea.Cmd {
+	c, st, uid, changes := p.c, p.st, p.c.UserID, p.changes
+	return func() tea.Msg {
+		seen := changes.Load()
+		open, err := st.OpenReservations(c.Ctx, uid)
+		return loadedMsg{open: open, err: err, seen: seen}
+	}
+}
+
+// loadDone ends the load in flight and starts the next when a change came
+// after it started.
+func (p *Pane) loadDone(msg loadedMsg) tea.Cmd {
+	p.loading = false
+	if msg.seen >= p.changes.Load() {
+		return nil
+	}
+	p.loading = true
+	return p.load()
 }
 
 // current is the selected number.
@@ -166,12 +197,13 @@ func secondChange(wait time.Duration) time.Duration {
 func (p *Pane) Update(msg tea.Msg) (kit.Pane, tea.Cmd) {
 	switch msg := msg.(type) {
 	case loadedMsg:
+		next := p.loadDone(msg)
 		if msg.err != nil {
 			p.loadErr = p.c.Explain(msg.err)
-			return p, nil
+			return p, next
 		}
 		p.loadErr = ""
-		return p, tea.Batch(p.loaded1(msg.open), p.tick.Ensure(p.nextChange()))
+		return p, tea.Batch(next, p.loaded1(msg.open), p.tick.Ensure(p.nextChange()))
 	case doneMsg:
 		p.busy, p.confirm = false, inboxNone
 		p.notice, p.failure, p.another = msg.notice, nil, msg.another
@@ -181,18 +213,18 @@ func (p *Pane) Update(msg tea.Msg) (kit.Pane, tea.Cmd) {
 		if msg.reserved != 0 {
 			p.selected = msg.reserved
 		}
-		return p, p.load()
+		return p, p.reload()
 	case kit.CopiedMsg:
 		if msg.Owner == "inbox" {
 			p.notice = msg.What + " copied to your clipboard."
 		}
 	case kit.EventMsg:
 		if msg.Missed || msg.Event.Kind == store.EventReservation || msg.Event.Kind == store.EventMessage {
-			return p, p.load()
+			return p, p.reload()
 		}
 	case kit.ActivatedMsg:
 		p.tick.SetActive(true)
-		return p, tea.Batch(p.load(), p.tick.Ensure(p.nextChange()))
+		return p, tea.Batch(p.reload(), p.tick.Ensure(p.nextChange()))
 	case kit.DeactivatedMsg:
 		p.tick.SetActive(false)
 	case kit.TickMsg:
