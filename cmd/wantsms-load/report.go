@@ -229,8 +229,10 @@ func smsStoredCell(s *SMSSummary) string {
 		return "-"
 	case s.InDB == s.Taken:
 		return fmt.Sprintf("%d (as taken)", s.InDB)
+	case s.storedAsTaken():
+		return fmt.Sprintf("%d (%d taken, the rest refused but stored)", s.InDB, s.Taken)
 	}
-	return fmt.Sprintf("%d, but %d taken", s.InDB, s.Taken)
+	return fmt.Sprintf("%d, but %d taken of %d sent", s.InDB, s.Taken, s.Sent)
 }
 
 func pidsText(r *Report) string {

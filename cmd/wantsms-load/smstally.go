@@ -88,6 +88,13 @@ type SMSSummary struct {
 	InDB int `json:"in_db"`
 }
 
+// storedAsTaken reports whether the database holds every SMS the webhook
+// took, and none that was not sent. A push that failed on the client's
+// side (a timeout) may still have been stored: more than taken is fine.
+func (s SMSSummary) storedAsTaken() bool {
+	return s.InDB < 0 || s.InDB >= s.Taken && s.InDB <= s.Sent
+}
+
 // summary sums the tally up for sessions armed numbers.
 func (t *smsTally) summary(sessions int) SMSSummary {
 	t.mu.Lock()

@@ -68,10 +68,18 @@ func TestReportShowsTheSMSPhase(t *testing.T) {
 	if err := writeTable(&buf, out); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"60000 / 59990 / 59988", "2 / 10", "999/s", "59989, but 59990 taken"} {
+	for _, want := range []string{"60000 / 59990 / 59988", "2 / 10", "999/s", "59989, but 59990 taken of 60000 sent"} {
 		if !strings.Contains(buf.String(), want) {
 			t.Errorf("table lacks %q:\n%s", want, buf.String())
 		}
+	}
+	out.Runs[0].SMSPhase.InDB = 59_995 // five refused pushes were stored all the same
+	buf.Reset()
+	if err := writeTable(&buf, out); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), "59995 (59990 taken, the rest refused but stored)") {
+		t.Errorf("refused but stored not said:\n%s", buf.String())
 	}
 	out.Runs[0].SMSPhase.InDB = 59_990
 	buf.Reset()
@@ -99,6 +107,18 @@ func TestReportShowsTheSMSPhase(t *testing.T) {
 	}
 	if got.Runs[1].SMSPhase != nil {
 		t.Errorf("a run without SMS has an sms_phase: %v", got.Runs[1].SMSPhase)
+	}
+}
+
+func TestStoredAsTakenAllowsRefusedPushesStored(t *testing.T) {
+	for _, c := range []struct {
+		inDB int
+		want bool
+	}{{-1, true}, {90, true}, {95, true}, {100, true}, {89, false}, {101, false}} {
+		s := SMSSummary{Sent: 100, Taken: 90, Refused: 10, InDB: c.inDB}
+		if got := s.storedAsTaken(); got != c.want {
+			t.Errorf("%d in the database of 90 taken, 100 sent: %v, want %v", c.inDB, got, c.want)
+		}
 	}
 }
 

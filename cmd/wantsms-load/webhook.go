@@ -20,12 +20,13 @@ type webhookClient struct {
 }
 
 // webhookIdleConns keeps enough connections open for 1,000 SMS a second
-// with answers taking up to a second.
+// with answers taking up to a second; pushes beyond it wait for one
+// (each session is a socket already: the open-files limit is near).
 const webhookIdleConns = 1024
 
 func newWebhookClient(httpAddr, secret string) *webhookClient {
 	tr := &http.Transport{MaxIdleConns: webhookIdleConns, MaxIdleConnsPerHost: webhookIdleConns,
-		IdleConnTimeout: time.Minute}
+		MaxConnsPerHost: webhookIdleConns, IdleConnTimeout: time.Minute}
 	return &webhookClient{base: "http://" + httpAddr, secret: []byte(secret),
 		client: &http.Client{Transport: tr, Timeout: defaultTimeout}}
 }
