@@ -90,13 +90,14 @@ func TestInboxCancelGuardSaysWhen(t *testing.T) {
 	env.Credit(u.ID, 1000, "g1")
 	r := reserveByCommand(t, env, key, "telegram")
 	term := env.Dial(t, key)
-	openPane(t, term, "Inbox", "Can be cancelled in 2:00.")
+	openPane(t, term, "Inbox", "Can be cancelled in 2 min.") // minutes until its last 30 s
 	if f := footer(term.Screen()); !strings.Contains(f, "n copy number") || strings.Contains(f, "cancel") {
 		t.Fatalf("help bar during the guard: %q", f)
 	}
 	term.Type("x")
 	refusal := "A number can be cancelled 2 min after it was reserved: try again in 2 min."
 	expect(t, term, refusal)
+	expect(t, term, "Can be cancelled in 2:00.") // to the second while refused
 	if screen := term.Screen(); strings.Contains(screen, "You get") {
 		t.Fatalf("asked to cancel during the guard:\n%s", screen)
 	}
