@@ -58,6 +58,36 @@ func ClockChange(d time.Duration) time.Duration {
 	return d - (time.Duration(next)*time.Second + time.Second/2) + TickMargin
 }
 
+// GuardSecondsFrom is the cancel guard's wait below which it is counted
+// in seconds; above, in minutes started ("2 min"). Every number is
+// reserved with a guard of two minutes, and a second-by-second count for
+// all of them redrew every session's screen each second (10,000
+// dashboards took more than a core).
+const GuardSecondsFrom = 30 * time.Second
+
+// GuardLeft shows the wait of a cancel guard: rounded up to the second
+// as the engine's refusal does ("0:42" and "try again in 42 s" agree)
+// within GuardSecondsFrom or when exact, else the minutes started.
+func GuardLeft(wait time.Duration, exact bool) string {
+	if exact || wait <= GuardSecondsFrom {
+		return Clock((wait + time.Second - time.Nanosecond).Truncate(time.Second))
+	}
+	return fmt.Sprintf("%d min", (wait+time.Minute-time.Nanosecond)/time.Minute)
+}
+
+// GuardChange is how long until GuardLeft shows something else (-1:
+// the guard is over).
+func GuardChange(wait time.Duration, exact bool) time.Duration {
+	switch {
+	case wait <= 0:
+		return -1
+	case exact || wait <= GuardSecondsFrom: // the next whole second, rounded up
+		return (wait-time.Nanosecond)%time.Second + time.Nanosecond + TickMargin
+	}
+	started := (wait - time.Nanosecond) / time.Minute // whole minutes below the one shown
+	return min(wait-started*time.Minute, wait-GuardSecondsFrom) + TickMargin
+}
+
 // Soonest is the smallest of the waits that are not negative, or -1.
 func Soonest(waits ...time.Duration) time.Duration {
 	out := time.Duration(-1)

@@ -169,47 +169,9 @@ func (p *Pane) nextChange() time.Duration {
 		out = kit.Soonest(out, kit.ClockChange(r.ExpiresAt.Sub(now)))
 	}
 	if r, ok := p.current(); ok && r.State == store.ResActive {
-		wait := r.CancelAfter.Sub(now)
-		if wait <= guardSecondsFrom || p.showsRefusal(r) {
-			out = kit.Soonest(out, secondChange(wait))
-		} else {
-			out = kit.Soonest(out, minuteChange(wait))
-		}
+		out = kit.Soonest(out, kit.GuardChange(r.CancelAfter.Sub(now), p.showsRefusal(r)))
 	}
 	return out
-}
-
-// guardSecondsFrom is the cancel guard's wait below which the Inbox
-// counts it in seconds; above, in minutes started ("2 min"). Every number
-// is reserved with a guard of two minutes, and a second-by-second count
-// for all of them redrew every session's screen each second (10,000
-// Inboxes took more than a core).
-const guardSecondsFrom = 30 * time.Second
-
-// guardLeft shows the wait of a cancel guard: rounded up to the second
-// as the engine's refusal does ("0:42" and "try again in 42 s" agree)
-// within guardSecondsFrom or when exact, else the minutes started.
-func guardLeft(wait time.Duration, exact bool) string {
-	if exact || wait <= guardSecondsFrom {
-		return kit.Clock((wait + time.Second - time.Nanosecond).Truncate(time.Second))
-	}
-	return fmt.Sprintf("%d min", (wait+time.Minute-time.Nanosecond)/time.Minute)
-}
-
-// minuteChange is how long until guardLeft shows something else for a
-// wait above guardSecondsFrom: a minute started less, or the seconds.
-func minuteChange(wait time.Duration) time.Duration {
-	started := (wait - time.Nanosecond) / time.Minute // whole minutes below the one shown
-	return min(wait-started*time.Minute, wait-guardSecondsFrom) + kit.TickMargin
-}
-
-// secondChange is how long until a wait written in whole seconds rounded
-// up (the engine's words for the cancel guard) shows one second less.
-func secondChange(wait time.Duration) time.Duration {
-	if wait <= 0 {
-		return -1
-	}
-	return (wait-time.Nanosecond)%time.Second + time.Nanosecond + kit.TickMargin
 }
 
 func (p *Pane) Update(msg tea.Msg) (kit.Pane, tea.Cmd) {
@@ -559,7 +521,7 @@ func (p *Pane) detail(r store.Reservation) []string {
 	} else {
 		waiting := "Waiting for the SMS… it shows here by itself."
 		if wait := r.CancelAfter.Sub(p.st.Now()); wait > 0 && r.State == store.ResActive {
-			waiting += " Can be cancelled in " + guardLeft(wait, p.showsRefusal(r)) + "."
+			waiting += " Can be cancelled in " + kit.GuardLeft(wait, p.showsRefusal(r)) + "."
 		}
 		lines = append(lines, strings.Split(st.Muted.Width(max(20, p.w)).Render(waiting), "\n")...)
 	}

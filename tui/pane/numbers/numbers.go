@@ -169,7 +169,7 @@ func (p *Pane) nextChange() time.Duration {
 	now := p.st.Now()
 	wait := kit.ClockChange(p.res.ExpiresAt.Sub(now))
 	if p.res.State == store.ResActive {
-		wait = kit.Soonest(wait, kit.ClockChange(p.res.CancelAfter.Sub(now)))
+		wait = kit.Soonest(wait, kit.GuardChange(p.res.CancelAfter.Sub(now), false))
 	}
 	return wait
 }

@@ -286,7 +286,7 @@ func (p *Pane) reservedView() []string {
 	case r.State.Open():
 		left := "Open for " + kit.Clock(r.ExpiresAt.Sub(now))
 		if wait := r.CancelAfter.Sub(now); wait > 0 && r.State == store.ResActive {
-			left += " · can be cancelled in " + kit.Clock(wait)
+			left += " · can be cancelled in " + kit.GuardLeft(wait, false)
 		}
 		lines = append(lines, st.Text.Render(left))
 	default:

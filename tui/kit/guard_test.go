@@ -1,4 +1,4 @@
-package inbox
+package kit
 
 import (
 	"testing"
@@ -19,25 +19,21 @@ func TestGuardLeftWords(t *testing.T) {
 		{1500 * time.Millisecond, false, "0:02"},
 		{119 * time.Second, true, "1:59"}, // a refusal on screen: to the second
 	} {
-		if got := guardLeft(c.wait, c.exact); got != c.want {
-			t.Errorf("guardLeft(%v, %v) = %q, want %q", c.wait, c.exact, got, c.want)
+		if got := GuardLeft(c.wait, c.exact); got != c.want {
+			t.Errorf("GuardLeft(%v, %v) = %q, want %q", c.wait, c.exact, got, c.want)
 		}
 	}
 }
 
-// A two-minute guard redraws the Inbox some thirty times, not 120, and
+// A two-minute guard redraws a pane some thirty times, not 120, and
 // each wake lands just after the words change.
 func TestGuardRedrawsCoarsely(t *testing.T) {
 	wait, wakes := 2*time.Minute, 0
-	shown := guardLeft(wait, false)
+	shown := GuardLeft(wait, false)
 	for wait > 0 {
-		next := secondChange(wait)
-		if wait > guardSecondsFrom {
-			next = minuteChange(wait)
-		}
-		wait -= next
+		wait -= GuardChange(wait, false)
 		wakes++
-		if now := guardLeft(max(wait, time.Nanosecond), false); now == shown && wait > 0 {
+		if now := GuardLeft(max(wait, time.Nanosecond), false); now == shown && wait > 0 {
 			t.Fatalf("woke at %v with %q still shown", wait, now)
 		} else {
 			shown = now
