@@ -52,7 +52,7 @@ type smsConfig struct {
 // interactive is a session the SMS phase can drive: the stream client.
 type interactive interface {
 	session
-	Run(ctx context.Context, command string) ([]byte, int, error)
+	Run(ctx context.Context, command string) (stdout, stderr []byte, exitStatus int, err error)
 	Type(text string) error
 	Watch(marker string) <-chan time.Time
 }
@@ -176,9 +176,9 @@ func (l *loadRun) armOne(ctx context.Context, h held) (*armed, error) {
 	ctx, cancel := context.WithTimeout(ctx, l.cfg.Timeout)
 	defer cancel()
 	t0 := time.Now()
-	out, status, err := s.Run(ctx, "reserve "+l.cfg.SMS.Service+" --json")
+	out, why, status, err := s.Run(ctx, "reserve "+l.cfg.SMS.Service+" --json")
 	if err == nil && status != 0 {
-		err = fmt.Errorf("reserve: exit status %d: %s", status, strings.TrimSpace(string(out)))
+		err = fmt.Errorf("reserve: exit status %d: %s", status, strings.TrimSpace(string(out)+" "+string(why)))
 	}
 	var res struct {
 		Event string `json:"event"`

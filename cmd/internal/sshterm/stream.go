@@ -139,26 +139,26 @@ func (s *Stream) WaitFor(timeout time.Duration, marker string) error {
 
 // Run runs command without a PTY in a new session on the stream's own
 // connection (no second handshake), like `ssh host command`, and returns
-// what it wrote to stdout and its exit status, as [Run] does. ctx ending
-// closes that session only; the stream stays open.
-func (s *Stream) Run(ctx context.Context, command string) (stdout []byte, exitStatus int, err error) {
+// what it wrote to stdout and stderr and its exit status, as [Run] does.
+// ctx ending closes that session only; the stream stays open.
+func (s *Stream) Run(ctx context.Context, command string) (stdout, stderr []byte, exitStatus int, err error) {
 	sess, err := s.client.NewSession()
 	if err != nil {
-		return nil, -1, fmt.Errorf("open session for %q: %w", command, err)
+		return nil, nil, -1, fmt.Errorf("open session for %q: %w", command, err)
 	}
 	defer sess.Close()
 	stop := context.AfterFunc(ctx, func() { _ = sess.Close() })
 	defer stop()
-	var out bytes.Buffer
-	sess.Stdout = &out
+	var out, errOut bytes.Buffer
+	sess.Stdout, sess.Stderr = &out, &errOut
 	exitStatus, err = exitResult(sess.Run(command))
 	if err != nil && ctx.Err() != nil {
 		err = ctx.Err()
 	}
 	if err != nil {
-		return out.Bytes(), exitStatus, fmt.Errorf("run %q: %w", command, err)
+		return out.Bytes(), errOut.Bytes(), exitStatus, fmt.Errorf("run %q: %w", command, err)
 	}
-	return out.Bytes(), exitStatus, nil
+	return out.Bytes(), errOut.Bytes(), exitStatus, nil
 }
 
 // Type sends s as typed text.

@@ -136,9 +136,9 @@ func TestStreamRunsACommandOnItsConnection(t *testing.T) {
 	if err := s.Start(); err != nil {
 		t.Fatal(err)
 	}
-	out, status, err := s.Run(t.Context(), "status 3")
-	if err != nil || status != 3 || len(out) != 0 {
-		t.Fatalf("Run = %q, %d, %v; want no output and status 3", out, status, err)
+	out, errOut, status, err := s.Run(t.Context(), "status 3")
+	if err != nil || status != 3 || len(out) != 0 || string(errOut) != "oops" {
+		t.Fatalf("Run = %q, %q, %d, %v; want no output, oops on stderr and status 3", out, errOut, status, err)
 	}
 	// Watched before typing: WaitFor counts output from its call on, and
 	// the echo may come back before a busy test gets there. One byte: the
@@ -156,7 +156,7 @@ func TestStreamRunsACommandOnItsConnection(t *testing.T) {
 	}
 	s.Close()
 	<-s.Done()
-	if _, _, err := s.Run(t.Context(), "status 0"); err == nil {
+	if _, _, _, err := s.Run(t.Context(), "status 0"); err == nil {
 		t.Error("Run on a closed connection succeeded")
 	}
 }
