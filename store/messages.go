@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strings"
 	"time"
@@ -92,19 +93,7 @@ func (s *Store) attachMessages(ctx context.Context, rs []Reservation) error {
 	rows, err := s.r.QueryContext(ctx, `SELECT id, reservation_id, provider_id, sender, body, code, received_at
 		FROM messages WHERE reservation_id IN (`+strings.TrimSuffix(strings.Repeat("?,", len(rs)), ",")+`)
 		ORDER BY received_at, id`, args...)
-	if err != nil {
-		return fmt.Errorf("list messages: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		m, err := scanMessage(rows)
-		if err != nil {
-			return err
-		}
-		i := idx[m.ReservationID]
-		rs[i].Messages = append(rs[i].Messages, m)
-	}
-	return rows.Err()
+	return fillMessages(rows, err, rs, idx)
 }
 
 // attachOpenMessages fills in the messages of a user's open reservations
@@ -118,6 +107,12 @@ func (s *Store) attachOpenMessages(ctx context.Context, userID int64, rs []Reser
 	rows, err := s.r.QueryContext(ctx, `SELECT m.id, m.reservation_id, m.provider_id, m.sender, m.body, m.code,
 		m.received_at FROM messages m JOIN reservations r ON r.id = m.reservation_id
 		WHERE r.user_id = ? AND r.ended_at IS NULL ORDER BY m.received_at, m.id`, userID)
+	return fillMessages(rows, err, rs, idx)
+}
+
+// fillMessages appends each message read to its reservation in rs (idx:
+// position by id), skipping those of reservations not in rs.
+func fillMessages(rows *sql.Rows, err error, rs []Reservation, idx map[int64]int) error {
 	if err != nil {
 		return fmt.Errorf("list messages: %w", err)
 	}

@@ -92,12 +92,17 @@ func (p *readPool) QueryRow(query string, args ...any) *sql.Row {
 func (p *readPool) Close() error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	err := closeStmts(p.stmts)
+	p.stmts = nil
+	return errors.Join(err, p.DB.Close())
+}
+
+func closeStmts(stmts map[string]*sql.Stmt) error {
 	var errs []error
-	for _, st := range p.stmts {
+	for _, st := range stmts {
 		errs = append(errs, st.Close())
 	}
-	p.stmts = nil
-	return errors.Join(append(errs, p.DB.Close())...)
+	return errors.Join(errs...)
 }
 
 // The prepared writes: what storing an SMS runs, and the savepoints that
@@ -121,63 +126,26 @@ var preparedWrites = []string{qMessageTarget, qInsertMessage, qMarkReceived, qHo
 // prepareWrites prepares the writer's statements; SQLite only, before any
 // write runs.
 func (s *Store) prepareWrites(ctx context.Context) error {
+	s.writes = statements{}
 	for _, q := range preparedWrites {
-		if _, err := s.writes.get(ctx, s.w, q); err != nil {
-			return fmt.Errorf("writer: %w", err)
+		st, err := s.w.PrepareContext(ctx, q)
+		if err != nil {
+			return fmt.Errorf("writer: prepare: %w", err)
 		}
+		s.writes[q] = st
 	}
 	return nil
 }
 
-// statements holds the writer's prepared statements, by query.
-type statements struct {
-	mu    sync.RWMutex
-	stmts map[string]*sql.Stmt
-}
+// statements are the writer's prepared statements, by query: made when
+// the store opens, only read afterwards.
+type statements map[string]*sql.Stmt
 
-// get returns db's statement for query.
-func (p *statements) get(ctx context.Context, db *sql.DB, query string) (*sql.Stmt, error) {
-	p.mu.RLock()
-	st, ok := p.stmts[query]
-	p.mu.RUnlock()
-	if ok {
-		return st, nil
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if st, ok := p.stmts[query]; ok {
-		return st, nil
-	}
-	st, err := db.PrepareContext(ctx, query)
-	if err != nil {
-		return nil, fmt.Errorf("prepare: %w", err)
-	}
-	if p.stmts == nil {
-		p.stmts = map[string]*sql.Stmt{}
-	}
-	p.stmts[query] = st
-	return st, nil
-}
-
-func (p *statements) close() error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	var errs []error
-	for _, st := range p.stmts {
-		errs = append(errs, st.Close())
-	}
-	p.stmts = nil
-	return errors.Join(errs...)
-}
+func (p statements) close() error { return closeStmts(p) }
 
 // lookup returns the statement for query if it is prepared.
-func (p *statements) lookup(query string) (*sql.Stmt, bool) {
-	if p == nil {
-		return nil, false
-	}
-	p.mu.RLock()
-	defer p.mu.RUnlock()
-	st, ok := p.stmts[query]
+func (p statements) lookup(query string) (*sql.Stmt, bool) {
+	st, ok := p[query]
 	return st, ok
 }
 

@@ -383,7 +383,7 @@ func (s *Store) runBatch(batch []writeReq) {
 	}
 	saves := len(batch) > 1
 	for i, r := range batch {
-		txs[i] = &Tx{Tx: sqlTx, now: s.unixNow(), writes: &s.writes}
+		txs[i] = &Tx{Tx: sqlTx, now: s.unixNow(), writes: s.writes}
 		var lost error
 		errs[i], lost = s.runOne(r, txs[i], saves)
 		if lost != nil {
@@ -482,7 +482,7 @@ type Tx struct {
 	*sql.Tx
 	now int64 // one timestamp for everything written in the transaction
 	// writes are the writer's prepared statements (stmt); nil: none.
-	writes *statements
+	writes statements
 	events []Event
 	// mailQueued: the transaction queued mail, and the mailer is woken
 	// once it commits.

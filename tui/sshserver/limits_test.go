@@ -2,15 +2,11 @@ package sshserver
 
 import (
 	"context"
-	"crypto/ed25519"
-	"crypto/rand"
 	"fmt"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/charmbracelet/ssh"
-	gossh "golang.org/x/crypto/ssh"
 )
 
 // A client may send environment variables before its shell, but not
@@ -21,18 +17,7 @@ func TestEnvRequestsBounded(t *testing.T) {
 		fmt.Fprintf(sess, "%d\n", len(sess.Environ()))
 		return 0
 	})
-	_, priv, _ := ed25519.GenerateKey(rand.Reader)
-	signer, _ := gossh.NewSignerFromKey(priv)
-	c, err := gossh.Dial("tcp", addr, &gossh.ClientConfig{User: "x", Auth: []gossh.AuthMethod{gossh.PublicKeys(signer)},
-		HostKeyCallback: gossh.InsecureIgnoreHostKey(), Timeout: 10 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	sess, err := c.NewSession()
-	if err != nil {
-		t.Fatal(err)
-	}
+	sess := openSession(t, addr)
 	if err := sess.Setenv("BIG", strings.Repeat("A", maxEnvBytes)); err == nil {
 		t.Error("an environment variable of more than maxEnvBytes was accepted")
 	}

@@ -75,18 +75,7 @@ func TestSessionWindowChangeBeforeAttach(t *testing.T) {
 // PTY, taken after one.
 func TestWindowChangeNeedsAPTY(t *testing.T) {
 	_, addr := startWith(t, Config{}, nil)
-	_, priv, _ := ed25519.GenerateKey(rand.Reader)
-	signer, _ := gossh.NewSignerFromKey(priv)
-	c, err := gossh.Dial("tcp", addr, &gossh.ClientConfig{User: "x", Auth: []gossh.AuthMethod{gossh.PublicKeys(signer)},
-		HostKeyCallback: gossh.InsecureIgnoreHostKey(), Timeout: 10 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	sess, err := c.NewSession()
-	if err != nil {
-		t.Fatal(err)
-	}
+	sess := openSession(t, addr)
 	if ok, err := sess.SendRequest("window-change", true, windowPayload(100, 30)); ok || err != nil {
 		t.Fatalf("window change without a PTY: ok %v, err %v; want refused", ok, err)
 	}
@@ -114,4 +103,23 @@ func TestHugeWindowsClamped(t *testing.T) {
 	if got := w.take(); got.Width != maxWindowCols || got.Height != maxWindowRows {
 		t.Fatalf("window change taken as %dx%d, want the bound", got.Width, got.Height)
 	}
+}
+
+// openSession connects to addr with a new key and opens a session (no
+// PTY, no command yet); both close with the test.
+func openSession(t *testing.T, addr string) *gossh.Session {
+	t.Helper()
+	_, priv, _ := ed25519.GenerateKey(rand.Reader)
+	signer, _ := gossh.NewSignerFromKey(priv)
+	c, err := gossh.Dial("tcp", addr, &gossh.ClientConfig{User: "x", Auth: []gossh.AuthMethod{gossh.PublicKeys(signer)},
+		HostKeyCallback: gossh.InsecureIgnoreHostKey(), Timeout: 10 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	sess, err := c.NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sess
 }
