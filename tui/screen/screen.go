@@ -235,8 +235,27 @@ func (s *Screen) flush() bool {
 	if buf.Len() == 0 {
 		return false
 	}
-	_, _ = s.out.Write(buf.Bytes())
+	writeChunks(s.out, buf.Bytes())
 	return true
+}
+
+// writeChunk is the most one call writes to the session. The SSH library
+// keeps, for each connection, a packet buffer and a cipher buffer as large
+// as the largest write it was given, for the connection's life: writing a
+// frame in pieces keeps those near a kilobyte each whatever the size of
+// the terminal, at the cost of one packet a piece on a full repaint.
+const writeChunk = 1024
+
+// writeChunks writes p in pieces of at most writeChunk bytes; it stops
+// at the first error (the session is gone).
+func writeChunks(w io.Writer, p []byte) {
+	for len(p) > 0 {
+		n := min(len(p), writeChunk)
+		if _, err := w.Write(p[:n]); err != nil {
+			return
+		}
+		p = p[n:]
+	}
 }
 
 // paint appends to buf what turns the shown lines into frame's lines.

@@ -411,3 +411,34 @@ func TestScreenRetainsNoFrame(t *testing.T) {
 	runtime.KeepAlive(s)
 	s.Stop()
 }
+
+// A frame larger than writeChunk reaches the terminal in pieces of at
+// most writeChunk bytes (the SSH library keeps buffers as large as the
+// largest write), and the pieces still draw the whole frame.
+func TestLargeFrameIsWrittenInPieces(t *testing.T) {
+	const w, h = 200, 40
+	term := newRecorder(w, h)
+	s := New(term, 60)
+	p := attach(s)
+	s.Start()
+	s.Resize(w, h)
+	lines := make([]string, h)
+	for i := range lines {
+		// Styled text, as the dashboard writes: escape sequences may be cut.
+		lines[i] = "\x1b[1;38;5;" + strconv.Itoa(i) + "m" + strings.Repeat(string(rune('a'+i%26)), w-1) + "\x1b[m"
+	}
+	p.show(strings.Join(lines, "\n"))
+	showing(t, term, strings.Repeat("a", w-1)+"\n"+strings.Repeat("b", w-1))
+	if !strings.Contains(term.screen(), strings.Repeat(string(rune('a'+(h-1)%26)), w-1)) {
+		t.Fatalf("the last line is missing:\n%s", term.screen())
+	}
+	s.Stop()
+	term.mu.Lock()
+	defer term.mu.Unlock()
+	const most = 2048 // what a session's buffers may grow to, a frame at a time
+	for i, b := range term.writes {
+		if len(b) > most {
+			t.Fatalf("write %d of %d is %d bytes, more than %d", i+1, len(term.writes), len(b), most)
+		}
+	}
+}

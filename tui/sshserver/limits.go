@@ -2,6 +2,7 @@ package sshserver
 
 import (
 	"sync"
+	"time"
 
 	"github.com/charmbracelet/ssh"
 	gossh "golang.org/x/crypto/ssh"
@@ -45,11 +46,20 @@ func (l *connLimits) release(group string) {
 	}
 }
 
-// connSessions counts the sessions open on one connection.
+// connSessions counts the sessions open on one connection and holds its
+// handshake timer.
 type connSessions struct {
-	mu    sync.Mutex
-	open  int
-	group string // the client, for connLimits
+	mu        sync.Mutex
+	open      int
+	group     string      // the client, for connLimits
+	started   bool        // a session ran: the handshake is over
+	handshake *time.Timer // closes the connection unless a session starts
+}
+
+func (cs *connSessions) hasStarted() bool {
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	return cs.started
 }
 
 // connSessionsKey holds a connection's connSessions in its context.

@@ -228,34 +228,38 @@ func (s *Server) onConn(ctx ssh.Context, conn net.Conn) net.Conn {
 		s.log.Warn("connection refused: too many connections", "remote", conn.RemoteAddr().String())
 		return nil
 	}
-	ctx.SetValue(connSessionsKey{}, &connSessions{group: group})
+	// One context value for all the server keeps on a connection: the
+	// library's context map holds a dozen already, and each more may grow it.
+	cs := &connSessions{group: group}
+	ctx.SetValue(connSessionsKey{}, cs)
 	tc := &trackedConn{Conn: conn, release: func() { s.limits.release(group) }}
 	// The library resets deadlines on every read, so a deadline cannot
 	// bound the handshake: a timer closes the connection unless a session
 	// has started on it by then (stopHandshakeTimer).
 	tc.timer = time.AfterFunc(s.cfg.HandshakeTimeout, func() {
-		if ctx.Value(sessionStarted{}) == nil {
+		if !cs.hasStarted() {
 			s.log.Info("handshake timeout", "remote", conn.RemoteAddr().String(),
 				"authenticated", ctx.Value(ssh.ContextKeyConn) != nil)
 			_ = tc.Close()
 		}
 	})
-	ctx.SetValue(handshakeTimerKey{}, tc.timer)
+	cs.mu.Lock()
+	cs.handshake = tc.timer
+	cs.mu.Unlock()
 	return tc
 }
 
-// handshakeTimerKey holds a connection's handshake timer in its context,
-// so the session stops it once it starts instead of letting it fire.
-type handshakeTimerKey struct{}
-
-// sessionStarted marks a connection's context once a session runs on it,
-// for a timer that fires while the session is starting.
-type sessionStarted struct{}
-
 // stopHandshakeTimer is called when a session starts: the handshake is over.
 func stopHandshakeTimer(ctx ssh.Context) {
-	ctx.SetValue(sessionStarted{}, true)
-	if t, ok := ctx.Value(handshakeTimerKey{}).(*time.Timer); ok {
+	cs, _ := ctx.Value(connSessionsKey{}).(*connSessions)
+	if cs == nil {
+		return
+	}
+	cs.mu.Lock()
+	cs.started = true
+	t := cs.handshake
+	cs.mu.Unlock()
+	if t != nil {
 		t.Stop()
 	}
 }

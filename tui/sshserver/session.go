@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -63,18 +64,63 @@ func tuiSession(sess ssh.Session) *kit.Session {
 	return ts
 }
 
+// handle runs one session. The dashboard's goroutine stays parked under
+// this call for the whole session, so the work before and after the
+// program runs lives in separate functions: their large frames are gone
+// by then and the garbage collector can halve the goroutine's stack
+// (8 KiB instead of 16 KiB for each of thousands of sessions).
 func (s *Server) handle(sess ssh.Session) {
-	ctx := sess.Context()
-	stopHandshakeTimer(ctx)
-	ts := tuiSession(sess)
-	log := s.log.With("session", shortID(ts.ID), "remote", ts.Origin.RemoteAddr)
-	// The library's window channel holds only the PTY's first size: the
-	// window changes go to sessionWindow instead (relayedChannel).
-	pty, _, hasPty := sess.Pty()
-	if !hasPty {
+	stopHandshakeTimer(sess.Context())
+	if _, _, hasPty := sess.Pty(); !hasPty {
 		_ = sess.Exit(s.runCommand(sess))
 		return
 	}
+	d, ok := s.openDashboard(sess)
+	if !ok {
+		return
+	}
+	defer d.close() // also when the program panics
+	if d.goodbye == "" {
+		d.run()
+	}
+	d.close() // the screen stops before the goodbye is written
+	s.endDashboard(sess, d)
+}
+
+// dashboard is one session's program and what ends with it.
+type dashboard struct {
+	ctx     context.Context // the connection's
+	ts      *kit.Session
+	log     *slog.Logger
+	p       *tea.Program
+	live    *liveSession
+	started time.Time
+	goodbye string   // set when the program must not start (the server is closing)
+	undo    []func() // released in reverse order when the session ends
+}
+
+func (d *dashboard) close() {
+	for i := len(d.undo) - 1; i >= 0; i-- {
+		d.undo[i]()
+	}
+	d.undo = nil
+}
+
+// run runs the program until it quits or the session ends and keeps why
+// the server ended it ("" when the person quit).
+func (d *dashboard) run() {
+	if _, err := d.p.Run(); err != nil && !errors.Is(err, tea.ErrProgramKilled) && d.ctx.Err() == nil {
+		d.log.Error("dashboard ended with an error", "err", err)
+	}
+	d.goodbye = d.live.goodbye()
+}
+
+// openDashboard signs the key in (when the client offered one) and builds
+// the program; false when the session was already answered and ended.
+func (s *Server) openDashboard(sess ssh.Session) (*dashboard, bool) {
+	ctx := sess.Context()
+	ts := tuiSession(sess)
+	log := s.log.With("session", shortID(ts.ID), "remote", ts.Origin.RemoteAddr)
 	var user *store.User
 	if ts.Key != nil {
 		u, err := s.deps.Store.SignInWithKey(ctx, ts.Key.Fingerprint, ts.Origin)
@@ -89,16 +135,22 @@ func (s *Server) handle(sess ssh.Session) {
 			log.Error("resolve key", "err", err)
 			fmt.Fprintln(sess.Stderr(), "WantSMS cannot open your dashboard right now; please try again in a minute.")
 			_ = sess.Exit(1)
-			return
+			return nil, false
 		}
 	}
 	log.Info("session start", "client", ts.Origin.ClientVersion, "user", userID(user))
-	start := time.Now()
-	reason := s.runDashboard(ctx, sess, pty.Window, ts, user)
-	if reason != "" {
-		fmt.Fprintf(sess, "\r\n%s\r\n", reason)
+	d := &dashboard{ctx: ctx, ts: ts, log: log, started: time.Now()}
+	s.buildDashboard(ctx, sess, d, user)
+	return d, true
+}
+
+// endDashboard tells the person why the server ended the session, if it
+// did, and closes it.
+func (s *Server) endDashboard(sess ssh.Session, d *dashboard) {
+	if d.goodbye != "" {
+		fmt.Fprintf(sess, "\r\n%s\r\n", d.goodbye)
 	}
-	log.Info("session end", "duration", time.Since(start).Round(time.Second).String(), "reason", reason)
+	d.log.Info("session end", "duration", time.Since(d.started).Round(time.Second).String(), "reason", d.goodbye)
 	_ = sess.Exit(0)
 }
 
@@ -129,11 +181,12 @@ func (s *Server) runCommand(sess ssh.Session) int {
 	return s.commands(ctx, sess, sess.Command())
 }
 
-// runDashboard runs the program until it quits or the session ends and
-// returns why the server ended it ("" when the person quit).
-func (s *Server) runDashboard(ctx context.Context, sess ssh.Session, size ssh.Window,
-	ts *kit.Session, user *store.User) string {
+// buildDashboard makes the session's program and registers the session;
+// what it starts is released by d.close.
+func (s *Server) buildDashboard(ctx context.Context, sess ssh.Session, d *dashboard, user *store.User) {
+	ts := d.ts
 	live := &liveSession{}
+	d.live = live
 	scr := screen.New(sess, s.cfg.FPS)
 	// What the dashboard's work logs (store, engine, payments) carries
 	// the session and its address.
@@ -141,42 +194,42 @@ func (s *Server) runDashboard(ctx context.Context, sess ssh.Session, size ssh.Wi
 	c := &kit.Common{Ctx: ctx, Log: s.deps.Log, SSHCommand: s.deps.SSHCommand, Session: ts,
 		Styles: sessionStyles(sess), Keys: kit.DefaultKeys(), Goodbye: live.setReason, Emit: scr.Emit}
 	model := tui.New(c, s.deps, user)
-	defer model.Close()
+	d.undo = append(d.undo, model.Close)
+	// The library's window channel holds only the PTY's first size: the
+	// window changes go to sessionWindow instead (relayedChannel).
+	pty, _, _ := sess.Pty()
 	win := windowOf(sess)
 	if win == nil { // not opened through sessionChannel: the size stays
 		win = &sessionWindow{}
 	}
-	// The program's own context ends with this function: a message still
+	// The program's own context ends with the session: a message still
 	// being posted to it then gives up instead of waiting for the
 	// connection (which may carry other sessions) to close.
 	pctx, cancel := context.WithCancel(ctx)
-	defer cancel()
+	d.undo = append(d.undo, cancel)
+	// The client's environment (never nil), not the server's, which the
+	// library would otherwise copy into every session.
 	p := tea.NewProgram(newFramed(model, scr, win),
 		tea.WithInput(sess), tea.WithOutput(sess), tea.WithoutRenderer(),
-		tea.WithContext(pctx), tea.WithoutSignalHandler())
+		tea.WithContext(pctx), tea.WithoutSignalHandler(), tea.WithEnvironment(append(sess.Environ(), "TERM="+pty.Term)))
+	d.p = p
 	// A goroutine per message posted, living until the program takes it:
 	// the poster (an event's publisher) never waits for a session.
 	c.Post = func(msg tea.Msg) { go p.Send(msg) }
 	scr.Start()
-	defer scr.Stop()
+	d.undo = append(d.undo, scr.Stop)
 	live.quit = p.Quit
 	if closing := s.sessions.add(live); closing != "" {
-		return closing
+		d.goodbye = closing
+		return
 	}
-	defer s.sessions.remove(live)
-	defer win.attach(size, func() { c.Post(windowChangedMsg{}) })()
-	stopIdle := s.watchInput(ts, live)
-	defer stopIdle()
+	d.undo = append(d.undo, func() { s.sessions.remove(live) })
+	d.undo = append(d.undo, win.attach(pty.Window, func() { c.Post(windowChangedMsg{}) }))
+	d.undo = append(d.undo, s.watchInput(ts, live))
 	stopMax := time.AfterFunc(s.cfg.MaxSession, func() {
 		live.end(fmt.Sprintf("This session reached its maximum length (%s). Reconnect to continue.", s.cfg.MaxSession))
 	})
-	defer stopMax.Stop()
-
-	if _, err := p.Run(); err != nil && !errors.Is(err, tea.ErrProgramKilled) && ctx.Err() == nil {
-		s.log.Error("dashboard ended with an error", "session", shortID(ts.ID), "remote", ts.Origin.RemoteAddr,
-			"err", err)
-	}
-	return live.goodbye()
+	d.undo = append(d.undo, func() { stopMax.Stop() })
 }
 
 // watchInput ends the session after InputIdle without a key press. It costs

@@ -281,13 +281,20 @@ func Type(m tea.Model, s string) tea.Model {
 	return m
 }
 
-// Pane is the dashboard's pane with this title.
+// Pane is the dashboard's pane with this title (built: it was shown).
 func Pane(t testing.TB, m tea.Model, title string) kit.Pane {
 	t.Helper()
 	for _, p := range m.(*tui.Model).Panes() {
-		if p.Title() == title {
-			return p
+		if p.Title() != title {
+			continue
 		}
+		if l, ok := p.(*kit.Lazy); ok {
+			if l.Built() == nil {
+				t.Fatalf("the %s pane was never shown", title)
+			}
+			return l.Built()
+		}
+		return p
 	}
 	t.Fatalf("no %s pane", title)
 	return nil
