@@ -11,7 +11,7 @@ import (
 	"github.com/wantsms/wantsms/tui/tuitest"
 )
 
-// A session builds the Inbox, History, Wallet and Account tabs when they
+// A session builds the History, Wallet and Account tabs when they
 // are first shown, not at sign-in; one shown later shows what happened
 // while it did not exist (credits granted meanwhile).
 func TestTabsAreBuiltWhenFirstShown(t *testing.T) {
@@ -26,7 +26,7 @@ func TestTabsAreBuiltWhenFirstShown(t *testing.T) {
 		t.Fatalf("no lazy %s tab in %s", title, tuitest.PaneTitles(m))
 		return false
 	}
-	for _, title := range []string{"Inbox", "History", "Wallet", "Account"} {
+	for _, title := range []string{"History", "Wallet", "Account"} {
 		if built(title) {
 			t.Fatalf("the %s tab was built at sign-in", title)
 		}
@@ -37,8 +37,8 @@ func TestTabsAreBuiltWhenFirstShown(t *testing.T) {
 	if v := m.View(); !strings.Contains(v, "Balance   $7.00") || !strings.Contains(v, "Payments") {
 		t.Fatalf("the Wallet shown first now:\n%s", v)
 	}
-	if !built("Wallet") || built("Inbox") {
-		t.Fatalf("built: Wallet %v, Inbox %v; want only the Wallet", built("Wallet"), built("Inbox"))
+	if !built("Wallet") || built("Account") {
+		t.Fatalf("built: Wallet %v, Account %v; want only the Wallet", built("Wallet"), built("Account"))
 	}
 	m.(*tui.Model).Close()
 }

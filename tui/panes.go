@@ -24,12 +24,11 @@ func newPanes(c *kit.Common, d Deps) []kit.Pane {
 	if d.Payments != nil {
 		pay = d.Payments
 	}
-	// The panes whose titles never change are built when first shown
-	// (kit.Lazy); Support and Rentals are built at once, their titles
-	// tell what waits there.
+	// The panes whose titles never change and that do nothing while
+	// hidden are built when first shown (kit.Lazy).
 	panes := []kit.Pane{
 		numbers.New(c, d.Store, d.Numbers),
-		kit.NewLazy("Inbox", func() kit.Pane { return inbox.New(c, d.Store, d.Numbers) }),
+		inbox.New(c, d.Store, d.Numbers), // rings the bell when a code comes, also hidden
 		kit.NewLazy("History", func() kit.Pane { return history.New(c, d.Store) }),
 		kit.NewLazy("Wallet", func() kit.Pane { return wallet.New(c, d.Store, pay) }),
 		kit.NewLazy("Account", func() kit.Pane { return account.New(c, d.Store) }),

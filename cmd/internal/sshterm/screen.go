@@ -49,6 +49,7 @@ func (t *Term) keepRaw(p []byte) {
 func (t *Term) notify() {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	t.lastOut = time.Now()
 	close(t.changed)
 	t.changed = make(chan struct{})
 }
@@ -79,9 +80,33 @@ func (t *Term) hookEmulator() {
 	})
 }
 
+// A server may write one frame in several pieces (WantSMS writes at most
+// a kilobyte at a time), as a network splits it anyway: Screen reads the
+// screen once output has paused for frameGap, or after maxSettle of
+// steady output, so a test does not look at half a frame.
+const (
+	frameGap  = 20 * time.Millisecond
+	maxSettle = 500 * time.Millisecond
+)
+
+// settle waits for a pause in the output.
+func (t *Term) settle() {
+	deadline := time.Now().Add(maxSettle)
+	for {
+		t.mu.Lock()
+		quiet := time.Since(t.lastOut)
+		t.mu.Unlock()
+		if quiet >= frameGap || time.Now().After(deadline) {
+			return
+		}
+		time.Sleep(frameGap - quiet)
+	}
+}
+
 // Screen returns the visible screen as plain text: one line per row,
-// trailing spaces trimmed, joined by "\n".
+// trailing spaces trimmed, joined by "\n", once output has paused.
 func (t *Term) Screen() string {
+	t.settle()
 	// Render takes the emulator's lock once, so the snapshot is consistent;
 	// Strip then drops the styling it adds.
 	lines := strings.Split(ansi.Strip(t.emu.Render()), "\n")

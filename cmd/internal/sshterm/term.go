@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"sync"
+	"time"
 
 	"github.com/charmbracelet/x/vt"
 	"golang.org/x/crypto/ssh"
@@ -29,6 +30,7 @@ type Term struct {
 	mu    sync.Mutex // guards the fields below
 	// changed is closed, and replaced, each time the screen may have changed.
 	changed   chan struct{}
+	lastOut   time.Time // when output last arrived (Screen waits for a pause)
 	raw       []byte
 	clipboard string
 	bells     int
