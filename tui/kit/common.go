@@ -1,11 +1,11 @@
 // Package kit is what every screen of the dashboard is built from: the
 // session's Common (its context, identity, size, styles and keys), the
-// Pane interface the shell composes panes through and the messages it
-// sends them, the one keymap (keys.go) and the one set of styles
-// (styles.go), and the small pieces panes share: forms, a list cursor, a
-// status line, a yes/no question bound to what it asks about, countdowns
-// and their ticks, the code box, copying to the clipboard and the
-// privacy policy's reader.
+// Pane interface the shell composes panes through (and Lazy, a pane built
+// when first shown) and the messages it sends them, the one keymap
+// (keys.go) and the one set of styles (styles.go), and the small pieces
+// panes share: forms, a list cursor, a status line, a yes/no question
+// bound to what it asks about, countdowns and their ticks, the code box,
+// copying to the clipboard and the privacy policy's reader.
 //
 // Panes import kit and never each other; kit knows no pane.
 //
