@@ -80,10 +80,12 @@ func (s *Server) sessionChannel(srv *ssh.Server, conn *gossh.ServerConn, newChan
 		_ = newChan.Reject(gossh.ResourceShortage, reason)
 		return
 	}
-	defer s.closeSession(cs)
-	// returns once the session's channel is closed
+	// The session's slot is given back when its channel's requests end
+	// (the channel closed), not when the library's request loop does: that
+	// ends as soon as the session is handled (see relayedChannel).
 	win := &sessionWindow{}
-	ssh.DefaultSessionHandler(srv, conn, relayedChannel{newChan, win}, sessionContext{ctx, win})
+	ended := func() { s.closeSession(cs) }
+	ssh.DefaultSessionHandler(srv, conn, relayedChannel{newChan, win, ended}, sessionContext{ctx, win})
 }
 
 func (s *Server) openSession(cs *connSessions) (refused string) {

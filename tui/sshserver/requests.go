@@ -22,15 +22,24 @@ const (
 // maxEnvRequests, or longer than maxEnvBytes, are refused, and window
 // changes are taken here (sessionWindow) instead of by the library, whose
 // window channel would otherwise need a goroutine of its own per session
-// to drain it. Every other request passes on, in order.
+// to drain it. Every other request passes on, in order, until the
+// session's shell or command: the library's request loop (a goroutine
+// per session) then starts the handler and ends, and the relay answers
+// what still comes itself. The library would refuse all of that anyway
+// once the session is handled (a second shell, env, a PTY), or deliver
+// it where the server never listens (signals, breaks).
 type relayedChannel struct {
 	gossh.NewChannel
 	win *sessionWindow
+	// ended is called once, when the channel's requests end (the channel
+	// closed) or when it could not be accepted.
+	ended func()
 }
 
 func (c relayedChannel) Accept() (gossh.Channel, <-chan *gossh.Request, error) {
 	ch, reqs, err := c.NewChannel.Accept()
 	if err != nil {
+		c.ended()
 		return ch, reqs, err
 	}
 	out := make(chan *gossh.Request)
@@ -38,30 +47,40 @@ func (c relayedChannel) Accept() (gossh.Channel, <-chan *gossh.Request, error) {
 	return ch, out, nil
 }
 
-// relay runs until the channel closes reqs; the library reads every
-// request passed on until then.
+// relay runs until the channel closes reqs.
 func (c relayedChannel) relay(reqs <-chan *gossh.Request, out chan<- *gossh.Request) {
-	defer close(out)
+	defer c.ended()
 	env, pty := 0, false
 	for r := range reqs {
-		switch r.Type {
-		case "env":
-			if env >= maxEnvRequests || len(r.Payload) > maxEnvBytes {
-				reply(r, false)
-				continue
-			}
-			env++
-		case "pty-req":
-			pty = true // even if the library refuses it: then the window is unused
-		case "window-change":
+		switch {
+		case r.Type == "window-change":
 			w, ok := parseWindowChange(r.Payload)
 			if ok && pty {
 				c.win.change(w)
 			}
 			reply(r, ok && pty)
-			continue
+		case out == nil: // the session is handled: see relayedChannel
+			reply(r, false)
+		case r.Type == "env" && (env >= maxEnvRequests || len(r.Payload) > maxEnvBytes):
+			reply(r, false)
+		case r.Type == "shell" || r.Type == "exec":
+			// The library's loop takes this one, starts the handler and
+			// then finds its channel closed.
+			out <- r
+			close(out)
+			out = nil
+		default:
+			if r.Type == "env" {
+				env++
+			}
+			if r.Type == "pty-req" {
+				pty = true // even if the library refuses it: then the window is unused
+			}
+			out <- r
 		}
-		out <- r
+	}
+	if out != nil {
+		close(out)
 	}
 }
 

@@ -1,9 +1,14 @@
 package sshserver
 
 import (
+	"bufio"
+	"context"
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/binary"
+	"fmt"
+	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -109,6 +114,17 @@ func TestHugeWindowsClamped(t *testing.T) {
 // PTY, no command yet); both close with the test.
 func openSession(t *testing.T, addr string) *gossh.Session {
 	t.Helper()
+	sess, err := dialClient(t, addr).NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sess
+}
+
+// dialClient connects to addr with a new key; the connection closes with
+// the test.
+func dialClient(t *testing.T, addr string) *gossh.Client {
+	t.Helper()
 	_, priv, _ := ed25519.GenerateKey(rand.Reader)
 	signer, _ := gossh.NewSignerFromKey(priv)
 	c, err := gossh.Dial("tcp", addr, &gossh.ClientConfig{User: "x", Auth: []gossh.AuthMethod{gossh.PublicKeys(signer)},
@@ -117,9 +133,67 @@ func openSession(t *testing.T, addr string) *gossh.Session {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// Once a session is handled (its command or shell started), the library's
+// request loop has ended, a goroutine less a session; the relay answers
+// what still comes (refusing it), and the session keeps its slot on the
+// connection until its channel closes.
+func TestRequestLoopEndsOnceHandled(t *testing.T) {
+	release := make(chan struct{})
+	_, addr := startWith(t, Config{MaxSessionsPerConn: 1}, func(ctx context.Context, sess ssh.Session, _ []string) int {
+		fmt.Fprintln(sess, "started")
+		select {
+		case <-release:
+		case <-ctx.Done():
+		}
+		return 0
+	})
+	loops := func() int {
+		buf := make([]byte, 1<<20)
+		return strings.Count(string(buf[:runtime.Stack(buf, true)]), "ssh.DefaultSessionHandler(")
+	}
+	before := loops()
+	c := dialClient(t, addr)
 	sess, err := c.NewSession()
 	if err != nil {
 		t.Fatal(err)
 	}
-	return sess
+	out, _ := sess.StdoutPipe()
+	if err := sess.Start("wait"); err != nil {
+		t.Fatal(err)
+	}
+	if line, err := bufio.NewReader(out).ReadString('\n'); line != "started\n" {
+		t.Fatalf("the command wrote %q (%v)", line, err)
+	}
+	for deadline := time.Now().Add(5 * time.Second); loops() > before; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d library request loops while the command runs, %d before it", loops(), before)
+		}
+	}
+	env := gossh.Marshal(struct{ Name, Value string }{"LATE", "1"})
+	if ok, err := sess.SendRequest("env", true, env); ok || err != nil {
+		t.Fatalf("env after the command started: ok %v, err %v; want refused", ok, err)
+	}
+	if ok, err := sess.SendRequest("exec", true, gossh.Marshal(struct{ Command string }{"again"})); ok || err != nil {
+		t.Fatalf("a second command: ok %v, err %v; want refused", ok, err)
+	}
+	if _, err := c.NewSession(); err == nil {
+		t.Fatal("a second session on a connection capped at one, while the first runs")
+	}
+	close(release)
+	if err := sess.Wait(); err != nil {
+		t.Fatalf("the command ended with %v", err)
+	}
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		second, err := c.NewSession()
+		if err == nil {
+			second.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no session on the connection after the first ended: %v", err)
+		}
+	}
 }
