@@ -9,7 +9,8 @@ import (
 // title never changes and which loads all it shows when it comes into
 // view then costs a session nothing until the person opens it: neither
 // its memory nor its queries at sign-in, which thousands of sessions that
-// never leave the first tab would otherwise pay.
+// never leave the first tab would otherwise pay. Its Init is not called:
+// the ActivatedMsg that builds it loads it.
 type Lazy struct {
 	title string
 	build func() Pane
@@ -30,18 +31,16 @@ func (l *Lazy) Init() tea.Cmd { return nil }
 // Update builds the pane when it first comes into view; until then the
 // messages it would have had are dropped (what they changed, it loads).
 func (l *Lazy) Update(msg tea.Msg) (Pane, tea.Cmd) {
-	var first tea.Cmd
 	if l.pane == nil {
 		if _, ok := msg.(ActivatedMsg); !ok {
 			return l, nil
 		}
 		l.pane = l.build()
 		l.pane.SetSize(l.w, l.h)
-		first = l.pane.Init()
 	}
 	var cmd tea.Cmd
 	l.pane, cmd = l.pane.Update(msg)
-	return l, tea.Batch(first, cmd)
+	return l, cmd
 }
 
 func (l *Lazy) View() string {

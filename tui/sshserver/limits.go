@@ -84,8 +84,14 @@ func (s *Server) sessionChannel(srv *ssh.Server, conn *gossh.ServerConn, newChan
 	// (the channel closed), not when the library's request loop does: that
 	// ends as soon as the session is handled (see relayedChannel).
 	win := &sessionWindow{}
-	ended := func() { s.closeSession(cs) }
-	ssh.DefaultSessionHandler(srv, conn, relayedChannel{newChan, win, ended}, sessionContext{ctx, win})
+	sctx, endSession := newSessionContext(ctx, win)
+	ended := func() {
+		endSession() // what runs on the channel ends with it
+		s.closeSession(cs)
+	}
+	libraryDone := make(chan struct{})
+	defer close(libraryDone)
+	ssh.DefaultSessionHandler(srv, conn, relayedChannel{newChan, win, ended, libraryDone}, sctx)
 }
 
 func (s *Server) openSession(cs *connSessions) (refused string) {

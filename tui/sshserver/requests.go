@@ -1,8 +1,10 @@
 package sshserver
 
 import (
+	"context"
 	"encoding/binary"
 	"sync"
+	"time"
 
 	"github.com/charmbracelet/ssh"
 	gossh "golang.org/x/crypto/ssh"
@@ -34,6 +36,10 @@ type relayedChannel struct {
 	// ended is called once, when the channel's requests end (the channel
 	// closed) or when it could not be accepted.
 	ended func()
+	// libraryDone is closed when the library's request loop has returned:
+	// the relay answers nothing itself before the library has answered the
+	// shell, so the client gets its replies in order.
+	libraryDone <-chan struct{}
 }
 
 func (c relayedChannel) Accept() (gossh.Channel, <-chan *gossh.Request, error) {
@@ -66,9 +72,12 @@ func (c relayedChannel) relay(reqs <-chan *gossh.Request, out chan<- *gossh.Requ
 		case r.Type == "shell" || r.Type == "exec":
 			// The library's loop takes this one, starts the handler and
 			// then finds its channel closed.
+			// This relies on the library starting every shell or command it
+			// is given (no session-request callback, no subsystems here).
 			out <- r
 			close(out)
 			out = nil
+			<-c.libraryDone
 		default:
 			if r.Type == "env" {
 				env++
@@ -170,20 +179,36 @@ func (w *sessionWindow) take() ssh.Window {
 }
 
 // sessionContext is the connection's context as one session sees it:
-// it also holds that session's window.
+// it also holds that session's window, and it ends when the session's
+// channel does (or the connection), so that a client closing a channel
+// ends what runs on it: the dashboard would otherwise wait for its input
+// idle timeout, past the slot the channel gave back.
 type sessionContext struct {
 	ssh.Context
-	win *sessionWindow
+	scoped context.Context // the connection's, cancelled when the channel ends
+	win    *sessionWindow
 }
 
-type sessionWindowKey struct{}
+func newSessionContext(conn ssh.Context, win *sessionWindow) (sessionContext, context.CancelFunc) {
+	scoped, cancel := context.WithCancel(conn)
+	return sessionContext{Context: conn, scoped: scoped, win: win}, cancel
+}
 
+func (c sessionContext) Deadline() (time.Time, bool) { return c.scoped.Deadline() }
+func (c sessionContext) Done() <-chan struct{}       { return c.scoped.Done() }
+func (c sessionContext) Err() error                  { return c.scoped.Err() }
+
+// Value answers through the scoped context, which falls back to the
+// connection's: a context derived from this one then finds the scoped
+// one's cancellation and needs no goroutine to follow it.
 func (c sessionContext) Value(key any) any {
 	if key == (sessionWindowKey{}) {
 		return c.win
 	}
-	return c.Context.Value(key)
+	return c.scoped.Value(key)
 }
+
+type sessionWindowKey struct{}
 
 // windowOf is the session's window, nil for a session not opened through
 // sessionChannel.

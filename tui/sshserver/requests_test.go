@@ -197,3 +197,39 @@ func TestRequestLoopEndsOnceHandled(t *testing.T) {
 		}
 	}
 }
+
+// A client that closes a session's channel ends the dashboard on it, not
+// only its slot: otherwise a connection capped at one session could keep
+// any number of dashboards running until their idle timeout.
+func TestClosedChannelEndsItsDashboard(t *testing.T) {
+	srv, addr := startWith(t, Config{MaxSessionsPerConn: 1}, nil)
+	c := dialClient(t, addr)
+	for i := range 3 {
+		sess, err := c.NewSession()
+		for deadline := time.Now().Add(5 * time.Second); err != nil; sess, err = c.NewSession() {
+			if time.Now().After(deadline) {
+				t.Fatalf("session %d refused after the one before it closed: %v", i+1, err)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		if err := sess.RequestPty("xterm", 24, 80, gossh.TerminalModes{}); err != nil {
+			t.Fatal(err)
+		}
+		if err := sess.Shell(); err != nil {
+			t.Fatal(err)
+		}
+		waitSessions(t, srv, 1)
+		sess.Close()
+		waitSessions(t, srv, 0)
+	}
+}
+
+// waitSessions waits until the server runs n dashboards.
+func waitSessions(t *testing.T, srv *Server, n int) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); srv.Sessions() != n; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d dashboards running, want %d", srv.Sessions(), n)
+		}
+	}
+}

@@ -75,11 +75,11 @@ func (s *Server) handle(sess ssh.Session) {
 		_ = sess.Exit(s.runCommand(sess))
 		return
 	}
-	d, ok := s.openDashboard(sess)
-	if !ok {
+	d := &dashboard{}
+	defer d.close() // also when building or the program panics
+	if !s.openDashboard(sess, d) {
 		return
 	}
-	defer d.close() // also when the program panics
 	if d.goodbye == "" {
 		d.run()
 	}
@@ -99,11 +99,14 @@ type dashboard struct {
 	undo    []func() // released in reverse order when the session ends
 }
 
+// close releases what the session started, each step once, even when
+// one panics and close runs again from a defer.
 func (d *dashboard) close() {
-	for i := len(d.undo) - 1; i >= 0; i-- {
-		d.undo[i]()
+	for len(d.undo) > 0 {
+		step := d.undo[len(d.undo)-1]
+		d.undo = d.undo[:len(d.undo)-1]
+		step()
 	}
-	d.undo = nil
 }
 
 // run runs the program until it quits or the session ends and keeps why
@@ -116,8 +119,9 @@ func (d *dashboard) run() {
 }
 
 // openDashboard signs the key in (when the client offered one) and builds
-// the program; false when the session was already answered and ended.
-func (s *Server) openDashboard(sess ssh.Session) (*dashboard, bool) {
+// the program into d; false when the session was already answered and
+// ended.
+func (s *Server) openDashboard(sess ssh.Session, d *dashboard) bool {
 	ctx := sess.Context()
 	ts := tuiSession(sess)
 	log := s.log.With("session", shortID(ts.ID), "remote", ts.Origin.RemoteAddr)
@@ -135,13 +139,13 @@ func (s *Server) openDashboard(sess ssh.Session) (*dashboard, bool) {
 			log.Error("resolve key", "err", err)
 			fmt.Fprintln(sess.Stderr(), "WantSMS cannot open your dashboard right now; please try again in a minute.")
 			_ = sess.Exit(1)
-			return nil, false
+			return false
 		}
 	}
 	log.Info("session start", "client", ts.Origin.ClientVersion, "user", userID(user))
-	d := &dashboard{ctx: ctx, ts: ts, log: log, started: time.Now()}
+	d.ctx, d.ts, d.log, d.started = ctx, ts, log, time.Now()
 	s.buildDashboard(ctx, sess, d, user)
-	return d, true
+	return true
 }
 
 // endDashboard tells the person why the server ended the session, if it
@@ -207,11 +211,11 @@ func (s *Server) buildDashboard(ctx context.Context, sess ssh.Session, d *dashbo
 	// connection (which may carry other sessions) to close.
 	pctx, cancel := context.WithCancel(ctx)
 	d.undo = append(d.undo, cancel)
-	// The client's environment (never nil), not the server's, which the
-	// library would otherwise copy into every session.
+	// The client's environment (with TERM, so never nil), not the
+	// server's, which the library would otherwise copy into every session.
 	p := tea.NewProgram(newFramed(model, scr, win),
 		tea.WithInput(sess), tea.WithOutput(sess), tea.WithoutRenderer(),
-		tea.WithContext(pctx), tea.WithoutSignalHandler(), tea.WithEnvironment(append(sess.Environ(), "TERM="+pty.Term)))
+		tea.WithContext(pctx), tea.WithoutSignalHandler(), tea.WithEnvironment(sess.Environ()))
 	d.p = p
 	// A goroutine per message posted, living until the program takes it:
 	// the poster (an event's publisher) never waits for a session.
