@@ -113,7 +113,7 @@ func connectVT(ctx context.Context, d dialSpec) (session, time.Duration, error) 
 		close(v.done)
 	}()
 	left := d.Timeout - time.Since(start)
-	if err := term.WaitFor(left, d.Marker); err != nil {
+	if err := term.WaitForFirst(left, d.Marker); err != nil {
 		e := errNotReady{marker: d.Marker}
 		select {
 		case <-v.done:

@@ -107,6 +107,11 @@ func (t *Term) settle() {
 // trailing spaces trimmed, joined by "\n", once output has paused.
 func (t *Term) Screen() string {
 	t.settle()
+	return t.screenNow()
+}
+
+// screenNow is the screen as received so far, perhaps part of a frame.
+func (t *Term) screenNow() string {
 	// Render takes the emulator's lock once, so the snapshot is consistent;
 	// Strip then drops the styling it adds.
 	lines := strings.Split(ansi.Strip(t.emu.Render()), "\n")
@@ -164,10 +169,24 @@ func (t *Term) WaitForMatch(timeout time.Duration, re *regexp.Regexp) ([]string,
 	return m, err
 }
 
+// WaitForFirst waits until text appears in what has been received,
+// without waiting for the rest of its frame (as WaitFor does): for timing
+// how soon it arrives.
+func (t *Term) WaitForFirst(timeout time.Duration, text string) error {
+	return t.waitUntil(timeout, fmt.Sprintf("wait for %q", text), t.screenNow, func(screen string) bool {
+		return strings.Contains(screen, text)
+	})
+}
+
 // WaitUntil waits until ok accepts the screen. It checks again each time
 // output arrives, and fails when timeout passes or the session ends first;
 // the error names what was awaited (what) and includes the whole screen.
 func (t *Term) WaitUntil(timeout time.Duration, what string, ok func(screen string) bool) error {
+	return t.waitUntil(timeout, what, t.Screen, ok)
+}
+
+// waitUntil is WaitUntil reading the screen with read.
+func (t *Term) waitUntil(timeout time.Duration, what string, read func() string, ok func(screen string) bool) error {
 	timer := time.NewTimer(timeout)
 	defer timer.Stop()
 	for {
@@ -177,7 +196,7 @@ func (t *Term) WaitUntil(timeout time.Duration, what string, ok func(screen stri
 		changed := t.changed
 		t.mu.Unlock()
 		ended := t.ended()
-		if ok(t.Screen()) {
+		if ok(read()) {
 			return nil
 		}
 		if ended {
