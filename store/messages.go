@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"strings"
 	"time"
 	"unicode/utf8"
 )
@@ -91,7 +90,7 @@ func (s *Store) attachMessages(ctx context.Context, rs []Reservation) error {
 		args[i] = r.ID
 	}
 	rows, err := s.r.QueryContext(ctx, `SELECT id, reservation_id, provider_id, sender, body, code, received_at
-		FROM messages WHERE reservation_id IN (`+strings.TrimSuffix(strings.Repeat("?,", len(rs)), ",")+`)
+		FROM messages WHERE reservation_id IN `+placeholders(len(rs))+`
 		ORDER BY received_at, id`, args...)
 	return fillMessages(rows, err, rs, idx)
 }
@@ -170,8 +169,8 @@ func (s *Store) CountMessages(ctx context.Context, reservationIDs []int64) (int,
 			args[i] = id
 		}
 		var n int
-		if err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM messages WHERE reservation_id IN (`+
-			strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",")+`)`, args...).Scan(&n); err != nil {
+		if err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM messages WHERE reservation_id IN `+
+			placeholders(len(ids)), args...).Scan(&n); err != nil {
 			return 0, fmt.Errorf("count messages: %w", err)
 		}
 		total += n

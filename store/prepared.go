@@ -143,17 +143,11 @@ type statements map[string]*sql.Stmt
 
 func (p statements) close() error { return closeStmts(p) }
 
-// lookup returns the statement for query if it is prepared.
-func (p statements) lookup(query string) (*sql.Stmt, bool) {
-	st, ok := p[query]
-	return st, ok
-}
-
 // stmt returns the writer's prepared statement for query bound to the
 // transaction (closed with it); false when it is not prepared, and the
 // query is to run as text.
 func (tx *Tx) stmt(ctx context.Context, query string) (*sql.Stmt, bool) {
-	st, ok := tx.writes.lookup(query)
+	st, ok := tx.writes[query]
 	if !ok {
 		return nil, false
 	}

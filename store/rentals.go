@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
 )
 
@@ -572,7 +571,7 @@ func attachRentalDetails(ctx context.Context, q querier, rs []Rental) error {
 		idx[r.ID] = i
 		args[i] = r.ID
 	}
-	in := `(` + strings.TrimSuffix(strings.Repeat("?,", len(rs)), ",") + `)`
+	in := placeholders(len(rs))
 	exts, err := collect(ctx, q, scanExtension, `SELECT `+extensionColumns+` FROM rental_extensions
 		WHERE rental_id IN `+in+` ORDER BY id`, args...)
 	if err != nil {

@@ -427,11 +427,17 @@ func (s *Store) History(ctx context.Context, userID int64, q HistoryQuery) (page
 	return page, more, s.attachMessages(ctx, page)
 }
 
+// placeholders is an IN list's "(?,?,…)" for n values (n > 0); the read
+// pool tells such queries by it and does not cache them.
+func placeholders(n int) string {
+	return "(" + strings.TrimSuffix(strings.Repeat("?,", n), ",") + ")"
+}
+
 func inList(conds []string, args []any, col string, vals []string) ([]string, []any) {
 	if len(vals) == 0 {
 		return conds, args
 	}
-	conds = append(conds, col+` IN (`+strings.TrimSuffix(strings.Repeat("?,", len(vals)), ",")+`)`)
+	conds = append(conds, col+` IN `+placeholders(len(vals)))
 	for _, v := range vals {
 		args = append(args, v)
 	}
