@@ -93,23 +93,34 @@ func TestRunHoldsSessionsOnARealServer(t *testing.T) {
 	}
 }
 
+// smsSecret is the webhook secret of startSMSEnv's server.
+const smsSecret = "load-test-secret"
+
+// startSMSEnv starts a WantSMS whose simulator never sends by itself and
+// takes pushed SMS signed with smsSecret, and seeds accounts for it; it
+// returns the server and the keys file.
+func startSMSEnv(t *testing.T, accounts int) (*testenv.Env, string) {
+	t.Helper()
+	env := testenv.Start(t, testenv.SimNumbers(time.Hour, true, time.Hour), func(c *service.Config) {
+		c.Numbers.SimWebhookSecret = smsSecret
+	})
+	keys := filepath.Join(t.TempDir(), "keys")
+	var out, errOut bytes.Buffer
+	if code := run(context.Background(), []string{"seed", "--data", env.Dir, "--accounts", strconv.Itoa(accounts),
+		"--keys", keys}, &out, &errOut); code != exitOK {
+		t.Fatalf("seed: exit %d: %s", code, errOut.String())
+	}
+	return env, keys
+}
+
 // The SMS phase against a real WantSMS whose simulator never sends by
 // itself: every session reserves a number, shows it on its Inbox, and
 // gets its code through the signed webhook; the report times each.
 func TestRunTimesSMSFromWebhookToScreen(t *testing.T) {
-	const secret = "load-test-secret"
-	env := testenv.Start(t, testenv.SimNumbers(time.Hour, true, time.Hour), func(c *service.Config) {
-		c.Numbers.SimWebhookSecret = secret
-	})
-	keys := filepath.Join(t.TempDir(), "keys")
-	var out, errOut bytes.Buffer
-	if code := run(context.Background(), []string{"seed", "--data", env.Dir, "--accounts", "4", "--keys", keys},
-		&out, &errOut); code != exitOK {
-		t.Fatalf("seed: exit %d: %s", code, errOut.String())
-	}
+	env, keys := startSMSEnv(t, 4)
 	runs, stderr, code := runJSON(t, "run", "--addr", env.Svc.SSHAddr(), "--keys", keys, "--sessions", "4",
 		"--rate", "100", "--hold", "0s", "--settle", "0s", "--baseline", "0s", "--json",
-		"--sms-rate", "100", "--http", env.Svc.HTTPAddr(), "--data", env.Dir, "--webhook-secret", secret,
+		"--sms-rate", "100", "--http", env.Svc.HTTPAddr(), "--data", env.Dir, "--webhook-secret", smsSecret,
 		"--sms-measure", "0s")
 	if code != exitOK || len(runs) != 1 {
 		t.Fatalf("run: exit %d, %d runs; stderr:\n%s", code, len(runs), stderr)
@@ -140,20 +151,11 @@ func TestRunTimesSMSFromWebhookToScreen(t *testing.T) {
 // armed sessions, so each number gets several; every one is timed to its
 // screen and stored once, and the report says so.
 func TestRunSustainsSMSOverTheSessions(t *testing.T) {
-	const secret = "load-test-secret"
-	env := testenv.Start(t, testenv.SimNumbers(time.Hour, true, time.Hour), func(c *service.Config) {
-		c.Numbers.SimWebhookSecret = secret
-	})
-	keys := filepath.Join(t.TempDir(), "keys")
-	var out, errOut bytes.Buffer
-	if code := run(context.Background(), []string{"seed", "--data", env.Dir, "--accounts", "3", "--keys", keys},
-		&out, &errOut); code != exitOK {
-		t.Fatalf("seed: exit %d: %s", code, errOut.String())
-	}
+	env, keys := startSMSEnv(t, 3)
 	runs, stderr, code := runJSON(t, "run", "--addr", env.Svc.SSHAddr(), "--keys", keys, "--sessions", "3",
 		"--rate", "100", "--hold", "0s", "--settle", "0s", "--baseline", "0s", "--json",
 		"--sms-rate", "20", "--sms-duration", "1s", "--http", env.Svc.HTTPAddr(), "--data", env.Dir,
-		"--webhook-secret", secret, "--sms-measure", "0s")
+		"--webhook-secret", smsSecret, "--sms-measure", "0s")
 	if code != exitOK || len(runs) != 1 {
 		t.Fatalf("run: exit %d, %d runs; stderr:\n%s", code, len(runs), stderr)
 	}
@@ -248,15 +250,7 @@ func TestRunSpreadsSessionsOverInstances(t *testing.T) {
 
 // A wrong secret is refused by the server: every SMS counts as refused.
 func TestRunCountsRefusedWebhooks(t *testing.T) {
-	env := testenv.Start(t, testenv.SimNumbers(time.Hour, true, time.Hour), func(c *service.Config) {
-		c.Numbers.SimWebhookSecret = "right"
-	})
-	keys := filepath.Join(t.TempDir(), "keys")
-	var out, errOut bytes.Buffer
-	if code := run(context.Background(), []string{"seed", "--data", env.Dir, "--accounts", "2", "--keys", keys},
-		&out, &errOut); code != exitOK {
-		t.Fatalf("seed: exit %d: %s", code, errOut.String())
-	}
+	env, keys := startSMSEnv(t, 2)
 	runs, stderr, code := runJSON(t, "run", "--addr", env.Svc.SSHAddr(), "--keys", keys, "--sessions", "2",
 		"--hold", "0s", "--settle", "0s", "--baseline", "0s", "--json", "--sms-rate", "100",
 		"--http", env.Svc.HTTPAddr(), "--data", env.Dir, "--webhook-secret", "wrong", "--sms-measure", "0s")
