@@ -64,6 +64,18 @@ func (e Event) ConcernsReservation(id int64) bool {
 	return false
 }
 
+// ChangesUser reports whether e may change the account's own record
+// (balance, debt, email, role, ban, sign-in epoch): every write to it
+// tells its owner with EventBalance or EventAccount. A session reads the
+// account again only for these, not for each SMS or state change.
+func (e Event) ChangesUser() bool {
+	switch e.Kind {
+	case EventBalance, EventAccount, EventResync:
+		return true
+	}
+	return false
+}
+
 // subscriptionBuffer is how many events a session may fall behind before
 // the hub drops events for it and flags it to reload everything. Sessions
 // drain their queue between renders, so 64 covers bursts (a code arriving

@@ -143,13 +143,14 @@ type userLoadedMsg struct {
 type eventsReadyMsg struct{}
 
 // takeEvents handles every queued event of the account, then asks to be
-// told of the next. The user is read again once for the lot.
+// told of the next. The user is read again once for the lot, when one of
+// them may have changed it.
 func (m *Model) takeEvents() (tea.Model, tea.Cmd) {
 	if m.sub == nil {
 		return m, nil
 	}
 	var cmds []tea.Cmd
-	check, took := false, false
+	check, reload := false, false
 	for {
 		e, ok, closed := m.sub.TryNext()
 		if closed {
@@ -163,11 +164,11 @@ func (m *Model) takeEvents() (tea.Model, tea.Cmd) {
 			m.c.SayGoodbye(kit.AccountDeletedGoodbye)
 			return m, tea.Quit
 		}
-		took = true
+		reload = reload || msg.Missed || e.ChangesUser()
 		check = check || msg.Missed || e.Kind == store.EventAccount
 		cmds = append(cmds, m.broadcast(msg))
 	}
-	if took {
+	if reload {
 		cmds = append(cmds, m.reloadUser(check))
 	}
 	m.sub.Rearm()
@@ -176,8 +177,8 @@ func (m *Model) takeEvents() (tea.Model, tea.Cmd) {
 
 // reloadUser reads the account again and, with check, whether what the
 // session rests on still holds: only a change to the account (keys,
-// password, role) or missed events can have taken it away, so an SMS or a
-// balance change costs no more than the read.
+// password, role) or missed events can have taken it away, so a balance
+// change costs no more than the read (and an SMS, not even that).
 func (m *Model) reloadUser(check bool) tea.Cmd {
 	c, st, standing := m.c, m.deps.Store, m.c.Standing
 	return func() tea.Msg {
@@ -273,6 +274,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if msg.Event.Kind == store.EventAccountDeleted {
 			m.c.SayGoodbye(kit.AccountDeletedGoodbye)
 			return m, tea.Quit
+		}
+		if !msg.Missed && !msg.Event.ChangesUser() {
+			return m, m.broadcast(msg)
 		}
 		check := msg.Missed || msg.Event.Kind == store.EventAccount
 		return m, tea.Batch(m.broadcast(msg), m.reloadUser(check))
