@@ -385,10 +385,10 @@ func (m *Model) View() string {
 		return m.centered(m.auth.View(), m.helpBar().ShortHelpView(m.auth.Help()))
 	}
 	pane := m.panes[m.active]
-	var f frame
+	f := frame{widths: &m.drawn.body}
 	f.add(m.header())
 	f.add(m.tabs())
-	f.add(m.drawn.rule.get(w, func() string { return st.Muted.Render(strings.Repeat("─", w)) }))
+	f.add(m.drawn.rule.Get(w, func() string { return st.Muted.Render(strings.Repeat("─", w)) }))
 	f.addBody(pane.View(), w-4, h-m.chrome(), strings.Repeat(" ", st.Body.GetPaddingLeft()))
 	f.add(m.footerLine(pane))
 	return f.String()
@@ -404,7 +404,7 @@ func (m *Model) footerLine(pane kit.Pane) string {
 			k.keys = bindingsKey(pane.ShortHelp())
 		}
 	}
-	return m.drawn.footer.get(k, func() string {
+	return m.drawn.footer.Get(k, func() string {
 		return m.c.Styles.Header.MaxWidth(m.c.Width).Render(m.footer(pane))
 	})
 }
@@ -432,7 +432,7 @@ func (m *Model) header() string {
 	u := m.c.User
 	k := headerKey{width: m.c.Width, admin: m.c.Standing.Admin, email: u.Email, cents: u.BalanceCents,
 		verified: u.Verified()}
-	return m.drawn.header.get(k, m.drawHeader)
+	return m.drawn.header.Get(k, m.drawHeader)
 }
 
 func (m *Model) drawHeader() string {
@@ -469,7 +469,7 @@ func (m *Model) tabs() string {
 		titles.WriteString(p.Title())
 		titles.WriteByte(0)
 	}
-	return m.drawn.tabs.get(tabsKey{width: m.c.Width, active: m.active, titles: titles.String()}, m.drawTabs)
+	return m.drawn.tabs.Get(tabsKey{width: m.c.Width, active: m.active, titles: titles.String()}, m.drawTabs)
 }
 
 func (m *Model) drawTabs() string {

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"hash/maphash"
 	"strings"
 
 	"github.com/charmbracelet/lipgloss"
@@ -12,7 +13,37 @@ import (
 // JoinVertical) measured every row four or five times, grapheme by
 // grapheme, and that was most of what a frame cost. Rows are not padded
 // to the window's width: the screen erases what is right of each row.
-type frame struct{ rows []string }
+type frame struct {
+	rows   []string
+	widths *rowWidths // nil: measure every row
+}
+
+// rowWidths remembers how wide each body row of the last frame was, by
+// a hash of the row: measuring is grapheme by grapheme, and most rows are
+// the ones of the frame before. One word per row: a 48-bit hash with the
+// width below it (keeping the rows themselves would keep the last view
+// alive in every session).
+type rowWidths struct{ last []uint64 }
+
+var rowSeed = maphash.MakeSeed()
+
+const widthBits = 16
+
+func (r *rowWidths) width(i int, row string) int {
+	if r == nil {
+		return ansi.StringWidth(row)
+	}
+	h := maphash.String(rowSeed, row) >> widthBits << widthBits
+	if i < len(r.last) && r.last[i]>>widthBits<<widthBits == h {
+		return int(r.last[i] & (1<<widthBits - 1))
+	}
+	w := ansi.StringWidth(row)
+	if i >= len(r.last) {
+		r.last = append(r.last, make([]uint64, i+1-len(r.last))...)
+	}
+	r.last[i] = h | uint64(min(w, 1<<widthBits-1))
+	return w
+}
 
 func (f *frame) add(block string) {
 	f.rows = append(f.rows, strings.Split(block, "\n")...)
@@ -30,8 +61,8 @@ func (f *frame) addBody(view string, width, height int, indent string) {
 			n++
 		}
 	}
-	for _, row := range strings.Split(view, "\n") {
-		if ansi.StringWidth(row) <= width {
+	for i, row := range strings.Split(view, "\n") {
+		if f.widths.width(i, row) <= width {
 			put(row)
 			continue
 		}

@@ -21,3 +21,20 @@ func TestFrameBody(t *testing.T) {
 		t.Fatalf("cut to 2 rows: %q", cut.rows)
 	}
 }
+
+// Widths remembered from the last frame serve only rows that are the
+// same: a row changed to a wider one at the same place is measured again.
+func TestFrameBodyMeasuresChangedRows(t *testing.T) {
+	var widths rowWidths
+	first := frame{widths: &widths}
+	first.addBody("short\nsame", 12, 3, "")
+	second := frame{widths: &widths}
+	second.addBody("this row is too wide\nsame", 12, 3, "")
+	want := []string{"this row is", "too wide", "same"}
+	if !reflect.DeepEqual(second.rows, want) {
+		t.Fatalf("rows %q, want %q", second.rows, want)
+	}
+	if got := widths.width(1, "same"); got != 4 {
+		t.Fatalf("remembered width %d, want 4", got)
+	}
+}

@@ -4,31 +4,19 @@ import (
 	"strings"
 
 	"github.com/charmbracelet/bubbles/key"
+
+	"github.com/wantsms/wantsms/tui/kit"
 )
 
-// memo keeps the last rendering of one part of the frame with what it was
-// drawn from. The header, tabs, rule and footer rarely change while a
-// pane's countdown redraws the screen every second, and drawing them was
-// over half of a redraw's cost.
-type memo[K comparable] struct {
-	key K
-	out string
-	ok  bool
-}
-
-func (m *memo[K]) get(key K, render func() string) string {
-	if !m.ok || m.key != key {
-		m.key, m.out, m.ok = key, render(), true
-	}
-	return m.out
-}
-
-// chromeMemos are the model's memos, one for each part around the pane.
+// chromeMemos are the model's memos, one for each part around the pane:
+// the header, tabs, rule and footer rarely change while a pane's countdown
+// redraws the screen every second.
 type chromeMemos struct {
-	header memo[headerKey]
-	tabs   memo[tabsKey]
-	rule   memo[int]
-	footer memo[footerKey]
+	header kit.Memo[headerKey]
+	tabs   kit.Memo[tabsKey]
+	rule   kit.Memo[int]
+	footer kit.Memo[footerKey]
+	body   rowWidths
 }
 
 // headerKey is all the header is drawn from.

@@ -4,20 +4,22 @@ import (
 	"testing"
 
 	"github.com/charmbracelet/bubbles/key"
+
+	"github.com/wantsms/wantsms/tui/kit"
 )
 
 func TestMemoDrawsOnlyWhenItsInputsChange(t *testing.T) {
-	var m memo[headerKey]
+	var m kit.Memo[headerKey]
 	draws := 0
 	draw := func() string { draws++; return "drawn" }
 	k := headerKey{width: 80, email: "a@example.com", cents: 100}
-	m.get(k, draw)
-	m.get(k, draw)
+	m.Get(k, draw)
+	m.Get(k, draw)
 	if draws != 1 {
 		t.Fatalf("%d draws for the same inputs, want 1", draws)
 	}
 	k.cents = 101
-	m.get(k, draw)
+	m.Get(k, draw)
 	if draws != 2 {
 		t.Fatal("a new balance did not redraw the header")
 	}

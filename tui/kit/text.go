@@ -51,3 +51,9 @@ func HostOnly(addr string) string {
 	}
 	return addr
 }
+
+// Rows puts blocks of text one under the other. Unlike lipgloss's
+// JoinVertical it does not pad each row to the widest with spaces: the
+// screen erases what is right of a row, so padding is only bytes to
+// measure, keep and send.
+func Rows(blocks ...string) string { return strings.Join(blocks, "\n") }

@@ -19,6 +19,7 @@ import (
 	"github.com/wantsms/wantsms/store"
 	"github.com/wantsms/wantsms/tui"
 	"github.com/wantsms/wantsms/tui/kit"
+	"github.com/wantsms/wantsms/tui/pane/inbox"
 	"github.com/wantsms/wantsms/tui/tuitest"
 )
 
@@ -26,13 +27,22 @@ import (
 // default per-person limit, the most a raised limit would show.
 const benchOpen = 20
 
-// inboxWith20 is a signed-in dashboard on the Inbox holding benchOpen open
-// numbers, every other one with its SMS, in a 256-colour terminal of
-// 80×24 (what most sessions are).
-func inboxWith20(b *testing.B) tea.Model {
+// benchEnv is an account holding benchOpen open numbers, every other one
+// with its SMS, all reserved at start on a fake clock, and the session of
+// a 256-colour terminal.
+type benchEnv struct {
+	st    *store.Store
+	eng   *engine.Engine
+	user  store.User
+	c     *kit.Common
+	start time.Time
+}
+
+func newBenchEnv(b *testing.B) benchEnv {
 	b.Helper()
 	ctx := context.Background()
-	clock := sim.NewFakeClock(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))
+	start := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	clock := sim.NewFakeClock(start)
 	st, err := store.Open(filepath.Join(b.TempDir(), "bench.db"), store.Options{Clock: clock.Now})
 	if err != nil {
 		b.Fatal(err)
@@ -44,7 +54,7 @@ func inboxWith20(b *testing.B) tea.Model {
 	if err := r.Add(sm, provider.Route{Enabled: true}); err != nil {
 		b.Fatal(err)
 	}
-	eng := engine.New(st, r, engine.Config{Clock: clock, MaxOpen: benchOpen, Simulated: map[string]bool{"sim": true}})
+	eng := engine.New(st, r, engine.Config{Clock: clock, MaxOpen: benchOpen, CancelGuard: engine.DefaultCancelGuard, Simulated: map[string]bool{"sim": true}})
 	if err := eng.Start(ctx); err != nil {
 		b.Fatal(err)
 	}
@@ -75,7 +85,15 @@ func inboxWith20(b *testing.B) tea.Model {
 	rend.SetColorProfile(termenv.ANSI256) // lipgloss would detect io.Discard: no colours
 	c := &kit.Common{Ctx: ctx, SSHCommand: "ssh -p 2222 localhost", Session: &kit.Session{ID: "bench"},
 		Styles: kit.NewStyles(rend), Keys: kit.DefaultKeys()}
-	var m tea.Model = tui.New(c, tui.Deps{Store: st, Numbers: eng, SSHCommand: c.SSHCommand}, &u)
+	return benchEnv{st: st, eng: eng, user: u, c: c, start: start}
+}
+
+// inboxWith20 is a signed-in dashboard on the Inbox of a benchEnv, 80×24
+// (what most sessions are).
+func inboxWith20(b *testing.B) tea.Model {
+	b.Helper()
+	e := newBenchEnv(b)
+	var m tea.Model = tui.New(e.c, tui.Deps{Store: e.st, Numbers: e.eng, SSHCommand: e.c.SSHCommand}, &e.user)
 	m = tuitest.Drive(m, m.Init()())
 	m = tuitest.Drive(m, tea.WindowSizeMsg{Width: 80, Height: 24})
 	m = tuitest.Drive(m, tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{'2'}})
@@ -84,6 +102,15 @@ func inboxWith20(b *testing.B) tea.Model {
 	}
 	return m
 }
+
+// setClock is the store with a clock the benchmark sets: the Inbox reads
+// the time from its store.
+type setClock struct {
+	*store.Store
+	now time.Time
+}
+
+func (s *setClock) Now() time.Time { return s.now }
 
 // BenchmarkInboxView20 renders the whole dashboard frame on the Inbox with
 // 20 open numbers: the work of every screen update a live session gets
@@ -112,6 +139,31 @@ func BenchmarkInboxMove20(b *testing.B) {
 		}
 		i++
 		m, _ = m.Update(key)
+		_ = m.View()
+	}
+}
+
+// BenchmarkInboxCountdown20 renders the Inbox pane of 20 numbers as the
+// selected one's cancel guard counts its last seconds: a new second each
+// frame, the frame most sessions draw while they wait for an SMS.
+func BenchmarkInboxCountdown20(b *testing.B) {
+	e := newBenchEnv(b)
+	clock := &setClock{Store: e.st, now: e.start}
+	e.c.User, e.c.UserID = e.user, e.user.ID // what signing in sets
+	pane := inbox.New(e.c, clock, e.eng)
+	pane.SetSize(76, 17) // the pane's room in an 80×24 dashboard
+	var m tea.Model = tuitest.PaneModel{P: pane}
+	m = tuitest.Drive(m, m.Init()())
+	m, _ = m.Update(tea.KeyMsg{Type: tea.KeyDown}) // the newest has its SMS; the one below waits
+	guardEnd := e.start.Add(engine.DefaultCancelGuard)
+	clock.now = guardEnd.Add(-10 * time.Second)
+	if v := m.View(); !strings.Contains(v, "Can be cancelled in 0:10") {
+		b.Fatalf("not counting the guard down:\n%s", v)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		clock.now = guardEnd.Add(-time.Duration(1+i%29) * time.Second)
 		_ = m.View()
 	}
 }

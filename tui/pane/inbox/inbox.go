@@ -10,19 +10,16 @@ package inbox
 
 import (
 	"fmt"
-	"strings"
 	"sync/atomic"
 	"time"
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/lipgloss"
 
 	"github.com/wantsms/wantsms/provider/engine"
 	"github.com/wantsms/wantsms/store"
 	"github.com/wantsms/wantsms/tui/kit"
 	"github.com/wantsms/wantsms/tui/sanitize"
-	"github.com/wantsms/wantsms/tui/wording"
 )
 
 // inboxAction is an action on the selected number.
@@ -71,6 +68,7 @@ type Pane struct {
 	// load reads it as it starts, on its own goroutine.
 	changes *atomic.Int64
 	loading bool // a load is in flight
+	drawn   drawn
 }
 
 // inboxRefusal is an action the rules refused on a number. Its words are
@@ -476,121 +474,4 @@ func (p *Pane) ShortHelp() []key.Binding {
 func (p *Pane) FullHelp() [][]key.Binding {
 	k := p.c.Keys
 	return [][]key.Binding{{k.Up, k.Down}, p.ShortHelp()}
-}
-
-func (p *Pane) View() string {
-	st := p.c.Styles
-	if !p.loaded {
-		return st.Title.Render("Inbox")
-	}
-	if len(p.open) == 0 {
-		lines := []string{st.Title.Render("Inbox"), "",
-			st.Muted.Render("No open numbers. Reserve one in Numbers (press 1): its SMS appear here.")}
-		return lipgloss.JoinVertical(lipgloss.Left, append(lines, p.status()...)...)
-	}
-	lines := []string{st.Title.Render(fmt.Sprintf("Inbox · %d open", len(p.open))),
-		st.Muted.Render(fmt.Sprintf("  %-18s %-14s %-10s %6s", "NUMBER", "SERVICE", "STATE", "LEFT"))}
-	listRows := min(len(p.open), max(2, p.h/4))
-	top := max(0, min(p.cursor-listRows/2, len(p.open)-listRows))
-	now := p.st.Now()
-	for i := top; i < top+listRows; i++ {
-		r := p.open[i]
-		marker, style := "  ", st.Text
-		if i == p.cursor {
-			marker, style = st.Selected.Render("▸ "), st.Selected
-		}
-		row := fmt.Sprintf("%-18s %-14s %-10s %6s", sanitize.Truncate(sanitize.Line(r.Phone), 18),
-			sanitize.Truncate(wording.Service(r.Service), 14), wording.State(r.State, r.Refunded), kit.Clock(r.ExpiresAt.Sub(now)))
-		sim := ""
-		if r.Simulated {
-			sim = st.Sim.Render(" simulated")
-		}
-		lines = append(lines, marker+style.Render(row)+sim)
-	}
-	lines = append(lines, "")
-	lines = append(lines, p.detail(p.open[p.cursor])...)
-	return lipgloss.JoinVertical(lipgloss.Left, append(lines, p.status()...)...)
-}
-
-// detail is the selected number: its code large and its messages.
-func (p *Pane) detail(r store.Reservation) []string {
-	st := p.c.Styles
-	lines := []string{st.Subtitle.Render(sanitize.Line(r.Phone) + " · " + wording.Service(r.Service) + " · " + wording.FlagCountry(r.Country))}
-	if code := r.LatestCode(); code != "" {
-		lines = append(lines, kit.BigCode(st, code))
-	} else {
-		waiting := "Waiting for the SMS… it shows here by itself."
-		if wait := r.CancelAfter.Sub(p.st.Now()); wait > 0 && r.State == store.ResActive {
-			waiting += " Can be cancelled in " + kit.GuardLeft(wait, p.showsRefusal(r)) + "."
-		}
-		lines = append(lines, strings.Split(st.Muted.Width(max(20, p.w)).Render(waiting), "\n")...)
-	}
-	room := max(1, p.h-len(lines)-8-min(len(p.open), max(2, p.h/4)))
-	msgs := r.Messages
-	if len(msgs) > room {
-		msgs = msgs[len(msgs)-room:]
-	}
-	for i, m := range msgs {
-		from := ""
-		if m.Sender != "" {
-			from = sanitize.Truncate(sanitize.Line(m.Sender), 16) + ": "
-		}
-		text := m.ReceivedAt.UTC().Format("15:04:05") + " " + from + sanitize.Line(m.Body)
-		if i < len(msgs)-1 {
-			lines = append(lines, st.Muted.Render(sanitize.Truncate(text, max(20, p.w))))
-			continue
-		}
-		// The newest message is shown whole (a code may hide in a link).
-		wrapped := strings.Split(lipgloss.NewStyle().Width(max(20, p.w)).Render(text), "\n")
-		if len(wrapped) > newestMessageLines {
-			wrapped = append(wrapped[:newestMessageLines-1], sanitize.Truncate(strings.Join(wrapped[newestMessageLines-1:], " "), max(20, p.w)))
-		}
-		for _, l := range wrapped {
-			lines = append(lines, st.Text.Render(l))
-		}
-	}
-	return lines
-}
-
-// newestMessageLines bounds how many rows the newest SMS may take: an SMS
-// is at most a few hundred characters; more would push the list away.
-const newestMessageLines = 4
-
-func (p *Pane) status() []string {
-	st := p.c.Styles
-	if p.another != nil && !p.busy {
-		return p.anotherLines()
-	}
-	if p.confirm == inboxReport {
-		return p.reasonLines()
-	}
-	if p.confirm != inboxNone {
-		r := p.target
-		q := map[inboxAction]string{
-			inboxCancel: fmt.Sprintf("Cancel %s? You get %s back.", r.Phone, store.FormatCents(r.PriceCents)),
-			inboxFinish: fmt.Sprintf("Finish %s? No more SMS will arrive on it.", r.Phone),
-			inboxAgain:  fmt.Sprintf("Ask for another SMS on %s? It is free.", r.Phone),
-		}[p.confirm]
-		return []string{"", st.Warning.Render(sanitize.Line(q)) + "  " + st.Key.Render("y") + st.Text.Render(" yes  ") +
-			st.Key.Render("n") + st.Text.Render(" no")}
-	}
-	errLine := func(text string) []string {
-		return []string{"", st.Error.Width(max(20, p.w)).Render(kit.Sentence(text))}
-	}
-	r, ok := p.current()
-	switch {
-	case p.busy:
-		return []string{"", st.Muted.Render("Working…")}
-	case p.loadErr != "":
-		return errLine(p.loadErr)
-	case ok && p.showsRefusal(r):
-		return errLine(p.refusalText(p.refusal.action, r))
-	case p.failure != nil && p.failure.id == 0:
-		return errLine(p.failure.text)
-	case ok && p.failure != nil && p.failure.id == r.ID && (p.failure.stamp == "" || p.failure.stamp == stamp(r)):
-		return errLine(p.failure.text)
-	case p.notice != "":
-		return []string{"", st.Success.Render(p.notice)}
-	}
-	return nil
 }
