@@ -13,7 +13,7 @@ type EventKind string
 const (
 	EventBalance        EventKind = "balance"         // the user's balance moved
 	EventReservation    EventKind = "reservation"     // a reservation changed state
-	EventMessage        EventKind = "message"         // an SMS arrived on a reservation
+	EventMessage        EventKind = "message"         // an SMS arrived on a reservation, now received
 	EventRental         EventKind = "rental"          // a rental changed: rented, SMS, extended, notice, ended
 	EventOrder          EventKind = "order"           // a top-up order changed status
 	EventSupport        EventKind = "support"         // a support thread got a message
@@ -31,12 +31,18 @@ const (
 )
 
 // Event tells the subscribers of UserID that something of theirs changed
-// (UserID 0: something that is no one user's, see Subscribe). Its fields
-// are small and bounded: several instances carry it as it is (notify.go).
+// (UserID 0: something that is no one user's, see Subscribe). Its first
+// three fields are small and bounded: several instances carry them as
+// they are (notify.go).
 type Event struct {
 	UserID int64
 	Kind   EventKind
 	Ref    int64 // id of the reservation, rental, order or thread concerned, if any
+	// Message is the SMS an EventMessage announces, for the subscribers
+	// of the process that stored it: they need not read it back (nil
+	// when the event came from another instance). Shared by every
+	// subscriber: read it, never change it.
+	Message *Message
 }
 
 // ConcernsRental is ConcernsReservation for rental id.

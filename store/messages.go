@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 	"unicode/utf8"
@@ -52,13 +53,16 @@ func (s *Store) AddMessage(ctx context.Context, reservationID int64, m NewMessag
 		if !m.ReceivedAt.IsZero() {
 			at = m.ReceivedAt.Unix()
 		}
-		res, err := tx.execPrepared(ctx, qInsertMessage, reservationID, clip(m.ProviderID, maxCodeRunes*4), clip(m.Sender, maxSenderRunes), clip(m.Body, maxBodyRunes),
-			clip(m.Code, maxCodeRunes), at)
+		stored := &Message{ReservationID: reservationID, ProviderID: clip(m.ProviderID, maxCodeRunes*4),
+			Sender: clip(m.Sender, maxSenderRunes), Body: clip(m.Body, maxBodyRunes), Code: clip(m.Code, maxCodeRunes),
+			ReceivedAt: time.Unix(at, 0)}
+		err := tx.queryRowPrepared(ctx, qInsertMessage, reservationID, stored.ProviderID, stored.Sender, stored.Body,
+			stored.Code, at).Scan(&stored.ID)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil // stored before
+		}
 		if err != nil {
 			return fmt.Errorf("insert message: %w", err)
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return nil
 		}
 		added = true
 		if state == ResActive {
@@ -66,10 +70,10 @@ func (s *Store) AddMessage(ctx context.Context, reservationID int64, m NewMessag
 				return fmt.Errorf("mark received: %w", err)
 			}
 		}
-		tx.notify(Event{UserID: userID, Kind: EventMessage, Ref: reservationID})
-		tx.notify(Event{UserID: userID, Kind: EventReservation, Ref: reservationID})
-		hook.ReservationID, hook.ReceivedAt = reservationID, time.Unix(at, 0)
-		hook.Sender, hook.Text, hook.Code = clip(m.Sender, maxSenderRunes), clip(m.Body, maxBodyRunes), clip(m.Code, maxCodeRunes)
+		// One event says both: the SMS and the number received.
+		tx.notify(Event{UserID: userID, Kind: EventMessage, Ref: reservationID, Message: stored})
+		hook.ReservationID, hook.ReceivedAt = reservationID, stored.ReceivedAt
+		hook.Sender, hook.Text, hook.Code = stored.Sender, stored.Body, stored.Code
 		return tx.hookSMS(ctx, userID, hook)
 	})
 	if err == nil && added {

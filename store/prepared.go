@@ -112,7 +112,7 @@ func closeStmts(stmts map[string]*sql.Stmt) error {
 const (
 	qMessageTarget = `SELECT user_id, state, phone, service, country FROM reservations WHERE id = ?`
 	qInsertMessage = `INSERT INTO messages (reservation_id, provider_id, sender, body, code, received_at)
-		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (reservation_id, provider_id) DO NOTHING`
+		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (reservation_id, provider_id) DO NOTHING RETURNING id`
 	qMarkReceived = `UPDATE reservations SET state = 'received' WHERE id = ?`
 	qHookTargets  = `SELECT id, format FROM webhooks WHERE user_id = ? ORDER BY id`
 	qSavepoint    = `SAVEPOINT w`

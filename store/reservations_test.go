@@ -175,17 +175,24 @@ func TestMessagesDedupeAndBlockRefund(t *testing.T) {
 			t.Fatalf("add #%d: added=%v err=%v", i, added, err)
 		}
 	}
-	if e := <-sub.C; e.Kind != EventMessage || e.Ref != r.ID {
+	e := <-sub.C
+	if e.Kind != EventMessage || e.Ref != r.ID || e.Message == nil {
 		t.Fatalf("event %+v", e)
 	}
 	select {
 	case e := <-otherSub.C:
 		t.Fatalf("another user got %+v", e)
+	case e := <-sub.C: // the SMS is one event, its copies none
+		t.Fatalf("a second event %+v", e)
 	default:
 	}
 	got, err := s.UserReservation(ctx, u.ID, r.ID)
 	if err != nil || got.State != ResReceived || len(got.Messages) != 1 || got.LatestCode() != "12345" {
 		t.Fatalf("after SMS: %+v %v", got, err)
+	}
+	// The event carries the SMS as stored: a subscriber need not read it.
+	if *e.Message != got.Messages[0] {
+		t.Fatalf("event's SMS %+v, stored %+v", *e.Message, got.Messages[0])
 	}
 	if _, err := s.UserReservation(ctx, other.ID, r.ID); !errors.Is(err, ErrNoReservation) {
 		t.Fatalf("another user read it: %v", err)

@@ -55,7 +55,8 @@ func deliver(p *Pane, msgs []tea.Msg) {
 }
 
 func smsEvents(p *Pane) tea.Cmd {
-	// An SMS is two events, taken in one go.
+	// Two events taken in one go: an SMS stored by another instance (it
+	// comes without the message) and a change of state.
 	_, a := p.Update(kit.EventMsg{Event: store.Event{Kind: store.EventMessage, Ref: 1}})
 	_, b := p.Update(kit.EventMsg{Event: store.Event{Kind: store.EventReservation, Ref: 1}})
 	return tea.Batch(a, b)
@@ -93,5 +94,42 @@ func TestAChangeDuringALoadIsReadAfterIt(t *testing.T) {
 	}
 	if p.loading {
 		t.Error("still loading after every answer")
+	}
+}
+
+// An SMS this process stored comes with its event: the Inbox shows it,
+// the number received, without reading its numbers again. One on a
+// number it does not list yet, or during a load, is read.
+func TestAnSMSStoredHereIsShownWithoutARead(t *testing.T) {
+	st := &countingStore{}
+	p := New(&kit.Common{Ctx: context.Background(), UserID: 7}, st, nil)
+	deliver(p, runAll(p.Init()))
+	p.open[0].State = store.ResActive // as if no SMS yet
+	sms := func(id, reservation int64, code string) tea.Cmd {
+		_, cmd := p.Update(kit.EventMsg{Event: store.Event{UserID: 7, Kind: store.EventMessage, Ref: reservation,
+			Message: &store.Message{ID: id, ReservationID: reservation, Body: "code " + code, Code: code, ReceivedAt: st.Now()}}})
+		return cmd
+	}
+	deliver(p, runAll(sms(9, 1, "123456")))
+	r, _ := p.current()
+	if n := st.reads.Load(); n != 1 {
+		t.Fatalf("%d reads; want 1 (the first load only)", n)
+	}
+	if r.State != store.ResReceived || r.LatestCode() != "123456" || len(r.Messages) != 1 {
+		t.Fatalf("after the SMS: %+v", r)
+	}
+	deliver(p, runAll(sms(9, 1, "123456"))) // the same one again
+	if r, _ := p.current(); len(r.Messages) != 1 || st.reads.Load() != 1 {
+		t.Fatalf("the same SMS twice: %d messages, %d reads", len(r.Messages), st.reads.Load())
+	}
+	deliver(p, runAll(sms(10, 2, "654321"))) // a number not listed
+	if n := st.reads.Load(); n != 2 {
+		t.Fatalf("%d reads; want 2: a number the Inbox does not list is read", n)
+	}
+	during := runAll(p.reload()) // a load in flight, which the SMS may postdate
+	sms(11, 1, "111111")
+	deliver(p, during)
+	if n := st.reads.Load(); n != 4 {
+		t.Fatalf("%d reads; want 4: an SMS during a load is read after it", n)
 	}
 }
