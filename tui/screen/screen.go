@@ -225,18 +225,34 @@ func (s *Screen) flush() bool {
 		return false
 	}
 
-	var buf bytes.Buffer
+	buf := buffers.Get().(*bytes.Buffer)
+	defer putBuffer(buf)
 	for _, r := range raw {
 		buf.WriteString(r)
 	}
 	if view != nil {
-		s.paint(&buf, frame, w, h, repaint)
+		s.paint(buf, frame, w, h, repaint)
 	}
 	if buf.Len() == 0 {
 		return false
 	}
 	writeChunks(s.out, buf.Bytes())
 	return true
+}
+
+// buffers are the write buffers of every screen: a buffer is needed only
+// while a frame is written, so sessions share a few instead of each
+// allocating one per frame.
+var buffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// putBuffer gives buf back, unless a full repaint of a very large
+// terminal grew it past what is worth keeping.
+func putBuffer(buf *bytes.Buffer) {
+	if buf.Cap() > 64<<10 {
+		return
+	}
+	buf.Reset()
+	buffers.Put(buf)
 }
 
 // writeChunk is the most one call writes to the session. The SSH library
