@@ -6,7 +6,7 @@ import (
 )
 
 // EventKind says what changed; subscribers reload what they show from the
-// database rather than trusting the event's payload.
+// database, except the SMS an EventMessage carries within one process.
 type EventKind string
 
 // The kinds of change a live session reacts to.

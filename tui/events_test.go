@@ -11,7 +11,7 @@ import (
 
 // A session reads its account again only for the events that can change
 // it (balance, account, missed events), not for each SMS or state change:
-// at a thousand SMS a second that read was a fifth of the store's work.
+// at a thousand SMS a second that read took 7 % of the server's CPU.
 func TestOnlyAccountEventsReadTheAccountAgain(t *testing.T) {
 	e := tuitest.New(t)
 	m, u := e.SignedIn("events@example.com", 500)

@@ -22,7 +22,8 @@ type frame struct {
 // a hash of the row: measuring is grapheme by grapheme, and most rows are
 // the ones of the frame before. One word per row: a 48-bit hash with the
 // width below it (keeping the rows themselves would keep the last view
-// alive in every session).
+// alive in every session). Two different rows at one place hashing alike
+// (odds 2^-48) would only misjudge whether that row needs wrapping.
 type rowWidths struct{ last []uint64 }
 
 var rowSeed = maphash.MakeSeed()
@@ -62,6 +63,9 @@ func (f *frame) addBody(view string, width, height int, indent string) {
 		}
 	}
 	for i, row := range strings.Split(view, "\n") {
+		if n == height {
+			break // the rest is cut: no need to measure it
+		}
 		if f.widths.width(i, row) <= width {
 			put(row)
 			continue

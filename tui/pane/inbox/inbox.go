@@ -65,9 +65,9 @@ type Pane struct {
 	// about until answered (nil: none).
 	another *anotherOffer
 	// Reloads are coalesced: one runs at a time, and it answers for
-	// every change counted before it started (an SMS is two events, a
-	// burst of them many). changes counts the changes asked about; the
-	// load reads it as it starts, on its own goroutine.
+	// every change counted before it started (a burst of SMS from
+	// another instance is many events). changes counts the changes
+	// asked about; the load reads it as it starts, on its own goroutine.
 	changes *atomic.Int64
 	loading bool // a load is in flight
 	drawn   drawn
@@ -228,11 +228,12 @@ func (p *Pane) Update(msg tea.Msg) (kit.Pane, tea.Cmd) {
 
 // take shows an SMS this process stored on a number the Inbox lists, as a
 // reload would, without reading every open number again (at a thousand
-// SMS a second those reads were a fifth of the server's work). ok is
-// false when it cannot (the number is not listed yet, or a load is in
-// flight, whose answer may predate the SMS): then the Inbox reloads.
+// SMS a second those reads took a fifth of the server's CPU). ok is
+// false when it cannot (the number is not listed yet, the last load
+// failed, or a load is in flight, whose answer may predate the SMS):
+// then the Inbox reloads.
 func (p *Pane) take(m *store.Message) (tea.Cmd, bool) {
-	if !p.loaded || p.loading {
+	if !p.loaded || p.loading || p.loadErr != "" {
 		return nil, false
 	}
 	i := slices.IndexFunc(p.open, func(r store.Reservation) bool { return r.ID == m.ReservationID })

@@ -2,11 +2,15 @@ package inbox
 
 import (
 	"context"
+	"errors"
+	"io"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
 
 	"github.com/wantsms/wantsms/store"
 	"github.com/wantsms/wantsms/tui/kit"
@@ -14,12 +18,18 @@ import (
 
 // countingStore answers the Inbox's reads with one open number and counts
 // them.
-type countingStore struct{ reads atomic.Int64 }
+type countingStore struct {
+	reads atomic.Int64
+	fail  atomic.Bool // reads fail while set
+}
 
 func (s *countingStore) Now() time.Time { return time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC) }
 
 func (s *countingStore) OpenReservations(context.Context, int64) ([]store.Reservation, error) {
 	s.reads.Add(1)
+	if s.fail.Load() {
+		return nil, errors.New("database is locked")
+	}
 	return []store.Reservation{{ID: 1, State: store.ResReceived, ExpiresAt: s.Now().Add(time.Hour)}}, nil
 }
 
@@ -56,7 +66,7 @@ func deliver(p *Pane, msgs []tea.Msg) {
 
 func smsEvents(p *Pane) tea.Cmd {
 	// Two events taken in one go: an SMS stored by another instance (it
-	// comes without the message) and a change of state.
+	// comes without the message) and an unrelated change of state.
 	_, a := p.Update(kit.EventMsg{Event: store.Event{Kind: store.EventMessage, Ref: 1}})
 	_, b := p.Update(kit.EventMsg{Event: store.Event{Kind: store.EventReservation, Ref: 1}})
 	return tea.Batch(a, b)
@@ -126,10 +136,47 @@ func TestAnSMSStoredHereIsShownWithoutARead(t *testing.T) {
 	if n := st.reads.Load(); n != 2 {
 		t.Fatalf("%d reads; want 2: a number the Inbox does not list is read", n)
 	}
+	st.fail.Store(true) // a load that fails: the next SMS reads again
+	deliver(p, runAll(p.reload()))
+	st.fail.Store(false)
+	deliver(p, runAll(sms(12, 1, "222222")))
+	if n := st.reads.Load(); n != 4 || p.loadErr != "" {
+		t.Fatalf("%d reads, error %q; want 4 and none: after a failed load an SMS is read", n, p.loadErr)
+	}
 	during := runAll(p.reload()) // a load in flight, which the SMS may postdate
 	sms(11, 1, "111111")
 	deliver(p, during)
-	if n := st.reads.Load(); n != 4 {
-		t.Fatalf("%d reads; want 4: an SMS during a load is read after it", n)
+	if n := st.reads.Load(); n != 6 {
+		t.Fatalf("%d reads; want 6: an SMS during a load is read after it", n)
+	}
+}
+
+// An SMS taken from its event is drawn as a reloaded one would be: its
+// code large, its text; one received before the newest lands above it.
+func TestAnSMSTakenFromItsEventIsDrawn(t *testing.T) {
+	st := &countingStore{}
+	c := &kit.Common{Ctx: context.Background(), UserID: 7, Styles: kit.NewStyles(lipgloss.NewRenderer(io.Discard))}
+	p := New(c, st, nil)
+	p.SetSize(76, 17)
+	deliver(p, runAll(p.Init()))
+	before := p.View()
+	take := func(id int64, at time.Time, code string) {
+		_, cmd := p.Update(kit.EventMsg{Event: store.Event{UserID: 7, Kind: store.EventMessage, Ref: 1,
+			Message: &store.Message{ID: id, ReservationID: 1, Body: "your code " + code, Code: code, ReceivedAt: at}}})
+		deliver(p, runAll(cmd))
+	}
+	take(11, st.Now(), "123456")
+	v := p.View()
+	if v == before || !strings.Contains(v, "123 456") || !strings.Contains(v, "your code 123456") {
+		t.Fatalf("after the SMS:\n%s", v)
+	}
+	take(12, st.Now().Add(-time.Minute), "999999") // delivered late, received earlier
+	v = p.View()
+	older, newer := strings.Index(v, "your code 999999"), strings.Index(v, "your code 123456")
+	if older < 0 || newer < older || !strings.Contains(v, "123 456") {
+		t.Fatalf("the earlier SMS should show above the newest, whose code stays:\n%s", v)
+	}
+	if n := st.reads.Load(); n != 1 {
+		t.Fatalf("%d reads; want 1", n)
 	}
 }
