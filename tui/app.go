@@ -385,13 +385,15 @@ func (m *Model) View() string {
 		return m.centered(m.auth.View(), m.helpBar().ShortHelpView(m.auth.Help()))
 	}
 	pane := m.panes[m.active]
-	f := frame{widths: &m.drawn.body}
+	f := newFrame(m.drawn.size, &m.drawn.body)
 	f.add(m.header())
 	f.add(m.tabs())
 	f.add(m.drawn.rule.Get(w, func() string { return st.Muted.Render(strings.Repeat("─", w)) }))
-	f.addBody(pane.View(), w-4, h-m.chrome(), strings.Repeat(" ", st.Body.GetPaddingLeft()))
+	f.addBody(pane.View(), w-4, h-m.chrome(), spaces(st.Body.GetPaddingLeft()))
 	f.add(m.footerLine(pane))
-	return f.String()
+	out := f.String()
+	m.drawn.size = len(out) + len(out)/8 // room for a little more
+	return out
 }
 
 // footerLine is the footer as drawn, padded and cut to the window.

@@ -17,6 +17,7 @@ type chromeMemos struct {
 	rule   kit.Memo[int]
 	footer kit.Memo[footerKey]
 	body   rowWidths
+	size   int // the last frame's length, a little more: the next one's buffer
 }
 
 // headerKey is all the header is drawn from.
