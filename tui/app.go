@@ -164,8 +164,8 @@ func (m *Model) takeEvents() (tea.Model, tea.Cmd) {
 			m.c.SayGoodbye(kit.AccountDeletedGoodbye)
 			return m, tea.Quit
 		}
-		reload = reload || msg.Missed || e.ChangesUser()
-		check = check || msg.Missed || e.Kind == store.EventAccount
+		read, standing := accountReads(msg)
+		reload, check = reload || read, check || standing
 		cmds = append(cmds, m.broadcast(msg))
 	}
 	if reload {
@@ -173,6 +173,12 @@ func (m *Model) takeEvents() (tea.Model, tea.Cmd) {
 	}
 	m.sub.Rearm()
 	return m, tea.Batch(cmds...)
+}
+
+// accountReads says whether msg calls for reading the account again, and
+// whether with a check of the session's standing (see reloadUser).
+func accountReads(msg kit.EventMsg) (read, check bool) {
+	return msg.Missed || msg.Event.ChangesUser(), msg.Missed || msg.Event.Kind == store.EventAccount
 }
 
 // reloadUser reads the account again and, with check, whether what the
@@ -275,10 +281,10 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.c.SayGoodbye(kit.AccountDeletedGoodbye)
 			return m, tea.Quit
 		}
-		if !msg.Missed && !msg.Event.ChangesUser() {
+		read, check := accountReads(msg)
+		if !read {
 			return m, m.broadcast(msg)
 		}
-		check := msg.Missed || msg.Event.Kind == store.EventAccount
 		return m, tea.Batch(m.broadcast(msg), m.reloadUser(check))
 	case eventsReadyMsg:
 		return m.takeEvents()
